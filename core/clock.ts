@@ -1,0 +1,10 @@
+/**
+ * Time as a value that callers inject. Core code never reads the clock itself; edges (agent,
+ * control loop, emulators) take a Clock so tests can drive time.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms` milliseconds (or earlier if `signal` aborts, rejecting with its reason). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
