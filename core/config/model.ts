@@ -1,0 +1,44 @@
+import type { Family } from '../ip';
+import type { CheckSpec } from './checks';
+import type { NodeSpec } from './nodes';
+import type { ParsedConfig } from './schema';
+import type { VipInput } from './vips';
+
+/** Timers after defaults: all in milliseconds. */
+export interface Timers {
+  heartbeatInterval: number;
+  deadAfter: number;
+  preemptDelay: number;
+  minHold: number;
+  flapBudget: { moves: number; window: number };
+  rebalanceCap: number;
+}
+
+/** A VIP after validation: its name and follow target resolved, its address parsed. */
+export interface Vip extends Omit<VipInput, 'name' | 'follow' | 'onControlLoss'> {
+  name: string;
+  /** The leader's name (resolved from a name or an address). */
+  follow?: string;
+  onControlLoss: 'hold' | 'release';
+  /** The address, when the kind has one: canonical text, family and prefix length. */
+  ip?: { text: string; family: Family; prefixLength: number };
+}
+
+export type ControlConfig =
+  | Extract<ParsedConfig['control'], { mode: 'local' }>
+  | Extract<ParsedConfig['control'], { mode: 'aws' }>
+  | (Extract<ParsedConfig['control'], { mode: 'peer' }> & { quorum: 'majority' | 'none'; peers: string[] });
+
+/** The validated cluster description everything else works from. */
+export interface Config {
+  cluster: string;
+  timers: Timers;
+  nodes: NodeSpec[];
+  checks: Record<string, CheckSpec>;
+  vips: Vip[];
+  dns: ParsedConfig['dns'];
+  control: ControlConfig;
+  security: ParsedConfig['security'] & { signing: 'ed25519' | 'hmac-sha256' };
+}
+
+export type { NodeSpec, CheckSpec };

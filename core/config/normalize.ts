@@ -1,0 +1,100 @@
+import { canonicalIp, parsePrefix } from '../ip';
+import type { ConfigIssue } from './issues';
+import type { Config, ControlConfig, Timers, Vip } from './model';
+import type { ParsedConfig } from './schema';
+
+/** Timer defaults: cloud control planes beat once a second; peers on a LAN five times a second. */
+export function resolveTimers(mode: ParsedConfig['control']['mode'], t: ParsedConfig['timers']): Timers {
+  const peer = mode === 'peer';
+  const heartbeatInterval = t.heartbeatInterval ?? (peer ? 200 : 1000);
+  return {
+    heartbeatInterval,
+    deadAfter: t.deadAfter ?? 3 * heartbeatInterval,
+    preemptDelay: t.preemptDelay ?? (peer ? 10_000 : 30_000),
+    minHold: t.minHold ?? (peer ? 30_000 : 60_000),
+    flapBudget: t.flapBudget ?? { moves: 6, window: 600_000 },
+    rebalanceCap: t.rebalanceCap ?? 2,
+  };
+}
+
+/** A VIP's name: given, else its address, else (Route 53) its record name. */
+function vipName(v: ParsedConfig['vips'][number]): string | undefined {
+  if (v.name) return v.name;
+  if (v.address) return parsePrefix(v.address)?.text;
+  return v.aws?.recordName?.replace(/\.$/, '');
+}
+
+/**
+ * Turns the parsed document into the model: names and follow targets resolved, addresses parsed,
+ * defaults that depend on other fields applied. Problems found on the way are returned as issues.
+ */
+export function normalize(parsed: ParsedConfig): { config: Config; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const byKey = new Map<string, string>();
+  const vips: Vip[] = parsed.vips.map((v, i) => {
+    // A missing name means a missing address or record name: the kind checks report that.
+    const name = vipName(v);
+    const p = v.address ? parsePrefix(v.address) : undefined;
+    const vip: Vip = {
+      ...v,
+      name: name ?? `#${i}`,
+      follow: undefined,
+      onControlLoss: v.onControlLoss ?? (v.kind === 'lan' ? 'release' : 'hold'),
+      ...(p ? { ip: { text: p.text, family: p.family, prefixLength: p.length } } : {}),
+    };
+    if (name) {
+      const taken = byKey.get(name);
+      if (taken !== undefined) issues.push({ path: `vips[${i}].name`, message: `"${name}" is already used by ${taken}` });
+      else byKey.set(name, `vips[${i}]`);
+    }
+    return vip;
+  });
+  const nameOf = resolverOf(vips);
+  parsed.vips.forEach((v, i) => {
+    if (v.follow === undefined) return;
+    const leader = nameOf(v.follow);
+    if (!leader) issues.push({ path: `vips[${i}].follow`, message: `VIP "${v.follow}" is not defined in vips` });
+    else vips[i]!.follow = leader;
+  });
+  return {
+    config: {
+      cluster: parsed.cluster,
+      timers: resolveTimers(parsed.control.mode, parsed.timers),
+      nodes: parsed.nodes,
+      checks: parsed.checks,
+      vips,
+      dns: parsed.dns,
+      control: resolveControl(parsed),
+      security: { ...parsed.security, signing: resolveSigning(parsed) },
+    },
+    issues,
+  };
+}
+
+/** Finds a VIP by name or by address (with or without prefix), as Momentum's follow does. */
+export function resolverOf(vips: readonly Vip[]): (ref: string) => string | undefined {
+  const index = new Map<string, string>();
+  for (const v of vips) {
+    index.set(v.name, v.name);
+    if (v.ip && !index.has(v.ip.text)) index.set(v.ip.text, v.name);
+  }
+  return (ref) => index.get(ref) ?? index.get(canonicalIp(ref.split('/')[0] ?? '') ?? '');
+}
+
+function resolveControl(parsed: ParsedConfig): ControlConfig {
+  const c = parsed.control;
+  if (c.mode !== 'peer') return c;
+  const peers = c.peers ?? parsed.nodes.flatMap((n) => (n.addresses[0] ? [hostPortOf(n.addresses[0], c.port)] : []));
+  return { ...c, peers, quorum: c.quorum ?? (parsed.nodes.length >= 3 ? 'majority' : 'none') };
+}
+
+function hostPortOf(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function resolveSigning(parsed: ParsedConfig): 'ed25519' | 'hmac-sha256' {
+  const s = parsed.security;
+  if (s.signing) return s.signing;
+  if (s.psk || s.pskFile || s.pskEnv) return 'hmac-sha256';
+  return 'ed25519';
+}

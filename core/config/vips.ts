@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { duration, identifier, prefix } from './primitives';
+
+export const VIP_KINDS = [
+  'lan',
+  'aws-secondary-ip',
+  'aws-elastic-ip',
+  'aws-overlay-route',
+  'aws-route53',
+  'hetzner-floating-ip',
+  'hetzner-alias-ip',
+  'hetzner-robot-failover-ip',
+] as const;
+export type VipKind = (typeof VIP_KINDS)[number];
+
+/** Kinds whose address the owner's OS must carry (the agent binds it). Route 53 and EIPs are the provider's alone. */
+export const HOST_BOUND_KINDS: ReadonlySet<VipKind> = new Set([
+  'lan',
+  'aws-secondary-ip',
+  'aws-overlay-route',
+  'hetzner-floating-ip',
+  'hetzner-alias-ip',
+  'hetzner-robot-failover-ip',
+]);
+
+const hookCommand = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+const hooks = z.strictObject({
+  /** Run when this node takes the VIP: argv or a path, called with ($1 interface, $2 address) like ucarp. */
+  up: hookCommand.optional(),
+  down: hookCommand.optional(),
+  /** Run on every state change of the VIP on this node (up, down, fault). */
+  notify: hookCommand.optional(),
+  timeout: duration.default(10_000),
+});
+
+const announce = z.strictObject({
+  /** Gratuitous ARPs / unsolicited NAs sent right after binding. */
+  count: z.number().int().min(0).max(50).default(3),
+  spacing: duration.default(200),
+  /** Keep announcing while owned (seed 000); 0 turns the refresh off. */
+  refresh: duration.default(10_000),
+});
+
+const awsVip = z.strictObject({
+  /** aws-elastic-ip: the allocation to associate. */
+  allocationId: z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, { message: 'expected an allocation id like "eipalloc-0abc1234"' }).optional(),
+  /** aws-overlay-route: the route tables whose route to this prefix points at the owner's ENI. */
+  routeTables: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { message: 'expected a route table id like "rtb-0abc1234"' })).optional(),
+  /** aws-route53: the zone and record pointing at the owner. */
+  hostedZoneId: z.string().min(1).optional(),
+  recordName: z.string().min(1).optional(),
+  ttl: z.number().int().min(0).max(86_400).default(60),
+});
+
+const hetznerVip = z.strictObject({
+  /** hetzner-floating-ip: the floating IP's id (found by address when absent). */
+  floatingIpId: z.number().int().positive().optional(),
+  /** hetzner-alias-ip: the network (defaults to the node's hetzner.networkId). */
+  networkId: z.number().int().positive().optional(),
+});
+
+export const VipSchema = z.strictObject({
+  /** Defaults to the address (without prefix) or, for aws-route53, the record name. */
+  name: identifier.optional(),
+  /** The address with the prefix length it is plumbed with, e.g. "198.18.0.50/24". */
+  address: prefix.optional(),
+  kind: z.enum(VIP_KINDS).default('lan'),
+  /** The node that should hold the VIP whenever it is healthy. */
+  preferred: identifier.optional(),
+  /** Move the VIP back to `preferred` once it has been healthy for timers.preemptDelay. */
+  preempt: z.boolean().default(true),
+  /** Another VIP (by name or address) this one must share a node with (Momentum's duravip_follow). */
+  follow: z.string().min(1).optional(),
+  /** Checks that must pass on a node for it to hold this VIP. */
+  checks: z.array(identifier).default([]),
+  eligible: z
+    .strictObject({
+      nodes: z.array(identifier).optional(),
+      /** AWS subnet ids. */
+      subnets: z.array(z.string()).optional(),
+      /** AWS availability zones. */
+      zones: z.array(z.string()).optional(),
+      /** Hetzner locations. */
+      locations: z.array(z.string()).optional(),
+    })
+    .optional(),
+  /** Overrides the node's interface for this VIP. */
+  interface: z.string().min(1).optional(),
+  /** What an owner does when it cannot reach the control plane: keep serving or let go. */
+  onControlLoss: z.enum(['hold', 'release']).optional(),
+  hooks: hooks.optional(),
+  announce: announce.prefault({}),
+  aws: awsVip.optional(),
+  hetzner: hetznerVip.optional(),
+});
+
+export type VipInput = z.output<typeof VipSchema>;
