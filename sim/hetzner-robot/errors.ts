@@ -1,0 +1,38 @@
+import { json, type HttpAnswer } from '../common/http';
+
+/**
+ * Robot's error envelope: `{"error":{"status","code","message", ...extra}}`. Extra fields carry
+ * details, e.g. `max_request` and `interval` for RATE_LIMIT_EXCEEDED, `missing`/`invalid` for
+ * INVALID_INPUT.
+ */
+const STATUS_BY_CODE = {
+  INVALID_INPUT: 400,
+  UNAUTHORIZED: 401,
+  RATE_LIMIT_EXCEEDED: 403,
+  NOT_FOUND: 404,
+  SERVER_NOT_FOUND: 404,
+  FAILOVER_ALREADY_ROUTED: 409,
+  FAILOVER_LOCKED: 409,
+  FAILOVER_FAILED: 500,
+  INTERNAL_ERROR: 500,
+} as const;
+
+export type RobotErrorCode = keyof typeof STATUS_BY_CODE;
+
+export class RobotApiError extends Error {
+  constructor(
+    readonly code: RobotErrorCode,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return STATUS_BY_CODE[this.code];
+  }
+
+  toAnswer(): HttpAnswer {
+    return json(this.status, { error: { status: this.status, code: this.code, message: this.message, ...this.extra } });
+  }
+}
