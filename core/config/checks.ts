@@ -15,6 +15,9 @@ const timing = {
 
 const tcp = z.strictObject({ kind: z.literal('tcp'), target: hostPort, ...timing });
 
+/** A PEM file of CA certificates to trust instead of the system store (services with a private CA). */
+const ca = z.string().min(1).optional();
+
 const http = z.strictObject({
   kind: z.enum(['http', 'https']),
   /** A full URL, e.g. http://127.0.0.1:8080/health */
@@ -26,6 +29,7 @@ const http = z.strictObject({
   expectBody: z.string().optional(),
   /** Accept any certificate (self-signed services on localhost). */
   insecure: z.boolean().default(false),
+  ca,
   ...timing,
 });
 
@@ -36,6 +40,7 @@ const tls = z.strictObject({
   /** Report a warning (the check stays healthy) when the certificate expires within this time. */
   warnBefore: duration.default(14 * 24 * 3_600_000),
   insecure: z.boolean().default(false),
+  ca,
   ...timing,
 });
 
@@ -45,6 +50,9 @@ const mail = z.strictObject({
   target: hostPort,
   tls: z.boolean().default(false),
   insecure: z.boolean().default(false),
+  ca,
+  /** The name the certificate must carry when it differs from the target's host (checking 127.0.0.1:993). */
+  servername: z.string().optional(),
   /** The name to greet with in EHLO/LHLO. */
   helo: z.string().default('ipferry.check'),
   ...timing,
