@@ -24,7 +24,7 @@ export const DEFAULT_SETTINGS: EmulatorSettings = { latencyMs: 0, consistencyLag
  *   GET  /__admin/calls       the call log; ?action=X to filter
  *   GET  /__admin/invariants  {"ok":bool,"violations":[...]} — ever seen, not only now
  *   POST /__admin/faults      {"kind":"error"|"throttle"|"hang","count":K,"action"?:A,"ms"?:N}
- *   POST /__admin/settings    partial EmulatorSettings
+ *   POST /__admin/settings    partial EmulatorSettings (plus any emulator-specific settings)
  *   POST /__admin/reset-log   clears calls and faults
  */
 export abstract class Emulator {
@@ -46,6 +46,15 @@ export abstract class Emulator {
   abstract snapshot(): unknown;
   /** Invariant violations in the current true state (e.g. an address attached to two holders). */
   abstract violations(): string[];
+  /**
+   * Emulator-specific settings arriving on `POST /__admin/settings` (keys the shared settings do
+   * not know). Validate everything before changing anything: throw to refuse the whole request.
+   * Returns the emulator's own settings so the admin answer shows them; the default has none.
+   */
+  protected applyExtraSettings(_input: Record<string, unknown>): Record<string, unknown> {
+    return {};
+  }
+
   /** Extra admin routes an emulator offers (e.g. "move this address by hand"). */
   protected adminExtra(_req: HttpRequest): Promise<HttpAnswer | undefined> {
     return Promise.resolve(undefined);
@@ -100,9 +109,14 @@ export abstract class Emulator {
         case 'POST /__admin/faults':
           this.faults.arm(JSON.parse(req.body.toString('utf8')) as FaultSpec);
           return json(200, { pending: this.faults.pending });
-        case 'POST /__admin/settings':
-          Object.assign(this.settings, pickSettings(JSON.parse(req.body.toString('utf8'))));
-          return json(200, this.settings);
+        case 'POST /__admin/settings': {
+          const input: unknown = JSON.parse(req.body.toString('utf8'));
+          const shared = pickSettings(input);
+          // Extras are validated and applied before the shared ones, so a refusal changes nothing.
+          const own = this.applyExtraSettings(input as Record<string, unknown>);
+          Object.assign(this.settings, shared);
+          return json(200, { ...this.settings, ...own });
+        }
         case 'POST /__admin/reset-log':
           this.calls.clear();
           this.faults.clear();
