@@ -1,0 +1,124 @@
+import type { Plan } from './plan';
+import type { Reason } from './types';
+
+/**
+ * The forced part of a decision, in two passes so that loads are known before anything is placed:
+ * 1. hold: every group whose owner can still carry it stays (stability first);
+ * 2. place: groups without a usable owner go to their preferred node if it can take them, else
+ *    to the least-loaded candidate, else nowhere (unowned, with the reason).
+ * Followers sit on their leader's node whenever they can; when they cannot, the VIP is marked
+ * `broken` and placed on its own, because an address that answers beats one that follows.
+ */
+export function holdAndPlace(plan: Plan): void {
+  const { model, situation } = plan;
+  const pending: Array<{ group: number[]; why: Reason }> = [];
+  const loose: number[] = [];
+
+  for (const group of model.groups) {
+    const leader = group[0]!;
+    const set = placementSet(plan, group);
+    const cur = plan.current[leader]!;
+    if (cur >= 0 && set.includes(cur)) {
+      seat(plan, group, cur, { code: 'stable', detail: '' }, loose);
+      continue;
+    }
+    const cls = model.classOf[leader]!;
+    if (cur >= 0 && set.length === 0 && situation.draining[cur] && situation.alive[cur] && situation.passes(cur, cls)) {
+      // Nowhere else to go: a draining owner keeps the VIP rather than leave it unowned.
+      const healthyThere = (f: number): boolean => situation.passes(cur, model.classOf[f]!) && model.classes[model.classOf[f]!]!.staticNodes.includes(cur);
+      seat(plan, group, cur, { code: 'stable', detail: '' }, loose, healthyThere);
+      plan.diagnostics.push({
+        kind: 'drain-blocked',
+        vip: model.vips[leader]!.name,
+        nodes: [model.nodes[cur]!.id],
+        message: `${model.nodes[cur]!.id} is draining but no other node can take ${model.vips[leader]!.name}: ${situation.whyNone(cls)}`,
+      });
+      continue;
+    }
+    pending.push({ group, why: cur >= 0 ? situation.whyNot(cur, cls) : { code: 'claim', detail: 'unowned' } });
+  }
+
+  for (const { group, why } of pending) {
+    const leader = group[0]!;
+    const set = placementSet(plan, group);
+    const pref = model.preferredOf[leader]!;
+    const target = pref >= 0 && set.includes(pref) ? pref : plan.leastLoaded(leader, set);
+    if (target < 0) {
+      const cls = model.classOf[leader]!;
+      const detail = `${why.code === 'claim' ? 'unowned' : why.detail}; no node can take it: ${situation.whyNone(cls)}`;
+      plan.assign(leader, -1, { code: 'no-eligible-node', detail });
+      plan.diagnostics.push({ kind: 'unowned', vip: model.vips[leader]!.name, message: detail });
+      loose.push(...group.slice(1));
+      continue;
+    }
+    const reason = why.code === 'claim' ? { code: 'claim' as const, detail: `claimed by ${model.nodes[target]!.id}` } : why;
+    seat(plan, group, target, reason, loose);
+  }
+
+  for (const vip of loose) placeAlone(plan, vip);
+}
+
+/**
+ * Where a group may go: nodes that can carry every member; if there is none, nodes that can
+ * carry the leader (the followers that cannot come along become `broken`).
+ */
+export function placementSet(plan: Plan, group: readonly number[]): number[] {
+  const { model, situation } = plan;
+  const leaderSet = situation.candidates(model.classOf[group[0]!]!);
+  if (group.length === 1) return leaderSet;
+  const joint = leaderSet.filter((n) => group.every((v) => situation.isCandidate(n, model.classOf[v]!)));
+  return joint.length > 0 ? joint : leaderSet;
+}
+
+/** Puts the leader on `node` and every follower that can sit there with it; the rest go to `loose`. */
+export function seat(
+  plan: Plan,
+  group: readonly number[],
+  node: number,
+  reason: Reason,
+  loose: number[],
+  canSit: (follower: number) => boolean = (f) => plan.situation.isCandidate(node, plan.model.classOf[f]!),
+): void {
+  const leader = group[0]!;
+  plan.assign(leader, node, reason);
+  for (const f of group.slice(1)) {
+    if (canSit(f)) {
+      const moving = plan.current[f] !== node;
+      plan.assign(f, node, moving ? followReason(plan, f, leader, node, reason) : { code: 'stable', detail: '' });
+    } else loose.push(f);
+  }
+}
+
+function followReason(plan: Plan, follower: number, leader: number, node: number, leaderReason: Reason): Reason {
+  const { model } = plan;
+  const leaderName = model.vips[leader]!.name;
+  if (leaderReason.code !== 'stable' && plan.current[follower] === plan.current[leader]) return leaderReason;
+  return { code: 'follow', detail: `follows ${leaderName} to ${model.nodes[node]!.id}` };
+}
+
+/** A follower that cannot sit with its leader: marked broken, then kept or placed like any VIP. */
+export function placeAlone(plan: Plan, vip: number): void {
+  const { model, situation } = plan;
+  const v = model.vips[vip]!;
+  const leader = model.vipIndex.get(v.follow!)!;
+  const leaderNode = plan.next[leader]!;
+  const cls = model.classOf[vip]!;
+  plan.diagnostics.push({
+    kind: 'broken',
+    vip: v.name,
+    message:
+      leaderNode < 0
+        ? `${v.name} follows ${v.follow}, which has no owner`
+        : `${v.name} cannot follow ${v.follow} to ${model.nodes[leaderNode]!.id}: ${situation.whyNot(leaderNode, cls).detail}`,
+  });
+  const set = situation.candidates(cls);
+  const cur = plan.current[vip]!;
+  if (cur >= 0 && set.includes(cur)) return plan.assign(vip, cur, { code: 'stable', detail: '' });
+  const target = plan.leastLoaded(vip, set);
+  if (target < 0) {
+    const detail = `no node can take it: ${situation.whyNone(cls)}`;
+    plan.diagnostics.push({ kind: 'unowned', vip: v.name, message: detail });
+    return plan.assign(vip, -1, { code: 'no-eligible-node', detail });
+  }
+  plan.assign(vip, target, cur >= 0 ? situation.whyNot(cur, cls) : { code: 'claim', detail: `claimed by ${model.nodes[target]!.id}` });
+}
