@@ -1,0 +1,174 @@
+import pino, { type Logger } from 'pino';
+import type { Clock } from '../../core/clock';
+import type { CheckOutcome } from './attempt';
+import { initialState, observe, reportOf, type CheckState, type RiseFallState } from './rise-fall';
+import { runCheck } from './run-check';
+import type { CheckSpec } from './specs';
+
+/** Runs one check once; `runCheck` in the daemon, a scripted stand-in in tests. */
+export type Probe = (spec: CheckSpec, ctx: { signal: AbortSignal }) => Promise<CheckOutcome>;
+
+export interface CheckRunnerOptions {
+  /** By name, as in the config's `checks`. */
+  checks: Record<string, CheckSpec>;
+  clock: Clock;
+  probe?: Probe;
+  logger?: Logger;
+}
+
+/** A check turned healthy or unhealthy. */
+export interface CheckChange {
+  name: string;
+  state: CheckState;
+  previous: CheckState;
+}
+
+/** Every finished run, changed or not (for metrics and debug logs). */
+export interface CheckResult {
+  name: string;
+  outcome: CheckOutcome;
+  state: CheckState;
+}
+
+interface Events {
+  change: CheckChange;
+  result: CheckResult;
+}
+
+interface Entry {
+  name: string;
+  spec: CheckSpec;
+  state: RiseFallState;
+  running?: { controller: AbortController; startedAt: number; done: Promise<void> };
+}
+
+/**
+ * Runs every check on its own fixed-rate schedule: the first run at `start()`, then one every
+ * `interval`. Runs are fire-and-forget from the schedule's point of view, so a slow check never
+ * delays another check or anything else on the event loop (heartbeats). A check never runs twice at
+ * once: when its next run is due and the last one is still going (it overran its timeout, which the
+ * schema keeps below the interval), that last run is aborted and counted as a failure, so a hung
+ * check still falls.
+ */
+export class CheckRunner {
+  private readonly entries: Entry[];
+  private readonly clock: Clock;
+  private readonly probe: Probe;
+  private readonly logger: Logger;
+  private readonly stopping = new AbortController();
+  private readonly loops: Array<Promise<void>> = [];
+  private readonly listeners: { [E in keyof Events]: Set<(event: Events[E]) => void> } = {
+    change: new Set(),
+    result: new Set(),
+  };
+  private stopped: Promise<void> | undefined;
+
+  constructor(options: CheckRunnerOptions) {
+    this.clock = options.clock;
+    this.probe = options.probe ?? ((spec, ctx) => runCheck(spec, ctx));
+    this.logger = options.logger ?? pino({ enabled: false });
+    const now = this.clock.now();
+    this.entries = Object.entries(options.checks).map(([name, spec]) => ({ name, spec, state: initialState(now) }));
+  }
+
+  /** Starts every check's schedule. Calling it again does nothing; after `stop()` it is an error. */
+  start(): void {
+    if (this.stopped) throw new Error('check runner already stopped; make a new one');
+    if (this.loops.length > 0) return;
+    for (const entry of this.entries) this.loops.push(this.loop(entry));
+  }
+
+  /** The current state of every check, by name (a copy: safe to keep or send). */
+  states(): Record<string, CheckState> {
+    return Object.fromEntries(this.entries.map((e) => [e.name, reportOf(e.state)]));
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<E extends keyof Events>(event: E, listener: (event: Events[E]) => void): () => void {
+    this.listeners[event].add(listener);
+    return () => this.listeners[event].delete(listener);
+  }
+
+  /** Cancels every schedule and aborts runs in flight; resolves once all of them have ended. */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    const reason = new Error('check runner stopped');
+    this.stopping.abort(reason);
+    for (const entry of this.entries) entry.running?.controller.abort(reason);
+    this.stopped = Promise.all([...this.loops, ...this.entries.map((e) => e.running?.done)]).then(() => {
+      this.listeners.change.clear();
+      this.listeners.result.clear();
+    });
+    return this.stopped;
+  }
+
+  private async loop(entry: Entry): Promise<void> {
+    for (;;) {
+      this.tick(entry);
+      try {
+        await this.clock.sleep(entry.spec.interval, this.stopping.signal);
+      } catch {
+        return; // stopped
+      }
+    }
+  }
+
+  private tick(entry: Entry): void {
+    if (this.stopping.signal.aborted) return;
+    const running = entry.running;
+    if (running) {
+      const ranMs = this.clock.now() - running.startedAt;
+      running.controller.abort(new Error('overran its interval'));
+      this.record(entry, {
+        ok: false,
+        detail: `still running ${ranMs}ms after it started (timeout ${entry.spec.timeout}ms); aborted`,
+        latencyMs: ranMs,
+      });
+      return;
+    }
+    const controller = new AbortController();
+    const startedAt = this.clock.now();
+    const done = this.runProbe(entry.spec, controller.signal).then((outcome) => {
+      entry.running = undefined;
+      // An aborted run was either stopped or already counted as a failure when it overran.
+      if (!controller.signal.aborted) this.record(entry, outcome);
+    });
+    entry.running = { controller, startedAt, done };
+  }
+
+  private async runProbe(spec: CheckSpec, signal: AbortSignal): Promise<CheckOutcome> {
+    try {
+      return await this.probe(spec, { signal });
+    } catch (err) {
+      // Our probes never throw; a stand-in that does still must not stop the schedule.
+      return { ok: false, detail: `check threw: ${err instanceof Error ? err.message : String(err)}`, latencyMs: 0 };
+    }
+  }
+
+  private record(entry: Entry, outcome: CheckOutcome): void {
+    const previous = entry.state;
+    const { state, changed } = observe(previous, outcome, entry.spec, this.clock.now());
+    entry.state = state;
+    const report = reportOf(state);
+    const log = { check: entry.name, kind: entry.spec.kind, detail: outcome.detail, latencyMs: outcome.latencyMs };
+    if (changed) {
+      if (state.ok) this.logger.info(log, 'check healthy');
+      else this.logger.warn(log, 'check unhealthy');
+    }
+    if (outcome.warning !== undefined && outcome.warning !== previous.warning) {
+      this.logger.warn({ ...log, warning: outcome.warning }, 'check warning');
+    }
+    this.emit('result', { name: entry.name, outcome, state: report });
+    if (changed) this.emit('change', { name: entry.name, state: report, previous: reportOf(previous) });
+  }
+
+  private emit<E extends keyof Events>(event: E, payload: Events[E]): void {
+    for (const listener of this.listeners[event]) {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.logger.error({ err, event }, 'check runner listener threw');
+      }
+    }
+  }
+}
