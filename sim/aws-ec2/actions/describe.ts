@@ -8,17 +8,13 @@ import { eipXml, eniXml, instanceXml, routeTableXml, subnetXml } from '../render
 import { allPrivateIps, type Ec2State, type Eip, type Eni, type Instance, type RouteTable, type Subnet } from '../state';
 import { Ec2Error } from '../wire';
 import type { ActionContext, ActionSpec } from './context';
+import { check } from './lookup';
 
-function byIds<T>(all: Record<string, T>, ids: string[], notFound: (id: string) => Ec2Error): T[] {
+/** The records the ids name (all when none), or the Malformed / NotFound error EC2 answers. */
+function byIds<T>(all: Record<string, T>, ids: string[], prefix: string, kind: string, what: string): T[] {
   if (ids.length === 0) return Object.values(all);
-  return ids.map((id) => all[id] ?? throwIt(notFound(id)));
+  return ids.map((id) => check(all[id], id, prefix, kind, what));
 }
-
-function throwIt(e: Error): never {
-  throw e;
-}
-
-const notFound = (code: string, what: string) => (id: string) => new Ec2Error(code, `The ${what} ID '${id}' does not exist`);
 
 const ENI_FILTERS: FilterFields<Eni> = {
   'network-interface-id': (e) => [e.id],
@@ -39,7 +35,7 @@ const ENI_FILTERS: FilterFields<Eni> = {
 
 function describeNetworkInterfaces(ctx: ActionContext) {
   const ids = ctx.params.list('NetworkInterfaceId');
-  const all = byIds(ctx.state.enis, ids, notFound('InvalidNetworkInterfaceID.NotFound', 'networkInterface'));
+  const all = byIds(ctx.state.enis, ids, 'eni-', 'NetworkInterfaceID', 'networkInterface');
   const filtered = applyFilters(all, ctx.params.filters(), ENI_FILTERS);
   const p = page(filtered, ctx.params.int('MaxResults'), ctx.params.get('NextToken'), ids.length > 0);
   return [list('networkInterfaceSet', p.items, 'item', (e) => eniXml(ctx.state, e)), opt('nextToken', p.next)];
@@ -58,7 +54,7 @@ const EIP_FILTERS: FilterFields<Eip> = {
 function describeAddresses(ctx: ActionContext) {
   const allocationIds = ctx.params.list('AllocationId');
   const publicIps = ctx.params.list('PublicIp');
-  let all = byIds(ctx.state.eips, allocationIds, notFound('InvalidAllocationID.NotFound', 'allocation'));
+  let all = byIds(ctx.state.eips, allocationIds, 'eipalloc-', 'AllocationID', 'allocation');
   if (publicIps.length > 0) {
     for (const ip of publicIps) {
       if (!all.some((a) => a.publicIp === ip)) throw new Ec2Error('InvalidAddress.NotFound', `Address '${ip}' not found.`);
@@ -82,7 +78,7 @@ const ROUTE_TABLE_FILTERS: FilterFields<RouteTable> = {
 
 function describeRouteTables(ctx: ActionContext) {
   const ids = ctx.params.list('RouteTableId');
-  const all = byIds(ctx.state.routeTables, ids, notFound('InvalidRouteTableID.NotFound', 'routeTable'));
+  const all = byIds(ctx.state.routeTables, ids, 'rtb-', 'RouteTableID', 'routeTable');
   const filtered = applyFilters(all, ctx.params.filters(), ROUTE_TABLE_FILTERS);
   const p = page(filtered, ctx.params.int('MaxResults'), ctx.params.get('NextToken'), ids.length > 0);
   return [list('routeTableSet', p.items, 'item', routeTableXml), opt('nextToken', p.next)];
@@ -101,7 +97,7 @@ const SUBNET_FILTERS: FilterFields<Subnet> = {
 
 function describeSubnets(ctx: ActionContext) {
   const ids = ctx.params.list('SubnetId');
-  const all = byIds(ctx.state.subnets, ids, notFound('InvalidSubnetID.NotFound', 'subnet'));
+  const all = byIds(ctx.state.subnets, ids, 'subnet-', 'SubnetID', 'subnet');
   const filtered = applyFilters(all, ctx.params.filters(), SUBNET_FILTERS);
   const p = page(filtered, ctx.params.int('MaxResults'), ctx.params.get('NextToken'), ids.length > 0);
   return [list('subnetSet', p.items, 'item', (s) => subnetXml(ctx.state, s)), opt('nextToken', p.next)];
@@ -123,7 +119,7 @@ function instanceFilters(s: Ec2State): FilterFields<Instance> {
 
 function describeInstances(ctx: ActionContext) {
   const ids = ctx.params.list('InstanceId');
-  const all = byIds(ctx.state.instances, ids, (id) => new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`));
+  const all = byIds(ctx.state.instances, ids, 'i-', 'InstanceID', 'instance');
   const filtered = applyFilters(all, ctx.params.filters(), instanceFilters(ctx.state));
   const p = page(filtered, ctx.params.int('MaxResults'), ctx.params.get('NextToken'), ids.length > 0);
   // One reservation per instance: enough for identity lookups, which is what callers use it for.
