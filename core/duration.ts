@@ -20,3 +20,11 @@ export function formatDuration(ms: number): string {
   if (ms >= 1000 && ms % 100 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/** A rounded form for people reading reasons and logs: "850ms", "3.2s", "4m 5s", "2h 10m". */
+export function humanDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
+  return `${Math.floor(ms / 3_600_000)}h ${Math.round((ms % 3_600_000) / 60_000)}m`;
+}

@@ -25,17 +25,20 @@ export function holdAndPlace(plan: Plan): void {
     const cls = model.classOf[leader]!;
     if (cur >= 0 && set.length === 0 && situation.draining[cur] && situation.alive[cur] && situation.passes(cur, cls)) {
       // Nowhere else to go: a draining owner keeps the VIP rather than leave it unowned.
-      const healthyThere = (f: number): boolean => situation.passes(cur, model.classOf[f]!) && model.classes[model.classOf[f]!]!.staticNodes.includes(cur);
+      const healthyThere = (f: number, at: number): boolean =>
+        situation.passes(at, model.classOf[f]!) && model.classes[model.classOf[f]!]!.staticNodes.includes(at);
       seat(plan, group, cur, { code: 'stable', detail: '' }, loose, healthyThere);
-      plan.diagnostics.push({
-        kind: 'drain-blocked',
-        vip: model.vips[leader]!.name,
-        nodes: [model.nodes[cur]!.id],
-        message: `${model.nodes[cur]!.id} is draining but no other node can take ${model.vips[leader]!.name}: ${situation.whyNone(cls)}`,
-      });
+      for (const v of group.filter((m) => plan.next[m] === cur)) {
+        plan.diagnostics.push({
+          kind: 'drain-blocked',
+          vip: model.vips[v]!.name,
+          nodes: [model.nodes[cur]!.id],
+          message: `${model.nodes[cur]!.id} is draining but no other node can take ${model.vips[v]!.name}: ${situation.whyNone(cls)}`,
+        });
+      }
       continue;
     }
-    pending.push({ group, why: cur >= 0 ? situation.whyNot(cur, cls) : { code: 'claim', detail: 'unowned' } });
+    pending.push({ group, why: cur >= 0 ? groupWhy(plan, group, cur) : { code: 'claim', detail: 'unowned' } });
   }
 
   for (const { group, why } of pending) {
@@ -58,6 +61,17 @@ export function holdAndPlace(plan: Plan): void {
   for (const vip of loose) placeAlone(plan, vip);
 }
 
+/** Why a group must leave its node: the first member that cannot stay there says why. */
+function groupWhy(plan: Plan, group: readonly number[], node: number): Reason {
+  const { model, situation } = plan;
+  for (const m of group) {
+    const why = situation.whyNot(node, model.classOf[m]!);
+    if (why.code === 'stable') continue;
+    return m === group[0] ? why : { code: why.code, detail: `${why.detail}, needed by follower ${model.vips[m]!.name}` };
+  }
+  return { code: 'owner-ineligible', detail: `${model.nodes[node]!.id} cannot carry the whole group` };
+}
+
 /**
  * Where a group may go: nodes that can carry every member; if there is none, nodes that can
  * carry the leader (the followers that cannot come along become `broken`).
@@ -70,22 +84,32 @@ export function placementSet(plan: Plan, group: readonly number[]): number[] {
   return joint.length > 0 ? joint : leaderSet;
 }
 
-/** Puts the leader on `node` and every follower that can sit there with it; the rest go to `loose`. */
+/**
+ * Puts the group's leader on `node`, and each follower on its own leader's node when it can sit
+ * there (followers come after their leaders in group order). The rest go to `loose`.
+ */
 export function seat(
   plan: Plan,
   group: readonly number[],
   node: number,
   reason: Reason,
   loose: number[],
-  canSit: (follower: number) => boolean = (f) => plan.situation.isCandidate(node, plan.model.classOf[f]!),
+  canSit: (follower: number, at: number) => boolean = (f, at) => plan.situation.isCandidate(at, plan.model.classOf[f]!),
 ): void {
+  const { model } = plan;
   const leader = group[0]!;
   plan.assign(leader, node, reason);
+  const seated = new Map([[leader, node]]);
   for (const f of group.slice(1)) {
-    if (canSit(f)) {
-      const moving = plan.current[f] !== node;
-      plan.assign(f, node, moving ? followReason(plan, f, leader, node, reason) : { code: 'stable', detail: '' });
-    } else loose.push(f);
+    const lead = model.vipIndex.get(model.vips[f]!.follow!)!;
+    const at = seated.get(lead);
+    if (at === undefined || !canSit(f, at)) {
+      loose.push(f);
+      continue;
+    }
+    const moving = plan.current[f] !== at;
+    plan.assign(f, at, moving ? followReason(plan, f, lead, at, reason) : { code: 'stable', detail: '' });
+    seated.set(f, at);
   }
 }
 
@@ -96,13 +120,22 @@ function followReason(plan: Plan, follower: number, leader: number, node: number
   return { code: 'follow', detail: `follows ${leaderName} to ${model.nodes[node]!.id}` };
 }
 
-/** A follower that cannot sit with its leader: marked broken, then kept or placed like any VIP. */
+/**
+ * A follower left over by `seat`: it joins its leader if its leader ended up somewhere it can be
+ * (a chain whose middle was placed on its own); otherwise it is `broken`, and kept or placed like
+ * any VIP. Loose followers are handled in group order, so their leaders are already final.
+ */
 export function placeAlone(plan: Plan, vip: number): void {
   const { model, situation } = plan;
   const v = model.vips[vip]!;
   const leader = model.vipIndex.get(v.follow!)!;
   const leaderNode = plan.next[leader]!;
   const cls = model.classOf[vip]!;
+  const cur = plan.current[vip]!;
+  if (leaderNode >= 0 && situation.isCandidate(leaderNode, cls)) {
+    const reason = cur === leaderNode ? { code: 'stable' as const, detail: '' } : followReason(plan, vip, leader, leaderNode, plan.reasons[leader]!);
+    return plan.assign(vip, leaderNode, reason);
+  }
   plan.diagnostics.push({
     kind: 'broken',
     vip: v.name,
@@ -112,7 +145,6 @@ export function placeAlone(plan: Plan, vip: number): void {
         : `${v.name} cannot follow ${v.follow} to ${model.nodes[leaderNode]!.id}: ${situation.whyNot(leaderNode, cls).detail}`,
   });
   const set = situation.candidates(cls);
-  const cur = plan.current[vip]!;
   if (cur >= 0 && set.includes(cur)) return plan.assign(vip, cur, { code: 'stable', detail: '' });
   const target = plan.leastLoaded(vip, set);
   if (target < 0) {

@@ -1,4 +1,4 @@
-import { formatDuration } from '../duration';
+import { formatDuration, humanDuration } from '../duration';
 import { placeAlone, placementSet, seat } from './place';
 import type { Plan } from './plan';
 
@@ -29,7 +29,7 @@ export function preempt(plan: Plan): void {
       continue;
     }
     const loose: number[] = [];
-    const detail = `${prefId} (preferred) healthy for ${formatDuration(healthyFor)} ≥ preemptDelay ${formatDuration(delay)}`;
+    const detail = `${prefId} (preferred) healthy for ${humanDuration(healthyFor)} ≥ preemptDelay ${formatDuration(delay)}`;
     seat(plan, group, pref, { code: 'preempt', detail }, loose);
     for (const f of loose) placeAlone(plan, f);
   }

@@ -1,4 +1,4 @@
-import { formatDuration } from '../duration';
+import { formatDuration, humanDuration } from '../duration';
 import type { Model } from './model';
 import type { NodeView, Reason } from './types';
 
@@ -73,7 +73,7 @@ export class Situation {
       return { code: 'owner-ineligible', detail: `${id} is not eligible for this VIP` };
     if (v?.leaving) return { code: 'owner-leaving', detail: `${id} said it is leaving` };
     if (!this.alive[node]) {
-      const silent = v?.lastSeen == null ? 'never heard from' : `no heartbeat for ${formatDuration(this.now - v.lastSeen)}`;
+      const silent = v?.lastSeen == null ? 'never heard from' : `no heartbeat for ${humanDuration(this.now - v.lastSeen)}`;
       return { code: 'owner-dead', detail: `${id}: ${silent} (deadAfter ${formatDuration(this.model.config.timers.deadAfter)})` };
     }
     const failing = this.model.classes[cls]!.checks.filter((c) => !v?.checks[c]?.ok);
