@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { crossCheck } from './cross-checks';
 import { formatIssue, fromZodIssues, type ConfigIssue } from './issues';
 import type { Config } from './model';
@@ -24,14 +24,15 @@ function byPath(a: ConfigIssue, b: ConfigIssue): number {
 
 /** Parses YAML (JSON is YAML too) and validates it. Syntax errors are issues with line and column. */
 export function parseConfigText(text: string): ConfigResult {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({
-        path: e.linePos ? `(line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '(document)',
-        message: e.message.split('\n')[0] ?? e.message,
-      })),
+      issues: doc.errors.map((e) => {
+        const at = lines.linePos(e.pos[0]);
+        return { path: `(line ${at.line}, column ${at.col})`, message: e.message.split('\n')[0] ?? e.message };
+      }),
     };
   }
   return parseConfig(doc.toJS());
