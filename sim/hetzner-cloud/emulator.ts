@@ -23,7 +23,8 @@ const DEFAULT_HANG_MS = 300_000;
  *   POST /__admin/move-alias-ip     {"network":id,"ip":"10.0.1.9","server":id|null}
  *   POST /__admin/fail-actions      {"command":"assign_floating_ip","count":1,"code"?,"message"?}
  *   POST /__admin/drain-rate-limit  {}   empties the project's request bucket
- *   POST /__admin/cloud-settings    {"actionDurationMs":N}
+ * and one setting of its own on the shared route: POST /__admin/settings {"actionDurationMs":N}.
+ * Faults: `error` answers `server_error` (500) or, with `status` 502–504, `service_error`.
  */
 export class HetznerCloudEmulator extends Emulator {
   readonly state: CloudState;
@@ -71,7 +72,7 @@ export class HetznerCloudEmulator extends Emulator {
       const fault = this.takeFault(matched?.route.action ?? '');
       if (fault?.kind === 'hang') return { answer: { status: 0, hangMs: fault.ms ?? DEFAULT_HANG_MS }, error: 'hang' };
       if (fault?.kind === 'throttle') throw new CloudApiError('rate_limit_exceeded', 'limit reached (injected)');
-      if (fault?.kind === 'error') throw new CloudApiError('service_error', 'service unavailable (injected)');
+      if (fault?.kind === 'error') throw injectedError((fault as { status?: number }).status ?? 500);
       if (!matched) throw new CloudApiError('not_found', `no route ${req.method} ${req.path}`);
       return { answer: matched.route.handle(this.context(), matched.params, req) };
     } catch (err) {
@@ -133,6 +134,15 @@ export class HetznerCloudEmulator extends Emulator {
     this.checkInvariant();
   }
 
+  protected override applyExtraSettings(input: Record<string, unknown>): Record<string, unknown> {
+    if ('actionDurationMs' in input) {
+      const ms = input.actionDurationMs;
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new Error('actionDurationMs must be a non-negative number');
+      this.actionDurationMs = ms;
+    }
+    return { actionDurationMs: this.actionDurationMs };
+  }
+
   protected override async adminExtra(req: HttpRequest): Promise<HttpAnswer | undefined> {
     const route = `${req.method} ${req.path}`;
     const body = (): Record<string, unknown> => JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>;
@@ -156,12 +166,6 @@ export class HetznerCloudEmulator extends Emulator {
         case 'POST /__admin/drain-rate-limit':
           this.rateLimit.drain();
           return json(200, { remaining: 0 });
-        case 'POST /__admin/cloud-settings': {
-          const ms = body().actionDurationMs;
-          if (typeof ms !== 'number' || ms < 0) throw new HandMoveError(400, 'actionDurationMs must be a non-negative number');
-          this.actionDurationMs = ms;
-          return json(200, { actionDurationMs: ms });
-        }
         default:
           return undefined;
       }
@@ -170,6 +174,13 @@ export class HetznerCloudEmulator extends Emulator {
       throw err;
     }
   }
+}
+
+/** A 500 is the backend's own error; a 502–504 is a service behind it that failed. */
+function injectedError(status: number): CloudApiError {
+  return status === 500
+    ? new CloudApiError('server_error', 'internal server error (injected)')
+    : new CloudApiError('service_error', 'service unavailable (injected)', {}, status);
 }
 
 function pickStrings(o: Record<string, unknown>, keys: string[]): Record<string, string> {

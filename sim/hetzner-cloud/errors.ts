@@ -28,12 +28,14 @@ export class CloudApiError extends Error {
     readonly code: CloudErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
+    /** Only for injected faults that ask for a particular 5xx. */
+    private readonly statusOverride?: number,
   ) {
     super(message);
   }
 
   get status(): number {
-    return STATUS_BY_CODE[this.code];
+    return this.statusOverride ?? STATUS_BY_CODE[this.code];
   }
 
   toAnswer(): HttpAnswer {

@@ -21,8 +21,8 @@ interface RobotRoute {
  * (403 RATE_LIMIT_EXCEEDED), routing that takes time (FAILOVER_LOCKED meanwhile), faults and lag.
  * Extra admin routes:
  *   POST /__admin/route-failover     {"ip":"198.18.8.1","activeServerIp":"198.18.3.2"|null}  by hand, at once
- *   POST /__admin/robot-settings     {"routingMs":N}
  *   POST /__admin/exhaust-rate-limit {}   uses up the account's switches for the hour
+ * and one setting of its own on the shared route: POST /__admin/settings {"routingMs":N}.
  */
 export class HetznerRobotEmulator extends Emulator {
   readonly state: RobotState;
@@ -72,7 +72,8 @@ export class HetznerRobotEmulator extends Emulator {
     if (fault?.kind === 'hang') return { status: 0, hangMs: fault.ms ?? DEFAULT_HANG_MS };
     if (fault?.kind === 'throttle') throw this.rateLimited(window ?? this.switches);
     if (fault?.kind === 'error') {
-      throw new RobotApiError(matched.route.mutating ? 'FAILOVER_FAILED' : 'INTERNAL_ERROR', 'internal error (injected)');
+      const status = (fault as { status?: number }).status;
+      throw new RobotApiError(matched.route.mutating ? 'FAILOVER_FAILED' : 'INTERNAL_ERROR', 'internal error (injected)', {}, status);
     }
     return matched.route.handle(this.context(), matched.ip, req);
   }
@@ -120,6 +121,15 @@ export class HetznerRobotEmulator extends Emulator {
     this.checkInvariant();
   }
 
+  protected override applyExtraSettings(input: Record<string, unknown>): Record<string, unknown> {
+    if ('routingMs' in input) {
+      const ms = input.routingMs;
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new Error('routingMs must be a non-negative number');
+      this.routingMs = ms;
+    }
+    return { routingMs: this.routingMs };
+  }
+
   protected override async adminExtra(req: HttpRequest): Promise<HttpAnswer | undefined> {
     const body = (): Record<string, unknown> => JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>;
     try {
@@ -128,12 +138,6 @@ export class HetznerRobotEmulator extends Emulator {
           const b = body();
           this.routeByHand(String(b.ip), b.activeServerIp == null ? null : String(b.activeServerIp));
           return json(200, { ok: true });
-        }
-        case 'POST /__admin/robot-settings': {
-          const ms = body().routingMs;
-          if (typeof ms !== 'number' || ms < 0) return json(400, { error: 'routingMs must be a non-negative number' });
-          this.routingMs = ms;
-          return json(200, { routingMs: ms });
         }
         case 'POST /__admin/exhaust-rate-limit':
           this.switches.exhaust();

@@ -24,12 +24,14 @@ export class RobotApiError extends Error {
     readonly code: RobotErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    /** Only for injected faults that ask for a particular 5xx. */
+    private readonly statusOverride?: number,
   ) {
     super(message);
   }
 
   get status(): number {
-    return STATUS_BY_CODE[this.code];
+    return this.statusOverride ?? STATUS_BY_CODE[this.code];
   }
 
   toAnswer(): HttpAnswer {

@@ -120,6 +120,8 @@ describe('HetznerCloudClient against the emulator', () => {
     const { emu } = await setup();
     const client = new HetznerCloudClient({ token: 'test-token', baseUrl: emu.apiUrl, timeoutMs: 150 });
     await arm(emu, { kind: 'error', count: 1, action: 'get_server' });
+    expect(await failure(client.getServer(1))).toMatchObject({ reason: 'transient', details: { status: 500, code: 'server_error' } });
+    await arm(emu, { kind: 'error', count: 1, action: 'get_server', status: 503 });
     expect(await failure(client.getServer(1))).toMatchObject({ reason: 'transient', details: { status: 503, code: 'service_error' } });
     await arm(emu, { kind: 'hang', count: 1, action: 'get_network', ms: 3000 });
     const hung = await failure(client.getNetwork(10));

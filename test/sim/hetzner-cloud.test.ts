@@ -191,10 +191,13 @@ describe('HetznerCloudEmulator: faults, hand moves, invariants', () => {
     const { call, emu } = await start();
     const arm = (spec: unknown) => fetch(`${emu.url}/__admin/faults`, { method: 'POST', body: JSON.stringify(spec) });
     await arm({ kind: 'error', count: 1, action: 'get_server' });
+    await arm({ kind: 'error', count: 1, action: 'get_network', status: 503 });
     await arm({ kind: 'throttle', count: 1, action: 'get_floating_ip' });
     await arm({ kind: 'hang', count: 1, action: 'list_servers', ms: 5_000 });
     const err = await call('GET', '/servers/1');
-    expect([err.status, err.body.error.code]).toEqual([503, 'service_error']);
+    expect([err.status, err.body.error.code]).toEqual([500, 'server_error']);
+    const unavailable = await call('GET', '/networks/10');
+    expect([unavailable.status, unavailable.body.error.code]).toEqual([503, 'service_error']);
     expect((await call('GET', '/floating_ips/100')).status).toBe(429);
     await expect(fetch(`${emu.apiUrl}/servers`, { headers: AUTH, signal: AbortSignal.timeout(200) })).rejects.toThrow();
     expect((await call('GET', '/servers/1')).status).toBe(200);
@@ -214,6 +217,19 @@ describe('HetznerCloudEmulator: faults, hand moves, invariants', () => {
     expect(state.servers[0].privateNets[0].aliasIps).toEqual([]);
     expect(state.servers[1].privateNets[0].aliasIps).toEqual(['10.0.1.60']);
     expect(((await (await fetch(`${emu.url}/__admin/invariants`)).json()) as Json).ok).toBe(true);
+  });
+
+  it('takes its action duration on the shared settings route', async () => {
+    const { call, clock, emu } = await start();
+    const res = await fetch(`${emu.url}/__admin/settings`, { method: 'POST', body: JSON.stringify({ actionDurationMs: 1000, latencyMs: 0 }) });
+    expect(((await res.json()) as Json).actionDurationMs).toBe(1000);
+    const bad = await fetch(`${emu.url}/__admin/settings`, { method: 'POST', body: JSON.stringify({ actionDurationMs: -1 }) });
+    expect(bad.status).toBe(400);
+    const assign = await call('POST', '/floating_ips/100/actions/assign', { server: 2 });
+    clock.t += 999;
+    expect((await call('GET', `/actions/${assign.body.action.id}`)).body.action.status).toBe('running');
+    clock.t += 1;
+    expect((await call('GET', `/actions/${assign.body.action.id}`)).body.action.status).toBe('success');
   });
 
   it('refuses a seed that breaks its own rules', () => {

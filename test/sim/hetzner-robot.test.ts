@@ -105,6 +105,17 @@ describe('HetznerRobotEmulator', () => {
     expect(emu.calls.count({ action: 'route_failover' })).toBe(1);
   });
 
+  it('takes its routing time on the shared settings route', async () => {
+    const { call, clock, emu } = await start();
+    const res = await fetch(`${emu.url}/__admin/settings`, { method: 'POST', body: JSON.stringify({ routingMs: 5000 }) });
+    expect(((await res.json()) as Json).routingMs).toBe(5000);
+    await call('POST', '/failover/198.18.8.1', { active_server_ip: '198.18.3.2' });
+    clock.t += 4999;
+    expect((await call('POST', '/failover/198.18.8.1', { active_server_ip: '198.18.3.3' })).body.error.code).toBe('FAILOVER_LOCKED');
+    clock.t += 1;
+    expect((await call('POST', '/failover/198.18.8.1', { active_server_ip: '198.18.3.3' })).status).toBe(200);
+  });
+
   it('lags reads behind writes by consistencyLagMs', async () => {
     const { call, clock } = await start(demoRobotSeed({ routingMs: 0 }), { consistencyLagMs: 500 });
     await call('POST', '/failover/198.18.8.1', { active_server_ip: '198.18.3.2' });
