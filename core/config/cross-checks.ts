@@ -1,4 +1,4 @@
-import { parsePrefix, type Prefix } from '../ip';
+import { canonicalIp, parsePrefix, type Prefix } from '../ip';
 import type { ConfigIssue } from './issues';
 import type { Config, Vip } from './model';
 import { resolverOf } from './normalize';
@@ -8,7 +8,7 @@ import { canCarry, inNodeSubnet, listedEligible, missingIdentity } from './topol
 export function crossCheck(config: Config): ConfigIssue[] {
   return [
     ...checkNodes(config),
-    ...config.vips.flatMap((v, i) => checkVip(config, v, i)),
+    ...checkVips(config),
     ...checkFollowCycles(config.vips),
     ...checkOverlaps(config),
     ...checkDns(config),
@@ -39,10 +39,15 @@ function checkNodes(config: Config): ConfigIssue[] {
   return issues;
 }
 
-function checkVip(config: Config, v: Vip, i: number): ConfigIssue[] {
+function checkVips(config: Config): ConfigIssue[] {
+  const nodeIds = new Set(config.nodes.map((n) => n.id));
+  const nodeByAddress = new Map(config.nodes.flatMap((n) => n.addresses.map((a) => [canonicalIp(a) ?? a, n.id] as const)));
+  return config.vips.flatMap((v, i) => checkVip(config, v, i, nodeIds, nodeByAddress));
+}
+
+function checkVip(config: Config, v: Vip, i: number, nodeIds: ReadonlySet<string>, nodeByAddress: ReadonlyMap<string, string>): ConfigIssue[] {
   const at = (field: string): string => `vips[${i}].${field}`;
   const issues: ConfigIssue[] = [];
-  const nodeIds = new Set(config.nodes.map((n) => n.id));
   const need = (ok: unknown, field: string, what: string): void => {
     if (!ok) issues.push({ path: at(field), message: `required for kind ${v.kind} (${what})` });
   };
@@ -68,10 +73,9 @@ function checkVip(config: Config, v: Vip, i: number): ConfigIssue[] {
   v.checks.forEach((c, j) => {
     if (!(c in config.checks)) issues.push({ path: at(`checks[${j}]`), message: `check "${c}" is not defined in checks` });
   });
-  for (const n of config.nodes) {
-    if (v.ip && n.addresses.includes(v.ip.text))
-      issues.push({ path: at('address'), message: `${v.ip.text} is node "${n.id}"'s own address; a VIP must never be a node's main address (it would be unplumbed)` });
-  }
+  const owner = v.ip ? nodeByAddress.get(v.ip.text) : undefined;
+  if (owner !== undefined)
+    issues.push({ path: at('address'), message: `${v.ip!.text} is node "${owner}"'s own address; a VIP must never be a node's main address (it would be unplumbed)` });
   if (issues.length === 0) issues.push(...checkPlacement(config, v, at));
   return issues;
 }

@@ -65,8 +65,8 @@ function finish(plan: Plan, diagnostics: Decision['diagnostics']): Decision {
     reasons[vip.name] = reason;
     if (from === to && (!prev || from >= 0 || prev.node === null)) {
       if (!prev) return void assignments.push(initial(vip.name, now));
-      const recent = prev.moves.filter((t) => t > now - window);
-      assignments.push(recent.length === prev.moves.length ? prev : { ...prev, moves: recent });
+      const stale = prev.moves.length > 0 && prev.moves[0]! <= now - window;
+      assignments.push(stale ? { ...prev, moves: prev.moves.filter((t) => t > now - window) } : prev);
       return;
     }
     const epoch = (prev?.epoch ?? 0) + 1;

@@ -1,4 +1,4 @@
-import type { Plan } from './plan';
+import { STABLE, type Plan } from './plan';
 import type { Reason } from './types';
 
 /**
@@ -16,18 +16,18 @@ export function holdAndPlace(plan: Plan): void {
 
   for (const group of model.groups) {
     const leader = group[0]!;
-    const set = placementSet(plan, group);
     const cur = plan.current[leader]!;
-    if (cur >= 0 && set.includes(cur)) {
-      seat(plan, group, cur, { code: 'stable', detail: '' }, loose);
+    if (cur >= 0 && canPlaceAt(plan, group, cur)) {
+      seat(plan, group, cur, STABLE, loose);
       continue;
     }
+    const set = placementSet(plan, group);
     const cls = model.classOf[leader]!;
     if (cur >= 0 && set.length === 0 && situation.draining[cur] && situation.alive[cur] && situation.passes(cur, cls)) {
       // Nowhere else to go: a draining owner keeps the VIP rather than leave it unowned.
       const healthyThere = (f: number, at: number): boolean =>
         situation.passes(at, model.classOf[f]!) && model.classes[model.classOf[f]!]!.staticNodes.includes(at);
-      seat(plan, group, cur, { code: 'stable', detail: '' }, loose, healthyThere);
+      seat(plan, group, cur, STABLE, loose, healthyThere);
       for (const v of group.filter((m) => plan.next[m] === cur)) {
         plan.diagnostics.push({
           kind: 'drain-blocked',
@@ -72,6 +72,14 @@ function groupWhy(plan: Plan, group: readonly number[], node: number): Reason {
   return { code: 'owner-ineligible', detail: `${model.nodes[node]!.id} cannot carry the whole group` };
 }
 
+/** Whether `node` is in the group's placement set, without building the set for the common case. */
+function canPlaceAt(plan: Plan, group: readonly number[], node: number): boolean {
+  const { situation, model } = plan;
+  if (!situation.isCandidate(node, model.classOf[group[0]!]!)) return false;
+  if (group.length === 1 || group.every((v) => situation.isCandidate(node, model.classOf[v]!))) return true;
+  return placementSet(plan, group).includes(node);
+}
+
 /**
  * Where a group may go: nodes that can carry every member; if there is none, nodes that can
  * carry the leader (the followers that cannot come along become `broken`).
@@ -108,7 +116,7 @@ export function seat(
       continue;
     }
     const moving = plan.current[f] !== at;
-    plan.assign(f, at, moving ? followReason(plan, f, lead, at, reason) : { code: 'stable', detail: '' });
+    plan.assign(f, at, moving ? followReason(plan, f, lead, at, reason) : STABLE);
     seated.set(f, at);
   }
 }
@@ -133,7 +141,7 @@ export function placeAlone(plan: Plan, vip: number): void {
   const cls = model.classOf[vip]!;
   const cur = plan.current[vip]!;
   if (leaderNode >= 0 && situation.isCandidate(leaderNode, cls)) {
-    const reason = cur === leaderNode ? { code: 'stable' as const, detail: '' } : followReason(plan, vip, leader, leaderNode, plan.reasons[leader]!);
+    const reason = cur === leaderNode ? STABLE : followReason(plan, vip, leader, leaderNode, plan.reasons[leader]!);
     return plan.assign(vip, leaderNode, reason);
   }
   plan.diagnostics.push({
@@ -145,7 +153,7 @@ export function placeAlone(plan: Plan, vip: number): void {
         : `${v.name} cannot follow ${v.follow} to ${model.nodes[leaderNode]!.id}: ${situation.whyNot(leaderNode, cls).detail}`,
   });
   const set = situation.candidates(cls);
-  if (cur >= 0 && set.includes(cur)) return plan.assign(vip, cur, { code: 'stable', detail: '' });
+  if (situation.isCandidate(cur, cls)) return plan.assign(vip, cur, STABLE);
   const target = plan.leastLoaded(vip, set);
   if (target < 0) {
     const detail = `no node can take it: ${situation.whyNone(cls)}`;

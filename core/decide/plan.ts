@@ -2,7 +2,8 @@ import { rank, type Model } from './model';
 import type { Situation } from './situation';
 import type { Assignment, Diagnostic, Reason } from './types';
 
-const STABLE: Reason = { code: 'stable', detail: '' };
+/** Shared by every VIP that stays put (most of them), so a decision allocates little. */
+export const STABLE: Reason = Object.freeze({ code: 'stable', detail: '' });
 
 /**
  * The decision being built: the next owner of every VIP, why, and the load of every node.

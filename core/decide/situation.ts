@@ -10,7 +10,7 @@ export class Situation {
   readonly alive: boolean[];
   readonly draining: boolean[];
   readonly views: Array<NodeView | undefined>;
-  private readonly candidateCache = new Map<number, number[]>();
+  private readonly candidateCache = new Map<number, { list: number[]; mask: Uint8Array }>();
 
   constructor(
     readonly model: Model,
@@ -45,16 +45,23 @@ export class Situation {
 
   /** Nodes that may take a VIP of this class now: alive, healthy, not draining, eligible. Ascending. */
   candidates(cls: number): number[] {
-    let list = this.candidateCache.get(cls);
-    if (!list) {
-      list = this.model.classes[cls]!.staticNodes.filter((n) => this.alive[n] && !this.draining[n] && this.passes(n, cls));
-      this.candidateCache.set(cls, list);
-    }
-    return list;
+    return this.entry(cls).list;
   }
 
   isCandidate(node: number, cls: number): boolean {
-    return this.candidates(cls).includes(node);
+    return node >= 0 && this.entry(cls).mask[node] === 1;
+  }
+
+  private entry(cls: number): { list: number[]; mask: Uint8Array } {
+    let e = this.candidateCache.get(cls);
+    if (!e) {
+      const list = this.model.classes[cls]!.staticNodes.filter((n) => this.alive[n] && !this.draining[n] && this.passes(n, cls));
+      const mask = new Uint8Array(this.model.nodes.length);
+      for (const n of list) mask[n] = 1;
+      e = { list, mask };
+      this.candidateCache.set(cls, e);
+    }
+    return e;
   }
 
   /** Since when the node has been alive and passing every check of the class (for preemptDelay). */
