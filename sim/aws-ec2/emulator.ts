@@ -117,34 +117,41 @@ export class Ec2Emulator extends Emulator {
     const params = new QueryParams(form);
     const action = params.get('Action') ?? '';
     const spec = EC2_ACTIONS[action];
-    const answer = await this.answer(action, spec, params, requestId);
-    const failed = answer.status >= 400 ? /<Code>([^<]*)<\/Code>/.exec(String(answer.body ?? ''))?.[1] : undefined;
-    this.calls.record({ at: this.now(), action, mutating: spec?.mutating ?? false, status: answer.hangMs === undefined ? answer.status : 0, error: failed ?? (answer.hangMs === undefined ? undefined : 'hang') });
+    let answer: HttpAnswer;
+    let error: string | undefined;
+    try {
+      answer = await this.answer(action, spec, params, requestId);
+    } catch (err) {
+      if (!(err instanceof Ec2Error)) throw err;
+      answer = errorAnswer(err, requestId);
+      error = err.code;
+    }
+    if (answer.hangMs !== undefined) error = 'hang';
+    this.calls.record({ at: this.now(), action, mutating: spec?.mutating ?? false, status: answer.hangMs === undefined ? answer.status : 0, error });
     return answer;
   }
 
+  /** The answer to one call; EC2 errors are thrown as Ec2Error. */
   private async answer(action: string, spec: ActionSpec | undefined, params: QueryParams, requestId: string): Promise<HttpAnswer> {
     const fault = this.takeFault(action);
     if (fault?.kind === 'hang') return { status: 0, hangMs: fault.ms ?? DEFAULT_HANG_MS };
-    if (fault?.kind === 'error') return errorAnswer(new Ec2Error('InternalError', 'An internal error has occurred', 500), requestId);
-    if (fault?.kind === 'throttle') return errorAnswer(new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503), requestId);
-    try {
-      if (action === '') throw new Ec2Error('MissingAction', 'The request must contain the parameter Action');
-      if (!spec) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
-      if (this.ec2Admin.denies(action, params)) {
-        throw new Ec2Error('UnauthorizedOperation', `You are not authorized to perform this operation. (emulator deny list: ${action})`, 403);
-      }
-      if (params.bool('DryRun') === true) throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
-      if (this.settings.throttling && !this.throttle.admit(action, spec.mutating, params)) {
-        throw new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
-      }
-      await this.delay();
-      if (spec.mutating) return successAnswer(action, requestId, this.mutate(spec, params));
-      const xml = spec.run({ params, state: this.visibleState(), newId: (p) => this.newId(p), settings: this.ec2Settings });
-      return successAnswer(action, requestId, xml);
-    } catch (err) {
-      if (err instanceof Ec2Error) return errorAnswer(err, requestId);
-      throw err;
+    if (fault?.kind === 'error') {
+      const status = fault.status ?? 500;
+      if (status === 503) throw new Ec2Error('Unavailable', "The server is overloaded and can't handle the request.", 503);
+      throw new Ec2Error('InternalError', 'An internal error has occurred', status);
     }
+    if (fault?.kind === 'throttle') throw new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
+    if (action === '') throw new Ec2Error('MissingAction', 'The request must contain the parameter Action');
+    if (!spec) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
+    if (this.ec2Admin.denies(action, params)) {
+      throw new Ec2Error('UnauthorizedOperation', `You are not authorized to perform this operation. (emulator deny list: ${action})`, 403);
+    }
+    if (params.bool('DryRun') === true) throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+    if (this.settings.throttling && !this.throttle.admit(action, spec.mutating, params)) {
+      throw new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
+    }
+    await this.delay();
+    if (spec.mutating) return successAnswer(action, requestId, this.mutate(spec, params));
+    return successAnswer(action, requestId, spec.run({ params, state: this.visibleState(), newId: (p) => this.newId(p), settings: this.ec2Settings }));
   }
 }

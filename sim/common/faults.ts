@@ -13,6 +13,8 @@ export interface FaultSpec {
   action?: string;
   /** For `hang`: how long to hold the request before dropping it (default: until the client gives up). */
   ms?: number;
+  /** For `error`: the 5xx status to answer (default 500); emulators pick the provider's error code for it. */
+  status?: number;
 }
 
 export class FaultInjector {
@@ -21,6 +23,9 @@ export class FaultInjector {
   arm(spec: FaultSpec): void {
     if (!['error', 'throttle', 'hang'].includes(spec.kind)) throw new Error(`unknown fault kind "${spec.kind}"`);
     if (!Number.isInteger(spec.count) || spec.count < 1) throw new Error('fault count must be a positive integer');
+    if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 500 && spec.status <= 599)) {
+      throw new Error('fault status must be a 5xx status');
+    }
     this.armed.push({ ...spec });
   }
 

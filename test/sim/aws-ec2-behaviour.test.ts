@@ -108,6 +108,14 @@ describe('fault injection', () => {
     expect(emu.elasticIp('eipalloc-0bbb')?.association?.eniId).toBe('eni-0ccc');
   });
 
+  it('answers Unavailable for an injected 503', async () => {
+    await start();
+    await admin('/__admin/faults', { kind: 'error', count: 1, status: 503 });
+    const err = await failure(ec2.send(new DescribeAddressesCommand({})));
+    expect(err.name).toBe('Unavailable');
+    expect(err.$metadata.httpStatusCode).toBe(503);
+  });
+
   it('injects throttling as RequestLimitExceeded', async () => {
     await start();
     await admin('/__admin/faults', { kind: 'throttle', count: 2 });
