@@ -1,0 +1,11 @@
+import type { Command } from '../command';
+import { demo } from './demo';
+import { schema } from './schema';
+import { validate } from './validate';
+
+/** Every `ipferry <name>` command, in the order the usage text lists them. */
+export const commands: Record<string, Command> = {
+  demo,
+  validate,
+  schema,
+};
