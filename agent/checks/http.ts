@@ -1,6 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { attempt, CheckFailed, quote, type Attempt, type CheckContext, type CheckOutcome, type Success } from './attempt';
 import { DEFAULT_WARN_BEFORE_MS, judgeValidity, peerCertificate } from './certificate';
 import { loadCa } from './connection';
@@ -21,7 +21,7 @@ export function httpCheck(spec: HttpCheckSpec, ctx: CheckContext = {}): Promise<
     const secure = url.protocol === 'https:';
     const ca = secure ? await loadCa(spec.ca) : undefined;
 
-    const res = await request(a, url, spec.method, secure, { rejectUnauthorized: !spec.insecure, ...(ca ? { ca } : {}) });
+    const { res, cert } = await request(a, url, spec.method, secure, { rejectUnauthorized: !spec.insecure, ...(ca ? { ca } : {}) });
     const status = res.statusCode ?? 0;
     const accepted = spec.expectStatus ? spec.expectStatus.includes(status) : status >= 200 && status <= 399;
     if (!accepted) {
@@ -39,11 +39,10 @@ export function httpCheck(spec: HttpCheckSpec, ctx: CheckContext = {}): Promise<
       detail += `, body contains ${quote(spec.expectBody)}`;
     }
     const result: Success = { detail };
-    if (secure) {
-      const cert = peerCertificate(res.socket as TLSSocket);
-      const validity = cert ? judgeValidity(cert, (ctx.now ?? Date.now)(), DEFAULT_WARN_BEFORE_MS) : undefined;
+    if (cert) {
+      const validity = judgeValidity(cert, (ctx.now ?? Date.now)(), DEFAULT_WARN_BEFORE_MS);
       // Verification already refused a bad certificate unless `insecure` asked to accept any.
-      const warning = validity?.failure ?? validity?.warning;
+      const warning = validity.failure ?? validity.warning;
       if (warning) result.warning = warning;
     }
     return result;
@@ -56,7 +55,7 @@ function request(
   method: string,
   secure: boolean,
   tlsOptions: https.RequestOptions,
-): Promise<IncomingMessage> {
+): Promise<{ res: IncomingMessage; cert: PeerCertificate | undefined }> {
   a.phase = 'connect';
   const options: https.RequestOptions = {
     method,
@@ -77,7 +76,8 @@ function request(
     req.once('response', (res) => {
       res.on('error', () => {});
       a.defer(() => res.destroy());
-      resolve(res);
+      // Taken now: with Connection: close the socket (and its certificate) may be gone after the body.
+      resolve({ res, cert: secure ? peerCertificate(res.socket as TLSSocket) : undefined });
     });
     req.end();
   });

@@ -22,10 +22,11 @@ export function mailCheck(spec: MailCheckSpec, ctx: CheckContext = {}): Promise<
       ? { insecure: spec.insecure, ca: await loadCa(spec.ca), ...(spec.servername ? { servername: spec.servername } : {}) }
       : undefined;
     const socket = await openConnection(a, target, tlsSettings);
+    // Read now: once the server hangs up after QUIT, the socket no longer has its certificate.
+    const cert = spec.tls ? peerCertificate(socket as TLSSocket) : undefined;
     const lines = new LineReader(socket, a);
     const conversation = await CONVERSATIONS[spec.kind](lines, spec, (p) => (a.phase = p));
     if (!spec.tls) return { detail: conversation };
-    const cert = peerCertificate(socket as TLSSocket);
     const validity = cert ? judgeValidity(cert, (ctx.now ?? Date.now)(), DEFAULT_WARN_BEFORE_MS) : undefined;
     const result: Success = { detail: `${conversation} (TLS, ${validity?.summary ?? 'no certificate'})` };
     // Verification already refused a bad certificate unless `insecure` asked to accept any: then a
