@@ -1,3 +1,5 @@
+import type { NodeSpec, Vip } from './config/model';
+import type { VipKind } from './config/vips';
 import type { FailureReason } from './reasons';
 
 /**
@@ -58,4 +60,28 @@ export interface Budget {
   limit: number | null;
   /** When the window refills (ms since epoch), when known. */
   resetAt: number | null;
+}
+
+/** Everything a provider adapter needs to act on one move. */
+export interface MoveContext {
+  /** The assignment's epoch: adapters may tag or log with it; it orders moves of one VIP. */
+  epoch: number;
+  /** ms since epoch after which the adapter gives up (returning a classified failure). */
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * A provider adapter: one per family of VIP kinds (EC2, Route 53, Hetzner Cloud, Robot, bare
+ * metal). `observe` reads the provider's truth; `move` is idempotent — it observes first, acts
+ * only when the address is elsewhere, then reads back until the provider agrees (or the deadline).
+ * Errors never escape as exceptions: they come back as `{ ok: false, reason }`.
+ */
+export interface Provider {
+  readonly name: string;
+  readonly kinds: readonly VipKind[];
+  observe(vips: readonly Vip[]): Promise<Map<string, Holding>>;
+  move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult>;
+  /** What is left of the account's request budget, so the control loop can look before it acts. */
+  budget(): Budget;
 }

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { identifier } from '../config/primitives';
+
+export const HEARTBEAT_VERSION = 1;
+
+/**
+ * What an agent says about itself, every interval. Signed as a whole (see envelope.ts); the
+ * receiver trusts none of it before the signature, the sequence and the time window check out,
+ * and judges liveness by when it *received* it, never by `sentAt`.
+ */
+export const HeartbeatSchema = z.strictObject({
+  v: z.literal(HEARTBEAT_VERSION),
+  cluster: identifier,
+  node: identifier,
+  /** Random per agent start: a new one means the node restarted (its seq starts again). */
+  bootId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  /** Grows by one per heartbeat within a boot; a repeat or a step back is a replay. */
+  seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  /** The sender's clock (ms since epoch), only for the replay window. */
+  sentAt: z.number().int().positive(),
+  checks: z.record(identifier, z.strictObject({ ok: z.boolean(), detail: z.string().max(300).optional() })),
+  /** VIP names the host has bound right now. */
+  held: z.array(identifier).max(20_000),
+  /** The epochs of the assignments the agent has applied, per VIP: what is really plumbed. */
+  applied: z.record(identifier, z.number().int().nonnegative()).default({}),
+  /** Sent once on a graceful stop: move my VIPs now, do not wait for deadAfter. */
+  leaving: z.boolean().default(false),
+  configDigest: z.string().regex(/^[0-9a-f]{16}$/),
+  /** Hook failures since the last heartbeat (reported, never blocking). */
+  hookFailures: z
+    .array(z.strictObject({ vip: identifier, hook: z.enum(['up', 'down', 'notify']), error: z.string().max(300), at: z.number().int() }))
+    .max(100)
+    .default([]),
+});
+
+export type Heartbeat = z.output<typeof HeartbeatSchema>;
+export type HeartbeatInput = z.input<typeof HeartbeatSchema>;
+
+/**
+ * The control plane's answer: the VIPs this node owns, each with its epoch. The agent applies an
+ * assignment only if its epoch is not older than one it has applied (epochs are fencing tokens).
+ */
+export const HeartbeatAnswerSchema = z.strictObject({
+  v: z.literal(HEARTBEAT_VERSION),
+  cluster: identifier,
+  node: identifier,
+  /** The control plane's clock when it took the heartbeat. */
+  receivedAt: z.number().int(),
+  assignments: z.array(z.strictObject({ vip: identifier, epoch: z.number().int().nonnegative() })),
+  /** Operator-facing notes about this node (e.g. "draining", "config digest differs"). */
+  notes: z.array(z.string()).default([]),
+});
+
+export type HeartbeatAnswer = z.output<typeof HeartbeatAnswerSchema>;
