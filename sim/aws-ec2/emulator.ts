@@ -127,7 +127,8 @@ export class Ec2Emulator extends Emulator {
       error = err.code;
     }
     if (answer.hangMs !== undefined) error = 'hang';
-    this.calls.record({ at: this.now(), action, mutating: spec?.mutating ?? false, status: answer.hangMs === undefined ? answer.status : 0, error });
+    // A hang sends no status at all; the log says 504 so it never counts as a success.
+    this.calls.record({ at: this.now(), action, mutating: spec?.mutating ?? false, status: answer.hangMs === undefined ? answer.status : 504, error });
     return answer;
   }
 

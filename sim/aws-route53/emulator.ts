@@ -151,7 +151,8 @@ export class Route53Emulator extends Emulator {
     const requestId = randomUUID();
     const op = this.ops.route(req);
     const { answer, error } = await this.answer(op, req, requestId);
-    const status = answer.hangMs === undefined ? answer.status : 0;
+    // A hang sends no status at all; the log says 504 so it never counts as a success.
+    const status = answer.hangMs === undefined ? answer.status : 504;
     this.calls.record({ at: this.now(), action: op?.name ?? 'Unknown', mutating: op?.name === 'ChangeResourceRecordSets', status, error });
     return answer;
   }

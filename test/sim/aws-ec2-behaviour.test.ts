@@ -129,7 +129,7 @@ describe('fault injection', () => {
     await admin('/__admin/faults', { kind: 'hang', count: 1, action: 'AssociateAddress', ms: 100 });
     await expect(ec2.send(moveEipToC())).rejects.toThrow();
     expect(emu.elasticIp('eipalloc-0bbb')?.association).toBeUndefined();
-    expect(emu.calls.calls.at(-1)).toMatchObject({ action: 'AssociateAddress', error: 'hang' });
+    expect(emu.calls.calls.at(-1)).toMatchObject({ action: 'AssociateAddress', error: 'hang', status: 504 });
   });
 });
 

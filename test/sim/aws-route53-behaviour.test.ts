@@ -122,7 +122,7 @@ describe('fault injection', () => {
     await admin('/__admin/faults', { kind: 'hang', count: 1, ms: 100 });
     await expect(upsertVip('192.0.2.11')).rejects.toThrow();
     expect(emu.recordSet(ZONE, 'vip.example.com', 'A')?.values).toEqual(['192.0.2.10']);
-    expect(emu.calls.calls.at(-1)).toMatchObject({ action: 'ChangeResourceRecordSets', error: 'hang' });
+    expect(emu.calls.calls.at(-1)).toMatchObject({ action: 'ChangeResourceRecordSets', error: 'hang', status: 504 });
   });
 });
 
