@@ -4,3 +4,4 @@ export { DEFAULT_MAX_IPV4_PER_ENI, SeedError, type Ec2Seed } from './seed';
 export { DEFAULT_EC2_SETTINGS, type Ec2Settings } from './actions/context';
 export type { DenyRule } from './admin';
 export type { Ec2State, Eip, EipAssociation, Eni, Instance, Route, RouteTable, Subnet, Vpc } from './state';
+export { exampleEc2Seed } from './example-seed';

@@ -3,3 +3,4 @@ export { Route53Emulator, type Route53EmulatorOptions } from './emulator';
 export { DEFAULT_ROUTE53_SETTINGS, type Route53Settings } from './settings';
 export { Route53SeedError, type Route53Seed } from './seed';
 export type { ChangeRecord, HostedZone, RecordSet, Zones } from './state';
+export { EXAMPLE_ZONE_ID, exampleRoute53Seed } from './example-seed';
