@@ -67,7 +67,7 @@ function apply(sim: ClusterSim, e: Event): void {
   else if (e.kind === 'leave') sim.leave(id);
   else if (e.kind === 'drain') sim.drain(id, true);
   else if (e.kind === 'undrain') sim.drain(id, false);
-  else sim.setCheck(id, e.check, e.ok);
+  else if (e.kind === 'check') sim.setCheck(id, e.check, e.ok);
   sim.run(sim.config.timers.heartbeatInterval);
 }
 
