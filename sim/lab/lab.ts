@@ -1,0 +1,189 @@
+import pino, { type Logger } from 'pino';
+import { createResponderWatch, roundWindowMs, type ResponderWatch } from './arp-watch';
+import { bridgeNetns, labMembers, newLabPrefix, type LabMember } from './names';
+import { spawnInNetns, waitForLine, type LabProcess } from './process';
+import { attachProber, resolveProberOptions, type Prober, type ProberOptions } from './prober';
+import { must, netnsRunner, runCommand, type LabCommandResult, type LabRunner } from './run';
+import { buildLabScripts, type LabScripts } from './scripts';
+import { claimLab, cleanupStale, releaseLab } from './stale';
+import { buildSegment, CUT_BRIDGE, MAIN_BRIDGE, removeNetns, teardownOrder } from './topology';
+
+export interface LabOptions {
+  /** Host namespaces h1..hN (1..50). */
+  hosts: number;
+  /** Names' prefix ("ipf" + 4 of [a-z0-9]); random by default, so labs can run side by side. */
+  prefix?: string;
+  /** The responders' UDP and TCP port in every host (each namespace has its own ports). */
+  responderPort?: number;
+  /** Start a responder in every host (default true). */
+  responders?: boolean;
+  /** Remove leftovers of crashed runs (labs whose owner process is gone) first; default true. */
+  cleanStale?: boolean;
+  logger?: Logger;
+}
+
+export interface WatchOptions {
+  /** arping stops by itself after this long (whole seconds, rounded up). */
+  durationMs: number;
+  /** arping processes, staggered: each asks once a second (its minimum), so 4 → a request every 250 ms. */
+  processes?: number;
+}
+
+const DEFAULT_PORT = 7007;
+
+/**
+ * A LAN on one machine: a bridge namespace, host namespaces h1..hN (eth0 198.18.0.(10+i)/24 and
+ * 2001:db8::(10+i)/64), a client (.200) that probes and an observer (.201) that watches ARP. The
+ * observer is separate from the client on purpose: arping's replies would otherwise refresh the
+ * client's own neighbour cache every second and hide the outage a real client would see.
+ */
+export class Lab {
+  readonly hosts: readonly LabMember[];
+  readonly client: LabMember;
+  readonly observer: LabMember;
+  private readonly processes = new Set<LabProcess>();
+  private readonly byName = new Map<string, LabMember>();
+  private partitioned = new Set<string>();
+  private destroyed = false;
+
+  private constructor(
+    readonly prefix: string,
+    members: ReturnType<typeof labMembers>,
+    readonly responderPort: number,
+    private readonly scripts: LabScripts,
+    private readonly logger: Logger,
+    private readonly run: LabRunner,
+  ) {
+    this.hosts = members.hosts;
+    this.client = members.client;
+    this.observer = members.observer;
+    for (const m of [...members.hosts, members.client, members.observer]) this.byName.set(m.name, m);
+  }
+
+  static async create(options: LabOptions): Promise<Lab> {
+    if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces, veth, bridges)');
+    const logger = options.logger ?? pino({ enabled: false });
+    const run = runCommand;
+    if (options.cleanStale !== false) {
+      const removed = await cleanupStale(undefined, run);
+      if (removed.length > 0) logger.warn({ removed }, 'removed namespaces of crashed lab runs');
+    }
+    const prefix = options.prefix ?? newLabPrefix();
+    const members = labMembers(prefix, options.hosts);
+    const dir = claimLab(prefix);
+    const all = [...members.hosts, members.client, members.observer];
+    try {
+      const [scripts] = await Promise.all([buildLabScripts(dir), buildSegment(prefix, all, run)]);
+      const lab = new Lab(prefix, members, options.responderPort ?? DEFAULT_PORT, scripts, logger, run);
+      if (options.responders !== false) await Promise.all(members.hosts.map((h) => lab.startResponder(h.name)));
+      logger.info({ prefix, hosts: members.hosts.length }, 'lab up');
+      return lab;
+    } catch (err) {
+      await removeNetns(teardownOrder(prefix, all), run).catch(() => []);
+      releaseLab(prefix);
+      throw err;
+    }
+  }
+
+  member(name: string): LabMember {
+    const m = this.byName.get(name);
+    if (!m) throw new Error(`no lab member "${name}" (have ${[...this.byName.keys()].join(', ')})`);
+    return m;
+  }
+
+  /** A runner whose commands run in that member's namespace (same shape as agent/hostnet's). */
+  runner(name: string): LabRunner {
+    return netnsRunner(this.member(name).netns, this.run);
+  }
+
+  exec(name: string, file: string, args: readonly string[], opts?: { timeoutMs?: number }): Promise<LabCommandResult> {
+    return this.runner(name)(file, args, opts);
+  }
+
+  /** A long-lived program in a member's namespace; killed at destroy() whatever state it is in. */
+  spawn(name: string, file: string, args: readonly string[]): LabProcess {
+    if (this.destroyed) throw new Error(`lab ${this.prefix} is destroyed`);
+    const proc = spawnInNetns(name, this.member(name).netns, file, args);
+    this.processes.add(proc);
+    void proc.exited.then(() => this.processes.delete(proc));
+    return proc;
+  }
+
+  /** Starts the UDP/TCP responder in a host; resolves once it listens. */
+  async startResponder(name: string): Promise<LabProcess> {
+    const proc = this.spawn(name, process.execPath, [this.scripts.responder, name, String(this.responderPort)]);
+    await waitForLine(proc, (l) => (l.startsWith('ready ') ? true : undefined), 15_000);
+    return proc;
+  }
+
+  /** The member holds the bridge-side veth down: it vanishes from the segment (and sees no carrier). */
+  async linkDown(name: string): Promise<void> {
+    await must(this.run, 'ip', ['-n', bridgeNetns(this.prefix), 'link', 'set', this.member(name).bridgePort, 'down']);
+  }
+
+  async linkUp(name: string): Promise<void> {
+    await must(this.run, 'ip', ['-n', bridgeNetns(this.prefix), 'link', 'set', this.member(name).bridgePort, 'up']);
+  }
+
+  /**
+   * Cuts the named members off from everyone else: their ports move to a second bridge, so they
+   * still reach each other (a real split) and keep carrier, but nothing crosses between the sides.
+   * Names may include "client" and "observer". Calling it again replaces the previous cut.
+   */
+  async partition(names: readonly string[]): Promise<void> {
+    await this.heal();
+    for (const name of names) {
+      await must(this.run, 'ip', ['-n', bridgeNetns(this.prefix), 'link', 'set', this.member(name).bridgePort, 'master', CUT_BRIDGE]);
+      this.partitioned.add(name);
+    }
+  }
+
+  async heal(): Promise<void> {
+    for (const name of [...this.partitioned]) {
+      await must(this.run, 'ip', ['-n', bridgeNetns(this.prefix), 'link', 'set', this.member(name).bridgePort, 'master', MAIN_BRIDGE]);
+      this.partitioned.delete(name);
+    }
+  }
+
+  /** Probes `vip` from the client (or another member) until its deadline; see prober.ts. */
+  async startProber(options: ProberOptions, from = 'client'): Promise<Prober> {
+    const o = resolveProberOptions(options, this.responderPort);
+    const proc = this.spawn(from, process.execPath, [this.scripts.probeClient, JSON.stringify(o)]);
+    return attachProber(proc, o);
+  }
+
+  /** Watches who answers ARP for `vip`, from the observer, with broadcast requests (arping -b). */
+  watchResponders(vip: string, options: WatchOptions): ResponderWatch {
+    const seconds = String(Math.max(1, Math.ceil(options.durationMs / 1000)));
+    const count = Math.max(1, Math.min(8, options.processes ?? 2));
+    const macs = new Map([...this.byName.values()].map((m) => [m.mac, m.name]));
+    const watch = createResponderWatch(vip, (mac) => macs.get(mac), roundWindowMs(count));
+    for (let i = 0; i < count; i++) {
+      // Staggered starts, the reader first and now, so the watch covers the moment it was asked for.
+      const start = () => {
+        if (this.destroyed) return;
+        const args = [...(i === 0 ? [] : ['-q']), '-b', '-w', seconds, '-I', 'eth0', vip];
+        watch.attach(this.spawn('observer', 'arping', args), i === 0);
+      };
+      if (i === 0) start();
+      else setTimeout(start, (1000 * i) / count).unref();
+    }
+    return watch;
+  }
+
+  /** Kills every process the lab started and removes every namespace. Safe to call twice. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const p of this.processes) p.kill('SIGKILL'); // SIGKILL reaches stopped processes too
+    await Promise.race([Promise.all([...this.processes].map((p) => p.exited)), new Promise((r) => setTimeout(r, 3000))]);
+    const problems = await removeNetns(teardownOrder(this.prefix, [...this.byName.values()]), this.run);
+    releaseLab(this.prefix);
+    if (problems.length > 0) throw new Error(`lab ${this.prefix}: could not remove ${problems.join('; ')}`);
+    this.logger.info({ prefix: this.prefix }, 'lab destroyed');
+  }
+}
+
+export function createLab(options: LabOptions): Promise<Lab> {
+  return Lab.create(options);
+}
