@@ -89,9 +89,9 @@ export function inNetns(netns: string, run: CommandRunner = execFileRunner): Com
   return (file, args, opts) => run('ip', ['netns', 'exec', netns, file, ...args], opts);
 }
 
-/** `ip netns exec` could not start the program (it answers 255 and says so on stderr). */
+/** `ip netns exec` could not start the program (it exits 1, iproute2 6.1, and says so on stderr). */
 export function isMissingProgram(result: CommandResult): boolean {
-  return result.code === 255 && /^exec of ".*" failed: No such file or directory/m.test(result.stderr);
+  return result.code !== 0 && /^exec of ".*" failed: No such file or directory/m.test(result.stderr);
 }
 
 /** Runs a command that must exit 0; otherwise throws a `CommandError` carrying its stderr. */

@@ -82,8 +82,8 @@ export class RecordingHostNet implements HostNet {
 
   /** One line per mutating operation: "bind 198.18.0.50/24 on eth0 (recorded, not applied: not root)". */
   describe(o: RecordedOperation): string {
-    const note = `(recorded, not applied: ${this.reason})`;
-    if (o.op === 'bound') return `list addresses on ${(o.interfaces ?? []).join(', ')} ${note}`;
+    const note = `recorded, not applied: ${this.reason}`;
+    if (o.op === 'bound') return `list addresses on ${(o.interfaces ?? []).join(', ')} (${note})`;
     const a = o.addr!;
     const what =
       o.op === 'bind'
@@ -91,8 +91,9 @@ export class RecordingHostNet implements HostNet {
         : o.op === 'unbind'
           ? `unbind ${a.address}/${a.prefixLength} from ${a.interface}`
           : `announce ${a.address} on ${a.interface} (${a.family === 4 ? 'gratuitous ARP' : 'unsolicited NA'} x${o.count ?? 1})`;
-    const state = o.error ? `failed: ${o.error}` : o.changed || o.op === 'announce' ? note : `already so, ${note}`;
-    return `${what} ${state}`;
+    if (o.error) return `${what} failed: ${o.error}`;
+    if (o.changed || o.op === 'announce') return `${what} (${note})`;
+    return `${what} (already ${o.op === 'bind' ? 'bound' : 'absent'}; ${note})`;
   }
 
   private take(op: RecordedOp, fields: Omit<RecordedOperation, 'at' | 'op' | 'changed'> & { changed?: boolean }): void {

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import type { HostAddress } from '../../core/ports';
+import {
+  CommandError,
+  execFileRunner,
+  formatCommand,
+  inNetns,
+  isMissingProgram,
+  runChecked,
+  type CommandRunner,
+} from '../../agent/hostnet/command';
+import { classifyToolFailure, HostNetError, saysAlreadyAbsent, saysAlreadyPresent } from '../../agent/hostnet/errors';
+import { parseIpAddrJson } from '../../agent/hostnet/ip-json';
+import { RecordingHostNet } from '../../agent/hostnet/recording';
+import { selectHostNet } from '../../agent/hostnet/select';
+import pino from 'pino';
+
+const vip: HostAddress = { address: '198.18.0.50', prefixLength: 24, family: 4, interface: 'eth0' };
+const node = process.execPath;
+
+describe('execFileRunner', () => {
+  it('resolves with the exit code and both streams, for any exit code', async () => {
+    const r = await execFileRunner(node, ['-e', 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)']);
+    expect(r).toEqual({ code: 3, stdout: 'out', stderr: 'err' });
+  });
+
+  it('passes arguments verbatim, never through a shell', async () => {
+    const r = await execFileRunner(node, ['-e', 'process.stdout.write(process.argv[1])', '$(echo no); rm -rf /nope']);
+    expect(r.stdout).toBe('$(echo no); rm -rf /nope');
+  });
+
+  it('rejects a timeout with the command named', async () => {
+    const err = await execFileRunner(node, ['-e', 'setTimeout(() => {}, 10000)'], { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CommandError);
+    expect((err as CommandError).failure).toBe('timeout');
+    expect((err as CommandError).message).toMatch(/node -e .*timed out after 200 ms/);
+  });
+
+  it('rejects a program that does not exist as a spawn failure', async () => {
+    const err = await execFileRunner('/nonexistent/ipferry-tool', ['x']).catch((e: unknown) => e);
+    expect((err as CommandError).failure).toBe('spawn');
+    expect((err as CommandError).message).toContain('/nonexistent/ipferry-tool x: could not run');
+  });
+
+  it('runChecked throws with stderr and exit code on failure', async () => {
+    const err = await runChecked(execFileRunner, node, ['-e', 'console.error("Cannot find device \\"eth9\\""); process.exit(1)']).catch((e: unknown) => e);
+    expect((err as CommandError).failure).toBe('exit');
+    expect((err as CommandError).message).toContain('exit code 1: Cannot find device "eth9"');
+    expect((err as CommandError).stderr).toContain('eth9');
+  });
+
+  it('inNetns prefixes ip netns exec; formatCommand quotes what a shell would split', async () => {
+    const seen: string[][] = [];
+    const fake: CommandRunner = async (file, args) => (seen.push([file, ...args]), { code: 0, stdout: '', stderr: '' });
+    await inNetns('lab-h1', fake)('ip', ['addr', 'show']);
+    expect(seen).toEqual([['ip', 'netns', 'exec', 'lab-h1', 'ip', 'addr', 'show']]);
+    expect(formatCommand('python3', ['-c', "print('x y')"])).toBe(`python3 -c 'print('\\''x y'\\'')'`);
+    expect(isMissingProgram({ code: 1, stdout: '', stderr: 'exec of "ndsend" failed: No such file or directory\n' })).toBe(true);
+  });
+});
+
+describe('iproute2 output', () => {
+  it('parses ip -j addr show into canonical addresses with flags', () => {
+    const json = JSON.stringify([
+      { ifindex: 1, ifname: 'lo', addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }] },
+      {},
+      {
+        ifname: 'eth0',
+        addr_info: [
+          { family: 'inet', local: '198.18.0.11', prefixlen: 24, label: 'eth0' },
+          { family: 'inet6', local: '2001:DB8:0:0::50', prefixlen: 64, tentative: true },
+          { family: 'inet6', local: 'fe80::1', prefixlen: 64, dadfailed: true },
+        ],
+      },
+    ]);
+    const { interfaces, addresses } = parseIpAddrJson(json);
+    expect([...interfaces]).toEqual(['lo', 'eth0']);
+    expect(addresses).toContainEqual({ address: '2001:db8::50', prefixLength: 64, family: 6, interface: 'eth0', tentative: true, dadFailed: false });
+    expect(addresses.find((a) => a.address === 'fe80::1')?.dadFailed).toBe(true);
+    expect(addresses).toHaveLength(4);
+  });
+
+  it('refuses output that is not the documented JSON', () => {
+    expect(() => parseIpAddrJson('{"not":"a list"}')).toThrow(/not a list of interfaces/);
+    expect(() => parseIpAddrJson('[{"ifname": "eth0",')).toThrow(/invalid JSON/);
+    expect(parseIpAddrJson('').addresses).toEqual([]);
+  });
+
+  it('recognises both spellings of iproute2 errors', () => {
+    expect(saysAlreadyPresent('RTNETLINK answers: File exists')).toBe(true);
+    expect(saysAlreadyPresent('Error: ipv4: Address already assigned.')).toBe(true);
+    expect(saysAlreadyPresent('Error: ipv6: address already assigned.')).toBe(true);
+    expect(saysAlreadyAbsent('RTNETLINK answers: Cannot assign requested address')).toBe(true);
+    expect(saysAlreadyAbsent('Error: ipv4: Address not found.')).toBe(true);
+    expect(classifyToolFailure('Cannot find device "eth9"')).toBe('not-found');
+    expect(classifyToolFailure('arping: Device eth9 not available.')).toBe('not-found');
+    expect(classifyToolFailure('RTNETLINK answers: Operation not permitted')).toBe('forbidden');
+    expect(classifyToolFailure('Error: any valid prefix is expected rather than "198.18.0.5x/24".')).toBe('invalid');
+    expect(classifyToolFailure('arping: bind: Cannot assign requested address')).toBe('conflict');
+    expect(classifyToolFailure('something odd happened')).toBe('transient');
+  });
+});
+
+describe('RecordingHostNet', () => {
+  it('keeps the bound set like the real one: idempotent bind and unbind, per interface', async () => {
+    let t = 100;
+    const host = new RecordingHostNet({ now: () => t++, reason: 'not root' });
+    await host.bind(vip);
+    await host.bind(vip);
+    expect(await host.bound(['eth0'])).toEqual(new Set(['198.18.0.50']));
+    expect(await host.bound(['eth1'])).toEqual(new Set());
+    await host.unbind(vip);
+    await host.unbind(vip);
+    expect(await host.bound(['eth0'])).toEqual(new Set());
+    expect(host.operations.map((o) => [o.at, o.op, o.changed])).toEqual([
+      [100, 'bind', true],
+      [101, 'bind', false],
+      [102, 'bound', false],
+      [103, 'bound', false],
+      [104, 'unbind', true],
+      [105, 'unbind', false],
+      [106, 'bound', false],
+    ]);
+  });
+
+  it('describes each operation for the demo', async () => {
+    const host = new RecordingHostNet({ reason: 'not root' });
+    await host.bind(vip);
+    await host.announce(vip, { count: 3 });
+    await host.announce({ address: '2001:db8::50', prefixLength: 64, family: 6, interface: 'eth0' });
+    await host.bind(vip);
+    const lines = host.operations.map((o) => host.describe(o));
+    expect(lines).toEqual([
+      'bind 198.18.0.50/24 on eth0 (recorded, not applied: not root)',
+      'announce 198.18.0.50 on eth0 (gratuitous ARP x3) (recorded, not applied: not root)',
+      'announce 2001:db8::50 on eth0 (unsolicited NA x1) (recorded, not applied: not root)',
+      'bind 198.18.0.50/24 on eth0 (already bound; recorded, not applied: not root)',
+    ]);
+  });
+
+  it('fails an operation on request, records it, and leaves the state unchanged', async () => {
+    const host = new RecordingHostNet({ initial: [vip] });
+    host.failNext('unbind', 'forbidden', 'RTNETLINK answers: Operation not permitted');
+    const err = await host.unbind(vip).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostNetError);
+    expect((err as HostNetError).reason).toBe('forbidden');
+    expect(host.has(vip)).toBe(true);
+    expect(host.describe(host.operations[0]!)).toBe('unbind 198.18.0.50/24 from eth0 failed: RTNETLINK answers: Operation not permitted');
+    await host.unbind(vip);
+    expect(host.has(vip)).toBe(false);
+  });
+});
+
+describe('selectHostNet', () => {
+  const quiet = pino({ enabled: false });
+
+  it('records when not root, and says so', async () => {
+    const choice = await selectHostNet({ isRoot: () => false, logger: quiet });
+    expect(choice.kind).toBe('recording');
+    expect(choice.why).toBe('not root');
+    expect(choice.hostNet).toBeInstanceOf(RecordingHostNet);
+    await choice.hostNet.bind(vip);
+    const rec = choice.hostNet as RecordingHostNet;
+    expect(rec.describe(rec.operations[0]!)).toBe('bind 198.18.0.50/24 on eth0 (recorded, not applied: not root)');
+  });
+
+  it('records when ip cannot run, with the reason', async () => {
+    const run: CommandRunner = () => execFileRunner('/nonexistent/ip', ['-V']);
+    const choice = await selectHostNet({ isRoot: () => true, run, logger: quiet });
+    expect(choice.kind).toBe('recording');
+    expect(choice.why).toMatch(/^ip not found: .*could not run/);
+  });
+
+  it('uses the real one as root with iproute2, and logs which', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
+    const choice = await selectHostNet({ logger }); // CI and this machine run as root with iproute2
+    expect(choice.kind).toBe('linux');
+    expect(choice.why).toMatch(/^root and iproute2 [\d.]+ found$/);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ hostNet: 'linux', msg: expect.stringContaining('host network: linux') });
+  });
+});
