@@ -1,5 +1,7 @@
 import type { NodeSpec, Vip } from './config/model';
 import type { VipKind } from './config/vips';
+import type { Assignment, NodeView, ReasonCode } from './decide/types';
+import type { ReplayGuard } from './heartbeat/envelope';
 import type { FailureReason } from './reasons';
 
 /**
@@ -84,4 +86,110 @@ export interface Provider {
   move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult>;
   /** What is left of the account's request budget, so the control loop can look before it acts. */
   budget(): Budget;
+}
+
+/*
+ * ---- Store: what the control plane remembers (DynamoDB in AWS, memory locally) ----
+ * A "group" is the set of VIPs one tick decides together: today one cluster (its name is the key).
+ */
+
+/** What the control plane keeps of a node from its last accepted heartbeat. */
+export interface NodeRecord {
+  /** The folded view. Its `draining` is not authoritative: drain flags are stored apart (see GroupState). */
+  view: NodeView;
+  /** The replay guard of the heartbeat that wrote this record: later writes must be newer. */
+  guard: ReplayGuard;
+  /** `applied` of that heartbeat: the epochs the agent has really plumbed (the timeline's "bound"). */
+  applied: Readonly<Record<string, number>>;
+}
+
+/** One consistent read of a group: the committed assignments with their version, and what nodes said. */
+export interface GroupState {
+  group: string;
+  /** Compare-and-set token of the assignments: grows by one per commit, 0 before the first. */
+  version: number;
+  assignments: Assignment[];
+  nodes: ReadonlyMap<string, NodeRecord>;
+  /** Nodes an operator drains. Kept apart from heartbeat records so a heartbeat never clears it. */
+  draining: ReadonlySet<string>;
+}
+
+/** When each step of a move happened (ms, the control plane's clock); absent = did not happen (yet). */
+export interface FailoverTimeline {
+  /** Last heartbeat received from the old owner. */
+  lastHeartbeat?: number;
+  /** When the control plane noticed what forced the move (trigger time). */
+  detected?: number;
+  /** When the decision was committed. */
+  decided?: number;
+  apiStart?: number;
+  apiDone?: number;
+  /** When the provider's state was read back and matched (MoveResult.verifiedAt). */
+  verified?: number;
+  /** When the new owner's heartbeat first reported the epoch applied. */
+  bound?: number;
+}
+
+export type EventOutcome =
+  | { ok: true; changed: boolean; calls: number }
+  | { ok: false; reason: FailureReason; message: string; calls: number; skipped?: boolean };
+
+/** An audit record. Moves keep their timeline; writing an event with an existing id merges into it. */
+export interface ControlEvent {
+  /** Sorts by time: `<ms, 15 digits>#<what>`; equal ids are the same event. */
+  id: string;
+  at: number;
+  kind: 'move' | 'drain' | 'undrain' | 'hook-failure' | 'note';
+  vip?: string;
+  from?: string | null;
+  to?: string | null;
+  epoch?: number;
+  reason?: ReasonCode;
+  detail: string;
+  timeline?: FailoverTimeline;
+  /** For moves through a provider: how the call went; absent while pending or when no provider acts. */
+  outcome?: EventOutcome;
+}
+
+export type PutHeartbeatResult = { ok: true } | { ok: false; reason: 'replayed'; message: string };
+export type CommitResult = { ok: true; version: number } | { ok: false; reason: 'conflict'; currentVersion: number };
+export type LeaseResult = { ok: true; expiresAt: number } | { ok: false; holder: string; expiresAt: number };
+
+/**
+ * The control plane's memory. Races are settled here, never in callers:
+ * - putHeartbeat writes only if the heartbeat is newer than the stored guard (same rule as the
+ *   verifier), so two copies of one heartbeat cannot both be accepted and seq never goes back;
+ * - commit is compare-and-set on the group version, so of two ticks that read the same state
+ *   exactly one commits; the other gets `conflict` and must reload before acting;
+ * - the lease keeps ticks from running at once (saves work); commit's CAS keeps them correct.
+ * Expected outcomes (conflict, replay, lease held) are results; failures throw StoreError.
+ */
+export interface Store {
+  putHeartbeat(group: string, node: string, record: NodeRecord): Promise<PutHeartbeatResult>;
+  loadGroup(group: string): Promise<GroupState>;
+  /** Writes the complete next `assignments`; `changed` names the VIPs that differ (or vanished) since `expectedVersion`. */
+  commit(group: string, next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] }): Promise<CommitResult>;
+  /** Upserts by id: fields given replace stored ones, timeline fields merge one by one. */
+  appendEvents(group: string, events: readonly ControlEvent[]): Promise<void>;
+  /** Sets timeline fields of an event that are not set yet (the first "bound" wins). */
+  markTimeline(group: string, eventId: string, patch: Partial<FailoverTimeline>): Promise<void>;
+  /** Newest first; `before` is the `next` of the previous page. */
+  listEvents(group: string, page?: { limit?: number; before?: string }): Promise<{ events: ControlEvent[]; next?: string }>;
+  setDraining(group: string, node: string, draining: boolean, at: number): Promise<void>;
+  /** Takes the group's tick lease if it is free, expired or already ours. */
+  acquireLease(group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult>;
+  /** Gives the lease back if it is still ours. */
+  releaseLease(group: string, owner: string): Promise<void>;
+}
+
+/** A store call that failed, classified like provider failures so callers can retry or answer 503. */
+export class StoreError extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
 }

@@ -1,0 +1,214 @@
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Assignment, NodeView } from '../../core/decide/types';
+import type {
+  CommitResult,
+  ControlEvent,
+  FailoverTimeline,
+  GroupState,
+  LeaseResult,
+  NodeRecord,
+  PutHeartbeatResult,
+  Store,
+} from '../../core/ports';
+import { ChunkedAssignments, type Meta } from './chunks';
+import { isConditionFailed, storeError } from './errors';
+import { EventItems } from './events';
+import { drainSk, groupPk, LEASE_SK, nodeSk } from './keys';
+
+export interface DynamoDbStoreOptions {
+  client: DynamoDBClient;
+  table: string;
+  /** Chunks per group for new groups (kept in #META afterwards). Default 64: ~160 VIPs each at 10,240. */
+  chunks?: number;
+  /** How long events are kept (TTL). Default 30 days. */
+  eventTtlDays?: number;
+  /** Told about housekeeping that failed (it is retried by later commits, never fatal). */
+  onHousekeepingError?: (err: unknown) => void;
+  /** For chunk retirement times; default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * The Store on one DynamoDB table (layout in keys.ts, commit protocol in chunks.ts).
+ * Heartbeat records are written with the replay rule as their condition; the lease is a
+ * conditional put with an expiry (the Powertools idempotency / lock pattern).
+ */
+export class DynamoDbStore implements Store {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly assignments: ChunkedAssignments;
+  private readonly events: EventItems;
+  private readonly metas = new Map<string, Meta>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DynamoDbStoreOptions) {
+    this.doc = DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
+    this.table = opts.table;
+    this.assignments = new ChunkedAssignments(this.doc, this.table, Math.max(1, Math.min(opts.chunks ?? 64, 256)));
+    this.events = new EventItems(this.doc, this.table, Math.round((opts.eventTtlDays ?? 30) * 86_400));
+    this.now = opts.now ?? Date.now;
+  }
+
+  async putHeartbeat(group: string, node: string, record: NodeRecord): Promise<PutHeartbeatResult> {
+    const { bootId, seq, sentAt } = record.guard;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: groupPk(group), sk: nodeSk(node), bootId, seq, sentAt, view: JSON.stringify(record.view), applied: JSON.stringify(record.applied) },
+          // The verifier's replay rule again, at write time: two copies of one heartbeat that both
+          // passed verification against the same stored guard cannot both land.
+          ConditionExpression: 'attribute_not_exists(sk) OR (bootId = :b AND seq < :s) OR (bootId <> :b AND sentAt < :t)',
+          ExpressionAttributeValues: { ':b': bootId, ':s': seq, ':t': sentAt },
+        }),
+      );
+      return { ok: true };
+    } catch (err) {
+      if (isConditionFailed(err)) return { ok: false, reason: 'replayed', message: `${node}: heartbeat ${bootId}/${seq} is not newer than the stored one` };
+      throw storeError(`PutItem heartbeat ${node}`, err);
+    }
+  }
+
+  async loadGroup(group: string): Promise<GroupState> {
+    // The root first: the chunks it names exist and never change, so this is a consistent snapshot.
+    const meta = await this.assignments.readMeta(group);
+    this.metas.set(group, meta);
+    const [assignments, rest] = await Promise.all([this.assignments.read(group, meta), this.readNodes(group)]);
+    return { group, version: meta.version, assignments, ...rest };
+  }
+
+  private async readNodes(group: string): Promise<Pick<GroupState, 'nodes' | 'draining'>> {
+    const nodes = new Map<string, NodeRecord>();
+    const draining = new Set<string>();
+    let start: Record<string, unknown> | undefined;
+    for (let page = 0; page < 1000; page++) {
+      let r;
+      try {
+        r = await this.doc.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': groupPk(group), ':from': 'D#', ':to': 'N#\uffff' },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+      } catch (err) {
+        throw storeError('Query nodes', err);
+      }
+      for (const item of r.Items ?? []) {
+        const sk = String(item.sk);
+        if (sk.startsWith('D#')) draining.add(sk.slice(2));
+        else if (sk.startsWith('N#')) {
+          nodes.set(sk.slice(2), {
+            view: JSON.parse(String(item.view)) as NodeView,
+            guard: { bootId: String(item.bootId), seq: Number(item.seq), sentAt: Number(item.sentAt) },
+            applied: JSON.parse(String(item.applied ?? '{}')) as Record<string, number>,
+          });
+        }
+      }
+      start = r.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return { nodes, draining };
+  }
+
+  async commit(group: string, next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] }): Promise<CommitResult> {
+    let meta = this.metas.get(group);
+    if (!meta || meta.version !== next.expectedVersion) meta = await this.assignments.readMeta(group);
+    const { result, housekeeping } = await this.assignments.commit(group, meta, next, this.now());
+    if (result.ok) this.metas.delete(group);
+    this.track(housekeeping);
+    return result;
+  }
+
+  /** Waits for housekeeping started by earlier commits (Lambda handlers call it before returning). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p
+      .catch((err: unknown) => this.opts.onHousekeepingError?.(err))
+      .finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  appendEvents(group: string, events: readonly ControlEvent[]): Promise<void> {
+    return this.events.append(group, events);
+  }
+
+  markTimeline(group: string, eventId: string, patch: Partial<FailoverTimeline>): Promise<void> {
+    return this.events.mark(group, eventId, patch);
+  }
+
+  listEvents(group: string, page: { limit?: number; before?: string } = {}): Promise<{ events: ControlEvent[]; next?: string }> {
+    return this.events.list(group, page);
+  }
+
+  async setDraining(group: string, node: string, draining: boolean, at: number): Promise<void> {
+    const Key = { pk: groupPk(group), sk: drainSk(node) };
+    try {
+      if (draining) await this.doc.send(new PutCommand({ TableName: this.table, Item: { ...Key, at } }));
+      else await this.doc.send(new DeleteCommand({ TableName: this.table, Key }));
+    } catch (err) {
+      throw storeError(`${draining ? 'PutItem' : 'DeleteItem'} drain ${node}`, err);
+    }
+  }
+
+  async acquireLease(group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult> {
+    const expiresAt = lease.now + lease.ttlMs;
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: groupPk(group), sk: LEASE_SK, owner: lease.owner, expiresAt },
+          ConditionExpression: 'attribute_not_exists(sk) OR expiresAt < :now OR #owner = :me',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': lease.now, ':me': lease.owner },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ok: true, expiresAt };
+    } catch (err) {
+      if (!isConditionFailed(err)) throw storeError('PutItem lease', err);
+      // DynamoDB returns the holder with the failure; emulators that do not get one read it.
+      const held = err.Item ?? (await this.readLease(group));
+      return { ok: false, holder: String(held?.owner ?? 'unknown'), expiresAt: Number(held?.expiresAt ?? 0) };
+    }
+  }
+
+  private async readLease(group: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const r = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: { ':pk': groupPk(group), ':sk': LEASE_SK },
+          ConsistentRead: true,
+        }),
+      );
+      return r.Items?.[0];
+    } catch (err) {
+      throw storeError('Query lease', err);
+    }
+  }
+
+  async releaseLease(group: string, owner: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: groupPk(group), sk: LEASE_SK },
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':me': owner },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailed(err)) throw storeError('DeleteItem lease', err);
+    }
+  }
+}

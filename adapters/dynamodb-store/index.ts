@@ -1,0 +1,2 @@
+export { DynamoDbStore, type DynamoDbStoreOptions } from './dynamodb-store';
+export { createTable, tableDefinition, TTL_ATTRIBUTE } from './table';

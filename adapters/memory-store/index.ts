@@ -1,0 +1,1 @@
+export { isNewer, MemoryStore } from './memory-store';
