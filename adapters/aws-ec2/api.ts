@@ -1,0 +1,181 @@
+import {
+  AssignIpv6AddressesCommand,
+  AssignPrivateIpAddressesCommand,
+  AssociateAddressCommand,
+  CreateRouteCommand,
+  DescribeAddressesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  ReplaceRouteCommand,
+  UnassignIpv6AddressesCommand,
+  type Filter,
+  type NetworkInterface,
+  type Route,
+} from '@aws-sdk/client-ec2';
+import { canonicalIp } from '../../core/ip';
+import { ProviderError } from '../../core/reasons';
+import type { Ec2Sender } from './client';
+import type { Frame } from './frame';
+
+/** Where an Elastic IP is associated (both unset when it is not). */
+export interface EipAssociation {
+  eni?: string;
+  privateIp?: string;
+}
+
+/** A route's destination, IPv4 or IPv6 (they are separate parameters in the API). */
+export interface Destination {
+  cidr: string;
+  family: 4 | 6;
+}
+
+const FILTER_CHUNK = 100;
+const MAX_PAGES = 100;
+
+/**
+ * The EC2 calls the adapter makes, one method per logical call (Describe* follow pagination),
+ * each through the frame: counted, time-limited, classified, retried within the deadline.
+ * Reads that find nothing return empty maps; the callers decide what absence means.
+ */
+export class Ec2Api {
+  constructor(private readonly ec2: Ec2Sender) {}
+
+  /** Which interface holds each of these private IPv4 addresses (primary or secondary). */
+  async privateIpHolders(f: Frame, ips: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const eni of await this.interfaces(f, 'addresses.private-ip-address', ips)) {
+      for (const a of eni.PrivateIpAddresses ?? []) if (a.PrivateIpAddress && eni.NetworkInterfaceId) found.set(a.PrivateIpAddress, eni.NetworkInterfaceId);
+    }
+    return found;
+  }
+
+  /** Which interface holds each of these IPv6 addresses; keys are canonical text. */
+  async ipv6Holders(f: Frame, ips: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const eni of await this.interfaces(f, 'ipv6-addresses.ipv6-address', ips)) {
+      for (const a of eni.Ipv6Addresses ?? []) {
+        const ip = a.Ipv6Address ? canonicalIp(a.Ipv6Address) : undefined;
+        if (ip && eni.NetworkInterfaceId) found.set(ip, eni.NetworkInterfaceId);
+      }
+    }
+    return found;
+  }
+
+  async assignPrivateIp(f: Frame, eni: string, ip: string): Promise<void> {
+    // AllowReassignment: the address moves even when another interface holds it (same subnet only).
+    await f.call('AssignPrivateIpAddresses', (http) =>
+      this.ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eni, PrivateIpAddresses: [ip], AllowReassignment: true }), http),
+    );
+  }
+
+  async assignIpv6(f: Frame, eni: string, ip: string, alsoRetry?: (err: ProviderError) => boolean): Promise<void> {
+    await f.call('AssignIpv6Addresses', (http) => this.ec2.send(new AssignIpv6AddressesCommand({ NetworkInterfaceId: eni, Ipv6Addresses: [ip] }), http), alsoRetry);
+  }
+
+  /**
+   * Takes the address off `eni`. A retry that finds it already gone (the first attempt's answer
+   * was lost but its effect was not) counts as success.
+   */
+  async unassignIpv6(f: Frame, eni: string, ip: string): Promise<void> {
+    await f.call('UnassignIpv6Addresses', async (http, attempt) => {
+      try {
+        await this.ec2.send(new UnassignIpv6AddressesCommand({ NetworkInterfaceId: eni, Ipv6Addresses: [ip] }), http);
+      } catch (err) {
+        if (attempt > 1 && (err as { name?: string }).name === 'InvalidParameterValue' && /not assigned/i.test(String((err as Error).message))) return;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Elastic IP associations by allocation id. `strict` names them in AllocationId.N, so a missing
+   * one fails the call as not-found; otherwise a filter is used and missing ones are just absent.
+   */
+  async eipAssociations(f: Frame, allocationIds: readonly string[], strict: boolean): Promise<Map<string, EipAssociation>> {
+    const found = new Map<string, EipAssociation>();
+    for (const chunk of chunks(allocationIds)) {
+      const input = strict ? { AllocationIds: chunk } : { Filters: [{ Name: 'allocation-id', Values: chunk }] };
+      const out = await f.call('DescribeAddresses', (http) => this.ec2.send(new DescribeAddressesCommand(input), http));
+      for (const a of out.Addresses ?? []) {
+        if (a.AllocationId) found.set(a.AllocationId, { ...(a.NetworkInterfaceId ? { eni: a.NetworkInterfaceId } : {}), ...(a.PrivateIpAddress ? { privateIp: a.PrivateIpAddress } : {}) });
+      }
+    }
+    return found;
+  }
+
+  async associateAddress(f: Frame, allocationId: string, eni: string, privateIp: string | undefined): Promise<void> {
+    // AllowReassociation is always sent: omitted, its meaning depends on the account's platform.
+    await f.call('AssociateAddress', (http) =>
+      this.ec2.send(
+        new AssociateAddressCommand({ AllocationId: allocationId, NetworkInterfaceId: eni, AllowReassociation: true, ...(privateIp ? { PrivateIpAddress: privateIp } : {}) }),
+        http,
+      ),
+    );
+  }
+
+  /** Routes by route table id; `strict` as for eipAssociations. */
+  async routeTables(f: Frame, ids: readonly string[], strict: boolean): Promise<Map<string, Route[]>> {
+    const found = new Map<string, Route[]>();
+    for (const chunk of chunks(ids)) {
+      let token: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const base = strict ? { RouteTableIds: chunk } : { Filters: [{ Name: 'route-table-id', Values: chunk }] };
+        // EC2 refuses MaxResults together with RouteTableIds, so only filtered reads page.
+        const input = strict ? base : { ...base, MaxResults: 100, ...(token ? { NextToken: token } : {}) };
+        const out = await f.call('DescribeRouteTables', (http) => this.ec2.send(new DescribeRouteTablesCommand(input), http));
+        for (const t of out.RouteTables ?? []) if (t.RouteTableId) found.set(t.RouteTableId, t.Routes ?? []);
+        token = strict ? undefined : out.NextToken;
+        if (!token) break;
+      }
+    }
+    return found;
+  }
+
+  async replaceRoute(f: Frame, table: string, dest: Destination, eni: string): Promise<void> {
+    await f.call('ReplaceRoute', (http) => this.ec2.send(new ReplaceRouteCommand({ RouteTableId: table, ...destinationParam(dest), NetworkInterfaceId: eni }), http));
+  }
+
+  async createRoute(f: Frame, table: string, dest: Destination, eni: string): Promise<void> {
+    await f.call('CreateRoute', (http) => this.ec2.send(new CreateRouteCommand({ RouteTableId: table, ...destinationParam(dest), NetworkInterfaceId: eni }), http));
+  }
+
+  private async interfaces(f: Frame, filter: string, values: readonly string[]): Promise<NetworkInterface[]> {
+    const out: NetworkInterface[] = [];
+    for (const chunk of chunks(values)) {
+      const filters: Filter[] = [{ Name: filter, Values: chunk }];
+      let token: string | undefined;
+      for (let page = 0; ; page++) {
+        if (page >= MAX_PAGES) throw new ProviderError('invalid', `EC2 DescribeNetworkInterfaces: more than ${MAX_PAGES} pages`, { code: 'unexpected-answer' });
+        const answer = await f.call('DescribeNetworkInterfaces', (http) =>
+          this.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filters, MaxResults: 1000, ...(token ? { NextToken: token } : {}) }), http),
+        );
+        out.push(...(answer.NetworkInterfaces ?? []));
+        token = answer.NextToken;
+        if (!token) break;
+      }
+    }
+    return out;
+  }
+}
+
+export function destinationParam(dest: Destination): { DestinationCidrBlock: string } | { DestinationIpv6CidrBlock: string } {
+  return dest.family === 4 ? { DestinationCidrBlock: dest.cidr } : { DestinationIpv6CidrBlock: dest.cidr };
+}
+
+/** The route for `dest` in a table's routes, if any. */
+export function routeTo(routes: readonly Route[], dest: Destination): Route | undefined {
+  return routes.find((r) => (dest.family === 4 ? r.DestinationCidrBlock === dest.cidr : r.DestinationIpv6CidrBlock !== undefined && sameCidr6(r.DestinationIpv6CidrBlock, dest.cidr)));
+}
+
+function sameCidr6(a: string, b: string): boolean {
+  const [aa, al] = a.split('/');
+  const [ba, bl] = b.split('/');
+  return al === bl && canonicalIp(aa ?? '') === canonicalIp(ba ?? '');
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const unique = [...new Set(items)];
+  const out: T[][] = [];
+  for (let i = 0; i < unique.length; i += FILTER_CHUNK) out.push(unique.slice(i, i + FILTER_CHUNK));
+  return out;
+}

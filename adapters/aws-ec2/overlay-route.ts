@@ -1,0 +1,105 @@
+import type { Route } from '@aws-sdk/client-ec2';
+import type { NodeSpec, Vip } from '../../core/config';
+import { formatIp, parsePrefix } from '../../core/ip';
+import type { Holding } from '../../core/ports';
+import { ProviderError } from '../../core/reasons';
+import { routeTo, type Destination } from './api';
+import type { Frame, MoveOutcome, PollVerdict } from './frame';
+import { vipAddress, type Ec2Kind, type KindDeps } from './kind';
+
+/**
+ * `aws-overlay-route`: the VIP's prefix (usually a /32 outside the VPC's CIDR, so it can cross
+ * AZs) routed to the owner's interface in every table of `vip.aws.routeTables`.
+ *
+ * Observe: DescribeRouteTables filtered by id; the holder is the interface every table's route
+ * points at. Tables that disagree (or some without the route) are a split: reported as a foreign
+ * holding naming each table's target, so the control loop sees drift and repairs it.
+ * Move: DescribeRouteTables by id (a missing table → not-found), then for each table not already
+ * pointing at the target: ReplaceRoute, or CreateRoute where the route is missing (a Replace that
+ * finds no route creates it; a Create that finds one replaces it); then DescribeRouteTables until
+ * every table agrees. The owner's interface needs source/destination checking off (not ours to set).
+ */
+export class OverlayRouteKind implements Ec2Kind {
+  constructor(private readonly deps: KindDeps) {}
+
+  refuse(vip: Vip, to: NodeSpec): string | undefined {
+    if (!vip.aws?.routeTables?.length) return `VIP ${vip.name} has no aws.routeTables`;
+    if (!to.aws?.eni) return `node ${to.id} has no aws.eni to route ${vip.name} to`;
+    return undefined;
+  }
+
+  async observe(f: Frame, vips: readonly Vip[]): Promise<Map<string, Holding>> {
+    const ids = [...new Set(vips.flatMap((v) => v.aws?.routeTables ?? []))];
+    const tables = ids.length > 0 ? await this.deps.api.routeTables(f, ids, false) : new Map<string, Route[]>();
+    return new Map(vips.map((v) => [v.name, this.holding(v, tables)]));
+  }
+
+  async move(f: Frame, vip: Vip, to: NodeSpec): Promise<MoveOutcome> {
+    const dest = destinationOf(vip);
+    const eni = to.aws!.eni!;
+    const ids = vip.aws!.routeTables!;
+    const { api } = this.deps;
+    const read = async () => targets(await api.routeTables(f, ids, true), ids, dest);
+    const before = await read();
+    const stale = ids.filter((t) => before.get(t) !== eni);
+    if (stale.length === 0) return { changed: false, verifiedAt: f.clock.now() };
+    for (const table of stale) {
+      if (before.get(table) === undefined) await this.create(f, table, dest, eni);
+      else await this.replace(f, table, dest, eni);
+    }
+    await f.poll(`${dest.cidr} → ${eni} in ${ids.join(', ')}`, read, (seen): PollVerdict => {
+      const other = ids.find((t) => seen.get(t) !== eni && seen.get(t) !== undefined && seen.get(t) !== before.get(t));
+      if (other) return { conflict: `${other} now routes ${dest.cidr} to ${seen.get(other)}, not ${eni}` };
+      return ids.every((t) => seen.get(t) === eni) ? 'done' : 'wait';
+    });
+    return { changed: true, verifiedAt: f.clock.now(), detail: `${dest.cidr} → ${eni} in ${stale.join(', ')}` };
+  }
+
+  private async replace(f: Frame, table: string, dest: Destination, eni: string): Promise<void> {
+    try {
+      await this.deps.api.replaceRoute(f, table, dest, eni);
+    } catch (err) {
+      if (!(err instanceof ProviderError && err.details.code === 'InvalidRoute.NotFound')) throw err;
+      await this.deps.api.createRoute(f, table, dest, eni);
+    }
+  }
+
+  private async create(f: Frame, table: string, dest: Destination, eni: string): Promise<void> {
+    try {
+      await this.deps.api.createRoute(f, table, dest, eni);
+    } catch (err) {
+      if (!(err instanceof ProviderError && err.details.code === 'RouteAlreadyExists')) throw err;
+      await this.deps.api.replaceRoute(f, table, dest, eni);
+    }
+  }
+
+  private holding(vip: Vip, tables: ReadonlyMap<string, Route[]>): Holding {
+    const ids = vip.aws?.routeTables ?? [];
+    const seen = targets(tables, ids, destinationOf(vip));
+    const distinct = new Set(ids.map((t) => seen.get(t)));
+    if (distinct.size === 1) return this.deps.enis.holding([...distinct][0]);
+    const split = ids.map((t) => `${t}→${seen.get(t) ?? 'none'}`).join(', ');
+    return { node: null, foreign: `split: ${split}` };
+  }
+}
+
+/** The VIP's prefix as a route destination: the network address (host bits cleared) and its length. */
+export function destinationOf(vip: Vip): Destination {
+  const ip = vipAddress(vip);
+  const p = parsePrefix(`${ip.text}/${ip.prefixLength}`)!;
+  const hostBits = BigInt((p.family === 4 ? 32 : 128) - p.length);
+  return { cidr: `${formatIp(p.family, (p.address >> hostBits) << hostBits)}/${p.length}`, family: p.family };
+}
+
+/**
+ * Each table's target for `dest`: the interface id, or for routes to something else (a gateway,
+ * a NAT) its id, so it never passes for one of our nodes; undefined when there is no such route.
+ */
+function targets(tables: ReadonlyMap<string, Route[]>, ids: readonly string[], dest: Destination): Map<string, string | undefined> {
+  return new Map(
+    ids.map((t) => {
+      const r = routeTo(tables.get(t) ?? [], dest);
+      return [t, r ? (r.NetworkInterfaceId ?? r.InstanceId ?? r.GatewayId ?? r.NatGatewayId ?? r.TransitGatewayId ?? 'unknown-target') : undefined];
+    }),
+  );
+}

@@ -1,0 +1,125 @@
+import pino, { type Logger } from 'pino';
+import type { Clock } from '../../core/clock';
+import type { NodeSpec, Vip, VipKind } from '../../core/config';
+import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
+import { systemClock } from '../retry';
+import { Ec2Api } from './api';
+import { createEc2Client, DEFAULT_REQUEST_TIMEOUT_MS, type Ec2ClientOptions, type Ec2Sender } from './client';
+import { ElasticIpKind } from './elastic-ip';
+import { classifyEc2Error } from './errors';
+import { runMove, runRead, type FrameOptions } from './frame';
+import type { Ec2Kind } from './kind';
+import { KeyedLock } from './keyed-lock';
+import { EniDirectory } from './nodes';
+import { OverlayRouteKind } from './overlay-route';
+import { SecondaryIpKind } from './secondary-ip';
+import { ThrottleWatch } from './throttle-watch';
+
+export const EC2_KINDS = ['aws-secondary-ip', 'aws-elastic-ip', 'aws-overlay-route'] as const satisfies readonly VipKind[];
+export type Ec2VipKind = (typeof EC2_KINDS)[number];
+
+export interface Ec2ProviderOptions extends Ec2ClientOptions {
+  /** The config's nodes: their `aws.eni` is how a holder is recognised. */
+  nodes: readonly NodeSpec[];
+  /** Default: createEc2Client(options). */
+  client?: Ec2Sender;
+  /** Which kinds this instance serves. Default all three. */
+  kinds?: readonly Ec2VipKind[];
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+  /** First pause between verification reads (doubling up to pollMaxMs). Default 200 ms. */
+  pollMs?: number;
+  /** Default 2 s. */
+  pollMaxMs?: number;
+  /** Deadline of one observe. Default 10 s. */
+  observeTimeoutMs?: number;
+}
+
+/**
+ * The EC2 provider: secondary private IPs (IPv4 reassigned atomically, IPv6 unassigned then
+ * assigned), Elastic IPs and overlay routes, through the real EC2 API. Moves of one VIP are
+ * serialised within an instance, so two overlapping moves end with one holder instead of a split;
+ * across processes the control loop's epoch (compare-and-set) keeps moves of a VIP apart.
+ */
+export class Ec2Provider implements Provider {
+  readonly name = 'aws-ec2';
+  readonly kinds: readonly Ec2VipKind[];
+  private readonly handlers: Record<Ec2VipKind, Ec2Kind>;
+  private readonly frame: FrameOptions;
+  private readonly throttles: ThrottleWatch;
+  private readonly lock = new KeyedLock();
+  private readonly observeTimeoutMs: number;
+  /** Set when this instance made its own client, which `close` then releases. */
+  private readonly ownClient?: { destroy(): void };
+
+  constructor(options: Ec2ProviderOptions) {
+    const clock = options.clock ?? systemClock;
+    this.kinds = options.kinds ?? EC2_KINDS;
+    this.throttles = new ThrottleWatch(() => clock.now());
+    this.observeTimeoutMs = options.observeTimeoutMs ?? 10_000;
+    this.frame = {
+      clock,
+      logger: options.logger ?? pino({ enabled: false }),
+      classify: classifyEc2Error,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      pollMs: options.pollMs ?? 200,
+      pollMaxMs: options.pollMaxMs ?? 2000,
+      onThrottle: (at) => this.throttles.record(at),
+      ...(options.random ? { random: options.random } : {}),
+    };
+    const client = options.client ?? createEc2Client(options);
+    if (!options.client) this.ownClient = client as { destroy(): void };
+    const deps = { api: new Ec2Api(client), enis: new EniDirectory(options.nodes) };
+    this.handlers = {
+      'aws-secondary-ip': new SecondaryIpKind(deps),
+      'aws-elastic-ip': new ElasticIpKind(deps),
+      'aws-overlay-route': new OverlayRouteKind(deps),
+    };
+  }
+
+  /** Reads EC2's truth for every VIP of our kinds (others are left out); throws a ProviderError. */
+  async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
+    const out = new Map<string, Holding>();
+    const { value } = await runRead(this.frame, this.observeTimeoutMs, async (f) => {
+      for (const kind of this.kinds) {
+        const mine = vips.filter((v) => v.kind === kind);
+        if (mine.length > 0) for (const [name, h] of await this.handlers[kind].observe(f, mine)) out.set(name, h);
+      }
+      return out;
+    });
+    return value;
+  }
+
+  async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
+    const what = `move ${vip.name} to ${to.id}`;
+    const handler = (this.kinds as readonly string[]).includes(vip.kind) ? this.handlers[vip.kind as Ec2VipKind] : undefined;
+    if (!handler) return { ok: false, reason: 'invalid', message: `${what}: kind ${vip.kind} is not served by ${this.name}`, calls: 0 };
+    const refusal = refusalOf(handler, vip, to);
+    if (refusal) return { ok: false, reason: 'invalid', message: `${what}: ${refusal}`, calls: 0 };
+    return this.lock.run(vip.name, () => runMove(this.frame, ctx, what, (f) => handler.move(f, vip, to)));
+  }
+
+  /** EC2 publishes no limit: unknown, except for a cool-down after recent throttling. */
+  budget(): Budget {
+    return this.throttles.budget();
+  }
+
+  /** Releases the client's sockets when this instance created the client. */
+  close(): void {
+    this.ownClient?.destroy();
+  }
+
+  /** Throttled answers in the last minute. */
+  recentThrottles(): number {
+    return this.throttles.recent();
+  }
+}
+
+function refusalOf(handler: Ec2Kind, vip: Vip, to: NodeSpec): string | undefined {
+  try {
+    return handler.refuse(vip, to);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

@@ -1,0 +1,60 @@
+import type { NodeSpec, Vip } from '../../core/config';
+import { parseIp, parsePrefix, prefixContains } from '../../core/ip';
+import type { Holding } from '../../core/ports';
+import type { Frame, MoveOutcome } from './frame';
+import { observeIpv6, moveIpv6 } from './ipv6';
+import { holderVerdict, vipAddress, type Ec2Kind, type KindDeps } from './kind';
+
+/**
+ * `aws-secondary-ip`: a secondary private address on the owner's interface.
+ *
+ * IPv4 — observe: DescribeNetworkInterfaces filtered by `addresses.private-ip-address`; move:
+ * AssignPrivateIpAddresses with AllowReassignment=true (EC2 moves it atomically from whichever
+ * interface holds it, an Elastic IP on it included), then DescribeNetworkInterfaces until the
+ * target shows it (the remap is asynchronous and reads are eventually consistent).
+ * IPv6 cannot be reassigned: see ipv6.ts.
+ */
+export class SecondaryIpKind implements Ec2Kind {
+  constructor(private readonly deps: KindDeps) {}
+
+  refuse(vip: Vip, to: NodeSpec): string | undefined {
+    const aws = to.aws;
+    if (!aws?.eni) return `node ${to.id} has no aws.eni to carry ${vip.name}`;
+    if (!aws.subnetCidr) return `node ${to.id} has no aws.subnetCidr; a secondary private IP moves only within one subnet`;
+    const ip = vipAddress(vip);
+    const subnet = parsePrefix(aws.subnetCidr);
+    const addr = parseIp(ip.text);
+    if (subnet && addr && subnet.family !== addr.family) {
+      return `node ${to.id}'s aws.subnetCidr ${aws.subnetCidr} is IPv${subnet.family}; ${ip.text} needs the subnet's IPv${addr.family} block there`;
+    }
+    if (!subnet || !addr || !prefixContains(subnet, addr)) {
+      return `${ip.text} is outside node ${to.id}'s subnet ${aws.subnetCidr}; a secondary private IP moves only within one subnet`;
+    }
+    return undefined;
+  }
+
+  async observe(f: Frame, vips: readonly Vip[]): Promise<Map<string, Holding>> {
+    const v4 = vips.filter((v) => vipAddress(v).family === 4);
+    const v6 = vips.filter((v) => vipAddress(v).family === 6);
+    const out = new Map<string, Holding>();
+    if (v4.length > 0) {
+      const holders = await this.deps.api.privateIpHolders(f, v4.map((v) => vipAddress(v).text));
+      for (const v of v4) out.set(v.name, this.deps.enis.holding(holders.get(vipAddress(v).text)));
+    }
+    if (v6.length > 0) for (const [name, h] of await observeIpv6(this.deps, f, v6)) out.set(name, h);
+    return out;
+  }
+
+  async move(f: Frame, vip: Vip, to: NodeSpec): Promise<MoveOutcome> {
+    const ip = vipAddress(vip);
+    const eni = to.aws!.eni!;
+    if (ip.family === 6) return moveIpv6(this.deps, f, ip.text, eni);
+    const { api } = this.deps;
+    const holderNow = async () => (await api.privateIpHolders(f, [ip.text])).get(ip.text);
+    const before = await holderNow();
+    if (before === eni) return { changed: false, verifiedAt: f.clock.now() };
+    await api.assignPrivateIp(f, eni, ip.text);
+    await f.poll(`${ip.text} on ${eni}`, holderNow, (seen) => holderVerdict(seen, eni, before, ip.text));
+    return { changed: true, verifiedAt: f.clock.now(), detail: `${ip.text}: ${before ?? 'unassigned'} → ${eni}` };
+  }
+}

@@ -1,0 +1,106 @@
+import pino from 'pino';
+import { Ec2Provider } from '../../adapters/aws-ec2';
+import type { Config, NodeSpec, Vip } from '../../core/config';
+import type { MoveContext } from '../../core/ports';
+import { Ec2Emulator, type Ec2EmulatorOptions } from '../../sim/aws-ec2';
+import { seedFromConfig } from '../../sim/aws-ec2/from-config';
+import { config } from '../helpers/configs';
+
+/**
+ * A small EC2 world for the adapter tests, described as an ipferry config and turned into the
+ * emulator's seed by seedFromConfig, so tests, `ipferry sim` and the example share one path:
+ *
+ *   subnet-…a1 10.0.1.0/24 (az a): a (eni-…a, 10.0.1.10), b (eni-…b, 10.0.1.11)
+ *   subnet-…b1 10.0.2.0/24 (az b): c (eni-…c, 10.0.2.10)
+ *   subnet-…61 2001:db8:0:1::/64 (+ 10.0.3.0/24): a6, b6 (IPv6 secondary addresses)
+ *   VIPs (all unassigned at start): sec4 10.0.1.100, sec6 2001:db8:0:1::100, eip 198.51.100.10,
+ *   relay 192.0.2.10/32 in two route tables.
+ */
+export const IDS = {
+  eniA: 'eni-0000000000000000a',
+  eniB: 'eni-0000000000000000b',
+  eniC: 'eni-0000000000000000c',
+  eniA6: 'eni-000000000000000a6',
+  eniB6: 'eni-000000000000000b6',
+  alloc: 'eipalloc-00000000000000001',
+  rtb1: 'rtb-00000000000000001',
+  rtb2: 'rtb-00000000000000002',
+} as const;
+
+const node = (id: string, eni: string, subnetId: string, subnetCidr: string, privateIp: string, az: string) => ({
+  id,
+  interface: 'ens5',
+  addresses: [privateIp],
+  aws: { eni, subnetId, subnetCidr, privateIp, az, instanceId: `i-${eni.slice(4)}` },
+});
+
+export function ec2Config(): Config {
+  return config({
+    cluster: 'aws-test',
+    control: { mode: 'aws', region: 'eu-central-1' },
+    security: { psk: 'test-psk-0123456789abcdef' },
+    nodes: [
+      node('a', IDS.eniA, 'subnet-000000000000000a1', '10.0.1.0/24', '10.0.1.10', 'eu-central-1a'),
+      node('b', IDS.eniB, 'subnet-000000000000000a1', '10.0.1.0/24', '10.0.1.11', 'eu-central-1a'),
+      node('c', IDS.eniC, 'subnet-000000000000000b1', '10.0.2.0/24', '10.0.2.10', 'eu-central-1b'),
+      node('a6', IDS.eniA6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.10', 'eu-central-1a'),
+      node('b6', IDS.eniB6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.11', 'eu-central-1a'),
+    ],
+    vips: [
+      { name: 'sec4', kind: 'aws-secondary-ip', address: '10.0.1.100/24' },
+      { name: 'sec6', kind: 'aws-secondary-ip', address: '2001:db8:0:1::100/64' },
+      { name: 'eip', kind: 'aws-elastic-ip', address: '198.51.100.10/32', aws: { allocationId: IDS.alloc } },
+      { name: 'relay', kind: 'aws-overlay-route', address: '192.0.2.10/32', aws: { routeTables: [IDS.rtb1, IDS.rtb2] } },
+    ],
+  });
+}
+
+export interface Ec2World {
+  cfg: Config;
+  emu: Ec2Emulator;
+  provider: Ec2Provider;
+  vip(name: string): Vip;
+  node(id: string): NodeSpec;
+  ctx(ms?: number): MoveContext;
+  admin(path: string, body?: unknown): Promise<unknown>;
+  mutating(): number;
+  close(): Promise<void>;
+}
+
+export async function ec2World(options: Partial<Ec2EmulatorOptions> = {}, cfg: Config = ec2Config()): Promise<Ec2World> {
+  const emu = new Ec2Emulator({ seed: seedFromConfig(cfg), settings: { strictReassociation: true, ...options.settings }, ...(options.now ? { now: options.now } : {}) });
+  await emu.start(0);
+  const provider = new Ec2Provider({
+    nodes: cfg.nodes,
+    endpoint: emu.url,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    requestTimeoutMs: 500,
+    pollMs: 20,
+    pollMaxMs: 200,
+    logger: pino({ enabled: false }),
+  });
+  let epoch = 0;
+  return {
+    cfg,
+    emu,
+    provider,
+    vip: (name) => cfg.vips.find((v) => v.name === name) ?? fail(`no VIP ${name}`),
+    node: (id) => cfg.nodes.find((n) => n.id === id) ?? fail(`no node ${id}`),
+    ctx: (ms = 5000) => ({ epoch: ++epoch, deadline: Date.now() + ms }),
+    admin: async (path, body) => {
+      const res = await fetch(`${emu.url}${path}`, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    mutating: () => emu.calls.count({ mutating: true }),
+    close: async () => {
+      provider.close();
+      await emu.close();
+    },
+  };
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
