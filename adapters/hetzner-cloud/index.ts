@@ -4,3 +4,5 @@ export { hetznerCloudShouldRetry, reasonFor } from './errors';
 export { estimateBudget, type RateLimitState } from './rate-limit';
 export type { Action, FloatingIp, Network, PrivateNet, Server } from './schemas';
 export type { WaitOptions } from './wait';
+export { HetznerCloudProvider, type HetznerCloudProviderOptions } from './provider';
+export { runMove, type FrameOptions, type MoveFrame, type MoveOutcome, type PollVerdict } from './move-frame';

@@ -1,0 +1,106 @@
+import pino, { type Logger } from 'pino';
+import type { NodeSpec, Vip } from '../../core/config/model';
+import type { VipKind } from '../../core/config/vips';
+import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
+import { ProviderError } from '../../core/reasons';
+import { retryableReason, withRetry } from '../retry';
+import { aliasHolding, moveAliasIp, type AliasEnv } from './alias-ip';
+import type { HetznerCloudClient } from './client';
+import { findFloatingIp, holdingOf, matchByAddress, moveFloatingIp, type FloatingIpIds } from './floating-ip';
+import { KeyedLock } from './keyed-lock';
+import { runMove, type FrameOptions } from './move-frame';
+
+export interface HetznerCloudProviderOptions {
+  client: HetznerCloudClient;
+  /** The config's nodes: `hetzner.serverId` maps servers to nodes, `hetzner.networkId` finds alias networks. */
+  nodes: readonly NodeSpec[];
+  logger?: Logger;
+  /** Between polls of a running action. Default 500 ms (each poll costs one request of 3600 per hour). */
+  actionPollMs?: number;
+  /** First pause between read-backs after a move; doubles up to 2 s. Default 200 ms. */
+  verifyPollMs?: number;
+  /** How long `observe` keeps retrying throttled or transient reads. Default 10 s. */
+  observeDeadlineMs?: number;
+  /** For backoff jitter. Default Math.random. */
+  random?: () => number;
+}
+
+const KINDS = ['hetzner-floating-ip', 'hetzner-alias-ip'] as const satisfies readonly VipKind[];
+
+/**
+ * Hetzner Cloud floating IPs and alias IPs, over one project token (one request budget: 3600 per
+ * hour). `move` never throws: every failure comes back classified. `observe` throws a
+ * ProviderError when the provider cannot answer (an unknown floating IP or network is not-found).
+ */
+export class HetznerCloudProvider implements Provider {
+  readonly name = 'hetzner-cloud';
+  readonly kinds: readonly VipKind[] = KINDS;
+  private readonly env: AliasEnv;
+  private readonly ids: FloatingIpIds = new Map();
+  private readonly frame: FrameOptions;
+
+  constructor(private readonly options: HetznerCloudProviderOptions) {
+    const byServer = new Map<number, string>();
+    for (const n of options.nodes) if (n.hetzner?.serverId !== undefined) byServer.set(n.hetzner.serverId, n.id);
+    const logger = options.logger ?? pino({ enabled: false });
+    this.env = {
+      client: options.client,
+      nodeOf: (serverId) => byServer.get(serverId),
+      actionPollMs: options.actionPollMs ?? 500,
+      locks: new KeyedLock(),
+      logger,
+      nodeNetworks: new Set(options.nodes.flatMap((n) => (n.hetzner?.networkId === undefined ? [] : [n.hetzner.networkId]))),
+    };
+    const pollMs = options.verifyPollMs ?? 200;
+    this.frame = { clock: options.client.clock, logger, pollMs, pollMaxMs: Math.max(pollMs, 2000), ...(options.random ? { random: options.random } : {}) };
+  }
+
+  budget(): Budget {
+    return this.options.client.budget();
+  }
+
+  async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
+    const logger = this.frame.logger.child({ vip: vip.name, kind: vip.kind, to: to.id, epoch: ctx.epoch });
+    const frame = { ...this.frame, logger };
+    const result = await runMove(frame, ctx, (f) => {
+      if (vip.kind === 'hetzner-floating-ip') return moveFloatingIp(this.env, this.ids, vip, to, f);
+      if (vip.kind === 'hetzner-alias-ip') return moveAliasIp({ ...this.env, logger }, vip, to, f);
+      throw new ProviderError('invalid', `the Hetzner Cloud provider does not move VIPs of kind ${vip.kind}`, { code: 'unsupported_kind' });
+    });
+    if (result.ok) logger.info({ changed: result.changed, calls: result.calls, gapMs: result.gapMs }, 'moved');
+    return result;
+  }
+
+  async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
+    const out = new Map<string, Holding>();
+    const floating = vips.filter((v) => v.kind === 'hetzner-floating-ip');
+    const alias = vips.filter((v) => v.kind === 'hetzner-alias-ip');
+    const other = vips.find((v) => !(KINDS as readonly string[]).includes(v.kind));
+    if (other) throw new ProviderError('invalid', `the Hetzner Cloud provider does not observe VIPs of kind ${other.kind}`, { code: 'unsupported_kind' });
+    const read = <T>(op: () => Promise<T>) =>
+      withRetry(op, { clock: this.frame.clock, deadlineMs: this.options.observeDeadlineMs ?? 10_000, shouldRetry: retryableReason, ...(this.options.random ? { random: this.options.random } : {}) });
+    if (floating.length === 1) {
+      const fip = await read(() => findFloatingIp(this.env, this.ids, floating[0]!, {}));
+      out.set(floating[0]!.name, holdingOf(this.env, fip.server));
+    } else if (floating.length > 1) {
+      // One paged list is cheaper than a GET per address once there are several.
+      const all = await read(() => this.options.client.listFloatingIps());
+      for (const v of floating) out.set(v.name, holdingOf(this.env, matchByAddress(v, all).server));
+    }
+    if (alias.length > 0) {
+      const servers = await read(() => this.options.client.listServers());
+      for (const v of alias) {
+        const holding = aliasHolding(this.env, v, servers);
+        if (holding.node === null && !holding.foreign) await this.checkNetworksExist(v, read);
+        out.set(v.name, holding);
+      }
+    }
+    return out;
+  }
+
+  /** Nobody holds the alias: make sure that is not because its network does not exist (a config mistake is loud). */
+  private async checkNetworksExist(vip: Vip, read: <T>(op: () => Promise<T>) => Promise<T>): Promise<void> {
+    const network = vip.hetzner?.networkId;
+    if (network !== undefined) await read(() => this.options.client.getNetwork(network));
+  }
+}
