@@ -2,3 +2,4 @@ export { HETZNER_ROBOT_API, HetznerRobotClient, type CallOptions, type HetznerRo
 export { robotReasonFor, robotShouldRetry } from './errors';
 export type { Failover } from './schemas';
 export { SwitchBudget } from './switch-budget';
+export { HetznerRobotProvider, type HetznerRobotProviderOptions } from './provider';

@@ -1,0 +1,156 @@
+import pino, { type Logger } from 'pino';
+import type { NodeSpec, Vip } from '../../core/config/model';
+import type { VipKind } from '../../core/config/vips';
+import { canonicalIp } from '../../core/ip';
+import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
+import { ProviderError } from '../../core/reasons';
+import { refused, runMove, type FrameOptions, type MoveFrame, type MoveOutcome } from '../hetzner-cloud/move-frame';
+import { retryableReason, withRetry } from '../retry';
+import type { CallOptions, HetznerRobotClient } from './client';
+import { robotShouldRetry } from './errors';
+import type { Failover } from './schemas';
+
+export interface HetznerRobotProviderOptions {
+  client: HetznerRobotClient;
+  /** The config's nodes: `hetzner.robotServerIp` maps a route's target to a node. */
+  nodes: readonly NodeSpec[];
+  logger?: Logger;
+  /** First pause between read-backs after a switch; doubles up to 5 s. Default 1 s (routing takes 40–60 s). */
+  verifyPollMs?: number;
+  /** How long `observe` keeps retrying throttled or transient reads. Default 10 s. */
+  observeDeadlineMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Hetzner Robot failover IPs: `POST /failover/{ip}` routes the address to a dedicated server's
+ * main IP (or IPv6 net). Switches are scarce (50 per hour per account), so a move reads first,
+ * switches only when the route points elsewhere, and does not even try when the budget is spent.
+ */
+export class HetznerRobotProvider implements Provider {
+  readonly name = 'hetzner-robot';
+  readonly kinds: readonly VipKind[] = ['hetzner-robot-failover-ip'];
+  private readonly nodeByTarget = new Map<string, string>();
+  private readonly frame: FrameOptions;
+
+  constructor(private readonly options: HetznerRobotProviderOptions) {
+    for (const n of options.nodes) {
+      const ip = n.hetzner?.robotServerIp === undefined ? undefined : canonicalIp(n.hetzner.robotServerIp);
+      if (ip !== undefined) this.nodeByTarget.set(ip, n.id);
+    }
+    const pollMs = options.verifyPollMs ?? 1000;
+    this.frame = {
+      clock: options.client.clock,
+      logger: options.logger ?? pino({ enabled: false }),
+      pollMs,
+      pollMaxMs: Math.max(pollMs, 5000),
+      ...(options.random ? { random: options.random } : {}),
+    };
+  }
+
+  /** Switches left this hour, as far as this process knows. Readable before acting. */
+  budget(): Budget {
+    return this.options.client.switchBudget();
+  }
+
+  async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
+    const logger = this.frame.logger.child({ vip: vip.name, kind: vip.kind, to: to.id, epoch: ctx.epoch });
+    const refused = checkRequest(vip, to);
+    if (refused) return { ok: false, reason: 'invalid', message: refused, calls: 0 };
+    const budget = this.budget();
+    if (budget.remaining === 0) {
+      const message = `no failover switches left this hour (limit ${budget.limit}); next at ${budget.resetAt === null ? 'unknown' : new Date(budget.resetAt).toISOString()}`;
+      logger.warn({ budget }, 'move refused: switch budget spent');
+      return { ok: false, reason: 'throttled', message, calls: 0 };
+    }
+    const result = await runMove({ ...this.frame, logger }, ctx, (f) => this.switch(vip.ip!.text, canonicalIp(to.hetzner!.robotServerIp!)!, f));
+    if (result.ok) logger.info({ changed: result.changed, calls: result.calls }, 'moved');
+    return result;
+  }
+
+  private async switch(ip: string, target: string, frame: MoveFrame): Promise<MoveOutcome> {
+    const { client } = this.options;
+    const opts: CallOptions = { calls: frame.calls, signal: frame.signal };
+    const before = await frame.retry(() => client.getFailover(ip, opts), retryableReason);
+    if (before.active_server_ip === target) return { changed: false, verifiedAt: frame.clock.now(), detail: `${ip} is already routed to ${target}` };
+    let changed = false;
+    let posted = false;
+    await frame.retry(async (attempt) => {
+      // A switch that timed out may still have happened: look before sending another.
+      if (attempt > 1 && (await client.getFailover(ip, opts)).active_server_ip === target) {
+        changed = posted;
+        return;
+      }
+      this.spendableOrThrow();
+      const postedBefore = posted;
+      posted = true;
+      try {
+        const r = await client.routeFailover(ip, target, opts);
+        changed = r.changed || postedBefore;
+      } catch (err) {
+        if (refused(err)) posted = postedBefore;
+        throw err;
+      }
+    }, robotShouldRetry);
+    await frame.poll(
+      `${ip} routed to ${target}`,
+      () => client.getFailover(ip, opts),
+      (f) => (f.active_server_ip === target ? 'done' : f.active_server_ip === before.active_server_ip ? 'wait' : { conflict: `it is now routed to ${this.describe(f)}, by someone else` }),
+      retryableReason,
+    );
+    return { changed, verifiedAt: frame.clock.now() };
+  }
+
+  /** Inside a move's retries a spent budget is a wait (as long as Robot said), not a call. */
+  private spendableOrThrow(): void {
+    const b = this.budget();
+    if (b.remaining !== 0) return;
+    const now = this.options.client.clock.now();
+    const waitMs = Math.max(1, (b.resetAt ?? now + 72_000) - now);
+    throw new ProviderError('throttled', `no failover switches left this hour (limit ${b.limit})`, { code: 'RATE_LIMIT_EXCEEDED', retryAfterMs: waitMs });
+  }
+
+  async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
+    const { client } = this.options;
+    const read = <T>(op: () => Promise<T>) =>
+      withRetry(op, { clock: this.frame.clock, deadlineMs: this.options.observeDeadlineMs ?? 10_000, shouldRetry: retryableReason, ...(this.options.random ? { random: this.options.random } : {}) });
+    const out = new Map<string, Holding>();
+    for (const v of vips) if (v.kind !== 'hetzner-robot-failover-ip' || !v.ip) throw new ProviderError('invalid', `VIP ${v.name} is not a Robot failover IP with an address`, { code: 'unsupported_kind' });
+    if (vips.length === 1) {
+      const f = await read(() => client.getFailover(vips[0]!.ip!.text));
+      out.set(vips[0]!.name, this.holding(f));
+      return out;
+    }
+    const all = vips.length === 0 ? [] : await read(() => client.listFailovers());
+    for (const v of vips) {
+      const f = all.find((x) => canonicalIp(x.ip) === v.ip!.text);
+      if (!f) throw new ProviderError('not-found', `failover IP ${v.ip!.text} (VIP ${v.name}) is not in the Robot account`, { code: 'NOT_FOUND' });
+      out.set(v.name, this.holding(f));
+    }
+    return out;
+  }
+
+  private holding(f: Failover): Holding {
+    if (f.active_server_ip === null) return { node: null };
+    const node = this.nodeByTarget.get(canonicalIp(f.active_server_ip) ?? f.active_server_ip);
+    return node === undefined ? { node: null, foreign: `server ${f.active_server_ip}` } : { node };
+  }
+
+  private describe(f: Failover): string {
+    const h = this.holding(f);
+    return h.node ?? h.foreign ?? 'nowhere';
+  }
+}
+
+/** Refusals that need no call (and so spend no switch): what Robot would answer INVALID_INPUT to. */
+function checkRequest(vip: Vip, to: NodeSpec): string | undefined {
+  if (vip.kind !== 'hetzner-robot-failover-ip' || !vip.ip) return `VIP ${vip.name} is not a Robot failover IP with an address`;
+  const raw = to.hetzner?.robotServerIp;
+  const target = raw === undefined ? undefined : canonicalIp(raw);
+  if (target === undefined) return `node ${to.id} has no hetzner.robotServerIp to route ${vip.name} to`;
+  // The only topology Robot has: an IPv4 failover IP routes to a main IPv4, an IPv6 net to an IPv6 net (any location).
+  if (target.includes(':') !== (vip.ip.family === 6)) {
+    return `node ${to.id}'s robotServerIp ${target} is IPv${target.includes(':') ? 6 : 4}, but ${vip.ip.text} is IPv${vip.ip.family}: Robot routes a failover address only to a server address of its own family`;
+  }
+  return undefined;
+}
