@@ -1,0 +1,1 @@
+export { BareMetalProvider, memoryRecord, type BareMetalProviderOptions, type BoundReports, type OwnerRecord } from './provider';
