@@ -69,7 +69,7 @@ export class Ec2Provider implements Provider {
       ...(options.random ? { random: options.random } : {}),
     };
     const client = options.client ?? createEc2Client(options);
-    if (!options.client) this.ownClient = client as { destroy(): void };
+    if (!options.client) this.ownClient = client as unknown as { destroy(): void };
     const deps = { api: new Ec2Api(client), enis: new EniDirectory(options.nodes) };
     this.handlers = {
       'aws-secondary-ip': new SecondaryIpKind(deps),
