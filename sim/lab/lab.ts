@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { createResponderWatch, roundWindowMs, type ResponderWatch } from './arp-watch';
 import { bridgeNetns, labMembers, newLabPrefix, type LabMember } from './names';
+import { startNdWatch } from './nd-watch';
 import { spawnInNetns, waitForLine, type LabProcess } from './process';
 import { attachProber, resolveProberOptions, type Prober, type ProberOptions } from './prober';
 import { must, netnsRunner, runCommand, type LabCommandResult, type LabRunner } from './run';
@@ -23,9 +24,9 @@ export interface LabOptions {
 }
 
 export interface WatchOptions {
-  /** arping stops by itself after this long (whole seconds, rounded up). */
+  /** The watch stops by itself after this long (arping: whole seconds, rounded up). */
   durationMs: number;
-  /** arping processes, staggered: each asks once a second (its minimum), so 4 → a request every 250 ms. */
+  /** IPv4: arping processes, staggered; each asks once a second (its minimum), so 4 → every 250 ms. */
   processes?: number;
 }
 
@@ -152,11 +153,18 @@ export class Lab {
     return attachProber(proc, o);
   }
 
-  /** Watches who answers ARP for `vip`, from the observer, with broadcast requests (arping -b). */
+  /**
+   * Watches who answers for `vip`, from the observer: ARP with broadcast requests (arping -b) for
+   * IPv4, neighbour solicitations (ndisc6 -m, one round every ~250 ms) for IPv6.
+   */
   watchResponders(vip: string, options: WatchOptions): ResponderWatch {
+    const macs = new Map([...this.byName.values()].map((m) => [m.mac, m.name]));
+    if (vip.includes(':')) {
+      const spawn = (file: string, args: string[]) => (this.destroyed ? undefined : this.spawn('observer', file, args));
+      return startNdWatch(spawn, vip, (mac) => macs.get(mac), options.durationMs);
+    }
     const seconds = String(Math.max(1, Math.ceil(options.durationMs / 1000)));
     const count = Math.max(1, Math.min(8, options.processes ?? 2));
-    const macs = new Map([...this.byName.values()].map((m) => [m.mac, m.name]));
     const watch = createResponderWatch(vip, (mac) => macs.get(mac), roundWindowMs(count));
     for (let i = 0; i < count; i++) {
       // Staggered starts, the reader first and now, so the watch covers the moment it was asked for.

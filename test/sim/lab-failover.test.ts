@@ -70,4 +70,31 @@ describe('the lab measures a failover', () => {
     await h1.unbind(addr);
     await h2.unbind(addr);
   });
+
+  it('IPv6: a VIP moved by hand with an unsolicited NA, and two holders seen by the ND watch', async () => {
+    const [h1, h2] = [host('h1'), host('h2')];
+    const addr: HostAddress = { address: '2001:db8::60', prefixLength: 64, family: 6, interface: 'eth0' };
+    await h1.bind(addr);
+    const watch = lab.watchResponders(addr.address, { durationMs: 4000 });
+    const prober = await lab.startProber({ vip: addr.address, durationMs: 3000 });
+    await sleep(800);
+    const faultAt = Date.now();
+    await h1.unbind(addr);
+    await sleep(150);
+    await h2.bind(addr);
+    await h2.announce(addr);
+    const a = analyze(await prober.done(), { faultAt, arp: watch.rounds() });
+    expect(a.outageMs).toBeGreaterThan(100);
+    expect(a.outageMs).toBeLessThan(2500);
+    expect(a.firstAnswerAfterOutage?.by).toBe('h2');
+    expect(a.maxDistinctResponders).toBe(1);
+
+    await h1.bind(addr); // now both hold it
+    const since = Date.now();
+    await expect.poll(() => watch.maxDistinct(since), { timeout: 3000, interval: 100 }).toBe(2);
+    const rounds = await watch.stop();
+    expect(rounds.some((r) => r.at >= since && [...r.hosts].sort().join() === 'h1,h2')).toBe(true);
+    await h1.unbind(addr);
+    await h2.unbind(addr);
+  });
 });
