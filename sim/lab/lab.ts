@@ -43,6 +43,7 @@ export class Lab {
   readonly client: LabMember;
   readonly observer: LabMember;
   private readonly processes = new Set<LabProcess>();
+  private readonly responders = new Map<string, LabProcess>();
   private readonly byName = new Map<string, LabMember>();
   private partitioned = new Set<string>();
   private destroyed = false;
@@ -110,11 +111,19 @@ export class Lab {
     return proc;
   }
 
-  /** Starts the UDP/TCP responder in a host; resolves once it listens. */
+  /** Starts the UDP/TCP responder in a host (again, after it was killed); resolves once it listens. */
   async startResponder(name: string): Promise<LabProcess> {
+    const running = this.responders.get(name);
+    if (running && !running.done) return running;
     const proc = this.spawn(name, process.execPath, [this.scripts.responder, name, String(this.responderPort)]);
+    this.responders.set(name, proc);
     await waitForLine(proc, (l) => (l.startsWith('ready ') ? true : undefined), 15_000);
     return proc;
+  }
+
+  /** A host's responder, e.g. to kill or stop it (the service dies, the host stays). */
+  responder(name: string): LabProcess | undefined {
+    return this.responders.get(name);
   }
 
   /** The member holds the bridge-side veth down: it vanishes from the segment (and sees no carrier). */

@@ -72,6 +72,14 @@ describe('createLab', () => {
     expect(await ask('client', lab.member('h3').ipv6)).toBe('h3');
   });
 
+  it('lets a test kill a host responder and start it again', async () => {
+    lab.responder('h3')!.kill('SIGKILL');
+    await lab.responder('h3')!.exited;
+    expect(await ask('client', '198.18.0.13')).toBe('none');
+    await lab.startResponder('h3');
+    expect(await ask('client', '198.18.0.13')).toBe('h3');
+  });
+
   it('spawns long-lived programs whose pid takes any signal directly', async () => {
     const proc = lab.spawn('h1', 'sleep', ['30']);
     await expect.poll(() => readFileSync(`/proc/${proc.pid}/comm`, 'utf8').trim(), { timeout: 2000 }).toBe('sleep');
