@@ -1,0 +1,61 @@
+import { execFile, type ExecFileException } from 'node:child_process';
+
+/** One hook run as the agent asks for it: argv (no shell), extra environment, a deadline. */
+export interface HookCommand {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** How a hook run ended: ok, or why not, in one line fit for a log and a heartbeat. */
+export type HookOutcome = { ok: true; ms: number } | { ok: false; ms: number; error: string };
+
+/** Runs a hook command; a test may put a stand-in here, the daemon uses `execHook`. */
+export type HookExecutor = (command: HookCommand) => Promise<HookOutcome>;
+
+/** What a hook prints is only for our error message; more than this is cut off. */
+const MAX_OUTPUT = 64 * 1024;
+
+/**
+ * execFile, never a shell: a string hook is a program path and its arguments are ours alone, so
+ * an address or a VIP name can never be interpreted by a shell. On timeout the hook process is
+ * SIGKILLed. Background children a hook starts on purpose (seed 000's long-running arping through
+ * start-stop-daemon) are left alone: they are the hook's business.
+ */
+export const execHook: HookExecutor = (command) => {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = execFile(
+      command.file,
+      command.args,
+      {
+        env: { ...process.env, ...command.env },
+        timeout: command.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: MAX_OUTPUT,
+        encoding: 'utf8',
+      },
+      (err, stdout, stderr) => {
+        const ms = Math.round(performance.now() - started);
+        if (!err) return resolve({ ok: true, ms });
+        resolve({ ok: false, ms, error: describeFailure(err, stdout, stderr, command.timeoutMs) });
+      },
+    );
+    child.stdin?.end();
+  });
+};
+
+function describeFailure(err: ExecFileException, stdout: string, stderr: string, timeoutMs: number): string {
+  const said = firstLine(stderr) || firstLine(stdout);
+  const tail = said ? `: ${said}` : '';
+  if (err.killed && err.signal === 'SIGKILL') return `timed out after ${timeoutMs}ms, killed${tail}`;
+  if (typeof err.code === 'number') return `exit code ${err.code}${tail}`;
+  if (err.signal) return `killed by ${err.signal}${tail}`;
+  if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return `printed more than ${MAX_OUTPUT} bytes, stopped`;
+  return `could not run: ${err.message}`;
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n').find((l) => l.trim() !== '') ?? '').trim().slice(0, 200);
+}
