@@ -1,0 +1,316 @@
+import pino, { type Logger } from 'pino';
+import type { Clock } from '../../core/clock';
+import type { Config, NodeSpec } from '../../core/config';
+import type { HostNet } from '../../core/ports';
+import type { Transition } from '../hooks';
+import { Announcer } from '../hostnet/announcer';
+import { openGate, type BindGate } from './bind-gate';
+import { acceptAssignments, type Accepted, type Assignment } from './fence';
+import { interfacesOf, managedVips, type ManagedVip } from './managed';
+import { planRound, type Step } from './plan';
+import { inPool, reasonOf } from './util';
+import { vipStatus, type VipStatus } from './status';
+
+export type HostOp = 'list' | 'bind' | 'unbind' | 'announce';
+
+/** What the reconciler did, for metrics. */
+export interface ReconcilerEvents {
+  bound?(vip: string, epoch: number): void;
+  unbound?(vip: string, why: 'not-assigned' | 'control-loss' | 'stopping'): void;
+  failed?(op: HostOp, vip: string | undefined, reason: string): void;
+  held?(count: number): void;
+}
+
+export interface ReconcilerOptions {
+  config: Config;
+  node: NodeSpec;
+  hostNet: HostNet;
+  clock: Clock;
+  logger?: Logger;
+  hooks?: { transition(t: Transition): void };
+  gate?: BindGate;
+  events?: ReconcilerEvents;
+  /** Host operations run side by side within a round (10,240 VIPs one by one would take long). */
+  concurrency?: number;
+}
+
+/**
+ * Converges the host to what this node owns: every round lists the managed addresses bound on
+ * the host, plans against the owned set (pure, `planRound`) and applies the steps. Rounds run
+ * every heartbeat interval and at once after each answer, never two at a time. Every failure is
+ * logged with its reason and simply retried by the next round; nothing here throws at the caller.
+ */
+export class Reconciler {
+  readonly managed: ManagedVip[];
+  private readonly interfaces: string[];
+  private readonly known: Set<string>;
+  private readonly logger: Logger;
+  private readonly gate: BindGate;
+  private owned = new Map<string, number>();
+  private readonly applied = new Map<string, number>();
+  /** Highest epoch ever applied per VIP in this boot: the fence. */
+  private readonly fence = new Map<string, number>();
+  private readonly boundNow = new Set<string>();
+  private readonly announcers = new Map<string, Announcer>();
+  private readonly waiting = new Map<string, string>();
+  private readonly faults = new Map<string, string>();
+  private readonly startedAt: number;
+  private lastAnswerAt: number | undefined;
+  private lost = false;
+  private inFlight: Promise<void> | undefined;
+  private again = false;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.logger = options.logger ?? pino({ enabled: false });
+    this.gate = options.gate ?? openGate;
+    const { managed, skipped } = managedVips(options.config, options.node);
+    for (const s of skipped) this.logger.warn(s, `VIP ${s.vip} is not plumbed on this node: ${s.reason}`);
+    this.managed = managed;
+    this.interfaces = interfacesOf(managed);
+    this.known = new Set(options.config.vips.map((v) => v.name));
+    this.startedAt = options.clock.now();
+  }
+
+  /** Takes an answer's assignments (fenced by epoch) and starts a round at once. */
+  accept(assignments: readonly Assignment[]): Accepted {
+    const result = acceptAssignments(this.owned, this.fence, assignments, this.known);
+    for (const f of result.fenced) this.logger.warn(f, `ignored assignment of ${f.vip} at epoch ${f.epoch}: epoch ${f.applied} was already applied`);
+    if (result.unknown.length > 0) this.logger.warn({ vips: result.unknown }, 'answer assigns VIPs the config does not know (another config?); ignored');
+    for (const [vip, epoch] of result.owned) if (!this.owned.has(vip)) this.logger.info({ vip, epoch }, `assigned ${vip} (epoch ${epoch})`);
+    for (const vip of this.owned.keys()) if (!result.owned.has(vip)) this.logger.info({ vip }, `${vip} is no longer assigned here`);
+    this.owned = result.owned;
+    this.lastAnswerAt = this.options.clock.now();
+    this.kick();
+    return result;
+  }
+
+  /** Runs a round every heartbeat interval until `stop()`. */
+  start(): void {
+    if (this.loop || this.stopping.signal.aborted) return;
+    this.loop = (async () => {
+      while (!this.stopping.signal.aborted) {
+        await this.round();
+        try {
+          await this.options.clock.sleep(this.options.config.timers.heartbeatInterval, this.stopping.signal);
+        } catch {
+          return;
+        }
+      }
+    })();
+  }
+
+  /** One compare-and-fix round (the first one is the clean slate: nothing is owned yet). */
+  round(): Promise<void> {
+    this.kick();
+    return this.inFlight ?? Promise.resolve();
+  }
+
+  /** VIP names bound on the host, as last seen. */
+  held(): string[] {
+    return [...this.boundNow].sort();
+  }
+
+  appliedEpochs(): Record<string, number> {
+    return Object.fromEntries([...this.applied].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  ownedEpochs(): Record<string, number> {
+    return Object.fromEntries(this.owned);
+  }
+
+  controlLost(now = this.options.clock.now()): boolean {
+    return now - (this.lastAnswerAt ?? this.startedAt) > this.options.config.timers.deadAfter;
+  }
+
+  status(): VipStatus[] {
+    return this.managed.map((m) =>
+      vipStatus(m, {
+        owned: this.owned.get(m.name),
+        applied: this.applied.get(m.name),
+        bound: this.boundNow.has(m.name),
+        waiting: this.waiting.get(m.name),
+        fault: this.faults.get(m.name),
+      }),
+    );
+  }
+
+  /** Stops the rounds (waiting for one in flight) and every announcement. Binds stay as they are. */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error('reconciler stopped'));
+    await this.loop;
+    await this.inFlight;
+    for (const a of this.announcers.values()) a.stopAll();
+    await Promise.all([...this.announcers.values()].map((a) => a.idle()));
+    this.announcers.clear();
+  }
+
+  /** Graceful stop: no more rounds, then every managed address on the host is unbound. */
+  async releaseAll(): Promise<void> {
+    await this.stop();
+    this.owned = new Map();
+    let bound: Set<string>;
+    try {
+      bound = await this.options.hostNet.bound(this.interfaces);
+    } catch (err) {
+      this.fail('list', undefined, err, 'cannot list addresses before releasing; unbinding every applied VIP');
+      bound = new Set(this.managed.filter((m) => this.applied.has(m.name) || this.boundNow.has(m.name)).map((m) => m.addr.address));
+    }
+    const steps = planRound({ managed: this.managed, bound, owned: this.owned, applied: this.applied, controlLost: false });
+    await inPool(steps, this.options.concurrency ?? 8, (s) => this.apply(s, true));
+    this.options.events?.held?.(this.boundNow.size);
+  }
+
+  private kick(): void {
+    if (this.stopping.signal.aborted) return;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
+    this.inFlight = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.roundOnce();
+        } while (this.again && !this.stopping.signal.aborted);
+      } finally {
+        this.inFlight = undefined;
+      }
+    })();
+  }
+
+  private async roundOnce(): Promise<void> {
+    const lost = this.controlLost();
+    if (lost !== this.lost) {
+      this.lost = lost;
+      if (lost) this.logger.warn({ deadAfter: this.options.config.timers.deadAfter }, 'control plane out of reach for longer than deadAfter: releasing VIPs with onControlLoss=release, holding the others');
+      else this.logger.info('control plane reachable again');
+    }
+    let bound: Set<string>;
+    try {
+      bound = await this.options.hostNet.bound(this.interfaces);
+    } catch (err) {
+      this.fail('list', undefined, err, 'cannot list addresses; retrying next round');
+      return;
+    }
+    this.boundNow.clear();
+    for (const m of this.managed) if (bound.has(m.addr.address)) this.boundNow.add(m.name);
+    const steps = planRound({ managed: this.managed, bound, owned: this.owned, applied: this.applied, controlLost: lost });
+    await inPool(steps, this.options.concurrency ?? 8, (s) => this.apply(s, false));
+    this.options.events?.held?.(this.boundNow.size);
+  }
+
+  private async apply(step: Step, stopping: boolean): Promise<void> {
+    const m = step.vip;
+    switch (step.kind) {
+      case 'bind':
+        return this.bind(m, step.epoch, step.vanished);
+      case 'adopt':
+        this.logger.info({ vip: m.name, epoch: step.epoch }, `${m.name} was already bound here; adopting it at epoch ${step.epoch}`);
+        this.took(m, step.epoch);
+        return;
+      case 'retag':
+        this.logger.info({ vip: m.name, epoch: step.epoch, from: step.from }, `${m.name} stays bound; epoch ${step.from} → ${step.epoch}`);
+        this.mark(m, step.epoch);
+        // It may have been elsewhere in between: the segment may have learnt another MAC.
+        this.announcers.get(m.name)?.restart(m.addr);
+        return;
+      case 'unbind':
+        return this.unbind(m, stopping ? 'stopping' : step.why);
+      case 'forget':
+        this.logger.warn({ vip: m.name }, `${m.name} disappeared from ${m.addr.interface} (removed by someone else)`);
+        this.released(m, 'down', false);
+        return;
+    }
+  }
+
+  private async bind(m: ManagedVip, epoch: number, vanished: boolean): Promise<void> {
+    if (vanished) this.logger.warn({ vip: m.name }, `${m.name} disappeared from ${m.addr.interface} (removed by someone else); binding it again`);
+    const gate = await this.gate.check(m);
+    if (!gate.ready) {
+      if (this.waiting.get(m.name) !== gate.detail) this.logger.info({ vip: m.name, detail: gate.detail }, `${m.name} not bound yet: ${gate.detail}`);
+      this.waiting.set(m.name, gate.detail);
+      return;
+    }
+    this.waiting.delete(m.name);
+    try {
+      await this.options.hostNet.bind(m.addr);
+    } catch (err) {
+      const message = this.fail('bind', m.name, err, `cannot bind ${m.name}; retrying next round`);
+      if (!this.faults.has(m.name)) this.transition(m, 'fault', epoch, false);
+      this.faults.set(m.name, message);
+      return;
+    }
+    this.logger.info({ vip: m.name, epoch, address: `${m.addr.address}/${m.addr.prefixLength}`, interface: m.addr.interface }, `bound ${m.name}`);
+    this.options.events?.bound?.(m.name, epoch);
+    this.took(m, epoch);
+  }
+
+  private took(m: ManagedVip, epoch: number): void {
+    this.faults.delete(m.name);
+    this.mark(m, epoch);
+    this.boundNow.add(m.name);
+    this.announcer(m).start(m.addr);
+    this.transition(m, 'up', epoch, false);
+  }
+
+  private mark(m: ManagedVip, epoch: number): void {
+    this.applied.set(m.name, epoch);
+    this.fence.set(m.name, Math.max(epoch, this.fence.get(m.name) ?? 0));
+  }
+
+  private async unbind(m: ManagedVip, why: 'not-assigned' | 'control-loss' | 'stopping'): Promise<void> {
+    this.announcers.get(m.name)?.stop(m.addr);
+    try {
+      await this.options.hostNet.unbind(m.addr);
+    } catch (err) {
+      this.fail('unbind', m.name, err, `cannot unbind ${m.name}; retrying next round`);
+      return;
+    }
+    this.logger.info({ vip: m.name, why, address: `${m.addr.address}/${m.addr.prefixLength}`, interface: m.addr.interface }, `unbound ${m.name} (${why})`);
+    this.options.events?.unbound?.(m.name, why);
+    this.released(m, why === 'control-loss' ? 'fault' : 'down', true);
+  }
+
+  private released(m: ManagedVip, state: 'down' | 'fault', unbound: boolean): void {
+    const epoch = this.applied.get(m.name) ?? this.owned.get(m.name) ?? 0;
+    this.applied.delete(m.name);
+    this.boundNow.delete(m.name);
+    this.faults.delete(m.name);
+    this.announcers.get(m.name)?.stop(m.addr);
+    this.transition(m, state, epoch, unbound || state === 'down');
+  }
+
+  private announcer(m: ManagedVip): Announcer {
+    let a = this.announcers.get(m.name);
+    if (!a) {
+      const { count, spacing, refresh } = m.vip.announce;
+      a = new Announcer({
+        hostNet: this.options.hostNet,
+        clock: this.options.clock,
+        count,
+        spacingMs: spacing,
+        refreshMs: refresh,
+        onError: (err, _addr, ctx) => {
+          if (!ctx.afterStop) this.fail('announce', m.name, err, `announcing ${m.name} failed (${ctx.phase}); the next one will try again`);
+        },
+      });
+      this.announcers.set(m.name, a);
+    }
+    return a;
+  }
+
+  private transition(m: ManagedVip, state: Transition['state'], epoch: number, released: boolean): void {
+    this.options.hooks?.transition({ vip: m.name, address: m.addr.address, interface: m.addr.interface, hooks: m.vip.hooks, state, epoch, released });
+  }
+
+  /** Logs a failed host operation with its reason and counts it; returns the message. */
+  private fail(op: HostOp, vip: string | undefined, err: unknown, what: string): string {
+    const reason = reasonOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    this.logger.error({ op, vip, reason, err: message }, `${what}: ${message}`);
+    this.options.events?.failed?.(op, vip, reason);
+    return message;
+  }
+}
