@@ -88,14 +88,13 @@ export class Ec2Api {
   }
 
   /**
-   * Elastic IP associations by allocation id. `strict` names them in AllocationId.N, so a missing
-   * one fails the call as not-found; otherwise a filter is used and missing ones are just absent.
+   * Elastic IP associations by allocation id, named in AllocationId.N: an allocation EC2 does not
+   * know fails the call as not-found (InvalidAllocationID.NotFound).
    */
-  async eipAssociations(f: Frame, allocationIds: readonly string[], strict: boolean): Promise<Map<string, EipAssociation>> {
+  async eipAssociations(f: Frame, allocationIds: readonly string[]): Promise<Map<string, EipAssociation>> {
     const found = new Map<string, EipAssociation>();
     for (const chunk of chunks(allocationIds)) {
-      const input = strict ? { AllocationIds: chunk } : { Filters: [{ Name: 'allocation-id', Values: chunk }] };
-      const out = await f.call('DescribeAddresses', (http) => this.ec2.send(new DescribeAddressesCommand(input), http));
+      const out = await f.call('DescribeAddresses', (http) => this.ec2.send(new DescribeAddressesCommand({ AllocationIds: chunk }), http));
       for (const a of out.Addresses ?? []) {
         if (a.AllocationId) found.set(a.AllocationId, { ...(a.NetworkInterfaceId ? { eni: a.NetworkInterfaceId } : {}), ...(a.PrivateIpAddress ? { privateIp: a.PrivateIpAddress } : {}) });
       }
@@ -113,20 +112,13 @@ export class Ec2Api {
     );
   }
 
-  /** Routes by route table id; `strict` as for eipAssociations. */
-  async routeTables(f: Frame, ids: readonly string[], strict: boolean): Promise<Map<string, Route[]>> {
+  /** Routes by route table id, named in RouteTableId.N: an unknown table fails the call as not-found. */
+  async routeTables(f: Frame, ids: readonly string[]): Promise<Map<string, Route[]>> {
     const found = new Map<string, Route[]>();
     for (const chunk of chunks(ids)) {
-      let token: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const base = strict ? { RouteTableIds: chunk } : { Filters: [{ Name: 'route-table-id', Values: chunk }] };
-        // EC2 refuses MaxResults together with RouteTableIds, so only filtered reads page.
-        const input = strict ? base : { ...base, MaxResults: 100, ...(token ? { NextToken: token } : {}) };
-        const out = await f.call('DescribeRouteTables', (http) => this.ec2.send(new DescribeRouteTablesCommand(input), http));
-        for (const t of out.RouteTables ?? []) if (t.RouteTableId) found.set(t.RouteTableId, t.Routes ?? []);
-        token = strict ? undefined : out.NextToken;
-        if (!token) break;
-      }
+      // Named ids come back in one answer (EC2 refuses MaxResults with RouteTableId.N).
+      const out = await f.call('DescribeRouteTables', (http) => this.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: chunk }), http));
+      for (const t of out.RouteTables ?? []) if (t.RouteTableId) found.set(t.RouteTableId, t.Routes ?? []);
     }
     return found;
   }

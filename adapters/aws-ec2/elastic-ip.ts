@@ -7,8 +7,9 @@ import type { Ec2Kind, KindDeps } from './kind';
 /**
  * `aws-elastic-ip`: an Elastic IP associated with the owner's interface.
  *
- * Observe: DescribeAddresses filtered by allocation id (a missing allocation is "nobody", not a
- * failed observe of every VIP). Move: DescribeAddresses by AllocationId.N (missing → not-found);
+ * Observe: DescribeAddresses by AllocationId.N (an allocation EC2 does not know fails the observe
+ * as not-found: a config naming a released address is an error to show, not "nobody").
+ * Move: the same read;
  * when the association is elsewhere, AssociateAddress with AllocationId, NetworkInterfaceId, the
  * node's `aws.privateIp` when set (EC2 takes the primary otherwise) and AllowReassociation=true
  * always sent explicitly; then DescribeAddresses until the association shows (eventual consistency).
@@ -24,7 +25,7 @@ export class ElasticIpKind implements Ec2Kind {
 
   async observe(f: Frame, vips: readonly Vip[]): Promise<Map<string, Holding>> {
     const ids = vips.flatMap((v) => (v.aws?.allocationId ? [v.aws.allocationId] : []));
-    const found = ids.length > 0 ? await this.deps.api.eipAssociations(f, ids, false) : new Map<string, EipAssociation>();
+    const found = ids.length > 0 ? await this.deps.api.eipAssociations(f, ids) : new Map<string, EipAssociation>();
     return new Map(vips.map((v) => [v.name, this.deps.enis.holding(v.aws?.allocationId ? found.get(v.aws.allocationId)?.eni : undefined)]));
   }
 
@@ -32,7 +33,7 @@ export class ElasticIpKind implements Ec2Kind {
     const allocationId = vip.aws!.allocationId!;
     const eni = to.aws!.eni!;
     const privateIp = to.aws?.privateIp;
-    const now = async () => (await this.deps.api.eipAssociations(f, [allocationId], true)).get(allocationId) ?? {};
+    const now = async () => (await this.deps.api.eipAssociations(f, [allocationId])).get(allocationId) ?? {};
     const before = await now();
     const there = (a: EipAssociation) => a.eni === eni && (privateIp === undefined || a.privateIp === privateIp);
     if (there(before)) return { changed: false, verifiedAt: f.clock.now() };

@@ -11,8 +11,8 @@ import { vipAddress, type Ec2Kind, type KindDeps } from './kind';
  * `aws-overlay-route`: the VIP's prefix (usually a /32 outside the VPC's CIDR, so it can cross
  * AZs) routed to the owner's interface in every table of `vip.aws.routeTables`.
  *
- * Observe: DescribeRouteTables filtered by id; the holder is the interface every table's route
- * points at. Tables that disagree (or some without the route) are a split: reported as a foreign
+ * Observe: DescribeRouteTables by id (an unknown table fails it as not-found); the holder is the
+ * interface every table's route points at. Tables that disagree (or some without the route) are a split: reported as a foreign
  * holding naming each table's target, so the control loop sees drift and repairs it.
  * Move: DescribeRouteTables by id (a missing table → not-found), then for each table not already
  * pointing at the target: ReplaceRoute, or CreateRoute where the route is missing (a Replace that
@@ -30,7 +30,7 @@ export class OverlayRouteKind implements Ec2Kind {
 
   async observe(f: Frame, vips: readonly Vip[]): Promise<Map<string, Holding>> {
     const ids = [...new Set(vips.flatMap((v) => v.aws?.routeTables ?? []))];
-    const tables = ids.length > 0 ? await this.deps.api.routeTables(f, ids, false) : new Map<string, Route[]>();
+    const tables = ids.length > 0 ? await this.deps.api.routeTables(f, ids) : new Map<string, Route[]>();
     return new Map(vips.map((v) => [v.name, this.holding(v, tables)]));
   }
 
@@ -39,7 +39,7 @@ export class OverlayRouteKind implements Ec2Kind {
     const eni = to.aws!.eni!;
     const ids = vip.aws!.routeTables!;
     const { api } = this.deps;
-    const read = async () => targets(await api.routeTables(f, ids, true), ids, dest);
+    const read = async () => targets(await api.routeTables(f, ids), ids, dest);
     const before = await read();
     const stale = ids.filter((t) => before.get(t) !== eni);
     if (stale.length === 0) return { changed: false, verifiedAt: f.clock.now() };

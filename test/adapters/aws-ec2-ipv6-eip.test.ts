@@ -68,7 +68,7 @@ describe('aws-elastic-ip', () => {
     expect(w.emu.calls.count({ action: 'AssociateAddress' })).toBe(1);
   });
 
-  it('answers not-found for an allocation EC2 does not know, and observe reports nobody', async () => {
+  it('answers not-found for an allocation EC2 does not know, in move and in observe', async () => {
     const raw = ec2Config();
     w = await ec2World();
     const cfg = loadConfig({
@@ -79,6 +79,6 @@ describe('aws-elastic-ip', () => {
     });
     const ghost = cfg.vips[0]!;
     expect(await w.provider.move(ghost, w.node('a'), w.ctx())).toMatchObject({ ok: false, reason: 'not-found', calls: 1 });
-    expect((await w.provider.observe([ghost])).get('ghost')).toEqual({ node: null });
+    await expect(w.provider.observe([ghost])).rejects.toMatchObject({ reason: 'not-found', message: expect.stringContaining('InvalidAllocationID.NotFound') });
   });
 });

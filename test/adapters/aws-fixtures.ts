@@ -1,18 +1,19 @@
 import pino from 'pino';
 import { Ec2Provider } from '../../adapters/aws-ec2';
-import type { Config, NodeSpec, Vip } from '../../core/config';
+import { loadConfig, type Config, type NodeSpec, type Vip } from '../../core/config';
 import type { MoveContext } from '../../core/ports';
-import { Ec2Emulator, type Ec2EmulatorOptions } from '../../sim/aws-ec2';
-import { seedFromConfig } from '../../sim/aws-ec2/from-config';
+import { Ec2Emulator, type Ec2EmulatorOptions, type Ec2Seed } from '../../sim/aws-ec2';
+import { coveringCidr, seedFromConfig } from '../../sim/aws-ec2/from-config';
 import { config } from '../helpers/configs';
 
 /**
  * A small EC2 world for the adapter tests, described as an ipferry config and turned into the
  * emulator's seed by seedFromConfig, so tests, `ipferry sim` and the example share one path:
  *
- *   subnet-…a1 10.0.1.0/24 (az a): a (eni-…a, 10.0.1.10), b (eni-…b, 10.0.1.11)
+ *   subnet-…a1 10.0.1.0/24 (az a): a (eni-…a, 10.0.1.10), b (eni-…b, 10.0.1.11), d (eni-…d, 10.0.1.12)
  *   subnet-…b1 10.0.2.0/24 (az b): c (eni-…c, 10.0.2.10)
- *   subnet-…61 2001:db8:0:1::/64 (+ 10.0.3.0/24): a6, b6 (IPv6 secondary addresses)
+ *   subnet-…61 2001:db8:0:1::/64 (+ 10.0.3.0/24): a6, b6, d6 (IPv6 secondary addresses)
+ *   subnet-…e1 10.1.0.0/24 in ANOTHER VPC: x (eni-…e), which no route table of ours can target
  *   VIPs (all unassigned at start): sec4 10.0.1.100, sec6 2001:db8:0:1::100, eip 198.51.100.10,
  *   relay 192.0.2.10/32 in two route tables.
  */
@@ -20,12 +21,17 @@ export const IDS = {
   eniA: 'eni-0000000000000000a',
   eniB: 'eni-0000000000000000b',
   eniC: 'eni-0000000000000000c',
+  eniD: 'eni-0000000000000000d',
+  eniX: 'eni-0000000000000000e',
   eniA6: 'eni-000000000000000a6',
   eniB6: 'eni-000000000000000b6',
+  eniD6: 'eni-000000000000000d6',
   alloc: 'eipalloc-00000000000000001',
   rtb1: 'rtb-00000000000000001',
   rtb2: 'rtb-00000000000000002',
 } as const;
+
+const OTHER_VPC_SUBNET = 'subnet-000000000000000e1';
 
 const node = (id: string, eni: string, subnetId: string, subnetCidr: string, privateIp: string, az: string) => ({
   id,
@@ -43,8 +49,11 @@ export function ec2Config(): Config {
       node('a', IDS.eniA, 'subnet-000000000000000a1', '10.0.1.0/24', '10.0.1.10', 'eu-central-1a'),
       node('b', IDS.eniB, 'subnet-000000000000000a1', '10.0.1.0/24', '10.0.1.11', 'eu-central-1a'),
       node('c', IDS.eniC, 'subnet-000000000000000b1', '10.0.2.0/24', '10.0.2.10', 'eu-central-1b'),
+      node('d', IDS.eniD, 'subnet-000000000000000a1', '10.0.1.0/24', '10.0.1.12', 'eu-central-1a'),
+      node('x', IDS.eniX, OTHER_VPC_SUBNET, '10.1.0.0/24', '10.1.0.10', 'eu-central-1b'),
       node('a6', IDS.eniA6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.10', 'eu-central-1a'),
       node('b6', IDS.eniB6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.11', 'eu-central-1a'),
+      node('d6', IDS.eniD6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.12', 'eu-central-1a'),
     ],
     vips: [
       { name: 'sec4', kind: 'aws-secondary-ip', address: '10.0.1.100/24' },
@@ -67,8 +76,32 @@ export interface Ec2World {
   close(): Promise<void>;
 }
 
+/** VIPs naming resources EC2 does not have (a config naming them would have them seeded). */
+export function unknownVips(): { eip: Vip; relay: Vip } {
+  const cfg = loadConfig({
+    cluster: 'aws-test',
+    security: { psk: 'test-psk-0123456789abcdef' },
+    nodes: ec2Config().nodes,
+    vips: [
+      { name: 'ghost', kind: 'aws-elastic-ip', address: '198.51.100.99/32', aws: { allocationId: 'eipalloc-0000000000000dead' } },
+      { name: 'lost', kind: 'aws-overlay-route', address: '192.0.2.77/32', aws: { routeTables: ['rtb-0000000000000dead'] } },
+    ],
+  });
+  return { eip: cfg.vips[0]!, relay: cfg.vips[1]! };
+}
+
+/** The config's world, with x's subnet moved into a VPC of its own (seedFromConfig makes one VPC). */
+function seedOf(cfg: Config): Ec2Seed {
+  const seed = seedFromConfig(cfg);
+  const other = seed.subnets.find((s) => s.id === OTHER_VPC_SUBNET);
+  if (!other) return seed;
+  other.vpcId = 'vpc-0000000000000f002';
+  const rest = seed.subnets.filter((s) => s !== other).map((s) => s.cidr);
+  return { ...seed, vpcs: [{ ...seed.vpcs![0]!, cidr: coveringCidr(rest) }, { id: other.vpcId, cidr: '10.1.0.0/16' }] };
+}
+
 export async function ec2World(options: Partial<Ec2EmulatorOptions> = {}, cfg: Config = ec2Config()): Promise<Ec2World> {
-  const emu = new Ec2Emulator({ seed: seedFromConfig(cfg), settings: { strictReassociation: true, ...options.settings }, ...(options.now ? { now: options.now } : {}) });
+  const emu = new Ec2Emulator({ seed: seedOf(cfg), settings: { strictReassociation: true, ...options.settings }, ...(options.now ? { now: options.now } : {}) });
   await emu.start(0);
   const provider = new Ec2Provider({
     nodes: cfg.nodes,

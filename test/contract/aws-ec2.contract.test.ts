@@ -1,0 +1,81 @@
+import type { Vip } from '../../core/config';
+import { ec2World, IDS, unknownVips, type Ec2World } from '../adapters/aws-fixtures';
+import { EmulatorAdmin } from './emulator-admin';
+import { providerContract, type ContractHarness } from './provider-contract';
+
+/**
+ * The EC2 provider's kinds against the EC2 emulator (test/adapters/aws-fixtures.ts describes the
+ * world; strictReassociation is on, so an AssociateAddress without an explicit
+ * AllowReassociation would be refused). Faults go to the kind's mutating action; "forbidden" is
+ * the emulator's deny list (UnauthorizedOperation, 403) on that action.
+ */
+
+const nodeOfEni = (w: Ec2World, eni: string | undefined): string | null => (eni === undefined ? null : (w.cfg.nodes.find((n) => n.aws?.eni === eni)?.id ?? `foreign:${eni}`));
+
+function harness(w: Ec2World, vip: Vip, mutating: string, holder: () => string | undefined, extra: Partial<ContractHarness>): ContractHarness {
+  const admin = new EmulatorAdmin(w.emu.url);
+  return {
+    provider: w.provider,
+    vip,
+    nodes: { a: w.node('a'), b: w.node('b'), d: w.node('d') },
+    changesPerMove: 1,
+    holder: async () => nodeOfEni(w, holder()),
+    calls: () => admin.calls(),
+    invariants: () => admin.invariants(),
+    faults: { arm: (kind, count) => admin.arm(kind, count, mutating) },
+    setLag: (ms) => admin.settings({ consistencyLagMs: ms }),
+    forbidden: () => {
+      w.emu.denyRules.push({ action: mutating });
+      return w.provider;
+    },
+    close: () => w.close(),
+    ...extra,
+  };
+}
+
+providerContract({
+  name: 'aws-ec2 (aws-secondary-ip, IPv4)',
+  notApplicable: { 'not-found': 'a secondary private IP names no EC2 resource of its own: the address is a value, and one nobody holds is simply unassigned' },
+  async make() {
+    const w = await ec2World();
+    return harness(w, w.vip('sec4'), 'AssignPrivateIpAddresses', () => w.emu.holderOfPrivateIp('10.0.1.100'), { wrongPlace: w.node('c') });
+  },
+});
+
+providerContract({
+  name: 'aws-ec2 (aws-secondary-ip, IPv6: unassign then assign)',
+  notApplicable: { 'not-found': 'a secondary IPv6 address names no EC2 resource of its own: the address is a value, and one nobody holds is simply unassigned' },
+  async make() {
+    const w = await ec2World();
+    return harness(w, w.vip('sec6'), 'UnassignIpv6Addresses', () => w.emu.holderOfIpv6('2001:db8:0:1::100'), {
+      nodes: { a: w.node('a6'), b: w.node('b6'), d: w.node('d6') },
+      changesPerMove: 2,
+      wrongPlace: w.node('a'), // its subnet has no IPv6 block
+    });
+  },
+});
+
+providerContract({
+  name: 'aws-ec2 (aws-elastic-ip)',
+  notApplicable: { 'wrong-place': 'an Elastic IP can be associated with an interface in any subnet and zone of the region, so no node is in the wrong place for it' },
+  async make() {
+    const w = await ec2World();
+    return harness(w, w.vip('eip'), 'AssociateAddress', () => w.emu.elasticIp(IDS.alloc)?.association?.eniId, { unknownVip: unknownVips().eip });
+  },
+});
+
+providerContract({
+  name: 'aws-ec2 (aws-overlay-route, two route tables)',
+  async make() {
+    const w = await ec2World();
+    const holder = () => {
+      const [t1, t2] = [IDS.rtb1, IDS.rtb2].map((t) => w.emu.route(t, '192.0.2.10/32')?.networkInterfaceId);
+      return t1 === t2 ? t1 : `split-${t1}-${t2}`;
+    };
+    return harness(w, w.vip('relay'), 'ReplaceRoute', holder, {
+      changesPerMove: 2,
+      wrongPlace: w.node('x'), // its interface is in another VPC than the route tables
+      unknownVip: unknownVips().relay,
+    });
+  },
+});
