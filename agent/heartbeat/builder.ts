@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { HEARTBEAT_VERSION, sealHeartbeat, type HeartbeatInput, type Signer } from '../../core/heartbeat';
+import type { HookFailure } from '../hooks';
+
+/** What the agent knows right now; each read is a snapshot and never waits on anything. */
+export interface HeartbeatSources {
+  checks(): Record<string, { ok: boolean; detail?: string }>;
+  held(): string[];
+  applied(): Record<string, number>;
+  /** Hook failures since the last heartbeat (taken: the builder owns them until delivered). */
+  takeHookFailures(): HookFailure[];
+}
+
+export interface HeartbeatBuilderOptions {
+  cluster: string;
+  node: string;
+  configDigest: string;
+  signer: Signer;
+  /** Wall clock (ms since epoch), for sentAt: the receiver's replay window. */
+  now: () => number;
+  sources: HeartbeatSources;
+  /** Random per start by default; fixed in tests. */
+  bootId?: string;
+}
+
+export interface BuiltHeartbeat {
+  envelope: string;
+  seq: number;
+  /** Carried by this heartbeat; give them back to the hook runner if it is not delivered. */
+  hookFailures: HookFailure[];
+  bytes: number;
+}
+
+const MAX_DETAIL = 300;
+
+/** Builds and signs heartbeats: one boot id per start, seq +1 per heartbeat (protocol.md). */
+export class HeartbeatBuilder {
+  readonly bootId: string;
+  private seq = 0;
+
+  constructor(private readonly options: HeartbeatBuilderOptions) {
+    this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
+  }
+
+  build(leaving = false): BuiltHeartbeat {
+    const { sources } = this.options;
+    const hookFailures = sources.takeHookFailures();
+    const checks = Object.fromEntries(
+      Object.entries(sources.checks()).map(([name, c]) => [name, c.detail === undefined ? { ok: c.ok } : { ok: c.ok, detail: c.detail.slice(0, MAX_DETAIL) }]),
+    );
+    const hb: HeartbeatInput = {
+      v: HEARTBEAT_VERSION,
+      cluster: this.options.cluster,
+      node: this.options.node,
+      bootId: this.bootId,
+      seq: ++this.seq,
+      sentAt: this.options.now(),
+      checks,
+      held: sources.held(),
+      applied: sources.applied(),
+      leaving,
+      configDigest: this.options.configDigest,
+      hookFailures,
+    };
+    const envelope = sealHeartbeat(hb, this.options.signer);
+    return { envelope, seq: this.seq, hookFailures, bytes: Buffer.byteLength(envelope) };
+  }
+}

@@ -1,0 +1,155 @@
+import pino, { type Logger } from 'pino';
+import type { Clock } from '../../core/clock';
+import type { HeartbeatAnswer } from '../../core/heartbeat';
+import type { HookFailure } from '../hooks';
+import { backoffDelay, defaultMaxBackoff, defaultTimeout } from './backoff';
+import type { HeartbeatBuilder } from './builder';
+import type { HeartbeatTransport, SendResult } from './transport';
+
+export interface HeartbeatClientOptions {
+  builder: HeartbeatBuilder;
+  transport: HeartbeatTransport;
+  clock: Clock;
+  intervalMs: number;
+  timeoutMs?: number;
+  maxBackoffMs?: number;
+  random?: () => number;
+  logger?: Logger;
+  /** Undelivered hook failures go back here, so the next heartbeat carries them. */
+  returnHookFailures?: (failures: HookFailure[]) => void;
+  /** Every outcome, for the reconciler (answers) and metrics (everything). */
+  onResult?: (result: SendResult, info: { seq: number; leaving: boolean }) => void;
+  /** Warn when a heartbeat is larger than the receiver accepts (security.maxHeartbeatBytes). */
+  maxBytes?: number;
+}
+
+/** What `ipferry agent status` shows about the control plane. */
+export interface ControlStatus {
+  target: string;
+  reachable: boolean;
+  lastAnswerAt?: number;
+  lastAnswer?: HeartbeatAnswer;
+  lastRttMs?: number;
+  consecutiveFailures: number;
+  lastFailure?: { at: number; kind: string; reason: string; message: string };
+  sent: number;
+}
+
+/**
+ * Sends a heartbeat every interval (fixed rate), each with a timeout shorter than the interval so
+ * one never overlaps the next; after failures it backs off exponentially (bounded, jittered) and
+ * returns to the interval with the first answer. It only reads snapshots (check states, bound
+ * VIPs), so it never waits on a check, and the checks never wait on it.
+ */
+export class HeartbeatClient {
+  private readonly logger: Logger;
+  private readonly timeoutMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | undefined;
+  private failures = 0;
+  private state: ControlStatus;
+  private lastNotes = '';
+
+  constructor(private readonly options: HeartbeatClientOptions) {
+    this.logger = options.logger ?? pino({ enabled: false });
+    this.timeoutMs = Math.min(options.timeoutMs ?? defaultTimeout(options.intervalMs), options.intervalMs);
+    this.maxBackoffMs = options.maxBackoffMs ?? defaultMaxBackoff(options.intervalMs);
+    this.state = { target: options.transport.target, reachable: false, consecutiveFailures: 0, sent: 0 };
+  }
+
+  start(): void {
+    if (this.loop || this.stopping.signal.aborted) return;
+    this.loop = this.run();
+  }
+
+  /** Stops the schedule and aborts a heartbeat in flight. Sending `leaving` is still possible. */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error('heartbeat client stopped'));
+    await this.loop;
+  }
+
+  /** The graceful stop's one `leaving: true` heartbeat, with its own short timeout. */
+  async sendLeaving(timeoutMs: number): Promise<SendResult> {
+    const result = await this.beat(true, timeoutMs, undefined);
+    if (result.kind === 'answer' || result.kind === 'sent') this.logger.info({ rttMs: result.rttMs }, 'leaving heartbeat delivered');
+    else this.logger.warn({ result }, `leaving heartbeat not delivered (${result.kind}: ${result.message}); the control plane will notice after deadAfter`);
+    return result;
+  }
+
+  status(): ControlStatus {
+    return { ...this.state };
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      const started = this.options.clock.now();
+      const result = await this.beat(false, this.timeoutMs, signal);
+      if (signal.aborted) return;
+      const ok = result.kind === 'answer' || result.kind === 'sent';
+      const elapsed = this.options.clock.now() - started;
+      const delay = ok
+        ? Math.max(0, this.options.intervalMs - elapsed)
+        : Math.max(0, backoffDelay(this.failures, { intervalMs: this.options.intervalMs, maxMs: this.maxBackoffMs, random: this.options.random ?? Math.random }) - elapsed);
+      try {
+        await this.options.clock.sleep(delay, signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private async beat(leaving: boolean, timeoutMs: number, signal: AbortSignal | undefined): Promise<SendResult> {
+    let built;
+    try {
+      built = this.options.builder.build(leaving);
+    } catch (err) {
+      // A source that throws is a bug; report it as a failed heartbeat rather than kill the loop.
+      const result: SendResult = { kind: 'failed', reason: 'bad-answer', message: `cannot build heartbeat: ${(err as Error).message}` };
+      this.record(result, 0, leaving);
+      return result;
+    }
+    if (this.options.maxBytes !== undefined && built.bytes > this.options.maxBytes) {
+      this.logger.warn({ bytes: built.bytes, max: this.options.maxBytes }, `heartbeat is ${built.bytes} bytes, more than security.maxHeartbeatBytes ${this.options.maxBytes}: the receiver will refuse it`);
+    }
+    this.state.sent++;
+    const result = await this.options.transport.send(built.envelope, { timeoutMs, signal });
+    if (result.kind !== 'answer' && result.kind !== 'sent' && built.hookFailures.length > 0) this.options.returnHookFailures?.(built.hookFailures);
+    this.record(result, built.seq, leaving);
+    return result;
+  }
+
+  private record(result: SendResult, seq: number, leaving: boolean): void {
+    const now = this.options.clock.now();
+    if (result.kind === 'answer' || result.kind === 'sent') {
+      if (this.failures > 0) this.logger.info({ after: this.failures }, `control plane reachable again after ${this.failures} failed heartbeats`);
+      this.failures = 0;
+      this.state = { ...this.state, reachable: true, consecutiveFailures: 0, lastRttMs: result.rttMs };
+      if (result.kind === 'answer') {
+        this.state.lastAnswerAt = now;
+        this.state.lastAnswer = result.answer;
+        const notes = result.answer.notes.join('; ');
+        if (notes !== this.lastNotes) {
+          this.lastNotes = notes;
+          if (notes) this.logger.warn({ notes: result.answer.notes }, `control plane notes: ${notes}`);
+        }
+      }
+    } else if (result.kind !== 'failed' || result.reason !== 'aborted') {
+      this.failures++;
+      const reason = result.reason;
+      this.state = { ...this.state, reachable: false, consecutiveFailures: this.failures, lastFailure: { at: now, kind: result.kind, reason, message: result.message } };
+      // The first failure and then every tenth: a control plane down for an hour must not flood the log.
+      if (this.failures === 1 || this.failures % 10 === 0) {
+        const log = { seq, kind: result.kind, reason, failures: this.failures, target: this.options.transport.target };
+        if (result.kind === 'refused') this.logger.error(log, `heartbeat refused (${reason}): ${result.message}`);
+        else this.logger.warn(log, `heartbeat failed (${reason}): ${result.message}`);
+      }
+    }
+    try {
+      this.options.onResult?.(result, { seq, leaving });
+    } catch (err) {
+      this.logger.error({ err }, 'heartbeat result listener threw');
+    }
+  }
+}

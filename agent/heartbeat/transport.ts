@@ -1,0 +1,34 @@
+import type { HeartbeatAnswer } from '../../core/heartbeat';
+
+/**
+ * How one heartbeat went. `answer`: the control plane took it and said what this node owns.
+ * `sent`: delivered where no answer comes back (peer mode's UDP; there each agent runs decide()
+ * on what it hears and hands the result to the reconciler itself). `refused`: the receiver said
+ * why (protocol.md's refusal reasons); it changed no state. `failed`: nothing usable came back.
+ */
+export type SendResult =
+  | { kind: 'answer'; answer: HeartbeatAnswer; rttMs: number }
+  | { kind: 'sent'; rttMs: number }
+  | { kind: 'refused'; status: number; reason: string; message: string; rttMs: number }
+  | { kind: 'failed'; reason: FailedReason; message: string; status?: number };
+
+export type FailedReason = 'timeout' | 'unreachable' | 'server-error' | 'bad-answer' | 'aborted';
+
+export interface SendOptions {
+  /** The whole exchange (connect, send, answer) must fit in this; shorter than the interval. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Carries a sealed heartbeat envelope (protocol.md) to whoever decides. HTTP to the local or AWS
+ * control plane today; peer mode plugs in a UDP transport that sends the same envelope to every
+ * peer and resolves `sent`. Implementations never throw: every outcome is a SendResult.
+ */
+export interface HeartbeatTransport {
+  /** Where heartbeats go, for logs and status ("http://127.0.0.1:7400/v1/heartbeat"). */
+  readonly target: string;
+  send(envelope: string, options: SendOptions): Promise<SendResult>;
+  /** Releases sockets; sends after this fail. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { configDigest } from '../../../core/config';
+import { hmacSigner } from '../../../core/heartbeat';
+import { CheckRunner, systemClock, type CheckResult } from '../../../agent/checks';
+import { HeartbeatBuilder, HeartbeatClient, HttpTransport, type SendResult } from '../../../agent/heartbeat';
+import type { HookFailure } from '../../../agent/hooks';
+import { lan } from '../../helpers/configs';
+import { startHeartbeatReceiver, type HeartbeatReceiver } from '../../helpers/heartbeat-receiver';
+
+const cluster = lan({ nodes: 1, vips: [{ name: 'v1' }] });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function client(receiver: HeartbeatReceiver, opts: { intervalMs: number; timeoutMs?: number; maxBackoffMs?: number; checks?: () => Record<string, { ok: boolean; detail?: string }>; failures?: HookFailure[] }) {
+  const results: SendResult[] = [];
+  const failures = opts.failures ?? [];
+  const transport = new HttpTransport({ url: `${receiver.url}/v1/heartbeat`, cluster: 'test', node: 'n1' });
+  const builder = new HeartbeatBuilder({
+    cluster: 'test',
+    node: 'n1',
+    configDigest: configDigest(cluster),
+    signer: hmacSigner('test-psk-0123456789abcdef'),
+    now: Date.now,
+    sources: { checks: opts.checks ?? (() => ({})), held: () => [], applied: () => ({}), takeHookFailures: () => failures.splice(0) },
+  });
+  const c = new HeartbeatClient({
+    builder,
+    transport,
+    clock: systemClock,
+    intervalMs: opts.intervalMs,
+    timeoutMs: opts.timeoutMs,
+    maxBackoffMs: opts.maxBackoffMs,
+    random: () => 1,
+    returnHookFailures: (f) => failures.unshift(...f),
+    onResult: (r) => results.push(r),
+  });
+  return { c, results, failures, close: async () => { await c.stop(); await transport.close(); } };
+}
+
+describe('HeartbeatClient', () => {
+  let receiver: HeartbeatReceiver | undefined;
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    await receiver?.close();
+    receiver = stop = undefined;
+  });
+
+  it('sends one heartbeat per interval and hands every answer on', async () => {
+    receiver = await startHeartbeatReceiver(cluster);
+    receiver.assign('n1', [{ vip: 'v1', epoch: 2 }]);
+    const t = client(receiver, { intervalMs: 100 });
+    stop = t.close;
+    t.c.start();
+    await sleep(1050);
+    await t.c.stop();
+    expect(receiver.received.length).toBeGreaterThanOrEqual(9);
+    expect(receiver.received.length).toBeLessThanOrEqual(12);
+    const gaps = receiver.received.slice(1).map((r, i) => r.at - receiver!.received[i]!.at);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50); // fixed rate: no bursts, whatever the first connect cost
+    expect(t.results.every((r) => r.kind === 'answer' && r.answer.assignments[0]?.epoch === 2)).toBe(true);
+    expect(t.c.status()).toMatchObject({ reachable: true, consecutiveFailures: 0 });
+  });
+
+  it('backs off exponentially while the control plane fails, and returns to the interval when it is back', async () => {
+    receiver = await startHeartbeatReceiver(cluster);
+    receiver.setMode('fail-500');
+    const t = client(receiver, { intervalMs: 50, maxBackoffMs: 400 });
+    stop = t.close;
+    t.c.start();
+    await sleep(1300);
+    // Fixed-rate would be 26 attempts; 50, 100, 200, 400, 400… leaves about 6.
+    const whileDown = receiver.requests();
+    expect(whileDown).toBeGreaterThanOrEqual(4);
+    expect(whileDown).toBeLessThanOrEqual(8);
+    expect(t.c.status()).toMatchObject({ reachable: false, lastFailure: { kind: 'failed', reason: 'server-error' } });
+    receiver.setMode('answer');
+    await receiver.next(() => true, 1000);
+    const back = receiver.received.length;
+    await sleep(520);
+    expect(receiver.received.length - back).toBeGreaterThanOrEqual(8);
+    expect(t.c.status()).toMatchObject({ reachable: true, consecutiveFailures: 0 });
+  });
+
+  it('gives up on a hung control plane within its timeout and keeps trying', async () => {
+    receiver = await startHeartbeatReceiver(cluster);
+    receiver.setMode('hang');
+    const t = client(receiver, { intervalMs: 100, timeoutMs: 60, maxBackoffMs: 100 });
+    stop = t.close;
+    t.c.start();
+    await sleep(700);
+    expect(t.results.length).toBeGreaterThanOrEqual(5);
+    expect(t.results.every((r) => r.kind === 'failed' && r.reason === 'timeout')).toBe(true);
+  });
+
+  it('never holds up the checks: they keep their schedule while every heartbeat hangs', async () => {
+    receiver = await startHeartbeatReceiver(cluster);
+    receiver.setMode('hang');
+    const runner = new CheckRunner({ clock: systemClock, checks: { cp: { kind: 'tcp', target: `127.0.0.1:${receiver.port}`, interval: 100, timeout: 80, rise: 1, fall: 1 } } });
+    const results: CheckResult[] = [];
+    runner.on('result', (r) => results.push(r));
+    const t = client(receiver, { intervalMs: 100, timeoutMs: 90, maxBackoffMs: 100, checks: () => runner.states() });
+    stop = async () => {
+      await t.close();
+      await runner.stop();
+    };
+    runner.start();
+    t.c.start();
+    await sleep(1000);
+    expect(results.length).toBeGreaterThanOrEqual(8);
+    expect(results.every((r) => r.outcome.ok)).toBe(true);
+    expect(t.results.every((r) => r.kind === 'failed' && r.reason === 'timeout')).toBe(true);
+  });
+
+  it('carries hook failures in the next heartbeat that is delivered, not the one that was lost', async () => {
+    receiver = await startHeartbeatReceiver(cluster);
+    receiver.setMode('fail-500');
+    const failures: HookFailure[] = [{ vip: 'v1', hook: 'up', error: 'exit code 1', at: 5 }];
+    const t = client(receiver, { intervalMs: 50, maxBackoffMs: 50, failures });
+    stop = t.close;
+    t.c.start();
+    await sleep(200);
+    receiver.setMode('answer');
+    const delivered = await receiver.next(() => true, 1000);
+    expect(delivered.hookFailures).toEqual([{ vip: 'v1', hook: 'up', error: 'exit code 1', at: 5 }]);
+    const after = await receiver.next(() => true, 1000);
+    expect(after.hookFailures).toEqual([]);
+  });
+
+  it('sends one leaving heartbeat after the schedule has stopped', async () => {
+    receiver = await startHeartbeatReceiver(cluster);
+    const t = client(receiver, { intervalMs: 100 });
+    stop = t.close;
+    t.c.start();
+    await receiver.next(() => true, 1000);
+    await t.c.stop();
+    const r = await t.c.sendLeaving(300);
+    expect(r.kind).toBe('answer');
+    const last = receiver.received.at(-1)!.heartbeat;
+    expect(last.leaving).toBe(true);
+    expect(receiver.received.filter((x) => x.heartbeat.leaving)).toHaveLength(1);
+  });
+});
