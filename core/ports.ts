@@ -1,4 +1,4 @@
-import type { NodeSpec, Vip } from './config/model';
+import type { Config, NodeSpec, Vip } from './config/model';
 import type { VipKind } from './config/vips';
 import type { Assignment, NodeView, ReasonCode } from './decide/types';
 import type { ReplayGuard } from './heartbeat/envelope';
@@ -192,4 +192,23 @@ export class StoreError extends Error {
     super(message, options);
     this.name = 'StoreError';
   }
+}
+
+/** One round-robin record set, as the config's top-level `dns` entries describe it. */
+export type DnsRecordSet = Config['dns'][number];
+
+/**
+ * Round-robin membership in DNS (the seeds publish their VIPs this way): a record set that lists
+ * exactly the addresses of the record's VIPs that have an owner right now. The control loop calls
+ * `publish` after each commit that changed ownership of one of the record's VIPs (and on every
+ * scheduled tick, as drift repair), with the addresses the committed assignments give; the
+ * publisher reads first and changes nothing when DNS already lists exactly those. IPv4 addresses
+ * go in the A record, IPv6 ones in the AAAA record; an empty list removes the record.
+ * Like `Provider.move`, `publish` never throws: failures come back classified.
+ */
+export interface RecordSetPublisher {
+  readonly name: string;
+  /** The addresses the record lists now (canonical text, sorted); throws a ProviderError. */
+  observe(record: DnsRecordSet): Promise<string[]>;
+  publish(record: DnsRecordSet, addresses: readonly string[], ctx: MoveContext): Promise<MoveResult>;
 }
