@@ -1,0 +1,220 @@
+import pino, { type Logger } from 'pino';
+import type { Clock } from '../core/clock';
+import { configDigest, type Config, type NodeSpec } from '../core/config';
+import type { Signer } from '../core/heartbeat';
+import type { HostNet } from '../core/ports';
+import { CheckRunner, type CheckState, type Probe } from './checks';
+import { HeartbeatBuilder, HeartbeatClient, type ControlStatus, type HeartbeatTransport } from './heartbeat';
+import { HookRunner, type HookExecutor } from './hooks';
+import type { AgentMetrics } from './ops';
+import { Reconciler, type BindGate, type VipStatus } from './reconcile';
+
+export interface AgentOptions {
+  config: Config;
+  node: NodeSpec;
+  signer: Signer;
+  hostNet: HostNet;
+  /** "linux" or "recording (not root)", for status. */
+  hostNetKind: string;
+  transport: HeartbeatTransport;
+  clock: Clock;
+  logger?: Logger;
+  gate?: BindGate;
+  metrics?: AgentMetrics;
+  probe?: Probe;
+  hookExec?: HookExecutor;
+  random?: () => number;
+  bootId?: string;
+  heartbeatTimeoutMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface AgentStatus {
+  cluster: string;
+  node: string;
+  bootId: string;
+  configDigest: string;
+  hostNet: string;
+  startedAt: number;
+  controlPlane: ControlStatus & { lost: boolean; deadAfterMs: number };
+  held: Array<{ vip: string; epoch: number | null }>;
+  vips: VipStatus[];
+  checks: Record<string, CheckState>;
+  process: { pid: number; rssBytes: number; heapUsedBytes: number; cpuUserMicros: number; cpuSystemMicros: number; uptimeSeconds: number };
+}
+
+export interface StopReport {
+  /** False when a step did not finish within the deadline. */
+  ok: boolean;
+  leavingDelivered: boolean;
+  /** The step that was still running when the deadline came. */
+  stuckIn?: string;
+  ms: number;
+}
+
+/**
+ * One node's agent: checks → heartbeat → answer → reconciler → host and hooks. The parts only
+ * meet through snapshots and callbacks, so a slow control plane never delays a check, a slow hook
+ * never delays a bind, and a hung check never delays a heartbeat.
+ */
+export class Agent {
+  readonly checks: CheckRunner;
+  readonly reconciler: Reconciler;
+  readonly hooks: HookRunner;
+  readonly heartbeat: HeartbeatClient;
+  readonly builder: HeartbeatBuilder;
+  private readonly logger: Logger;
+  private readonly digest: string;
+  private startedAt = 0;
+  private stopping: Promise<StopReport> | undefined;
+
+  constructor(private readonly options: AgentOptions) {
+    const { config, node, clock, metrics } = options;
+    this.logger = options.logger ?? pino({ enabled: false });
+    this.digest = configDigest(config);
+    this.hooks = new HookRunner({
+      node: node.id,
+      now: () => clock.now(),
+      logger: this.logger.child({ part: 'hooks' }),
+      exec: options.hookExec,
+      onFailure: (f) => metrics?.hookFailed(f),
+    });
+    this.checks = new CheckRunner({ checks: config.checks, clock, probe: options.probe, logger: this.logger.child({ part: 'checks' }) });
+    if (metrics) this.checks.on('result', (r) => metrics.checkResult(r));
+    this.reconciler = new Reconciler({
+      config,
+      node,
+      hostNet: options.hostNet,
+      clock,
+      logger: this.logger.child({ part: 'reconcile' }),
+      hooks: this.hooks,
+      gate: options.gate,
+      events: metrics?.reconcilerEvents(),
+    });
+    this.builder = new HeartbeatBuilder({
+      cluster: config.cluster,
+      node: node.id,
+      configDigest: this.digest,
+      signer: options.signer,
+      now: () => clock.now(),
+      bootId: options.bootId,
+      sources: {
+        checks: () => this.checks.states(),
+        held: () => this.reconciler.held(),
+        applied: () => this.reconciler.appliedEpochs(),
+        takeHookFailures: () => this.hooks.takeFailures(),
+      },
+    });
+    this.heartbeat = new HeartbeatClient({
+      builder: this.builder,
+      transport: options.transport,
+      clock,
+      intervalMs: config.timers.heartbeatInterval,
+      timeoutMs: options.heartbeatTimeoutMs,
+      maxBackoffMs: options.maxBackoffMs,
+      random: options.random,
+      maxBytes: config.security.maxHeartbeatBytes,
+      logger: this.logger.child({ part: 'heartbeat' }),
+      returnHookFailures: (f) => this.hooks.returnFailures(f),
+      onResult: (result, info) => {
+        metrics?.heartbeat(result);
+        if (result.kind === 'answer' && !info.leaving) this.reconciler.accept(result.answer.assignments);
+      },
+    });
+  }
+
+  /** Clean slate first (nothing is this node's before an answer), then checks, heartbeats, rounds. */
+  async start(): Promise<void> {
+    this.startedAt = this.options.clock.now();
+    await this.reconciler.round();
+    this.checks.start();
+    this.heartbeat.start();
+    this.reconciler.start();
+    this.logger.info(
+      { cluster: this.options.config.cluster, bootId: this.builder.bootId, digest: this.digest, target: this.options.transport.target, vips: this.reconciler.managed.length },
+      'agent started',
+    );
+  }
+
+  /**
+   * Stops within `deadlineMs`: the schedules end, one `leaving` heartbeat goes out (so the control
+   * plane moves this node's VIPs at once), every managed VIP is unbound, down hooks run, checks stop.
+   * Graceful = false skips the leaving heartbeat and keeps the VIPs bound (a restart in place).
+   */
+  stop(options: { graceful?: boolean; deadlineMs?: number } = {}): Promise<StopReport> {
+    this.stopping ??= this.stopWithin(options.graceful ?? true, options.deadlineMs ?? this.defaultDeadline());
+    return this.stopping;
+  }
+
+  status(): AgentStatus {
+    const { config, node, clock } = this.options;
+    const applied = this.reconciler.appliedEpochs();
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return {
+      cluster: config.cluster,
+      node: node.id,
+      bootId: this.builder.bootId,
+      configDigest: this.digest,
+      hostNet: this.options.hostNetKind,
+      startedAt: this.startedAt,
+      controlPlane: { ...this.heartbeat.status(), lost: this.reconciler.controlLost(clock.now()), deadAfterMs: config.timers.deadAfter },
+      held: this.reconciler.held().map((vip) => ({ vip, epoch: applied[vip] ?? null })),
+      vips: this.reconciler.status(),
+      checks: this.checks.states(),
+      process: { pid: process.pid, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system, uptimeSeconds: Math.round(process.uptime()) },
+    };
+  }
+
+  /** Room for the leaving heartbeat, the unbinds and two hook runs (down, notify) per VIP. */
+  private defaultDeadline(): number {
+    const hookTimeout = Math.max(0, ...this.options.config.vips.map((v) => (v.hooks ? v.hooks.timeout : 0)));
+    return 5000 + 2 * hookTimeout;
+  }
+
+  private async stopWithin(graceful: boolean, deadlineMs: number): Promise<StopReport> {
+    const started = this.options.clock.now();
+    let step = 'stopping heartbeats';
+    let leavingDelivered = false;
+    const steps = (async () => {
+      await this.heartbeat.stop();
+      if (graceful) {
+        step = 'sending the leaving heartbeat';
+        const interval = this.options.config.timers.heartbeatInterval;
+        const r = await this.heartbeat.sendLeaving(Math.min(1000, Math.max(100, interval)));
+        leavingDelivered = r.kind === 'answer' || r.kind === 'sent';
+        step = 'unbinding VIPs';
+        await this.reconciler.releaseAll();
+      } else {
+        await this.reconciler.stop();
+      }
+      step = 'running hooks';
+      await this.hooks.idle();
+      step = 'stopping checks';
+      await this.checks.stop();
+      step = 'closing the transport';
+      await this.options.transport.close();
+    })();
+    const timer = new AbortController();
+    const deadline = this.options.clock.sleep(deadlineMs, timer.signal).then(
+      () => 'late' as const,
+      () => 'cancelled' as const,
+    );
+    const finished = steps.then(
+      () => 'done' as const,
+      (err: unknown) => {
+        this.logger.error({ err: (err as Error).message, step }, `stop failed while ${step}: ${(err as Error).message}`);
+        return 'failed' as const;
+      },
+    );
+    const outcome = await Promise.race([finished, deadline]);
+    timer.abort();
+    const ms = this.options.clock.now() - started;
+    if (outcome !== 'done') {
+      if (outcome === 'late') this.logger.error({ step, deadlineMs }, `stop took longer than ${deadlineMs}ms; still ${step}`);
+      return { ok: false, leavingDelivered, stuckIn: step, ms };
+    }
+    this.logger.info({ ms, leavingDelivered, graceful }, 'agent stopped');
+    return { ok: true, leavingDelivered, ms };
+  }
+}
