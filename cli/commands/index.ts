@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { agent } from './agent';
 import { demo } from './demo';
 import { schema } from './schema';
 import { validate } from './validate';
@@ -8,4 +9,5 @@ export const commands: Record<string, Command> = {
   demo,
   validate,
   schema,
+  agent,
 };

@@ -1,0 +1,119 @@
+import { ConfigError } from '../../core/config';
+import { runDaemon } from '../../agent/daemon';
+import type { IdentitySource } from '../../agent/identity';
+import { parseListen } from '../../agent/ops';
+import { parse, type Command } from '../command';
+import { printConfigError } from '../config-file';
+
+const USAGE = `usage: ipferry agent --config FILE --node ID [options]
+       ipferry agent status [--metrics HOST:PORT] [--json]
+
+Runs this host's agent: health checks, a signed heartbeat every interval, and the host plumbing
+(ip addr, gratuitous ARP / unsolicited NA, hooks) for the VIPs the control plane assigns it.
+SIGTERM or SIGINT stops it gracefully: a leaving heartbeat, VIPs unbound, down hooks run.
+
+  --config FILE        the cluster config
+  --node ID            which node this host is
+  --key FILE           the node's Ed25519 private key (PEM), when the cluster signs with ed25519
+  --metrics HOST:PORT  /metrics and /status (default 127.0.0.1:9477)
+  --hostnet MODE       auto (real when root, else recorded), linux, recording (default auto)
+  --identity SOURCE    auto, config, ec2, hetzner: where to confirm who this host is (default auto)
+  --log-level LEVEL    pino level (default info, or $IPFERRY_LOG_LEVEL)
+
+Metadata endpoints can be moved (tests, proxies) with AWS_EC2_METADATA_SERVICE_ENDPOINT and
+IPFERRY_HETZNER_METADATA_URL.`;
+
+const DEFAULT_LISTEN = '127.0.0.1:9477';
+
+export const agent: Command = {
+  summary: "run this host's agent (checks, heartbeats, host plumbing); agent status",
+  async run(argv) {
+    if (argv[0] === 'status') return status(argv.slice(1));
+    const args = parse(argv, {
+      usage: USAGE,
+      options: {
+        config: { type: 'string' },
+        node: { type: 'string' },
+        key: { type: 'string' },
+        metrics: { type: 'string' },
+        hostnet: { type: 'string' },
+        identity: { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+      positionals: { max: 0 },
+    });
+    if (typeof args === 'number') return args;
+    const v = args.values;
+    const hostNet = v.hostnet ?? 'auto';
+    const identity = v.identity ?? 'auto';
+    const problem = !v.config || !v.node
+      ? '--config and --node are required'
+      : !['auto', 'linux', 'recording'].includes(hostNet)
+        ? `--hostnet must be auto, linux or recording, not "${hostNet}"`
+        : !['auto', 'config', 'ec2', 'hetzner'].includes(identity)
+          ? `--identity must be auto, config, ec2 or hetzner, not "${identity}"`
+          : undefined;
+    if (problem) {
+      console.error(`${problem}\n\n${USAGE}`);
+      return 2;
+    }
+    try {
+      return await runDaemon({
+        configFile: v.config!,
+        nodeId: v.node!,
+        keyFile: v.key,
+        listen: v.metrics ?? DEFAULT_LISTEN,
+        hostNet: hostNet as 'auto' | 'linux' | 'recording',
+        identity: identity as IdentitySource,
+        logLevel: v['log-level'],
+      });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      printConfigError(v.config!, err);
+      return 1;
+    }
+  },
+};
+
+async function status(argv: string[]): Promise<number> {
+  const args = parse(argv, { usage: USAGE, options: { metrics: { type: 'string' }, json: { type: 'boolean' } }, positionals: { max: 0 } });
+  if (typeof args === 'number') return args;
+  const listen = args.values.metrics ?? DEFAULT_LISTEN;
+  const { host, port } = parseListen(listen);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/status`;
+  let body: AgentStatusView;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    body = (await res.json()) as AgentStatusView;
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    console.error(`ipferry agent status: no agent answered on ${url} (${e.cause?.code ?? e.message}); is it running, with --metrics ${listen}?`);
+    return 1;
+  }
+  if (args.values.json) console.log(JSON.stringify(body));
+  else console.log(formatStatus(body));
+  return 0;
+}
+
+/** The parts of the agent's /status that the text view prints. */
+interface AgentStatusView {
+  cluster: string;
+  node: string;
+  hostNet: string;
+  controlPlane: { target: string; reachable: boolean; lost: boolean; lastAnswerAt?: number; lastRttMs?: number; consecutiveFailures: number; lastFailure?: { reason: string; message: string } };
+  held: Array<{ vip: string; epoch: number | null }>;
+  vips: Array<{ name: string; address: string; state: string; owned?: number; detail?: string }>;
+  checks: Record<string, { ok: boolean; detail: string; latencyMs: number }>;
+}
+
+function formatStatus(s: AgentStatusView): string {
+  const cp = s.controlPlane;
+  const lines = [`node ${s.node} in cluster ${s.cluster} (host network: ${s.hostNet})`];
+  const last = cp.lastAnswerAt ? `last answer ${new Date(cp.lastAnswerAt).toISOString()}, rtt ${cp.lastRttMs}ms` : 'no answer yet';
+  lines.push(`control plane ${cp.target}: ${cp.reachable ? 'reachable' : `unreachable (${cp.consecutiveFailures} failures${cp.lastFailure ? `, ${cp.lastFailure.reason}: ${cp.lastFailure.message}` : ''})`}; ${last}${cp.lost ? '; LOST (onControlLoss applies)' : ''}`);
+  lines.push(`held: ${s.held.length === 0 ? 'none' : s.held.map((h) => `${h.vip}@${h.epoch ?? '?'}`).join(', ')}`);
+  for (const v of s.vips) lines.push(`  vip ${v.name.padEnd(16)} ${v.address.padEnd(22)} ${v.state}${v.owned !== undefined ? ` epoch ${v.owned}` : ''}${v.detail ? ` — ${v.detail}` : ''}`);
+  for (const [name, c] of Object.entries(s.checks)) lines.push(`  check ${name.padEnd(14)} ${c.ok ? 'ok  ' : 'FAIL'} ${c.latencyMs}ms ${c.detail}`);
+  return lines.join('\n');
+}
