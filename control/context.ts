@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { configDigest, type Config } from '../core/config';
+import type { Clock } from '../core/clock';
+import type { Provider, Store } from '../core/ports';
+import type { VipKind } from '../core/config/vips';
+import type { Log } from './log';
+import { providerLookup, type ProviderLookup } from './providers';
+
+/** Knobs of the loop; defaults suit the cloud timers (1 s heartbeats). */
+export interface Tuning {
+  /** Provider moves in flight at once, across VIPs. */
+  moveConcurrency: number;
+  /** How long one move may take, retries included, before it is reported failed. */
+  moveDeadlineMs: number;
+  /** How long a tick may hold the lease; a crashed ticker blocks others at most this long. */
+  leaseMs: number;
+  /** Commit attempts when other writers get in first (each reloads and decides again). */
+  commitAttempts: number;
+}
+
+export const DEFAULT_TUNING: Tuning = { moveConcurrency: 16, moveDeadlineMs: 20_000, leaseMs: 30_000, commitAttempts: 3 };
+
+/** Everything the control loop works with: one cluster (the group), its store, providers, clock, log. */
+export interface ControlContext {
+  config: Config;
+  /** The group key in the store: the cluster's name. */
+  group: string;
+  digest: string;
+  store: Store;
+  providers: ProviderLookup;
+  clock: Clock;
+  log: Log;
+  /** Who holds the lease when this process ticks (unique per process or Lambda container). */
+  instance: string;
+  tuning: Tuning;
+}
+
+export function controlContext(opts: {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  log: Log;
+  providers?: ReadonlyMap<VipKind, Provider> | ProviderLookup | readonly Provider[];
+  instance?: string;
+  tuning?: Partial<Tuning>;
+}): ControlContext {
+  return {
+    config: opts.config,
+    group: opts.config.cluster,
+    digest: configDigest(opts.config),
+    store: opts.store,
+    providers: providerLookup(opts.providers),
+    clock: opts.clock,
+    log: opts.log,
+    instance: opts.instance ?? `cp-${randomBytes(6).toString('hex')}`,
+    tuning: { ...DEFAULT_TUNING, ...opts.tuning },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Config, Vip } from '../core/config/model';
+import type { Assignment } from '../core/decide';
+import type { Holding, Provider } from '../core/ports';
+import type { ControlContext } from './context';
+import { errorText } from './log';
+
+/** A VIP whose provider says it is somewhere other than where it was committed. */
+export interface Drift {
+  vip: Vip;
+  assignment: Assignment;
+  holding: Holding;
+}
+
+/**
+ * Reads every provider's truth for the VIPs it moves (one observe per provider). A provider that
+ * cannot answer is logged and left out: its VIPs are not judged this time, never guessed.
+ */
+export async function observeAll(ctx: ControlContext): Promise<{ truth: Map<string, Holding>; failures: Array<{ provider: string; error: string }> }> {
+  const byProvider = new Map<Provider, Vip[]>();
+  for (const v of ctx.config.vips) {
+    const p = ctx.providers(v.kind);
+    if (p) byProvider.set(p, [...(byProvider.get(p) ?? []), v]);
+  }
+  const truth = new Map<string, Holding>();
+  const failures: Array<{ provider: string; error: string }> = [];
+  await Promise.all(
+    [...byProvider].map(async ([p, vips]) => {
+      try {
+        for (const [vip, h] of await p.observe(vips)) truth.set(vip, h);
+      } catch (err) {
+        failures.push({ provider: p.name, error: errorText(err) });
+        ctx.log.warn('observe failed', { provider: p.name, vips: vips.length, error: errorText(err) });
+      }
+    }),
+  );
+  return { truth, failures };
+}
+
+/**
+ * Committed owners the providers disagree with. An unowned VIP is left wherever it is (there is
+ * nobody to give it to); VIPs that this tick moves anyway are skipped. A second holder next to the
+ * right one (`foreign` beside `node`) is not drift a move could fix: the agents settle it.
+ */
+export function findDrift(config: Config, assignments: readonly Assignment[], truth: ReadonlyMap<string, Holding>, moving: ReadonlySet<string>): Drift[] {
+  const byVip = new Map(assignments.map((a) => [a.vip, a]));
+  const out: Drift[] = [];
+  for (const vip of config.vips) {
+    const a = byVip.get(vip.name);
+    const h = truth.get(vip.name);
+    if (!a || !h || a.node === null || moving.has(vip.name)) continue;
+    if (h.node !== a.node) out.push({ vip, assignment: a, holding: h });
+  }
+  return out;
+}
+
+export function holderText(h: Holding): string {
+  return h.node ?? h.foreign ?? 'nobody';
+}

@@ -1,0 +1,148 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../core/config/model';
+import type { Clock } from '../core/clock';
+import { heartbeatVerifier } from '../core/heartbeat';
+import type { Provider, Store } from '../core/ports';
+import type { VipKind } from '../core/config/vips';
+import { MemoryStore } from '../adapters/memory-store';
+import { systemClock } from '../adapters/retry';
+import { handleApi } from './api';
+import { controlContext, type ControlContext, type Tuning } from './context';
+import { handleHeartbeat, REFUSAL_STATUS } from './heartbeat';
+import { bearerOk, parseListen, readBody, sendJson } from './http';
+import { errorText, type Log } from './log';
+import type { ProviderLookup } from './providers';
+import { tick, type TickResult, type TickTrigger } from './tick';
+import { TickRunner } from './tick-runner';
+import { Timers } from './timers';
+
+export interface LocalControlPlaneOptions {
+  config: Config;
+  log: Log;
+  store?: Store;
+  providers?: ReadonlyMap<VipKind, Provider> | ProviderLookup | readonly Provider[];
+  clock?: Clock;
+  /** The pre-shared key when it does not sit in the config (pskFile, pskEnv resolved by the caller). */
+  psk?: string;
+  /** host:port; default control.listen (port 0 picks a free one). */
+  listen?: string;
+  /** Decisions without provider reads: default every heartbeatInterval. */
+  tickEveryMs?: number;
+  /** Drift repair (provider reads): default every 60 s, like the AWS schedule. */
+  reconcileEveryMs?: number;
+  /** After a move failed or was skipped: repair again this soon. Default 2 heartbeat intervals. */
+  retryAfterMs?: number;
+  tuning?: Partial<Tuning>;
+  instance?: string;
+}
+
+export interface LocalControlPlane {
+  url: string;
+  ctx: ControlContext;
+  runner: TickRunner;
+  /** Runs (or joins) a tick now. */
+  tickNow(trigger?: Partial<TickTrigger>, opts?: { repairDrift?: boolean }): Promise<TickResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * The control plane as one process: the memory store (or another), an HTTP server for heartbeats
+ * and the API, and ticks on three kinds of timer — every heartbeatInterval, at each node's
+ * deadline (lastSeen + deadAfter, so a crash is acted on when it becomes one, not a tick later),
+ * and whenever a heartbeat or an API call shows a change is due.
+ */
+export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Promise<LocalControlPlane> {
+  const { config, log } = opts;
+  const clock = opts.clock ?? systemClock;
+  const ctx = controlContext({ config, store: opts.store ?? new MemoryStore(), clock, log, ...pick(opts, ['providers', 'instance', 'tuning']) });
+  const verifier = heartbeatVerifier(config, opts.psk === undefined ? {} : { psk: opts.psk });
+  const apiToken = config.control.mode === 'local' ? config.control.apiToken : undefined;
+  const timers = new Timers(clock, log);
+  const interval = config.timers.heartbeatInterval;
+  const retryAfter = opts.retryAfterMs ?? 2 * interval;
+
+  const runner: TickRunner = new TickRunner(
+    (o) => tick(ctx, o),
+    log,
+    (r) => {
+      if (r.status === 'done' && r.failed > 0) timers.at('retry', clock.now() + retryAfter, () => runner.request({ kind: 'retry', at: clock.now(), detail: `${r.failed} move(s) failed` }, { repairDrift: true }));
+    },
+  );
+  const runTick = (trigger: TickTrigger) => runner.request(trigger);
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((err: unknown) => {
+      log.error('request failed', { method: req.method, url: req.url, error: errorText(err) });
+      if (!res.headersSent) sendJson(res, 503, { error: { reason: 'transient', message: errorText(err) } });
+      else res.destroy();
+    });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname === '/v1/heartbeat') {
+      if (req.method !== 'POST') return sendJson(res, 405, { error: { reason: 'malformed', message: 'heartbeats are POSTed' } });
+      const { body, tooLarge } = await readBody(req, config.security.maxHeartbeatBytes);
+      if (tooLarge) return sendJson(res, REFUSAL_STATUS['too-large'], { error: { reason: 'too-large', message: `more than ${config.security.maxHeartbeatBytes} bytes` } });
+      const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: false });
+      if (reply.ok) watchDeadline(reply.node);
+      return sendJson(res, reply.status, reply.body);
+    }
+    if (!bearerOk(req.headers.authorization, apiToken)) {
+      return sendJson(res, 401, { error: { reason: 'forbidden', message: 'missing or wrong bearer token' } }, { 'www-authenticate': 'Bearer' });
+    }
+    const { body, tooLarge } = await readBody(req, 65_536);
+    if (tooLarge) return sendJson(res, 413, { error: { reason: 'invalid', message: 'request body over 64 KiB' } });
+    const reply = await handleApi(ctx, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body: body.toString('utf8'), by: apiToken ? 'api-token' : 'local' }, { runTick, waitForTick: true });
+    log.info('api', { method: req.method, path: url.pathname, status: reply.status });
+    sendJson(res, reply.status, reply.body);
+  }
+
+  /** A node that stays silent is dead at lastSeen + deadAfter: decide right then. */
+  function watchDeadline(node: string): void {
+    const at = clock.now() + config.timers.deadAfter + 1;
+    timers.at(`deadline:${node}`, at, () => runner.request({ kind: 'deadline', at: clock.now(), detail: `${node}: no heartbeat for ${config.timers.deadAfter}ms` }));
+  }
+
+  const { host, port } = parseListen(opts.listen ?? (config.control.mode === 'local' ? config.control.listen : '127.0.0.1:7400'));
+  await listen(server, host, port);
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  timers.every(opts.tickEveryMs ?? interval, () => runner.request({ kind: 'interval', at: clock.now(), detail: 'interval' }));
+  timers.every(opts.reconcileEveryMs ?? 60_000, () => runner.request({ kind: 'schedule', at: clock.now(), detail: 'reconcile' }, { repairDrift: true }));
+  log.info('control plane listening', { url, cluster: config.cluster, digest: ctx.digest, nodes: config.nodes.length, vips: config.vips.length });
+
+  return {
+    url,
+    ctx,
+    runner,
+    tickNow: (trigger = {}, o = {}) => runner.request({ kind: 'api', at: clock.now(), detail: 'requested', ...trigger }, o),
+    async close() {
+      timers.close();
+      runner.close();
+      await runner.idle();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      log.info('control plane stopped', { url });
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}

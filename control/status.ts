@@ -1,0 +1,119 @@
+import { decide, type Diagnostic, type Move, type Reason, type ReasonCode } from '../core/decide';
+import type { ControlEvent, GroupState } from '../core/ports';
+import type { ControlContext } from './context';
+import { findDrift, holderText, observeAll } from './drift';
+import { viewsOf } from './group';
+
+export interface NodeStatus {
+  id: string;
+  state: 'alive' | 'dead' | 'leaving' | 'unknown';
+  lastSeen: number | null;
+  /** How long since its last heartbeat was received. */
+  silentMs: number | null;
+  aliveSince: number | null;
+  draining: boolean;
+  checks: Record<string, boolean>;
+  held: string[];
+  bootId?: string;
+  configDigest?: string;
+}
+
+export interface VipStatus {
+  vip: string;
+  kind: string;
+  node: string | null;
+  epoch: number;
+  since: number | null;
+  preferred?: string;
+  pinned?: { reason: string; by?: string };
+  /** Whether the owner's agent reports this epoch applied; null when unowned or never heard. */
+  bound: boolean | null;
+  /** What decide() says about the VIP right now. */
+  reason: ReasonCode;
+  detail: string;
+}
+
+export interface StatusReport {
+  cluster: string;
+  version: number;
+  now: number;
+  digest: string;
+  nodes: NodeStatus[];
+  vips: VipStatus[];
+  diagnostics: Diagnostic[];
+  /** The latest moves, newest first, with their failover timelines. */
+  recentMoves: ControlEvent[];
+}
+
+export async function status(ctx: ControlContext): Promise<StatusReport> {
+  const [state, recent] = await Promise.all([ctx.store.loadGroup(ctx.group), ctx.store.listEvents(ctx.group, { limit: 50 })]);
+  const now = ctx.clock.now();
+  const d = dryRun(ctx, state, now);
+  const byVip = new Map(state.assignments.map((a) => [a.vip, a]));
+  const views = new Map(viewsOf(state).map((v) => [v.id, v]));
+  const nodes: NodeStatus[] = ctx.config.nodes.map((n) => {
+    const v = views.get(n.id);
+    const state = !v || v.lastSeen === null ? 'unknown' : v.leaving ? 'leaving' : now - v.lastSeen > ctx.config.timers.deadAfter ? 'dead' : 'alive';
+    return {
+      id: n.id,
+      state,
+      lastSeen: v?.lastSeen ?? null,
+      silentMs: v?.lastSeen == null ? null : now - v.lastSeen,
+      aliveSince: v?.aliveSince ?? null,
+      draining: v?.draining ?? false,
+      checks: Object.fromEntries(Object.entries(v?.checks ?? {}).map(([c, s]) => [c, s.ok])),
+      held: [...(v?.held ?? [])],
+      ...(v?.bootId ? { bootId: v.bootId } : {}),
+      ...(v?.configDigest ? { configDigest: v.configDigest } : {}),
+    };
+  });
+  const vips: VipStatus[] = ctx.config.vips.map((v) => {
+    const a = byVip.get(v.name);
+    const owner = a?.node ? state.nodes.get(a.node) : undefined;
+    const reason = d.reasons[v.name] ?? { code: 'stable', detail: '' };
+    return {
+      vip: v.name,
+      kind: v.kind,
+      node: a?.node ?? null,
+      epoch: a?.epoch ?? 0,
+      since: a?.since ?? null,
+      ...(v.preferred ? { preferred: v.preferred } : {}),
+      ...(a?.pinned ? { pinned: a.pinned } : {}),
+      bound: !a?.node || !owner ? null : (owner.applied[v.name] ?? -1) >= a.epoch,
+      reason: reason.code,
+      detail: reason.detail,
+    };
+  });
+  const recentMoves = recent.events.filter((e) => e.kind === 'move').slice(0, 10);
+  return { cluster: ctx.config.cluster, version: state.version, now, digest: ctx.digest, nodes, vips, diagnostics: d.diagnostics, recentMoves };
+}
+
+export interface PlanReport {
+  now: number;
+  version: number;
+  /** What a tick would commit now. */
+  moves: Move[];
+  /** Reasons of VIPs that are not simply stable. */
+  reasons: Record<string, Reason>;
+  diagnostics: Diagnostic[];
+  /** With `observe`: where providers disagree with the committed state (a tick would repair). */
+  drift?: Array<{ vip: string; committed: string | null; provider: string }>;
+  observeFailures?: Array<{ provider: string; error: string }>;
+}
+
+/** What decide() would do now, without committing anything. Provider reads only when asked. */
+export async function plan(ctx: ControlContext, opts: { observe?: boolean } = {}): Promise<PlanReport> {
+  const state = await ctx.store.loadGroup(ctx.group);
+  const now = ctx.clock.now();
+  const d = dryRun(ctx, state, now);
+  const reasons = Object.fromEntries(Object.entries(d.reasons).filter(([, r]) => r.code !== 'stable'));
+  const report: PlanReport = { now, version: state.version, moves: d.moves, reasons, diagnostics: d.diagnostics };
+  if (!opts.observe) return report;
+  const { truth, failures } = await observeAll(ctx);
+  const drift = findDrift(ctx.config, d.assignments, truth, new Set(d.moves.map((m) => m.vip)));
+  return { ...report, drift: drift.map((x) => ({ vip: x.vip.name, committed: x.assignment.node, provider: holderText(x.holding) })), observeFailures: failures };
+}
+
+function dryRun(ctx: ControlContext, state: GroupState, now: number) {
+  return decide({ config: ctx.config, nodes: viewsOf(state), assignments: state.assignments, now, configDigest: ctx.digest });
+}

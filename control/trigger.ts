@@ -1,0 +1,46 @@
+import type { Config } from '../core/config/model';
+import { compile, decide, type Assignment, type NodeView } from '../core/decide';
+
+/**
+ * Whether the group needs a decision now, judged at a heartbeat. A cheap scan first — an owner
+ * dead, leaving, draining or failing a check its VIP needs; an unowned VIP; a preferred node back
+ * for preemptDelay; a node that just came (back) to life — and only then decide() itself, so a
+ * tick starts exactly when it would change something. The scan is state-based, not edge-based:
+ * if a tick cannot run now (lease held), the next heartbeat from any node asks again, which is
+ * what bounds failover by deadAfter plus one heartbeat interval even with a single survivor.
+ */
+export function pendingChange(input: { config: Config; views: readonly NodeView[]; assignments: readonly Assignment[]; now: number; digest: string; arrived?: NodeView }): string | undefined {
+  if (!suspect(input)) return undefined;
+  const d = decide({ config: input.config, nodes: input.views, assignments: input.assignments, now: input.now, configDigest: input.digest });
+  if (d.moves.length === 0) return undefined;
+  const m = d.moves[0]!;
+  const more = d.moves.length > 1 ? ` (+${d.moves.length - 1} more)` : '';
+  return `${m.vip} ${m.from ?? '-'}→${m.to ?? '-'} ${m.reason}: ${m.detail}${more}`;
+}
+
+function suspect(input: { config: Config; views: readonly NodeView[]; assignments: readonly Assignment[]; now: number; arrived?: NodeView }): boolean {
+  const { config, now } = input;
+  const model = compile(config);
+  const { deadAfter, preemptDelay } = config.timers;
+  const byId = new Map(input.views.map((v) => [v.id, v]));
+  const alive = (v: NodeView | undefined): v is NodeView => !!v && v.lastSeen !== null && now - v.lastSeen <= deadAfter && !v.leaving;
+  if (input.arrived && input.arrived.aliveSince === input.arrived.lastSeen) return true;
+  if (input.assignments.length < model.vips.length && input.views.some(alive)) return true;
+  for (const a of input.assignments) {
+    const i = model.vipIndex.get(a.vip);
+    if (i === undefined) return true;
+    const vip = model.vips[i]!;
+    if (a.node === null) {
+      if (input.views.some(alive)) return true;
+      continue;
+    }
+    const owner = byId.get(a.node);
+    if (!alive(owner) || owner.draining) return true;
+    for (const c of vip.checks) if (!owner.checks[c]?.ok) return true;
+    if (vip.preempt && vip.preferred && vip.preferred !== a.node && !a.pinned) {
+      const pref = byId.get(vip.preferred);
+      if (alive(pref) && pref.aliveSince !== null && now - pref.aliveSince >= preemptDelay) return true;
+    }
+  }
+  return false;
+}
