@@ -30,12 +30,30 @@
  * checks the reason is written down. Declaring a case applicable but leaving out its field fails.
  *
  * Every case starts from a fresh harness, moves the VIP to a known place first, and ends by
- * checking the emulator's invariant record is clean.
+ * checking the emulator's invariant record is clean. The cases (provider-contract-cases.ts):
+ *
+ * - always: a second move to the same node → `changed:false`, no mutating call, `calls` = the
+ *   API calls served; a move to B → `changed:true`, exactly `changesPerMove` mutating calls,
+ *   `verifiedAt` inside the move, true holder B, `observe` → `{ node: B }`; concurrent moves to B
+ *   and D → each ok or `conflict`, at least one ok, one holder (B or D) that `observe` reports,
+ *   calls adding up; concurrent moves to the same node → both ok; a deadline already passed →
+ *   `transient` with 0 calls.
+ * - 'wrong-place': `invalid`, at most one mutating call (never retried), holder unchanged.
+ * - 'throttling': n throttled answers then success inside the deadline: `changesPerMove + n`
+ *   mutating calls, all counted in `MoveResult.calls`.
+ * - 'lag': with `consistencyLagMs`, moves B, A, A: one move's mutating calls each (0 for the
+ *   last), each verified, so a move right after another sees it.
+ * - 'deadline': mutating calls that hang, fail with 5xx, or stay throttled → `transient`
+ *   (`throttled` for the last) within the short deadline + 1.5 s, holder unchanged.
+ * - 'not-found': `move` fails `not-found`; `observe` rejects with a ProviderError `not-found`.
+ * - 'forbidden': `forbidden`, not retried (≤ 2 calls), holder unchanged.
+ *
+ * `timing` tunes the deadlines, the lag and the throttle count for slow emulators.
  */
 import { describe, expect, it } from 'vitest';
 import type { NodeSpec, Vip } from '../../core/config';
-import type { MoveResult, Provider } from '../../core/ports';
-import { ProviderError, type FailureReason } from '../../core/reasons';
+import type { Provider } from '../../core/ports';
+import { commonCases, optionalCases } from './provider-contract-cases';
 
 export type FaultKind = 'throttle' | 'error' | 'hang';
 
@@ -85,7 +103,7 @@ export interface ContractSpec {
   };
 }
 
-const FIELD_OF = {
+export const FIELD_OF = {
   'wrong-place': 'wrongPlace',
   throttling: 'faults',
   lag: 'setLag',
@@ -94,180 +112,51 @@ const FIELD_OF = {
   forbidden: 'forbidden',
 } as const satisfies Record<OptionalCase, keyof ContractHarness>;
 
-let epoch = 0;
+/** What the cases share: the spec's timing, applicability, the fresh-harness runner. */
+export interface Suite {
+  spec: ContractSpec;
+  moveMs: number;
+  lagMs: number;
+  throttles: number;
+  shortMs: number;
+  applies(c: OptionalCase): boolean;
+  /** A case on a fresh harness, ending with the invariant check. */
+  run(body: (h: ContractHarness) => Promise<void>): () => Promise<void>;
+  /** The harness field an applicable optional case needs; a clear failure when it is missing. */
+  need<C extends OptionalCase>(h: ContractHarness, c: C): NonNullable<ContractHarness[(typeof FIELD_OF)[C]]>;
+}
 
 export function providerContract(spec: ContractSpec): void {
   const na = spec.notApplicable ?? {};
-  const moveMs = spec.timing?.moveMs ?? 20_000;
-  const lagMs = spec.timing?.lagMs ?? 300;
-  const throttles = spec.timing?.throttles ?? 2;
-  const shortMs = spec.timing?.shortMs ?? 1000;
   const applies = (c: OptionalCase) => na[c] === undefined;
-
-  /** A case on a fresh harness, ending with the invariant check. */
-  const run = (body: (h: ContractHarness) => Promise<void>) => async () => {
-    const h = await spec.make();
-    try {
-      await body(h);
-      const inv = await h.invariants();
-      expect(inv.violations).toEqual([]);
-      expect(inv.ok).toBe(true);
-    } finally {
-      await h.close();
-    }
+  const s: Suite = {
+    spec,
+    moveMs: spec.timing?.moveMs ?? 20_000,
+    lagMs: spec.timing?.lagMs ?? 300,
+    throttles: spec.timing?.throttles ?? 2,
+    shortMs: spec.timing?.shortMs ?? 1000,
+    applies,
+    run: (body) => async () => {
+      const h = await spec.make();
+      try {
+        await body(h);
+        const inv = await h.invariants();
+        expect(inv.violations).toEqual([]);
+        expect(inv.ok).toBe(true);
+      } finally {
+        await h.close();
+      }
+    },
+    need: (h, c) => {
+      const value = h[FIELD_OF[c]];
+      if (value === undefined) throw new Error(`${spec.name}: case "${c}" applies but the harness gives no ${FIELD_OF[c]} (or declare it in notApplicable with a reason)`);
+      return value as never;
+    },
   };
 
   describe(`provider contract: ${spec.name}`, () => {
-    it('moving to where the address already is makes no mutating call and says changed:false', run(async (h) => {
-      await settle(h, h.nodes.b);
-      const first = ok(await move(h, h.vip, h.nodes.a, moveMs));
-      expect(first.changed).toBe(true);
-      const mark = await h.calls();
-      const again = ok(await move(h, h.vip, h.nodes.a, moveMs));
-      const delta = since(await h.calls(), mark);
-      expect(again.changed).toBe(false);
-      expect(delta.changes).toBe(0);
-      expect(again.calls).toBe(delta.api);
-      expect(await h.holder()).toBe(h.nodes.a.id);
-    }));
-
-    it('moves to B, verifies, counts its calls, and observe agrees with the true holder', run(async (h) => {
-      await settle(h, h.nodes.a);
-      const mark = await h.calls();
-      const started = Date.now();
-      const r = ok(await move(h, h.vip, h.nodes.b, moveMs));
-      const delta = since(await h.calls(), mark);
-      expect(r.changed).toBe(true);
-      expect(r.verifiedAt).toBeGreaterThanOrEqual(started);
-      expect(r.verifiedAt).toBeLessThanOrEqual(Date.now());
-      expect(delta.changes).toBe(h.changesPerMove);
-      expect(r.calls).toBe(delta.api);
-      expect(await h.holder()).toBe(h.nodes.b.id);
-      await expectObserved(h, h.nodes.b.id);
-    }));
-
-    it('two concurrent moves to different nodes leave exactly one holder, and observe reports it', run(async (h) => {
-      await settle(h, h.nodes.a);
-      const mark = await h.calls();
-      const results = await Promise.all([move(h, h.vip, h.nodes.b, moveMs), move(h, h.vip, h.nodes.d, moveMs)]);
-      const delta = since(await h.calls(), mark);
-      for (const r of results) expect(r.ok || r.reason === 'conflict', describeResult(r)).toBe(true);
-      expect(results.some((r) => r.ok)).toBe(true);
-      expect(results[0]!.calls + results[1]!.calls).toBe(delta.api);
-      const holder = await h.holder();
-      expect([h.nodes.b.id, h.nodes.d.id]).toContain(holder);
-      await expectObserved(h, holder);
-    }));
-
-    it('two concurrent moves to the same node both succeed and leave it there', run(async (h) => {
-      await settle(h, h.nodes.a);
-      const results = await Promise.all([move(h, h.vip, h.nodes.b, moveMs), move(h, h.vip, h.nodes.b, moveMs)]);
-      for (const r of results) ok(r);
-      expect(await h.holder()).toBe(h.nodes.b.id);
-      await expectObserved(h, h.nodes.b.id);
-    }));
-
-    it('a move whose deadline has already passed fails as transient without a call', run(async (h) => {
-      await settle(h, h.nodes.a);
-      const mark = await h.calls();
-      const r = await h.provider.move(h.vip, h.nodes.b, { epoch: ++epoch, deadline: Date.now() - 1 });
-      expect(failed(r)).toMatchObject({ reason: 'transient', calls: 0 });
-      expect(since(await h.calls(), mark)).toEqual({ api: 0, changes: 0 });
-      expect(await h.holder()).toBe(h.nodes.a.id);
-    }));
-
-    if (applies('wrong-place')) {
-      it('refuses a node in the wrong place as invalid and leaves the holder where it was', run(async (h) => {
-        const c = need(h, 'wrong-place');
-        await settle(h, h.nodes.a);
-        const mark = await h.calls();
-        const r = failed(await move(h, h.vip, c, moveMs));
-        const delta = since(await h.calls(), mark);
-        expect(r.reason, r.message).toBe('invalid');
-        expect(r.message.length).toBeGreaterThan(10);
-        expect(delta.changes).toBeLessThanOrEqual(1); // refused once, never retried
-        expect(r.calls).toBe(delta.api);
-        expect(await h.holder()).toBe(h.nodes.a.id);
-        await expectObserved(h, h.nodes.a.id);
-      }));
-    }
-
-    if (applies('throttling')) {
-      it(`gets through ${throttles} throttled answers with backoff inside the deadline, counting every call`, run(async (h) => {
-        const faults = need(h, 'throttling');
-        await settle(h, h.nodes.a);
-        const mark = await h.calls();
-        await faults.arm('throttle', throttles);
-        const r = ok(await move(h, h.vip, h.nodes.b, moveMs));
-        const delta = since(await h.calls(), mark);
-        expect(r.changed).toBe(true);
-        expect(delta.changes).toBe(h.changesPerMove + throttles);
-        expect(r.calls).toBe(delta.api);
-        expect(await h.holder()).toBe(h.nodes.b.id);
-      }));
-    }
-
-    if (applies('lag')) {
-      it('with read-after-write lag, acts once per move, verifies, and a move right after sees the last one', run(async (h) => {
-        const setLag = need(h, 'lag');
-        await settle(h, h.nodes.a);
-        await setLag(lagMs);
-        await sleep(lagMs + 50); // let what settle() wrote become visible under the new lag
-        for (const [to, changes] of [[h.nodes.b, h.changesPerMove], [h.nodes.a, h.changesPerMove], [h.nodes.a, 0]] as const) {
-          const mark = await h.calls();
-          const r = ok(await move(h, h.vip, to, moveMs));
-          const delta = since(await h.calls(), mark);
-          expect(delta.changes, `move to ${to.id}`).toBe(changes);
-          expect(r.changed).toBe(changes > 0);
-          expect(r.calls).toBe(delta.api);
-          expect(await h.holder()).toBe(to.id);
-        }
-        await expectObserved(h, h.nodes.a.id);
-      }));
-    }
-
-    if (applies('deadline')) {
-      for (const kind of ['hang', 'error', 'throttle'] as const) {
-        it(`returns a classified failure by a deadline it cannot meet (mutating calls ${kind === 'hang' ? 'hang' : kind === 'error' ? 'fail with 5xx' : 'stay throttled'})`, run(async (h) => {
-          const faults = need(h, 'deadline');
-          await settle(h, h.nodes.a);
-          await faults.arm(kind, 1000);
-          const started = Date.now();
-          const r = failed(await move(h, h.vip, h.nodes.b, shortMs));
-          const took = Date.now() - started;
-          const expected: FailureReason[] = kind === 'throttle' ? ['throttled'] : ['transient'];
-          expect(expected, r.message).toContain(r.reason);
-          expect(took).toBeLessThan(shortMs + 1500);
-          expect(r.calls).toBeGreaterThan(0);
-          expect(await h.holder()).toBe(h.nodes.a.id);
-        }));
-      }
-    }
-
-    if (applies('not-found')) {
-      it('names an unknown resource not-found, in move and in observe', run(async (h) => {
-        const vip = need(h, 'not-found');
-        const r = failed(await move(h, vip, h.nodes.a, moveMs));
-        expect(r.reason, r.message).toBe('not-found');
-        const err = await h.provider.observe([vip]).then(() => undefined, (e: unknown) => e);
-        expect(err).toBeInstanceOf(ProviderError);
-        expect((err as ProviderError).reason).toBe('not-found');
-      }));
-    }
-
-    if (applies('forbidden')) {
-      it('names refused credentials forbidden and does not retry them', run(async (h) => {
-        const forbidden = need(h, 'forbidden');
-        await settle(h, h.nodes.a);
-        const mark = await h.calls();
-        const r = failed(await forbidden().move(h.vip, h.nodes.b, { epoch: ++epoch, deadline: Date.now() + moveMs }));
-        const delta = since(await h.calls(), mark);
-        expect(r.reason, r.message).toBe('forbidden');
-        expect(r.calls).toBe(delta.api);
-        expect(r.calls).toBeLessThanOrEqual(2); // one refused call; two when reads pass and only the write is refused
-        expect(await h.holder()).toBe(h.nodes.a.id);
-      }));
-    }
+    commonCases(s);
+    optionalCases(s);
 
     const skipped = Object.entries(na) as Array<[OptionalCase, string]>;
     if (skipped.length > 0) {
@@ -285,47 +174,4 @@ export function providerContract(spec: ContractSpec): void {
       });
     }
   });
-
-  function need<C extends OptionalCase>(h: ContractHarness, c: C): NonNullable<ContractHarness[(typeof FIELD_OF)[C]]> {
-    const value = h[FIELD_OF[c]];
-    if (value === undefined) throw new Error(`${spec.name}: case "${c}" applies but the harness gives no ${FIELD_OF[c]} (or declare it in notApplicable with a reason)`);
-    return value as NonNullable<ContractHarness[(typeof FIELD_OF)[C]]>;
-  }
-}
-
-function move(h: ContractHarness, vip: Vip, to: NodeSpec, ms: number): Promise<MoveResult> {
-  return h.provider.move(vip, to, { epoch: ++epoch, deadline: Date.now() + ms });
-}
-
-/** Puts the VIP on `node` (from wherever it is) and checks it got there. */
-async function settle(h: ContractHarness, node: NodeSpec): Promise<void> {
-  ok(await move(h, h.vip, node, 20_000));
-  expect(await h.holder()).toBe(node.id);
-}
-
-async function expectObserved(h: ContractHarness, node: string | null): Promise<void> {
-  const seen = await h.provider.observe([h.vip]);
-  expect(seen.get(h.vip.name)).toEqual({ node });
-}
-
-function ok(r: MoveResult): Extract<MoveResult, { ok: true }> {
-  expect(r.ok, describeResult(r)).toBe(true);
-  return r as Extract<MoveResult, { ok: true }>;
-}
-
-function failed(r: MoveResult): Extract<MoveResult, { ok: false }> {
-  expect(r.ok, describeResult(r)).toBe(false);
-  return r as Extract<MoveResult, { ok: false }>;
-}
-
-function describeResult(r: MoveResult): string {
-  return r.ok ? `ok (changed ${r.changed}, ${r.calls} calls)` : `${r.reason}: ${r.message} (${r.calls} calls)`;
-}
-
-function since(now: CallCounts, mark: CallCounts): CallCounts {
-  return { api: now.api - mark.api, changes: now.changes - mark.changes };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
