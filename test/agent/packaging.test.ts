@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { lstat, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const INSTALL = join(ROOT, 'agent/install.sh');
+const UNIT = join(ROOT, 'agent/systemd/ipferry-agent.service');
+
+let dir: string;
+let bundle: string;
+
+/** Runs install.sh; resolves with its exit code and output whatever the code. */
+async function install(env: Record<string, string>, args: string[]) {
+  try {
+    const { stdout, stderr } = await run('bash', [INSTALL, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** The unit as systemd reads it: sections of key=value lines (comments and blanks dropped). */
+function parseUnit(text: string): Record<string, Record<string, string>> {
+  const sections: Record<string, Record<string, string>> = {};
+  let current: Record<string, string> | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const section = /^\[(\w+)\]$/.exec(line);
+    if (section) {
+      current = sections[section[1]!] = {};
+      continue;
+    }
+    const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (!kv || !current) throw new Error(`not a unit line: ${line}`);
+    current[kv[1]!] = kv[2]!;
+  }
+  return sections;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ipferry-pkg-'));
+  // The same bundle `npm run build` makes (scripts/bundle.mjs), into the temp dir.
+  bundle = join(dir, 'ipferry.mjs');
+  await build({
+    entryPoints: [join(ROOT, 'cli/main.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'error',
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __ipferryRequire } from 'node:module';\nconst require = __ipferryRequire(import.meta.url);" },
+  });
+}, 60_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('agent/systemd/ipferry-agent.service', () => {
+  it('is hardened: two capabilities, no new privileges, read-only system, its own user, restarted always', async () => {
+    const unit = parseUnit(await readFile(UNIT, 'utf8'));
+    expect(unit.Service).toMatchObject({
+      User: 'ipferry',
+      NoNewPrivileges: 'yes',
+      CapabilityBoundingSet: 'CAP_NET_ADMIN CAP_NET_RAW',
+      AmbientCapabilities: 'CAP_NET_ADMIN CAP_NET_RAW',
+      ProtectSystem: 'strict',
+      ProtectHome: 'yes',
+      PrivateTmp: 'yes',
+      Restart: 'always',
+    });
+    expect(unit.Service!.ExecStart).toBe('/usr/local/bin/ipferry agent --config /etc/ipferry/ipferry.yaml --node ${IPFERRY_NODE} --hostnet linux --metrics 127.0.0.1:9477 $IPFERRY_AGENT_ARGS');
+    expect(unit.Install).toEqual({ WantedBy: 'multi-user.target' });
+  });
+});
+
+describe('agent/install.sh', () => {
+  it('passes bash -n', async () => {
+    await expect(run('bash', ['-n', INSTALL])).resolves.toBeDefined();
+  });
+
+  it('stages the program, the unit and the config directory under DESTDIR, and again without touching agent.env', async () => {
+    const dest = join(dir, 'stage');
+    const first = await install({ DESTDIR: dest }, ['--bundle', bundle, '--node', 'mail1']);
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stdout).toContain(`wrote ${dest}/etc/ipferry/agent.env (node mail1)`);
+    expect((await stat(join(dest, 'usr/local/lib/ipferry/ipferry.mjs'))).mode & 0o777).toBe(0o755);
+    expect((await lstat(join(dest, 'usr/local/bin/ipferry'))).isSymbolicLink()).toBe(true);
+    expect(await readlink(join(dest, 'usr/local/bin/ipferry'))).toBe('../lib/ipferry/ipferry.mjs');
+    expect((await stat(join(dest, 'etc/ipferry'))).mode & 0o777).toBe(0o750);
+    expect(await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8')).toBe(await readFile(UNIT, 'utf8'));
+
+    await writeFile(join(dest, 'etc/ipferry/agent.env'), 'IPFERRY_NODE=mail1\nIPFERRY_AGENT_ARGS=--key /etc/ipferry/node.key\n');
+    const second = await install({ DESTDIR: dest }, ['--bundle', bundle, '--node', 'other']);
+    expect(second).toMatchObject({ code: 0 });
+    expect(second.stdout).toContain('kept');
+    expect(await readFile(join(dest, 'etc/ipferry/agent.env'), 'utf8')).toBe('IPFERRY_NODE=mail1\nIPFERRY_AGENT_ARGS=--key /etc/ipferry/node.key\n');
+
+    // The installed program is the whole CLI in one file.
+    const { stdout } = await run(join(dest, 'usr/local/bin/ipferry'), ['agent', '--help']);
+    expect(stdout).toContain('usage: ipferry agent --config FILE --node ID [options]');
+  });
+
+  it('follows PREFIX and SYSCONFDIR in the unit it installs', async () => {
+    const dest = join(dir, 'opt');
+    expect(await install({ DESTDIR: dest, PREFIX: '/opt/ipferry', SYSCONFDIR: '/srv/etc' }, ['--bundle', bundle])).toMatchObject({ code: 0 });
+    const unit = parseUnit(await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8'));
+    expect(unit.Service!.ExecStart).toMatch(/^\/opt\/ipferry\/bin\/ipferry agent --config \/srv\/etc\/ipferry\/ipferry\.yaml /);
+    expect(unit.Service!.EnvironmentFile).toBe('/srv/etc/ipferry/agent.env');
+  });
+
+  it('refuses to install without a bundle, saying how to make one', async () => {
+    const r = await install({ DESTDIR: join(dir, 'none') }, ['--bundle', join(dir, 'missing.mjs')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`install.sh: no bundle at ${join(dir, 'missing.mjs')}: run 'npm run build' first, or pass --bundle\n`);
+  });
+
+  it('installs a unit that systemd-analyze accepts without a warning (when systemd is on this host)', async () => {
+    const dest = join(dir, 'verify');
+    expect(await install({ DESTDIR: dest }, ['--bundle', bundle])).toMatchObject({ code: 0 });
+    // Point the unit at the staged program so verify can find the executable.
+    const staged = (await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8'))
+      .replace('/usr/local/bin/ipferry', join(dest, 'usr/local/bin/ipferry'))
+      .replaceAll('/etc/ipferry/', join(dest, 'etc/ipferry/'));
+    const unitFile = join(dir, 'ipferry-agent.service');
+    await writeFile(unitFile, staged);
+    const analyze = await run('systemd-analyze', ['--version']).then(() => true, () => false);
+    if (!analyze) {
+      expect(Object.keys(parseUnit(staged))).toEqual(['Unit', 'Service', 'Install']);
+      return;
+    }
+    const verify = await run('systemd-analyze', ['verify', unitFile]);
+    expect(verify.stderr).toBe('');
+    const security = await run('systemd-analyze', ['security', '--offline=yes', unitFile]);
+    const exposure = Number(/Overall exposure level for .*: (\d+\.\d+)/.exec(security.stdout)?.[1]);
+    expect(exposure).toBeLessThanOrEqual(3);
+  });
+});
