@@ -5,6 +5,8 @@ export interface Observation {
   bootId: string;
   checks: Readonly<Record<string, { ok: boolean; detail?: string }>>;
   held: readonly string[];
+  applied?: Readonly<Record<string, number>>;
+  claiming?: readonly string[];
   leaving: boolean;
   configDigest?: string;
 }
@@ -35,6 +37,8 @@ export function foldHeartbeat(prev: NodeView | undefined, id: string, obs: Obser
     aliveSince,
     checks,
     held: [...obs.held],
+    ...(obs.applied === undefined ? {} : { applied: { ...obs.applied } }),
+    ...(obs.claiming === undefined ? {} : { claiming: [...obs.claiming] }),
     draining: prev?.draining ?? false,
     leaving: obs.leaving,
     ...(obs.configDigest === undefined ? {} : { configDigest: obs.configDigest }),

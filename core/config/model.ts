@@ -12,6 +12,7 @@ export interface Timers {
   minHold: number;
   flapBudget: { moves: number; window: number };
   rebalanceCap: number;
+  claimHoldoff: number;
 }
 
 /** A VIP after validation: its name and follow target resolved, its address parsed. */

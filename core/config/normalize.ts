@@ -14,6 +14,7 @@ export function resolveTimers(mode: ParsedConfig['control']['mode'], t: ParsedCo
     minHold: t.minHold ?? (peer ? 30_000 : 60_000),
     flapBudget: t.flapBudget ?? { moves: 6, window: 600_000 },
     rebalanceCap: t.rebalanceCap ?? 2,
+    claimHoldoff: t.claimHoldoff ?? Math.max(5, Math.round(heartbeatInterval / 10)),
   };
 }
 

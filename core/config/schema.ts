@@ -15,6 +15,8 @@ const timers = z.strictObject({
   minHold: duration.optional(),
   /** At most `moves` non-forced moves of one VIP per `window`; forced moves (dead, unhealthy, drain) always happen. */
   flapBudget: z.strictObject({ moves: z.number().int().min(1), window: duration }).optional(),
+  /** Peer mode: how long a node announces a claim before binding, so simultaneous claims meet. Default interval/10. */
+  claimHoldoff: duration.optional(),
   /** At most this many rebalancing moves per decision. */
   rebalanceCap: z.number().int().min(0).optional(),
 });

@@ -22,6 +22,10 @@ export interface NodeView {
   checks: Readonly<Record<string, CheckState>>;
   /** VIP names the host reports having bound. */
   held: readonly string[];
+  /** The epoch of each assignment the host has applied (from its heartbeat's `applied`). */
+  applied?: Readonly<Record<string, number>>;
+  /** Peer mode: VIPs the host has announced it is about to bind. */
+  claiming?: readonly string[];
   /** An operator asked for its VIPs to leave (maintenance). */
   draining: boolean;
   /** It said it is stopping (graceful stop): treated as dead at once. */

@@ -23,6 +23,8 @@ export const HeartbeatSchema = z.strictObject({
   held: z.array(identifier).max(20_000),
   /** The epochs of the assignments the agent has applied, per VIP: what is really plumbed. */
   applied: z.record(identifier, z.number().int().nonnegative()).default({}),
+  /** Peer mode: VIPs this node intends to bind once its claim holdoff passes unopposed. */
+  claiming: z.array(identifier).max(20_000).default([]),
   /** Sent once on a graceful stop: move my VIPs now, do not wait for deadAfter. */
   leaving: z.boolean().default(false),
   configDigest: z.string().regex(/^[0-9a-f]{16}$/),

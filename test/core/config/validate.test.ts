@@ -25,7 +25,7 @@ function withVips(...vips: unknown[]): unknown {
 describe('config: defaults and normalisation', () => {
   it('applies cloud timer defaults and parses durations', () => {
     const c = loadConfig({ ...base, timers: { preemptDelay: '45s', flapBudget: { moves: 3, window: '10m' } } });
-    expect(c.timers).toEqual({ heartbeatInterval: 1000, deadAfter: 3000, preemptDelay: 45_000, minHold: 60_000, flapBudget: { moves: 3, window: 600_000 }, rebalanceCap: 2 });
+    expect(c.timers).toEqual({ heartbeatInterval: 1000, deadAfter: 3000, preemptDelay: 45_000, minHold: 60_000, flapBudget: { moves: 3, window: 600_000 }, rebalanceCap: 2, claimHoldoff: 100 });
     expect(c.control).toEqual({ mode: 'local', listen: '127.0.0.1:7400' });
     expect(c.security.signing).toBe('hmac-sha256');
   });
