@@ -175,8 +175,13 @@ describe('peer mode in simulation (random LAN delays)', () => {
           const down = new Set<string>();
           for (const f of faults) {
             const id = ids[f.node % nodes]!;
-            if (f.kind === 'crash' && !down.has(id)) (sim.crash(id), down.add(id));
-            else if (f.kind === 'revive' && down.has(id)) (sim.start(id), down.delete(id));
+            if (f.kind === 'crash' && !down.has(id)) {
+              sim.crash(id);
+              down.add(id);
+            } else if (f.kind === 'revive' && down.has(id)) {
+              sim.start(id);
+              down.delete(id);
+            }
             else if (f.kind === 'partition') sim.partition([id]);
             else if (f.kind === 'heal') sim.heal();
             else if (f.kind === 'fail') sim.setCheck(id, 'c', false);
