@@ -31,6 +31,8 @@ const DEFAULT_HANG_MS = 10 * 60_000;
 export class Route53Emulator extends Emulator {
   readonly route53Settings: Route53Settings;
   readonly changes = new Map<string, ChangeRecord>();
+  /** Operations answered AccessDenied (403), as IAM would for a role without the permission; empty: none. */
+  readonly deniedOperations = new Set<string>();
   private readonly world: Lagged<Zones>;
   private readonly initialRecords: Record<string, RecordSet[]>;
   private readonly lastChangeOfZone = new Map<string, ChangeRecord>();
@@ -135,6 +137,7 @@ export class Route53Emulator extends Emulator {
   }
 
   protected override async adminExtra(req: HttpRequest): Promise<HttpAnswer | undefined> {
+    if (req.path === '/__admin/deny') return this.deny(req);
     if (req.method !== 'POST' || req.path !== '/__admin/change') return undefined;
     // A change "by hand", as in the console: same validation, no throttling, no PriorRequestNotComplete.
     try {
@@ -145,6 +148,13 @@ export class Route53Emulator extends Emulator {
       if (err instanceof Route53Error) return json(400, { error: err.code, message: err.message });
       throw err;
     }
+  }
+
+  /** POST {"operation"?: name} denies it (every operation when absent); DELETE clears; GET lists. */
+  private deny(req: HttpRequest): HttpAnswer {
+    if (req.method === 'DELETE') this.deniedOperations.clear();
+    else if (req.method === 'POST') this.deniedOperations.add(String((JSON.parse(req.body.toString('utf8') || '{}') as { operation?: string }).operation ?? '*'));
+    return json(200, { denied: [...this.deniedOperations] });
   }
 
   protected async serveApi(req: HttpRequest): Promise<HttpAnswer> {
@@ -165,6 +175,9 @@ export class Route53Emulator extends Emulator {
     if (fault?.kind === 'error') {
       const status = fault.status ?? 500;
       return fail(status === 503 ? new Route53Error('ServiceUnavailable', 'Service is unavailable.', 503) : new Route53Error('InternalFailure', 'An internal error occurred.', status));
+    }
+    if (this.deniedOperations.has(op.name) || this.deniedOperations.has('*')) {
+      return fail(new Route53Error('AccessDenied', `User: arn:aws:sts::123456789012:assumed-role/emulator is not authorized to perform: route53:${op.name} (emulator deny list)`, 403));
     }
     try {
       if (fault?.kind === 'throttle' || (this.settings.throttling && this.bucket.take() > 0)) throw new Route53Error('Throttling', 'Rate exceeded', 400);
