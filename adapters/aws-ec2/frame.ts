@@ -55,6 +55,8 @@ export interface FrameOptions {
   random?: () => number;
   /** Told of every throttled answer, so the adapter's budget can show it. */
   onThrottle?: (at: number) => void;
+  /** Told of every request sent (for budgets that count our own rate). */
+  onCall?: (action: string, at: number) => void;
 }
 
 export interface Frame {
@@ -111,6 +113,10 @@ async function withinDeadline<T>(opts: FrameOptions, deadline: number, outer: Ab
   try {
     return await body(makeFrame(opts, calls, signal, deadline));
   } catch (err) {
+    // A call cut off by the deadline fails as "aborted"; say that the deadline is why.
+    if (err instanceof ProviderError && deadlineHit.signal.aborted && (err.details.code === 'aborted' || err.details.code === 'timeout')) {
+      throw new ProviderError(err.reason, `the deadline passed during the operation (${err.message})`, { ...err.details, code: 'deadline', cause: err });
+    }
     if (err instanceof ProviderError) throw err;
     // withRetry's sleep rejects with the signal's reason when the caller aborts.
     if (signal.aborted) throw new ProviderError('transient', `aborted: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`, { code: 'aborted', cause: err });
@@ -130,6 +136,7 @@ function makeFrame(opts: FrameOptions, calls: CallTally, signal: AbortSignal, de
       async (attempt) => {
         if (left() <= 0 || signal.aborted) throw passed(action);
         calls.add(action);
+        opts.onCall?.(action, clock.now());
         try {
           return await send({ abortSignal: signal, requestTimeout: Math.max(1, Math.min(opts.requestTimeoutMs, left())) }, attempt);
         } catch (err) {

@@ -1,9 +1,12 @@
 import pino from 'pino';
 import { Ec2Provider } from '../../adapters/aws-ec2';
+import { Route53Core, Route53Provider, Route53RecordSetPublisher } from '../../adapters/aws-route53';
 import { loadConfig, type Config, type NodeSpec, type Vip } from '../../core/config';
 import type { MoveContext } from '../../core/ports';
 import { Ec2Emulator, type Ec2EmulatorOptions, type Ec2Seed } from '../../sim/aws-ec2';
 import { coveringCidr, seedFromConfig } from '../../sim/aws-ec2/from-config';
+import { Route53Emulator, type Route53EmulatorOptions } from '../../sim/aws-route53';
+import { seedFromConfig as route53Seed } from '../../sim/aws-route53/from-config';
 import { config } from '../helpers/configs';
 
 /**
@@ -136,4 +139,70 @@ export async function ec2World(options: Partial<Ec2EmulatorOptions> = {}, cfg: C
 
 function fail(message: string): never {
   throw new Error(message);
+}
+
+/**
+ * A Route 53 world: zone Z0000000000TEST1 (example.net) with the owner record
+ * webmail.example.net (VIP "webmail", no preference: absent at start) and the round-robin set
+ * smtp.example.net over sec-a, sec-b (IPv4) and sec-6 (IPv6); nodes a, b, d (public IPv4) and
+ * v6 (public IPv6). Changes are INSYNC after 150 ms; the rate limit is raised unless a test sets
+ * it, so only throttling a test asks for happens.
+ */
+export const ZONE = 'Z0000000000TEST1';
+
+export function route53Config(): Config {
+  const pub = (id: string, publicIp: string) => ({ id, interface: 'eth0', addresses: [`10.9.0.${id.charCodeAt(0)}`], aws: { publicIp } });
+  return config({
+    cluster: 'r53-test',
+    security: { psk: 'test-psk-0123456789abcdef' },
+    nodes: [pub('a', '203.0.113.1'), pub('b', '203.0.113.2'), pub('d', '203.0.113.4'), { id: 'v6', interface: 'eth0', aws: { publicIp: '2001:db8::6' } }],
+    vips: [
+      { name: 'webmail', kind: 'aws-route53', aws: { hostedZoneId: ZONE, recordName: 'webmail.example.net', ttl: 60 } },
+      { name: 'sec-a', address: '10.9.1.100/24', interface: 'eth0' },
+      { name: 'sec-b', address: '10.9.2.100/24', interface: 'eth0' },
+      { name: 'sec-6', address: '2001:db8:9::100/64', interface: 'eth0' },
+    ],
+    dns: [{ hostedZoneId: ZONE, name: 'smtp.example.net', ttl: 30, vips: ['sec-a', 'sec-b', 'sec-6'] }],
+  });
+}
+
+export interface Route53World {
+  cfg: Config;
+  emu: Route53Emulator;
+  provider: Route53Provider;
+  publisher: Route53RecordSetPublisher;
+  vip(name: string): Vip;
+  node(id: string): NodeSpec;
+  ctx(ms?: number): MoveContext;
+  admin(path: string, body?: unknown): Promise<unknown>;
+  changes(): number;
+  close(): Promise<void>;
+}
+
+export async function route53World(settings: Route53EmulatorOptions['settings'] = {}, cfg: Config = route53Config()): Promise<Route53World> {
+  const emu = new Route53Emulator({ seed: route53Seed(cfg), settings: { propagationDelayMs: 150, requestsPerSecond: 1000, ...settings } });
+  await emu.start(0);
+  const core = new Route53Core({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, requestTimeoutMs: 500, pollMs: 50, logger: pino({ enabled: false }) });
+  const provider = new Route53Provider({ nodes: cfg.nodes, core });
+  const publisher = new Route53RecordSetPublisher({ core });
+  let epoch = 0;
+  return {
+    cfg,
+    emu,
+    provider,
+    publisher,
+    vip: (name) => cfg.vips.find((v) => v.name === name) ?? fail(`no VIP ${name}`),
+    node: (id) => cfg.nodes.find((n) => n.id === id) ?? fail(`no node ${id}`),
+    ctx: (ms = 5000) => ({ epoch: ++epoch, deadline: Date.now() + ms }),
+    admin: async (path, body) => {
+      const res = await fetch(`${emu.url}${path}`, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    changes: () => emu.calls.count({ action: 'ChangeResourceRecordSets' }),
+    close: async () => {
+      core.close();
+      await emu.close();
+    },
+  };
 }

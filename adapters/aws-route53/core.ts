@@ -1,0 +1,71 @@
+import pino, { type Logger } from 'pino';
+import type { Clock } from '../../core/clock';
+import type { Budget } from '../../core/ports';
+import type { FrameOptions } from '../aws-ec2/frame';
+import { KeyedLock } from '../aws-ec2/keyed-lock';
+import { systemClock } from '../retry';
+import { Route53Api } from './api';
+import { Route53Budget } from './budget';
+import { createRoute53Client, DEFAULT_ROUTE53_REQUEST_TIMEOUT_MS, type Route53ClientOptions, type Route53Sender } from './client';
+import { classifyRoute53Error } from './errors';
+
+export interface Route53Options extends Route53ClientOptions {
+  /** Default: createRoute53Client(options). */
+  client?: Route53Sender;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+  /** Between GetChange polls and read-backs, in fixed steps. Default 1 s. */
+  pollMs?: number;
+  /** Deadline of one observe. Default 10 s. */
+  observeTimeoutMs?: number;
+}
+
+/**
+ * What the owner-record provider and the round-robin publisher share: one client, one request
+ * budget (5 per second for the account), and one lock per record name, so two changes of one
+ * record from this process never race (Route 53 would refuse the second while the first is
+ * processed, and the loser's read-back would see the winner).
+ */
+export class Route53Core {
+  readonly api: Route53Api;
+  readonly frame: FrameOptions;
+  readonly lock = new KeyedLock();
+  readonly rate: Route53Budget;
+  readonly observeTimeoutMs: number;
+  private readonly ownClient?: { destroy(): void };
+
+  constructor(options: Route53Options = {}) {
+    const clock = options.clock ?? systemClock;
+    const client = options.client ?? createRoute53Client(options);
+    if (!options.client) this.ownClient = client as unknown as { destroy(): void };
+    this.api = new Route53Api(client);
+    this.rate = new Route53Budget(() => clock.now());
+    this.observeTimeoutMs = options.observeTimeoutMs ?? 10_000;
+    const pollMs = options.pollMs ?? 1000;
+    this.frame = {
+      clock,
+      logger: options.logger ?? pino({ enabled: false }),
+      classify: classifyRoute53Error,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_ROUTE53_REQUEST_TIMEOUT_MS,
+      pollMs,
+      pollMaxMs: pollMs,
+      onThrottle: (at) => this.rate.throttled(at),
+      onCall: (_action, at) => this.rate.call(at),
+      ...(options.random ? { random: options.random } : {}),
+    };
+  }
+
+  budget(): Budget {
+    return this.rate.budget();
+  }
+
+  close(): void {
+    this.ownClient?.destroy();
+  }
+}
+
+/** The lock key of a record name in a zone. */
+export function recordKey(zoneId: string, name: string): string {
+  return `${zoneId.replace(/^\/hostedzone\//, '')}|${name.toLowerCase().replace(/\.$/, '')}`;
+}

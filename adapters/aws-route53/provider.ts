@@ -1,0 +1,82 @@
+import type { NodeSpec, Vip, VipKind } from '../../core/config';
+import { canonicalIp } from '../../core/ip';
+import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
+import { runMove, runRead } from '../aws-ec2/frame';
+import { typeOf, type AddressRecords } from './api';
+import { Route53Core, recordKey, type Route53Options } from './core';
+import { syncRecords } from './sync';
+
+/** The address an owner record points at: the node's public address, else its first one. */
+export function ownerAddress(node: NodeSpec): string | undefined {
+  return node.aws?.publicIp ?? node.addresses[0];
+}
+
+/**
+ * `aws-route53`: one A or AAAA record (`vip.aws.recordName` in `vip.aws.hostedZoneId`, `ttl`)
+ * pointing at the owner's address. Observe: ListResourceRecordSets from (name, A), mapping the
+ * value back to the node with that address. Move: read; when the record is not exactly
+ * [owner's address] with the VIP's TTL, one ChangeResourceRecordSets batch UPSERTs it (and DELETEs
+ * a record of the other family, so a move from an IPv4 to an IPv6 owner leaves one record); then
+ * GetChange until INSYNC and a read-back.
+ */
+export class Route53Provider implements Provider {
+  readonly name = 'aws-route53';
+  readonly kinds: readonly VipKind[] = ['aws-route53'];
+  readonly core: Route53Core;
+  private readonly nodeByAddress = new Map<string, string>();
+
+  constructor(options: Route53Options & { nodes: readonly NodeSpec[]; core?: Route53Core }) {
+    this.core = options.core ?? new Route53Core(options);
+    for (const n of options.nodes) {
+      const a = ownerAddress(n);
+      if (a !== undefined) this.nodeByAddress.set(canonicalIp(a) ?? a, n.id);
+    }
+  }
+
+  async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
+    const out = new Map<string, Holding>();
+    await runRead(this.core.frame, this.core.observeTimeoutMs, async (f) => {
+      for (const vip of vips.filter((v) => v.kind === 'aws-route53' && v.aws?.hostedZoneId && v.aws.recordName)) {
+        out.set(vip.name, this.holding(await this.core.api.addressRecords(f, vip.aws!.hostedZoneId!, vip.aws!.recordName!)));
+      }
+    });
+    return out;
+  }
+
+  async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
+    const what = `move ${vip.name} to ${to.id}`;
+    const zone = vip.aws?.hostedZoneId;
+    const name = vip.aws?.recordName;
+    const address = ownerAddress(to);
+    const refusal =
+      vip.kind !== 'aws-route53'
+        ? `kind ${vip.kind} is not served by ${this.name}`
+        : !zone || !name
+          ? `VIP ${vip.name} needs aws.hostedZoneId and aws.recordName`
+          : address === undefined || canonicalIp(address) === undefined
+            ? `node ${to.id} has no aws.publicIp or address for the record to point at`
+            : undefined;
+    if (refusal) return { ok: false, reason: 'invalid', message: `${what}: ${refusal}`, calls: 0 };
+    const ip = canonicalIp(address!)!;
+    const desired = { [typeOf(ip)]: { ttl: vip.aws?.ttl ?? 60, values: [ip] } };
+    return this.core.lock.run(recordKey(zone!, name!), () =>
+      runMove(this.core.frame, ctx, what, (f) => syncRecords(f, this.core.api, zone!, name!, desired, `ipferry: ${vip.name} → ${to.id} (epoch ${ctx.epoch})`)),
+    );
+  }
+
+  budget(): Budget {
+    return this.core.budget();
+  }
+
+  close(): void {
+    this.core.close();
+  }
+
+  /** One value that is a node's address: that node. Anything else is somebody else's record. */
+  private holding(records: AddressRecords): Holding {
+    const values = [...(records.A?.values ?? []), ...(records.AAAA?.values ?? [])];
+    if (values.length === 0) return { node: null };
+    const node = values.length === 1 ? this.nodeByAddress.get(values[0]!) : undefined;
+    return node === undefined ? { node: null, foreign: values.join(' ') } : { node };
+  }
+}
