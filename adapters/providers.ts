@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import type { Config, Vip } from '../core/config/model';
 import type { VipKind } from '../core/config/vips';
-import type { Provider } from '../core/ports';
+import type { Provider, RecordSetPublisher } from '../core/ports';
+import { Ec2Provider, type Ec2ClientOptions } from './aws-ec2';
+import { Route53Core, Route53Provider, Route53RecordSetPublisher } from './aws-route53';
 import { BareMetalProvider, type BoundReports, type OwnerRecord } from './bare-metal';
 import { HetznerCloudClient, HetznerCloudProvider } from './hetzner-cloud';
 import { HetznerRobotClient, HetznerRobotProvider } from './hetzner-robot';
@@ -32,7 +34,20 @@ export interface ProviderCredentials {
   hetznerRobot?: { user: string; password: string; baseUrl?: string; switchesPerHour?: number };
   /** Nothing secret: where the owner is recorded and, optionally, what the hosts report as bound. */
   bareMetal?: { record?: OwnerRecord; bound?: BoundReports };
-  // The AWS adapters add theirs here (region, endpoint, credentials) with their factories below.
+  /**
+   * Nothing required: region and credentials come from the standard chain (environment, profile,
+   * instance or task role) when unset; the region defaults to control.region in aws mode. Tests
+   * point the endpoints at the emulators.
+   */
+  aws?: {
+    region?: string;
+    credentials?: Ec2ClientOptions['credentials'];
+    ec2Endpoint?: string;
+    route53Endpoint?: string;
+    requestTimeoutMs?: number;
+    /** Between Route 53 GetChange polls (default 1 s). */
+    route53PollMs?: number;
+  };
 }
 
 export interface ProviderEnv {
@@ -66,10 +81,48 @@ export const PROVIDER_FACTORIES: Record<ProviderFamily, ProviderFactory | undefi
     const client = new HetznerRobotClient({ ...c, ...common(env) });
     return new HetznerRobotProvider({ client, nodes: env.config.nodes, ...logger(env, 'hetzner-robot') });
   },
-  // Filled in by the AWS adapters (adapters/aws-ec2, adapters/aws-route53).
-  'aws-ec2': undefined,
-  'aws-route53': undefined,
+  'aws-ec2': (env) => {
+    const aws = env.credentials.aws ?? {};
+    return new Ec2Provider({
+      nodes: env.config.nodes,
+      ...optional({ region: awsRegion(env), credentials: aws.credentials, endpoint: aws.ec2Endpoint, requestTimeoutMs: aws.requestTimeoutMs, clock: env.clock }),
+      ...logger(env, 'aws-ec2'),
+    });
+  },
+  'aws-route53': (env) => new Route53Provider({ nodes: env.config.nodes, core: route53CoreFor(env) }),
 };
+
+/**
+ * The publisher of the config's round-robin `dns` record sets, or undefined when it has none. It
+ * shares the Route 53 client, budget and per-record lock with the aws-route53 provider built from
+ * the same env, so the two never race on one record.
+ */
+export function buildRecordSetPublisher(env: ProviderEnv): RecordSetPublisher | undefined {
+  return env.config.dns.length > 0 ? new Route53RecordSetPublisher({ core: route53CoreFor(env) }) : undefined;
+}
+
+const route53Cores = new WeakMap<ProviderEnv, Route53Core>();
+
+function route53CoreFor(env: ProviderEnv): Route53Core {
+  const known = route53Cores.get(env);
+  if (known) return known;
+  const aws = env.credentials.aws ?? {};
+  const core = new Route53Core({
+    ...optional({ region: aws.region, credentials: aws.credentials, endpoint: aws.route53Endpoint, requestTimeoutMs: aws.requestTimeoutMs, pollMs: aws.route53PollMs, clock: env.clock }),
+    ...logger(env, 'aws-route53'),
+  });
+  route53Cores.set(env, core);
+  return core;
+}
+
+function awsRegion(env: ProviderEnv): string | undefined {
+  return env.credentials.aws?.region ?? (env.config.control.mode === 'aws' ? env.config.control.region : undefined);
+}
+
+/** The fields that are set (the adapters' options are optional, not undefined-able). */
+function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
 
 /**
  * One Provider per family present in the config, mapped from every kind present. Throws a
