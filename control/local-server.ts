@@ -31,6 +31,8 @@ export interface LocalControlPlaneOptions {
   tickEveryMs?: number;
   /** Drift repair (provider reads): default every 60 s, like the AWS schedule. */
   reconcileEveryMs?: number;
+  /** Tick at each node's deadline (default). Off only to show heartbeats alone suffice, as in AWS. */
+  deadlines?: boolean;
   /** After a move failed or was skipped: repair again this soon. Default 2 heartbeat intervals. */
   retryAfterMs?: number;
   tuning?: Partial<Tuning>;
@@ -86,7 +88,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       const { body, tooLarge } = await readBody(req, config.security.maxHeartbeatBytes);
       if (tooLarge) return sendJson(res, REFUSAL_STATUS['too-large'], { error: { reason: 'too-large', message: `more than ${config.security.maxHeartbeatBytes} bytes` } });
       const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: false });
-      if (reply.ok) watchDeadline(reply.node);
+      if (reply.ok && opts.deadlines !== false) watchDeadline(reply.node);
       return sendJson(res, reply.status, reply.body);
     }
     if (!bearerOk(req.headers.authorization, apiToken)) {

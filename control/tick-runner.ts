@@ -3,15 +3,15 @@ import { errorText } from './log';
 import type { TickOptions, TickResult, TickTrigger } from './tick';
 
 interface Queued {
-  trigger: TickTrigger;
+  triggers: TickTrigger[];
   repairDrift: boolean;
   waiters: Array<{ resolve: (r: TickResult) => void; reject: (e: unknown) => void }>;
 }
 
 /**
  * One tick at a time in this process. A request while a tick runs is queued, and requests that
- * pile up behind it merge into one (the earliest trigger, drift repair if any asked): by the time
- * it runs it reloads everything anyway. The store's lease and CAS handle other processes.
+ * pile up behind it merge into one (all their triggers, drift repair if any asked): by the time it
+ * runs it reloads everything anyway. The store's lease and CAS handle other processes.
  */
 export class TickRunner {
   private running: Promise<void> | undefined;
@@ -29,11 +29,11 @@ export class TickRunner {
     return new Promise<TickResult>((resolve, reject) => {
       const q = this.queued;
       if (q) {
-        if (trigger.at < q.trigger.at) q.trigger = trigger;
+        if (q.triggers.length < 100) q.triggers.push(trigger);
         q.repairDrift ||= !!opts.repairDrift;
         q.waiters.push({ resolve, reject });
       } else {
-        this.queued = { trigger, repairDrift: !!opts.repairDrift, waiters: [{ resolve, reject }] };
+        this.queued = { triggers: [trigger], repairDrift: !!opts.repairDrift, waiters: [{ resolve, reject }] };
       }
       if (!this.running) this.running = this.drain();
     });
@@ -52,13 +52,14 @@ export class TickRunner {
     try {
       for (let q = this.queued; q; q = this.queued) {
         this.queued = undefined;
-        const opts: TickOptions = { trigger: q.trigger, repairDrift: q.repairDrift };
+        const triggers = q.triggers.sort((a, b) => a.at - b.at);
+        const opts: TickOptions = { trigger: triggers[0]!, triggers, repairDrift: q.repairDrift };
         try {
           const r = await this.run(opts);
           this.onResult(r, opts);
           for (const w of q.waiters) w.resolve(r);
         } catch (err) {
-          this.log.error('tick failed', { trigger: q.trigger.kind, error: errorText(err) });
+          this.log.error('tick failed', { trigger: opts.trigger.kind, error: errorText(err) });
           for (const w of q.waiters) w.reject(err);
         }
       }

@@ -1,4 +1,4 @@
-import { compile, type Assignment, type Diagnostic, type ReasonCode } from '../core/decide';
+import { compile, type Assignment, type Diagnostic, type Move, type NodeView, type ReasonCode } from '../core/decide';
 import type { ControlEvent, EventOutcome, FailoverTimeline, Holding } from '../core/ports';
 import { assignmentsAfter, decideAndCommit, type CommitStep } from './commit';
 import type { ControlContext } from './context';
@@ -18,6 +18,8 @@ export interface TickTrigger {
 
 export interface TickOptions {
   trigger: TickTrigger;
+  /** Every trigger this tick answers, when several were merged (sorted by time); default [trigger]. */
+  triggers?: readonly TickTrigger[];
   /** Read the providers' truth and repair drift (scheduled ticks); failover ticks skip the extra reads. */
   repairDrift?: boolean;
   /** Take the group's lease first (default). Off only to show that commit's CAS alone is safe. */
@@ -82,7 +84,7 @@ async function run(ctx: ControlContext, opts: TickOptions): Promise<TickResult> 
     await observed;
     return { status: 'conflict', conflicts: step.conflicts, version: step.state.version };
   }
-  const moves = step.status === 'committed' ? committedMoves(ctx, step, opts.trigger) : [];
+  const moves = step.status === 'committed' ? committedMoves(ctx, step, opts.triggers ?? [opts.trigger]) : [];
   if (moves.length > 0) await ctx.store.appendEvents(ctx.group, moves.map((m) => m.event));
   const assignments = assignmentsAfter(step);
   const repairs = observed ? driftRepairs(ctx, assignments, (await observed).truth, new Set(moves.map((m) => m.event.vip!))) : [];
@@ -133,19 +135,38 @@ interface Planned {
   job?: MoveJob;
 }
 
-function committedMoves(ctx: ControlContext, step: Extract<CommitStep, { status: 'committed' }>, trigger: TickTrigger): Planned[] {
+function committedMoves(ctx: ControlContext, step: Extract<CommitStep, { status: 'committed' }>, triggers: readonly TickTrigger[]): Planned[] {
   const next = new Map(step.decision.assignments.map((a) => [a.vip, a]));
   return step.decision.moves.map((m) => {
     const a = next.get(m.vip)!;
-    const lastHeartbeat = m.from === null ? undefined : step.state.nodes.get(m.from)?.view.lastSeen;
+    const owner = m.from === null ? undefined : step.state.nodes.get(m.from)?.view;
+    const lastHeartbeat = owner?.lastSeen ?? undefined;
     const timeline: FailoverTimeline = {
       ...(lastHeartbeat == null ? {} : { lastHeartbeat }),
-      detected: trigger.at,
+      detected: detectedAt(ctx, m, owner, triggers, a.since),
       decided: step.decidedAt,
     };
     const event = moveEvent(m, a, timeline);
     return { event, ...jobFor(ctx, m.vip, m.to, a.epoch, m.reason, event.id) };
   });
+}
+
+/**
+ * When the control plane noticed what forced this move. A leaving or failing owner said so in a
+ * heartbeat, so it was noticed on receipt; a dead owner was noticed by the first trigger after its
+ * deadline (lastSeen + deadAfter); anything else by the first trigger. `decidedAt` bounds it all.
+ */
+function detectedAt(ctx: ControlContext, m: Move, owner: NodeView | undefined, triggers: readonly TickTrigger[], decidedAt: number): number {
+  const first = (from: number) => Math.min(decidedAt, triggers.find((t) => t.at >= from)?.at ?? decidedAt);
+  if (!owner || owner.lastSeen == null) return first(-Infinity);
+  if (m.reason === 'owner-leaving') return owner.lastSeen;
+  if (m.reason === 'owner-dead') return first(owner.lastSeen + ctx.config.timers.deadAfter);
+  if (m.reason === 'owner-unhealthy') {
+    const vip = compile(ctx.config).vips[compile(ctx.config).vipIndex.get(m.vip) ?? -1];
+    const since = (vip?.checks ?? []).flatMap((c) => (owner.checks[c] && !owner.checks[c]!.ok ? [owner.checks[c]!.since] : []));
+    if (since.length > 0) return Math.min(...since);
+  }
+  return first(-Infinity);
 }
 
 function driftRepairs(ctx: ControlContext, assignments: readonly Assignment[], truth: ReadonlyMap<string, Holding>, moving: ReadonlySet<string>): Planned[] {

@@ -72,10 +72,13 @@ export class DynamoDbStore implements Store {
   }
 
   async loadGroup(group: string): Promise<GroupState> {
-    // The root first: the chunks it names exist and never change, so this is a consistent snapshot.
+    // The root first, then the chunks it names: they exist and never change, so the assignments
+    // are one consistent snapshot. Node records are independent of it and read alongside.
+    const nodes = this.readNodes(group);
+    nodes.catch(() => undefined);
     const meta = await this.assignments.readMeta(group);
     this.metas.set(group, meta);
-    const [assignments, rest] = await Promise.all([this.assignments.read(group, meta), this.readNodes(group)]);
+    const [assignments, rest] = await Promise.all([this.assignments.read(group, meta), nodes]);
     return { group, version: meta.version, assignments, ...rest };
   }
 

@@ -69,23 +69,29 @@ export class TestAgent {
     this.applied = next;
   }
 
-  /** Beats every `ms` until stop() (errors are kept as refusals with status 0). */
+  /**
+   * Beats every `ms` at a fixed rate until stop(), like an agent's ticker: a slow answer delays no
+   * later beat (a beat still in flight when the next is due is not doubled). Errors are kept as
+   * refusals with status 0.
+   */
   start(ms: number): this {
     this.stop();
-    const loop = () => {
+    let busy = false;
+    const once = () => {
+      if (busy) return;
+      busy = true;
       this.beat()
         .catch((err: unknown) => this.refusals.push({ status: 0, body: String(err) }))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(loop, ms);
-        });
+        .finally(() => (busy = false));
     };
-    this.timer = setTimeout(loop, 0);
+    this.timer = setInterval(once, ms);
+    once();
     return this;
   }
 
   /** Stops beating: a crash, as far as the control plane can tell. */
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
   }
 
