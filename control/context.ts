@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { configDigest, type Config } from '../core/config';
 import type { Clock } from '../core/clock';
-import type { Provider, Store } from '../core/ports';
+import type { Provider, RecordSetPublisher, Store } from '../core/ports';
 import type { VipKind } from '../core/config/vips';
 import type { Log } from './log';
 import { providerLookup, type ProviderLookup } from './providers';
@@ -28,6 +28,8 @@ export interface ControlContext {
   digest: string;
   store: Store;
   providers: ProviderLookup;
+  /** Publishes the config's round-robin `dns` record sets; absent when the config has none. */
+  publisher?: RecordSetPublisher;
   clock: Clock;
   log: Log;
   /** Who holds the lease when this process ticks (unique per process or Lambda container). */
@@ -41,6 +43,7 @@ export function controlContext(opts: {
   clock: Clock;
   log: Log;
   providers?: ReadonlyMap<VipKind, Provider> | ProviderLookup | readonly Provider[];
+  publisher?: RecordSetPublisher;
   instance?: string;
   tuning?: Partial<Tuning>;
 }): ControlContext {
@@ -50,6 +53,7 @@ export function controlContext(opts: {
     digest: configDigest(opts.config),
     store: opts.store,
     providers: providerLookup(opts.providers),
+    ...(opts.publisher ? { publisher: opts.publisher } : {}),
     clock: opts.clock,
     log: opts.log,
     instance: opts.instance ?? `cp-${randomBytes(6).toString('hex')}`,

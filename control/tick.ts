@@ -2,6 +2,7 @@ import { compile, type Assignment, type Diagnostic, type Move, type NodeView, ty
 import type { ControlEvent, EventOutcome, FailoverTimeline, Holding } from '../core/ports';
 import { assignmentsAfter, decideAndCommit, type CommitStep } from './commit';
 import type { ControlContext } from './context';
+import { publishRecordSets } from './dns';
 import { findDrift, holderText, observeAll } from './drift';
 import { eventId, moveEvent } from './events';
 import { executeMoves, type MoveJob, type MoveReport } from './execute';
@@ -56,7 +57,8 @@ export type TickResult =
 
 /**
  * One pass of the control loop over the group: lease → load → decide → commit (CAS) → execute
- * the moves (and drift repairs) through the providers → record events with their timelines.
+ * the moves (and drift repairs) through the providers, and republish round-robin DNS records whose
+ * VIPs changed hands → record events with their timelines.
  * The lease is always given back; events of a committed decision are written before any provider
  * is called, so a crash mid-move still leaves the decision on record.
  */
@@ -91,10 +93,15 @@ async function run(ctx: ControlContext, opts: TickOptions): Promise<TickResult> 
   if (repairs.length > 0) await ctx.store.appendEvents(ctx.group, repairs.map((r) => r.event));
 
   const planned = [...moves, ...repairs];
-  const reports = new Map((await executeMoves(ctx, planned.flatMap((p) => (p.job ? [p.job] : [])))).map((r) => [r.job.eventId, r]));
+  const touched = opts.repairDrift ? 'all' : new Set(moves.map((m) => m.event.vip!));
+  const [executed, dnsEvents] = await Promise.all([
+    executeMoves(ctx, planned.flatMap((p) => (p.job ? [p.job] : []))),
+    touched === 'all' || touched.size > 0 ? publishRecordSets(ctx, assignments, touched, step.version) : Promise.resolve([]),
+  ]);
+  const reports = new Map(executed.map((r) => [r.job.eventId, r]));
   const finished = planned.map((p) => finish(p.event, reports.get(p.event.id)));
-  const touched = finished.filter((_, i) => planned[i]!.job);
-  if (touched.length > 0) await ctx.store.appendEvents(ctx.group, touched);
+  const updated = [...finished.filter((_, i) => planned[i]!.job), ...dnsEvents];
+  if (updated.length > 0) await ctx.store.appendEvents(ctx.group, updated);
 
   const toTickMove = (e: ControlEvent): TickMove => ({
     eventId: e.id,
@@ -115,7 +122,7 @@ async function run(ctx: ControlContext, opts: TickOptions): Promise<TickResult> 
     moves: finished.slice(0, moves.length).map(toTickMove),
     repairs: finished.slice(moves.length).map(toTickMove),
     diagnostics: step.decision.diagnostics,
-    failed: finished.filter((e) => e.outcome && !e.outcome.ok).length,
+    failed: [...finished, ...dnsEvents].filter((e) => e.outcome && !e.outcome.ok).length,
   };
   if (result.committed || repairs.length > 0) {
     ctx.log.info('tick', {

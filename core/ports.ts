@@ -139,7 +139,8 @@ export interface ControlEvent {
   /** Sorts by time: `<ms, 15 digits>#<what>`; equal ids are the same event. */
   id: string;
   at: number;
-  kind: 'move' | 'drain' | 'undrain' | 'hook-failure' | 'note';
+  /** `dns`: a round-robin record set was republished (or failed to be). */
+  kind: 'move' | 'drain' | 'undrain' | 'hook-failure' | 'dns' | 'note';
   vip?: string;
   from?: string | null;
   to?: string | null;
