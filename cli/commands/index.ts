@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { agent } from './agent';
 import { demo } from './demo';
 import { schema } from './schema';
+import { sim } from './sim';
 import { validate } from './validate';
 
 /** Every `ipferry <name>` command, in the order the usage text lists them. */
@@ -10,4 +11,5 @@ export const commands: Record<string, Command> = {
   validate,
   schema,
   agent,
+  sim,
 };
