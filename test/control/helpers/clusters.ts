@@ -22,10 +22,10 @@ export function lanCluster(opts: { nodes?: number; vips?: Array<Record<string, u
 
 /**
  * Three Hetzner Cloud servers (ids 1, 2, 4 in the emulator) and one floating IP (id 100,
- * 198.18.9.1) preferred on n1.
+ * 198.18.9.1) preferred on n1. `hetznerClusterInput` is the raw document (for IPFERRY_CONFIG).
  */
-export function hetznerCluster(opts: { timers?: Record<string, unknown>; control?: Record<string, unknown>; vip?: Record<string, unknown> } = {}): Config {
-  return loadConfig({
+export function hetznerClusterInput(opts: { timers?: Record<string, unknown>; control?: Record<string, unknown>; vip?: Record<string, unknown> } = {}): Record<string, unknown> {
+  return {
     cluster: 'mail',
     control: opts.control ?? { mode: 'local' },
     security: { psk: PSK, clockSkew: 5000 },
@@ -37,7 +37,11 @@ export function hetznerCluster(opts: { timers?: Record<string, unknown>; control
     ],
     checks: { smtp: { kind: 'tcp', target: '127.0.0.1:25' } },
     vips: [{ name: 'mx', kind: 'hetzner-floating-ip', address: '198.18.9.1/32', preferred: 'n1', checks: ['smtp'], hetzner: { floatingIpId: 100 }, ...opts.vip }],
-  });
+  };
+}
+
+export function hetznerCluster(opts: Parameters<typeof hetznerClusterInput>[0] = {}): Config {
+  return loadConfig(hetznerClusterInput(opts));
 }
 
 export function signer(): Signer {

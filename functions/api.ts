@@ -1,0 +1,53 @@
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import { handleApi } from '../control/api';
+import { errorText } from '../control/log';
+import { tick } from '../control/tick';
+import { countTick } from './observability';
+import { createRuntime, runtimeOnce, type Runtime } from './runtime';
+import { errorResult, jsonResult, parseUrlEvent, type UrlResult } from './url-event';
+
+const runtime = runtimeOnce(() => createRuntime());
+
+/**
+ * The operator API behind a function URL with AWS_IAM auth (AWS checks the SigV4 signature before
+ * we run; the caller's ARN is recorded with drains and manual moves). Same routes as the local
+ * control plane: GET /v1/status, /v1/events, /v1/plan; POST /v1/drain, /v1/undrain, /v1/move.
+ */
+export async function handler(event: LambdaFunctionURLEvent, context?: Context): Promise<UrlResult> {
+  let rt: Runtime;
+  try {
+    rt = await runtime();
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'ERROR', message: 'ipferry runtime failed to start', error: errorText(err) }));
+    return errorResult(500, 'invalid', `control plane misconfigured: ${errorText(err)}`);
+  }
+  return apiHandler(rt, event, context);
+}
+
+export async function apiHandler(rt: Runtime, event: LambdaFunctionURLEvent, context?: Context): Promise<UrlResult> {
+  const { ctx, metrics } = rt;
+  const req = parseUrlEvent(event);
+  const budget = context ? Math.max(1000, context.getRemainingTimeInMillis() - 3000) : ctx.tuning.moveDeadlineMs;
+  const local = { ...ctx, tuning: { ...ctx.tuning, moveDeadlineMs: Math.min(ctx.tuning.moveDeadlineMs, budget) } };
+  try {
+    const reply = await handleApi(
+      local,
+      { method: req.method, path: req.path, query: req.query, body: req.body.toString('utf8'), ...(req.caller ? { by: req.caller } : {}) },
+      {
+        waitForTick: true,
+        runTick: async (trigger) => {
+          const started = Date.now();
+          const r = await tick(local, { trigger });
+          countTick(metrics, r, Date.now() - started);
+          return r;
+        },
+      },
+    );
+    rt.logger.info('api', { method: req.method, path: req.path, status: reply.status, caller: req.caller });
+    return jsonResult(reply.status, reply.body);
+  } finally {
+    await rt.store.flush();
+    // The API mostly reads: publish only when a tick added metrics (no empty-metrics warnings).
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}
