@@ -1,0 +1,63 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import type { IpFerryControlPlaneProps } from './props';
+
+/**
+ * The `-c key=value` switches the app reads (cdk.json's "context" holds the defaults). Values from
+ * the command line arrive as strings, from cdk.json as JSON; both are accepted.
+ */
+export const CONTEXT_KEYS = {
+  config: 'the config file (relative to the working directory)',
+  createAlarmTopic: 'true: create an encrypted SNS topic for alarms',
+  alarmTopicArn: 'an existing SNS topic for alarms',
+  tableRemovalPolicy: '"retain" (default) or "destroy"',
+  tableDeletionProtection: 'false turns DynamoDB deletion protection off',
+  logRetentionDays: 'days the functions\' logs are kept (a CloudWatch Logs retention value)',
+  pskSecretArn: 'an existing secret holding the pre-shared key',
+  hetznerTokenSecretArn: 'an existing secret holding the Hetzner Cloud API token',
+  robotSecretArn: 'an existing secret holding {"user","password"} for Hetzner Robot',
+} as const;
+
+/** The retention periods CloudWatch Logs accepts (0 would mean forever, which is not offered here). */
+const RETENTIONS: number[] = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0);
+
+export interface AppContext {
+  configPath: string;
+  props: Omit<IpFerryControlPlaneProps, 'config' | 'alarmTopic'> & { alarmTopicArn?: string };
+}
+
+export function readContext(node: Node): AppContext {
+  const str = (key: keyof typeof CONTEXT_KEYS): string | undefined => {
+    const v: unknown = node.tryGetContext(key);
+    return v === undefined || v === null || v === '' ? undefined : String(v);
+  };
+  const bool = (key: keyof typeof CONTEXT_KEYS): boolean | undefined => {
+    const v = str(key);
+    if (v === undefined) return undefined;
+    if (v !== 'true' && v !== 'false') throw new Error(`-c ${key}: expected true or false, got ${JSON.stringify(v)}`);
+    return v === 'true';
+  };
+  const configPath = str('config');
+  if (!configPath) throw new Error('no config file: pass -c config=FILE (or set "config" in cdk.json\'s context)');
+  const removal = str('tableRemovalPolicy');
+  if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') throw new Error(`-c tableRemovalPolicy: expected retain or destroy, got ${JSON.stringify(removal)}`);
+  const days = str('logRetentionDays');
+  if (days !== undefined && !RETENTIONS.includes(Number(days))) throw new Error(`-c logRetentionDays: expected one of ${RETENTIONS.join(', ')}, got ${JSON.stringify(days)}`);
+  const secrets = { psk: str('pskSecretArn'), hetznerToken: str('hetznerTokenSecretArn'), robot: str('robotSecretArn') };
+  const given = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined));
+  const createAlarmTopic = bool('createAlarmTopic');
+  const deletionProtection = bool('tableDeletionProtection');
+  const alarmTopicArn = str('alarmTopicArn');
+  return {
+    configPath,
+    props: {
+      ...(createAlarmTopic === undefined ? {} : { createAlarmTopic }),
+      ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
+      ...(removal === undefined ? {} : { tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN }),
+      ...(deletionProtection === undefined ? {} : { tableDeletionProtection: deletionProtection }),
+      ...(days === undefined ? {} : { logRetention: Number(days) }),
+      ...(Object.keys(given).length > 0 ? { secrets: given } : {}),
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { ConfigInput } from '../core/config';
+import type { SecretArns } from './secrets';
+
+/** The three Lambda functions of docs/aws-runtime.md. */
+export type FunctionName = 'heartbeat' | 'tick' | 'api';
+
+export interface IpFerryControlPlaneProps {
+  /**
+   * The cluster's configuration: the text of an ipferry YAML or JSON file, or the same document
+   * as an object. It is validated with the schema `ipferry validate` uses (a bad config throws a
+   * ConfigError listing every `path: message`), and must have `control.mode: aws`, no inline
+   * `security.psk`, and `control.region` equal to the stack's region when the stack has one.
+   * The functions receive it, as compact JSON, in IPFERRY_CONFIG.
+   */
+  readonly config: string | ConfigInput;
+
+  /**
+   * Handler modules (each exports `handler`), bundled with the local esbuild.
+   * @default functions/heartbeat.ts, functions/tick.ts and functions/api.ts of this package
+   */
+  readonly entries?: Partial<Record<FunctionName, string>>;
+
+  /**
+   * The directory the entries are bundled from (the package that holds them and node_modules).
+   * @default this package's root
+   */
+  readonly projectRoot?: string;
+
+  /**
+   * The lock file that pins the bundled dependencies.
+   * @default package-lock.json in projectRoot
+   */
+  readonly depsLockFilePath?: string;
+
+  /**
+   * What happens to the state table when it leaves the stack. The table holds assignments and
+   * their epochs (fencing tokens): losing it resets every epoch.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * DynamoDB deletion protection on the state table.
+   * @default true
+   */
+  readonly tableDeletionProtection?: boolean;
+
+  /**
+   * How long the functions' logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+
+  /**
+   * An existing SNS topic that alarms (and their recoveries) are sent to.
+   * @default none, unless createAlarmTopic
+   */
+  readonly alarmTopic?: ITopic;
+
+  /**
+   * Create an encrypted, TLS-only SNS topic for the alarms (ignored when alarmTopic is given).
+   * Subscribe to it after deploying.
+   * @default false
+   */
+  readonly createAlarmTopic?: boolean;
+
+  /**
+   * How often the tick function runs (drift repair and the backstop for failovers that heartbeats
+   * did not start). EventBridge rules fire at most once a minute.
+   * @default Duration.minutes(1)
+   */
+  readonly tickRate?: Duration;
+
+  /**
+   * Reserved concurrency per function; undefined leaves a function on the account's unreserved
+   * pool. Ticks never stampede either way: every tick (scheduled, heartbeat-started or a manual
+   * move) takes the store's lease first and commits with compare-and-set; one reserved instance
+   * for the tick just keeps scheduled ticks from queueing up behind a slow one. A limit on the
+   * heartbeat function caps what a flood of unsigned requests can cost, at the risk of throttling
+   * real heartbeats (see the HeartbeatThrottles alarm).
+   * @default { tick: 1 }
+   */
+  readonly reservedConcurrency?: Partial<Record<FunctionName, number>>;
+
+  /**
+   * Active X-Ray tracing on the functions (cold starts and handler time per invocation).
+   * @default true
+   */
+  readonly tracing?: boolean;
+
+  /**
+   * Complete ARNs of existing Secrets Manager secrets: `psk` (hmac-sha256 clusters), `hetznerToken`
+   * (hetzner-floating-ip and hetzner-alias-ip VIPs) and `robot` (`{"user","password"}` for
+   * hetzner-robot-failover-ip VIPs). A secret the config needs and that is not given is created
+   * (psk with a random key; Hetzner ones with placeholders to replace). Only the needed ones are
+   * read, and the functions may read nothing else from Secrets Manager.
+   * @default the needed secrets are created
+   */
+  readonly secrets?: SecretArns;
+}
+
+/** Defaults of the props above, in one place for the docs and the tests. */
+export const DEFAULTS = {
+  logRetentionDays: 30,
+  tableDeletionProtection: true,
+  tickRateMinutes: 1,
+  reservedConcurrency: { tick: 1 } as Partial<Record<FunctionName, number>>,
+  tracing: true,
+} as const;
