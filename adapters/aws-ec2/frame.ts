@@ -134,7 +134,8 @@ function makeFrame(opts: FrameOptions, calls: CallTally, signal: AbortSignal, de
   const call = <T>(action: string, send: (http: HttpOptions, attempt: number) => Promise<T>, alsoRetry?: (err: ProviderError) => boolean): Promise<T> =>
     withRetry(
       async (attempt) => {
-        if (left() <= 0 || signal.aborted) throw passed(action);
+        if (left() <= 0) throw passed(action);
+        if (signal.aborted) throw new ProviderError('transient', `aborted before ${action}`, { code: 'aborted' });
         calls.add(action);
         opts.onCall?.(action, clock.now());
         try {
