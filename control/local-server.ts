@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config/model';
 import type { Clock } from '../core/clock';
 import { heartbeatVerifier } from '../core/heartbeat';
-import type { Provider, Store } from '../core/ports';
+import type { Provider, RecordSetPublisher, Store } from '../core/ports';
 import type { VipKind } from '../core/config/vips';
 import { MemoryStore } from '../adapters/memory-store';
 import { systemClock } from '../adapters/retry';
@@ -22,6 +22,8 @@ export interface LocalControlPlaneOptions {
   log: Log;
   store?: Store;
   providers?: ReadonlyMap<VipKind, Provider> | ProviderLookup | readonly Provider[];
+  /** Publishes the config's round-robin `dns` record sets. */
+  publisher?: RecordSetPublisher;
   clock?: Clock;
   /** The pre-shared key when it does not sit in the config (pskFile, pskEnv resolved by the caller). */
   psk?: string;
@@ -57,7 +59,7 @@ export interface LocalControlPlane {
 export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Promise<LocalControlPlane> {
   const { config, log } = opts;
   const clock = opts.clock ?? systemClock;
-  const ctx = controlContext({ config, store: opts.store ?? new MemoryStore(), clock, log, ...pick(opts, ['providers', 'instance', 'tuning']) });
+  const ctx = controlContext({ config, store: opts.store ?? new MemoryStore(), clock, log, ...pick(opts, ['providers', 'publisher', 'instance', 'tuning']) });
   const verifier = heartbeatVerifier(config, opts.psk === undefined ? {} : { psk: opts.psk });
   const apiToken = config.control.mode === 'local' ? config.control.apiToken : undefined;
   const timers = new Timers(clock, log);

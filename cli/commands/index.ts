@@ -1,8 +1,11 @@
 import type { Command } from '../command';
 import { agent } from './agent';
+import { control } from './control';
 import { demo } from './demo';
+import { drain, move, undrain } from './operate';
 import { schema } from './schema';
 import { sim } from './sim';
+import { events, plan, status } from './status';
 import { validate } from './validate';
 
 /** Every `ipferry <name>` command, in the order the usage text lists them. */
@@ -12,4 +15,11 @@ export const commands: Record<string, Command> = {
   schema,
   agent,
   sim,
+  control,
+  status,
+  events,
+  plan,
+  drain,
+  undrain,
+  move,
 };

@@ -1,0 +1,82 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Config } from '../core/config';
+import { signRequest, type AwsCredentials } from './sigv4';
+
+/** An answer of the control plane's API: the status and the parsed JSON body. */
+export interface ApiAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface ApiClient {
+  readonly url: string;
+  request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiAnswer>;
+}
+
+export class ApiClientError extends Error {}
+
+/**
+ * Where the API is and how to authenticate, from --url/--token or the config's control section:
+ * local → control.url or http://<control.listen>, with the bearer token (--token, $IPFERRY_API_TOKEN
+ * or control.apiToken); aws → control.apiUrl, signed with SigV4 for the function URL's IAM auth,
+ * credentials from the standard AWS chain.
+ */
+export function apiClient(opts: { url?: string; token?: string; config?: Config; env?: NodeJS.ProcessEnv; timeoutMs?: number; credentials?: () => Promise<AwsCredentials> }): ApiClient {
+  const env = opts.env ?? process.env;
+  const control = opts.config?.control;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const base = opts.url ?? (control?.mode === 'local' ? (control.url ?? `http://${control.listen}`) : control?.mode === 'aws' ? control.apiUrl : undefined);
+  if (!base) {
+    const why = control?.mode === 'aws' ? 'the config has no control.apiUrl (known after cdk deploy)' : control?.mode === 'peer' ? 'a peer-mode cluster has no control plane API' : 'give --url or --config';
+    throw new ApiClientError(`no control plane URL: ${why}`);
+  }
+  const url = base.replace(/\/+$/, '');
+  const aws = !opts.url && control?.mode === 'aws' ? control : undefined;
+  const token = opts.token ?? env.IPFERRY_API_TOKEN ?? (control?.mode === 'local' ? control.apiToken : undefined);
+  const credentials = opts.credentials ?? defaultCredentials(aws?.region);
+
+  return {
+    url,
+    async request(method, path, body) {
+      const target = new URL(`${url}${path}`);
+      const text = body === undefined ? undefined : JSON.stringify(body);
+      const headers: Record<string, string> = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
+      const signed = aws
+        ? signRequest({ method, url: target, headers, ...(text === undefined ? {} : { body: text }), region: aws.region, service: 'lambda', credentials: await credentials() })
+        : { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+      let res: Response;
+      try {
+        res = await fetch(target, { method, headers: signed, ...(text === undefined ? {} : { body: text }), signal: AbortSignal.timeout(timeoutMs) });
+      } catch (err) {
+        throw new ApiClientError(`cannot reach the control plane at ${url}: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+      }
+      const raw = await res.text();
+      try {
+        return { status: res.status, body: JSON.parse(raw) as Record<string, unknown> };
+      } catch {
+        throw new ApiClientError(`${method} ${path}: HTTP ${res.status} without a JSON body: ${raw.slice(0, 200)}`);
+      }
+    },
+  };
+}
+
+/** The standard AWS credential chain, borrowed from an SDK client's resolved config (no extra package). */
+function defaultCredentials(region: string | undefined): () => Promise<AwsCredentials> {
+  return async () => {
+    const client = new DynamoDBClient(region ? { region } : {});
+    try {
+      const c = await client.config.credentials();
+      return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
+    } catch (err) {
+      throw new ApiClientError(`no AWS credentials for the IAM-authenticated API: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      client.destroy();
+    }
+  };
+}
+
+/** The error body the API answers with, as one line. */
+export function errorLine(a: ApiAnswer): string {
+  const e = a.body.error as { reason?: string; message?: string } | undefined;
+  return e ? `${e.reason ?? 'error'}: ${e.message ?? ''} (HTTP ${a.status})` : `HTTP ${a.status}`;
+}

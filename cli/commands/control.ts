@@ -1,0 +1,104 @@
+import pino from 'pino';
+import { ConfigError } from '../../core/config';
+import { parseDuration } from '../../core/duration';
+import { startLocalControlPlane } from '../../control/local-server';
+import { pinoLog } from '../../control/log';
+import { parse, type Command } from '../command';
+import { printConfigError, readConfigFile } from '../config-file';
+import { controlPsk, credentialsFrom, providersFor } from '../control-setup';
+
+const USAGE = `usage: ipferry control --config FILE [options]
+
+Runs the local control plane: it takes signed heartbeats on POST /v1/heartbeat, decides who owns
+every VIP, moves addresses through the providers, and serves the API (status, events, plan,
+drain, undrain, move) on the same port. State is kept in memory.
+
+  --config FILE            the cluster config (control.mode local)
+  --listen HOST:PORT       where to listen (default control.listen, 127.0.0.1:7400)
+  --reconcile DURATION     how often to read the providers and repair drift (default 60s)
+  --log-level LEVEL        pino level (default info, or $IPFERRY_LOG_LEVEL)
+  --hetzner-url URL        Hetzner Cloud API (default $HCLOUD_ENDPOINT, else api.hetzner.cloud)
+  --robot-url URL          Hetzner Robot web service
+  --ec2-endpoint URL       EC2 (default $AWS_ENDPOINT_URL_EC2)
+  --route53-endpoint URL   Route 53 (default $AWS_ENDPOINT_URL_ROUTE_53)
+  --aws-region REGION      default $AWS_REGION
+
+Credentials come from the environment: HCLOUD_TOKEN (Hetzner Cloud), IPFERRY_ROBOT_USER and
+IPFERRY_ROBOT_PASSWORD (Robot), the standard AWS chain. "ipferry sim" prints what to export to
+point all of this at an emulator.`;
+
+export function controlCommand(until: () => Promise<void> = untilSignalled, env: NodeJS.ProcessEnv = process.env): Command {
+  return {
+    summary: 'run the local control plane (heartbeats, decisions, provider moves, API)',
+    async run(argv) {
+      const args = parse(argv, {
+        usage: USAGE,
+        options: {
+          config: { type: 'string' },
+          listen: { type: 'string' },
+          reconcile: { type: 'string' },
+          'log-level': { type: 'string' },
+          'hetzner-url': { type: 'string' },
+          'robot-url': { type: 'string' },
+          'ec2-endpoint': { type: 'string' },
+          'route53-endpoint': { type: 'string' },
+          'aws-region': { type: 'string' },
+        },
+        positionals: { max: 0 },
+      });
+      if (typeof args === 'number') return args;
+      const v = args.values;
+      if (!v.config) {
+        console.error(`--config is required\n\n${USAGE}`);
+        return 2;
+      }
+      const reconcile = v.reconcile === undefined ? 60_000 : parseDuration(v.reconcile);
+      if (reconcile === undefined || reconcile < 100) {
+        console.error(`--reconcile must be a duration of at least 100ms, like 30s, not "${v.reconcile}"`);
+        return 2;
+      }
+      let config;
+      try {
+        config = await readConfigFile(v.config);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        printConfigError(v.config, err);
+        return 1;
+      }
+      if (config.control.mode === 'peer') {
+        console.error(`${v.config}: control.mode is peer: the agents decide among themselves, there is no control plane to run`);
+        return 1;
+      }
+      const logger = pino({ level: v['log-level'] ?? env.IPFERRY_LOG_LEVEL ?? 'info', base: { service: 'ipferry-control', cluster: config.cluster } });
+      const log = pinoLog(logger);
+      let cp;
+      try {
+        const psk = await controlPsk(config, env);
+        const credentials = credentialsFrom(config, env, { hetznerUrl: v['hetzner-url'], robotUrl: v['robot-url'], ec2Endpoint: v['ec2-endpoint'], route53Endpoint: v['route53-endpoint'], awsRegion: v['aws-region'] });
+        const { providers, publisher } = providersFor(config, credentials, logger);
+        cp = await startLocalControlPlane({ config, log, providers, ...(publisher ? { publisher } : {}), ...(psk ? { psk } : {}), ...(v.listen ? { listen: v.listen } : {}), reconcileEveryMs: reconcile });
+      } catch (err) {
+        console.error(`ipferry control: ${err instanceof Error ? err.message : String(err)}`);
+        return 1;
+      }
+      console.log(`ipferry control plane for cluster ${config.cluster} on ${cp.url} (heartbeats: ${cp.url}/v1/heartbeat)`);
+      await until();
+      await cp.close();
+      return 0;
+    },
+  };
+}
+
+export const control = controlCommand();
+
+function untilSignalled(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

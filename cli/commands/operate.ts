@@ -1,0 +1,46 @@
+import type { TickMove } from '../../control/tick';
+import type { ControlEvent } from '../../core/ports';
+import { API_FLAGS, API_FLAGS_USAGE, runApi } from '../api-command';
+import { parse, type Command } from '../command';
+import { formatMove } from '../control-format';
+
+function drainCommand(on: boolean): Command {
+  const name = on ? 'drain' : 'undrain';
+  return {
+    summary: on ? "move a node's VIPs away for maintenance (until undrain)" : 'let a drained node take VIPs again',
+    async run(argv) {
+      const usage = `usage: ipferry ${name} NODE [--url URL | --config FILE] [--token TOKEN] [--json]\n\n${API_FLAGS_USAGE}`;
+      const args = parse(argv, { usage, options: API_FLAGS, positionals: { min: 1, max: 1 } });
+      if (typeof args === 'number') return args;
+      const node = args.positionals[0]!;
+      return runApi(
+        args.values,
+        (c) => c.request('POST', `/v1/${name}`, { node }),
+        (b) => {
+          const moves = (b.moves as TickMove[] | undefined) ?? [];
+          return [(b.event as ControlEvent).detail, ...moves.map(formatMove)].join('\n');
+        },
+      );
+    },
+  };
+}
+
+export const drain = drainCommand(true);
+export const undrain = drainCommand(false);
+
+export const move: Command = {
+  summary: 'move a VIP to a node by hand (pinned: preemption and rebalancing leave it there)',
+  async run(argv) {
+    const usage = `usage: ipferry move VIP NODE --reason TEXT [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --reason TEXT    why (recorded in the event; required)\n${API_FLAGS_USAGE}`;
+    const args = parse(argv, { usage, options: { ...API_FLAGS, reason: { type: 'string' } }, positionals: { min: 2, max: 2 } });
+    if (typeof args === 'number') return args;
+    const reason = args.values.reason?.trim();
+    if (!reason) {
+      console.error(`--reason is required: say why the VIP moves\n\n${usage}`);
+      return 2;
+    }
+    const [vip, node] = args.positionals as [string, string];
+    // 502: committed, but the provider did not complete the move (the next reconcile retries it).
+    return runApi(args.values, (c) => c.request('POST', '/v1/move', { vip, node, reason }), (b) => formatMove(b.move as TickMove), { alsoRender: [502] });
+  },
+};

@@ -1,0 +1,41 @@
+import type { PlanReport, StatusReport } from '../../control/status';
+import type { ControlEvent } from '../../core/ports';
+import { API_FLAGS, API_FLAGS_USAGE, runApi } from '../api-command';
+import { parse, type Command } from '../command';
+import { formatEvents, formatPlan, formatStatus } from '../control-format';
+
+export const status: Command = {
+  summary: "the control plane's view: nodes, VIP owners and epochs, diagnostics, recent moves",
+  async run(argv) {
+    const usage = `usage: ipferry status [--url URL | --config FILE] [--token TOKEN] [--json]\n\n${API_FLAGS_USAGE}`;
+    const args = parse(argv, { usage, options: API_FLAGS, positionals: { max: 0 } });
+    if (typeof args === 'number') return args;
+    return runApi(args.values, (c) => c.request('GET', '/v1/status'), (b) => formatStatus(b as unknown as StatusReport));
+  },
+};
+
+export const events: Command = {
+  summary: 'the audit log, newest first: moves with reasons and failover timelines, drains, DNS',
+  async run(argv) {
+    const usage = `usage: ipferry events [--limit N] [--before ID] [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --limit N        events per page (default 20, at most 1000)\n  --before ID      the page after the one that printed this id\n${API_FLAGS_USAGE}`;
+    const args = parse(argv, { usage, options: { ...API_FLAGS, limit: { type: 'string' }, before: { type: 'string' } }, positionals: { max: 0 } });
+    if (typeof args === 'number') return args;
+    const limit = args.values.limit ?? '20';
+    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) {
+      console.error(`--limit must be a number from 1 to 1000, not "${limit}"`);
+      return 2;
+    }
+    const query = new URLSearchParams({ limit, ...(args.values.before ? { before: args.values.before } : {}) });
+    return runApi(args.values, (c) => c.request('GET', `/v1/events?${query}`), (b) => formatEvents(b as unknown as { events: ControlEvent[]; next?: string }));
+  },
+};
+
+export const plan: Command = {
+  summary: 'what the control plane would decide now, without committing (--observe: and drift)',
+  async run(argv) {
+    const usage = `usage: ipferry plan [--observe] [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --observe        also read the providers and list drift a reconcile would repair\n${API_FLAGS_USAGE}`;
+    const args = parse(argv, { usage, options: { ...API_FLAGS, observe: { type: 'boolean' } }, positionals: { max: 0 } });
+    if (typeof args === 'number') return args;
+    return runApi(args.values, (c) => c.request('GET', `/v1/plan${args.values.observe ? '?observe=1' : ''}`), (b) => formatPlan(b as unknown as PlanReport));
+  },
+};
