@@ -1,0 +1,88 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { App, Validations } from 'aws-cdk-lib';
+import { buildApp } from '../../infra/build-app';
+import { addNagPacks } from '../../infra/nag';
+import { IpFerryStack } from '../../infra/stack';
+import { acknowledgements, synthReport, unacknowledged, type Acknowledgement } from './helpers/nag';
+import { appContext, EXAMPLE_AWS, hetznerOnAws, TEST_ENV } from './helpers/synth';
+
+const exampleApp = (outdir?: string): App => buildApp({ appProps: { context: appContext({ config: EXAMPLE_AWS }), ...(outdir ? { outdir } : {}) }, account: TEST_ENV.account }).app;
+
+/** Hetzner kinds on the AWS control plane with created secrets and an alarm topic: the other resources nag looks at. */
+function hetznerApp(outdir?: string): App {
+  const app = new App({ context: appContext(), ...(outdir ? { outdir } : {}) });
+  new IpFerryStack(app, 'ipferry-mail-hz', { env: TEST_ENV, controlPlane: { config: hetznerOnAws(), createAlarmTopic: true } });
+  addNagPacks(app);
+  return app;
+}
+
+const reasonsOk = (acks: Acknowledgement[]): void => {
+  for (const a of acks) expect(a.reason.length, `${a.path} ${a.id}`).toBeGreaterThan(60);
+};
+
+describe('cdk-nag: AwsSolutions and Serverless packs', () => {
+  it('the app synthesizes with both packs registered and CDK\'s validation report holds no failure', () => {
+    for (const make of [exampleApp, hetznerApp]) {
+      const { report, threw } = synthReport(make);
+      expect(threw).toBeUndefined();
+      expect(report.pluginReports.filter((r) => (r as { conclusion?: string }).conclusion !== 'success')).toEqual([]);
+    }
+  });
+
+  it('no unacknowledged finding, errors or warnings, for the AWS example and for Hetzner kinds with secrets and an alarm topic', () => {
+    expect(unacknowledged(exampleApp())).toEqual([]);
+    expect(unacknowledged(hetznerApp())).toEqual([]);
+  });
+
+  it('the acknowledgements, each on the construct it concerns, each with its reason', () => {
+    const acks = acknowledgements(exampleApp());
+    reasonsOk(acks);
+    const at = (path: string): string[] => acks.filter((a) => a.path === `ipferry-mail-eu/ControlPlane/${path}`).map((a) => a.id);
+    expect(at('ControlPlanePolicy')).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::arn:aws:ec2:eu-central-1:111111111111:network-interface/*]',
+      'AwsSolutions-IAM5[Resource::arn:aws:ec2:eu-central-1:111111111111:elastic-ip/*]',
+      'AwsSolutions-IAM5[Resource::arn:aws:ec2:eu-central-1:111111111111:instance/*]',
+      'AwsSolutions-IAM5[Resource::arn:aws:route53:::change/*]',
+    ]);
+    for (const fn of ['Heartbeat', 'Tick', 'Api']) {
+      expect(at(`${fn}/Role/DefaultPolicy`)).toEqual(['AwsSolutions-IAM5[Resource::*]']);
+      expect(at(`${fn}/Function`)).toEqual(['Serverless-LambdaDLQ']);
+    }
+    expect(at('FailedTicks')).toEqual(['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']);
+    expect(acks).toHaveLength(5 + 6 + 2);
+    expect(acks.find((a) => a.id.includes('Resource::*') && a.path.endsWith('ControlPlanePolicy'))!.reason).toMatch(/DescribeNetworkInterfaces, DescribeAddresses and DescribeRouteTables support no resource-level permissions/);
+    expect(acks.find((a) => a.id.includes('network-interface'))!.reason).toContain('ipferry:cluster=mail-eu');
+  });
+
+  it('created secrets: rotation acknowledged per secret, with why a rotation function cannot do it', () => {
+    const acks = acknowledgements(hetznerApp()).filter((a) => a.id === 'AwsSolutions-SMG4');
+    reasonsOk(acks);
+    expect(acks.map((a) => a.path)).toEqual(['ipferry-mail-hz/ControlPlane/PskSecret', 'ipferry-mail-hz/ControlPlane/HetznerTokenSecret', 'ipferry-mail-hz/ControlPlane/RobotSecret']);
+  });
+
+  describe('sparingly: every acknowledgement answers a finding that exists, and nothing else is acknowledged', () => {
+    let expected: Acknowledgement[];
+    beforeAll(() => {
+      expected = [...acknowledgements(exampleApp()), ...acknowledgements(hetznerApp())];
+    });
+    afterEach(() => vi.restoreAllMocks());
+
+    it('with acknowledgements switched off, the findings are exactly the acknowledged ones', () => {
+      vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
+      const findings = [...unacknowledged(exampleApp()), ...unacknowledged(hetznerApp())];
+      const key = (path: string, id: string): string => `${path} ${id}`;
+      // A finding sits on the CfnResource under the acknowledged construct (…/FailedTicks/Resource).
+      const found = new Set(findings.map((f) => key(f.path.replace(/\/Resource$/, ''), f.rule)));
+      expect(found).toEqual(new Set(expected.map((a) => key(a.path, a.id))));
+    });
+  });
+
+  it('tracing off: no X-Ray statement and no X-Ray acknowledgement; the Serverless pack warns (it does not fail) per function', () => {
+    const app = new App({ context: appContext() });
+    new IpFerryStack(app, 'NoTracing', { env: TEST_ENV, controlPlane: { config: hetznerOnAws(), tracing: false } });
+    addNagPacks(app);
+    expect(acknowledgements(app).filter((a) => a.path.endsWith('DefaultPolicy'))).toEqual([]);
+    expect(unacknowledged(app)).toEqual(['Heartbeat', 'Tick', 'Api'].map((fn) => ({ rule: 'Serverless-LambdaTracing', severity: 'warning', path: `NoTracing/ControlPlane/${fn}/Function/Resource` })));
+  });
+});
