@@ -14,6 +14,7 @@ export const CONTEXT_KEYS = {
   tableRemovalPolicy: '"retain" (default) or "destroy"',
   tableDeletionProtection: 'false turns DynamoDB deletion protection off',
   logRetentionDays: 'days the functions\' logs are kept (a CloudWatch Logs retention value)',
+  tickReservedConcurrency: '1 (default), another number, or "none" (accounts whose concurrency limit is still 10 cannot reserve any)',
   pskSecretArn: 'an existing secret holding the pre-shared key',
   hetznerTokenSecretArn: 'an existing secret holding the Hetzner Cloud API token',
   robotSecretArn: 'an existing secret holding {"user","password"} for Hetzner Robot',
@@ -44,6 +45,10 @@ export function readContext(node: Node): AppContext {
   if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') throw new Error(`-c tableRemovalPolicy: expected retain or destroy, got ${JSON.stringify(removal)}`);
   const days = str('logRetentionDays');
   if (days !== undefined && !RETENTIONS.includes(Number(days))) throw new Error(`-c logRetentionDays: expected one of ${RETENTIONS.join(', ')}, got ${JSON.stringify(days)}`);
+  const tickConcurrency = str('tickReservedConcurrency');
+  if (tickConcurrency !== undefined && tickConcurrency !== 'none' && !/^[1-9]\d*$/.test(tickConcurrency)) {
+    throw new Error(`-c tickReservedConcurrency: expected a positive number or "none", got ${JSON.stringify(tickConcurrency)}`);
+  }
   const secrets = { psk: str('pskSecretArn'), hetznerToken: str('hetznerTokenSecretArn'), robot: str('robotSecretArn') };
   const given = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined));
   const createAlarmTopic = bool('createAlarmTopic');
@@ -57,6 +62,7 @@ export function readContext(node: Node): AppContext {
       ...(removal === undefined ? {} : { tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN }),
       ...(deletionProtection === undefined ? {} : { tableDeletionProtection: deletionProtection }),
       ...(days === undefined ? {} : { logRetention: Number(days) }),
+      ...(tickConcurrency === undefined ? {} : { reservedConcurrency: tickConcurrency === 'none' ? {} : { tick: Number(tickConcurrency) } }),
       ...(Object.keys(given).length > 0 ? { secrets: given } : {}),
     },
   };

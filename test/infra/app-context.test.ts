@@ -22,6 +22,12 @@ describe('the app\'s -c switches (strings from the command line, JSON from cdk.j
     });
   });
 
+  it('tick concurrency: a number, or none for accounts that cannot reserve any', () => {
+    expect(read({ config: 'c.yaml', tickReservedConcurrency: 'none' }).props).toEqual({ reservedConcurrency: {} });
+    expect(read({ config: 'c.yaml', tickReservedConcurrency: 2 }).props).toEqual({ reservedConcurrency: { tick: 2 } });
+    expect(() => read({ config: 'c.yaml', tickReservedConcurrency: '0' })).toThrow('-c tickReservedConcurrency: expected a positive number or "none", got "0"');
+  });
+
   it('refuses what it cannot mean', () => {
     expect(() => read({})).toThrow('no config file: pass -c config=FILE');
     expect(() => read({ config: 'c.yaml', createAlarmTopic: 'yes' })).toThrow('-c createAlarmTopic: expected true or false, got "yes"');
