@@ -1,8 +1,8 @@
-import { Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { arnScopeOf } from './arns';
 
 /**
  * An SNS topic for alarm notifications: encrypted, TLS only, and publishable by CloudWatch alarms
@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
  * managed `alias/aws/sns` key (its policy does not admit the CloudWatch service).
  */
 export function alarmTopic(scope: Construct, name: string): Topic {
-  const stack = Stack.of(scope);
+  const arns = arnScopeOf(scope);
   const cloudwatch = new ServicePrincipal('cloudwatch.amazonaws.com');
   const key = new Key(scope, 'AlarmTopicKey', { description: `${name}: encrypts the alarm topic`, enableKeyRotation: true });
   key.addToResourcePolicy(
@@ -20,7 +20,7 @@ export function alarmTopic(scope: Construct, name: string): Topic {
       principals: [cloudwatch],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      conditions: { StringEquals: { 'aws:SourceAccount': arns.account } },
     }),
   );
   const topic = new Topic(scope, 'AlarmTopic', { displayName: `${name} alarms`, masterKey: key, enforceSSL: true });
@@ -32,8 +32,8 @@ export function alarmTopic(scope: Construct, name: string): Topic {
       actions: ['sns:Publish'],
       resources: [topic.topicArn],
       conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        StringEquals: { 'aws:SourceAccount': arns.account },
+        ArnLike: { 'aws:SourceArn': `arn:${arns.partition}:cloudwatch:${arns.region}:${arns.account}:alarm:*` },
       },
     }),
   );
