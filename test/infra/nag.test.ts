@@ -76,6 +76,13 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
       const found = new Set(findings.map((f) => key(f.path.replace(/\/Resource$/, ''), f.rule)));
       expect(found).toEqual(new Set(expected.map((a) => key(a.path, a.id))));
     });
+
+    it('and an unacknowledged finding fails synthesis', () => {
+      vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
+      const { report, threw } = synthReport(exampleApp);
+      expect((threw as Error).name).toBe('ValidationFailed');
+      expect(report.pluginReports.map((r) => (r as { pluginName: string; conclusion: string }).conclusion)).toEqual(['failure', 'failure']);
+    });
   });
 
   it('tracing off: no X-Ray statement and no X-Ray acknowledgement; the Serverless pack warns (it does not fail) per function', () => {
