@@ -40,7 +40,11 @@ export async function withRetry<T>(op: (attempt: number) => Promise<T>, opts: Re
       const delayMs = backoffDelay(attempt, err, opts);
       if (opts.clock.now() + delayMs >= deadline) throw err;
       opts.onRetry?.({ attempt, delayMs, error: err });
-      await opts.clock.sleep(delayMs, opts.signal);
+      // Aborted while waiting (the deadline's timer can fire a hair before ours): the last failure
+      // is what the caller needs to hear ("still throttled"), not the abort.
+      await opts.clock.sleep(delayMs, opts.signal).catch(() => {
+        throw err;
+      });
     }
   }
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock';
 import type { Budget } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
 import { systemClock } from '../retry';
-import { CallCounter } from './call-counter';
+import { CallCounter } from '../call-counter';
 import { apiError } from './errors';
 import { exchange, parseJsonBody, validateBody } from './http';
 import { estimateBudget, parseRateLimit, retryAfterMs, type RateLimitState } from './rate-limit';

@@ -1,4 +1,4 @@
-export { CallCounter } from './call-counter';
+export { CallCounter } from '../call-counter';
 export { HETZNER_CLOUD_API, HetznerCloudClient, type CallOptions, type HetznerCloudClientOptions } from './client';
 export { hetznerCloudShouldRetry, reasonFor } from './errors';
 export { estimateBudget, type RateLimitState } from './rate-limit';

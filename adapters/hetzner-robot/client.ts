@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock';
 import { canonicalIp } from '../../core/ip';
 import type { Budget } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
-import { CallCounter } from '../hetzner-cloud/call-counter';
+import { CallCounter } from '../call-counter';
 import { exchange, parseJsonBody, validateBody } from '../hetzner-cloud/http';
 import { systemClock } from '../retry';
 import { robotError, robotRetryAfterMs } from './errors';

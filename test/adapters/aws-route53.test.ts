@@ -63,7 +63,7 @@ describe('aws-route53 owner record', () => {
     const r = await w.provider.move(w.vip('webmail'), w.node('a'), w.ctx(600));
     expect(r).toMatchObject({ ok: false, reason: 'transient' });
     // Either the last GetChange still said PENDING, or the deadline cut the poll short.
-    expect(r.ok === false && r.message).toMatch(/change \/change\/C\w+: not visible before the deadline \(last read "PENDING"\)|the deadline passed during the operation \(Route 53 GetChange/);
+    expect(r.ok === false && r.message).toMatch(/change \/change\/C\w+: the provider did not show the change before the deadline \(last read "PENDING"\)|the deadline passed during the operation \(Route 53 GetChange/);
   });
 
   it('gets through the real 5 requests/second limit with backoff', async () => {

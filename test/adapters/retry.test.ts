@@ -98,6 +98,19 @@ describe('backoffDelay and systemClock', () => {
     expect(backoffDelay(20, transient(), { random: () => 0.999999, baseDelayMs: 100, maxDelayMs: 2000 })).toBe(1999);
   });
 
+  it('reports the last failure, not the abort, when the wait between attempts is cut short', async () => {
+    const ac = new AbortController();
+    const throttled = new ProviderError('throttled', 'RequestLimitExceeded');
+    const pending = withRetry(
+      async () => {
+        throw throttled;
+      },
+      { clock: systemClock, deadlineMs: 60_000, baseDelayMs: 5_000, random: () => 0.99, signal: ac.signal },
+    );
+    setTimeout(() => ac.abort(new ProviderError('transient', 'the deadline was reached', { code: 'deadline' })), 20);
+    await expect(pending).rejects.toBe(throttled);
+  });
+
   it('lets a signal cut a real sleep short', async () => {
     const ac = new AbortController();
     const sleeping = systemClock.sleep(10_000, ac.signal);

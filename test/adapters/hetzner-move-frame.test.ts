@@ -36,7 +36,7 @@ describe('runMove', () => {
     await clock.advance(1000);
     const r = await pending;
     expect(r).toMatchObject({ ok: false, reason: 'transient' });
-    expect(!r.ok && r.message).toMatch(/^the deadline passed during the move: request aborted/);
+    expect(!r.ok && r.message).toMatch(/^the deadline passed during the operation \(request aborted\)/);
   });
 
   it('a caller\'s abort stops the move too', async () => {
