@@ -3,9 +3,8 @@ import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Policy, type IGrantable, type Grant, type PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Effect, Policy, PolicyStatement, type IGrantable, type Grant } from 'aws-cdk-lib/aws-iam';
+import { FunctionUrlAuthType, type FunctionUrl, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -131,8 +130,14 @@ export class IpFerryControlPlane extends Construct {
 
   private scheduleTicks(rate: Duration): void {
     const tick = this.functions.tick.fn;
+    // Lambda needs only sqs:SendMessage to deliver a failure (SqsDestination would also grant
+    // GetQueueAttributes and GetQueueUrl), so the destination is bound by hand.
+    const toFailedTicks: IDestination = { bind: () => ({ destination: this.failedTicks.queueArn }) };
+    this.functions.tick.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'ReportFailedTicks', effect: Effect.ALLOW, actions: ['sqs:SendMessage'], resources: [this.failedTicks.queueArn] }),
+    );
     // A tick that could not start within a minute is superseded by the next one: no retries.
-    tick.configureAsyncInvoke({ onFailure: new SqsDestination(this.failedTicks), retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    tick.configureAsyncInvoke({ onFailure: toFailedTicks, retryAttempts: 0, maxEventAge: Duration.minutes(1) });
     new Rule(this, 'TickSchedule', {
       description: `ipferry ${this.config.cluster}: reconcile every group and repair drift`,
       schedule: Schedule.rate(rate),
