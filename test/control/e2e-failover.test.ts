@@ -29,8 +29,11 @@ afterEach(async () => {
 
 const DEAD_AFTER = 300;
 const INTERVAL = 100;
-/** Slack for timers and HTTP on a busy test machine; the bound itself is deadAfter + one interval. */
-const SLACK = 60;
+/**
+ * Slack for timers and HTTP on a busy test machine (other suites run in parallel); the bound
+ * itself is deadAfter + one interval. Typical figures are printed, and are far inside it.
+ */
+const SLACK = 100;
 
 function report(name: string, f: Record<string, unknown>): void {
   console.log(`failover ${JSON.stringify({ case: name, ...f })}`);
@@ -75,7 +78,8 @@ describe('e2e: failover', () => {
     world.agents.n1!.checks.smtp = { ok: false, detail: 'connection refused' };
     const e = await world.moveEvent(before.epoch + 1, 'bound');
     expect(e).toMatchObject({ reason: 'owner-unhealthy', from: 'n1' });
-    expect(e.timeline!.detected! - failedAt).toBeLessThanOrEqual(INTERVAL + SLACK);
+    // The next heartbeat carries it: sealed at most one interval after the flip (two if one was still in flight).
+    expect(e.timeline!.detected! - failedAt).toBeLessThanOrEqual(2 * INTERVAL + SLACK);
     report('failing check', { ...figures(e), detectMs: e.timeline!.detected! - failedAt });
   });
 

@@ -101,7 +101,8 @@ describe('heartbeat function', () => {
   });
 
   it('the heartbeat tick and the store agree with a scheduled tick run alongside', async () => {
-    w = await functionWorld(dynamo);
+    // Cloud timers: a production-paced Hetzner move (about a second) must not make anyone look dead here.
+    w = await functionWorld(dynamo, { timers: { heartbeatInterval: 1000, deadAfter: 3000, preemptDelay: 30_000 } });
     const { n1, n2 } = agentsFor();
     await invoke(n1);
     await invoke(n2);

@@ -55,10 +55,16 @@ export async function startWorld(dynamo: LocalDynamo, opts: { config?: Config; c
         { timeoutMs, what: `mx settled on ${node}` },
       );
     },
-    /** The move event of mx at `epoch`, once its timeline is complete up to `step`. */
+    /**
+     * The move event of mx at `epoch`, once the provider call is recorded (its outcome) and the
+     * timeline reaches `step`. The agent may report it bound before the tick records the outcome.
+     */
     async moveEvent(epoch: number, step: 'verified' | 'bound' = 'verified', timeoutMs = 3000): Promise<ControlEvent> {
       return waitFor(
-        async () => (await store.listEvents(config.cluster, { limit: 100 })).events.find((e) => e.vip === 'mx' && e.epoch === epoch && e.kind === 'move' && e.timeline?.[step] !== undefined),
+        async () =>
+          (await store.listEvents(config.cluster, { limit: 100 })).events.find(
+            (e) => e.vip === 'mx' && e.epoch === epoch && e.kind === 'move' && e.outcome !== undefined && e.timeline?.[step] !== undefined,
+          ),
         { timeoutMs, what: `the move of mx to epoch ${epoch} (${step})` },
       );
     },
