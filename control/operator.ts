@@ -6,7 +6,8 @@ import { eventId, moveEventId } from './events';
 import { executeMoves } from './execute';
 import { changedVips, viewsOf } from './group';
 import { errorText } from './log';
-import { jobFor, type TickMove } from './tick';
+import { jobFor } from './planned-moves';
+import type { TickMove } from './tick';
 
 /** A refusal of an operator request, with the HTTP status that says what kind. */
 export class OperatorError extends Error {

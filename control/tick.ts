@@ -1,11 +1,11 @@
-import { compile, type Assignment, type Diagnostic, type Move, type NodeView, type ReasonCode } from '../core/decide';
-import type { ControlEvent, EventOutcome, FailoverTimeline, Holding } from '../core/ports';
-import { assignmentsAfter, decideAndCommit, type CommitStep } from './commit';
+import type { Assignment, Diagnostic, ReasonCode } from '../core/decide';
+import type { EventOutcome, FailoverTimeline } from '../core/ports';
+import { assignmentsAfter, decideAndCommit } from './commit';
 import type { ControlContext } from './context';
 import { publishRecordSets } from './dns';
-import { findDrift, holderText, observeAll } from './drift';
-import { eventId, moveEvent } from './events';
-import { executeMoves, type MoveJob, type MoveReport } from './execute';
+import { observeAll } from './drift';
+import { executeMoves } from './execute';
+import { committedMoves, driftRepairs, finish, toTickMove } from './planned-moves';
 import { errorText } from './log';
 
 export type TriggerKind = 'schedule' | 'interval' | 'deadline' | 'heartbeat' | 'api' | 'retry';
@@ -103,16 +103,6 @@ async function run(ctx: ControlContext, opts: TickOptions): Promise<TickResult> 
   const updated = [...finished.filter((_, i) => planned[i]!.job), ...dnsEvents];
   if (updated.length > 0) await ctx.store.appendEvents(ctx.group, updated);
 
-  const toTickMove = (e: ControlEvent): TickMove => ({
-    eventId: e.id,
-    vip: e.vip!,
-    from: e.from ?? null,
-    to: e.to ?? null,
-    epoch: e.epoch!,
-    reason: e.reason!,
-    ...(e.outcome ? { outcome: e.outcome } : {}),
-    timeline: e.timeline ?? {},
-  });
   const result = {
     status: 'done' as const,
     committed: step.status === 'committed',
@@ -135,82 +125,4 @@ async function run(ctx: ControlContext, opts: TickOptions): Promise<TickResult> 
     });
   }
   return result;
-}
-
-interface Planned {
-  event: ControlEvent;
-  job?: MoveJob;
-}
-
-function committedMoves(ctx: ControlContext, step: Extract<CommitStep, { status: 'committed' }>, triggers: readonly TickTrigger[]): Planned[] {
-  const next = new Map(step.decision.assignments.map((a) => [a.vip, a]));
-  return step.decision.moves.map((m) => {
-    const a = next.get(m.vip)!;
-    const owner = m.from === null ? undefined : step.state.nodes.get(m.from)?.view;
-    const lastHeartbeat = owner?.lastSeen ?? undefined;
-    const timeline: FailoverTimeline = {
-      ...(lastHeartbeat == null ? {} : { lastHeartbeat }),
-      detected: detectedAt(ctx, m, owner, triggers, a.since),
-      decided: step.decidedAt,
-    };
-    const event = moveEvent(m, a, timeline);
-    return { event, ...jobFor(ctx, m.vip, m.to, a.epoch, m.reason, event.id) };
-  });
-}
-
-/**
- * When the control plane noticed what forced this move. A leaving or failing owner said so in a
- * heartbeat, so it was noticed on receipt; a dead owner was noticed by the first trigger after its
- * deadline (lastSeen + deadAfter); anything else by the first trigger. `decidedAt` bounds it all.
- */
-function detectedAt(ctx: ControlContext, m: Move, owner: NodeView | undefined, triggers: readonly TickTrigger[], decidedAt: number): number {
-  const first = (from: number) => Math.min(decidedAt, triggers.find((t) => t.at >= from)?.at ?? decidedAt);
-  if (!owner || owner.lastSeen == null) return first(-Infinity);
-  if (m.reason === 'owner-leaving') return owner.lastSeen;
-  if (m.reason === 'owner-dead') return first(owner.lastSeen + ctx.config.timers.deadAfter);
-  if (m.reason === 'owner-unhealthy') {
-    const vip = compile(ctx.config).vips[compile(ctx.config).vipIndex.get(m.vip) ?? -1];
-    const since = (vip?.checks ?? []).flatMap((c) => (owner.checks[c] && !owner.checks[c]!.ok ? [owner.checks[c]!.since] : []));
-    if (since.length > 0) return Math.min(...since);
-  }
-  return first(-Infinity);
-}
-
-function driftRepairs(ctx: ControlContext, assignments: readonly Assignment[], truth: ReadonlyMap<string, Holding>, moving: ReadonlySet<string>): Planned[] {
-  const now = ctx.clock.now();
-  return findDrift(ctx.config, assignments, truth, moving).map((d) => {
-    const id = eventId(now, `drift#${d.vip.name}@${d.assignment.epoch}`);
-    const event: ControlEvent = {
-      id,
-      at: now,
-      kind: 'move',
-      vip: d.vip.name,
-      from: holderText(d.holding) === 'nobody' ? null : holderText(d.holding),
-      to: d.assignment.node,
-      epoch: d.assignment.epoch,
-      reason: 'drift',
-      detail: `provider has it on ${holderText(d.holding)}, committed owner is ${d.assignment.node}`,
-      timeline: { detected: now, decided: now },
-    };
-    return { event, ...jobFor(ctx, d.vip.name, d.assignment.node, d.assignment.epoch, 'drift', id) };
-  });
-}
-
-export function jobFor(ctx: ControlContext, vipName: string, to: string | null, epoch: number, reason: ReasonCode, id: string): { job?: MoveJob } {
-  const model = compile(ctx.config);
-  const vip = model.vips[model.vipIndex.get(vipName) ?? -1];
-  const node = to === null ? undefined : model.nodes[model.nodeIndex.get(to) ?? -1];
-  if (!vip || !node) return {};
-  return { job: { eventId: id, vip, to: node, epoch, reason } };
-}
-
-function finish(event: ControlEvent, report: MoveReport | undefined): ControlEvent {
-  if (!report) return event;
-  const timeline: FailoverTimeline = {
-    ...event.timeline,
-    ...(report.apiStart === undefined ? {} : { apiStart: report.apiStart }),
-    ...(report.apiDone === undefined ? {} : { apiDone: report.apiDone }),
-    ...(report.verified === undefined ? {} : { verified: report.verified }),
-  };
-  return { ...event, timeline, ...(report.outcome ? { outcome: report.outcome } : {}) };
 }

@@ -14,7 +14,8 @@ import type {
 import { ChunkedAssignments, type Meta } from './chunks';
 import { isConditionFailed, storeError } from './errors';
 import { EventItems } from './events';
-import { drainSk, groupPk, LEASE_SK, nodeSk } from './keys';
+import { drainSk, groupPk, nodeSk } from './keys';
+import { acquireLease, releaseLease } from './lease';
 
 export interface DynamoDbStoreOptions {
   client: DynamoDBClient;
@@ -161,57 +162,12 @@ export class DynamoDbStore implements Store {
     }
   }
 
-  async acquireLease(group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult> {
-    const expiresAt = lease.now + lease.ttlMs;
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: groupPk(group), sk: LEASE_SK, owner: lease.owner, expiresAt },
-          ConditionExpression: 'attribute_not_exists(sk) OR expiresAt < :now OR #owner = :me',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': lease.now, ':me': lease.owner },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { ok: true, expiresAt };
-    } catch (err) {
-      if (!isConditionFailed(err)) throw storeError('PutItem lease', err);
-      // DynamoDB returns the holder with the failure; emulators that do not get one read it.
-      const held = err.Item ?? (await this.readLease(group));
-      return { ok: false, holder: String(held?.owner ?? 'unknown'), expiresAt: Number(held?.expiresAt ?? 0) };
-    }
+  acquireLease(group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult> {
+    return acquireLease(this.doc, this.table, group, lease);
   }
 
-  private async readLease(group: string): Promise<Record<string, unknown> | undefined> {
-    try {
-      const r = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND sk = :sk',
-          ExpressionAttributeValues: { ':pk': groupPk(group), ':sk': LEASE_SK },
-          ConsistentRead: true,
-        }),
-      );
-      return r.Items?.[0];
-    } catch (err) {
-      throw storeError('Query lease', err);
-    }
+  releaseLease(group: string, owner: string): Promise<void> {
+    return releaseLease(this.doc, this.table, group, owner);
   }
 
-  async releaseLease(group: string, owner: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: groupPk(group), sk: LEASE_SK },
-          ConditionExpression: '#owner = :me',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':me': owner },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailed(err)) throw storeError('DeleteItem lease', err);
-    }
-  }
 }
