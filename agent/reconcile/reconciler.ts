@@ -32,6 +32,12 @@ export interface ReconcilerOptions {
   events?: ReconcilerEvents;
   /** Host operations run side by side within a round (10,240 VIPs one by one would take long). */
   concurrency?: number;
+  /**
+   * How often a round lists the host when nothing has changed, to repair drift (an address someone
+   * removed). Default: the heartbeat interval, but at most once a second: on Linux every listing is
+   * an `ip` process, and at 5 heartbeats a second that would be 5 processes a second for nothing.
+   */
+  listEveryMs?: number;
 }
 
 /**
@@ -57,6 +63,11 @@ export class Reconciler {
   private readonly startedAt: number;
   private lastAnswerAt: number | undefined;
   private lost = false;
+  /** Something changed (an answer, control loss, a failed step): the next round must look. */
+  private dirty = true;
+  private listedAt = -Infinity;
+  private readonly listEveryMs: number;
+  private sleeper: AbortController | undefined;
   private inFlight: Promise<void> | undefined;
   private again = false;
   private readonly stopping = new AbortController();
@@ -71,6 +82,7 @@ export class Reconciler {
     this.interfaces = interfacesOf(managed);
     this.known = new Set(options.config.vips.map((v) => v.name));
     this.startedAt = options.clock.now();
+    this.listEveryMs = options.listEveryMs ?? Math.max(options.config.timers.heartbeatInterval, 1000);
   }
 
   /** Takes an answer's assignments (fenced by epoch) and starts a round at once. */
@@ -80,29 +92,45 @@ export class Reconciler {
     if (result.unknown.length > 0) this.logger.warn({ vips: result.unknown }, 'answer assigns VIPs the config does not know (another config?); ignored');
     for (const [vip, epoch] of result.owned) if (!this.owned.has(vip)) this.logger.info({ vip, epoch }, `assigned ${vip} (epoch ${epoch})`);
     for (const vip of this.owned.keys()) if (!result.owned.has(vip)) this.logger.info({ vip }, `${vip} is no longer assigned here`);
+    const changed = !sameEpochs(this.owned, result.owned);
     this.owned = result.owned;
     this.lastAnswerAt = this.options.clock.now();
-    this.kick();
+    // Re-arm the loop's timer for the new control-loss deadline (no extra wake-up: we are awake).
+    this.sleeper?.abort();
+    // The same answer again (the steady state) needs no round; a change or a regained control plane does, at once.
+    if (changed || this.lost) {
+      this.dirty = true;
+      this.kick();
+    }
     return result;
   }
 
-  /** Runs a round every heartbeat interval until `stop()`. */
+  /**
+   * Runs rounds until `stop()`: after each answer that changes something (see `accept`), when a
+   * listing is due (`listEveryMs`) and exactly when the control plane's silence passes deadAfter.
+   * Between those it sleeps: every wake-up costs CPU, and at 5 heartbeats a second a round per
+   * interval would be most of the agent's.
+   */
   start(): void {
     if (this.loop || this.stopping.signal.aborted) return;
     this.loop = (async () => {
       while (!this.stopping.signal.aborted) {
-        await this.round();
+        this.kick();
+        await this.inFlight;
+        const sleeper = new AbortController();
+        this.sleeper = sleeper;
         try {
-          await this.options.clock.sleep(this.options.config.timers.heartbeatInterval, this.stopping.signal);
+          await this.options.clock.sleep(this.nextWakeIn(this.options.clock.now()), sleeper.signal);
         } catch {
-          return;
+          // Woken early: stopped, or an answer moved the control-loss deadline.
         }
       }
     })();
   }
 
-  /** One compare-and-fix round (the first one is the clean slate: nothing is owned yet). */
+  /** One full compare-and-fix round now (the first one is the clean slate: nothing is owned yet). */
   round(): Promise<void> {
+    this.dirty = true;
     this.kick();
     return this.inFlight ?? Promise.resolve();
   }
@@ -139,6 +167,7 @@ export class Reconciler {
   /** Stops the rounds (waiting for one in flight) and every announcement. Binds stay as they are. */
   async stop(): Promise<void> {
     this.stopping.abort(new Error('reconciler stopped'));
+    this.sleeper?.abort();
     await this.loop;
     await this.inFlight;
     for (const a of this.announcers.values()) a.stopAll();
@@ -158,8 +187,21 @@ export class Reconciler {
       bound = new Set(this.managed.filter((m) => this.applied.has(m.name) || this.boundNow.has(m.name)).map((m) => m.addr.address));
     }
     const steps = planRound({ managed: this.managed, bound, owned: this.owned, applied: this.applied, controlLost: false });
-    await inPool(steps, this.options.concurrency ?? 8, (s) => this.apply(s, true));
+    await inPool(steps, this.options.concurrency ?? 8, async (s) => {
+      await this.apply(s, true);
+    });
     this.options.events?.held?.(this.boundNow.size);
+  }
+
+  /**
+   * Until the next listing is due, the control plane's silence would pass deadAfter, or (after a
+   * step that did not take) one heartbeat interval, whichever is first.
+   */
+  private nextWakeIn(now: number): number {
+    const listing = this.listedAt + this.listEveryMs - now;
+    const loss = this.lost ? Infinity : (this.lastAnswerAt ?? this.startedAt) + this.options.config.timers.deadAfter + 1 - now;
+    const retry = this.dirty ? this.options.config.timers.heartbeatInterval : Infinity;
+    return Math.max(0, Math.min(listing, loss, retry, this.listEveryMs));
   }
 
   private kick(): void {
@@ -181,27 +223,37 @@ export class Reconciler {
   }
 
   private async roundOnce(): Promise<void> {
-    const lost = this.controlLost();
+    const now = this.options.clock.now();
+    const lost = this.controlLost(now);
     if (lost !== this.lost) {
       this.lost = lost;
+      this.dirty = true;
       if (lost) this.logger.warn({ deadAfter: this.options.config.timers.deadAfter }, 'control plane out of reach for longer than deadAfter: releasing VIPs with onControlLoss=release, holding the others');
       else this.logger.info('control plane reachable again');
     }
+    if (!this.dirty && now - this.listedAt < this.listEveryMs) return;
+    this.dirty = false;
+    this.listedAt = now;
     let bound: Set<string>;
     try {
       bound = await this.options.hostNet.bound(this.interfaces);
     } catch (err) {
       this.fail('list', undefined, err, 'cannot list addresses; retrying next round');
+      this.dirty = true;
       return;
     }
     this.boundNow.clear();
     for (const m of this.managed) if (bound.has(m.addr.address)) this.boundNow.add(m.name);
     const steps = planRound({ managed: this.managed, bound, owned: this.owned, applied: this.applied, controlLost: lost });
-    await inPool(steps, this.options.concurrency ?? 8, (s) => this.apply(s, false));
+    await inPool(steps, this.options.concurrency ?? 8, async (s) => {
+      // A step that did not take (failed, or waiting for EC2) is retried by the very next round.
+      if (!(await this.apply(s, false))) this.dirty = true;
+    });
     this.options.events?.held?.(this.boundNow.size);
   }
 
-  private async apply(step: Step, stopping: boolean): Promise<void> {
+  /** Applies one step; false when it did not take and must be tried again. */
+  private async apply(step: Step, stopping: boolean): Promise<boolean> {
     const m = step.vip;
     switch (step.kind) {
       case 'bind':
@@ -209,29 +261,29 @@ export class Reconciler {
       case 'adopt':
         this.logger.info({ vip: m.name, epoch: step.epoch }, `${m.name} was already bound here; adopting it at epoch ${step.epoch}`);
         this.took(m, step.epoch);
-        return;
+        return true;
       case 'retag':
         this.logger.info({ vip: m.name, epoch: step.epoch, from: step.from }, `${m.name} stays bound; epoch ${step.from} → ${step.epoch}`);
         this.mark(m, step.epoch);
         // It may have been elsewhere in between: the segment may have learnt another MAC.
         this.announcers.get(m.name)?.restart(m.addr);
-        return;
+        return true;
       case 'unbind':
         return this.unbind(m, stopping ? 'stopping' : step.why);
       case 'forget':
         this.logger.warn({ vip: m.name }, `${m.name} disappeared from ${m.addr.interface} (removed by someone else)`);
         this.released(m, 'down', false);
-        return;
+        return true;
     }
   }
 
-  private async bind(m: ManagedVip, epoch: number, vanished: boolean): Promise<void> {
+  private async bind(m: ManagedVip, epoch: number, vanished: boolean): Promise<boolean> {
     if (vanished) this.logger.warn({ vip: m.name }, `${m.name} disappeared from ${m.addr.interface} (removed by someone else); binding it again`);
     const gate = await this.gate.check(m);
     if (!gate.ready) {
       if (this.waiting.get(m.name) !== gate.detail) this.logger.info({ vip: m.name, detail: gate.detail }, `${m.name} not bound yet: ${gate.detail}`);
       this.waiting.set(m.name, gate.detail);
-      return;
+      return false;
     }
     this.waiting.delete(m.name);
     try {
@@ -240,11 +292,12 @@ export class Reconciler {
       const message = this.fail('bind', m.name, err, `cannot bind ${m.name}; retrying next round`);
       if (!this.faults.has(m.name)) this.transition(m, 'fault', epoch, false);
       this.faults.set(m.name, message);
-      return;
+      return false;
     }
     this.logger.info({ vip: m.name, epoch, address: `${m.addr.address}/${m.addr.prefixLength}`, interface: m.addr.interface }, `bound ${m.name}`);
     this.options.events?.bound?.(m.name, epoch);
     this.took(m, epoch);
+    return true;
   }
 
   private took(m: ManagedVip, epoch: number): void {
@@ -260,17 +313,18 @@ export class Reconciler {
     this.fence.set(m.name, Math.max(epoch, this.fence.get(m.name) ?? 0));
   }
 
-  private async unbind(m: ManagedVip, why: 'not-assigned' | 'control-loss' | 'stopping'): Promise<void> {
+  private async unbind(m: ManagedVip, why: 'not-assigned' | 'control-loss' | 'stopping'): Promise<boolean> {
     this.announcers.get(m.name)?.stop(m.addr);
     try {
       await this.options.hostNet.unbind(m.addr);
     } catch (err) {
       this.fail('unbind', m.name, err, `cannot unbind ${m.name}; retrying next round`);
-      return;
+      return false;
     }
     this.logger.info({ vip: m.name, why, address: `${m.addr.address}/${m.addr.prefixLength}`, interface: m.addr.interface }, `unbound ${m.name} (${why})`);
     this.options.events?.unbound?.(m.name, why);
     this.released(m, why === 'control-loss' ? 'fault' : 'down', true);
+    return true;
   }
 
   private released(m: ManagedVip, state: 'down' | 'fault', unbound: boolean): void {
@@ -313,4 +367,10 @@ export class Reconciler {
     this.options.events?.failed?.(op, vip, reason);
     return message;
   }
+}
+
+function sameEpochs(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [vip, epoch] of a) if (b.get(vip) !== epoch) return false;
+  return true;
 }

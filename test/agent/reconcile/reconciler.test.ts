@@ -177,6 +177,25 @@ describe('Reconciler', () => {
     expect(t.counts.bound).toBe(2);
   });
 
+  it('lists the host at most once a second while nothing changes, and at once when an answer changes something', async () => {
+    const t = setup(lan({ nodes: 1, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v', onControlLoss: 'hold', announce: { refresh: 0 } }] }));
+    rec = t.rec;
+    t.rec.start();
+    t.rec.accept([{ vip: 'v', epoch: 1 }]);
+    await t.clock.advance(10);
+    const listings = () => t.host.only('bound').map((o) => o.at - START);
+    expect(listings()).toEqual([0, 0]);
+    for (let i = 0; i < 25; i++) {
+      await t.clock.advance(200);
+      t.rec.accept([{ vip: 'v', epoch: 1 }]); // the steady state: the same answer every interval
+    }
+    expect(listings()).toEqual([0, 0, 1000, 2000, 3000, 4000, 5000]);
+    t.rec.accept([]);
+    await t.clock.advance(0);
+    expect(listings().at(-1)).toBe(5010);
+    expect(t.changes()).toEqual(['bind 198.18.0.101', 'unbind 198.18.0.101']);
+  });
+
   it('releases everything on a graceful stop, and does nothing after', async () => {
     const t = setup(twoVips());
     t.rec.start();
