@@ -24,6 +24,11 @@ export interface RecordingHostNetOptions {
   reason?: string;
   /** Addresses bound from the start. */
   initial?: readonly HostAddress[];
+  /**
+   * Operations kept, oldest dropped first (default 10,000): an agent running for days with
+   * `--hostnet recording` lists the host every second and must not keep every listing.
+   */
+  maxOperations?: number;
 }
 
 /**
@@ -36,11 +41,13 @@ export class RecordingHostNet implements HostNet {
   private readonly addrs = new Map<string, HostAddress>();
   private readonly failures: Array<{ op: RecordedOp; reason: FailureReason; message: string }> = [];
   private readonly now: () => number;
+  private readonly maxOperations: number;
   readonly reason: string;
 
   constructor(options: RecordingHostNetOptions = {}) {
     this.now = options.now ?? Date.now;
     this.reason = options.reason ?? 'recording';
+    this.maxOperations = Math.max(1, options.maxOperations ?? 10_000);
     for (const a of options.initial ?? []) this.addrs.set(key(a), { ...a });
   }
 
@@ -105,6 +112,8 @@ export class RecordingHostNet implements HostNet {
       throw new HostNetError(f!.reason, f!.message);
     }
     this.operations.push({ at, op, ...fields, addr: copy(fields.addr), changed: fields.changed ?? false });
+    // Trimmed in batches so a long run does not pay an array shift per operation.
+    if (this.operations.length > this.maxOperations * 1.1) this.operations.splice(0, this.operations.length - this.maxOperations);
   }
 }
 
