@@ -26,6 +26,8 @@ export class HttpTransport implements HeartbeatTransport {
   readonly target: string;
   private readonly url: URL;
   private readonly agent: http.Agent;
+  /** Built once: URL parsing and header validation per request cost more than the heartbeat itself. */
+  private readonly requestOptions: http.RequestOptions;
   private readonly now: () => number;
   private closed = false;
 
@@ -35,6 +37,14 @@ export class HttpTransport implements HeartbeatTransport {
     this.target = this.url.toString();
     const agentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 1, maxFreeSockets: 1 };
     this.agent = this.url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.requestOptions = {
+      method: 'POST',
+      agent: this.agent,
+      protocol: this.url.protocol,
+      hostname: this.url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: this.url.port || (this.url.protocol === 'https:' ? 443 : 80),
+      path: `${this.url.pathname}${this.url.search}`,
+    };
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -65,9 +75,8 @@ export class HttpTransport implements HeartbeatTransport {
         signal?.removeEventListener('abort', onAbort);
         resolve({ kind, result });
       };
-      const req = mod.request(this.url, {
-        method: 'POST',
-        agent: this.agent,
+      const req = mod.request({
+        ...this.requestOptions,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), accept: 'application/json' },
       });
       const timer = setTimeout(() => {
