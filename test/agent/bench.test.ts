@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('bench/agent.ts', () => {
+  it('runs the agent in a child process and prints one JSON line per rate', async () => {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'bench/agent.ts', '--duration', '1', '--rates', '1,5'], { cwd: ROOT, timeout: 60_000 });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(lines.map((l) => Object.keys(l))).toEqual([
+      ['rate_hz', 'rss_mb', 'cpu_pct'],
+      ['rate_hz', 'rss_mb', 'cpu_pct'],
+    ]);
+    expect(lines.map((l) => l.rate_hz)).toEqual([1, 5]);
+    for (const l of lines) {
+      expect(l.rss_mb).toBeGreaterThan(10);
+      expect(l.cpu_pct).toBeGreaterThan(0);
+    }
+    // Every heartbeat verified by the receiver; none refused.
+    expect(stderr).toMatch(/rate 1\/s: \d+ heartbeats verified in [\d.]+s, 0 refused/);
+    expect(stderr).toMatch(/rate 5\/s: \d+ heartbeats verified in [\d.]+s, 0 refused/);
+  }, 90_000);
+});
