@@ -1,3 +1,4 @@
+import { HOST_BOUND_KINDS } from '../core/config';
 import { decide, type Diagnostic, type Move, type Reason, type ReasonCode } from '../core/decide';
 import type { ControlEvent, GroupState } from '../core/ports';
 import type { ControlContext } from './context';
@@ -79,7 +80,8 @@ export async function status(ctx: ControlContext): Promise<StatusReport> {
       since: a?.since ?? null,
       ...(v.preferred ? { preferred: v.preferred } : {}),
       ...(a?.pinned ? { pinned: a.pinned } : {}),
-      bound: !a?.node || !owner ? null : (owner.applied[v.name] ?? -1) >= a.epoch,
+      // Only kinds the owner's OS carries are bound by an agent; an Elastic IP or a DNS record is not.
+      bound: !a?.node || !owner || !HOST_BOUND_KINDS.has(v.kind) ? null : (owner.applied[v.name] ?? -1) >= a.epoch,
       reason: reason.code,
       detail: reason.detail,
     };

@@ -1,0 +1,95 @@
+import type { ControlEvent } from '../../core/ports';
+
+/** One failover as the demo reports it: times in ms from the crash. */
+export interface FailoverReport {
+  vip: string;
+  from: string | null;
+  to: string | null;
+  reason: string;
+  detect_ms: number;
+  decide_ms: number;
+  api_ms: number;
+  total_ms: number;
+  bound_ms?: number;
+}
+
+/** The five phases of a move's timeline, in the order they happen, as the demo narrates them. */
+const PHASES = [
+  ['detected', 'detected'],
+  ['decided', 'decided and committed'],
+  ['apiStart', 'provider call started'],
+  ['verified', 'verified at the provider'],
+  ['bound', 'bound by the new owner (from its heartbeat)'],
+] as const;
+
+/**
+ * Follows the move events of one failover and says each phase once, as it appears; done when
+ * every event has been verified and bound (or failed).
+ */
+export class FailoverWatch {
+  private readonly said = new Set<string>();
+
+  constructor(
+    private readonly crashAt: number,
+    private readonly from: string,
+    private readonly print: (line: string) => void,
+    /** VIPs an agent binds on its host (the others, e.g. Elastic IPs, are done once verified). */
+    private readonly hostBound: ReadonlySet<string>,
+  ) {}
+
+  /** Events of this failover among those listed (newest first). */
+  relevant(events: readonly ControlEvent[]): ControlEvent[] {
+    return events.filter((e) => e.kind === 'move' && e.from === this.from && e.at >= this.crashAt).reverse();
+  }
+
+  update(events: readonly ControlEvent[]): void {
+    const lines: Array<[number, string]> = [];
+    const once = (key: string, at: number, text: string) => {
+      if (this.said.has(key)) return;
+      this.said.add(key);
+      lines.push([at, `${stamp(at - this.crashAt)}  ${text}`]);
+    };
+    for (const e of this.relevant(events)) {
+      const t = e.timeline ?? {};
+      once(`${e.id}:move`, t.decided ?? e.at, `${e.vip}: ${e.from} → ${e.to}  ${e.reason}  (${e.detail})`);
+      for (const [key, words] of PHASES) {
+        const at = t[key];
+        if (at === undefined) continue;
+        const extra = key === 'verified' && t.apiStart !== undefined && t.apiDone !== undefined ? ` (API ${t.apiDone - t.apiStart} ms, ${e.outcome?.calls ?? '?'} calls)` : '';
+        once(`${e.id}:${key}`, at, `  ${e.vip}: ${words}${extra}`);
+      }
+      if (e.outcome && !e.outcome.ok) once(`${e.id}:failed`, e.at, `  ${e.vip}: provider call failed: ${e.outcome.reason}: ${e.outcome.message}`);
+    }
+    for (const [, line] of lines.sort((a, b) => a[0] - b[0])) this.print(line);
+  }
+
+  /** Done when every move of this failover is verified and bound (or has failed). */
+  done(events: readonly ControlEvent[], expected: number): boolean {
+    const moves = this.relevant(events);
+    const finished = (e: ControlEvent) =>
+      e.timeline?.verified !== undefined && (e.timeline.bound !== undefined || !this.hostBound.has(e.vip ?? ''));
+    return moves.length >= expected && moves.every((e) => finished(e) || e.outcome?.ok === false);
+  }
+
+  reports(events: readonly ControlEvent[]): FailoverReport[] {
+    return this.relevant(events).map((e) => {
+      const t = e.timeline ?? {};
+      const detected = t.detected ?? e.at;
+      return {
+        vip: e.vip!,
+        from: e.from ?? null,
+        to: e.to ?? null,
+        reason: e.reason ?? 'unknown',
+        detect_ms: detected - this.crashAt,
+        decide_ms: (t.decided ?? detected) - detected,
+        api_ms: t.apiStart !== undefined && t.apiDone !== undefined ? t.apiDone - t.apiStart : 0,
+        total_ms: (t.verified ?? t.decided ?? detected) - this.crashAt,
+        ...(t.bound !== undefined ? { bound_ms: t.bound - this.crashAt } : {}),
+      };
+    });
+  }
+}
+
+export function stamp(ms: number): string {
+  return `t+${(ms / 1000).toFixed(2)}s`.padEnd(9);
+}

@@ -1,0 +1,29 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cloudDemo } from '../../cli/demo/cloud';
+
+describe('the embedded demo (local control plane, EC2 emulator, three agent processes)', () => {
+  it('kills the owner and reports each VIP\'s failover, verified at EC2 and bound by the new owner', async () => {
+    const lines: string[] = [];
+    const reports = await cloudDemo({
+      json: true,
+      showReturn: false,
+      print: (l) => lines.push(l),
+      self: [process.execPath, '--import', 'tsx', resolve('cli/main.ts')],
+    });
+    expect(lines.map((l) => JSON.parse(l) as { vip: string })).toEqual(reports);
+    expect(reports.map((r) => r.vip).sort()).toEqual(['web', 'web-public']);
+    for (const r of reports) {
+      expect(r).toMatchObject({ from: 'web1', reason: 'owner-dead' });
+      expect(['web2', 'web3']).toContain(r.to);
+      // The phases happen in order, and the owner's silence (deadAfter) comes first.
+      expect(r.detect_ms).toBeGreaterThan(0);
+      expect(r.total_ms).toBeGreaterThanOrEqual(r.detect_ms + r.decide_ms);
+      expect(r.api_ms).toBeGreaterThan(0);
+    }
+    // The follower went where its leader went; the secondary IP was bound by its new owner.
+    expect(reports[0]!.to).toBe(reports[1]!.to);
+    const web = reports.find((r) => r.vip === 'web')!;
+    expect(web.bound_ms).toBeGreaterThan(web.detect_ms);
+  }, 120_000);
+});
