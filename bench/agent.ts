@@ -119,6 +119,7 @@ async function measure(rateHz: number): Promise<{ rate_hz: number; rss_mb: numbe
       rss = Math.max(rss, await residentBytes(child.pid!));
     }
     const last = await status();
+    rss = Math.max(rss, last.process.rssBytes, await residentBytes(child.pid!));
     const wallMicros = (performance.now() - startedAt) * 1000;
     const cpuMicros = last.process.cpuUserMicros + last.process.cpuSystemMicros - first.process.cpuUserMicros - first.process.cpuSystemMicros;
     const beats = receiver.received.length - beatsBefore;

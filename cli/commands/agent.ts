@@ -1,7 +1,5 @@
 import { ConfigError } from '../../core/config';
-import { runDaemon } from '../../agent/daemon';
 import type { IdentitySource } from '../../agent/identity';
-import { parseListen } from '../../agent/ops';
 import { parse, type Command } from '../command';
 import { printConfigError } from '../config-file';
 
@@ -57,6 +55,8 @@ export const agent: Command = {
       console.error(`${problem}\n\n${USAGE}`);
       return 2;
     }
+    // Loaded here, not at the top: the other commands have no use for the agent's modules.
+    const { runDaemon } = await import('../../agent/daemon');
     try {
       return await runDaemon({
         configFile: v.config!,
@@ -79,6 +79,7 @@ async function status(argv: string[]): Promise<number> {
   const args = parse(argv, { usage: USAGE, options: { metrics: { type: 'string' }, json: { type: 'boolean' } }, positionals: { max: 0 } });
   if (typeof args === 'number') return args;
   const listen = args.values.metrics ?? DEFAULT_LISTEN;
+  const { parseListen } = await import('../../agent/ops/ops-server');
   const { host, port } = parseListen(listen);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/status`;
   let body: AgentStatusView;
