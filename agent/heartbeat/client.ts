@@ -50,6 +50,7 @@ export class HeartbeatClient {
   private failures = 0;
   private state: ControlStatus;
   private lastNotes = '';
+  private warnedTooLarge = false;
 
   constructor(private readonly options: HeartbeatClientOptions) {
     this.logger = options.logger ?? pino({ enabled: false });
@@ -110,9 +111,11 @@ export class HeartbeatClient {
       this.record(result, 0, leaving);
       return result;
     }
-    if (this.options.maxBytes !== undefined && built.bytes > this.options.maxBytes) {
+    const tooLarge = this.options.maxBytes !== undefined && built.bytes > this.options.maxBytes;
+    if (tooLarge && !this.warnedTooLarge) {
       this.logger.warn({ bytes: built.bytes, max: this.options.maxBytes }, `heartbeat is ${built.bytes} bytes, more than security.maxHeartbeatBytes ${this.options.maxBytes}: the receiver will refuse it`);
     }
+    this.warnedTooLarge = tooLarge;
     this.state.sent++;
     const result = await this.options.transport.send(built.envelope, { timeoutMs, signal });
     if (result.kind !== 'answer' && result.kind !== 'sent' && built.hookFailures.length > 0) this.options.returnHookFailures?.(built.hookFailures);

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configDigest } from '../../../core/config';
 import { hmacSigner } from '../../../core/heartbeat';
@@ -10,7 +12,10 @@ import { startHeartbeatReceiver, type HeartbeatReceiver } from '../../helpers/he
 const cluster = lan({ nodes: 1, vips: [{ name: 'v1' }] });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function client(receiver: HeartbeatReceiver, opts: { intervalMs: number; timeoutMs?: number; maxBackoffMs?: number; checks?: () => Record<string, { ok: boolean; detail?: string }>; failures?: HookFailure[] }) {
+function client(
+  receiver: HeartbeatReceiver,
+  opts: { intervalMs: number; timeoutMs?: number; maxBackoffMs?: number; checks?: () => Record<string, { ok: boolean; detail?: string }>; failures?: HookFailure[]; maxBytes?: number; logger?: pino.Logger },
+) {
   const results: SendResult[] = [];
   const failures = opts.failures ?? [];
   const transport = new HttpTransport({ url: `${receiver.url}/v1/heartbeat`, cluster: 'test', node: 'n1' });
@@ -30,6 +35,8 @@ function client(receiver: HeartbeatReceiver, opts: { intervalMs: number; timeout
     timeoutMs: opts.timeoutMs,
     maxBackoffMs: opts.maxBackoffMs,
     random: () => 1,
+    maxBytes: opts.maxBytes,
+    logger: opts.logger,
     returnHookFailures: (f) => failures.unshift(...f),
     onResult: (r) => results.push(r),
   });
@@ -124,6 +131,22 @@ describe('HeartbeatClient', () => {
     expect(delivered.hookFailures).toEqual([{ vip: 'v1', hook: 'up', error: 'exit code 1', at: 5 }]);
     const after = await receiver.next(() => true, 1000);
     expect(after.hookFailures).toEqual([]);
+  });
+
+  it('says once, not every interval, that its heartbeats are larger than the receiver takes', async () => {
+    const small = lan({ nodes: 1, vips: [{ name: 'v1' }] });
+    small.security.maxHeartbeatBytes = 600;
+    receiver = await startHeartbeatReceiver(small);
+    const lines: Array<{ msg: string }> = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as { msg: string }), done()) });
+    const t = client(receiver, { intervalMs: 50, maxBackoffMs: 50, maxBytes: 600, logger: pino({ level: 'warn' }, sink), checks: () => ({ big: { ok: true, detail: 'x'.repeat(300) }, big2: { ok: true, detail: 'y'.repeat(300) } }) });
+    stop = t.close;
+    t.c.start();
+    await sleep(400);
+    expect(receiver.refused.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(receiver.refused)).toEqual(new Set(['too-large']));
+    expect(t.results[0]).toMatchObject({ kind: 'refused', status: 413, reason: 'too-large' });
+    expect(lines.filter((l) => l.msg.includes('more than security.maxHeartbeatBytes 600'))).toHaveLength(1);
   });
 
   it('sends one leaving heartbeat after the schedule has stopped', async () => {
