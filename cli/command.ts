@@ -1,8 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** One `ipferry <name>` command: a line for the usage text and a runner that returns the exit code. */
+/** One `ipferry <name>` command: runs with its arguments and returns the exit code. */
 export interface Command {
-  summary: string;
   run(argv: string[]): Promise<number>;
 }
 

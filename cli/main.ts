@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`ipferry: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
-  return command.run(rest);
+  return (await command.load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -24,7 +24,6 @@ IPFERRY_HETZNER_METADATA_URL.`;
 const DEFAULT_LISTEN = '127.0.0.1:9477';
 
 export const agent: Command = {
-  summary: "run this host's agent (checks, heartbeats, host plumbing); agent status",
   async run(argv) {
     if (argv[0] === 'status') return status(argv.slice(1));
     const args = parse(argv, {

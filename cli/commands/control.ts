@@ -29,7 +29,6 @@ point all of this at an emulator.`;
 
 export function controlCommand(until: () => Promise<void> = untilSignalled, env: NodeJS.ProcessEnv = process.env): Command {
   return {
-    summary: 'run the local control plane (heartbeats, decisions, provider moves, API)',
     async run(argv) {
       const args = parse(argv, {
         usage: USAGE,

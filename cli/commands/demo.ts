@@ -14,7 +14,6 @@ its timeline; then brings the node back and shows the VIPs going home.
   --keep    keep the demo's config, keys and logs (their folder is printed)`;
 
 export const demo: Command = {
-  summary: 'run ipferry on an embedded example and watch VIPs move',
   async run(argv) {
     const args = parse(argv, { usage: USAGE, options: { seeds: { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' } } });
     if (typeof args === 'number') return args;

@@ -7,7 +7,6 @@ import { formatMove } from '../control-format';
 function drainCommand(on: boolean): Command {
   const name = on ? 'drain' : 'undrain';
   return {
-    summary: on ? "move a node's VIPs away for maintenance (until undrain)" : 'let a drained node take VIPs again',
     async run(argv) {
       const usage = `usage: ipferry ${name} NODE [--url URL | --config FILE] [--token TOKEN] [--json]\n\n${API_FLAGS_USAGE}`;
       const args = parse(argv, { usage, options: API_FLAGS, positionals: { min: 1, max: 1 } });
@@ -29,7 +28,6 @@ export const drain = drainCommand(true);
 export const undrain = drainCommand(false);
 
 export const move: Command = {
-  summary: 'move a VIP to a node by hand (pinned: preemption and rebalancing leave it there)',
   async run(argv) {
     const usage = `usage: ipferry move VIP NODE --reason TEXT [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --reason TEXT    why (recorded in the event; required)\n${API_FLAGS_USAGE}`;
     const args = parse(argv, { usage, options: { ...API_FLAGS, reason: { type: 'string' } }, positionals: { min: 2, max: 2 } });

@@ -2,7 +2,6 @@ import { configJsonSchema } from '../../core/config';
 import { parse, type Command } from '../command';
 
 export const schema: Command = {
-  summary: 'print the JSON Schema of the config file (for editors)',
   async run(argv) {
     const args = parse(argv, { usage: 'usage: ipferry schema', options: {} });
     if (typeof args === 'number') return args;

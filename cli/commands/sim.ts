@@ -86,7 +86,6 @@ function adminLines(url: string): string[] {
 /** The command; `until` (tests) replaces waiting for SIGINT/SIGTERM. */
 export function simCommand(until: () => Promise<void> = untilSignalled): Command {
   return {
-    summary: 'run a provider emulator (ec2, route53, hetzner, robot) on 127.0.0.1, seeded from a config',
     async run(argv) {
       const args = parse(argv, { usage: USAGE, options: { port: { type: 'string' }, config: { type: 'string' } }, positionals: { min: 1, max: 1 } });
       if (typeof args === 'number') return args;

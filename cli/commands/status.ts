@@ -5,7 +5,6 @@ import { parse, type Command } from '../command';
 import { formatEvents, formatPlan, formatStatus } from '../control-format';
 
 export const status: Command = {
-  summary: "the control plane's view: nodes, VIP owners and epochs, diagnostics, recent moves",
   async run(argv) {
     const usage = `usage: ipferry status [--url URL | --config FILE] [--token TOKEN] [--json]\n\n${API_FLAGS_USAGE}`;
     const args = parse(argv, { usage, options: API_FLAGS, positionals: { max: 0 } });
@@ -15,7 +14,6 @@ export const status: Command = {
 };
 
 export const events: Command = {
-  summary: 'the audit log, newest first: moves with reasons and failover timelines, drains, DNS',
   async run(argv) {
     const usage = `usage: ipferry events [--limit N] [--before ID] [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --limit N        events per page (default 20, at most 1000)\n  --before ID      the page after the one that printed this id\n${API_FLAGS_USAGE}`;
     const args = parse(argv, { usage, options: { ...API_FLAGS, limit: { type: 'string' }, before: { type: 'string' } }, positionals: { max: 0 } });
@@ -31,7 +29,6 @@ export const events: Command = {
 };
 
 export const plan: Command = {
-  summary: 'what the control plane would decide now, without committing (--observe: and drift)',
   async run(argv) {
     const usage = `usage: ipferry plan [--observe] [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --observe        also read the providers and list drift a reconcile would repair\n${API_FLAGS_USAGE}`;
     const args = parse(argv, { usage, options: { ...API_FLAGS, observe: { type: 'boolean' } }, positionals: { max: 0 } });

@@ -3,7 +3,6 @@ import { parse, type Command } from '../command';
 import { printConfigError, readConfigFile } from '../config-file';
 
 export const validate: Command = {
-  summary: 'check a config file; prints every problem with its path',
   async run(argv) {
     const args = parse(argv, { usage: 'usage: ipferry validate FILE [--json]', options: { json: { type: 'boolean' } }, positionals: { min: 1, max: 1 } });
     if (typeof args === 'number') return args;
