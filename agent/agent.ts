@@ -7,7 +7,7 @@ import { CheckRunner, type CheckState, type Probe } from './checks';
 import { HeartbeatBuilder, HeartbeatClient, type ControlStatus, type HeartbeatTransport } from './heartbeat';
 import { HookRunner, type HookExecutor } from './hooks';
 import type { AgentMetrics } from './ops';
-import { Reconciler, type BindGate, type VipStatus } from './reconcile';
+import { Reconciler, type BindGate, type ReconcilerEvents, type VipStatus } from './reconcile';
 
 export interface AgentOptions {
   config: Config;
@@ -25,6 +25,10 @@ export interface AgentOptions {
   hookExec?: HookExecutor;
   random?: () => number;
   bootId?: string;
+  /** Peer mode: the open claims to announce in every heartbeat (see core/peer.ts). */
+  claiming?: () => string[];
+  /** Told of every bind, unbind and failure, besides the metrics (peer mode sends a heartbeat at once). */
+  reconcilerEvents?: ReconcilerEvents;
   heartbeatTimeoutMs?: number;
   maxBackoffMs?: number;
 }
@@ -89,7 +93,7 @@ export class Agent {
       logger: this.logger.child({ part: 'reconcile' }),
       hooks: this.hooks,
       gate: options.gate,
-      events: metrics?.reconcilerEvents(),
+      events: bothEvents(metrics?.reconcilerEvents(), options.reconcilerEvents),
     });
     this.builder = new HeartbeatBuilder({
       cluster: config.cluster,
@@ -103,6 +107,7 @@ export class Agent {
         held: () => this.reconciler.held(),
         applied: () => this.reconciler.appliedEpochs(),
         takeHookFailures: () => this.hooks.takeFailures(),
+        ...(options.claiming ? { claiming: options.claiming } : {}),
       },
     });
     this.heartbeat = new HeartbeatClient({
@@ -217,4 +222,26 @@ export class Agent {
     this.logger.info({ ms, leavingDelivered, graceful }, 'agent stopped');
     return { ok: true, leavingDelivered, ms };
   }
+}
+
+function bothEvents(a: ReconcilerEvents | undefined, b: ReconcilerEvents | undefined): ReconcilerEvents | undefined {
+  if (!a || !b) return a ?? b;
+  return {
+    bound(vip, epoch) {
+      a.bound?.(vip, epoch);
+      b.bound?.(vip, epoch);
+    },
+    unbound(vip, why) {
+      a.unbound?.(vip, why);
+      b.unbound?.(vip, why);
+    },
+    failed(op, vip, reason) {
+      a.failed?.(op, vip, reason);
+      b.failed?.(op, vip, reason);
+    },
+    held(count) {
+      a.held?.(count);
+      b.held?.(count);
+    },
+  };
 }

@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
-import { ConfigError, parseConfigText, type Config } from '../core/config';
-import { Agent } from './agent';
+import { ConfigError, parseConfigText, type Config, type NodeSpec } from '../core/config';
+import type { Signer } from '../core/heartbeat';
+import { Agent, type StopReport } from './agent';
 import { systemClock } from './checks';
 import { HttpTransport, heartbeatUrl } from './heartbeat';
 import { LinuxHostNet, selectHostNet } from './hostnet';
 import { resolveIdentity, type IdentitySource, type ResolvedIdentity } from './identity';
 import { AgentMetrics, startOpsServer } from './ops';
 import { SecondaryIpGate, type BindGate } from './reconcile';
-import { signerFor } from './signer';
+import { startPeerAgent } from './peer/peer-agent';
+import { presharedKey, signerFor } from './signer';
 
 export interface DaemonOptions {
   configFile: string;
@@ -43,17 +45,36 @@ export async function runDaemon(options: DaemonOptions, stopSignal: StopSignal =
   });
   log.info({ source: identity.source, ec2: identity.ec2 && { instanceId: identity.ec2.instanceId, eni: identity.ec2.eni }, hetzner: identity.hetzner && { serverId: identity.hetzner.serverId } }, `identity: ${identity.source}`);
   const host = await pickHostNet(options.hostNet, log);
-  const transport = new HttpTransport({ url: heartbeatUrl(config), cluster: config.cluster, node: node.id });
   const metrics = new AgentMetrics();
-  const agent = new Agent({ config, node, signer, hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, gate: gateFor(identity), metrics });
-  const ops = await startOpsServer({ listen: options.listen, metrics, status: () => agent.status(), logger: log });
+  const running = config.control.mode === 'peer' ? await startPeer(config, node, signer, host, metrics, log, env) : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
+  const ops = await startOpsServer({ listen: options.listen, metrics, status: running.status, logger: log });
   log.info({ listen: ops.address }, `metrics on http://${ops.address}/metrics, status on http://${ops.address}/status`);
-  await agent.start();
   const signal = await stopSignal.wait();
   log.info({ signal }, `${signal}: stopping`);
-  const report = await agent.stop({ graceful: true });
+  const report = await running.stop();
   await ops.close();
   return report.ok ? 0 : 1;
+}
+
+type Host = Awaited<ReturnType<typeof pickHostNet>>;
+interface Running {
+  status: () => object;
+  stop: () => Promise<StopReport>;
+}
+
+/** Heartbeats over HTTP to a control plane (local or AWS); its answers say what this node owns. */
+async function startWithControlPlane(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, gate: BindGate | undefined): Promise<Running> {
+  const transport = new HttpTransport({ url: heartbeatUrl(config), cluster: config.cluster, node: node.id });
+  const agent = new Agent({ config, node, signer, hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, gate, metrics });
+  await agent.start();
+  return { status: () => agent.status(), stop: () => agent.stop({ graceful: true }) };
+}
+
+/** Peer mode: UDP heartbeats to every peer, decisions made here (docs/peer-mode.md). */
+async function startPeer(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, env: NodeJS.ProcessEnv): Promise<Running> {
+  const psk = config.security.signing === 'hmac-sha256' ? await presharedKey(config, env) : undefined;
+  const peer = await startPeerAgent({ config, node, signer, ...(psk ? { psk } : {}), hostNet: host.hostNet, hostNetKind: host.kind, clock: systemClock, logger: log, metrics, fence: host.kind === 'linux' });
+  return { status: () => ({ ...peer.agent.status(), peer: peer.loop.status() }), stop: () => peer.stop() };
 }
 
 async function loadConfigFile(path: string): Promise<Config> {

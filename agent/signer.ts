@@ -39,7 +39,8 @@ export async function signerFor(config: Config, node: NodeSpec, sources: SignerS
   return hmacSigner(await presharedKey(config, sources.env ?? process.env, read));
 }
 
-async function presharedKey(config: Config, env: NodeJS.ProcessEnv, read: (path: string) => Promise<string>): Promise<string> {
+/** The cluster's pre-shared key: inline, from `pskFile` or from the `pskEnv` variable (also what `ipferry control` verifies with). */
+export async function presharedKey(config: Config, env: NodeJS.ProcessEnv, read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<string> {
   const s = config.security;
   let psk: string | undefined = s.psk;
   let from = 'security.psk';

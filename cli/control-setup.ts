@@ -1,29 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { presharedKey } from '../agent/signer';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config';
 import { buildProviders, buildRecordSetPublisher, FAMILY_OF_KIND, type ProviderCredentials } from '../adapters/providers';
 
-/**
- * The pre-shared key the local control plane verifies HMAC heartbeats with: inline, from
- * `pskFile` or from the `pskEnv` variable (the agent reads it the same way).
- */
-export async function controlPsk(config: Config, env: NodeJS.ProcessEnv, read: (p: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<string | undefined> {
-  const s = config.security;
-  if (s.signing !== 'hmac-sha256') return undefined;
-  if (s.psk) return s.psk;
-  if (s.pskFile) {
-    try {
-      return (await read(s.pskFile)).trim();
-    } catch (err) {
-      throw new Error(`cannot read security.pskFile ${s.pskFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  }
-  if (s.pskEnv) {
-    const v = env[s.pskEnv];
-    if (!v) throw new Error(`security.pskEnv ($${s.pskEnv}) is not set in the environment`);
-    return v;
-  }
-  throw new Error('hmac-sha256 signing needs a pre-shared key: set security.psk, pskFile or pskEnv');
+/** The pre-shared key the local control plane verifies HMAC heartbeats with (the agent's own lookup). */
+export async function controlPsk(config: Config, env: NodeJS.ProcessEnv, read?: (p: string) => Promise<string>): Promise<string | undefined> {
+  return config.security.signing === 'hmac-sha256' ? presharedKey(config, env, read) : undefined;
 }
 
 export interface EndpointFlags {

@@ -5,6 +5,7 @@ const USAGE = `ipferry — keeps virtual IP addresses alive when the machine tha
 usage: ipferry <command> [options]
 
 ${Object.entries(commands)
+  .filter(([, c]) => !c.hidden)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 

@@ -9,6 +9,8 @@ export interface HeartbeatSources {
   applied(): Record<string, number>;
   /** Hook failures since the last heartbeat (taken: the builder owns them until delivered). */
   takeHookFailures(): HookFailure[];
+  /** Peer mode: VIPs this node announces it is about to bind. */
+  claiming?(): string[];
 }
 
 export interface HeartbeatBuilderOptions {
@@ -58,6 +60,7 @@ export class HeartbeatBuilder {
       checks,
       held: sources.held(),
       applied: sources.applied(),
+      claiming: sources.claiming?.() ?? [],
       leaving,
       configDigest: this.options.configDigest,
       hookFailures,

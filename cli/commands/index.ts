@@ -8,6 +8,8 @@ import type { Command } from '../command';
 export interface CommandEntry {
   summary: string;
   load(): Promise<Command>;
+  /** Started by ipferry itself, not listed in the usage text. */
+  hidden?: boolean;
 }
 
 export const commands: Record<string, CommandEntry> = {
@@ -22,5 +24,6 @@ export const commands: Record<string, CommandEntry> = {
   drain: { summary: "move a node's VIPs away for maintenance (until undrain)", load: async () => (await import('./operate')).drain },
   undrain: { summary: 'let a drained node take VIPs again', load: async () => (await import('./operate')).undrain },
   move: { summary: 'move a VIP to a node by hand (pinned: preemption and rebalancing leave it there)', load: async () => (await import('./operate')).move },
+  fence: { summary: "peer mode's dead-man's switch, started by the agent", load: async () => (await import('./fence')).fence, hidden: true },
   sim: { summary: 'run a provider emulator (ec2, route53, hetzner, robot) on 127.0.0.1, seeded from a config', load: async () => (await import('./sim')).sim },
 };

@@ -14,13 +14,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/**
- * How to run `ipferry` again as a child: this very program (the bundle, or cli/main.ts under tsx
- * with its loader flags), so the demo works the same from `npm run demo` and from dist/ipferry.mjs.
- */
-export function selfCommand(): string[] {
-  return [process.execPath, ...process.execArgv, process.argv[1]!];
-}
+export { selfCommand } from '../../agent/self-command';
 
 export interface ChildAgent {
   node: string;

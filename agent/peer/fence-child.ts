@@ -1,0 +1,58 @@
+import { createInterface } from 'node:readline';
+import type { HostAddress, HostNet } from '../../core/ports';
+
+export interface FenceChildOptions {
+  leaseMs: number;
+  hostNet: HostNet;
+  input: NodeJS.ReadableStream;
+  /** Where the fence says what it did (stderr: the agent logs it). */
+  say: (line: string) => void;
+  now?: () => number;
+}
+
+/**
+ * The fence's side (see fence.ts): reads the agent's lines — `{"bound":[…]}`, `{"ping":true}`,
+ * `{"exit":true}` — and removes every bound address when the pings stop for longer than the lease
+ * or the agent's end of the pipe closes without an exit. Resolves when the agent is gone.
+ */
+export function runFence(opts: FenceChildOptions): Promise<void> {
+  const now = opts.now ?? Date.now;
+  let bound: HostAddress[] = [];
+  let lastPing = now();
+  let fenced = false;
+  let leavingCleanly = false;
+
+  const release = async (why: string) => {
+    if (bound.length === 0) return;
+    const list = bound;
+    bound = [];
+    fenced = true;
+    opts.say(`${why}: removing ${list.map((a) => `${a.address}/${a.prefixLength} on ${a.interface}`).join(', ')}`);
+    await Promise.all(list.map((a) => opts.hostNet.unbind(a).catch((err: unknown) => opts.say(`cannot remove ${a.address}: ${(err as Error).message}`))));
+  };
+
+  const watch = setInterval(() => {
+    if (!fenced && now() - lastPing > opts.leaseMs) void release(`no word from the agent for ${now() - lastPing} ms (lease ${opts.leaseMs} ms)`);
+  }, Math.max(10, Math.floor(opts.leaseMs / 5)));
+
+  return new Promise((resolve) => {
+    const lines = createInterface({ input: opts.input });
+    lines.on('line', (line) => {
+      let msg: { bound?: HostAddress[]; ping?: boolean; exit?: boolean };
+      try {
+        msg = JSON.parse(line) as typeof msg;
+      } catch {
+        opts.say(`ignored a line that is not JSON: ${line.slice(0, 80)}`);
+        return;
+      }
+      lastPing = now();
+      fenced = false;
+      if (msg.bound) bound = msg.bound;
+      if (msg.exit) leavingCleanly = true;
+    });
+    lines.on('close', () => {
+      clearInterval(watch);
+      void (leavingCleanly ? Promise.resolve() : release('the agent is gone')).then(() => resolve());
+    });
+  });
+}

@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock';
+import { configDigest, type Config, type NodeSpec } from '../../core/config';
+import { heartbeatVerifier, type Signer } from '../../core/heartbeat';
+import { quorumLease } from '../../core/peer';
+import type { HostNet } from '../../core/ports';
+import { Agent, type StopReport } from '../agent';
+import type { AgentMetrics } from '../ops';
+import { selfCommand } from '../self-command';
+import { Fence } from './fence';
+import { PeerLoop } from './peer-loop';
+import { UdpPeers } from './udp-peers';
+
+export interface PeerAgentOptions {
+  config: Config;
+  node: NodeSpec;
+  signer: Signer;
+  /** The cluster's pre-shared key, to verify peers (hmac-sha256 clusters). */
+  psk?: string;
+  hostNet: HostNet;
+  hostNetKind: string;
+  clock: Clock;
+  logger: Logger;
+  metrics?: AgentMetrics;
+  /** Run the fence (only meaningful when addresses are really plumbed). */
+  fence: boolean;
+}
+
+export interface PeerAgent {
+  agent: Agent;
+  loop: PeerLoop;
+  stop(): Promise<StopReport>;
+}
+
+/**
+ * An agent in peer mode: the same Agent (checks, heartbeats, reconciler, hooks) with heartbeats
+ * sent over UDP to every peer, a PeerLoop deciding what this node holds, and the fence.
+ */
+export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
+  const control = o.config.control;
+  if (control.mode !== 'peer') throw new Error('startPeerAgent needs control.mode peer');
+  const log = o.logger.child({ part: 'peer' });
+  const transport = await UdpPeers.open({ port: control.port, peers: control.peers, ownAddresses: o.node.addresses, ...(control.multicast ? { multicast: control.multicast } : {}), logger: log });
+  let loop: PeerLoop | undefined;
+  const agent = new Agent({
+    config: o.config,
+    node: o.node,
+    signer: o.signer,
+    hostNet: o.hostNet,
+    hostNetKind: o.hostNetKind,
+    transport,
+    clock: o.clock,
+    logger: o.logger,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    claiming: () => loop?.claiming() ?? [],
+    reconcilerEvents: { bound: () => loop?.hostChanged(), unbound: () => loop?.hostChanged() },
+  });
+  loop = new PeerLoop({
+    config: o.config,
+    node: o.node,
+    clock: o.clock,
+    verifier: heartbeatVerifier(o.config, o.psk === undefined ? {} : { psk: o.psk }),
+    transport,
+    reconciler: agent.reconciler,
+    checks: agent.checks,
+    builder: agent.builder,
+    configDigest: configDigest(o.config),
+    logger: log,
+  });
+  const fence = o.fence ? Fence.start({ self: selfCommand(), leaseMs: quorumLease(o.config), logger: log.child({ part: 'fence' }) }) : undefined;
+  const feedFence = () => {
+    const held = new Set(agent.reconciler.held());
+    fence?.update(agent.reconciler.managed.filter((m) => held.has(m.name)).map((m) => m.addr));
+  };
+  // Pings at twice the heartbeat rate: one late ping must not look like a frozen agent.
+  const pinger = fence ? setInterval(feedFence, Math.max(20, Math.floor(o.config.timers.heartbeatInterval / 2))) : undefined;
+
+  await agent.start();
+  loop.start();
+  log.info({ peers: transport.target, quorum: control.quorum, leaseMs: quorumLease(o.config), fence: !!fence }, 'peer mode started');
+  return {
+    agent,
+    loop,
+    async stop() {
+      loop!.stop();
+      const report = await agent.stop({ graceful: true });
+      if (pinger) clearInterval(pinger);
+      await fence?.stop();
+      return report;
+    },
+  };
+}
