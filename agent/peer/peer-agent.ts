@@ -41,7 +41,8 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
   if (control.mode !== 'peer') throw new Error('startPeerAgent needs control.mode peer');
   const log = o.logger.child({ part: 'peer' });
   const transport = await UdpPeers.open({ port: control.port, peers: control.peers, ownAddresses: o.node.addresses, ...(control.multicast ? { multicast: control.multicast } : {}), logger: log });
-  let loop: PeerLoop | undefined;
+  // The agent needs the loop's claims and the loop needs the agent's parts: a late-bound reference.
+  const late: { loop?: PeerLoop } = {};
   const agent = new Agent({
     config: o.config,
     node: o.node,
@@ -52,10 +53,10 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     clock: o.clock,
     logger: o.logger,
     ...(o.metrics ? { metrics: o.metrics } : {}),
-    claiming: () => loop?.claiming() ?? [],
-    reconcilerEvents: { bound: () => loop?.hostChanged(), unbound: () => loop?.hostChanged() },
+    claiming: () => late.loop?.claiming() ?? [],
+    reconcilerEvents: { bound: () => late.loop?.hostChanged(), unbound: () => late.loop?.hostChanged() },
   });
-  loop = new PeerLoop({
+  const loop = new PeerLoop({
     config: o.config,
     node: o.node,
     clock: o.clock,
@@ -67,6 +68,7 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     configDigest: configDigest(o.config),
     logger: log,
   });
+  late.loop = loop;
   const fence = o.fence ? Fence.start({ self: selfCommand(), leaseMs: quorumLease(o.config), logger: log.child({ part: 'fence' }) }) : undefined;
   const feedFence = () => {
     const held = new Set(agent.reconciler.held());
@@ -82,7 +84,7 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     agent,
     loop,
     async stop() {
-      loop!.stop();
+      loop.stop();
       const report = await agent.stop({ graceful: true });
       if (pinger) clearInterval(pinger);
       await fence?.stop();
