@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import pino, { type Logger } from 'pino';
-import { ConfigError, parseConfigText, type Config, type NodeSpec } from '../core/config';
+import type { Config, NodeSpec } from '../core/config';
 import type { Signer } from '../core/heartbeat';
 import { Agent, type StopReport } from './agent';
+import { readConfigFile } from './config-file';
 import { systemClock } from './checks';
 import { HttpTransport, heartbeatUrl } from './heartbeat';
 import { LinuxHostNet, selectHostNet } from './hostnet';
@@ -32,7 +32,7 @@ export interface StopSignal {
 /** The `ipferry agent` process: load, verify who we are, start, and stop gracefully on a signal. */
 export async function runDaemon(options: DaemonOptions, stopSignal: StopSignal = processSignals(), logger = defaultLogger(options)): Promise<number> {
   const env = options.env ?? process.env;
-  const config = await loadConfigFile(options.configFile);
+  const config = await readConfigFile(options.configFile);
   const node = config.nodes.find((n) => n.id === options.nodeId);
   if (!node) throw new Error(`node "${options.nodeId}" is not in ${options.configFile} (nodes: ${config.nodes.map((n) => n.id).join(', ')})`);
   const log = logger.child({ node: node.id });
@@ -75,18 +75,6 @@ async function startPeer(config: Config, node: NodeSpec, signer: Signer, host: H
   const psk = config.security.signing === 'hmac-sha256' ? await presharedKey(config, env) : undefined;
   const peer = await startPeerAgent({ config, node, signer, ...(psk ? { psk } : {}), hostNet: host.hostNet, hostNetKind: host.kind, clock: systemClock, logger: log, metrics, fence: host.kind === 'linux' });
   return { status: () => ({ ...peer.agent.status(), peer: peer.loop.status() }), stop: () => peer.stop() };
-}
-
-async function loadConfigFile(path: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
-  }
-  const r = parseConfigText(text);
-  if (!r.ok) throw new ConfigError(r.issues);
-  return r.config;
 }
 
 async function pickHostNet(choice: DaemonOptions['hostNet'], logger: Logger) {

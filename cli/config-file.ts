@@ -1,18 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { ConfigError, formatIssue, parseConfigText, type Config } from '../core/config';
+import { formatIssue, type ConfigError } from '../core/config';
 
-/** Reads and validates a config file; a missing file or any invalid field is a ConfigError. */
-export async function readConfigFile(path: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
-  }
-  const r = parseConfigText(text);
-  if (!r.ok) throw new ConfigError(r.issues);
-  return r.config;
-}
+/** The one config-file reader, shared with the agent (which may not import cli/). */
+export { readConfigFile } from '../agent/config-file';
 
 export function printConfigError(file: string, err: ConfigError): void {
   console.error(`${file}: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'}`);

@@ -1,10 +1,9 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { handleApi } from '../control/api';
-import { errorText } from '../control/log';
 import { tick } from '../control/tick';
 import { countTick } from './observability';
-import { createRuntime, runtimeOnce, type Runtime } from './runtime';
-import { errorResult, jsonResult, parseUrlEvent, type UrlResult } from './url-event';
+import { createRuntime, forInvocation, runtimeOnce, urlHandler, type Runtime } from './runtime';
+import { jsonResult, parseUrlEvent, type UrlResult } from './url-event';
 
 const runtime = runtimeOnce(() => createRuntime());
 
@@ -13,22 +12,12 @@ const runtime = runtimeOnce(() => createRuntime());
  * we run; the caller's ARN is recorded with drains and manual moves). Same routes as the local
  * control plane: GET /v1/status, /v1/events, /v1/plan; POST /v1/drain, /v1/undrain, /v1/move.
  */
-export async function handler(event: LambdaFunctionURLEvent, context?: Context): Promise<UrlResult> {
-  let rt: Runtime;
-  try {
-    rt = await runtime();
-  } catch (err) {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'ipferry runtime failed to start', error: errorText(err) }));
-    return errorResult(500, 'invalid', `control plane misconfigured: ${errorText(err)}`);
-  }
-  return apiHandler(rt, event, context);
-}
+export const handler = urlHandler(runtime, apiHandler);
 
 export async function apiHandler(rt: Runtime, event: LambdaFunctionURLEvent, context?: Context): Promise<UrlResult> {
   const { ctx, metrics } = rt;
   const req = parseUrlEvent(event);
-  const budget = context ? Math.max(1000, context.getRemainingTimeInMillis() - 3000) : ctx.tuning.moveDeadlineMs;
-  const local = { ...ctx, tuning: { ...ctx.tuning, moveDeadlineMs: Math.min(ctx.tuning.moveDeadlineMs, budget) } };
+  const local = forInvocation(ctx, context);
   try {
     const reply = await handleApi(
       local,

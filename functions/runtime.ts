@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -10,6 +11,8 @@ import type { Provider, RecordSetPublisher } from '../core/ports';
 import { DynamoDbStore } from '../adapters/dynamodb-store';
 import { buildProviders, buildRecordSetPublisher, FAMILY_OF_KIND, type ProviderCredentials, type ProviderEnv } from '../adapters/providers';
 import { systemClock } from '../adapters/retry';
+import { errorText } from '../control/log';
+import { errorResult, type UrlResult } from './url-event';
 import { controlContext, type ControlContext, type Tuning } from '../control/context';
 import { makeLogger, makeMetrics, powertoolsLog } from './observability';
 import { secretsManager, type SecretReader } from './secrets';
@@ -116,5 +119,31 @@ export function runtimeOnce(build: () => Promise<Runtime>): () => Promise<Runtim
       throw err;
     });
     return pending;
+  };
+}
+
+/** The control context for one invocation: a move may take until shortly before the function would be cut off, never longer. */
+export function forInvocation(ctx: Runtime['ctx'], context?: Context): Runtime['ctx'] {
+  const budget = context ? Math.max(1000, context.getRemainingTimeInMillis() - 3000) : ctx.tuning.moveDeadlineMs;
+  return { ...ctx, tuning: { ...ctx.tuning, moveDeadlineMs: Math.min(ctx.tuning.moveDeadlineMs, budget) } };
+}
+
+/**
+ * A function URL handler over a runtime built once per container: when the runtime cannot start
+ * (a bad config, a secret that cannot be read) the caller gets a 500 that says why, and the log too.
+ */
+export function urlHandler(
+  runtime: () => Promise<Runtime>,
+  inner: (rt: Runtime, event: LambdaFunctionURLEvent, context?: Context) => Promise<UrlResult>,
+): (event: LambdaFunctionURLEvent, context?: Context) => Promise<UrlResult> {
+  return async (event, context) => {
+    let rt: Runtime;
+    try {
+      rt = await runtime();
+    } catch (err) {
+      console.error(JSON.stringify({ level: 'ERROR', message: 'ipferry runtime failed to start', error: errorText(err) }));
+      return errorResult(500, 'invalid', `control plane misconfigured: ${errorText(err)}`);
+    }
+    return inner(rt, event, context);
   };
 }

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { errorText } from '../control/log';
 import { tick } from '../control/tick';
 import { countTick } from './observability';
-import { createRuntime, runtimeOnce, type Runtime } from './runtime';
+import { createRuntime, forInvocation, runtimeOnce, type Runtime } from './runtime';
 
 const runtime = runtimeOnce(() => createRuntime());
 
@@ -22,8 +22,7 @@ export async function handler(event: ScheduledEvent, context?: Context): Promise
 
 export async function scheduleHandler(rt: Runtime, event: ScheduledEvent, context?: Context): Promise<ScheduleSummary> {
   const { ctx, metrics } = rt;
-  const budget = context ? Math.max(1000, context.getRemainingTimeInMillis() - 3000) : ctx.tuning.moveDeadlineMs;
-  const local = { ...ctx, tuning: { ...ctx.tuning, moveDeadlineMs: Math.min(ctx.tuning.moveDeadlineMs, budget) } };
+  const local = forInvocation(ctx, context);
   const started = Date.now();
   try {
     const r = await tick(local, { trigger: { kind: 'schedule', at: ctx.clock.now(), detail: `schedule ${event.id ?? ''}`.trim() }, repairDrift: true });

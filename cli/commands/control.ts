@@ -4,6 +4,7 @@ import { parseDuration } from '../../core/duration';
 import { startLocalControlPlane } from '../../control/local-server';
 import { pinoLog } from '../../control/log';
 import { parse, type Command } from '../command';
+import { untilSignalled } from '../signals';
 import { printConfigError, readConfigFile } from '../config-file';
 import { controlPsk, credentialsFrom, providersFor } from '../control-setup';
 
@@ -89,15 +90,3 @@ export function controlCommand(until: () => Promise<void> = untilSignalled, env:
 }
 
 export const control = controlCommand();
-
-function untilSignalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}

@@ -9,6 +9,7 @@ import { seedFromConfig as cloudSeed } from '../../sim/hetzner-cloud/from-config
 import { DEFAULT_ROBOT_CREDENTIALS, HetznerRobotEmulator, demoRobotSeed } from '../../sim/hetzner-robot';
 import { seedFromConfig as robotSeed } from '../../sim/hetzner-robot/from-config';
 import { parse, type Command } from '../command';
+import { untilSignalled } from '../signals';
 import { printConfigError, readConfigFile } from '../config-file';
 
 const USAGE = `usage: ipferry sim ec2|route53|hetzner|robot [--port N] [--config FILE]
@@ -126,15 +127,3 @@ export function simCommand(until: () => Promise<void> = untilSignalled): Command
 }
 
 export const sim = simCommand();
-
-function untilSignalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
