@@ -6,3 +6,4 @@ export type { ArpRound, ResponderWatch } from './arp-watch';
 export { analyze, type ProbeAnalysis } from './analysis';
 export { cleanupStale } from './stale';
 export type { LabRunner, LabCommandResult } from './run';
+export type { AddressEvent, AddressWatch } from './address-watch';

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { createAddressWatch, type AddressWatch } from './address-watch';
 import { createResponderWatch, roundWindowMs, type ResponderWatch } from './arp-watch';
 import { bridgeNetns, labMembers, newLabPrefix, type LabMember } from './names';
 import { startNdWatch } from './nd-watch';
@@ -188,6 +189,24 @@ export class Lab {
     return watch;
   }
 
+  /**
+   * Follows every address change in the named hosts (all by default) as the kernel reports it
+   * (`ip -o monitor address`): who holds a VIP at every instant, not only when ARP asks. Start it
+   * before anything binds: what a host already carries is read once, after its monitor started.
+   */
+  async watchAddresses(names: readonly string[] = this.hosts.map((h) => h.name)): Promise<AddressWatch> {
+    const watch = createAddressWatch(names);
+    for (const name of names) watch.attach(name, this.spawn(name, 'ip', ['-o', 'monitor', 'address']));
+    await Promise.all(
+      names.map(async (name) => {
+        const at = Date.now();
+        const out = await must(this.runner(name), 'ip', ['-j', 'addr', 'show']);
+        watch.seed(name, listedAddresses(out), at);
+      }),
+    );
+    return watch;
+  }
+
   /** Kills every process the lab started and removes every namespace. Safe to call twice. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
@@ -199,6 +218,12 @@ export class Lab {
     if (problems.length > 0) throw new Error(`lab ${this.prefix}: could not remove ${problems.join('; ')}`);
     this.logger.info({ prefix: this.prefix }, 'lab destroyed');
   }
+}
+
+/** `ip -j addr show` → every address with its interface. */
+function listedAddresses(json: string): Array<{ address: string; prefixLength: number; interface: string }> {
+  const links = JSON.parse(json || '[]') as Array<{ ifname?: string; addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
+  return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.local !== undefined).map((a) => ({ address: a.local!, prefixLength: a.prefixlen ?? 0, interface: l.ifname ?? '' })));
 }
 
 export function createLab(options: LabOptions): Promise<Lab> {
