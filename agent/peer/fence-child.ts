@@ -22,11 +22,13 @@ export function runFence(opts: FenceChildOptions): Promise<void> {
   let fenced = false;
   let leavingCleanly = false;
 
+  // `bound` is kept after a release: the agent sends the list only when it changes, so after a
+  // stall it may bind the same addresses again and only ping; a fence that had forgotten them would
+  // then leave them behind when the agent dies.
   const release = async (why: string) => {
+    fenced = true;
     if (bound.length === 0) return;
     const list = bound;
-    bound = [];
-    fenced = true;
     opts.say(`${why}: removing ${list.map((a) => `${a.address}/${a.prefixLength} on ${a.interface}`).join(', ')}`);
     await Promise.all(list.map((a) => opts.hostNet.unbind(a).catch((err: unknown) => opts.say(`cannot remove ${a.address}: ${(err as Error).message}`))));
   };
