@@ -15,8 +15,8 @@ import { decide, type Assignment, type Decision, type NodeView } from './decide'
  *    (deadAfter − 1.5 intervals) releases everything. The other side declares it dead only after
  *    deadAfter from its last heartbeat, which is later by at least half an interval plus the
  *    network delay, so the minority always lets go first.
- * 3. A node claims nothing until it has run, and had quorum, for deadAfter without a break, so it
- *    has heard every live peer before it decides (keepalived starts as BACKUP for the same reason):
+ * 3. A node claims (and holds) nothing until it has run, and had quorum, for deadAfter without a
+ *    break, so it has heard every live peer before it decides (keepalived starts as BACKUP for the same reason):
  *    two nodes starting together with partial views, or an isolated node that regains quorum
  *    through one peer while its view of another (who took its VIPs) is stale, would otherwise claim.
  * 4. A node does not bind an unheld VIP at once: it announces the claim (`claiming` in its
@@ -85,11 +85,14 @@ export function decideAsPeer(input: PeerInput): PeerDecision {
   // decision picks it: its view of itself can differ from its peers' view of it (aliveSince), and
   // only the winner is common knowledge. It can claim again, break-before-make, later.
   const contested = (vip: string): boolean => (live.get(vip)?.length ?? 0) > 1 && current.get(vip) !== self;
-  const unbind = mine.filter((vip) => !quorum.ok || owner.get(vip) !== self || contested(vip));
   // Views of peers seen as dead may be stale: after a start or a regained quorum, wait deadAfter
-  // so every reachable peer has been heard before claiming anything.
+  // so every reachable peer has been heard before claiming anything. A settling node holds nothing
+  // either: it normally has nothing (clean slate at start, released on losing quorum), and when it
+  // does, its idea of what it holds is what is stale (an agent resumed after SIGSTOP whose fence
+  // removed the addresses meanwhile, while peers took them over).
   const quorumSince = quorum.ok ? (input.memory.quorumSince ?? now) : null;
   const settling = now - Math.max(input.startedAt, quorumSince ?? now) < config.timers.deadAfter;
+  const unbind = mine.filter((vip) => !quorum.ok || settling || owner.get(vip) !== self || contested(vip));
   const bind: string[] = [];
   const waiting: PeerDecision['waiting'] = [];
   const claims = new Map<string, number>();

@@ -24,6 +24,8 @@ export interface PeerAgentOptions {
   metrics?: AgentMetrics;
   /** Run the fence (only meaningful when addresses are really plumbed). */
   fence: boolean;
+  /** An already open transport: tests run several agents on one loopback, each on its own port. */
+  transport?: UdpPeers;
 }
 
 export interface PeerAgent {
@@ -40,7 +42,7 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
   const control = o.config.control;
   if (control.mode !== 'peer') throw new Error('startPeerAgent needs control.mode peer');
   const log = o.logger.child({ part: 'peer' });
-  const transport = await UdpPeers.open({ port: control.port, peers: control.peers, ownAddresses: o.node.addresses, ...(control.multicast ? { multicast: control.multicast } : {}), logger: log });
+  const transport = o.transport ?? await UdpPeers.open({ port: control.port, peers: control.peers, ownAddresses: o.node.addresses, ...(control.multicast ? { multicast: control.multicast } : {}), logger: log });
   // The agent needs the loop's claims and the loop needs the agent's parts: a late-bound reference.
   const late: { loop?: PeerLoop } = {};
   const agent = new Agent({
@@ -67,15 +69,19 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     builder: agent.builder,
     configDigest: configDigest(o.config),
     logger: log,
+    owning: (vips) => feedFence(vips),
   });
   late.loop = loop;
   const fence = o.fence ? Fence.start({ self: selfCommand(), leaseMs: quorumLease(o.config), logger: log.child({ part: 'fence' }) }) : undefined;
-  const feedFence = () => {
-    const held = new Set(agent.reconciler.held());
-    fence?.update(agent.reconciler.managed.filter((m) => held.has(m.name)).map((m) => m.addr));
-  };
+  // What the fence may have to remove: what is bound, and what is owned (it may be bound any moment).
+  let owning: readonly string[] = [];
+  function feedFence(next: readonly string[] = owning): void {
+    owning = next;
+    const names = new Set([...agent.reconciler.held(), ...owning]);
+    fence?.update(agent.reconciler.managed.filter((m) => names.has(m.name)).map((m) => m.addr));
+  }
   // Pings at twice the heartbeat rate: one late ping must not look like a frozen agent.
-  const pinger = fence ? setInterval(feedFence, Math.max(20, Math.floor(o.config.timers.heartbeatInterval / 2))) : undefined;
+  const pinger = fence ? setInterval(() => feedFence(), Math.max(20, Math.floor(o.config.timers.heartbeatInterval / 2))) : undefined;
 
   await agent.start();
   loop.start();
@@ -85,6 +91,12 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     loop,
     async stop() {
       loop.stop();
+      // Break before make on a planned stop too: the addresses go first, and only then does the
+      // leaving heartbeat tell the peers, who claim at once. The other way round, a peer bound
+      // within claimHoldoff while this host still carried the address (two responders, seen in the
+      // LAN lab on every SIGTERM). agent.stop() then finds nothing left to release.
+      await agent.reconciler.releaseAll();
+      feedFence([]);
       const report = await agent.stop({ graceful: true });
       if (pinger) clearInterval(pinger);
       await fence?.stop();

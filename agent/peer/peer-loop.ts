@@ -24,6 +24,12 @@ export interface PeerLoopOptions {
   builder: HeartbeatBuilder;
   configDigest: string;
   logger: Logger;
+  /**
+   * Told what this node is about to own, before the reconciler may bind any of it: the fence must
+   * know an address before it can appear on the host, or an agent killed or frozen right after
+   * binding would leave it there for good (found by the LAN lab: SIGSTOP just after a bind).
+   */
+  owning?: (vips: readonly string[]) => void;
 }
 
 export interface PeerStatus {
@@ -33,6 +39,8 @@ export interface PeerStatus {
   diagnostics: string[];
   peers: Array<{ node: string; lastSeenMsAgo: number | null; held: readonly string[] }>;
   refused: Record<string, number>;
+  /** Times this agent found it had been frozen longer than the quorum lease and started over. */
+  stalls: number;
 }
 
 /**
@@ -50,7 +58,13 @@ export class PeerLoop {
   private claims: string[] = [];
   private last: PeerDecision | undefined;
   private lastDiagnostics = '';
+  private lastDecision = '';
+  /** Highest epoch accepted per VIP in this boot (see epochFor). */
+  private readonly highest = new Map<string, number>();
   private startedAt = 0;
+  /** When this loop last ran (an evaluation or a datagram): a longer gap than the lease is a stall. */
+  private lastRan = 0;
+  private stalls = 0;
   private sendQueued = false;
   private stopped = false;
 
@@ -60,8 +74,12 @@ export class PeerLoop {
 
   start(): void {
     this.startedAt = this.o.clock.now();
+    this.lastRan = this.startedAt;
     this.o.transport.onDatagram((datagram) => this.receive(datagram));
-    this.timers.every(this.o.config.timers.heartbeatInterval, async () => this.evaluate());
+    // At least twice per quorum lease, so that a gap longer than the lease means a stall, never a
+    // quiet moment (a node alone hears no datagrams between its own ticks).
+    const { heartbeatInterval } = this.o.config.timers;
+    this.timers.every(Math.max(10, Math.min(heartbeatInterval, Math.floor(quorumLease(this.o.config) / 2))), async () => this.evaluate());
     this.evaluate();
   }
 
@@ -83,6 +101,7 @@ export class PeerLoop {
   receive(datagram: Buffer): void {
     if (this.stopped) return;
     const now = this.o.clock.now();
+    this.noticeStall(now);
     const verdict = this.o.verifier.verify(datagram, now, (node) => this.guards.get(node));
     if (!verdict.ok) {
       // Our own datagrams looped back (multicast) are "replayed"; the rest are counted and logged once.
@@ -105,19 +124,28 @@ export class PeerLoop {
     if (this.stopped) return;
     const { config, node, clock, reconciler } = this.o;
     const now = clock.now();
-    // What this node holds or has been told to hold: a bind in flight still counts as its own.
-    const mine = new Set([...reconciler.held(), ...Object.keys(reconciler.ownedEpochs())]);
+    this.noticeStall(now);
+    // What this node holds or has been told to hold: in peer mode the reconciler counts a bind in
+    // flight as held, at the epoch it binds at (else the decision would take the epoch from a dead
+    // holder's last word and move this node's epoch backwards: seen in the lab as "epoch 2 → 1").
+    const mine = new Set(reconciler.held());
+    const applied = reconciler.appliedEpochs();
     const checks = Object.fromEntries(Object.entries(this.o.checks.states()).map(([n, c]) => [n, { ok: c.ok, ...(c.detail ? { detail: c.detail } : {}) }]));
-    const observation = { bootId: this.o.builder.bootId, checks, held: [...mine], applied: reconciler.appliedEpochs(), claiming: this.claims, leaving: false, configDigest: this.o.configDigest };
+    const observation = { bootId: this.o.builder.bootId, checks, held: [...mine], applied, claiming: this.claims, leaving: false, configDigest: this.o.configDigest };
     this.views.set(node.id, foldHeartbeat(this.views.get(node.id), node.id, observation, now, config.timers.deadAfter));
 
     const d = decideAsPeer({ config, self: node.id, views: [...this.views.values()], memory: this.memory, now, startedAt: this.startedAt, configDigest: this.o.configDigest });
     this.memory = d.memory;
     this.last = d;
-    const epochOf = new Map(d.decision.assignments.map((a) => [a.vip, a.epoch]));
-    const owned = new Set([...[...mine].filter((v) => !d.unbind.includes(v)), ...d.bind]);
-    reconciler.accept([...owned].map((vip) => ({ vip, epoch: epochOf.get(vip) ?? 0 })));
-    if (d.bind.length || d.unbind.length) this.o.logger.info({ bind: d.bind, unbind: d.unbind, quorum: d.quorum }, 'peer decision');
+    const decided = new Map(d.decision.assignments.map((a) => [a.vip, a.epoch]));
+    const unbind = new Set(d.unbind);
+    const keep = new Set([...[...mine].filter((v) => !unbind.has(v)), ...d.bind]);
+    this.o.owning?.([...keep]);
+    reconciler.accept([...keep].map((vip) => ({ vip, epoch: this.epochFor(vip, decided.get(vip) ?? 0) })));
+    // Once per distinct decision: until the reconciler's next listing, a release repeats on every datagram.
+    const said = `${d.bind.join()}|${d.unbind.join()}`;
+    if ((d.bind.length || d.unbind.length) && said !== this.lastDecision) this.o.logger.info({ bind: d.bind, unbind: d.unbind, quorum: d.quorum }, 'peer decision');
+    this.lastDecision = said;
     if (d.claiming.join() !== this.claims.join()) {
       this.claims = d.claiming;
       this.sendSoon();
@@ -135,7 +163,44 @@ export class PeerLoop {
       diagnostics: this.last?.decision.diagnostics.map((x) => `${x.kind}: ${x.message}`) ?? [],
       peers: [...this.views.values()].filter((v) => v.id !== this.o.node.id).map((v) => ({ node: v.id, lastSeenMsAgo: v.lastSeen === null ? null : now - v.lastSeen, held: v.held })),
       refused: Object.fromEntries(this.refused),
+      stalls: this.stalls,
     };
+  }
+
+  /**
+   * The decision's epoch, but never below one this agent accepted before: in peer mode nobody stores
+   * epochs, so when every holder of a VIP has let go, the highest epoch is forgotten and the next
+   * decision starts lower — and the reconciler's fence would refuse it ("ignored assignment … epoch
+   * 2 was already applied"), leaving the VIP unbound here for good (seen in the lab's ring).
+   */
+  private epochFor(vip: string, decided: number): number {
+    const epoch = Math.max(decided, this.highest.get(vip) ?? 0);
+    this.highest.set(vip, epoch);
+    return epoch;
+  }
+
+  /**
+   * A gap longer than the quorum lease since this loop last ran means the agent was frozen
+   * (SIGSTOP, a paused VM, a blocked event loop): its fence may have removed its addresses, peers
+   * may have declared it dead and taken them, and datagrams queued meanwhile arrive now as if fresh.
+   * Nothing it knows can be trusted, so it starts over as after a restart: it forgets its peers and
+   * settles for deadAfter, holding and claiming nothing (core/peer.ts, rule 3). Found by the LAN
+   * lab: a resumed agent briefly re-assigned itself the VIP from a stale queued heartbeat.
+   */
+  private noticeStall(now: number): void {
+    const gap = now - this.lastRan;
+    this.lastRan = now;
+    const lease = quorumLease(this.o.config);
+    if (gap <= lease) return;
+    this.stalls++;
+    this.o.logger.warn(
+      { gapMs: gap, leaseMs: lease },
+      `this agent was frozen for ${gap} ms, longer than the quorum lease (${lease} ms): starting over, holding and claiming nothing until it has heard its peers for deadAfter`,
+    );
+    for (const id of [...this.views.keys()]) if (id !== this.o.node.id) this.views.delete(id);
+    this.memory = { ...this.memory, quorumSince: null, claims: new Map() };
+    this.claims = [];
+    this.startedAt = now;
   }
 
   /** One triggered heartbeat per burst of changes. */

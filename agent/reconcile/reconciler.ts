@@ -135,13 +135,24 @@ export class Reconciler {
     return this.inFlight ?? Promise.resolve();
   }
 
-  /** VIP names bound on the host, as last seen. */
+  /**
+   * VIP names bound on the host, as last seen. In peer mode also those owned and about to be bound
+   * (a superset of what the host carries): peers decide from what this node reports, and a VIP
+   * between "decided here" and "bound here" must not look free to them, or one of them starts a
+   * claim in that gap and binds it too (seen in the LAN lab: two hosts bound one VIP of seed 001's
+   * ring while a slow `ip addr add` was under way).
+   */
   held(): string[] {
-    return [...this.boundNow].sort();
+    const names = new Set(this.boundNow);
+    for (const vip of this.binding()) names.add(vip);
+    return [...names].sort();
   }
 
+  /** Epochs of what `held()` reports (in peer mode, a bind under way at the epoch it binds at). */
   appliedEpochs(): Record<string, number> {
-    return Object.fromEntries([...this.applied].sort(([a], [b]) => (a < b ? -1 : 1)));
+    const epochs = new Map(this.applied);
+    for (const vip of this.binding()) epochs.set(vip, Math.max(this.owned.get(vip)!, epochs.get(vip) ?? 0));
+    return Object.fromEntries([...epochs].sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 
   ownedEpochs(): Record<string, number> {
@@ -191,6 +202,12 @@ export class Reconciler {
       await this.apply(s, true);
     });
     this.options.events?.held?.(this.boundNow.size);
+  }
+
+  /** Peer mode only: owned VIPs this agent plumbs, bound or not yet. */
+  private binding(): string[] {
+    if (this.options.config.control.mode !== 'peer') return [];
+    return this.managed.filter((m) => this.owned.has(m.name)).map((m) => m.name);
   }
 
   /**

@@ -98,6 +98,20 @@ describe('decideAsPeer', () => {
     const later = views.map((v) => ({ ...v, lastSeen: NOW + 600 }));
     expect(decideAsPeer({ config: trio, self: 'n1', views: later, memory: regained.memory, now: NOW + 600, startedAt: 0 }).claiming).toEqual(['v']);
   });
+
+  it('holds nothing while settling: after a freeze its own idea of what it holds is what is stale', () => {
+    // A resumed agent "holds" v (its last listing said so; its fence has removed it since), and the
+    // only peer it has heard is an old queued datagram saying nobody else holds it: it must let go,
+    // not keep v on a view that may be seconds old.
+    const views = [{ ...up('n1'), held: ['v'], applied: { v: 1 } }, up('n2'), silent('n3', 5000)];
+    const resumed = decideAsPeer({ config: trio, self: 'n1', views, memory: EMPTY_PEER_MEMORY, now: NOW, startedAt: NOW });
+    expect(resumed.decision.assignments[0]!.node).toBe('n1');
+    expect(resumed.unbind).toEqual(['v']);
+    expect(resumed.bind).toEqual([]);
+    // Once settled (quorum for deadAfter), it may keep what it holds.
+    const settled = decideAsPeer({ config: trio, self: 'n1', views, memory: SETTLED, now: NOW, startedAt: 0 });
+    expect(settled.unbind).toEqual([]);
+  });
 });
 
 describe('peer mode in simulation (random LAN delays)', () => {
