@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResponderWatch } from '../../sim/lab';
+import { hostOf, LanCluster, type LanVip } from './harness';
+
+// Seed 001's ring: five hosts, ten VIPs, each host preferred by two (carp0 and carp5 on n1, …).
+// Two deaths leave three hosts, a majority: the survivors share the ten within one (4/3/3). A third
+// death leaves two of five: no quorum, and (docs/peer-mode.md, rule 2) a node without quorum holds
+// nothing, because it cannot tell "three hosts died" from "I am the minority side of a cut" — so
+// the survivors release what they held and claim nothing until the others return.
+let cluster: LanCluster | undefined;
+
+afterEach(async () => {
+  await cluster?.destroy();
+  cluster = undefined;
+});
+
+const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
+const VIPS: LanVip[] = Array.from({ length: 10 }, (_, k) => ({ name: `carp${k}`, address: `198.18.0.${50 + k}`, preferred: NODES[k % 5]! }));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function load(c: LanCluster): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const v of VIPS) for (const h of c.holders(v.name)) out.set(h, (out.get(h) ?? 0) + 1);
+  return out;
+}
+
+const home = (c: LanCluster) => VIPS.every((v) => c.holders(v.name).join() === hostOf(v.preferred!));
+
+describe("peer mode on a LAN: seed 001's ring of five", () => {
+  it('two deaths: balanced 4/3/3; a third: no quorum, nothing held or claimed, diagnostics say so; all go home on return', async () => {
+    const c = (cluster = await LanCluster.start({ nodes: 5, vips: VIPS, timers: { preemptDelay: 2000 } }));
+    await c.until('every VIP on its preferred host', () => home(c), 45_000);
+    const watches = new Map<string, ResponderWatch>();
+    const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark) => {
+      for (const v of VIPS.slice(1)) watches.set(v.name, c.lab.watchResponders(c.address(v.name), { durationMs: 90_000, processes: 1 }));
+      mark('two die');
+      for (const n of ['n1', 'n2']) c.agent(n).signal('SIGKILL');
+      const survivors = ['h3', 'h4', 'h5'];
+      await c.until('the survivors to hold all ten', () => VIPS.every((v) => c.holders(v.name).length === 1 && survivors.includes(c.holders(v.name)[0]!)), 15_000);
+      const shares = survivors.map((h) => load(c).get(h) ?? 0).sort();
+      expect(shares, c.report()).toEqual([3, 3, 4]);
+
+      mark('third dies');
+      c.agent('n3').signal('SIGKILL');
+      await c.until('the two survivors, without quorum, to release everything', () => VIPS.every((v) => c.holders(v.name).length === 0), 5000);
+      await sleep(1500);
+      // Still nothing: no new claims without a majority.
+      expect(load(c).size, c.report()).toBe(0);
+      for (const n of ['n4', 'n5']) {
+        const s = await c.status(n);
+        expect(s.held).toEqual([]);
+        expect(s.peer.quorum).toMatchObject({ ok: false, heard: 2, needed: 3 });
+        expect(s.peer.diagnostics.some((d) => d.startsWith('no-quorum')), JSON.stringify(s.peer.diagnostics)).toBe(true);
+      }
+
+      mark('return');
+      for (const n of ['n1', 'n2', 'n3']) {
+        await c.agent(n).exited(5000);
+        c.startAgent(n);
+      }
+      await c.until('every VIP home again', () => home(c), 40_000);
+    });
+    const rounds = await Promise.all([...watches].map(async ([vip, w]) => [vip, await w.stop()] as const));
+    console.log(`ring:\n${run.summary()}`);
+    expect(run.phase('two die').recovered, c.report()).toBe(true);
+    expect(run.phase('two die').outageMs, c.report()).toBeLessThan(3000);
+    expect(run.whole().maxDistinctResponders, c.report()).toBeLessThanOrEqual(1);
+    for (const [vip, r] of rounds) expect(Math.max(0, ...r.map((x) => new Set(x.hosts).size)), `${vip}\n${c.report()}`).toBeLessThanOrEqual(1);
+    for (const v of VIPS) expect(c.maxHolders(v.name), `${v.name}\n${c.report()}`).toBeLessThanOrEqual(1);
+    expect(c.problems()).toEqual([]);
+  }, 180_000);
+});
