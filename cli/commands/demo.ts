@@ -2,7 +2,7 @@ import { parse, type Command } from '../command';
 import { cloudDemo } from '../demo/cloud';
 import { seedWalkthrough } from '../demo/seeds';
 
-const USAGE = `usage: ipferry demo [--json] [--seeds] [--keep]
+const USAGE = `usage: ipferry demo [--json] [--seeds] [--keep] [--lan]
 
 The embedded default: a local control plane, the EC2 emulator and three agents on this machine
 (no cloud account, no root). It kills the owner of two VIPs and shows the failover, live, with
@@ -11,13 +11,22 @@ its timeline; then brings the node back and shows the VIPs going home.
   --json    no commentary: one JSON line per failover
             {"vip","from","to","reason","detect_ms","decide_ms","api_ms","total_ms","bound_ms"}
   --seeds   instead, the decision core on the seed scenarios, in simulated time
-  --keep    keep the demo's config, keys and logs (their folder is printed)`;
+  --keep    keep the demo's config, keys and logs (their folder is printed)
+  --lan     instead, peer mode on a LAN (root): three hosts in network namespaces running
+            examples/lan/ipferry.yaml with real ip and arping; kills the owner (-9), shows the
+            failover and the client's outage, then the owner's return (preemption); with --json
+            one line per move {"event","from","to","outage_ms","responders","lab"}`;
 
 export const demo: Command = {
   async run(argv) {
-    const args = parse(argv, { usage: USAGE, options: { seeds: { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' } } });
+    const args = parse(argv, { usage: USAGE, options: { seeds: { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, lan: { type: 'boolean' } } });
     if (typeof args === 'number') return args;
     const json = args.values.json === true;
+    if (args.values.lan) {
+      // Loaded only here: the lab (namespaces, esbuild for its in-namespace programs) is for this demo alone.
+      const { lanDemo } = await import('../demo/lan');
+      return lanDemo({ json, print: (line) => console.log(line) });
+    }
     if (args.values.seeds) {
       seedWalkthrough((line) => console.log(line), json);
       return 0;
