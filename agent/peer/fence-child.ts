@@ -1,6 +1,9 @@
 import { createInterface } from 'node:readline';
 import type { HostAddress, HostNet } from '../../core/ports';
 
+/** The fence's first line on stderr: it is reading its pipe (the agent binds nothing before). */
+export const FENCE_READY = 'fence ready';
+
 export interface FenceChildOptions {
   leaseMs: number;
   hostNet: HostNet;
@@ -11,14 +14,18 @@ export interface FenceChildOptions {
 }
 
 /**
- * The fence's side (see fence.ts): reads the agent's lines — `{"bound":[…]}`, `{"ping":true}`,
- * `{"exit":true}` — and removes every bound address when the pings stop for longer than the lease
- * or the agent's end of the pipe closes without an exit. Resolves when the agent is gone.
+ * The fence's side (see fence.ts): reads the agent's lines — `{"bound":[…],"at":ms}`,
+ * `{"ping":ms}`, `{"exit":true}` — and removes every bound address when the agent has written
+ * nothing for longer than the lease (by the times it wrote them: same host, same clock) or its end
+ * of the pipe closes without an exit. Resolves when the agent is gone.
  */
 export function runFence(opts: FenceChildOptions): Promise<void> {
   const now = opts.now ?? Date.now;
   let bound: HostAddress[] = [];
-  let lastPing = now();
+  // Until the first line, the silence counts from the fence's own start.
+  let lastPing: number | undefined;
+  const startedAt = now();
+  const silence = () => now() - (lastPing ?? startedAt);
   let fenced = false;
   let leavingCleanly = false;
 
@@ -34,21 +41,26 @@ export function runFence(opts: FenceChildOptions): Promise<void> {
   };
 
   const watch = setInterval(() => {
-    if (!fenced && now() - lastPing > opts.leaseMs) void release(`no word from the agent for ${now() - lastPing} ms (lease ${opts.leaseMs} ms)`);
+    if (!fenced && silence() > opts.leaseMs) void release(`no word from the agent for ${silence()} ms (lease ${opts.leaseMs} ms)`);
   }, Math.max(10, Math.floor(opts.leaseMs / 5)));
 
   return new Promise((resolve) => {
     const lines = createInterface({ input: opts.input });
+    opts.say(`${FENCE_READY} (lease ${opts.leaseMs} ms)`);
     lines.on('line', (line) => {
-      let msg: { bound?: HostAddress[]; ping?: boolean; exit?: boolean };
+      let msg: { bound?: HostAddress[]; ping?: boolean | number; at?: number; exit?: boolean };
       try {
         msg = JSON.parse(line) as typeof msg;
       } catch {
         opts.say(`ignored a line that is not JSON: ${line.slice(0, 80)}`);
         return;
       }
-      lastPing = now();
-      fenced = false;
+      // When the agent wrote it (older agents sent `"ping":true`: then when it was read).
+      const written = typeof msg.ping === 'number' ? msg.ping : typeof msg.at === 'number' ? msg.at : now();
+      if (lastPing === undefined || written > lastPing) {
+        lastPing = written;
+        fenced = false;
+      }
       if (msg.bound) bound = msg.bound;
       if (msg.exit) leavingCleanly = true;
     });

@@ -84,6 +84,18 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
   const pinger = fence ? setInterval(() => feedFence(), Math.max(20, Math.floor(o.config.timers.heartbeatInterval / 2))) : undefined;
 
   await agent.start();
+  // Nothing is bound before the fence reads its pipe: under load a fence (a node process) can take
+  // a second or more to start, and an agent frozen meanwhile would have no one to remove its
+  // addresses (seen in the LAN lab with other suites running). No fence, no peer mode.
+  if (fence) {
+    try {
+      await fence.ready;
+    } catch (err) {
+      await agent.stop({ graceful: false }).catch(() => undefined);
+      await fence.stop();
+      throw new Error(`peer mode needs its fence, which removes this host's addresses if the agent dies or freezes: ${(err as Error).message}`, { cause: err });
+    }
+  }
   loop.start();
   log.info({ peers: transport.target, quorum: control.quorum, leaseMs: quorumLease(o.config), fence: !!fence }, 'peer mode started');
   return {

@@ -74,6 +74,28 @@ describe('the fence child (runFence)', () => {
     expect(f.host.has(WEB)).toBe(true);
   });
 
+  it('says it is ready once it reads its pipe', async () => {
+    const f = fence();
+    expect(f.said[0]).toBe('fence ready (lease 100 ms)');
+    f.input.end();
+    await f.done;
+  });
+
+  it('judges the silence by when the agent wrote, not when it read: a fence that reads late releases at once', async () => {
+    const f = fence();
+    // Lines an agent wrote before it froze, read now by a fence that started (or ran) late.
+    const wrote = Date.now() - 5 * LEASE;
+    f.write({ bound: [WEB], at: wrote });
+    f.write({ ping: wrote + 50 });
+    await sleep(LEASE / 2);
+    expect(f.removed()).toEqual(['198.18.0.50']);
+    f.write({ ping: Date.now() }); // it resumes: a fresh ping re-arms the watch
+    await sleep(LEASE / 2);
+    expect(f.removed()).toEqual(['198.18.0.50']);
+    f.input.end();
+    await f.done;
+  });
+
   it('goes by the latest list, and ignores a line that is not JSON (saying so)', async () => {
     const f = fence();
     f.write({ bound: [WEB, MAIL] });
