@@ -32,10 +32,15 @@ export async function withRetry<T>(op: (attempt: number) => Promise<T>, opts: Re
   const shouldRetry = opts.shouldRetry ?? retryableReason;
   const maxAttempts = opts.maxAttempts ?? Number.POSITIVE_INFINITY;
   const deadline = opts.clock.now() + opts.deadlineMs;
+  let previous: unknown;
   for (let attempt = 1; ; attempt++) {
     try {
       return await op(attempt);
     } catch (err) {
+      // An attempt cut off by the abort (the deadline, usually) says only "aborted"; the failure
+      // before it ("still locked", "still throttled") is what the caller needs to hear.
+      if (opts.signal?.aborted && previous !== undefined) throw previous;
+      previous = err;
       if (!shouldRetry(err) || attempt >= maxAttempts) throw err;
       const delayMs = backoffDelay(attempt, err, opts);
       if (opts.clock.now() + delayMs >= deadline) throw err;

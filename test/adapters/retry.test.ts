@@ -111,6 +111,25 @@ describe('backoffDelay and systemClock', () => {
     await expect(pending).rejects.toBe(throttled);
   });
 
+  it('reports the failure before an attempt the abort cut off, not the abort', async () => {
+    const ac = new AbortController();
+    const locked = new ProviderError('conflict', 'FAILOVER_LOCKED', { code: 'FAILOVER_LOCKED' });
+    const aborted = new ProviderError('transient', 'request aborted', { code: 'aborted' });
+    const clock = fakeClock();
+    let attempts = 0;
+    const pending = withRetry(
+      async () => {
+        attempts++;
+        if (attempts === 1) throw locked;
+        ac.abort(new Error('deadline'));
+        throw aborted;
+      },
+      { clock, deadlineMs: 60_000, shouldRetry: retryableOrConflict(['FAILOVER_LOCKED']), signal: ac.signal },
+    );
+    await expect(pending).rejects.toBe(locked);
+    expect(attempts).toBe(2);
+  });
+
   it('lets a signal cut a real sleep short', async () => {
     const ac = new AbortController();
     const sleeping = systemClock.sleep(10_000, ac.signal);
