@@ -20,10 +20,11 @@ async function threeNodes(): Promise<LanCluster> {
 describe('peer mode on a LAN: the owner dies', () => {
   it('kill -9: the fence removes the address at once, a peer takes over after deadAfter, never two at once', async () => {
     const c = await threeNodes();
-    const run = await c.probe({ vip: 'web', limitMs: 20_000 }, async (mark) => {
+    const run = await c.probe({ vip: 'web', limitMs: 20_000 }, async (mark, client) => {
       mark('kill');
       c.agent('n1').signal('SIGKILL');
       await c.until('a survivor to hold web', () => ['h2', 'h3'].includes(c.holders('web')[0] ?? ''), 10_000);
+      await c.until('the client to be answered by it', () => ['h2', 'h3'].includes(client.lastAnswer()?.by ?? ''), 5000);
     });
     const r = run.phase('kill');
     console.log(`kill -9: ${run.summary()}`);

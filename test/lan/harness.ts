@@ -5,7 +5,7 @@ import type { Config } from '../../core/config';
 import { createLab, type AddressWatch, type Lab } from '../../sim/lab';
 import { AgentRun } from './agent-run';
 import { hostOf, lanConfig, type LanConfigOptions } from './lan-config';
-import { Probing, type ProbeRunOptions } from './probing';
+import { Probing, type ClientView, type ProbeRunOptions } from './probing';
 
 export { hostOf, nodeOf, type LanVip } from './lan-config';
 export type { PhaseResult } from './probing';
@@ -108,7 +108,7 @@ export class LanCluster {
   }
 
   /** Probes a VIP from the client and watches ARP from the observer while `script` runs; see probing.ts. */
-  probe(options: ProbeRunOptions, script: (mark: (phase: string) => number) => Promise<void>): Promise<Probing> {
+  probe(options: ProbeRunOptions, script: (mark: (phase: string) => number, client: ClientView) => Promise<void>): Promise<Probing> {
     return Probing.run(this, options, script);
   }
 

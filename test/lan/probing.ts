@@ -14,6 +14,12 @@ export interface ProbeRunOptions {
   arpProcesses?: number;
 }
 
+/** What the client sees while the script runs. */
+export interface ClientView {
+  /** The latest answer to a UDP probe: who, and when. */
+  lastAnswer(): { by: string; at: number } | null;
+}
+
 /** One stretch of a run, from its mark to the next mark (or the end). */
 export interface PhaseResult extends ProbeAnalysis {
   from: number;
@@ -42,7 +48,7 @@ export class Probing {
     readonly endedAt: number,
   ) {}
 
-  static async run(cluster: LanCluster, o: ProbeRunOptions, script: (mark: (phase: string) => number) => Promise<void>): Promise<Probing> {
+  static async run(cluster: LanCluster, o: ProbeRunOptions, script: (mark: (phase: string) => number, client: ClientView) => Promise<void>): Promise<Probing> {
     const address = cluster.address(o.vip);
     const watch = cluster.lab.watchResponders(address, { durationMs: o.limitMs + 2000, processes: o.arpProcesses ?? 4 });
     const prober = await cluster.lab.startProber({ vip: address, durationMs: o.limitMs });
@@ -53,9 +59,16 @@ export class Probing {
       marks.set(phase, at);
       return at;
     };
+    const client: ClientView = {
+      lastAnswer: () => {
+        const answered = prober.snapshot().udp.filter((p) => p.replies.length > 0);
+        const last = answered.at(-1);
+        return last ? { by: last.replies[0]!.by, at: last.replies[0]!.at } : null;
+      },
+    };
     try {
       await sleep(o.leadMs ?? 1000);
-      await script(mark);
+      await script(mark, client);
       await sleep(o.tailMs ?? 1000);
     } finally {
       await prober.stop().catch(() => undefined);

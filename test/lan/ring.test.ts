@@ -31,7 +31,7 @@ describe("peer mode on a LAN: seed 001's ring of five", () => {
     const c = (cluster = await LanCluster.start({ nodes: 5, vips: VIPS, timers: { preemptDelay: 2000 } }));
     await c.until('every VIP on its preferred host', () => home(c), 45_000);
     const watches = new Map<string, ResponderWatch>();
-    const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark) => {
+    const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark, client) => {
       for (const v of VIPS.slice(1)) watches.set(v.name, c.lab.watchResponders(c.address(v.name), { durationMs: 90_000, processes: 1 }));
       mark('two die');
       for (const n of ['n1', 'n2']) c.agent(n).signal('SIGKILL');
@@ -39,6 +39,7 @@ describe("peer mode on a LAN: seed 001's ring of five", () => {
       await c.until('the survivors to hold all ten', () => VIPS.every((v) => c.holders(v.name).length === 1 && survivors.includes(c.holders(v.name)[0]!)), 15_000);
       const shares = survivors.map((h) => load(c).get(h) ?? 0).sort();
       expect(shares, c.report()).toEqual([3, 3, 4]);
+      await c.until('the client to be answered for carp0 again', () => survivors.includes(client.lastAnswer()?.by ?? ''), 5000);
 
       mark('third dies');
       c.agent('n3').signal('SIGKILL');
