@@ -1,12 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResponderWatch } from '../../sim/lab';
 import { hostOf, LanCluster, type LanVip } from './harness';
+import type { Probing } from './probing';
 
 // Seed 001's ring: five hosts, ten VIPs, each host preferred by two (carp0 and carp5 on n1, …).
-// Two deaths leave three hosts, a majority: the survivors share the ten within one (4/3/3). A third
-// death leaves two of five: no quorum, and (docs/peer-mode.md, rule 2) a node without quorum holds
-// nothing, because it cannot tell "three hosts died" from "I am the minority side of a cut" — so
-// the survivors release what they held and claim nothing until the others return.
+// Two deaths leave three hosts: the survivors share the ten within one (4/3/3).
+// The seed runs CARP, which has no quorum: with `quorum: none` a third death leaves two hosts that
+// share all ten 5/5 (where CARP's ring piled four onto mail04), and all go home on return.
+// With `quorum: majority` (the default from three nodes) a third death leaves two of five: no
+// quorum, and (docs/peer-mode.md, rule 2) a node without quorum holds nothing, because it cannot
+// tell "three hosts died" from "I am the minority side of a cut" — so the survivors release what
+// they held and claim nothing until the others return. That is the price of never splitting.
 let cluster: LanCluster | undefined;
 
 afterEach(async () => {
@@ -27,19 +31,39 @@ function load(c: LanCluster): Map<string, number> {
 const home = (c: LanCluster) => VIPS.every((v) => c.holders(v.name).join() === hostOf(v.preferred!));
 
 describe("peer mode on a LAN: seed 001's ring of five", () => {
-  it('two deaths: balanced 4/3/3; a third: no quorum, nothing held or claimed, diagnostics say so; all go home on return', async () => {
+  it('quorum none (as CARP): two deaths 4/3/3, three deaths 5/5, never two responders; all go home on return', async () => {
+    const c = (cluster = await LanCluster.start({ nodes: 5, vips: VIPS, quorum: 'none', timers: { preemptDelay: 2000 } }));
+    await c.until('every VIP on its preferred host', () => home(c), 45_000);
+    const watches = watchAllBut(c, 'carp0');
+    const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark, client) => {
+      mark('two die');
+      await killAndSpread(c, ['n1', 'n2'], ['h3', 'h4', 'h5'], [3, 3, 4]);
+      await c.until('the client to be answered for carp0 again', () => ['h3', 'h4', 'h5'].includes(client.lastAnswer()?.by ?? ''), 5000);
+
+      mark('third dies');
+      await killAndSpread(c, ['n3'], ['h4', 'h5'], [5, 5]);
+      await c.until('the client to be answered for carp0 again', () => ['h4', 'h5'].includes(client.lastAnswer()?.by ?? ''), 5000);
+
+      mark('return');
+      await restart(c, ['n1', 'n2', 'n3']);
+      await c.until('every VIP home again', () => home(c), 40_000);
+    });
+    console.log(`ring (quorum none):\n${run.summary()}`);
+    for (const phase of ['two die', 'third dies']) {
+      expect(run.phase(phase).recovered, `${phase}\n${c.report()}`).toBe(true);
+      expect(run.phase(phase).outageMs, `${phase}\n${c.report()}`).toBeLessThan(3000);
+    }
+    await expectOneAtATime(c, run, watches);
+  }, 180_000);
+
+  it('quorum majority: two deaths 4/3/3; a third: no quorum, nothing held or claimed, diagnostics say so; all go home on return', async () => {
     const c = (cluster = await LanCluster.start({ nodes: 5, vips: VIPS, timers: { preemptDelay: 2000 } }));
     await c.until('every VIP on its preferred host', () => home(c), 45_000);
-    const watches = new Map<string, ResponderWatch>();
+    const watches = watchAllBut(c, 'carp0');
     const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark, client) => {
-      for (const v of VIPS.slice(1)) watches.set(v.name, c.lab.watchResponders(c.address(v.name), { durationMs: 90_000, processes: 1 }));
       mark('two die');
-      for (const n of ['n1', 'n2']) c.agent(n).signal('SIGKILL');
-      const survivors = ['h3', 'h4', 'h5'];
-      await c.until('the survivors to hold all ten', () => VIPS.every((v) => c.holders(v.name).length === 1 && survivors.includes(c.holders(v.name)[0]!)), 15_000);
-      const shares = survivors.map((h) => load(c).get(h) ?? 0).sort();
-      expect(shares, c.report()).toEqual([3, 3, 4]);
-      await c.until('the client to be answered for carp0 again', () => survivors.includes(client.lastAnswer()?.by ?? ''), 5000);
+      await killAndSpread(c, ['n1', 'n2'], ['h3', 'h4', 'h5'], [3, 3, 4]);
+      await c.until('the client to be answered for carp0 again', () => ['h3', 'h4', 'h5'].includes(client.lastAnswer()?.by ?? ''), 5000);
 
       mark('third dies');
       c.agent('n3').signal('SIGKILL');
@@ -55,19 +79,43 @@ describe("peer mode on a LAN: seed 001's ring of five", () => {
       }
 
       mark('return');
-      for (const n of ['n1', 'n2', 'n3']) {
-        await c.agent(n).exited(5000);
-        c.startAgent(n);
-      }
+      await restart(c, ['n1', 'n2', 'n3']);
       await c.until('every VIP home again', () => home(c), 40_000);
     });
-    const rounds = await Promise.all([...watches].map(async ([vip, w]) => [vip, await w.stop()] as const));
-    console.log(`ring:\n${run.summary()}`);
+    console.log(`ring (quorum majority):\n${run.summary()}`);
     expect(run.phase('two die').recovered, c.report()).toBe(true);
     expect(run.phase('two die').outageMs, c.report()).toBeLessThan(3000);
-    expect(run.whole().maxDistinctResponders, c.report()).toBeLessThanOrEqual(1);
-    for (const [vip, r] of rounds) expect(Math.max(0, ...r.map((x) => new Set(x.hosts).size)), `${vip}\n${c.report()}`).toBeLessThanOrEqual(1);
-    for (const v of VIPS) expect(c.maxHolders(v.name), `${v.name}\n${c.report()}`).toBeLessThanOrEqual(1);
-    expect(c.problems()).toEqual([]);
+    await expectOneAtATime(c, run, watches);
   }, 180_000);
 });
+
+/** ARP watches for every VIP but the probed one (the probe watches that one itself). */
+function watchAllBut(c: LanCluster, probed: string): Map<string, ResponderWatch> {
+  const out = new Map<string, ResponderWatch>();
+  for (const v of VIPS) if (v.name !== probed) out.set(v.name, c.lab.watchResponders(c.address(v.name), { durationMs: 120_000, processes: 1 }));
+  return out;
+}
+
+/** Kills `nodes` and waits until `survivors` hold all ten, one holder each, spread as `shares` (ascending). */
+async function killAndSpread(c: LanCluster, nodes: string[], survivors: string[], shares: number[]): Promise<void> {
+  for (const n of nodes) c.agent(n).signal('SIGKILL');
+  await c.until(`${survivors.join(', ')} to hold all ten`, () => VIPS.every((v) => c.holders(v.name).length === 1 && survivors.includes(c.holders(v.name)[0]!)), 15_000);
+  const spread = survivors.map((h) => load(c).get(h) ?? 0).sort((a, b) => a - b);
+  expect(spread, c.report()).toEqual(shares);
+}
+
+async function restart(c: LanCluster, nodes: string[]): Promise<void> {
+  for (const n of nodes) {
+    await c.agent(n).exited(5000);
+    c.startAgent(n);
+  }
+}
+
+/** At most one responder (ARP and UDP) and one kernel holder per VIP at every instant of the run. */
+async function expectOneAtATime(c: LanCluster, run: Probing, watches: Map<string, ResponderWatch>): Promise<void> {
+  const rounds = await Promise.all([...watches].map(async ([vip, w]) => [vip, await w.stop()] as const));
+  expect(run.whole().maxDistinctResponders, c.report()).toBeLessThanOrEqual(1);
+  for (const [vip, r] of rounds) expect(Math.max(0, ...r.map((x) => new Set(x.hosts).size)), `${vip}\n${c.report()}`).toBeLessThanOrEqual(1);
+  for (const v of VIPS) expect(c.maxHolders(v.name), `${v.name}\n${c.report()}`).toBeLessThanOrEqual(1);
+  expect(c.problems()).toEqual([]);
+}
