@@ -3,7 +3,8 @@
  * free addresses, and one canonical spelling for IPv6 so "2001:db8::5" and "2001:0db8:0:0::5"
  * are recognised as the same address.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { formatIp, parseIp, parsePrefix, prefixContains } from '../../core/ip';
 
 export function ipv4ToInt(ip: string): number {
   const parts = ip.split('.').map(Number);
@@ -61,57 +62,26 @@ export function freeIpv4(cidr: string, taken: Set<string>, count: number): strin
   return out;
 }
 
-/** Eight 16-bit groups, or undefined when not an IPv6 address. */
-function ipv6Groups(ip: string): number[] | undefined {
-  if (!isIPv6(ip) || ip.includes('.')) return undefined;
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const zeros = tail === undefined ? 0 : 8 - h.length - t.length;
-  return [...h, ...Array<string>(zeros).fill('0'), ...t].map((g) => parseInt(g, 16));
-}
-
-/** RFC 5952 spelling: lower case, no leading zeros, the longest run of zero groups as "::". */
+/** RFC 5952 spelling (core/ip's), or undefined when not an IPv6 address. */
 export function canonicalIpv6(ip: string): string | undefined {
-  const g = ipv6Groups(ip);
-  if (!g) return undefined;
-  let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best.at < 0) return hex.join(':');
-  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
+  const parsed = parseIp(ip);
+  return parsed?.family === 6 ? formatIp(6, parsed.value) : undefined;
 }
 
 export function inCidr6(ip: string, cidr: string): boolean {
-  const [net, len] = cidr.split('/');
-  const a = ipv6Groups(ip);
-  const b = net === undefined ? undefined : ipv6Groups(net);
-  const prefix = Number(len);
-  if (!a || !b || !(prefix >= 0 && prefix <= 128)) return false;
-  for (let bit = 0; bit < prefix; bit++) {
-    const group = bit >> 4;
-    const shift = 15 - (bit & 15);
-    if (((a[group]! >> shift) & 1) !== ((b[group]! >> shift) & 1)) return false;
-  }
-  return true;
+  const net = parsePrefix(cidr);
+  const addr = parseIp(ip);
+  return net?.family === 6 && cidr.includes('/') && addr !== undefined && prefixContains(net, addr);
 }
 
 /** Free addresses from a /64 (or longer) IPv6 block, counting up from ::10 in the last group. */
 export function freeIpv6(cidr: string, taken: Set<string>, count: number): string[] {
-  const net = ipv6Groups(cidr.split('/')[0] ?? '');
-  if (!net) return [];
+  const net = parsePrefix(cidr);
+  if (net?.family !== 6) return [];
+  const base = (net.address >> 16n) << 16n;
   const out: string[] = [];
-  for (let n = 0x10; n <= 0xffff && out.length < count; n++) {
-    const ip = canonicalIpv6([...net.slice(0, 7), n].map((x) => x.toString(16)).join(':'))!;
+  for (let n = 0x10n; n <= 0xffffn && out.length < count; n++) {
+    const ip = formatIp(6, base | n);
     if (!taken.has(ip)) out.push(ip);
   }
   return out;
