@@ -8,7 +8,8 @@ interface Sleeper {
 
 /**
  * A clock that moves only when a test says so. `sleep` registers a timer; `advance` moves time,
- * waking timers in order and letting the promise chains they start run before the next one.
+ * waking timers in order and letting the promise chains they start run before the next one;
+ * `jump` moves time with no timer firing, as for a process stopped with SIGSTOP.
  */
 export class ManualClock implements Clock {
   private t: number;
@@ -48,7 +49,12 @@ export class ManualClock implements Clock {
     return this.sleepers.size;
   }
 
-  /** Moves time forward by `ms`, waking every timer due on the way, in order. */
+  /** Time passes and nothing runs; the overdue timers fire at the next `advance`, in order, as they do when a stopped process resumes. */
+  jump(ms: number): void {
+    this.t += ms;
+  }
+
+  /** Moves time forward by `ms`, waking every timer due on the way (overdue ones first), in order. */
   async advance(ms: number): Promise<void> {
     const target = this.t + ms;
     await settle();
@@ -56,7 +62,7 @@ export class ManualClock implements Clock {
       const next = [...this.sleepers].filter((s) => s.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!next) break;
       this.sleepers.delete(next);
-      this.t = next.at;
+      this.t = Math.max(this.t, next.at);
       next.wake();
       await settle();
     }

@@ -9,7 +9,7 @@ import { configDigest, type Config } from '../../../core/config';
 import { heartbeatVerifier, hmacSigner } from '../../../core/heartbeat';
 import type { HostAddress } from '../../../core/ports';
 import { lan } from '../../helpers/configs';
-import { JumpClock } from './jump-clock';
+import { ManualClock } from '../../helpers/manual-clock';
 
 export const PSK = 'test-psk-0123456789abcdef';
 export const WEB: HostAddress = { address: '198.18.0.101', prefixLength: 24, family: 4, interface: 'eth0' };
@@ -29,7 +29,7 @@ export class FakePeer {
   constructor(
     readonly id: string,
     private readonly config: Config,
-    private readonly clock: JumpClock,
+    private readonly clock: ManualClock,
   ) {
     this.builder = this.newBuilder();
   }
@@ -76,7 +76,7 @@ class FakeUdp implements HeartbeatTransport {
  * a recording host, and peers n2, n3 that are only the heartbeats the test makes them say.
  */
 export async function loopFixture(config = trio()) {
-  const clock = new JumpClock();
+  const clock = new ManualClock(1_800_000_000_000);
   const host = new RecordingHostNet({ now: () => clock.now() });
   // Binds can be held back (a slow `ip addr add`) to look at the moment between decision and bind.
   const bindGate = { open: true, waiting: [] as Array<() => void> };
