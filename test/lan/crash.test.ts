@@ -1,25 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LanCluster } from './harness';
+import { describe, expect, it } from 'vitest';
+import { labClusters } from './harness';
 
 // Three nodes from examples/lan (default peer timers: heartbeat 200 ms, deadAfter 600 ms), web on
 // n1. The owner dies in three ways; every time the VIP must come back on another host and no two
 // hosts may carry it at once. Bounds are generous: figures are bench/lan.ts's job.
-let cluster: LanCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
-
-async function threeNodes(): Promise<LanCluster> {
-  cluster = await LanCluster.start({ nodes: 3 });
-  await cluster.waitHolders('web', ['h1'], 30_000);
-  return cluster;
-}
+const clusters = labClusters();
 
 describe('peer mode on a LAN: the owner dies', () => {
   it('kill -9: the fence removes the address at once, a peer takes over after deadAfter, never two at once', async () => {
-    const c = await threeNodes();
+    const c = await clusters.webOnH1();
     const run = await c.probe({ vip: 'web', limitMs: 20_000 }, async (mark, client) => {
       mark('kill');
       c.agent('n1').signal('SIGKILL');
@@ -41,7 +30,7 @@ describe('peer mode on a LAN: the owner dies', () => {
   }, 60_000);
 
   it('SIGSTOP: the fence removes the address within the quorum lease, a peer claims after deadAfter; after SIGCONT the old owner does not take it back', async () => {
-    const c = await threeNodes();
+    const c = await clusters.webOnH1();
     const run = await c.probe({ vip: 'web', limitMs: 25_000 }, async (mark) => {
       mark('stop');
       c.agent('n1').signal('SIGSTOP');
@@ -75,7 +64,7 @@ describe('peer mode on a LAN: the owner dies', () => {
   }, 70_000);
 
   it('link down: the cut-off owner loses quorum and lets go, a peer takes over; link up: still one holder', async () => {
-    const c = await threeNodes();
+    const c = await clusters.webOnH1();
     const run = await c.probe({ vip: 'web', limitMs: 25_000 }, async (mark) => {
       mark('down');
       await c.lab.linkDown('h1');
@@ -101,8 +90,7 @@ describe('peer mode on a LAN: the owner dies', () => {
   }, 70_000);
 
   it('frozen right after it binds: the fence already knew the address (it is told before the bind), so it still removes it', async () => {
-    cluster = await LanCluster.start({ nodes: 3 });
-    const c = cluster;
+    const c = await clusters.start({ nodes: 3 });
     // React within milliseconds of the kernel's notice, well inside the fence's 100 ms ping period.
     await c.until('h1 to bind web', () => c.holders('web').includes('h1'), 30_000, 2);
     c.agent('n1').signal('SIGSTOP');

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { Config } from '../../core/config';
 import { createLab, type AddressWatch, type Lab } from '../../sim/lab';
 import { AgentRun } from './agent-run';
@@ -152,4 +153,25 @@ export class LanCluster {
     const o = this.addresses.overlaps(this.address(vip));
     return o.length === 0 ? '' : ` — held twice: ${o.map((x) => `+${x.from - since}..${x.to === null ? 'now' : `+${x.to - since}`} by ${x.hosts.join('+')}`).join('; ')}`;
   }
+}
+
+/**
+ * For a test file: starts lab clusters and destroys each one after its test, pass or fail.
+ * `webOnH1` is the common start: examples/lan's three nodes, with web held by h1.
+ */
+export function labClusters(): { start(o: ClusterOptions): Promise<LanCluster>; webOnH1(): Promise<LanCluster> } {
+  let current: LanCluster | undefined;
+  afterEach(async () => {
+    await current?.destroy();
+    current = undefined;
+  });
+  const start = async (o: ClusterOptions) => (current = await LanCluster.start(o));
+  return {
+    start,
+    async webOnH1() {
+      const c = await start({ nodes: 3 });
+      await c.waitHolders('web', ['h1'], 30_000);
+      return c;
+    },
+  };
 }

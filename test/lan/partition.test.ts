@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LanCluster } from './harness';
+import { describe, expect, it } from 'vitest';
+import { labClusters } from './harness';
 
 // A cut segment: the isolated hosts keep carrier and reach each other, nothing crosses between the
 // sides (sim/lab: their bridge ports move to a second bridge). The client and the observer stay
 // with the majority.
-let cluster: LanCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
+const clusters = labClusters();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('peer mode on a LAN: partitions', () => {
   it('quorum majority: the isolated owner lets go before the majority takes over; after healing the VIP goes home; never two holders', async () => {
-    const c = (cluster = await LanCluster.start({ nodes: 3, timers: { preemptDelay: 2000 } }));
+    const c = (await clusters.start({ nodes: 3, timers: { preemptDelay: 2000 } }));
     await c.waitHolders('web', ['h1'], 30_000);
     const run = await c.probe({ vip: 'web', limitMs: 40_000 }, async (mark) => {
       mark('partition');
@@ -49,7 +44,7 @@ describe('peer mode on a LAN: partitions', () => {
   }, 90_000);
 
   it('two nodes with quorum none: both sides serve while cut (as VRRP does); on healing one winner remains at once', async () => {
-    const c = (cluster = await LanCluster.start({ nodes: 2, quorum: 'none', timers: { preemptDelay: 60_000 } }));
+    const c = (await clusters.start({ nodes: 2, quorum: 'none', timers: { preemptDelay: 60_000 } }));
     // Whoever got it first (with quorum none nothing waits for the preferred node's check to rise).
     await c.until('one holder of web', () => c.holders('web').length === 1, 30_000);
     const [owner] = c.holders('web') as [string];

@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LanCluster } from './harness';
+import { describe, expect, it } from 'vitest';
+import { labClusters } from './harness';
 
 // The preferred owner comes back: it settles, stays healthy for preemptDelay (2 s here instead of
 // 10 s, to keep the suite short), then the VIP goes home break-before-make: the holder lets go,
 // says so at once, and only then does the preferred node bind.
-let cluster: LanCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
+const clusters = labClusters();
 
 describe('peer mode on a LAN: the owner returns', () => {
   it('preempts after preemptDelay, with a short break-before-make handback and never two responders', async () => {
-    const c = (cluster = await LanCluster.start({ nodes: 3, timers: { preemptDelay: 2000 } }));
+    const c = (await clusters.start({ nodes: 3, timers: { preemptDelay: 2000 } }));
     await c.waitHolders('web', ['h1'], 30_000);
     const run = await c.probe({ vip: 'web', limitMs: 50_000 }, async (mark, client) => {
       mark('kill');

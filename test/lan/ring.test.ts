@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResponderWatch } from '../../sim/lab';
-import { hostOf, LanCluster, type LanVip } from './harness';
+import { hostOf, labClusters, type LanCluster, type LanVip } from './harness';
 import type { Probing } from './probing';
 
 // Seed 001's ring: five hosts, ten VIPs, each host preferred by two (carp0 and carp5 on n1, …).
@@ -11,12 +11,7 @@ import type { Probing } from './probing';
 // quorum, and (docs/peer-mode.md, rule 2) a node without quorum holds nothing, because it cannot
 // tell "three hosts died" from "I am the minority side of a cut" — so the survivors release what
 // they held and claim nothing until the others return. That is the price of never splitting.
-let cluster: LanCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
+const clusters = labClusters();
 
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const VIPS: LanVip[] = Array.from({ length: 10 }, (_, k) => ({ name: `carp${k}`, address: `198.18.0.${50 + k}`, preferred: NODES[k % 5]! }));
@@ -32,7 +27,7 @@ const home = (c: LanCluster) => VIPS.every((v) => c.holders(v.name).join() === h
 
 describe("peer mode on a LAN: seed 001's ring of five", () => {
   it('quorum none (as CARP): two deaths 4/3/3, three deaths 5/5, never two responders; all go home on return', async () => {
-    const c = (cluster = await LanCluster.start({ nodes: 5, vips: VIPS, quorum: 'none', timers: { preemptDelay: 2000 } }));
+    const c = (await clusters.start({ nodes: 5, vips: VIPS, quorum: 'none', timers: { preemptDelay: 2000 } }));
     await c.until('every VIP on its preferred host', () => home(c), 45_000);
     const watches = watchAllBut(c, 'carp0');
     const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark, client) => {
@@ -57,7 +52,7 @@ describe("peer mode on a LAN: seed 001's ring of five", () => {
   }, 180_000);
 
   it('quorum majority: two deaths 4/3/3; a third: no quorum, nothing held or claimed, diagnostics say so; all go home on return', async () => {
-    const c = (cluster = await LanCluster.start({ nodes: 5, vips: VIPS, timers: { preemptDelay: 2000 } }));
+    const c = (await clusters.start({ nodes: 5, vips: VIPS, timers: { preemptDelay: 2000 } }));
     await c.until('every VIP on its preferred host', () => home(c), 45_000);
     const watches = watchAllBut(c, 'carp0');
     const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark, client) => {

@@ -1,24 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LanCluster } from './harness';
+import { describe, expect, it } from 'vitest';
+import { labClusters } from './harness';
 
 // The owner stays up but stops serving (its check fails), or is stopped on purpose (SIGTERM).
 // Both are decided moves, not detections of a death: the handover is break-before-make.
-let cluster: LanCluster | undefined;
-
-afterEach(async () => {
-  await cluster?.destroy();
-  cluster = undefined;
-});
-
-async function threeNodes(): Promise<LanCluster> {
-  cluster = await LanCluster.start({ nodes: 3 });
-  await cluster.waitHolders('web', ['h1'], 30_000);
-  return cluster;
-}
+const clusters = labClusters();
 
 describe('peer mode on a LAN: planned and service-driven moves', () => {
   it("a failing service check moves the VIP: h1's responder dies, the client is answered by the new owner", async () => {
-    const c = await threeNodes();
+    const c = await clusters.webOnH1();
     const run = await c.probe({ vip: 'web', limitMs: 20_000 }, async (mark) => {
       mark('service down');
       c.lab.responder('h1')!.kill('SIGKILL');
@@ -41,7 +30,7 @@ describe('peer mode on a LAN: planned and service-driven moves', () => {
   }, 60_000);
 
   it('SIGTERM: the leaving heartbeat hands the VIP over at once, far below deadAfter, never two at once', async () => {
-    const c = await threeNodes();
+    const c = await clusters.webOnH1();
     const run = await c.probe({ vip: 'web', limitMs: 30_000 }, async (mark) => {
       mark('sigterm');
       c.agent('n1').signal('SIGTERM');
