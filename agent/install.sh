@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the ipferry agent from the single-file bundle (npm run build → dist/ipferry.mjs):
-# the program, the hardened systemd unit, a config directory and a dedicated user. Safe to run
-# again: the program and the unit are replaced, a config and agent.env already there are kept.
+# Installs the ipferry agent from the single-file bundles `npm run build` makes: dist/ipferry.mjs
+# (the whole CLI, as `ipferry`) and dist/ipferry-agent.mjs (what the unit runs), the hardened
+# systemd unit, a config directory and a dedicated user. Safe to run again: the programs and the
+# unit are replaced, a config and agent.env already there are kept.
 #
-#   sudo agent/install.sh [--bundle dist/ipferry.mjs] [--node ID]
+#   sudo agent/install.sh [--bundle dist/ipferry.mjs] [--agent-bundle dist/ipferry-agent.mjs] [--node ID]
 #   DESTDIR=/tmp/stage agent/install.sh ...   # stage into a directory: no user, no systemctl
 #
 # Environment: DESTDIR, PREFIX (/usr/local), SYSCONFDIR (/etc), UNITDIR (/etc/systemd/system).
@@ -11,6 +12,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bundle="$here/../dist/ipferry.mjs"
+agent_bundle="$here/../dist/ipferry-agent.mjs"
 node_id=""
 DESTDIR="${DESTDIR:-}"
 PREFIX="${PREFIX:-/usr/local}"
@@ -23,14 +25,16 @@ say() { echo "install.sh: $*"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --bundle) bundle="${2:?--bundle needs a path}"; shift 2 ;;
+    --agent-bundle) agent_bundle="${2:?--agent-bundle needs a path}"; shift 2 ;;
     --node) node_id="${2:?--node needs an id}"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (try --help)" ;;
   esac
 done
 
 # Prerequisites: what the agent runs and what it runs on this host.
 [ -f "$bundle" ] || die "no bundle at $bundle: run 'npm run build' first, or pass --bundle"
+[ -f "$agent_bundle" ] || die "no agent bundle at $agent_bundle: run 'npm run build' first, or pass --agent-bundle"
 command -v node >/dev/null || die "node is not installed (ipferry needs Node.js 20 or later)"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 [ "$node_major" -ge 20 ] || die "node $(node -v) is too old: ipferry needs Node.js 20 or later"
@@ -47,9 +51,10 @@ units="$DESTDIR$UNITDIR"
 
 install -d -m 0755 "$lib" "$bin" "$units"
 install -m 0755 "$bundle" "$lib/ipferry.mjs"
+install -m 0755 "$agent_bundle" "$lib/ipferry-agent.mjs"
 ln -sfn "../lib/ipferry/ipferry.mjs" "$bin/ipferry"
 # The unit names /usr/local and /etc; follow PREFIX and SYSCONFDIR when they differ.
-sed -e "s#/usr/local/bin/ipferry#$PREFIX/bin/ipferry#" -e "s#/etc/ipferry/#$SYSCONFDIR/ipferry/#g" \
+sed -e "s#/usr/local/lib/ipferry/#$PREFIX/lib/ipferry/#" -e "s#/etc/ipferry/#$SYSCONFDIR/ipferry/#g" \
   "$here/systemd/ipferry-agent.service" > "$units/ipferry-agent.service.tmp"
 chmod 0644 "$units/ipferry-agent.service.tmp"
 mv -f "$units/ipferry-agent.service.tmp" "$units/ipferry-agent.service"

@@ -1,7 +1,7 @@
 /**
- * npm run bench:agent — what one agent costs on its host. The agent runs as a single-file bundle
- * of `ipferry agent`, built as scripts/bundle.mjs builds the CLI, in a child process of its own
- * with the systemd unit's NODE_OPTIONS (recording host network: nothing is plumbed), with three
+ * npm run bench:agent — what one agent costs on its host. The agent runs as the unit runs it: the
+ * host's program dist/ipferry-agent.mjs (built as `npm run build` builds it), in a child process
+ * with the systemd unit's node flags and NODE_OPTIONS (recording host network: nothing is plumbed), with three
  * checks (tcp, http, smtp) against local servers and heartbeats to a local receiver that verifies
  * every one with core's verifier and assigns it a VIP. One run per heartbeat rate; each prints
  * one JSON line on stdout: {"rate_hz","rss_mb","cpu_pct"}. cpu_pct is the child's own
@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
 import { stringify } from 'yaml';
 import { loadConfig } from '../core/config';
+import { BUNDLES, buildBundle } from '../scripts/bundle';
 import { closedPort } from '../test/helpers/closed-port';
 import { startHeartbeatReceiver } from '../test/helpers/heartbeat-receiver';
 import { startHttpServer } from '../test/helpers/http-server';
@@ -41,25 +41,13 @@ if (!(durationMs > 0) || rates.some((r) => !(r > 0))) throw new Error('usage: be
 
 const work = await mkdtemp(join(tmpdir(), 'ipferry-bench-'));
 const bundle = join(work, 'ipferry-agent.mjs');
-// `ipferry agent` alone, bundled as scripts/bundle.mjs bundles the CLI (whitespace minified), so
-// the figures are the agent's own and not those of every other command's dependencies, which a
-// whole-CLI bundle evaluates at start (see agent/README.md, "Cost").
-await build({
-  stdin: { contents: "import { agent } from './cli/commands/agent';\nprocess.exitCode = await agent.run(process.argv.slice(2));\n", resolveDir: ROOT, loader: 'ts', sourcefile: 'agent-entry.ts' },
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  minifyWhitespace: true,
-  logLevel: 'error',
-  banner: { js: "import { createRequire as __ipferryRequire } from 'node:module';\nconst require = __ipferryRequire(import.meta.url);" },
-});
+await buildBundle(BUNDLES.agent.entry, bundle);
 
 // Node runs the agent with the flags the systemd unit gives it, so the figures are the service's.
 const unit = await readFile(join(ROOT, 'agent/systemd/ipferry-agent.service'), 'utf8');
 const nodeOptions = /^Environment=NODE_OPTIONS=(.*)$/m.exec(unit)?.[1] ?? '';
-process.stderr.write(`agent bundle ${bundle}, NODE_OPTIONS=${nodeOptions || '(none)'} (as agent/systemd/ipferry-agent.service)\n`);
+const nodeFlags = unitNodeFlags(unit);
+process.stderr.write(`agent bundle ${bundle}, node flags ${nodeFlags.join(' ') || '(none)'}, NODE_OPTIONS=${nodeOptions || '(none)'} (as agent/systemd/ipferry-agent.service)\n`);
 
 const web = await startHttpServer({ '/health': { body: 'ok' } });
 const mail = await startMailServer({ protocol: 'smtp' });
@@ -93,7 +81,7 @@ async function measure(rateHz: number): Promise<{ rate_hz: number; rss_mb: numbe
   const configFile = join(work, `bench-${rateHz}.yaml`);
   await writeFile(configFile, stringify(doc(receiver.url)));
   const listen = `127.0.0.1:${await closedPort()}`;
-  const child = spawn(process.execPath, [bundle, '--config', configFile, '--node', 'n1', '--hostnet', 'recording', '--metrics', listen, '--log-level', 'warn'], {
+  const child = spawn(process.execPath, [...nodeFlags, bundle, 'agent', '--config', configFile, '--node', 'n1', '--hostnet', 'recording', '--metrics', listen, '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: nodeOptions },
   });
@@ -144,4 +132,17 @@ async function residentBytes(pid: number): Promise<number> {
     // not Linux
   }
   return 0;
+}
+
+/** The flags between `node` and the program in the unit's ExecStart ("/usr/bin/env node --x prog agent …"). */
+function unitNodeFlags(unitText: string): string[] {
+  const words = (/^ExecStart=(.*)$/m.exec(unitText)?.[1] ?? '').split(/\s+/);
+  const node = words.findIndex((w) => w === 'node' || w.endsWith('/node'));
+  if (node < 0) return [];
+  const flags: string[] = [];
+  for (const w of words.slice(node + 1)) {
+    if (!w.startsWith('-')) break;
+    flags.push(w);
+  }
+  return flags;
 }

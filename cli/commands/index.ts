@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { hostCommands } from './host';
 
 /**
  * Every `ipferry <name>` command, in the order the usage text lists them. Each is loaded only when
@@ -14,9 +15,9 @@ export interface CommandEntry {
 
 export const commands: Record<string, CommandEntry> = {
   demo: { summary: 'run ipferry on an embedded example and watch VIPs move', load: async () => (await import('./demo')).demo },
-  validate: { summary: 'check a config file; prints every problem with its path', load: async () => (await import('./validate')).validate },
+  validate: hostCommands.validate!,
   schema: { summary: 'print the JSON Schema of the config file (for editors)', load: async () => (await import('./schema')).schema },
-  agent: { summary: "run this host's agent (checks, heartbeats, host plumbing); agent status", load: async () => (await import('./agent')).agent },
+  agent: hostCommands.agent!,
   control: { summary: 'run the local control plane (heartbeats, decisions, provider moves, API)', load: async () => (await import('./control')).control },
   status: { summary: "the control plane's view: nodes, VIP owners and epochs, diagnostics, recent moves", load: async () => (await import('./status')).status },
   events: { summary: 'the audit log, newest first: moves with reasons and failover timelines, drains, DNS', load: async () => (await import('./status')).events },
@@ -24,6 +25,6 @@ export const commands: Record<string, CommandEntry> = {
   drain: { summary: "move a node's VIPs away for maintenance (until undrain)", load: async () => (await import('./operate')).drain },
   undrain: { summary: 'let a drained node take VIPs again', load: async () => (await import('./operate')).undrain },
   move: { summary: 'move a VIP to a node by hand (pinned: preemption and rebalancing leave it there)', load: async () => (await import('./operate')).move },
-  fence: { summary: "peer mode's dead-man's switch, started by the agent", load: async () => (await import('./fence')).fence, hidden: true },
+  fence: hostCommands.fence!,
   sim: { summary: 'run a provider emulator (ec2, route53, hetzner, robot) on 127.0.0.1, seeded from a config', load: async () => (await import('./sim')).sim },
 };

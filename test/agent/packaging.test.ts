@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLES, buildBundle } from '../../scripts/bundle';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,6 +14,8 @@ const UNIT = join(ROOT, 'agent/systemd/ipferry-agent.service');
 
 let dir: string;
 let bundle: string;
+let agentBundle: string;
+const bundles = () => ['--bundle', bundle, '--agent-bundle', agentBundle];
 
 /** Runs install.sh; resolves with its exit code and output whatever the code. */
 async function install(env: Record<string, string>, args: string[]) {
@@ -47,18 +49,10 @@ function parseUnit(text: string): Record<string, Record<string, string>> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ipferry-pkg-'));
-  // The same bundle `npm run build` makes (scripts/bundle.mjs), into the temp dir.
+  // The same bundles `npm run build` makes (scripts/bundle.ts), into the temp dir.
   bundle = join(dir, 'ipferry.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'cli/main.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    logLevel: 'error',
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __ipferryRequire } from 'node:module';\nconst require = __ipferryRequire(import.meta.url);" },
-  });
+  agentBundle = join(dir, 'ipferry-agent.mjs');
+  await Promise.all([buildBundle(BUNDLES.cli.entry, bundle), buildBundle(BUNDLES.agent.entry, agentBundle)]);
 }, 60_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -75,7 +69,9 @@ describe('agent/systemd/ipferry-agent.service', () => {
       PrivateTmp: 'yes',
       Restart: 'always',
     });
-    expect(unit.Service!.ExecStart).toBe('/usr/local/bin/ipferry agent --config /etc/ipferry/ipferry.yaml --node ${IPFERRY_NODE} --hostnet linux --metrics 127.0.0.1:9477 $IPFERRY_AGENT_ARGS');
+    expect(unit.Service!.ExecStart).toBe(
+      '/usr/bin/env node --no-opt /usr/local/lib/ipferry/ipferry-agent.mjs agent --config /etc/ipferry/ipferry.yaml --node ${IPFERRY_NODE} --hostnet linux --metrics 127.0.0.1:9477 $IPFERRY_AGENT_ARGS',
+    );
     expect(unit.Install).toEqual({ WantedBy: 'multi-user.target' });
   });
 });
@@ -87,7 +83,7 @@ describe('agent/install.sh', () => {
 
   it('stages the program, the unit and the config directory under DESTDIR, and again without touching agent.env', async () => {
     const dest = join(dir, 'stage');
-    const first = await install({ DESTDIR: dest }, ['--bundle', bundle, '--node', 'mail1']);
+    const first = await install({ DESTDIR: dest }, [...bundles(), '--node', 'mail1']);
     expect(first).toMatchObject({ code: 0 });
     expect(first.stdout).toContain(`wrote ${dest}/etc/ipferry/agent.env (node mail1)`);
     expect((await stat(join(dest, 'usr/local/lib/ipferry/ipferry.mjs'))).mode & 0o777).toBe(0o755);
@@ -97,36 +93,46 @@ describe('agent/install.sh', () => {
     expect(await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8')).toBe(await readFile(UNIT, 'utf8'));
 
     await writeFile(join(dest, 'etc/ipferry/agent.env'), 'IPFERRY_NODE=mail1\nIPFERRY_AGENT_ARGS=--key /etc/ipferry/node.key\n');
-    const second = await install({ DESTDIR: dest }, ['--bundle', bundle, '--node', 'other']);
+    const second = await install({ DESTDIR: dest }, [...bundles(), '--node', 'other']);
     expect(second).toMatchObject({ code: 0 });
     expect(second.stdout).toContain('kept');
     expect(await readFile(join(dest, 'etc/ipferry/agent.env'), 'utf8')).toBe('IPFERRY_NODE=mail1\nIPFERRY_AGENT_ARGS=--key /etc/ipferry/node.key\n');
 
-    // The installed program is the whole CLI in one file.
-    const { stdout } = await run(join(dest, 'usr/local/bin/ipferry'), ['agent', '--help']);
-    expect(stdout).toContain('usage: ipferry agent --config FILE --node ID [options]');
+    // The installed `ipferry` is the whole CLI in one file.
+    const { stdout } = await run(join(dest, 'usr/local/bin/ipferry'), ['--help']);
+    expect(stdout).toContain('control');
+    expect(stdout).toContain('sim');
+    // The unit's program, run as the unit runs it: the agent and what a host needs, nothing else.
+    expect((await stat(join(dest, 'usr/local/lib/ipferry/ipferry-agent.mjs'))).mode & 0o777).toBe(0o755);
+    const exec = parseUnit(await readFile(UNIT, 'utf8')).Service!.ExecStart!.split(' ');
+    const agentProgram = exec.slice(0, exec.indexOf('agent')).map((w) => w.replace('/usr/local/', `${dest}/usr/local/`));
+    const help = await run(agentProgram[0]!, [...agentProgram.slice(1), 'agent', '--help']);
+    expect(help.stdout).toContain('usage: ipferry agent --config FILE --node ID [options]');
+    const usage = await run(agentProgram[0]!, [...agentProgram.slice(1), '--help']);
+    expect(usage.stdout).toContain('agent');
+    expect(usage.stdout).not.toContain('control');
   });
 
   it('follows PREFIX and SYSCONFDIR in the unit it installs', async () => {
     const dest = join(dir, 'opt');
-    expect(await install({ DESTDIR: dest, PREFIX: '/opt/ipferry', SYSCONFDIR: '/srv/etc' }, ['--bundle', bundle])).toMatchObject({ code: 0 });
+    expect(await install({ DESTDIR: dest, PREFIX: '/opt/ipferry', SYSCONFDIR: '/srv/etc' }, bundles())).toMatchObject({ code: 0 });
     const unit = parseUnit(await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8'));
-    expect(unit.Service!.ExecStart).toMatch(/^\/opt\/ipferry\/bin\/ipferry agent --config \/srv\/etc\/ipferry\/ipferry\.yaml /);
+    expect(unit.Service!.ExecStart).toMatch(/^\/usr\/bin\/env node --no-opt \/opt\/ipferry\/lib\/ipferry\/ipferry-agent\.mjs agent --config \/srv\/etc\/ipferry\/ipferry\.yaml /);
     expect(unit.Service!.EnvironmentFile).toBe('/srv/etc/ipferry/agent.env');
   });
 
   it('refuses to install without a bundle, saying how to make one', async () => {
-    const r = await install({ DESTDIR: join(dir, 'none') }, ['--bundle', join(dir, 'missing.mjs')]);
+    const r = await install({ DESTDIR: join(dir, 'none') }, ['--bundle', join(dir, 'missing.mjs'), '--agent-bundle', agentBundle]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`install.sh: no bundle at ${join(dir, 'missing.mjs')}: run 'npm run build' first, or pass --bundle\n`);
   });
 
   it('installs a unit that systemd-analyze accepts without a warning (when systemd is on this host)', async () => {
     const dest = join(dir, 'verify');
-    expect(await install({ DESTDIR: dest }, ['--bundle', bundle])).toMatchObject({ code: 0 });
+    expect(await install({ DESTDIR: dest }, bundles())).toMatchObject({ code: 0 });
     // Point the unit at the staged program so verify can find the executable.
     const staged = (await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8'))
-      .replace('/usr/local/bin/ipferry', join(dest, 'usr/local/bin/ipferry'))
+      .replace('/usr/local/lib/ipferry/', join(dest, 'usr/local/lib/ipferry/'))
       .replaceAll('/etc/ipferry/', join(dest, 'etc/ipferry/'));
     const unitFile = join(dir, 'ipferry-agent.service');
     await writeFile(unitFile, staged);
