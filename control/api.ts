@@ -1,9 +1,9 @@
 import { StoreError } from '../core/ports';
 import type { ControlContext } from './context';
 import { errorText } from './log';
-import { manualMove, OperatorError, setDrain } from './operator';
+import { manualMove, OperatorError, setDrain, unpin } from './operator';
 import { plan, status } from './status';
-import type { TickResult, TickTrigger } from './tick';
+import type { TickMove, TickResult, TickTrigger } from './tick';
 
 export interface ApiRequest {
   method: string;
@@ -35,6 +35,7 @@ type Handler = (ctx: ControlContext, req: ApiRequest, opts: ApiOptions) => Promi
  *   GET  /v1/plan[?observe=1]           what decide() would do now, without committing
  *   POST /v1/drain   {"node"}           / POST /v1/undrain {"node"}
  *   POST /v1/move    {"vip","node","reason"}   a pinned manual assignment (reason "manual")
+ *   POST /v1/unpin   {"vip"}            let preemption and rebalancing act on it again
  * Errors: {"error":{"reason","message"}} with 400 invalid, 404 not-found, 405, 409 conflict,
  * 503 when the store fails.
  */
@@ -62,6 +63,14 @@ const ROUTES: Record<string, Record<string, Handler>> = {
       return { status: move.outcome && !move.outcome.ok ? 502 : 200, body: { move } };
     },
   },
+  '/v1/unpin': {
+    POST: async (ctx, req, opts) => {
+      const vip = stringField(jsonBody(req), 'vip');
+      const result = await unpin(ctx, { vip, ...(req.by ? { by: req.by } : {}) });
+      const moves = result.event ? await tickAfter(ctx, opts, { kind: 'api', at: result.event.at, detail: result.event.detail }) : undefined;
+      return { status: 200, body: { ...result, ...(moves ? { moves } : {}) } };
+    },
+  },
 };
 
 export async function handleApi(ctx: ControlContext, req: ApiRequest, opts: ApiOptions = {}): Promise<ApiReply> {
@@ -85,14 +94,18 @@ export async function handleApi(ctx: ControlContext, req: ApiRequest, opts: ApiO
 async function drain(ctx: ControlContext, req: ApiRequest, opts: ApiOptions, on: boolean): Promise<ApiReply> {
   const node = stringField(jsonBody(req), 'node');
   const event = await setDrain(ctx, node, on, req.by);
-  const trigger: TickTrigger = { kind: 'api', at: event.at, detail: event.detail };
+  const moves = await tickAfter(ctx, opts, { kind: 'api', at: event.at, detail: event.detail });
+  return { status: 200, body: { node, draining: on, event, ...(moves ? { moves } : {}) } };
+}
+
+/** Starts a tick so what an operator changed acts now; its moves when the caller waits for it. */
+async function tickAfter(ctx: ControlContext, opts: ApiOptions, trigger: TickTrigger): Promise<TickMove[] | undefined> {
   const ticking = opts.runTick?.(trigger).catch((err: unknown) => {
-    ctx.log.error('tick after drain failed', { node, error: errorText(err) });
+    ctx.log.error('tick after an operator request failed', { trigger: trigger.detail, error: errorText(err) });
     return undefined;
   });
   const tick = opts.waitForTick ? await ticking : undefined;
-  const moves = tick?.status === 'done' ? tick.moves : undefined;
-  return { status: 200, body: { node, draining: on, event, ...(moves ? { moves } : {}) } };
+  return tick?.status === 'done' ? tick.moves : undefined;
 }
 
 function jsonBody(req: ApiRequest): Record<string, unknown> {

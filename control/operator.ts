@@ -104,3 +104,38 @@ export async function manualMove(ctx: ControlContext, req: { vip: string; node: 
     await ctx.store.releaseLease(ctx.group, ctx.instance).catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
   }
 }
+
+/**
+ * Lets a manually moved VIP go: the pin is removed (same node, same epoch: nothing moves yet),
+ * so preemption and rebalancing may act on it again at the next decision, which the caller
+ * starts. A VIP that is not pinned is left as it is and says so.
+ */
+export async function unpin(ctx: ControlContext, req: { vip: string; by?: string }): Promise<{ vip: string; node: string | null; wasPinned: boolean; event?: ControlEvent }> {
+  if (!ctx.config.vips.some((v) => v.name === req.vip)) throw new OperatorError(404, 'not-found', `VIP ${req.vip} is not in the config`);
+  const lease = await ctx.store.acquireLease(ctx.group, { owner: ctx.instance, ttlMs: ctx.tuning.leaseMs, now: ctx.clock.now() });
+  if (!lease.ok) throw new OperatorError(409, 'conflict', `a tick is running (lease held by ${lease.holder}); try again`);
+  try {
+    const state = await ctx.store.loadGroup(ctx.group);
+    const prev = state.assignments.find((a) => a.vip === req.vip);
+    if (!prev?.pinned) return { vip: req.vip, node: prev?.node ?? null, wasPinned: false };
+    const { pinned, ...rest } = prev;
+    const assignments = [...state.assignments.filter((a) => a.vip !== req.vip), rest];
+    const r = await ctx.store.commit(ctx.group, { expectedVersion: state.version, assignments, changed: changedVips(state.assignments, assignments) });
+    if (!r.ok) throw new OperatorError(409, 'conflict', `the group changed while unpinning (version ${r.currentVersion}); try again`);
+    const now = ctx.clock.now();
+    const event: ControlEvent = {
+      id: eventId(now, `unpin#${req.vip}@${prev.epoch}`),
+      at: now,
+      kind: 'note',
+      vip: req.vip,
+      to: prev.node,
+      epoch: prev.epoch,
+      detail: `${req.vip} unpinned on ${prev.node ?? 'no node'}${req.by ? ` by ${req.by}` : ''} (pinned for: ${pinned.reason}); preemption and rebalancing apply again`,
+    };
+    await ctx.store.appendEvents(ctx.group, [event]);
+    ctx.log.info('unpinned', { vip: req.vip, node: prev.node, epoch: prev.epoch, by: req.by });
+    return { vip: req.vip, node: prev.node, wasPinned: true, event };
+  } finally {
+    await ctx.store.releaseLease(ctx.group, ctx.instance).catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
+  }
+}

@@ -42,3 +42,21 @@ export const move: Command = {
     return runApi(args.values, (c) => c.request('POST', '/v1/move', { vip, node, reason }), (b) => formatMove(b.move as TickMove), { alsoRender: [502] });
   },
 };
+
+export const unpin: Command = {
+  async run(argv) {
+    const usage = `usage: ipferry unpin VIP [--url URL | --config FILE] [--token TOKEN] [--json]\n\nLets a VIP moved with "ipferry move" go home (preemption) or be rebalanced again.\n\n${API_FLAGS_USAGE}`;
+    const args = parse(argv, { usage, options: API_FLAGS, positionals: { min: 1, max: 1 } });
+    if (typeof args === 'number') return args;
+    const vip = args.positionals[0]!;
+    return runApi(
+      args.values,
+      (c) => c.request('POST', '/v1/unpin', { vip }),
+      (b) => {
+        const moves = (b.moves as TickMove[] | undefined) ?? [];
+        const head = b.wasPinned ? (b.event as ControlEvent).detail : `${vip} was not pinned; nothing changed`;
+        return [head, ...moves.map(formatMove)].join('\n');
+      },
+    );
+  },
+};

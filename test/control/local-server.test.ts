@@ -131,6 +131,27 @@ describe('local control plane: API', () => {
     expect(s.vips[0]).toMatchObject({ node: 'n2', epoch: 2, pinned: { reason: 'disk swap on n1', by: 'api-token' } });
     const ev = (await api('GET', '/v1/events?limit=1')).body.events[0];
     expect(ev).toMatchObject({ kind: 'move', reason: 'manual', detail: 'disk swap on n1 (by api-token)' });
+
+    // Unpinned, it goes home: preemption applies again (n1 has long been healthy).
+    const u = await api('POST', '/v1/unpin', { vip: 'smtp' });
+    expect(u).toMatchObject({ status: 200, body: { vip: 'smtp', node: 'n2', wasPinned: true, event: { kind: 'note', vip: 'smtp', epoch: 2 } } });
+    expect(u.body.event.detail).toBe('smtp unpinned on n2 by api-token (pinned for: disk swap on n1); preemption and rebalancing apply again');
+    await waitFor(
+      async () => {
+        for (const a of Object.values(agents)) await a.beat();
+        await cp.tickNow();
+        const v = (await api('GET', '/v1/status')).body.vips[0];
+        return v.node === 'n1' ? v : undefined;
+      },
+      { timeoutMs: 5000, what: 'smtp to go home to n1' },
+    );
+    const home = (await api('GET', '/v1/status')).body.vips[0];
+    expect(home).toMatchObject({ node: 'n1', epoch: 3 });
+    expect(home.pinned).toBeUndefined();
+    // Again: not pinned, nothing changes.
+    expect(await api('POST', '/v1/unpin', { vip: 'smtp' })).toMatchObject({ status: 200, body: { vip: 'smtp', node: 'n1', wasPinned: false } });
+    expect((await api('POST', '/v1/unpin', { vip: 'nope' })).status).toBe(404);
+    expect((await api('POST', '/v1/unpin', {})).status).toBe(400);
   });
 
   it('POST /v1/move refuses what cannot be', async () => {
