@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../core/config';
 import { controlCommand } from '../../cli/commands/control';
-import { drain, move, undrain } from '../../cli/commands/operate';
+import { drain, move, undrain, unpin } from '../../cli/commands/operate';
 import { events, plan, status } from '../../cli/commands/status';
 import { hetznerClusterInput, signer } from '../control/helpers/clusters';
 import { startHetzner } from '../control/helpers/hetzner';
@@ -111,6 +111,14 @@ describe('ipferry drain / undrain / move', () => {
     await waitFor(() => hz.holderServer() === 4, { what: 'the floating IP on server 4' });
     const s = JSON.parse((await cli(status, [...api(), '--json'])).out) as { vips: Array<{ pinned?: unknown }> };
     expect(s.vips[0]!.pinned).toEqual({ reason: 'NIC firmware on n2', by: 'api-token' });
+
+    const u = await cli(unpin, ['mx', ...api()]);
+    expect(u).toMatchObject({ code: 0, err: '' });
+    expect(u.out.split('\n')[0]).toBe('mx unpinned on n3 by api-token (pinned for: NIC firmware on n2); preemption and rebalancing apply again');
+    const after = JSON.parse((await cli(status, [...api(), '--json'])).out) as { vips: Array<{ pinned?: unknown }> };
+    expect(after.vips[0]!.pinned).toBeUndefined();
+    expect((await cli(unpin, ['mx', ...api()])).out).toBe('mx was not pinned; nothing changed');
+    expect(await cli(unpin, ['nope', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('not-found: VIP nope is not in the config (HTTP 404)') });
   });
 });
 
