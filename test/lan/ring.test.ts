@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ResponderWatch } from '../../sim/lab';
 import { hostOf, labClusters, type LanCluster, type LanVip } from './harness';
-import type { Probing } from './probing';
+import type { ClientView, Probing } from './probing';
 
 // Seed 001's ring: five hosts, ten VIPs, each host preferred by two (carp0 and carp5 on n1, …).
 // Two deaths leave three hosts: the survivors share the ten within one (4/3/3).
@@ -27,40 +27,16 @@ const home = (c: LanCluster) => VIPS.every((v) => c.holders(v.name).join() === h
 
 describe("peer mode on a LAN: seed 001's ring of five", () => {
   it('quorum none (as CARP): two deaths 4/3/3, three deaths 5/5, never two responders; all go home on return', async () => {
-    const c = (await clusters.start({ nodes: 5, vips: VIPS, quorum: 'none', timers: { preemptDelay: 2000 } }));
-    await c.until('every VIP on its preferred host', () => home(c), 45_000);
-    const watches = watchAllBut(c, 'carp0');
-    const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark, client) => {
-      mark('two die');
-      await killAndSpread(c, ['n1', 'n2'], ['h3', 'h4', 'h5'], [3, 3, 4]);
-      await c.until('the client to be answered for carp0 again', () => ['h3', 'h4', 'h5'].includes(client.lastAnswer()?.by ?? ''), 5000);
-
-      mark('third dies');
+    const { c, run } = await ring('none', async (c, client) => {
       await killAndSpread(c, ['n3'], ['h4', 'h5'], [5, 5]);
       await c.until('the client to be answered for carp0 again', () => ['h4', 'h5'].includes(client.lastAnswer()?.by ?? ''), 5000);
-
-      mark('return');
-      await restart(c, ['n1', 'n2', 'n3']);
-      await c.until('every VIP home again', () => home(c), 40_000);
     });
-    console.log(`ring (quorum none):\n${run.summary()}`);
-    for (const phase of ['two die', 'third dies']) {
-      expect(run.phase(phase).recovered, `${phase}\n${c.report()}`).toBe(true);
-      expect(run.phase(phase).outageMs, `${phase}\n${c.report()}`).toBeLessThan(3000);
-    }
-    await expectOneAtATime(c, run, watches);
+    expect(run.phase('third dies').recovered, c.report()).toBe(true);
+    expect(run.phase('third dies').outageMs, c.report()).toBeLessThan(3000);
   }, 180_000);
 
   it('quorum majority: two deaths 4/3/3; a third: no quorum, nothing held or claimed, diagnostics say so; all go home on return', async () => {
-    const c = (await clusters.start({ nodes: 5, vips: VIPS, timers: { preemptDelay: 2000 } }));
-    await c.until('every VIP on its preferred host', () => home(c), 45_000);
-    const watches = watchAllBut(c, 'carp0');
-    const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark, client) => {
-      mark('two die');
-      await killAndSpread(c, ['n1', 'n2'], ['h3', 'h4', 'h5'], [3, 3, 4]);
-      await c.until('the client to be answered for carp0 again', () => ['h3', 'h4', 'h5'].includes(client.lastAnswer()?.by ?? ''), 5000);
-
-      mark('third dies');
+    await ring('majority', async (c) => {
       c.agent('n3').signal('SIGKILL');
       await c.until('the two survivors, without quorum, to release everything', () => VIPS.every((v) => c.holders(v.name).length === 0), 5000);
       await sleep(1500);
@@ -72,17 +48,36 @@ describe("peer mode on a LAN: seed 001's ring of five", () => {
         expect(s.peer.quorum).toMatchObject({ ok: false, heard: 2, needed: 3 });
         expect(s.peer.diagnostics.some((d) => d.startsWith('no-quorum')), JSON.stringify(s.peer.diagnostics)).toBe(true);
       }
-
-      mark('return');
-      await restart(c, ['n1', 'n2', 'n3']);
-      await c.until('every VIP home again', () => home(c), 40_000);
     });
-    console.log(`ring (quorum majority):\n${run.summary()}`);
-    expect(run.phase('two die').recovered, c.report()).toBe(true);
-    expect(run.phase('two die').outageMs, c.report()).toBeLessThan(3000);
-    await expectOneAtATime(c, run, watches);
   }, 180_000);
 });
+
+/**
+ * The ring's run: every VIP home, then n1 and n2 die (the survivors must share the ten 4/3/3 and
+ * carp0's client be answered within 3 s), then `thirdDies` (n3's death, as the quorum setting
+ * makes it), then all three return and every VIP goes home; one responder and one holder per VIP
+ * at every instant throughout.
+ */
+async function ring(quorum: 'none' | 'majority', thirdDies: (c: LanCluster, client: ClientView) => Promise<void>): Promise<{ c: LanCluster; run: Probing }> {
+  const c = await clusters.start({ nodes: 5, vips: VIPS, quorum, timers: { preemptDelay: 2000 } });
+  await c.until('every VIP on its preferred host', () => home(c), 45_000);
+  const watches = watchAllBut(c, 'carp0');
+  const run = await c.probe({ vip: 'carp0', limitMs: 90_000, arpProcesses: 2 }, async (mark, client) => {
+    mark('two die');
+    await killAndSpread(c, ['n1', 'n2'], ['h3', 'h4', 'h5'], [3, 3, 4]);
+    await c.until('the client to be answered for carp0 again', () => ['h3', 'h4', 'h5'].includes(client.lastAnswer()?.by ?? ''), 5000);
+    mark('third dies');
+    await thirdDies(c, client);
+    mark('return');
+    await restart(c, ['n1', 'n2', 'n3']);
+    await c.until('every VIP home again', () => home(c), 40_000);
+  });
+  console.log(`ring (quorum ${quorum}):\n${run.summary()}`);
+  expect(run.phase('two die').recovered, c.report()).toBe(true);
+  expect(run.phase('two die').outageMs, c.report()).toBeLessThan(3000);
+  await expectOneAtATime(c, run, watches);
+  return { c, run };
+}
 
 /** ARP watches for every VIP but the probed one (the probe watches that one itself). */
 function watchAllBut(c: LanCluster, probed: string): Map<string, ResponderWatch> {
