@@ -1,5 +1,5 @@
-import type { NodeSpec, Vip } from '../../core/config';
-import { parseIp, parsePrefix, prefixContains } from '../../core/ip';
+import { subnetBlock, type NodeSpec, type Vip } from '../../core/config';
+import { parseIp, prefixContains } from '../../core/ip';
 import type { Holding } from '../../core/ports';
 import type { Frame, MoveOutcome } from './frame';
 import { observeIpv6, moveIpv6 } from './ipv6';
@@ -20,16 +20,15 @@ export class SecondaryIpKind implements Ec2Kind {
   refuse(vip: Vip, to: NodeSpec): string | undefined {
     const aws = to.aws;
     if (!aws?.eni) return `node ${to.id} has no aws.eni to carry ${vip.name}`;
-    if (!aws.subnetCidr) return `node ${to.id} has no aws.subnetCidr; a secondary private IP moves only within one subnet`;
     const ip = vipAddress(vip);
-    const subnet = parsePrefix(aws.subnetCidr);
     const addr = parseIp(ip.text);
-    if (subnet && addr && subnet.family !== addr.family) {
-      return `node ${to.id}'s aws.subnetCidr ${aws.subnetCidr} is IPv${subnet.family}; ${ip.text} needs the subnet's IPv${addr.family} block there`;
+    if (!addr) return `${ip.text} is not an address`;
+    const block = subnetBlock(to, addr.family);
+    if (!block) {
+      const field = addr.family === 6 ? 'aws.subnetIpv6Cidr' : 'aws.subnetCidr';
+      return `node ${to.id} has no ${field} for ${ip.text}${aws.subnetCidr ? ` (aws.subnetCidr ${aws.subnetCidr} is IPv${addr.family === 6 ? 4 : 6})` : ''}; a secondary private IP moves only within one subnet`;
     }
-    if (!subnet || !addr || !prefixContains(subnet, addr)) {
-      return `${ip.text} is outside node ${to.id}'s subnet ${aws.subnetCidr}; a secondary private IP moves only within one subnet`;
-    }
+    if (!prefixContains(block.prefix, addr)) return `${ip.text} is outside node ${to.id}'s subnet ${block.text}; a secondary private IP moves only within one subnet`;
     return undefined;
   }
 

@@ -2,7 +2,7 @@ import { canonicalIp, parsePrefix, type Prefix } from '../ip';
 import type { ConfigIssue } from './issues';
 import type { Config, Vip } from './model';
 import { resolverOf } from './normalize';
-import { canCarry, inNodeSubnet, listedEligible, missingIdentity } from './topology';
+import { canCarry, inNodeSubnet, listedEligible, missingIdentity, subnetBlock } from './topology';
 
 /** Checks that span fields: references, cycles, overlaps, identities, topology. */
 export function crossCheck(config: Config): ConfigIssue[] {
@@ -91,7 +91,7 @@ function checkPlacement(config: Config, v: Vip, at: (f: string) => string): Conf
     return [{ path: at('kind'), message: `${v.kind} needs ${missing} on at least one eligible node; none of ${names(listed)} has it` }];
   }
   // Identity is there, so the subnet rule is what excludes them all.
-  const subnets = withIdentity.filter((n) => !inNodeSubnet(v, n)).map((n) => `${n.id}: ${n.aws?.subnetCidr}`);
+  const subnets = withIdentity.filter((n) => !inNodeSubnet(v, n)).map((n) => `${n.id}: ${subnetBlock(n, v.ip?.family ?? 4)?.text}`);
   return [{ path: at('address'), message: `${v.ip?.text} is outside the subnet of every eligible node (${subnets.join(', ')}); a secondary private IP moves only within one subnet` }];
 }
 

@@ -9,6 +9,8 @@ const awsIdentity = z.strictObject({
   subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'expected a subnet id like "subnet-0abc1234"' }).optional(),
   /** The subnet's CIDR: a secondary private IP can only move between ENIs in one subnet. */
   subnetCidr: prefix.optional(),
+  /** The subnet's IPv6 block, for IPv6 secondary VIPs on a dual-stack subnet (subnetCidr being its IPv4 one). */
+  subnetIpv6Cidr: prefix.refine((s) => s.includes(':'), { message: 'expected an IPv6 block like "2001:db8:0:1::/64"' }).optional(),
   az: z.string().optional(),
   /** The ENI's primary private address, the target of Elastic IP associations. */
   privateIp: ipAddress.optional(),

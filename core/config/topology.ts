@@ -1,4 +1,4 @@
-import { parsePrefix, prefixContains } from '../ip';
+import { parsePrefix, prefixContains, type Family, type Prefix } from '../ip';
 import type { NodeSpec, Vip } from './model';
 
 /**
@@ -11,8 +11,10 @@ export function missingIdentity(vip: Vip, node: NodeSpec): string[] {
   switch (vip.kind) {
     case 'lan':
       return vip.interface || node.interface ? [] : ['interface'];
-    case 'aws-secondary-ip':
-      return [...(aws.eni ? [] : ['aws.eni']), ...(aws.subnetCidr ? [] : ['aws.subnetCidr'])];
+    case 'aws-secondary-ip': {
+      const family = vip.ip?.family ?? 4;
+      return [...(aws.eni ? [] : ['aws.eni']), ...(subnetBlock(node, family) ? [] : [family === 6 ? 'aws.subnetIpv6Cidr' : 'aws.subnetCidr'])];
+    }
     case 'aws-elastic-ip':
     case 'aws-overlay-route':
       return aws.eni ? [] : ['aws.eni'];
@@ -38,12 +40,25 @@ export function listedEligible(vip: Vip, node: NodeSpec): boolean {
   return true;
 }
 
+/**
+ * The node's subnet block of one family: `aws.subnetIpv6Cidr` for IPv6 (or an IPv6
+ * `aws.subnetCidr`, for IPv6-only subnets), `aws.subnetCidr` for IPv4.
+ */
+export function subnetBlock(node: NodeSpec, family: Family): { text: string; prefix: Prefix } | undefined {
+  const candidates = family === 6 ? [node.aws?.subnetIpv6Cidr, node.aws?.subnetCidr] : [node.aws?.subnetCidr];
+  for (const text of candidates) {
+    const prefix = text ? parsePrefix(text) : undefined;
+    if (text && prefix?.family === family) return { text, prefix };
+  }
+  return undefined;
+}
+
 /** A secondary private IP moves only between ENIs of one subnet. */
 export function inNodeSubnet(vip: Vip, node: NodeSpec): boolean {
   if (vip.kind !== 'aws-secondary-ip') return true;
-  const cidr = node.aws?.subnetCidr ? parsePrefix(node.aws.subnetCidr) : undefined;
   const ip = vip.ip ? parsePrefix(vip.ip.text) : undefined;
-  return !!cidr && !!ip && prefixContains(cidr, { family: ip.family, value: ip.address });
+  const block = ip ? subnetBlock(node, ip.family) : undefined;
+  return !!block && !!ip && prefixContains(block.prefix, { family: ip.family, value: ip.address });
 }
 
 /** The static part of eligibility: can this node ever carry this VIP, whatever its health? */

@@ -2,7 +2,7 @@
  * An EC2 world built from an ipferry config, so `ipferry sim ec2 --config FILE` (and tests) run
  * against exactly what the config names: a pure function, no I/O.
  *
- *   - a subnet per `aws.subnetId` / `aws.subnetCidr` of the nodes (an IPv6 subnetCidr becomes the
+ *   - a subnet per `aws.subnetId` / `aws.subnetCidr` of the nodes (`aws.subnetIpv6Cidr`, or an IPv6 subnetCidr, becomes the
  *     subnet's IPv6 block, with an IPv4 /24 around the node's private address), in one VPC whose
  *     CIDR covers them (at most a /16 when that suffices);
  *   - an instance per node with an `aws` identity, its primary interface `aws.eni` carrying
@@ -14,7 +14,7 @@
  *     loop's first decision claims it.
  * Ids the config leaves out are derived from the node's position, so the seed is deterministic.
  */
-import { canCarry, type Config, type NodeSpec, type Vip } from '../../core/config';
+import { canCarry, subnetBlock, type Config, type NodeSpec, type Vip } from '../../core/config';
 import { formatIp, parseIp, parsePrefix, prefixContains } from '../../core/ip';
 import { freeIpv4, inCidr4, isReservedInSubnet } from './ip';
 import { DEFAULT_MAX_IPV4_PER_ENI, SeedError, type Ec2Seed } from './seed';
@@ -95,12 +95,14 @@ function subnetsOf(nodes: readonly NodeSpec[], region: string): Map<string, Subn
   const out = new Map<string, SubnetSeed>();
   nodes.forEach((n, i) => {
     const key = subnetKey(n);
-    const given = n.aws?.subnetCidr ? parsePrefix(n.aws.subnetCidr) : undefined;
-    const v4 = given?.family === 4 ? networkOf(n.aws!.subnetCidr!) : around(n, i);
-    const v6 = given?.family === 6 ? networkOf(n.aws!.subnetCidr!) : undefined;
+    const given4 = subnetBlock(n, 4);
+    const given6 = subnetBlock(n, 6);
+    const v4 = given4 ? networkOf(given4.text) : around(n, i);
+    const v6 = given6 ? networkOf(given6.text) : undefined;
     const seen = out.get(key);
     if (seen) {
-      if (given && (given.family === 4 ? seen.cidr !== v4 : seen.ipv6Cidr !== v6)) throw new SeedError(`EC2 seed from config: ${key} is given as ${seen.ipv6Cidr ?? seen.cidr} and as ${n.aws!.subnetCidr} (node ${n.id})`);
+      if (given4 && seen.cidr !== v4) throw new SeedError(`EC2 seed from config: ${key} is given as ${seen.cidr} and as ${given4.text} (node ${n.id})`);
+      if (given6 && seen.ipv6Cidr !== v6) throw new SeedError(`EC2 seed from config: ${key} is given as ${seen.ipv6Cidr ?? 'IPv4 only'} and as ${given6.text} (node ${n.id})`);
       return;
     }
     out.set(key, {

@@ -43,7 +43,17 @@ describe('aws-secondary-ip (IPv6): unassign, then assign', () => {
     w = await ec2World();
     const r = await w.provider.move(w.vip('sec6'), w.node('a'), w.ctx());
     expect(r).toMatchObject({ ok: false, reason: 'invalid', calls: 0 });
-    expect(r.ok === false && r.message).toMatch(/is IPv4; 2001:db8:0:1::100 needs the subnet's IPv6 block there/);
+    expect(r.ok === false && r.message).toBe(
+      "move sec6 to a: node a has no aws.subnetIpv6Cidr for 2001:db8:0:1::100 (aws.subnetCidr 10.0.1.0/24 is IPv4); a secondary private IP moves only within one subnet",
+    );
+  });
+
+  it('moves to a dual-stack node, whose IPv6 block is in subnetIpv6Cidr', async () => {
+    w = await ec2World();
+    expect(await w.provider.move(w.vip('sec6'), w.node('a6'), w.ctx())).toMatchObject({ ok: true });
+    expect(await w.provider.move(w.vip('sec6'), w.node('d6'), w.ctx())).toMatchObject({ ok: true, changed: true });
+    expect(w.emu.holderOfIpv6(V6)).toBe(IDS.eniD6);
+    expect((await w.provider.observe([w.vip('sec6')])).get('sec6')).toEqual({ node: 'd6' });
   });
 });
 

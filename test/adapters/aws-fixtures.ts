@@ -15,7 +15,7 @@ import { config } from '../helpers/configs';
  *
  *   subnet-…a1 10.0.1.0/24 (az a): a (eni-…a, 10.0.1.10), b (eni-…b, 10.0.1.11), d (eni-…d, 10.0.1.12)
  *   subnet-…b1 10.0.2.0/24 (az b): c (eni-…c, 10.0.2.10)
- *   subnet-…61 2001:db8:0:1::/64 (+ 10.0.3.0/24): a6, b6, d6 (IPv6 secondary addresses)
+ *   subnet-…61 2001:db8:0:1::/64 (+ 10.0.3.0/24): a6, b6, d6 (IPv6 secondary addresses; d6 gives both blocks)
  *   subnet-…e1 10.1.0.0/24 in ANOTHER VPC: x (eni-…e), which no route table of ours can target
  *   VIPs (all unassigned at start): sec4 10.0.1.100, sec6 2001:db8:0:1::100, eip 198.51.100.10,
  *   relay 192.0.2.10/32 in two route tables.
@@ -36,11 +36,11 @@ export const IDS = {
 
 const OTHER_VPC_SUBNET = 'subnet-000000000000000e1';
 
-const node = (id: string, eni: string, subnetId: string, subnetCidr: string, privateIp: string, az: string) => ({
+const node = (id: string, eni: string, subnetId: string, subnetCidr: string, privateIp: string, az: string, subnetIpv6Cidr?: string) => ({
   id,
   interface: 'ens5',
   addresses: [privateIp],
-  aws: { eni, subnetId, subnetCidr, privateIp, az, instanceId: `i-${eni.slice(4)}` },
+  aws: { eni, subnetId, subnetCidr, ...(subnetIpv6Cidr ? { subnetIpv6Cidr } : {}), privateIp, az, instanceId: `i-${eni.slice(4)}` },
 });
 
 export function ec2Config(): Config {
@@ -56,7 +56,8 @@ export function ec2Config(): Config {
       node('x', IDS.eniX, OTHER_VPC_SUBNET, '10.1.0.0/24', '10.1.0.10', 'eu-central-1b'),
       node('a6', IDS.eniA6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.10', 'eu-central-1a'),
       node('b6', IDS.eniB6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.11', 'eu-central-1a'),
-      node('d6', IDS.eniD6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.12', 'eu-central-1a'),
+      // d6 says its subnet as a dual-stack one: the IPv4 block, and the IPv6 one in subnetIpv6Cidr.
+      node('d6', IDS.eniD6, 'subnet-00000000000000061', '10.0.3.0/24', '10.0.3.12', 'eu-central-1a', '2001:db8:0:1::/64'),
     ],
     vips: [
       { name: 'sec4', kind: 'aws-secondary-ip', address: '10.0.1.100/24' },

@@ -184,7 +184,7 @@ describe('local control plane: timers', () => {
     const lastN1 = Date.now();
     await n1.beat();
     // Nobody beats from here on: only the nodes' deadlines can start a tick (n2's passes first, n1's next).
-    const moved = await waitFor(async () => (await cp.ctx.store.loadGroup('mail')).assignments.find((a) => a.node !== 'n1'), { timeoutMs: 2000, what: 'the VIP to leave n1' });
+    const moved = await waitFor(async () => (await cp.ctx.store.loadGroup('mail')).assignments.find((a) => a.node !== 'n1'), { timeoutMs: 5000, what: 'the VIP to leave n1' });
     expect(moved.node).toBe(null);
     const ev = (await cp.ctx.store.listEvents('mail')).events[0]!;
     expect(ev).toMatchObject({ vip: 'smtp', from: 'n1', to: null, reason: 'no-eligible-node' });

@@ -41,6 +41,7 @@ describe('EC2 seed from a config', () => {
         { id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa1', subnetCidr: '10.5.0.0/24' } },
         { id: 'n2', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa2', subnetCidr: '10.5.0.0/24' } },
         { id: 'v6', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa3', subnetCidr: '2001:db8:5::/64', privateIp: '10.6.0.20' } },
+        { id: 'ds', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa4', subnetId: 'subnet-0000000000000dd01', subnetCidr: '10.7.0.0/24', subnetIpv6Cidr: '2001:db8:7::/64' } },
       ],
       vips: [
         { name: 'free', kind: 'aws-secondary-ip', address: '10.5.0.4/24' },
@@ -52,12 +53,15 @@ describe('EC2 seed from a config', () => {
     expect(seed.subnets.map((s) => [s.id, s.cidr, s.ipv6Cidr])).toEqual([
       ['subnet-00000000000000001', '10.5.0.0/24', undefined],
       ['subnet-00000000000000002', '10.6.0.0/24', '2001:db8:5::/64'],
+      // Dual stack: both blocks, as the node gives them.
+      ['subnet-0000000000000dd01', '10.7.0.0/24', '2001:db8:7::/64'],
     ]);
     // Generated primaries skip AWS's reserved addresses and every VIP (10.5.0.4 is one).
     expect(seed.instances!.map((i) => [i.id, i.privateIp, i.secondaryIps, i.ipv6])).toEqual([
       ['i-00000000000000001', '10.5.0.5', [], []],
       ['i-00000000000000002', '10.5.0.6', [], []],
       ['i-00000000000000003', '10.6.0.20', [], ['2001:db8:5::100']],
+      ['i-00000000000000004', '10.7.0.4', [], []],
     ]);
     expect(() => new Ec2Emulator({ seed })).not.toThrow();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configDigest, configJsonSchema, formatIssue, loadConfig, parseConfig, parseConfigText } from '../../../core/config';
+import { canCarry, configDigest, configJsonSchema, formatIssue, loadConfig, parseConfig, parseConfigText } from '../../../core/config';
 import { example } from '../../helpers/configs';
 
 const base = {
@@ -103,6 +103,30 @@ describe('config: every error names the path and what was expected', () => {
     expect(errorsOf(raw)).toEqual([
       'vips[0].address: 10.0.9.5 is outside the subnet of every eligible node (a: 10.0.1.0/24, b: 10.0.2.0/24); a secondary private IP moves only within one subnet',
     ]);
+  });
+
+  it('places an IPv6 secondary VIP by the IPv6 block of a dual-stack subnet (aws.subnetIpv6Cidr)', () => {
+    const nodes = [
+      { id: 'a', aws: { eni: 'eni-0123456789abcdef0', subnetCidr: '10.0.1.0/24', subnetIpv6Cidr: '2001:db8:0:1::/64' } },
+      { id: 'b', aws: { eni: 'eni-0123456789abcdef1', subnetCidr: '10.0.1.0/24' } },
+    ];
+    const vips = [
+      { name: 'v4', kind: 'aws-secondary-ip', address: '10.0.1.50/24' },
+      { name: 'v6', kind: 'aws-secondary-ip', address: '2001:db8:0:1::50/64' },
+    ];
+    expect(errorsOf({ ...base, nodes, vips })).toEqual([]);
+    const cfg = loadConfig({ ...base, nodes, vips });
+    const [a, b] = cfg.nodes;
+    const v6 = cfg.vips.find((v) => v.name === 'v6')!;
+    expect([canCarry(v6, a!), canCarry(v6, b!)]).toEqual([true, false]);
+    // Outside the block, and on nodes that give no IPv6 block at all:
+    expect(errorsOf({ ...base, nodes, vips: [{ name: 'v6', kind: 'aws-secondary-ip', address: '2001:db8:0:9::50/64' }] })).toEqual([
+      'vips[0].address: 2001:db8:0:9::50 is outside the subnet of every eligible node (a: 2001:db8:0:1::/64); a secondary private IP moves only within one subnet',
+    ]);
+    expect(errorsOf({ ...base, nodes: [nodes[1]], vips: [vips[1]] })).toEqual([
+      'vips[0].kind: aws-secondary-ip needs aws.subnetIpv6Cidr on at least one eligible node; none of b has it',
+    ]);
+    expect(errorsOf({ ...base, nodes: [{ id: 'a', aws: { subnetIpv6Cidr: '10.0.1.0/24' } }] })).toEqual(['nodes[0].aws.subnetIpv6Cidr: expected an IPv6 block like "2001:db8:0:1::/64"']);
   });
 
   it('reports missing per-kind settings', () => {
