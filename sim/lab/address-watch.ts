@@ -90,7 +90,9 @@ export function createAddressWatch(hosts: readonly string[]): AddressWatch & {
       let max = 0;
       let before = 0;
       sweep(address, (at, h) => {
-        if (at < from) before = h.size;
+        // An event in the very millisecond of `from` was seen before the caller marked `from`
+        // (a test marks a phase once it sees the change): the state after it is the window's start.
+        if (at <= from) before = h.size;
         else if (at <= to) max = Math.max(max, h.size);
       });
       // What held at `from` still counts within the window.

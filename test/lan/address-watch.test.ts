@@ -38,6 +38,8 @@ describe('the address watch', () => {
     expect(w.maxHolders('198.18.0.50', 0, 150)).toBe(1);
     expect(w.maxHolders('198.18.0.50', 210, 300)).toBe(2); // two held at 210, from before the window
     expect(w.maxHolders('198.18.0.50', 221)).toBe(1);
+    // A window marked in the millisecond of the release (once the release was seen) starts with one.
+    expect(w.maxHolders('198.18.0.50', 220)).toBe(1);
     expect(w.overlaps('198.18.0.50')).toEqual([{ from: 200, to: 220, hosts: ['h2', 'h1'] }]);
   });
 
