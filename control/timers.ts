@@ -32,7 +32,12 @@ export class Timers {
     this.byKey.set(key, own);
     const signal = AbortSignal.any([this.stop.signal, own.signal]);
     void (async () => {
-      if (!(await this.sleep(Math.max(0, at - this.clock.now()), signal))) return;
+      // setTimeout runs on the event loop's monotonic clock and can fire a millisecond before the
+      // wall clock reaches `at`. A node's deadline tick would then still see it alive, and no
+      // other timer would follow (the control suite's silent-owner test caught it under load).
+      do {
+        if (!(await this.sleep(Math.max(0, at - this.clock.now()), signal))) return;
+      } while (this.clock.now() < at);
       if (this.byKey.get(key) === own) this.byKey.delete(key);
       await fn().catch((err: unknown) => this.log.error('timer task failed', { key, error: errorText(err) }));
     })();
