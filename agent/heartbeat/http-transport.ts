@@ -1,6 +1,5 @@
-import http from 'node:http';
-import https from 'node:https';
 import { HeartbeatAnswerSchema } from '../../core/heartbeat';
+import { KeptAliveConnection, type ExchangeResult } from './kept-alive-connection';
 import type { HeartbeatTransport, SendOptions, SendResult } from './transport';
 
 export interface HttpTransportOptions {
@@ -12,10 +11,9 @@ export interface HttpTransportOptions {
   now?: () => number;
   /** Answers larger than this are cut off and refused. */
   maxAnswerBytes?: number;
+  /** https only: CA certificates to trust instead of Node's bundle. */
+  ca?: string | Buffer;
 }
-
-/** Errors that mean "this kept-alive socket was closed under us": worth one retry on a fresh one. */
-const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /**
  * POSTs envelopes over one kept-alive connection (a TCP and, for the AWS function URL, a TLS
@@ -24,93 +22,51 @@ const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
  */
 export class HttpTransport implements HeartbeatTransport {
   readonly target: string;
-  private readonly url: URL;
-  private readonly agent: http.Agent;
-  /** Built once: URL parsing and header validation per request cost more than the heartbeat itself. */
-  private readonly requestOptions: http.RequestOptions;
+  private readonly connection: KeptAliveConnection;
+  /** Everything before the length: built once, so a heartbeat is one string and one write. */
+  private readonly requestHead: string;
   private readonly now: () => number;
   private closed = false;
 
   constructor(private readonly options: HttpTransportOptions) {
-    this.url = new URL(options.url);
-    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') throw new Error(`heartbeat URL must be http(s): ${options.url}`);
-    this.target = this.url.toString();
-    const agentOptions = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 1, maxFreeSockets: 1 };
-    this.agent = this.url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.requestOptions = {
-      method: 'POST',
-      agent: this.agent,
-      protocol: this.url.protocol,
-      hostname: this.url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: this.url.port || (this.url.protocol === 'https:' ? 443 : 80),
-      path: `${this.url.pathname}${this.url.search}`,
-    };
+    const url = new URL(options.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`heartbeat URL must be http(s): ${options.url}`);
+    if (url.username || url.password) throw new Error('heartbeat URL must not carry credentials: heartbeats are signed instead');
+    this.target = url.toString();
+    const secure = url.protocol === 'https:';
+    this.connection = new KeptAliveConnection(
+      { secure, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || (secure ? 443 : 80)), ...(options.ca ? { ca: options.ca } : {}) },
+      this.target,
+    );
+    this.requestHead =
+      `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: ipferry-agent\r\n` +
+      'Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: ';
     this.now = options.now ?? (() => performance.now());
   }
 
   async send(envelope: string, options: SendOptions): Promise<SendResult> {
     if (this.closed) return { kind: 'failed', reason: 'aborted', message: 'transport closed' };
+    const request = `${this.requestHead}${Buffer.byteLength(envelope)}\r\n\r\n${envelope}`;
+    const limits = { maxBodyBytes: this.options.maxAnswerBytes ?? 1_048_576 };
     const started = this.now();
-    const first = await this.post(envelope, options.timeoutMs, options.signal);
-    if (first.kind !== 'retry') return first.result;
-    const left = options.timeoutMs - (this.now() - started);
-    if (left <= 0) return { kind: 'failed', reason: 'timeout', message: `no answer within ${options.timeoutMs}ms` };
-    return (await this.post(envelope, left, options.signal)).result;
+    let result = await this.connection.exchange(request, { timeoutMs: options.timeoutMs, signal: options.signal, limits });
+    if (result.kind === 'error' && result.retry) {
+      const left = options.timeoutMs - (this.now() - started);
+      if (left <= 0) return { kind: 'failed', reason: 'timeout', message: `no answer within ${options.timeoutMs}ms` };
+      result = await this.connection.exchange(request, { timeoutMs: left, signal: options.signal, limits });
+    }
+    return this.outcome(result, started);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.agent.destroy();
+    this.connection.close();
   }
 
-  private post(body: string, timeoutMs: number, signal?: AbortSignal): Promise<{ kind: 'done' | 'retry'; result: SendResult }> {
-    const started = this.now();
-    const mod = this.url.protocol === 'https:' ? https : http;
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (kind: 'done' | 'retry', result: SendResult) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        resolve({ kind, result });
-      };
-      const req = mod.request({
-        ...this.requestOptions,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), accept: 'application/json' },
-      });
-      const timer = setTimeout(() => {
-        req.destroy();
-        finish('done', { kind: 'failed', reason: 'timeout', message: `no answer within ${timeoutMs}ms from ${this.target}` });
-      }, timeoutMs);
-      const onAbort = () => {
-        req.destroy();
-        finish('done', { kind: 'failed', reason: 'aborted', message: 'aborted' });
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        const retry = req.reusedSocket && err.code !== undefined && STALE_SOCKET.has(err.code);
-        finish(retry ? 'retry' : 'done', { kind: 'failed', reason: 'unreachable', message: `${this.target}: ${err.code ?? err.message}` });
-      });
-      req.on('response', (res) => {
-        const limit = this.options.maxAnswerBytes ?? 1_048_576;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size <= limit) chunks.push(chunk);
-        });
-        res.on('error', (err) => finish('done', { kind: 'failed', reason: 'unreachable', message: `answer broke off: ${err.message}` }));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const rttMs = Math.round((this.now() - started) * 100) / 100;
-          if (size > limit) return finish('done', { kind: 'failed', reason: 'bad-answer', message: `answer larger than ${limit} bytes` });
-          finish('done', this.classify(res.statusCode ?? 0, text, rttMs));
-        });
-      });
-      req.end(body);
-    });
+  private outcome(result: ExchangeResult, started: number): SendResult {
+    if (result.kind === 'error') return { kind: 'failed', reason: result.reason, message: result.message };
+    const rttMs = Math.round((this.now() - started) * 100) / 100;
+    return this.classify(result.response.status, result.response.body.toString('utf8'), rttMs);
   }
 
   private classify(status: number, text: string, rttMs: number): SendResult {

@@ -1,5 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configDigest } from '../../../core/config';
 import { hmacSigner } from '../../../core/heartbeat';
@@ -7,6 +8,7 @@ import { HeartbeatBuilder, HttpTransport } from '../../../agent/heartbeat';
 import { closedPort } from '../../helpers/closed-port';
 import { lan } from '../../helpers/configs';
 import { startHeartbeatReceiver, type HeartbeatReceiver } from '../../helpers/heartbeat-receiver';
+import { makeCert } from '../../helpers/tls-cert';
 
 const cluster = lan({ nodes: 2, vips: [{ name: 'v1' }] });
 
@@ -97,5 +99,134 @@ describe('HttpTransport', () => {
     await transport.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  describe('on the wire', () => {
+    const answerFor = (node = 'n1') => JSON.stringify({ v: 1, cluster: 'test', node, receivedAt: Date.now(), assignments: [{ vip: 'v1', epoch: 1 }], notes: [] });
+    const servers: Array<http.Server | net.Server> = [];
+    const rawSockets: net.Socket[] = [];
+    afterEach(async () => {
+      for (const socket of rawSockets.splice(0)) socket.destroy();
+      for (const s of servers.splice(0)) {
+        if (s instanceof http.Server) s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+    });
+    async function listen<S extends http.Server | net.Server>(server: S): Promise<number> {
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as AddressInfo).port;
+    }
+
+    it('sends one well-formed POST and reads a chunked answer', async () => {
+      const seen: Array<{ method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+      const port = await listen(
+        http.createServer((req, res) => {
+          let body = '';
+          req.on('data', (c: Buffer) => (body += c.toString()));
+          req.on('end', () => {
+            seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+            // Two writes without a length: Node frames them as chunks.
+            const text = answerFor();
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.write(text.slice(0, 10));
+            setTimeout(() => res.end(text.slice(10)), 5);
+          });
+        }),
+      );
+      transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat?from=agent`, cluster: 'test', node: 'n1' });
+      const envelope = builder().build().envelope;
+      expect(await transport.send(envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'answer', answer: { assignments: [{ vip: 'v1', epoch: 1 }] } });
+      expect(seen).toEqual([
+        {
+          method: 'POST',
+          url: '/v1/heartbeat?from=agent',
+          headers: { host: `127.0.0.1:${port}`, 'user-agent': 'ipferry-agent', 'content-type': 'application/json', accept: 'application/json', 'content-length': String(Buffer.byteLength(envelope)) },
+          body: envelope,
+        },
+      ]);
+    });
+
+    it('opens a new connection after an answer that closes, and after the server dropped an idle one', async () => {
+      let connections = 0;
+      let served = 0;
+      const server = http.createServer((req, res) => {
+        req.resume();
+        served++;
+        // The first answer says it closes; later ones are followed by an idle timeout's close.
+        res.writeHead(200, served === 1 ? { connection: 'close' } : {});
+        res.end(answerFor());
+        if (served > 1) res.on('finish', () => setTimeout(() => req.socket.end(), 30));
+      });
+      server.on('connection', () => connections++);
+      const port = await listen(server);
+      transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat`, cluster: 'test', node: 'n1' });
+      const send = async () => (await transport!.send('{}', { timeoutMs: 1000 })).kind;
+      expect(await send()).toBe('answer');
+      expect(await send()).toBe('answer');
+      expect(connections).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await send()).toBe('answer');
+      expect(await send()).toBe('answer');
+      expect(connections).toBe(3);
+    });
+
+    it('refuses an answer that is not HTTP or too large, and starts clean on a new connection', async () => {
+      let next = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}{}';
+      let connections = 0;
+      const port = await listen(
+        net.createServer((socket) => {
+          connections++;
+          rawSockets.push(socket);
+          socket.on('data', () => socket.write(next));
+          socket.on('error', () => {});
+        }),
+      );
+      transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat`, cluster: 'test', node: 'n1', maxAnswerBytes: 200 });
+      expect(await transport.send('{}', { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'bad-answer', message: expect.stringContaining('bytes after the end of the response') });
+      next = 'HTTP/1.1 200 OK\r\nContent-Length: 201\r\n\r\n';
+      expect(await transport.send('{}', { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'bad-answer', message: expect.stringContaining('answer larger than 200 bytes') });
+      const text = answerFor();
+      next = `HTTP/1.1 200 OK\r\nContent-Length: ${text.length}\r\n\r\n${text}`;
+      expect(await transport.send('{}', { timeoutMs: 1000 })).toMatchObject({ kind: 'answer' });
+      expect(connections).toBe(3);
+    });
+
+    it('gives up an exchange when aborted, and the next one works', async () => {
+      let hang = true;
+      const port = await listen(
+        http.createServer((req, res) => {
+          req.resume();
+          if (!hang) res.end(answerFor());
+        }),
+      );
+      transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat`, cluster: 'test', node: 'n1' });
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), 50);
+      expect(await transport.send('{}', { timeoutMs: 5000, signal: abort.signal })).toEqual({ kind: 'failed', reason: 'aborted', message: 'aborted' });
+      hang = false;
+      expect((await transport.send('{}', { timeoutMs: 1000 })).kind).toBe('answer');
+    });
+
+    it('speaks HTTPS, and refuses a certificate it does not trust', async () => {
+      const cert = await makeCert({ names: ['localhost', '127.0.0.1'] });
+      try {
+        const port = await listen(https.createServer({ key: cert.key, cert: cert.cert }, (req, res) => (req.resume(), res.end(answerFor()))));
+        const url = `https://localhost:${port}/v1/heartbeat`;
+        transport = new HttpTransport({ url, cluster: 'test', node: 'n1', ca: cert.cert });
+        expect(await transport.send('{}', { timeoutMs: 2000 })).toMatchObject({ kind: 'answer' });
+        expect(await transport.send('{}', { timeoutMs: 2000 })).toMatchObject({ kind: 'answer' });
+        const untrusting = new HttpTransport({ url, cluster: 'test', node: 'n1' });
+        expect(await untrusting.send('{}', { timeoutMs: 2000 })).toMatchObject({ kind: 'failed', reason: 'unreachable', message: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY/) });
+        await untrusting.close();
+      } finally {
+        await cert.dispose();
+      }
+    });
+
+    it('refuses a URL it cannot use', () => {
+      expect(() => new HttpTransport({ url: 'ftp://127.0.0.1/', cluster: 'test', node: 'n1' })).toThrow('heartbeat URL must be http(s): ftp://127.0.0.1/');
+      expect(() => new HttpTransport({ url: 'http://user:pw@127.0.0.1/', cluster: 'test', node: 'n1' })).toThrow(/must not carry credentials/);
+    });
   });
 });
