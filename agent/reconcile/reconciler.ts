@@ -95,8 +95,9 @@ export class Reconciler {
     const changed = !sameEpochs(this.owned, result.owned);
     this.owned = result.owned;
     this.lastAnswerAt = this.options.clock.now();
-    // Re-arm the loop's timer for the new control-loss deadline (no extra wake-up: we are awake).
-    this.sleeper?.abort();
+    // The loop's timer is left alone: the control-loss deadline only moves later, so the timer
+    // fires early at worst, finds the control plane not lost and sleeps to the new deadline. That
+    // is one wake-up per deadAfter, where re-arming cost a new timer and signal per answer.
     // The same answer again (the steady state) needs no round; a change or a regained control plane does, at once.
     if (changed || this.lost) {
       this.dirty = true;
