@@ -68,6 +68,8 @@ export class Reconciler {
   private listedAt = -Infinity;
   private readonly listEveryMs: number;
   private sleeper: AbortController | undefined;
+  /** When the loop's timer goes off, while it sleeps. */
+  private wakeAt = Infinity;
   private inFlight: Promise<void> | undefined;
   private again = false;
   private readonly stopping = new AbortController();
@@ -94,15 +96,18 @@ export class Reconciler {
     for (const vip of this.owned.keys()) if (!result.owned.has(vip)) this.logger.info({ vip }, `${vip} is no longer assigned here`);
     const changed = !sameEpochs(this.owned, result.owned);
     this.owned = result.owned;
-    this.lastAnswerAt = this.options.clock.now();
-    // The loop's timer is left alone: the control-loss deadline only moves later, so the timer
-    // fires early at worst, finds the control plane not lost and sleeps to the new deadline. That
-    // is one wake-up per deadAfter, where re-arming cost a new timer and signal per answer.
-    // The same answer again (the steady state) needs no round; a change or a regained control plane does, at once.
-    if (changed || this.lost) {
-      this.dirty = true;
-      this.kick();
-    }
+    const now = this.options.clock.now();
+    this.lastAnswerAt = now;
+    // The same answer again (the steady state) needs no round unless a listing is due, and then it
+    // runs here, in the answer's wake-up; a change or a regained control plane needs one at once.
+    if (changed || this.lost) this.dirty = true;
+    if (this.dirty || now - this.listedAt >= this.listEveryMs) this.kick();
+    // The answer moved the control-loss deadline (and maybe the listing) later. The loop's timer is
+    // re-armed only if it could go off before the next answer (due in one interval, give or take)
+    // and find nothing to do: every timer wake-up costs CPU, and re-arming on every answer costs a
+    // timer and a signal.
+    const soon = this.wakeAt - now < 1.5 * this.options.config.timers.heartbeatInterval;
+    if (this.sleeper && soon && now + this.nextWakeIn(now) > this.wakeAt) this.sleeper.abort();
     return result;
   }
 
@@ -120,8 +125,11 @@ export class Reconciler {
         await this.inFlight;
         const sleeper = new AbortController();
         this.sleeper = sleeper;
+        const now = this.options.clock.now();
+        const delay = this.nextWakeIn(now);
+        this.wakeAt = now + delay;
         try {
-          await this.options.clock.sleep(this.nextWakeIn(this.options.clock.now()), sleeper.signal);
+          await this.options.clock.sleep(delay, sleeper.signal);
         } catch {
           // Woken early: stopped, or an answer moved the control-loss deadline.
         }
@@ -213,13 +221,15 @@ export class Reconciler {
 
   /**
    * Until the next listing is due, the control plane's silence would pass deadAfter, or (after a
-   * step that did not take) one heartbeat interval, whichever is first.
+   * step that did not take) one heartbeat interval, whichever is first. The loop lists one
+   * heartbeat interval after the listing is due: while answers come, one of them lists first
+   * (see `accept`), and the loop's own timer only lists when they do not.
    */
   private nextWakeIn(now: number): number {
-    const listing = this.listedAt + this.listEveryMs - now;
+    const listing = this.listedAt + this.listEveryMs + this.options.config.timers.heartbeatInterval - now;
     const loss = this.lost ? Infinity : (this.lastAnswerAt ?? this.startedAt) + this.options.config.timers.deadAfter + 1 - now;
     const retry = this.dirty ? this.options.config.timers.heartbeatInterval : Infinity;
-    return Math.max(0, Math.min(listing, loss, retry, this.listEveryMs));
+    return Math.max(0, Math.min(listing, loss, retry));
   }
 
   private kick(): void {

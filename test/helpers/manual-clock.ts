@@ -15,6 +15,8 @@ export class ManualClock implements Clock {
   private t: number;
   private seq = 0;
   private readonly sleepers = new Set<Sleeper>();
+  /** Sleeps that ended by time passing (not by their signal): the timer wake-ups a real clock would have had. */
+  woken = 0;
 
   constructor(start = 1_000_000) {
     this.t = start;
@@ -63,6 +65,7 @@ export class ManualClock implements Clock {
       if (!next) break;
       this.sleepers.delete(next);
       this.t = Math.max(this.t, next.at);
+      this.woken++;
       next.wake();
       await settle();
     }

@@ -178,22 +178,29 @@ describe('Reconciler', () => {
   });
 
   it('lists the host at most once a second while nothing changes, and at once when an answer changes something', async () => {
-    const t = setup(lan({ nodes: 1, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v', onControlLoss: 'hold', announce: { refresh: 0 } }] }));
+    const t = setup(lan({ nodes: 1, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v', onControlLoss: 'hold', announce: { count: 1, refresh: 0 } }] }));
     rec = t.rec;
     t.rec.start();
     t.rec.accept([{ vip: 'v', epoch: 1 }]);
     await t.clock.advance(10);
     const listings = () => t.host.only('bound').map((o) => o.at - START);
     expect(listings()).toEqual([0, 0]);
+    const woken = t.clock.woken;
     for (let i = 0; i < 25; i++) {
       await t.clock.advance(200);
       t.rec.accept([{ vip: 'v', epoch: 1 }]); // the steady state: the same answer every interval
     }
-    expect(listings()).toEqual([0, 0, 1000, 2000, 3000, 4000, 5000]);
+    // Listings ride on answers, and the loop's own timer never went off: no wake-up of its own.
+    expect(listings()).toEqual([0, 0, 1010, 2010, 3010, 4010, 5010]);
+    expect(t.clock.woken).toBe(woken);
     t.rec.accept([]);
     await t.clock.advance(0);
-    expect(listings().at(-1)).toBe(5010);
+    expect(listings().slice(-2)).toEqual([5010, 5010]);
     expect(t.changes()).toEqual(['bind 198.18.0.101', 'unbind 198.18.0.101']);
+    // With no more answers the loop lists by itself, one interval after the listing is due, and
+    // acts on control loss exactly at deadAfter (600 ms after the last answer, held VIP kept).
+    await t.clock.advance(2400);
+    expect(listings().slice(-3)).toEqual([5010, 5611, 6811]);
   });
 
   it('releases everything on a graceful stop, and does nothing after', async () => {
