@@ -37,9 +37,10 @@ export class AgentMetrics {
   readonly hookFailures = new Counter({ name: 'ipferry_hook_failures_total', help: 'Failed hook runs, by hook', labelNames: ['hook'], registers: this.r });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    // Event loop lag sampled 4 times a second, not prom-client's 100: its 10 ms timer alone cost
-    // the agent about 0.4% of a core (bench/agent.ts).
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ipferry_', eventLoopMonitoringPrecision: 250 });
+    // Event loop lag sampled once a second, not prom-client's 100 times: each sample is a timer
+    // wake-up of its own (the 10 ms default alone cost the agent about 0.4% of a core, bench/agent.ts),
+    // and a loop held up for long enough to matter still shows.
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ipferry_', eventLoopMonitoringPrecision: 1000 });
   }
 
   checkResult(r: CheckResult): void {
