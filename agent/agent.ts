@@ -132,8 +132,10 @@ export class Agent {
   async start(): Promise<void> {
     this.startedAt = this.options.clock.now();
     await this.reconciler.round();
-    this.checks.start();
-    this.heartbeat.start();
+    // One grid for both, so checks fall due in heartbeat wake-ups (cadence.ts).
+    const origin = this.options.clock.now();
+    this.checks.start(origin);
+    this.heartbeat.start(origin);
     this.reconciler.start();
     this.logger.info(
       { cluster: this.options.config.cluster, bootId: this.builder.bootId, digest: this.digest, target: this.options.transport.target, vips: this.reconciler.managed.length },

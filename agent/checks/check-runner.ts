@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../../core/clock';
+import { nextDue } from '../cadence';
 import type { CheckOutcome } from './attempt';
 import { initialState, observe, reportOf, type CheckState, type RiseFallState } from './rise-fall';
 import { runCheck } from './run-check';
@@ -44,7 +45,8 @@ interface Entry {
 
 /**
  * Runs every check on its own fixed-rate schedule: the first run at `start()`, then one every
- * `interval`. Runs are fire-and-forget from the schedule's point of view, so a slow check never
+ * `interval` on the grid that starts at `start(origin)` (see cadence.ts: checks whose intervals are
+ * multiples of the heartbeat interval then run in the heartbeat's wake-ups). Runs are fire-and-forget from the schedule's point of view, so a slow check never
  * delays another check or anything else on the event loop (heartbeats). A check never runs twice at
  * once: when its next run is due and the last one is still going (it overran its timeout, which the
  * schema keeps below the interval), that last run is aborted and counted as a failure, so a hung
@@ -72,10 +74,11 @@ export class CheckRunner {
   }
 
   /** Starts every check's schedule. Calling it again does nothing; after `stop()` it is an error. */
-  start(): void {
+  /** `origin`: where the schedules' grid starts (the agent's start, shared with its heartbeats). */
+  start(origin = this.clock.now()): void {
     if (this.stopped) throw new Error('check runner already stopped; make a new one');
     if (this.loops.length > 0) return;
-    for (const entry of this.entries) this.loops.push(this.loop(entry));
+    for (const entry of this.entries) this.loops.push(this.loop(entry, origin));
   }
 
   /** The current state of every check, by name (a copy: safe to keep or send). */
@@ -102,11 +105,13 @@ export class CheckRunner {
     return this.stopped;
   }
 
-  private async loop(entry: Entry): Promise<void> {
+  private async loop(entry: Entry, origin: number): Promise<void> {
+    let due = this.clock.now();
     for (;;) {
       this.tick(entry);
+      due = nextDue(origin, entry.spec.interval, due, this.clock.now());
       try {
-        await this.clock.sleep(entry.spec.interval, this.stopping.signal);
+        await this.clock.sleep(due - this.clock.now(), this.stopping.signal);
       } catch {
         return; // stopped
       }

@@ -20,8 +20,3 @@ export function backoffDelay(failures: number, o: BackoffOptions): number {
 export function defaultMaxBackoff(intervalMs: number): number {
   return Math.min(30_000, Math.max(intervalMs, 8 * intervalMs));
 }
-
-/** The request must end before the next heartbeat is due. */
-export function defaultTimeout(intervalMs: number): number {
-  return Math.max(50, Math.floor(intervalMs * 0.8));
-}

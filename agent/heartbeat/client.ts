@@ -2,7 +2,8 @@ import pino, { type Logger } from 'pino';
 import type { Clock } from '../../core/clock';
 import type { HeartbeatAnswer } from '../../core/heartbeat';
 import type { HookFailure } from '../hooks';
-import { backoffDelay, defaultMaxBackoff, defaultTimeout } from './backoff';
+import { gridAtOrAfter, nextDue } from '../cadence';
+import { backoffDelay, defaultMaxBackoff } from './backoff';
 import type { HeartbeatBuilder } from './builder';
 import type { HeartbeatTransport, SendResult } from './transport';
 
@@ -11,6 +12,7 @@ export interface HeartbeatClientOptions {
   transport: HeartbeatTransport;
   clock: Clock;
   intervalMs: number;
+  /** A deadline shorter than the default, which is the instant the next heartbeat is due. */
   timeoutMs?: number;
   maxBackoffMs?: number;
   random?: () => number;
@@ -22,6 +24,9 @@ export interface HeartbeatClientOptions {
   /** Warn when a heartbeat is larger than the receiver accepts (security.maxHeartbeatBytes). */
   maxBytes?: number;
 }
+
+/** Why a heartbeat's exchange was cut short by the next one: a timeout (see SendOptions). */
+const NEXT_HEARTBEAT_DUE = Object.assign(new Error('no answer before the next heartbeat was due'), { name: 'TimeoutError' });
 
 /** What `ipferry agent status` shows about the control plane. */
 export interface ControlStatus {
@@ -36,14 +41,16 @@ export interface ControlStatus {
 }
 
 /**
- * Sends a heartbeat every interval (fixed rate), each with a timeout shorter than the interval so
- * one never overlaps the next; after failures it backs off exponentially (bounded, jittered) and
+ * Sends a heartbeat every interval (fixed rate, on the grid that starts at `start(origin)`; see
+ * cadence.ts), each with the next one's instant as its deadline, so one never overlaps the next
+ * (the exchange starts after the instant it is due, so that is less than the interval); after failures it backs off exponentially (bounded, jittered) and
  * returns to the interval with the first answer. It only reads snapshots (check states, bound
  * VIPs), so it never waits on a check, and the checks never wait on it.
  */
 export class HeartbeatClient {
   private readonly logger: Logger;
-  private readonly timeoutMs: number;
+  /** Only when set: by default a heartbeat's deadline is the next one's instant. */
+  private readonly timeoutMs: number | undefined;
   private readonly maxBackoffMs: number;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
@@ -54,14 +61,15 @@ export class HeartbeatClient {
 
   constructor(private readonly options: HeartbeatClientOptions) {
     this.logger = options.logger ?? pino({ enabled: false });
-    this.timeoutMs = Math.min(options.timeoutMs ?? defaultTimeout(options.intervalMs), options.intervalMs);
+    this.timeoutMs = options.timeoutMs === undefined ? undefined : Math.min(options.timeoutMs, options.intervalMs);
     this.maxBackoffMs = options.maxBackoffMs ?? defaultMaxBackoff(options.intervalMs);
     this.state = { target: options.transport.target, reachable: false, consecutiveFailures: 0, sent: 0 };
   }
 
-  start(): void {
+  /** `origin`: where the schedule's grid starts (the agent's start, shared with its checks). */
+  start(origin = this.options.clock.now()): void {
     if (this.loop || this.stopping.signal.aborted) return;
-    this.loop = this.run();
+    this.loop = this.run(origin);
   }
 
   /** Stops the schedule and aborts a heartbeat in flight. Sending `leaving` is still possible. */
@@ -82,26 +90,39 @@ export class HeartbeatClient {
     return { ...this.state };
   }
 
-  private async run(): Promise<void> {
-    const signal = this.stopping.signal;
-    while (!signal.aborted) {
-      const started = this.options.clock.now();
-      const result = await this.beat(false, this.timeoutMs, signal);
-      if (signal.aborted) return;
-      const ok = result.kind === 'answer' || result.kind === 'sent';
-      const elapsed = this.options.clock.now() - started;
-      const delay = ok
-        ? Math.max(0, this.options.intervalMs - elapsed)
-        : Math.max(0, backoffDelay(this.failures, { intervalMs: this.options.intervalMs, maxMs: this.maxBackoffMs, random: this.options.random ?? Math.random }) - elapsed);
-      try {
-        await this.options.clock.sleep(delay, signal);
-      } catch {
-        return;
+  private async run(origin: number): Promise<void> {
+    const { clock, intervalMs } = this.options;
+    const stop = this.stopping.signal;
+    let due = clock.now();
+    while (!stop.aborted) {
+      // One timer per heartbeat: the next one's instant, which is also this one's deadline. A
+      // separate timeout would not do: a Node timer the answer cleared still wakes the process
+      // when it was due, and at 5 heartbeats a second those wake-ups were a tenth of the agent's CPU.
+      const next = nextDue(origin, intervalMs, due, clock.now());
+      const tick = clock.sleep(next - clock.now(), stop).then(
+        () => NEXT_HEARTBEAT_DUE,
+        (why: unknown) => (why instanceof Error ? why : new Error(String(why))),
+      );
+      const result = await this.beat(false, this.timeoutMs, tick);
+      if (stop.aborted) return;
+      due = next;
+      if (result.kind !== 'answer' && result.kind !== 'sent') {
+        const backoff = backoffDelay(this.failures, { intervalMs, maxMs: this.maxBackoffMs, random: this.options.random ?? Math.random });
+        due = gridAtOrAfter(origin, intervalMs, Math.max(next - intervalMs + backoff, clock.now()));
+      }
+      await tick;
+      if (stop.aborted) return;
+      if (due > next) {
+        try {
+          await clock.sleep(due - clock.now(), stop);
+        } catch {
+          return;
+        }
       }
     }
   }
 
-  private async beat(leaving: boolean, timeoutMs: number, signal: AbortSignal | undefined): Promise<SendResult> {
+  private async beat(leaving: boolean, timeoutMs: number | undefined, until: Promise<Error> | undefined): Promise<SendResult> {
     let built;
     try {
       built = this.options.builder.build(leaving);
@@ -117,7 +138,7 @@ export class HeartbeatClient {
     }
     this.warnedTooLarge = tooLarge;
     this.state.sent++;
-    const result = await this.options.transport.send(built.envelope, { timeoutMs, signal });
+    const result = await this.options.transport.send(built.envelope, { timeoutMs, until });
     if (result.kind !== 'answer' && result.kind !== 'sent' && built.hookFailures.length > 0) this.options.returnHookFailures?.(built.hookFailures);
     this.record(result, built.seq, leaving);
     return result;

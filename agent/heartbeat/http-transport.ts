@@ -49,11 +49,12 @@ export class HttpTransport implements HeartbeatTransport {
     const request = `${this.requestHead}${Buffer.byteLength(envelope)}\r\n\r\n${envelope}`;
     const limits = { maxBodyBytes: this.options.maxAnswerBytes ?? 1_048_576 };
     const started = this.now();
-    let result = await this.connection.exchange(request, { timeoutMs: options.timeoutMs, signal: options.signal, limits });
+    const { timeoutMs, until } = options;
+    let result = await this.connection.exchange(request, { timeoutMs, until, limits });
     if (result.kind === 'error' && result.retry) {
-      const left = options.timeoutMs - (this.now() - started);
-      if (left <= 0) return { kind: 'failed', reason: 'timeout', message: `no answer within ${options.timeoutMs}ms` };
-      result = await this.connection.exchange(request, { timeoutMs: left, signal: options.signal, limits });
+      const left = timeoutMs === undefined ? undefined : timeoutMs - (this.now() - started);
+      if (left !== undefined && left <= 0) return { kind: 'failed', reason: 'timeout', message: `no answer within ${timeoutMs}ms` };
+      result = await this.connection.exchange(request, { timeoutMs: left, until, limits });
     }
     return this.outcome(result, started);
   }

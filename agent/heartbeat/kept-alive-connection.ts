@@ -1,6 +1,7 @@
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { ResponseReader, type HttpResponse, type ResponseLimits } from './http-response';
+import { endedBy } from './transport';
 
 export interface ConnectionTarget {
   secure: boolean;
@@ -48,16 +49,19 @@ export class KeptAliveConnection {
     private readonly describe: string,
   ) {}
 
-  exchange(request: string, options: { timeoutMs: number; signal?: AbortSignal; limits?: Partial<ResponseLimits> }): Promise<ExchangeResult> {
-    const { timeoutMs, signal } = options;
+  /** Ends by the answer, by `timeoutMs` if given, or when `until` resolves (see SendOptions). */
+  exchange(request: string, options: { timeoutMs?: number; until?: Promise<Error>; limits?: Partial<ResponseLimits> }): Promise<ExchangeResult> {
+    const { timeoutMs, until } = options;
     if (this.closed) return Promise.resolve({ kind: 'error', reason: 'aborted', message: 'connection closed', retry: false });
     if (this.current) return Promise.resolve({ kind: 'error', reason: 'aborted', message: 'an exchange is already under way', retry: false });
-    if (signal?.aborted) return Promise.resolve({ kind: 'error', reason: 'aborted', message: 'aborted', retry: false });
     return new Promise((resolve) => {
       const reused = this.socket !== undefined;
       const socket = this.socket ?? this.connect();
-      const onAbort = () => exchange.finish({ kind: 'error', reason: 'aborted', message: 'aborted', retry: false }, false);
-      const timer = setTimeout(() => exchange.finish({ kind: 'error', reason: 'timeout', message: `no answer within ${timeoutMs}ms from ${this.describe}`, retry: false }, false), timeoutMs);
+      // Only when asked: a timer cleared by the answer still wakes the process when it was due.
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => exchange.finish({ kind: 'error', reason: 'timeout', message: `no answer within ${timeoutMs}ms from ${this.describe}`, retry: false }, false), timeoutMs);
       const exchange: Exchange = {
         socket,
         reused,
@@ -66,14 +70,14 @@ export class KeptAliveConnection {
           if (this.current !== exchange) return;
           this.current = undefined;
           clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
           // An unfinished exchange leaves the socket mid-response: it can never be reused.
           if (!keepSocket) this.drop(socket);
           resolve(result);
         },
       };
       this.current = exchange;
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // Settling after the answer is harmless: finish() ignores an exchange that is over.
+      void until?.then((why) => exchange.finish({ kind: 'error', ...endedBy(why), retry: false }, false));
       socket.write(request);
     });
   }

@@ -15,9 +15,20 @@ export type SendResult =
 export type FailedReason = 'timeout' | 'unreachable' | 'server-error' | 'bad-answer' | 'aborted';
 
 export interface SendOptions {
-  /** The whole exchange (connect, send, answer) must fit in this; shorter than the interval. */
-  timeoutMs: number;
-  signal?: AbortSignal;
+  /** The whole exchange (connect, send, answer) must fit in this: a timer of its own. */
+  timeoutMs?: number;
+  /**
+   * Or it ends when this resolves, with the reason: one named 'TimeoutError' is a timeout (the
+   * heartbeat client's next instant has come), anything else ends it as `aborted` (the agent is
+   * stopping). A promise, not an AbortSignal: Node's EventTarget work per heartbeat (a controller,
+   * a listener added and removed, an event dispatched) cost a tenth of the agent's CPU.
+   */
+  until?: Promise<Error>;
+}
+
+/** The outcome of an exchange that `until` ended. */
+export function endedBy(why: Error): { reason: 'timeout' | 'aborted'; message: string } {
+  return { reason: why.name === 'TimeoutError' ? 'timeout' : 'aborted', message: why.message };
 }
 
 /**

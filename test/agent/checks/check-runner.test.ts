@@ -50,6 +50,35 @@ describe('CheckRunner', () => {
     await runner.stop();
   });
 
+  it('runs on the grid that starts at the origin it is given, so checks fall due together, and a late run does not shift the schedule', async () => {
+    const clock = new ManualClock(START);
+    const runs: Array<[string, number]> = [];
+    const probe: Probe = async (s) => {
+      runs.push(['target' in s ? String(s.target) : s.kind, clock.now() - START]);
+      return ok();
+    };
+    const runner = new CheckRunner({ clock, probe, checks: { one: tcp('a:1'), two: tcp('b:1', { interval: 2000, timeout: 1000 }) } });
+    await clock.advance(300); // the agent fixed its origin at START, then spent 300 ms on its clean slate
+    runner.start(START);
+    await settle();
+    await clock.advance(1700); // to START + 2000
+    clock.jump(1250); // the event loop is held up past START + 3000
+    await clock.advance(1750); // to START + 5000
+    // Within one instant the order is the timers', which does not matter.
+    expect(runs.sort(([a, at], [b, bt]) => at - bt || a.localeCompare(b))).toEqual([
+      ['a:1', 300],
+      ['b:1', 300],
+      ['a:1', 1000],
+      ['a:1', 2000],
+      ['b:1', 2000],
+      ['a:1', 3250], // the overdue run, once
+      ['a:1', 4000], // back on the grid, not 1000 ms after the late run
+      ['b:1', 4000], // on the grid all along
+      ['a:1', 5000],
+    ]);
+    await runner.stop();
+  });
+
   it('starts unhealthy and turns healthy after rise successes, since that moment', async () => {
     const clock = new ManualClock(START);
     const runner = new CheckRunner({ clock, probe: fixedProbe([ok('banner ok')]), checks: { smtp: tcp('a:25') } });

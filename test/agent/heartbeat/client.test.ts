@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configDigest } from '../../../core/config';
 import { hmacSigner } from '../../../core/heartbeat';
 import { CheckRunner, systemClock, type CheckResult } from '../../../agent/checks';
-import { HeartbeatBuilder, HeartbeatClient, HttpTransport, type SendResult } from '../../../agent/heartbeat';
+import { endedBy, HeartbeatBuilder, HeartbeatClient, HttpTransport, type SendOptions, type SendResult } from '../../../agent/heartbeat';
 import type { HookFailure } from '../../../agent/hooks';
 import { lan } from '../../helpers/configs';
+import { ManualClock } from '../../helpers/manual-clock';
 import { startHeartbeatReceiver, type HeartbeatReceiver } from '../../helpers/heartbeat-receiver';
 
 const cluster = lan({ nodes: 1, vips: [{ name: 'v1' }] });
@@ -66,6 +67,79 @@ describe('HeartbeatClient', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50); // fixed rate: no bursts, whatever the first connect cost
     expect(t.results.every((r) => r.kind === 'answer' && r.answer.assignments[0]?.epoch === 2)).toBe(true);
     expect(t.c.status()).toMatchObject({ reachable: true, consecutiveFailures: 0 });
+  });
+
+  it('keeps to the grid that starts at its origin, through a slow answer and through backoff', async () => {
+    const START = 1_000_000;
+    const clock = new ManualClock(START);
+    const sentAt: number[] = [];
+    const script: Array<'ok' | 'slow' | 'fail'> = ['ok', 'slow', 'ok', 'fail', 'fail', 'ok', 'ok'];
+    const transport = {
+      target: 'scripted',
+      async send(): Promise<SendResult> {
+        sentAt.push(clock.now() - START);
+        const step = script.shift() ?? 'ok';
+        if (step === 'fail') return { kind: 'failed', reason: 'unreachable', message: 'connection refused' };
+        if (step === 'slow') await clock.sleep(130);
+        return { kind: 'sent', rttMs: step === 'slow' ? 130 : 1 };
+      },
+      close: async () => {},
+    };
+    const builder = new HeartbeatBuilder({
+      cluster: 'test',
+      node: 'n1',
+      configDigest: configDigest(cluster),
+      signer: hmacSigner('test-psk-0123456789abcdef'),
+      now: () => clock.now(),
+      sources: { checks: () => ({}), held: () => [], applied: () => ({}), takeHookFailures: () => [] },
+    });
+    const c = new HeartbeatClient({ builder, transport, clock, intervalMs: 200, maxBackoffMs: 1600, random: () => 0.5 });
+    await clock.advance(70); // the agent's clean slate took 70 ms after it fixed the origin
+    c.start(START);
+    await clock.advance(2000 - 70);
+    await c.stop();
+    // 70: the first at once, then the grid: 200; the slow one (200 → 330) still leads to 400; 600
+    // fails: backoff 150 ms, to the grid → 800; fails again: 300 ms → 1100, to the grid → 1200;
+    // answered: every 200 ms again.
+    expect(sentAt).toEqual([70, 200, 400, 600, 800, 1200, 1400, 1600, 1800, 2000]);
+  });
+
+  it("ends a hung exchange as a timeout at the next heartbeat's instant, on the timer that starts that heartbeat", async () => {
+    const START = 1_000_000;
+    const clock = new ManualClock(START);
+    const sentAt: number[] = [];
+    let hang = true;
+    const transport = {
+      target: 'scripted',
+      send(_envelope: string, options: SendOptions): Promise<SendResult> {
+        sentAt.push(clock.now() - START);
+        if (!hang) return Promise.resolve({ kind: 'sent', rttMs: 1 });
+        return options.until!.then((why): SendResult => ({ kind: 'failed', ...endedBy(why) }));
+      },
+      close: async () => {},
+    };
+    const builder = new HeartbeatBuilder({
+      cluster: 'test',
+      node: 'n1',
+      configDigest: configDigest(cluster),
+      signer: hmacSigner('test-psk-0123456789abcdef'),
+      now: () => clock.now(),
+      sources: { checks: () => ({}), held: () => [], applied: () => ({}), takeHookFailures: () => [] },
+    });
+    const results: SendResult[] = [];
+    const c = new HeartbeatClient({ builder, transport, clock, intervalMs: 200, maxBackoffMs: 1600, random: () => 0, onResult: (r) => results.push(r) });
+    c.start();
+    const woken = clock.woken;
+    await clock.advance(200);
+    expect(results).toEqual([{ kind: 'failed', reason: 'timeout', message: 'no answer before the next heartbeat was due' }]);
+    expect(clock.woken - woken).toBe(1); // one timer: the deadline and the next heartbeat's start
+    hang = false;
+    await clock.advance(400);
+    // Backoff after one failure is 100 ms from the one that hung (random 0: half of 200), and the
+    // grid's next instant from there is 200; after the answer the interval again.
+    expect(sentAt).toEqual([0, 200, 400, 600]);
+    expect(c.status()).toMatchObject({ reachable: true, consecutiveFailures: 0 });
+    await c.stop();
   });
 
   it('backs off exponentially while the control plane fails, and returns to the interval when it is back', async () => {

@@ -192,7 +192,7 @@ describe('HttpTransport', () => {
       expect(connections).toBe(3);
     });
 
-    it('gives up an exchange when aborted, and the next one works', async () => {
+    it('gives up an exchange when it is stopped or its deadline comes, and the next one works', async () => {
       let hang = true;
       const port = await listen(
         http.createServer((req, res) => {
@@ -201,9 +201,11 @@ describe('HttpTransport', () => {
         }),
       );
       transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat`, cluster: 'test', node: 'n1' });
-      const abort = new AbortController();
-      setTimeout(() => abort.abort(), 50);
-      expect(await transport.send('{}', { timeoutMs: 5000, signal: abort.signal })).toEqual({ kind: 'failed', reason: 'aborted', message: 'aborted' });
+      const after = (ms: number, why: Error) => new Promise<Error>((resolve) => setTimeout(() => resolve(why), ms));
+      expect(await transport.send('{}', { timeoutMs: 5000, until: after(50, new Error('agent stopping')) })).toEqual({ kind: 'failed', reason: 'aborted', message: 'agent stopping' });
+      // No timeoutMs: `until` is the deadline, and a TimeoutError reason makes it a timeout.
+      const due = Object.assign(new Error('no answer before the next heartbeat was due'), { name: 'TimeoutError' });
+      expect(await transport.send('{}', { until: after(50, due) })).toEqual({ kind: 'failed', reason: 'timeout', message: 'no answer before the next heartbeat was due' });
       hang = false;
       expect((await transport.send('{}', { timeoutMs: 1000 })).kind).toBe('answer');
     });
