@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config/model';
-import { publicKeyFrom, verifyEd25519, verifyHmac, type Signer } from './keys';
+import { hmacSha256, publicKeyFrom, verifyEd25519, verifyHmac, type Signer } from './keys';
 import { HeartbeatSchema, type Heartbeat, type HeartbeatInput } from './message';
 
 /**
@@ -41,6 +41,7 @@ export function heartbeatVerifier(config: Config, secrets: { psk?: string } = {}
   const keys = new Map(config.nodes.flatMap((n) => (n.publicKey ? [[n.id, publicKeyFrom(n.publicKey)] as const] : [])));
   const psk = secrets.psk ?? config.security.psk;
   if (alg === 'hmac-sha256' && !psk) throw new Error('hmac-sha256 signing needs the pre-shared key');
+  const mac = psk ? hmacSha256(psk) : undefined;
   const known = new Set(config.nodes.map((n) => n.id));
   const { maxHeartbeatBytes, clockSkew } = config.security;
   const refuse = (reason: RefusalReason, message: string): Verdict => ({ ok: false, reason, message });
@@ -56,7 +57,7 @@ export function heartbeatVerifier(config: Config, secrets: { psk?: string } = {}
       const node = typeof raw === 'object' && raw !== null ? (raw as { node?: unknown }).node : undefined;
       if (typeof node !== 'string' || !known.has(node)) return refuse('unknown-node', `node ${JSON.stringify(node)} is not in the config`);
       const data = Buffer.from(env.data.payload, 'utf8');
-      const good = alg === 'ed25519' ? !!keys.get(node) && verifyEd25519(keys.get(node)!, data, env.data.sig) : verifyHmac(psk!, data, env.data.sig);
+      const good = alg === 'ed25519' ? !!keys.get(node) && verifyEd25519(keys.get(node)!, data, env.data.sig) : verifyHmac(mac!, data, env.data.sig);
       if (!good) return refuse('bad-signature', `signature does not verify for ${node}`);
       const parsed = HeartbeatSchema.safeParse(raw);
       if (!parsed.success) {
