@@ -11,6 +11,9 @@ import { planRound, type Step } from './plan';
 import { inPool, reasonOf } from './util';
 import { vipStatus, type VipStatus } from './status';
 
+/** Why the loop's sleep was cut short by an answer (one reason for all: abort() without one builds a DOMException and its stack). */
+const REARMED = new Error('an answer moved the next wake-up');
+
 export type HostOp = 'list' | 'bind' | 'unbind' | 'announce';
 
 /** What the reconciler did, for metrics. */
@@ -107,7 +110,7 @@ export class Reconciler {
     // and find nothing to do: every timer wake-up costs CPU, and re-arming on every answer costs a
     // timer and a signal.
     const soon = this.wakeAt - now < 1.5 * this.options.config.timers.heartbeatInterval;
-    if (this.sleeper && soon && now + this.nextWakeIn(now) > this.wakeAt) this.sleeper.abort();
+    if (this.sleeper && soon && now + this.nextWakeIn(now) > this.wakeAt) this.sleeper.abort(REARMED);
     return result;
   }
 
