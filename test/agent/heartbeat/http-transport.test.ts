@@ -192,6 +192,36 @@ describe('HttpTransport', () => {
       expect(connections).toBe(3);
     });
 
+    it('judges an answer that repeats the last valid one with a new receivedAt as the schema does, and anything else by the schema', async () => {
+      const next: string[] = [];
+      const port = await listen(http.createServer((req, res) => (req.resume(), res.end(next.shift()))));
+      transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat`, cluster: 'test', node: 'n1' });
+      const answer = (fields: Record<string, unknown>) => JSON.stringify({ v: 1, cluster: 'test', node: 'n1', receivedAt: 1000, assignments: [{ vip: 'v1', epoch: 1 }], notes: [], ...fields });
+      next.push(
+        answer({}),
+        answer({ receivedAt: 1200 }), // the steady state
+        answer({ receivedAt: 1.5 }), // the same but for a receivedAt that is not an integer
+        answer({ receivedAt: '1400' }),
+        answer({ receivedAt: 1600, extra: true }), // a key the strict schema refuses
+        answer({ receivedAt: 1800, assignments: [{ vip: 'v1', epoch: 2 }] }), // a change
+        answer({ receivedAt: 2000, assignments: [{ vip: 'v1', epoch: 2 }] }),
+        JSON.stringify({ v: 1, cluster: 'test', node: 'n1', receivedAt: 2200, assignments: [{ vip: 'v1', epoch: 2 }] }), // notes left out: the schema's default
+      );
+      const results = [];
+      for (let i = 0; i < 8; i++) results.push(await transport.send('{}', { timeoutMs: 1000 }));
+      const seen = results.map((r) => (r.kind === 'answer' ? [r.answer.receivedAt, r.answer.assignments[0]!.epoch, r.answer.notes] : r.kind === 'failed' ? r.message : r.kind));
+      expect(seen).toEqual([
+        [1000, 1, []],
+        [1200, 1, []],
+        'answer is not a heartbeat answer: receivedAt: Invalid input: expected int, received number',
+        'answer is not a heartbeat answer: receivedAt: Invalid input: expected number, received string',
+        'answer is not a heartbeat answer: (root): Unrecognized key: "extra"',
+        [1800, 2, []],
+        [2000, 2, []],
+        [2200, 2, []],
+      ]);
+    });
+
     it('gives up an exchange when it is stopped or its deadline comes, and the next one works', async () => {
       let hang = true;
       const port = await listen(
