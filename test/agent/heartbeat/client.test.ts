@@ -44,6 +44,18 @@ function client(
   return { c, results, failures, close: async () => { await c.stop(); await transport.close(); } };
 }
 
+/** Heartbeats with nothing in them, on a test's clock: for tests of the schedule. */
+function emptyBuilder(clock: ManualClock): HeartbeatBuilder {
+  return new HeartbeatBuilder({
+    cluster: 'test',
+    node: 'n1',
+    configDigest: configDigest(cluster),
+    signer: hmacSigner('test-psk-0123456789abcdef'),
+    now: () => clock.now(),
+    sources: { checks: () => ({}), held: () => [], applied: () => ({}), takeHookFailures: () => [] },
+  });
+}
+
 describe('HeartbeatClient', () => {
   let receiver: HeartbeatReceiver | undefined;
   let stop: (() => Promise<void>) | undefined;
@@ -85,14 +97,7 @@ describe('HeartbeatClient', () => {
       },
       close: async () => {},
     };
-    const builder = new HeartbeatBuilder({
-      cluster: 'test',
-      node: 'n1',
-      configDigest: configDigest(cluster),
-      signer: hmacSigner('test-psk-0123456789abcdef'),
-      now: () => clock.now(),
-      sources: { checks: () => ({}), held: () => [], applied: () => ({}), takeHookFailures: () => [] },
-    });
+    const builder = emptyBuilder(clock);
     const c = new HeartbeatClient({ builder, transport, clock, intervalMs: 200, maxBackoffMs: 1600, random: () => 0.5 });
     await clock.advance(70); // the agent's clean slate took 70 ms after it fixed the origin
     c.start(START);
@@ -118,14 +123,7 @@ describe('HeartbeatClient', () => {
       },
       close: async () => {},
     };
-    const builder = new HeartbeatBuilder({
-      cluster: 'test',
-      node: 'n1',
-      configDigest: configDigest(cluster),
-      signer: hmacSigner('test-psk-0123456789abcdef'),
-      now: () => clock.now(),
-      sources: { checks: () => ({}), held: () => [], applied: () => ({}), takeHookFailures: () => [] },
-    });
+    const builder = emptyBuilder(clock);
     const results: SendResult[] = [];
     const c = new HeartbeatClient({ builder, transport, clock, intervalMs: 200, maxBackoffMs: 1600, random: () => 0, onResult: (r) => results.push(r) });
     c.start();
