@@ -30,6 +30,17 @@ export interface HostNet {
   unbind(addr: HostAddress): Promise<void>;
   /** Tell the segment where the address now lives: gratuitous ARP (IPv4) or unsolicited NA (IPv6). */
   announce(addr: HostAddress, opts?: { count?: number; intervalMs?: number }): Promise<void>;
+  /**
+   * Optional: calls `changed` whenever an address appears on or leaves the host (a hint to list
+   * again, not the list), and `lost` once when it can no longer tell. A host that can watch is
+   * listed rarely instead of every second.
+   */
+  watch?(events: AddressEvents): { stop(): void };
+}
+
+export interface AddressEvents {
+  changed(): void;
+  lost(reason: string): void;
 }
 
 /** Where a provider says an address is attached right now. */

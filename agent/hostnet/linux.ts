@@ -1,8 +1,9 @@
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../../core/clock';
-import type { HostAddress, HostNet } from '../../core/ports';
+import type { AddressEvents, HostAddress, HostNet } from '../../core/ports';
 import { systemClock } from '../checks/system-clock';
 import { CommandError, execFileRunner, formatCommand, type CommandResult, type CommandRunner } from './command';
+import { monitorAddresses } from './address-monitor';
 import { HostNetError, saysAlreadyAbsent, saysAlreadyPresent, toolError } from './errors';
 import { parseIpAddrJson, type ConfiguredAddress } from './ip-json';
 import { NeighbourAdvertiser, type NaTool } from './neighbour-advert';
@@ -16,6 +17,8 @@ export interface LinuxHostNetOptions {
   timeoutMs?: number;
   /** Which program sends IPv6 neighbour advertisements ('auto': ndsend when installed, else python3). */
   naTool?: NaTool | 'auto';
+  /** `ip` arguments that watch for address changes; a lab host passes `-n <netns> monitor address`. */
+  monitorArgs?: readonly string[];
 }
 
 const DEFAULT_ANNOUNCE = { count: 1, intervalMs: 1000 };
@@ -30,6 +33,7 @@ export class LinuxHostNet implements HostNet {
   private readonly logger: Logger;
   private readonly timeoutMs: number;
   private readonly na: NeighbourAdvertiser;
+  readonly watch?: (events: AddressEvents) => { stop(): void };
 
   constructor(options: LinuxHostNetOptions = {}) {
     this.run = options.run ?? execFileRunner;
@@ -37,6 +41,8 @@ export class LinuxHostNet implements HostNet {
     this.logger = options.logger ?? pino({ enabled: false });
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.na = new NeighbourAdvertiser(this.run, options.naTool ?? 'auto');
+    // Only where it watches the host the commands run on: the default runner, or told how.
+    if (!options.run || options.monitorArgs) this.watch = (events) => monitorAddresses(events, options.monitorArgs);
   }
 
   async bound(interfaces: readonly string[]): Promise<Set<string>> {

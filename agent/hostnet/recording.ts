@@ -1,5 +1,5 @@
 import type { FailureReason } from '../../core/reasons';
-import type { HostAddress, HostNet } from '../../core/ports';
+import type { AddressEvents, HostAddress, HostNet } from '../../core/ports';
 import { HostNetError } from './errors';
 
 export type RecordedOp = 'bound' | 'bind' | 'unbind' | 'announce';
@@ -29,6 +29,8 @@ export interface RecordingHostNetOptions {
    * `--hostnet recording` lists the host every second and must not keep every listing.
    */
   maxOperations?: number;
+  /** Report address changes to a watcher, as `ip monitor` does on Linux (off: tests count listings). */
+  watchable?: boolean;
 }
 
 /**
@@ -43,12 +45,20 @@ export class RecordingHostNet implements HostNet {
   private readonly now: () => number;
   private readonly maxOperations: number;
   readonly reason: string;
+  readonly watch?: (events: AddressEvents) => { stop(): void };
+  private readonly watchers = new Set<AddressEvents>();
 
   constructor(options: RecordingHostNetOptions = {}) {
     this.now = options.now ?? Date.now;
     this.reason = options.reason ?? 'recording';
     this.maxOperations = Math.max(1, options.maxOperations ?? 10_000);
     for (const a of options.initial ?? []) this.addrs.set(key(a), { ...a });
+    if (options.watchable) {
+      this.watch = (events) => {
+        this.watchers.add(events);
+        return { stop: () => this.watchers.delete(events) };
+      };
+    }
   }
 
   async bound(interfaces: readonly string[]): Promise<Set<string>> {
@@ -61,11 +71,26 @@ export class RecordingHostNet implements HostNet {
     const changed = !this.addrs.has(key(addr));
     this.take('bind', { addr, changed });
     this.addrs.set(key(addr), { ...addr });
+    if (changed) this.tellWatchers();
   }
 
   async unbind(addr: HostAddress): Promise<void> {
-    this.take('unbind', { addr, changed: this.addrs.has(key(addr)) });
+    const changed = this.addrs.has(key(addr));
+    this.take('unbind', { addr, changed });
     this.addrs.delete(key(addr));
+    if (changed) this.tellWatchers();
+  }
+
+  /** The watch ends, as when `ip monitor` dies: watchers hear `lost` once and nothing after. */
+  loseWatch(reason: string): void {
+    const watchers = [...this.watchers];
+    this.watchers.clear();
+    for (const w of watchers) w.lost(reason);
+  }
+
+  /** Like the kernel's notification, after the change and not inside the call that made it. */
+  private tellWatchers(): void {
+    for (const w of this.watchers) queueMicrotask(() => w.changed());
   }
 
   async announce(addr: HostAddress, opts: { count?: number; intervalMs?: number } = {}): Promise<void> {

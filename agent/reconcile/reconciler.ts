@@ -41,6 +41,12 @@ export interface ReconcilerOptions {
    * an `ip` process, and at 5 heartbeats a second that would be 5 processes a second for nothing.
    */
   listEveryMs?: number;
+  /**
+   * While the host reports its address changes (`HostNet.watch`: `ip monitor` on Linux), a
+   * listing runs within `listEveryMs` of each change and otherwise only this often, in case a
+   * change went unreported. Default 30 s.
+   */
+  quietListEveryMs?: number;
 }
 
 /**
@@ -70,6 +76,12 @@ export class Reconciler {
   private dirty = true;
   private listedAt = -Infinity;
   private readonly listEveryMs: number;
+  private readonly quietListEveryMs: number;
+  private watcher: { stop(): void } | undefined;
+  /** Since when the host's address changes are watched (undefined: not watched, list every listEveryMs). */
+  private watchedSince: number | undefined;
+  /** The host reported an address change since the last listing. */
+  private hostChanged = false;
   private sleeper: AbortController | undefined;
   /** When the loop's timer goes off, while it sleeps. */
   private wakeAt = Infinity;
@@ -88,6 +100,7 @@ export class Reconciler {
     this.known = new Set(options.config.vips.map((v) => v.name));
     this.startedAt = options.clock.now();
     this.listEveryMs = options.listEveryMs ?? Math.max(options.config.timers.heartbeatInterval, 1000);
+    this.quietListEveryMs = Math.max(this.listEveryMs, options.quietListEveryMs ?? 30_000);
   }
 
   /** Takes an answer's assignments (fenced by epoch) and starts a round at once. */
@@ -104,7 +117,7 @@ export class Reconciler {
     // The same answer again (the steady state) needs no round unless a listing is due, and then it
     // runs here, in the answer's wake-up; a change or a regained control plane needs one at once.
     if (changed || this.lost) this.dirty = true;
-    if (this.dirty || now - this.listedAt >= this.listEveryMs) this.kick();
+    if (this.dirty || now - this.listedAt >= this.listEvery(now)) this.kick();
     // The answer moved the control-loss deadline (and maybe the listing) later. The loop's timer is
     // re-armed only if it could go off before the next answer (due in one interval, give or take)
     // and find nothing to do: every timer wake-up costs CPU, and re-arming on every answer costs a
@@ -122,6 +135,7 @@ export class Reconciler {
    */
   start(): void {
     if (this.loop || this.stopping.signal.aborted) return;
+    this.watchHost();
     this.loop = (async () => {
       while (!this.stopping.signal.aborted) {
         this.kick();
@@ -191,6 +205,8 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.stopping.abort(new Error('reconciler stopped'));
     this.sleeper?.abort();
+    this.watcher?.stop();
+    this.watcher = undefined;
     await this.loop;
     await this.inFlight;
     for (const a of this.announcers.values()) a.stopAll();
@@ -223,13 +239,46 @@ export class Reconciler {
   }
 
   /**
+   * Lists rarely while the host reports its address changes. The first `2 × listEveryMs` of a watch
+   * still list at the usual rate: the watcher may not have been listening yet when something changed.
+   */
+  private listEvery(now: number): number {
+    const quiet = this.watchedSince !== undefined && !this.hostChanged && now - this.watchedSince >= 2 * this.listEveryMs;
+    return quiet ? this.quietListEveryMs : this.listEveryMs;
+  }
+
+  private watchHost(): void {
+    this.watcher = this.options.hostNet.watch?.({
+      changed: () => this.onHostChanged(),
+      lost: (reason) => {
+        this.logger.warn({ reason }, `no longer told about address changes (${reason}); listing the host every ${this.listEveryMs} ms again`);
+        this.watcher = undefined;
+        this.watchedSince = undefined;
+        this.onHostChanged();
+      },
+    });
+    if (this.watcher) this.watchedSince = this.options.clock.now();
+  }
+
+  /** An address changed on the host: list at once, or as soon as a listing is allowed again. */
+  private onHostChanged(): void {
+    if (this.stopping.signal.aborted) return;
+    this.hostChanged = true;
+    const now = this.options.clock.now();
+    if (now - this.listedAt >= this.listEveryMs) this.kick();
+    else if (this.sleeper && now + this.nextWakeIn(now) < this.wakeAt) this.sleeper.abort(REARMED);
+  }
+
+  /**
    * Until the next listing is due, the control plane's silence would pass deadAfter, or (after a
    * step that did not take) one heartbeat interval, whichever is first. The loop lists one
    * heartbeat interval after the listing is due: while answers come, one of them lists first
    * (see `accept`), and the loop's own timer only lists when they do not.
    */
   private nextWakeIn(now: number): number {
-    const listing = this.listedAt + this.listEveryMs + this.options.config.timers.heartbeatInterval - now;
+    // After a reported change no grace: the answers' rounds do not know about it.
+    const grace = this.hostChanged ? 0 : this.options.config.timers.heartbeatInterval;
+    const listing = this.listedAt + this.listEvery(now) + grace - now;
     const loss = this.lost ? Infinity : (this.lastAnswerAt ?? this.startedAt) + this.options.config.timers.deadAfter + 1 - now;
     const retry = this.dirty ? this.options.config.timers.heartbeatInterval : Infinity;
     return Math.max(0, Math.min(listing, loss, retry));
@@ -262,9 +311,10 @@ export class Reconciler {
       if (lost) this.logger.warn({ deadAfter: this.options.config.timers.deadAfter }, 'control plane out of reach for longer than deadAfter: releasing VIPs with onControlLoss=release, holding the others');
       else this.logger.info('control plane reachable again');
     }
-    if (!this.dirty && now - this.listedAt < this.listEveryMs) return;
+    if (!this.dirty && now - this.listedAt < this.listEvery(now)) return;
     this.dirty = false;
     this.listedAt = now;
+    this.hostChanged = false;
     let bound: Set<string>;
     try {
       bound = await this.options.hostNet.bound(this.interfaces);

@@ -145,4 +145,35 @@ describe('LinuxHostNet in a lab host', () => {
     await h1.unbind(asHost);
     await h1.unbind(six);
   });
+
+  it('watches the host with ip monitor: each address change is reported, a watch that cannot run says why', async () => {
+    expect(h1.watch).toBeUndefined(); // commands run in a namespace it was not told how to watch
+    const netns = lab.member('h1').netns;
+    const host = new LinuxHostNet({ run: inNetns(netns), monitorArgs: ['-n', netns, 'monitor', 'address'] });
+    let changes = 0;
+    const lost: string[] = [];
+    const watch = host.watch!({ changed: () => changes++, lost: (reason) => lost.push(reason) });
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // ip is listening
+      await host.bind(v4(57));
+      await until(() => changes >= 1);
+      expect(changes).toBeGreaterThanOrEqual(1);
+      const afterBind = changes;
+      await host.unbind(v4(57));
+      await until(() => changes > afterBind);
+      expect(changes).toBeGreaterThan(afterBind);
+    } finally {
+      watch.stop();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lost).toEqual([]); // stopping is not losing it
+
+    const broken = new LinuxHostNet({ run: inNetns(netns), monitorArgs: ['-n', 'no-such-netns', 'monitor', 'address'] });
+    broken.watch!({ changed: () => changes++, lost: (reason) => lost.push(reason) });
+    await until(() => lost.length > 0);
+    expect(lost).toEqual([expect.stringMatching(/^ip -n no-such-netns monitor address exited \(code \d+\): .*no-such-netns/)]);
+  });
 });

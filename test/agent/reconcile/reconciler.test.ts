@@ -203,6 +203,38 @@ describe('Reconciler', () => {
     expect(listings().slice(-3)).toEqual([5010, 5611, 6811]);
   });
 
+  it('lists rarely while the host reports address changes, at once after one, and every second again once the reports stop', async () => {
+    const clock = new ManualClock(START);
+    const host = new RecordingHostNet({ now: () => clock.now(), watchable: true });
+    const cluster = lan({ nodes: 1, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v', onControlLoss: 'hold', announce: { count: 1, refresh: 0 } }] });
+    const r = new Reconciler({ config: cluster, node: cluster.nodes[0]!, hostNet: host, clock, logger: pino({ enabled: false }), quietListEveryMs: 10_000 });
+    rec = r;
+    const listings = () => host.only('bound').map((o) => o.at - START);
+    const answerEvery200msFor = async (ms: number) => {
+      for (let t = 0; t < ms; t += 200) {
+        await clock.advance(200);
+        r.accept([{ vip: 'v', epoch: 1 }]);
+      }
+    };
+    r.start();
+    r.accept([{ vip: 'v', epoch: 1 }]);
+    await clock.advance(10);
+    await answerEvery200msFor(6000);
+    // The start and the assignment, then the usual rate for the watch's first two seconds (its own
+    // bind was reported too), then nothing: no change, and the quiet interval is 10 s.
+    expect(listings()).toEqual([0, 0, 1010]);
+    await host.unbind(eth0('198.18.0.101')); // someone removes the VIP
+    await clock.advance(0);
+    expect(listings().at(-1)).toBe(6010); // listed at once, not at the next quiet listing
+    expect(host.has(eth0('198.18.0.101'))).toBe(true);
+    await answerEvery200msFor(7000);
+    // The rebind was reported: one more listing a second later, then quiet until 10 s after it.
+    expect(listings().slice(3)).toEqual([6010, 7010]);
+    host.loseWatch('ip monitor exited (SIGKILL)');
+    await answerEvery200msFor(3000);
+    expect(listings().slice(5)).toEqual([13010, 14010, 15010, 16010]);
+  });
+
   it('releases everything on a graceful stop, and does nothing after', async () => {
     const t = setup(twoVips());
     t.rec.start();
