@@ -41,8 +41,8 @@ export class LinuxHostNet implements HostNet {
     this.logger = options.logger ?? pino({ enabled: false });
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.na = new NeighbourAdvertiser(this.run, options.naTool ?? 'auto');
-    // Only where it watches the host the commands run on: the default runner, or told how.
-    if (!options.run || options.monitorArgs) this.watch = (events) => monitorAddresses(events, options.monitorArgs);
+    // Only where it watches the host the commands run on: commands run here, or told how.
+    if (this.run === execFileRunner || options.monitorArgs) this.watch = (events) => monitorAddresses(events, options.monitorArgs);
   }
 
   async bound(interfaces: readonly string[]): Promise<Set<string>> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostAddress } from '../../core/ports';
-import { inNetns } from '../../agent/hostnet/command';
+import { execFileRunner, inNetns } from '../../agent/hostnet/command';
 import { HostNetError } from '../../agent/hostnet/errors';
 import { parseIpAddrJson } from '../../agent/hostnet/ip-json';
 import { LinuxHostNet } from '../../agent/hostnet/linux';
@@ -148,6 +148,7 @@ describe('LinuxHostNet in a lab host', () => {
 
   it('watches the host with ip monitor: each address change is reported, a watch that cannot run says why', async () => {
     expect(h1.watch).toBeUndefined(); // commands run in a namespace it was not told how to watch
+    expect(new LinuxHostNet({ run: execFileRunner }).watch).toBeDefined(); // as selectHostNet() builds it: commands run here
     const netns = lab.member('h1').netns;
     const host = new LinuxHostNet({ run: inNetns(netns), monitorArgs: ['-n', netns, 'monitor', 'address'] });
     let changes = 0;
