@@ -11,8 +11,8 @@ import { planRound, type Step } from './plan';
 import { inPool, reasonOf } from './util';
 import { vipStatus, type VipStatus } from './status';
 
-/** Why the loop's sleep was cut short by an answer (one reason for all: abort() without one builds a DOMException and its stack). */
-const REARMED = new Error('an answer moved the next wake-up');
+/** Why the loop's sleep was cut short: an answer or a host change moved its next wake-up (one reason for all: abort() without one builds a DOMException and its stack). */
+const REARMED = new Error('the next wake-up moved');
 
 export type HostOp = 'list' | 'bind' | 'unbind' | 'announce';
 
@@ -148,7 +148,7 @@ export class Reconciler {
         try {
           await this.options.clock.sleep(delay, sleeper.signal);
         } catch {
-          // Woken early: stopped, or an answer moved the control-loss deadline.
+          // Woken early: stopped, or an answer or a host change moved the next wake-up.
         }
       }
     })();
