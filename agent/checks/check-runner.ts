@@ -45,9 +45,10 @@ interface Entry {
 
 /**
  * Runs every check on its own fixed-rate schedule: the first run at `start()`, then one every
- * `interval` on the grid that starts at `start(origin)` (see cadence.ts: checks whose intervals are
- * multiples of the heartbeat interval then run in the heartbeat's wake-ups). Runs are fire-and-forget from the schedule's point of view, so a slow check never
- * delays another check or anything else on the event loop (heartbeats). A check never runs twice at
+ * `interval` on the grid that starts at `start(origin)` (see cadence.ts: checks whose intervals
+ * are multiples of the heartbeat interval then run in the heartbeat's wake-ups). Runs are
+ * fire-and-forget from the schedule's point of view, so a slow check never delays another check
+ * or anything else on the event loop (heartbeats). A check never runs twice at
  * once: when its next run is due and the last one is still going (it overran its timeout, which the
  * schema keeps below the interval), that last run is aborted and counted as a failure, so a hung
  * check still falls.
@@ -73,8 +74,10 @@ export class CheckRunner {
     this.entries = Object.entries(options.checks).map(([name, spec]) => ({ name, spec, state: initialState(now) }));
   }
 
-  /** Starts every check's schedule. Calling it again does nothing; after `stop()` it is an error. */
-  /** `origin`: where the schedules' grid starts (the agent's start, shared with its heartbeats). */
+  /**
+   * Starts every check's schedule on the grid from `origin` (the agent's start, shared with its
+   * heartbeats). Calling it again does nothing; after `stop()` it is an error.
+   */
   start(origin = this.clock.now()): void {
     if (this.stopped) throw new Error('check runner already stopped; make a new one');
     if (this.loops.length > 0) return;

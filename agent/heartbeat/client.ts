@@ -43,8 +43,9 @@ export interface ControlStatus {
 /**
  * Sends a heartbeat every interval (fixed rate, on the grid that starts at `start(origin)`; see
  * cadence.ts), each with the next one's instant as its deadline, so one never overlaps the next
- * (the exchange starts after the instant it is due, so that is less than the interval); after failures it backs off exponentially (bounded, jittered) and
- * returns to the interval with the first answer. It only reads snapshots (check states, bound
+ * (the exchange starts after the instant it is due, so that is less than the interval). After
+ * failures it backs off exponentially (bounded, jittered) and returns to the interval with the
+ * first answer. It only reads snapshots (check states, bound
  * VIPs), so it never waits on a check, and the checks never wait on it.
  */
 export class HeartbeatClient {
