@@ -8,7 +8,8 @@ import { errorText } from './log';
  */
 export class Timers {
   private readonly stop = new AbortController();
-  private readonly byKey = new Map<string, AbortController>();
+  /** The cancel function of each key's pending timer. */
+  private readonly byKey = new Map<string, () => void>();
 
   constructor(
     private readonly clock: Clock,
@@ -19,7 +20,11 @@ export class Timers {
     const signal = this.stop.signal;
     void (async () => {
       while (!signal.aborted) {
-        if (!(await this.sleep(ms, signal))) return;
+        try {
+          await this.clock.sleep(ms, signal);
+        } catch {
+          return;
+        }
         await fn().catch((err: unknown) => this.log.error('timer task failed', { error: errorText(err) }));
       }
     })();
@@ -27,33 +32,26 @@ export class Timers {
 
   /** Runs fn at `at` (clock time) unless `key` is set again or cleared first. */
   at(key: string, at: number, fn: () => Promise<unknown>): void {
-    this.byKey.get(key)?.abort();
-    const own = new AbortController();
-    this.byKey.set(key, own);
-    const signal = AbortSignal.any([this.stop.signal, own.signal]);
-    void (async () => {
-      // setTimeout runs on the event loop's monotonic clock and can fire a millisecond before the
-      // wall clock reaches `at`. A node's deadline tick would then still see it alive, and no
-      // other timer would follow (the control suite's silent-owner test caught it under load).
-      do {
-        if (!(await this.sleep(Math.max(0, at - this.clock.now()), signal))) return;
-      } while (this.clock.now() < at);
-      if (this.byKey.get(key) === own) this.byKey.delete(key);
-      await fn().catch((err: unknown) => this.log.error('timer task failed', { key, error: errorText(err) }));
-    })();
+    this.byKey.get(key)?.();
+    this.byKey.delete(key);
+    if (this.stop.signal.aborted) return;
+    const arm = () => {
+      const cancel = this.clock.setTimer(Math.max(0, at - this.clock.now()), () => {
+        // setTimeout runs on the event loop's monotonic clock and can fire a millisecond before the
+        // wall clock reaches `at`. A node's deadline tick would then still see it alive, and no
+        // other timer would follow (the control suite's silent-owner test caught it under load).
+        if (this.clock.now() < at) return arm();
+        this.byKey.delete(key);
+        void fn().catch((err: unknown) => this.log.error('timer task failed', { key, error: errorText(err) }));
+      });
+      this.byKey.set(key, cancel);
+    };
+    arm();
   }
 
   close(): void {
     this.stop.abort();
+    for (const cancel of this.byKey.values()) cancel();
     this.byKey.clear();
-  }
-
-  private async sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-    try {
-      await this.clock.sleep(ms, signal);
-      return !signal.aborted;
-    } catch {
-      return false;
-    }
   }
 }

@@ -50,4 +50,8 @@ export const systemClock: Clock = {
       pending.add(cancel);
     });
   },
+  setTimer(ms, fire) {
+    const timer = setTimeout(fire, ms);
+    return () => clearTimeout(timer);
+  },
 };

@@ -2,37 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { HetznerCloudClient, reasonFor } from '../../adapters/hetzner-cloud';
 import type { Clock } from '../../core/clock';
 import type { ProviderError } from '../../core/reasons';
-
-/** A clock that only moves when the test says so; sleeps resolve as time passes them. */
-class ManualClock implements Clock {
-  t = 1_750_000_000_000;
-  private waiting: Array<{ at: number; resolve: () => void }> = [];
-  now(): number {
-    return this.t;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const entry = { at: this.t + ms, resolve };
-      this.waiting.push(entry);
-      signal?.addEventListener('abort', () => {
-        this.waiting = this.waiting.filter((w) => w !== entry);
-        reject(signal.reason);
-      });
-    });
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.waiting.filter((w) => w.at <= this.t);
-    this.waiting = this.waiting.filter((w) => w.at > this.t);
-    for (const w of due) w.resolve();
-  }
-}
+import { ManualClock } from '../helpers/manual-clock';
 
 type Answer = { status: number; body: string; headers?: Record<string, string> };
 
 /** A client whose fetch answers from a list, recording the requests it was given. */
-function stubbed(answers: Answer[], clock: Clock = new ManualClock()) {
+function stubbed(answers: Answer[], clock: Clock = new ManualClock(1_750_000_000_000)) {
   const requests: Array<{ url: string; init: RequestInit | undefined }> = [];
   const fetchStub: typeof fetch = async (input, init) => {
     requests.push({ url: String(input), init });
@@ -81,8 +56,8 @@ describe('HetznerCloudClient error mapping (stub fetch)', () => {
   });
 
   it('computes retryAfterMs from RateLimit-Reset on a 429', async () => {
-    const clock = new ManualClock();
-    const reset = String(Math.ceil(clock.t / 1000) + 3600);
+    const clock = new ManualClock(1_750_000_000_000);
+    const reset = String(Math.ceil(clock.now() / 1000) + 3600);
     const { client } = stubbed([{ status: 429, body: envelope('rate_limit_exceeded'), headers: { 'RateLimit-Limit': '3600', 'RateLimit-Remaining': '0', 'RateLimit-Reset': reset } }], clock);
     const err = await failure(client.getServer(1));
     expect(err.reason).toBe('throttled');
@@ -122,13 +97,12 @@ describe('HetznerCloudClient error mapping (stub fetch)', () => {
   });
 
   it('times out on the injected clock and when the caller aborts', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(1_750_000_000_000);
     const hanging: typeof fetch = (_input, init) => new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(new Error('aborted'))));
     const client = new HetznerCloudClient({ token: 't', baseUrl: 'http://stub.invalid/v1', fetch: hanging, clock, timeoutMs: 5000 });
     const pending = failure(client.getServer(1));
-    clock.advance(4999);
-    await Promise.resolve();
-    clock.advance(1);
+    await clock.advance(4999);
+    await clock.advance(1);
     expect(await pending).toMatchObject({ reason: 'transient', details: { code: 'timeout' } });
     const ac = new AbortController();
     const cancelled = failure(client.getServer(1, { signal: ac.signal }));
@@ -145,13 +119,12 @@ describe('HetznerCloudClient error mapping (stub fetch)', () => {
   });
 
   it('polls an action on the injected clock until it succeeds', async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(1_750_000_000_000);
     const action = (status: string, progress: number) => JSON.stringify({ action: { id: 9, command: 'assign_floating_ip', status, progress, started: 'x', finished: null, resources: [], error: null } });
     const { client, requests } = stubbed([{ status: 200, body: action('running', 50) }, { status: 200, body: action('success', 100) }], clock);
     const waiting = client.waitForAction(9, { deadlineMs: 10_000, pollMs: 1000 });
     for (let i = 0; i < 20 && requests.length < 2; i++) {
-      await new Promise((r) => setImmediate(r));
-      clock.advance(500);
+      await clock.advance(500);
     }
     await expect(waiting).resolves.toMatchObject({ status: 'success' });
     expect(requests).toHaveLength(2);

@@ -14,6 +14,9 @@ function fakeClock(start = 1_000_000): Clock & { sleeps: number[] } {
       sleeps.push(ms);
       t += ms;
     },
+    setTimer: () => {
+      throw new Error('withRetry only sleeps');
+    },
   };
 }
 

@@ -9,14 +9,26 @@ import { Timers } from '../../control/timers';
  */
 class EarlyClock implements Clock {
   t = 1_000_000;
-  sleeps: number[] = [];
+  waits: number[] = [];
   now(): number {
     return this.t;
   }
   async sleep(ms: number): Promise<void> {
-    this.sleeps.push(ms);
+    this.waits.push(ms);
     await Promise.resolve();
     this.t += ms > 1 ? ms - 1 : ms;
+  }
+  setTimer(ms: number, fire: () => void): () => void {
+    this.waits.push(ms);
+    let cancelled = false;
+    void Promise.resolve().then(() => {
+      if (cancelled) return;
+      this.t += ms > 1 ? ms - 1 : ms;
+      fire();
+    });
+    return () => {
+      cancelled = true;
+    };
   }
 }
 
@@ -26,8 +38,8 @@ describe('Timers.at', () => {
     const timers = new Timers(clock, memoryLog());
     const ranAt = await new Promise<number>((resolve) => timers.at('deadline:n1', clock.now() + 301, async () => resolve(clock.now())));
     expect(ranAt).toBeGreaterThanOrEqual(1_000_301);
-    // Slept once for the whole wait, then again for what was left.
-    expect(clock.sleeps.slice(0, 2)).toEqual([301, 1]);
+    // Waited once for the whole time, then again for what was left.
+    expect(clock.waits.slice(0, 2)).toEqual([301, 1]);
     timers.close();
   });
 

@@ -7,7 +7,7 @@ interface Sleeper {
 }
 
 /**
- * A clock that moves only when a test says so. `sleep` registers a timer; `advance` moves time,
+ * A clock that moves only when a test says so. `sleep` and `setTimer` register a timer; `advance` moves time,
  * waking timers in order and letting the promise chains they start run before the next one;
  * `jump` moves time with no timer firing, as for a process stopped with SIGSTOP.
  */
@@ -15,7 +15,7 @@ export class ManualClock implements Clock {
   private t: number;
   private seq = 0;
   private readonly sleepers = new Set<Sleeper>();
-  /** Sleeps that ended by time passing (not by their signal): the timer wake-ups a real clock would have had. */
+  /** Sleeps and timers that ended by time passing (not cancelled): the timer wake-ups a real clock would have had. */
   woken = 0;
 
   constructor(start = 1_000_000) {
@@ -44,6 +44,14 @@ export class ManualClock implements Clock {
       this.sleepers.add(sleeper);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  setTimer(ms: number, fire: () => void): () => void {
+    const timer: Sleeper = { at: this.t + Math.max(0, ms), seq: this.seq++, wake: fire };
+    this.sleepers.add(timer);
+    return () => {
+      this.sleepers.delete(timer);
+    };
   }
 
   /** Timers not yet woken (0 after everything sleeping has been cancelled). */
