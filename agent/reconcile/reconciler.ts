@@ -11,9 +11,6 @@ import { planRound, type Step } from './plan';
 import { inPool, reasonOf } from './util';
 import { vipStatus, type VipStatus } from './status';
 
-/** Why the loop's sleep was cut short: an answer or a host change moved its next wake-up (one reason for all: abort() without one builds a DOMException and its stack). */
-const REARMED = new Error('the next wake-up moved');
-
 export type HostOp = 'list' | 'bind' | 'unbind' | 'announce';
 
 /** What the reconciler did, for metrics. */
@@ -82,13 +79,14 @@ export class Reconciler {
   private watchedSince: number | undefined;
   /** The host reported an address change since the last listing. */
   private hostChanged = false;
-  private sleeper: AbortController | undefined;
-  /** When the loop's timer goes off, while it sleeps. */
+  private started = false;
+  /** Cancels the pending wake-up timer. */
+  private cancelWake: (() => void) | undefined;
+  /** When the wake-up timer goes off (Infinity: none pending). */
   private wakeAt = Infinity;
   private inFlight: Promise<void> | undefined;
   private again = false;
   private readonly stopping = new AbortController();
-  private loop: Promise<void> | undefined;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.logger = options.logger ?? pino({ enabled: false });
@@ -118,12 +116,8 @@ export class Reconciler {
     // runs here, in the answer's wake-up; a change or a regained control plane needs one at once.
     if (changed || this.lost) this.dirty = true;
     if (this.dirty || now - this.listedAt >= this.listEvery(now)) this.kick();
-    // The answer moved the control-loss deadline (and maybe the listing) later. The loop's timer is
-    // re-armed only if it could go off before the next answer (due in one interval, give or take)
-    // and find nothing to do: every timer wake-up costs CPU, and re-arming on every answer costs a
-    // timer and a signal.
-    const soon = this.wakeAt - now < 1.5 * this.options.config.timers.heartbeatInterval;
-    if (this.sleeper && soon && now + this.nextWakeIn(now) > this.wakeAt) this.sleeper.abort(REARMED);
+    // The answer moved the control-loss deadline (and maybe the listing) later.
+    this.rearm(now);
     return result;
   }
 
@@ -134,24 +128,10 @@ export class Reconciler {
    * interval would be most of the agent's.
    */
   start(): void {
-    if (this.loop || this.stopping.signal.aborted) return;
+    if (this.started || this.stopping.signal.aborted) return;
+    this.started = true;
     this.watchHost();
-    this.loop = (async () => {
-      while (!this.stopping.signal.aborted) {
-        this.kick();
-        await this.inFlight;
-        const sleeper = new AbortController();
-        this.sleeper = sleeper;
-        const now = this.options.clock.now();
-        const delay = this.nextWakeIn(now);
-        this.wakeAt = now + delay;
-        try {
-          await this.options.clock.sleep(delay, sleeper.signal);
-        } catch {
-          // Woken early: stopped, or an answer or a host change moved the next wake-up.
-        }
-      }
-    })();
+    this.kick(); // the timer is armed when this round ends
   }
 
   /** One full compare-and-fix round now (the first one is the clean slate: nothing is owned yet). */
@@ -204,10 +184,10 @@ export class Reconciler {
   /** Stops the rounds (waiting for one in flight) and every announcement. Binds stay as they are. */
   async stop(): Promise<void> {
     this.stopping.abort(new Error('reconciler stopped'));
-    this.sleeper?.abort();
+    this.cancelWake?.();
+    this.cancelWake = undefined;
     this.watcher?.stop();
     this.watcher = undefined;
-    await this.loop;
     await this.inFlight;
     for (const a of this.announcers.values()) a.stopAll();
     await Promise.all([...this.announcers.values()].map((a) => a.idle()));
@@ -266,7 +246,29 @@ export class Reconciler {
     this.hostChanged = true;
     const now = this.options.clock.now();
     if (now - this.listedAt >= this.listEveryMs) this.kick();
-    else if (this.sleeper && now + this.nextWakeIn(now) < this.wakeAt) this.sleeper.abort(REARMED);
+    else this.rearm(now);
+  }
+
+  /**
+   * Moves the wake-up timer to `nextWakeIn`. Earlier: always. Later: only when the timer would go
+   * off within about one heartbeat interval, before the next answer moves things again: each
+   * answer moves the control-loss deadline, and re-arming 5 times a second would cost more than
+   * the one wake-up a second it saves. A timer that goes off early runs a round that finds
+   * nothing to do, and arms again.
+   */
+  private rearm(now = this.options.clock.now()): void {
+    if (!this.started || this.stopping.signal.aborted) return;
+    const at = now + this.nextWakeIn(now);
+    if (at === this.wakeAt) return;
+    const soon = this.wakeAt - now < 1.5 * this.options.config.timers.heartbeatInterval;
+    if (at > this.wakeAt && !soon) return;
+    this.cancelWake?.();
+    this.wakeAt = at;
+    this.cancelWake = this.options.clock.setTimer(at - now, () => {
+      this.cancelWake = undefined;
+      this.wakeAt = Infinity;
+      this.kick();
+    });
   }
 
   /**
@@ -298,6 +300,7 @@ export class Reconciler {
         } while (this.again && !this.stopping.signal.aborted);
       } finally {
         this.inFlight = undefined;
+        this.rearm();
       }
     })();
   }
