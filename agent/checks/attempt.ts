@@ -25,9 +25,11 @@ export class CheckFailed extends Error {
   override name = 'CheckFailed';
 }
 
-/** Handed to a check's body: the signal to honour, the phase to name in a timeout, the cleanups. */
+/**
+ * Handed to a check's body: the phase to name in a timeout, and the cleanups that end the run
+ * (closing its socket or killing its process is how a check is stopped; no signal is needed).
+ */
 export interface Attempt {
-  readonly signal: AbortSignal;
   /** What the check is waiting for right now ("connect", "banner", "EHLO"): named when time runs out. */
   phase: string;
   /** Runs `cleanup` when the attempt ends, however it ends (at once if it has already ended). */
@@ -41,8 +43,8 @@ export interface Success {
 
 /**
  * Runs `body` with a deadline of `timeoutMs` covering all of it. The result is an outcome, never an
- * exception: the deadline or the caller's abort wins the race even when the body ignores its
- * signal, and the cleanups it registered run either way.
+ * exception: the deadline or the caller's abort wins the race against the body, and the cleanups
+ * it registered run either way (they close what the body was waiting on).
  */
 export async function attempt(
   timeoutMs: number,
@@ -50,11 +52,9 @@ export async function attempt(
   body: (a: Attempt) => Promise<Success>,
 ): Promise<CheckOutcome> {
   const started = performance.now();
-  const controller = new AbortController();
   const cleanups: Array<() => void> = [];
   let ended = false;
   const a: Attempt = {
-    signal: controller.signal,
     phase: 'start',
     defer(cleanup) {
       if (ended) runQuietly(cleanup);
@@ -70,7 +70,6 @@ export async function attempt(
   const stop = (why: string) => {
     if (stopReason !== undefined) return;
     stopReason = why;
-    controller.abort(new CheckFailed(why));
     wakeStop();
   };
   const timer = setTimeout(() => stop(`timeout after ${timeoutMs}ms in ${a.phase}`), timeoutMs);

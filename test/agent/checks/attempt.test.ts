@@ -3,7 +3,7 @@ import { attempt, describeError } from '../../../agent/checks/attempt';
 import { activeResources, leakedSince } from '../../helpers/handles';
 
 describe('attempt (the frame every check runs in)', () => {
-  it('ends at the deadline even when the body ignores its signal, and runs its cleanups', async () => {
+  it('ends at the deadline even when the body never settles, and runs its cleanups', async () => {
     const before = activeResources();
     let cleaned = 0;
     const outcome = await attempt(100, undefined, async (a) => {
