@@ -11,6 +11,9 @@ import { planRound, type Step } from './plan';
 import { inPool, reasonOf } from './util';
 import { vipStatus, type VipStatus } from './status';
 
+/** The longest wait before watching the host again after a lost watch. */
+const REWATCH_MAX_MS = 60_000;
+
 export type HostOp = 'list' | 'bind' | 'unbind' | 'announce';
 
 /** What the reconciler did, for metrics. */
@@ -75,6 +78,9 @@ export class Reconciler {
   private readonly listEveryMs: number;
   private readonly quietListEveryMs: number;
   private watcher: { stop(): void } | undefined;
+  /** Watches lost in a row (each lasting less than REWATCH_MAX_MS): the backoff before the next. */
+  private watchLosses = 0;
+  private cancelRewatch: (() => void) | undefined;
   /** Since when the host's address changes are watched (undefined: not watched, list every listEveryMs). */
   private watchedSince: number | undefined;
   /** The host reported an address change since the last listing. */
@@ -188,6 +194,8 @@ export class Reconciler {
     this.cancelWake = undefined;
     this.watcher?.stop();
     this.watcher = undefined;
+    this.cancelRewatch?.();
+    this.cancelRewatch = undefined;
     await this.inFlight;
     for (const a of this.announcers.values()) a.stopAll();
     await Promise.all([...this.announcers.values()].map((a) => a.idle()));
@@ -227,17 +235,41 @@ export class Reconciler {
     return quiet ? this.quietListEveryMs : this.listEveryMs;
   }
 
+  /**
+   * Starts watching the host's address changes, and again after a watch is lost (`ip monitor`
+   * killed or failing to start), 1 s later, doubling to at most a minute while the watches keep
+   * failing. Until then the host is listed every `listEveryMs`, so nothing goes unseen meanwhile.
+   */
   private watchHost(): void {
-    this.watcher = this.options.hostNet.watch?.({
+    if (this.stopping.signal.aborted) return;
+    const since = this.options.clock.now();
+    let lost = false;
+    const watcher = this.options.hostNet.watch?.({
       changed: () => this.onHostChanged(),
       lost: (reason) => {
-        this.logger.warn({ reason }, `no longer told about address changes (${reason}); listing the host every ${this.listEveryMs} ms again`);
-        this.watcher = undefined;
+        if (lost || this.stopping.signal.aborted) return;
+        lost = true;
+        if (this.watcher === watcher) this.watcher = undefined;
         this.watchedSince = undefined;
+        // A watch that lasted is a new problem, not the same one again.
+        if (this.options.clock.now() - since >= REWATCH_MAX_MS) this.watchLosses = 0;
+        const retryMs = Math.min(REWATCH_MAX_MS, 1000 * 2 ** this.watchLosses);
+        this.watchLosses++;
+        // The first loss and every tenth in a row: a host without `ip monitor` must not flood the log.
+        if (this.watchLosses === 1 || this.watchLosses % 10 === 0) {
+          this.logger.warn({ reason, losses: this.watchLosses, retryMs }, `no longer told about address changes (${reason}); listing the host every ${this.listEveryMs} ms, watching again in ${retryMs} ms`);
+        }
         this.onHostChanged();
+        this.cancelRewatch = this.options.clock.setTimer(retryMs, () => {
+          this.cancelRewatch = undefined;
+          this.watchHost();
+        });
       },
     });
-    if (this.watcher) this.watchedSince = this.options.clock.now();
+    if (watcher && !lost) {
+      this.watcher = watcher;
+      this.watchedSince = since;
+    }
   }
 
   /** An address changed on the host: list at once, or as soon as a listing is allowed again. */

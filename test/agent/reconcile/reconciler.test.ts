@@ -203,7 +203,7 @@ describe('Reconciler', () => {
     expect(listings().slice(-3)).toEqual([5010, 5611, 6811]);
   });
 
-  it('lists rarely while the host reports address changes, at once after one, and every second again once the reports stop', async () => {
+  it('lists rarely while the host reports address changes, at once after one, and every second while the watch is lost and not yet back', async () => {
     const clock = new ManualClock(START);
     const host = new RecordingHostNet({ now: () => clock.now(), watchable: true });
     const cluster = lan({ nodes: 1, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v', onControlLoss: 'hold', announce: { count: 1, refresh: 0 } }] });
@@ -232,7 +232,13 @@ describe('Reconciler', () => {
     expect(listings().slice(3)).toEqual([6010, 7010]);
     host.loseWatch('ip monitor exited (SIGKILL)');
     await answerEvery200msFor(3000);
-    expect(listings().slice(5)).toEqual([13010, 14010, 15010, 16010]);
+    // Listed at once and then every second; watched again a second after the loss, and quiet
+    // again once that watch has run for two seconds.
+    expect(listings().slice(5)).toEqual([13010, 14010, 15010]);
+    host.loseWatch('ip monitor exited (SIGKILL)');
+    await answerEvery200msFor(6000);
+    // Lost again soon after: the next watch waits twice as long (2 s), listing every second meanwhile.
+    expect(listings().slice(8)).toEqual([16010, 17010, 18010, 19010]);
   });
 
   it('releases everything on a graceful stop, and does nothing after', async () => {
