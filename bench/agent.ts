@@ -6,7 +6,8 @@
  * every one with core's verifier and assigns it a VIP. One run per heartbeat rate; each prints
  * one JSON line on stdout: {"rate_hz","rss_mb","cpu_pct"}. cpu_pct is the child's own
  * process.cpuUsage() (read from its /status) over the measured window, as % of one core; rss_mb
- * is the largest resident size sampled during that window. Details go to stderr.
+ * is the largest resident size sampled during that window, which starts 10 s after the agent is
+ * up (see agent-child.ts). Details go to stderr.
  *
  *   tsx bench/agent.ts [--duration 60] [--rates 1,5]
  */
