@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configDigest } from '../../../core/config';
 import { ed25519Signer, generateNodeKey, heartbeatVerifier, hmacSigner, privateKeyFrom, publicKeyFrom, sealHeartbeat, type HeartbeatInput, type ReplayGuard } from '../../../core/heartbeat';
@@ -78,3 +79,51 @@ describe('heartbeat verification', () => {
   });
 });
 
+
+describe('heartbeat verification of a node repeating itself', () => {
+  // The verifier reuses the schema's verdict on a node's last heartbeat when only seq and sentAt
+  // changed; every verdict must still be the one a verifier without that memory gives.
+  const field = <T>(...values: T[]) => fc.constantFrom(...values);
+  // Each step sends the next heartbeat: new seq and sentAt (valid or not), and half the time one
+  // other field changed (to a valid value or not), as a node's heartbeats change.
+  const step = fc.record({
+    seq: fc.oneof(fc.integer({ min: 0, max: 1000 }), field<unknown>(-1, 1.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, '7')),
+    sentAt: fc.oneof(fc.integer({ min: NOW - 2000, max: NOW + 2000 }), field<unknown>(0, -5, NOW + 0.5, null)),
+    change: fc.option(
+      fc.oneof(
+        fc.record({ key: fc.constant('held'), value: field<unknown>(['v'], [], ['v', 'w'], [7], 'v') }),
+        fc.record({ key: fc.constant('checks'), value: field<unknown>({ smtp: { ok: true } }, { smtp: { ok: false, detail: 'refused' } }, { smtp: { ok: 'yes' } }, {}) }),
+        fc.record({ key: field('leaving', 'surprise', 'applied'), value: field<unknown>(true, 1, { v: 3 }, { v: -3 }, undefined) }),
+      ),
+      { freq: 2 },
+    ),
+  });
+
+  it('gives the verdict a fresh verifier gives, heartbeat after heartbeat', () => {
+    let repeats = 0;
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+        const remembering = heartbeatVerifier(edConfig);
+        const fields: Record<string, unknown> = { ...hb() };
+        for (const { seq, sentAt, change } of steps) {
+          if (change) fields[change.key] = change.value;
+          else repeats++;
+          const sealed = sealHeartbeat({ ...fields, seq, sentAt } as HeartbeatInput, n1);
+          expect(remembering.verify(sealed, NOW, none)).toEqual(heartbeatVerifier(edConfig).verify(sealed, NOW, none));
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(repeats).toBeGreaterThan(300); // the memory was used, not only filled
+  });
+
+  it('carries the seq and sentAt of each heartbeat, not those of the last one', () => {
+    const remembering = heartbeatVerifier(edConfig);
+    const first = remembering.verify(sealHeartbeat(hb({ seq: 5, sentAt: NOW - 10 }), n1), NOW, none);
+    const second = remembering.verify(sealHeartbeat(hb({ seq: 6, sentAt: NOW }), n1), NOW, none);
+    expect(first).toMatchObject({ ok: true, heartbeat: { seq: 5, sentAt: NOW - 10 } });
+    expect(second).toMatchObject({ ok: true, heartbeat: { seq: 6, sentAt: NOW }, guard: { seq: 6, sentAt: NOW } });
+    const invalid = remembering.verify(sealHeartbeat(hb({ seq: -1 }), n1), NOW, none);
+    expect(invalid).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+});
