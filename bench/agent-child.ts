@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { BUNDLES, buildBundle } from '../scripts/bundle';
 import { closedPort } from '../test/helpers/closed-port';
@@ -47,6 +48,31 @@ export interface Measured {
   cpu_pct: number;
   /** For the log: the resident set's parts at the end and the window's CPU in ms. */
   detail: string;
+}
+
+export interface BenchContext {
+  program: AgentProgram;
+  checks: Record<string, unknown>;
+  durationMs: number;
+}
+
+/**
+ * The frame of an agent benchmark: reads `--duration SECONDS` and `--rates 1,5`, builds the
+ * program, starts the check targets, and prints one JSON line per rate from `measure`.
+ */
+export async function benchEachRate(script: string, measure: (rateHz: number, ctx: BenchContext) => Promise<object>): Promise<void> {
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '60' }, rates: { type: 'string', default: '1,5' } } });
+  const durationMs = Number(values.duration) * 1000;
+  const rates = values.rates!.split(',').map(Number);
+  if (!(durationMs > 0) || rates.some((r) => !(r > 0))) throw new Error(`usage: ${script} [--duration SECONDS] [--rates 1,5]`);
+  const program = await agentProgram();
+  const targets = await checkTargets();
+  try {
+    for (const rate of rates) console.log(JSON.stringify(await measure(rate, { program, checks: targets.checks, durationMs })));
+  } finally {
+    await targets.close();
+    await program.close();
+  }
 }
 
 /** The three checks every benchmark agent runs (tcp, http, smtp), against servers on loopback. */

@@ -10,31 +10,18 @@
  *   tsx bench/agent-peer.ts [--duration 60] [--rates 1,5]
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { parseArgs } from 'node:util';
 import { HeartbeatBuilder } from '../agent/heartbeat';
 import { configDigest, loadConfig } from '../core/config';
 import { heartbeatVerifier, hmacSigner, type ReplayGuard } from '../core/heartbeat';
 import { freeUdpPorts } from '../test/agent/peer/udp-ports';
-import { agentProgram, checkTargets, measureAgent } from './agent-child';
+import { benchEachRate, measureAgent, type BenchContext } from './agent-child';
 
 const PSK = 'bench-psk-0123456789abcdef';
 const PEERS = ['n2', 'n3'];
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '60' }, rates: { type: 'string', default: '1,5' } } });
-const durationMs = Number(values.duration) * 1000;
-const rates = values.rates!.split(',').map(Number);
-if (!(durationMs > 0) || rates.some((r) => !(r > 0))) throw new Error('usage: bench/agent-peer.ts [--duration SECONDS] [--rates 1,5]');
+await benchEachRate('bench/agent-peer.ts', measure);
 
-const program = await agentProgram();
-const targets = await checkTargets();
-try {
-  for (const rate of rates) console.log(JSON.stringify(await measure(rate)));
-} finally {
-  await targets.close();
-  await program.close();
-}
-
-async function measure(rateHz: number): Promise<{ mode: 'peer'; peers: number; rate_hz: number; rss_mb: number; cpu_pct: number }> {
+async function measure(rateHz: number, { program, checks, durationMs }: BenchContext): Promise<{ mode: 'peer'; peers: number; rate_hz: number; rss_mb: number; cpu_pct: number }> {
   const intervalMs = Math.round(1000 / rateHz);
   const sockets = await Promise.all(PEERS.map(() => boundSocket()));
   const [agentPort] = (await freeUdpPorts(1)) as [number];
@@ -49,7 +36,7 @@ async function measure(rateHz: number): Promise<{ mode: 'peer'; peers: number; r
       { id: 'n2', interface: 'eth0', addresses: ['198.18.0.12'] },
       { id: 'n3', interface: 'eth0', addresses: ['198.18.0.13'] },
     ],
-    checks: targets.checks,
+    checks,
     vips: [{ name: 'smtp', address: '198.18.0.74/24', checks: ['smtp'], preferred: 'n1' }],
   };
   const config = loadConfig(doc);

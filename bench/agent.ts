@@ -11,28 +11,15 @@
  *
  *   tsx bench/agent.ts [--duration 60] [--rates 1,5]
  */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../core/config';
 import { startHeartbeatReceiver } from '../test/helpers/heartbeat-receiver';
-import { agentProgram, checkTargets, measureAgent } from './agent-child';
+import { benchEachRate, measureAgent, type BenchContext } from './agent-child';
 
 const PSK = 'bench-psk-0123456789abcdef';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '60' }, rates: { type: 'string', default: '1,5' } } });
-const durationMs = Number(values.duration) * 1000;
-const rates = values.rates!.split(',').map(Number);
-if (!(durationMs > 0) || rates.some((r) => !(r > 0))) throw new Error('usage: bench/agent.ts [--duration SECONDS] [--rates 1,5]');
+await benchEachRate('bench/agent.ts', measure);
 
-const program = await agentProgram();
-const targets = await checkTargets();
-try {
-  for (const rate of rates) console.log(JSON.stringify(await measure(rate)));
-} finally {
-  await targets.close();
-  await program.close();
-}
-
-async function measure(rateHz: number): Promise<{ rate_hz: number; rss_mb: number; cpu_pct: number }> {
+async function measure(rateHz: number, { program, checks, durationMs }: BenchContext): Promise<{ rate_hz: number; rss_mb: number; cpu_pct: number }> {
   const doc = (url: string) => ({
     cluster: 'bench',
     control: { mode: 'local', url },
@@ -42,7 +29,7 @@ async function measure(rateHz: number): Promise<{ rate_hz: number; rss_mb: numbe
       { id: 'n1', interface: 'eth0', addresses: ['198.18.0.11'] },
       { id: 'n2', interface: 'eth0', addresses: ['198.18.0.12'] },
     ],
-    checks: targets.checks,
+    checks,
     vips: [{ name: 'smtp', address: '198.18.0.74/24', checks: ['smtp'] }],
   });
   const receiver = await startHeartbeatReceiver(loadConfig(doc('http://127.0.0.1:1')));
