@@ -1,7 +1,7 @@
 /**
  * The agent as the systemd unit runs it, for the agent benchmarks: the host's program
  * dist/ipferry-agent.mjs (built as `npm run build` builds it) in a child process, with the unit's
- * node flags and NODE_OPTIONS and a recording host network (nothing is plumbed). `measureAgent`
+ * node flags and environment and a recording host network (nothing is plumbed). `measureAgent`
  * waits until the agent is settled, then reads its own CPU (process.cpuUsage() through /status)
  * and its largest resident size over the window.
  */
@@ -25,7 +25,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * The start-up peak (VmHWM) is printed with the details.
  */
 const SETTLE_MS = 10_000;
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What /status says, as far as the benchmarks read it. */
 export interface StatusSample {
@@ -76,7 +76,7 @@ export async function benchEachRate(script: string, measure: (rateHz: number, ct
 }
 
 /** The three checks every benchmark agent runs (tcp, http, smtp), against servers on loopback. */
-export async function checkTargets(): Promise<{ checks: Record<string, unknown>; close(): Promise<void> }> {
+async function checkTargets(): Promise<{ checks: Record<string, unknown>; close(): Promise<void> }> {
   const web = await startHttpServer({ '/health': { body: 'ok' } });
   const mail = await startMailServer({ protocol: 'smtp' });
   return {
@@ -93,7 +93,7 @@ export async function checkTargets(): Promise<{ checks: Record<string, unknown>;
 }
 
 /** Builds the agent's bundle into a temporary folder and reads the unit's node flags. */
-export async function agentProgram(): Promise<AgentProgram> {
+async function agentProgram(): Promise<AgentProgram> {
   const work = await mkdtemp(join(tmpdir(), 'ipferry-bench-'));
   const bundle = join(work, 'ipferry-agent.mjs');
   await buildBundle(BUNDLES.agent.entry, bundle);

@@ -94,12 +94,7 @@ function repeated(last: { raw: unknown; heartbeat: Heartbeat } | undefined, raw:
   if (!last || !isPlainObject(raw) || !isPlainObject(last.raw)) return undefined;
   const { seq, sentAt } = raw;
   if (!Number.isSafeInteger(seq) || (seq as number) < 0 || !Number.isSafeInteger(sentAt) || (sentAt as number) <= 0) return undefined;
-  const keys = Object.keys(raw);
-  if (keys.length !== Object.keys(last.raw).length) return undefined;
-  for (const key of keys) {
-    if (key === 'seq' || key === 'sentAt') continue;
-    if (!Object.hasOwn(last.raw, key) || !sameJson(raw[key], last.raw[key])) return undefined;
-  }
+  if (!sameJson({ ...raw, seq: 0, sentAt: 0 }, { ...last.raw, seq: 0, sentAt: 0 })) return undefined;
   return { ...last.heartbeat, seq: seq as number, sentAt: sentAt as number };
 }
 
