@@ -22,7 +22,7 @@ await benchEachRate('bench/agent.ts', measure);
 async function measure(rateHz: number, { program, checks, durationMs }: BenchContext): Promise<{ rate_hz: number; rss_mb: number; cpu_pct: number }> {
   const doc = (url: string) => ({
     cluster: 'bench',
-    control: { mode: 'local', url },
+    control: { mode: 'local', liveness: 'direct', url },
     security: { psk: PSK },
     timers: { heartbeatInterval: Math.round(1000 / rateHz) },
     nodes: [

@@ -10,7 +10,7 @@ import { SEED_001_RING_YAML } from './embedded';
 export function seedWalkthrough(print: (line: string) => void, json: boolean): void {
   const ring = loadConfig(SEED_001_RING_YAML);
   // A control plane (cloud or local) has no quorum to lose, so three of five may die at once.
-  const sim = new ClusterSim({ ...ring, control: { mode: 'local', listen: '127.0.0.1:7400' } });
+  const sim = new ClusterSim({ ...ring, control: { mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 30_000 } } });
   const start = sim.now;
   const at = () => `t=${humanDuration(sim.now - start)}`.padEnd(9);
   const show = (moves: ReturnType<ClusterSim['run']>) => {

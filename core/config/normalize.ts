@@ -3,10 +3,15 @@ import type { ConfigIssue } from './issues';
 import type { Config, ControlConfig, Timers, Vip } from './model';
 import type { ParsedConfig } from './schema';
 
-/** Timer defaults: cloud control planes beat once a second; peers on a LAN five times a second. */
-export function resolveTimers(mode: ParsedConfig['control']['mode'], t: ParsedConfig['timers']): Timers {
-  const peer = mode === 'peer';
-  const heartbeatInterval = t.heartbeatInterval ?? (peer ? 200 : 1000);
+/**
+ * Timer defaults: agents that hear each other (peer mode, witnessed liveness) beat five times a
+ * second, over UDP that costs nothing per packet; agents that beat to a control plane (direct
+ * liveness) once a second, each beat a billed request.
+ */
+export function resolveTimers(control: ParsedConfig['control'], t: ParsedConfig['timers']): Timers {
+  const peer = control.mode === 'peer';
+  const agentToAgent = peer || control.liveness === 'witnessed';
+  const heartbeatInterval = t.heartbeatInterval ?? (agentToAgent ? 200 : 1000);
   return {
     heartbeatInterval,
     deadAfter: t.deadAfter ?? 3 * heartbeatInterval,
@@ -60,7 +65,7 @@ export function normalize(parsed: ParsedConfig): { config: Config; issues: Confi
   return {
     config: {
       cluster: parsed.cluster,
-      timers: resolveTimers(parsed.control.mode, parsed.timers),
+      timers: resolveTimers(parsed.control, parsed.timers),
       nodes: parsed.nodes,
       checks: parsed.checks,
       vips,

@@ -31,6 +31,23 @@ const dnsRecord = z.strictObject({
   vips: z.array(z.string().min(1)).min(1),
 });
 
+/**
+ * Witnessed liveness (local and aws modes): agents watch a few ring neighbours over signed UDP
+ * heartbeats and tell the control plane only what changes, plus a slow keepalive
+ * (docs/control-plane.md, "Witnessed liveness").
+ */
+const witness = z.strictObject({
+  /** UDP port agents exchange witness heartbeats on. */
+  port: z.number().int().min(1).max(65535).default(7402),
+  /** How many ring neighbours watch each node (capped at the other nodes there are). */
+  watchers: z.number().int().min(1).max(8).default(3),
+  /** How often an agent reports to the control plane when nothing changed. */
+  keepalive: duration.default(30_000),
+});
+
+/** How the control plane learns that a node is alive. */
+const liveness = z.enum(['witnessed', 'direct']).default('witnessed');
+
 const control = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('local'),
@@ -40,6 +57,9 @@ const control = z.discriminatedUnion('mode', [
     url: z.url().optional(),
     /** Bearer token for the API (status, drain, move); heartbeats are authenticated by their signatures. */
     apiToken: z.string().min(16).optional(),
+    /** witnessed: agents watch each other and report changes; direct: every heartbeat goes to the control plane. */
+    liveness,
+    witness: witness.prefault({}),
   }),
   z.strictObject({
     mode: z.literal('aws'),
@@ -50,6 +70,8 @@ const control = z.discriminatedUnion('mode', [
     heartbeatUrl: z.url().optional(),
     /** The API function URL (IAM-authenticated). */
     apiUrl: z.url().optional(),
+    liveness,
+    witness: witness.prefault({}),
   }),
   z.strictObject({
     mode: z.literal('peer'),

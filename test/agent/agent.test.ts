@@ -45,7 +45,7 @@ describe('Agent', () => {
       (url) =>
         lan({
           nodes: 2,
-          control: { mode: 'local', url },
+          control: { mode: 'local', liveness: 'direct', url },
           timers: { heartbeatInterval: 100, deadAfter: 300 },
           checks: { web: { kind: 'http', target: web.url('/health'), interval: 100, timeout: 80, rise: 1, fall: 1 } },
           vips: [{ name: 'v1', hooks }, { name: 'v2', hooks }],
@@ -78,7 +78,7 @@ describe('Agent', () => {
   it('binds a second VIP at once while the first one\'s up hook is still running', async () => {
     const slow = await hook('slow-up.sh', 'sleep 2');
     const f = await startAgentFixture((url) =>
-      lan({ nodes: 1, control: { mode: 'local', url }, timers: { heartbeatInterval: 100, deadAfter: 300 }, vips: [{ name: 'v1', hooks: { up: slow, timeout: 5000 } }, { name: 'v2' }] }),
+      lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, timers: { heartbeatInterval: 100, deadAfter: 300 }, vips: [{ name: 'v1', hooks: { up: slow, timeout: 5000 } }, { name: 'v2' }] }),
     );
     ({ agent, receiver } = f);
     await f.agent.start();
@@ -94,7 +94,7 @@ describe('Agent', () => {
     const bad = join(dir, 'fails.sh');
     await writeFile(bad, '#!/bin/sh\necho "cannot start postfix" >&2\nexit 4\n');
     await chmod(bad, 0o755);
-    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', url }, timers: { heartbeatInterval: 100, deadAfter: 300 }, vips: [{ name: 'v1', hooks: { up: bad } }] }));
+    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, timers: { heartbeatInterval: 100, deadAfter: 300 }, vips: [{ name: 'v1', hooks: { up: bad } }] }));
     ({ agent, receiver } = f);
     await f.agent.start();
     receiver.assign('n1', [{ vip: 'v1', epoch: 2 }]);
@@ -104,7 +104,7 @@ describe('Agent', () => {
   });
 
   it('stops within its deadline even when the control plane hangs', async () => {
-    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', url }, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v1' }] }));
+    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v1' }] }));
     ({ agent, receiver } = f);
     await f.agent.start();
     receiver.assign('n1', [{ vip: 'v1', epoch: 1 }]);

@@ -12,7 +12,7 @@ import { TestAgent } from '../control/helpers/test-agent';
 import { waitFor } from '../control/helpers/wait';
 
 const TOKEN = 'cli-test-token-0123456789';
-const input = hetznerClusterInput({ control: { mode: 'local', apiToken: TOKEN }, timers: { heartbeatInterval: 200, deadAfter: 1000, preemptDelay: 60_000 } });
+const input = hetznerClusterInput({ control: { mode: 'local', liveness: 'direct', apiToken: TOKEN }, timers: { heartbeatInterval: 200, deadAfter: 1000, preemptDelay: 60_000 } });
 const config = loadConfig(input);
 const dir = mkdtempSync(join(tmpdir(), 'ipferry-cli-'));
 const configFile = join(dir, 'ipferry.json');
@@ -88,7 +88,7 @@ describe('ipferry status / events / plan', () => {
 
   it('the URL and token can come from the config file', async () => {
     const withUrl = join(dir, 'with-url.json');
-    writeFileSync(withUrl, JSON.stringify({ ...input, control: { mode: 'local', apiToken: TOKEN, url } }));
+    writeFileSync(withUrl, JSON.stringify({ ...input, control: { mode: 'local', liveness: 'direct', apiToken: TOKEN, url } }));
     const r = await cli(status, ['--config', withUrl, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ cluster: 'mail' });

@@ -11,7 +11,7 @@ import { TestAgent } from './helpers/test-agent';
 import { waitFor } from './helpers/wait';
 
 const TOKEN = 'api-token-0123456789abcdef';
-const config = lanCluster({ control: { mode: 'local', apiToken: TOKEN }, timers: { preemptDelay: 60_000 } });
+const config = lanCluster({ control: { mode: 'local', liveness: 'direct', apiToken: TOKEN }, timers: { preemptDelay: 60_000 } });
 
 let cp: LocalControlPlane;
 let agents: Record<string, TestAgent>;
@@ -116,7 +116,7 @@ describe('local control plane: API', () => {
 
   it('POST /v1/move: a pinned manual assignment with reason manual, which preemption leaves alone', async () => {
     await cp.close();
-    const cfg = lanCluster({ control: { mode: 'local', apiToken: TOKEN }, timers: { preemptDelay: 200 } });
+    const cfg = lanCluster({ control: { mode: 'local', liveness: 'direct', apiToken: TOKEN }, timers: { preemptDelay: 200 } });
     cp = await startLocalControlPlane({ config: cfg, log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], reconcileEveryMs: 3_600_000 });
     agents = Object.fromEntries(['n1', 'n2', 'n3'].map((n) => [n, new TestAgent(n, { config: cfg, signer: signer(), url: () => `${cp.url}/v1/heartbeat` })]));
     await settled();

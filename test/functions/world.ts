@@ -6,7 +6,7 @@ import { loadConfig } from '../../core/config';
 
 /** The AWS-mode cluster document: no key inline, the PSK comes from the environment. */
 export function awsClusterText(timers: Record<string, unknown> = {}): string {
-  const raw = hetznerClusterInput({ control: { mode: 'aws', region: 'eu-central-1' }, timers });
+  const raw = hetznerClusterInput({ control: { mode: 'aws', region: 'eu-central-1', liveness: 'direct' }, timers });
   return JSON.stringify({ ...raw, security: { pskEnv: 'IPFERRY_PSK', clockSkew: 5000 } });
 }
 

@@ -28,7 +28,7 @@ export function lan(opts: LanOptions): Config {
   const ids = typeof opts.nodes === 'number' ? Array.from({ length: opts.nodes }, (_, i) => `n${i + 1}`) : opts.nodes;
   return config({
     cluster: 'test',
-    control: opts.control ?? { mode: 'local' },
+    control: opts.control ?? { mode: 'local', liveness: 'direct' },
     security: { psk: 'test-psk-0123456789abcdef' },
     timers: { heartbeatInterval: 1000, deadAfter: 3000, preemptDelay: 10_000, minHold: 30_000, ...opts.timers },
     nodes: ids.map((id, i) => ({ id, interface: 'eth0', addresses: [`198.18.0.${11 + i}`] })),

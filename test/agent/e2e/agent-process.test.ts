@@ -27,7 +27,7 @@ function clusterDoc(controlUrl: string, hooksDir: string) {
   const hook = (name: string) => join(hooksDir, name);
   return {
     cluster: 'e2e',
-    control: { mode: 'local', url: controlUrl },
+    control: { mode: 'local', liveness: 'direct', url: controlUrl },
     security: { psk: PSK },
     timers: { heartbeatInterval: '200ms', deadAfter: '2s' },
     nodes: [
@@ -110,7 +110,7 @@ describe('ipferry agent, as a process', () => {
       configFile,
       stringify({
         cluster: 'e2e',
-        control: { mode: 'local', url: `http://127.0.0.1:${await closedPort()}` },
+        control: { mode: 'local', liveness: 'direct', url: `http://127.0.0.1:${await closedPort()}` },
         security: { psk: PSK },
         nodes: [{ id: 'a', interface: 'eth0', aws: { instanceId: 'i-0bbbbbbbbbbbbbbbb', eni: 'eni-0aaa1111bbbb2222c', subnetCidr: '10.0.1.0/24' } }],
         vips: [{ name: 'sec', kind: 'aws-secondary-ip', address: '10.0.1.50/24' }],

@@ -61,7 +61,7 @@ describe('agents with the local control plane (ipferry control)', () => {
       configFile,
       stringify({
         cluster: 'pair',
-        control: { mode: 'local', listen },
+        control: { mode: 'local', liveness: 'direct', listen },
         security: { psk: 'pair-psk-0123456789abcdef' },
         timers: { heartbeatInterval: '200ms', deadAfter: '3s', preemptDelay: '1s', minHold: '1s' },
         nodes: [

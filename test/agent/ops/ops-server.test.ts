@@ -28,7 +28,7 @@ describe('the agent\'s /metrics and /status', () => {
       (url) =>
         lan({
           nodes: 2,
-          control: { mode: 'local', url },
+          control: { mode: 'local', liveness: 'direct', url },
           timers: { heartbeatInterval: 100, deadAfter: 5000 },
           checks: { cp: { kind: 'tcp', target: url.replace('http://', ''), interval: 100, timeout: 80, rise: 1, fall: 1 } },
           vips: [{ name: 'v1', hooks: { up: '/nonexistent/ipferry-hook' } }, { name: 'v2' }],
@@ -80,7 +80,7 @@ describe('the agent\'s /metrics and /status', () => {
   });
 
   it('refuses to start on a port that is taken, saying which', async () => {
-    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', url }, vips: [] }), { metrics: true });
+    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, vips: [] }), { metrics: true });
     receiver = f.receiver;
     await expect(startOpsServer({ listen: `127.0.0.1:${f.receiver.port}`, metrics: f.metrics!, status: () => ({}), logger: pino({ enabled: false }) })).rejects.toThrow(
       `cannot listen on 127.0.0.1:${f.receiver.port} for /metrics and /status: listen EADDRINUSE`,

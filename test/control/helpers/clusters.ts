@@ -11,7 +11,7 @@ export function lanCluster(opts: { nodes?: number; vips?: Array<Record<string, u
   const ids = Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`);
   return loadConfig({
     cluster: 'mail',
-    control: opts.control ?? { mode: 'local' },
+    control: opts.control ?? { mode: 'local', liveness: 'direct' },
     security: { psk: PSK, clockSkew: 5000 },
     timers: { ...FAST, ...opts.timers },
     nodes: ids.map((id, i) => ({ id, interface: 'eth0', addresses: [`198.18.0.${11 + i}`] })),
@@ -27,7 +27,7 @@ export function lanCluster(opts: { nodes?: number; vips?: Array<Record<string, u
 export function hetznerClusterInput(opts: { timers?: Record<string, unknown>; control?: Record<string, unknown>; vip?: Record<string, unknown> } = {}): Record<string, unknown> {
   return {
     cluster: 'mail',
-    control: opts.control ?? { mode: 'local' },
+    control: opts.control ?? { mode: 'local', liveness: 'direct' },
     security: { psk: PSK, clockSkew: 5000 },
     timers: { ...FAST, ...opts.timers },
     nodes: [

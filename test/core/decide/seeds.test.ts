@@ -63,7 +63,7 @@ describe('seed 001: five servers, ten VIPs in a ring', () => {
   it('after three servers die one by one, never 8 and 2: the survivors end at 5 and 5', () => {
     // The ring without quorum (as a control plane in the cloud sees it) shows the balance itself.
     const c = ring();
-    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400' } });
+    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 30_000 } } });
     sim.run(1000);
     for (const dead of ['mail01', 'mail02', 'mail03']) {
       sim.kill(dead);
@@ -78,7 +78,7 @@ describe('seed 001: five servers, ten VIPs in a ring', () => {
 
   it('all VIPs go home when the servers return', () => {
     const c = ring();
-    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400' } });
+    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 30_000 } } });
     sim.run(1000);
     const home = sim.owners();
     sim.kill('mail01', 'mail02', 'mail03');
@@ -161,7 +161,7 @@ describe('seed 004: DuraVIP preference, follow, and config mismatch', () => {
 describe('maintenance: draining a node', () => {
   it('moves all its VIPs with none unowned, and lets them back after undrain', () => {
     const c = example('seeds/001-carp-ring.yaml');
-    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400' } });
+    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 30_000 } } });
     sim.run(1000);
     sim.drain('mail03');
     const moves = sim.decideNow().moves;
