@@ -1,0 +1,1 @@
+export { witnessRing, zoneOf, type WitnessRing } from './ring';
