@@ -2,6 +2,7 @@ import type { Config, NodeSpec, Vip } from './config/model';
 import type { VipKind } from './config/vips';
 import type { Assignment, NodeView, ReasonCode } from './decide/types';
 import type { ReplayGuard } from './heartbeat/envelope';
+import type { WatchState } from './witness/judge';
 import type { FailureReason } from './reasons';
 
 /**
@@ -112,6 +113,14 @@ export interface NodeRecord {
   guard: ReplayGuard;
   /** `applied` of that heartbeat: the epochs the agent has really plumbed (the timeline's "bound"). */
   applied: Readonly<Record<string, number>>;
+  /** Witnessed liveness: what this node last reported of each node it watches. */
+  watch?: Readonly<Record<string, WatchState>>;
+}
+
+/** One node's part of a group: what a heartbeat or report needs, read without the other nodes. */
+export interface NodeState {
+  record?: NodeRecord;
+  draining: boolean;
 }
 
 /** One consistent read of a group: the committed assignments with their version, and what nodes said. */
@@ -179,6 +188,10 @@ export type LeaseResult = { ok: true; expiresAt: number } | { ok: false; holder:
 export interface Store {
   putHeartbeat(group: string, node: string, record: NodeRecord): Promise<PutHeartbeatResult>;
   loadGroup(group: string): Promise<GroupState>;
+  /** One node's record and drain flag (strongly consistent): a heartbeat reads this, never every node's. */
+  loadNode(group: string, node: string): Promise<NodeState>;
+  /** The committed assignments with their version, without the node records. */
+  loadAssignments(group: string): Promise<Pick<GroupState, 'version' | 'assignments'>>;
   /** Writes the complete next `assignments`; `changed` names the VIPs that differ (or vanished) since `expectedVersion`. */
   commit(group: string, next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] }): Promise<CommitResult>;
   /** Upserts by id: fields given replace stored ones, timeline fields merge one by one. */

@@ -1,4 +1,4 @@
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Assignment, NodeView } from '../../core/decide/types';
 import type {
@@ -8,6 +8,7 @@ import type {
   GroupState,
   LeaseResult,
   NodeRecord,
+  NodeState,
   PutHeartbeatResult,
   Store,
 } from '../../core/ports';
@@ -58,7 +59,16 @@ export class DynamoDbStore implements Store {
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: groupPk(group), sk: nodeSk(node), bootId, seq, sentAt, view: JSON.stringify(record.view), applied: JSON.stringify(record.applied) },
+          Item: {
+            pk: groupPk(group),
+            sk: nodeSk(node),
+            bootId,
+            seq,
+            sentAt,
+            view: JSON.stringify(record.view),
+            applied: JSON.stringify(record.applied),
+            ...(record.watch ? { watch: JSON.stringify(record.watch) } : {}),
+          },
           // The verifier's replay rule again, at write time: two copies of one heartbeat that both
           // passed verification against the same stored guard cannot both land.
           ConditionExpression: 'attribute_not_exists(sk) OR (bootId = :b AND seq < :s) OR (bootId <> :b AND sentAt < :t)',
@@ -105,18 +115,40 @@ export class DynamoDbStore implements Store {
       for (const item of r.Items ?? []) {
         const sk = String(item.sk);
         if (sk.startsWith('D#')) draining.add(sk.slice(2));
-        else if (sk.startsWith('N#')) {
-          nodes.set(sk.slice(2), {
-            view: JSON.parse(String(item.view)) as NodeView,
-            guard: { bootId: String(item.bootId), seq: Number(item.seq), sentAt: Number(item.sentAt) },
-            applied: JSON.parse(String(item.applied ?? '{}')) as Record<string, number>,
-          });
-        }
+        else if (sk.startsWith('N#')) nodes.set(sk.slice(2), nodeRecordOf(item));
       }
       start = r.LastEvaluatedKey;
       if (!start) break;
     }
     return { nodes, draining };
+  }
+
+  async loadNode(group: string, node: string): Promise<NodeState> {
+    const keys = [
+      { pk: groupPk(group), sk: nodeSk(node) },
+      { pk: groupPk(group), sk: drainSk(node) },
+    ];
+    let items: Array<Record<string, unknown>> = [];
+    let pending: typeof keys | undefined = keys;
+    // BatchGetItem may leave keys unprocessed under throttling: ask again for those, a few times.
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt >= 5) throw storeError(`BatchGetItem node ${node}`, new Error('keys still unprocessed after 5 attempts'));
+      try {
+        const r = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+        items = [...items, ...(r.Responses?.[this.table] ?? [])];
+        pending = r.UnprocessedKeys?.[this.table]?.Keys as typeof keys | undefined;
+      } catch (err) {
+        throw storeError(`BatchGetItem node ${node}`, err);
+      }
+    }
+    const record = items.find((i) => String(i.sk).startsWith('N#'));
+    return { ...(record ? { record: nodeRecordOf(record) } : {}), draining: items.some((i) => String(i.sk).startsWith('D#')) };
+  }
+
+  async loadAssignments(group: string): Promise<Pick<GroupState, 'version' | 'assignments'>> {
+    const meta = await this.assignments.readMeta(group);
+    this.metas.set(group, meta);
+    return { version: meta.version, assignments: await this.assignments.read(group, meta) };
   }
 
   async commit(group: string, next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] }): Promise<CommitResult> {
@@ -170,4 +202,13 @@ export class DynamoDbStore implements Store {
     return releaseLease(this.doc, this.table, group, owner);
   }
 
+}
+
+function nodeRecordOf(item: Record<string, unknown>): NodeRecord {
+  return {
+    view: JSON.parse(String(item.view)) as NodeView,
+    guard: { bootId: String(item.bootId), seq: Number(item.seq), sentAt: Number(item.sentAt) },
+    applied: JSON.parse(String(item.applied ?? '{}')) as Record<string, number>,
+    ...(item.watch === undefined ? {} : { watch: JSON.parse(String(item.watch)) as NonNullable<NodeRecord['watch']> }),
+  };
 }

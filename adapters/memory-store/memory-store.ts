@@ -7,6 +7,7 @@ import type {
   GroupState,
   LeaseResult,
   NodeRecord,
+  NodeState,
   PutHeartbeatResult,
   Store,
 } from '../../core/ports';
@@ -63,6 +64,17 @@ export class MemoryStore implements Store {
       nodes: g.nodes,
       draining: g.draining,
     });
+  }
+
+  async loadNode(group: string, node: string): Promise<NodeState> {
+    const g = this.data(group);
+    const record = g.nodes.get(node);
+    return { ...(record ? { record: structuredClone(record) } : {}), draining: g.draining.has(node) };
+  }
+
+  async loadAssignments(group: string): Promise<Pick<GroupState, 'version' | 'assignments'>> {
+    const g = this.data(group);
+    return { version: g.version, assignments: structuredClone([...g.assignments.values()]) };
   }
 
   async commit(group: string, next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] }): Promise<CommitResult> {

@@ -3,6 +3,9 @@ import { identifier } from '../config/primitives';
 
 export const HEARTBEAT_VERSION = 1;
 
+/** A witness reports at most a year of continuity: enough for preemptDelay, bounded against nonsense. */
+const MAX_WATCH_MS = 366 * 86_400_000;
+
 /**
  * What an agent says about itself, every interval. Signed as a whole (see envelope.ts); the
  * receiver trusts none of it before the signature, the sequence and the time window check out,
@@ -28,6 +31,22 @@ export const HeartbeatSchema = z.strictObject({
   /** Sent once on a graceful stop: move my VIPs now, do not wait for deadAfter. */
   leaving: z.boolean().default(false),
   configDigest: z.string().regex(/^[0-9a-f]{16}$/),
+  /**
+   * Witnessed liveness: true on a report to the control plane, false on a heartbeat to peers. A
+   * control plane in witnessed mode takes only reports, agents only heartbeats, so one captured
+   * on one path cannot be replayed on the other.
+   */
+  report: z.boolean().default(false),
+  /**
+   * Witnessed liveness, on reports: what this node sees of each node it watches (its ring
+   * successors): heard within deadAfter or not, and for how long that has been so.
+   */
+  watch: z
+    .record(identifier, z.strictObject({ heard: z.boolean(), forMs: z.number().int().nonnegative().max(MAX_WATCH_MS) }))
+    .refine((w) => Object.keys(w).length <= 8, { message: 'a node watches at most 8 others' })
+    .default({}),
+  /** Witnessed liveness: the assignments version this node last learned from the control plane. */
+  version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
   /** Hook failures since the last heartbeat (reported, never blocking). */
   hookFailures: z
     .array(z.strictObject({ vip: identifier, hook: z.enum(['up', 'down', 'notify']), error: z.string().max(300), at: z.number().int() }))
@@ -51,6 +70,8 @@ export const HeartbeatAnswerSchema = z.strictObject({
   assignments: z.array(z.strictObject({ vip: identifier, epoch: z.number().int().nonnegative() })),
   /** Operator-facing notes about this node (e.g. "draining", "config digest differs"). */
   notes: z.array(z.string()).default([]),
+  /** The assignments version this answer reflects: a witnessed agent that learns a newer one tells the others to ask. */
+  version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export type HeartbeatAnswer = z.output<typeof HeartbeatAnswerSchema>;

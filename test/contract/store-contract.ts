@@ -101,6 +101,17 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
         expect((await s.loadGroup(G)).nodes.get('a')!.guard.seq).toBe(6);
       });
 
+      test('one node is read alone: its record as written (witness observations included) and its drain flag', async (s) => {
+        const r = { ...record('a', { seq: 2 }, { held: ['smtp'] }), watch: { b: { heard: true, since: T0 - 5000 }, c: { heard: false, since: T0 - 700 } } };
+        await s.putHeartbeat(G, 'a', r);
+        await s.putHeartbeat(G, 'b', record('b', { seq: 1 }));
+        await s.setDraining(G, 'a', true, T0);
+        expect(await s.loadNode(G, 'a')).toEqual({ record: r, draining: true });
+        expect(await s.loadNode(G, 'b')).toEqual({ record: record('b', { seq: 1 }), draining: false });
+        expect(await s.loadNode(G, 'never')).toEqual({ draining: false });
+        expect((await s.loadGroup(G)).nodes.get('a')).toEqual(r);
+      });
+
       test('nodes are kept apart', async (s) => {
         await s.putHeartbeat(G, 'a', record('a', { seq: 3 }));
         expect(await s.putHeartbeat(G, 'b', record('b', { seq: 1 }))).toEqual({ ok: true });
@@ -109,6 +120,16 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
     });
 
     describe('commits', () => {
+      test('the assignments are read without the nodes, with their version', async (s) => {
+        expect(await s.loadAssignments(G)).toEqual({ version: 0, assignments: [] });
+        await s.putHeartbeat(G, 'a', record('a', { seq: 1 }));
+        await s.commit(G, { expectedVersion: 0, assignments: [assignment('smtp', 'a'), assignment('imap', 'b')], changed: ['smtp', 'imap'] });
+        const read = await s.loadAssignments(G);
+        expect(read.version).toBe(1);
+        expect(sorted(read.assignments)).toEqual(sorted([assignment('smtp', 'a'), assignment('imap', 'b')]));
+        expect(read).toEqual({ version: 1, assignments: (await s.loadGroup(G)).assignments });
+      });
+
       test('a commit at the expected version is read back with the next version', async (s) => {
         const next = [assignment('smtp', 'a'), assignment('imap', null, 0)];
         expect(await s.commit(G, { expectedVersion: 0, assignments: next, changed: ['smtp', 'imap'] })).toEqual({ ok: true, version: 1 });
