@@ -18,7 +18,8 @@ export async function decideAndCommit(ctx: ControlContext, now: () => number = (
   let state = await ctx.store.loadGroup(ctx.group);
   for (let attempt = 0; attempt < ctx.tuning.commitAttempts; attempt++) {
     if (attempt > 0) state = await ctx.store.loadGroup(ctx.group);
-    const decision = decide({ config: ctx.config, nodes: viewsOf(state), assignments: state.assignments, now: now(), configDigest: ctx.digest });
+    const at = now();
+    const decision = decide({ config: ctx.config, nodes: viewsOf(state, ctx.config, at), assignments: state.assignments, now: at, configDigest: ctx.digest });
     if (decision.moves.length === 0) return { status: 'unchanged', state, decision, version: state.version, conflicts };
     const r = await ctx.store.commit(ctx.group, {
       expectedVersion: state.version,

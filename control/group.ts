@@ -1,9 +1,28 @@
+import type { Config } from '../core/config/model';
 import type { Assignment, NodeView } from '../core/decide';
 import type { GroupState } from '../core/ports';
+import { witnessedViews, witnessRing, type WitnessRing } from '../core/witness';
 
-/** The node views decide() takes: the stored heartbeat views with the operator's drain flags applied. */
-export function viewsOf(state: GroupState): NodeView[] {
-  return [...state.nodes.values()].map((r) => ({ ...r.view, draining: state.draining.has(r.view.id) }));
+/**
+ * The node views decide() takes, with the operator's drain flags applied. Direct liveness: the
+ * stored heartbeat views as they are. Witnessed: the views as the witnesses judge them at `now`.
+ */
+export function viewsOf(state: GroupState, config: Config, now: number): NodeView[] {
+  const views = witnessed(config) ? witnessedViews({ config, ring: ringOf(config), records: state.nodes, now }) : [...state.nodes.values()].map((r) => r.view);
+  return views.map((v) => ({ ...v, draining: state.draining.has(v.id) }));
+}
+
+export function witnessed(config: Config): boolean {
+  return config.control.mode !== 'peer' && config.control.liveness === 'witnessed';
+}
+
+const rings = new WeakMap<Config, WitnessRing>();
+
+/** The config's witness ring, computed once per config object. */
+export function ringOf(config: Config): WitnessRing {
+  let ring = rings.get(config);
+  if (!ring) rings.set(config, (ring = witnessRing(config)));
+  return ring;
 }
 
 /** VIPs whose assignment differs between two states, and VIPs that vanished: what a commit must write. */

@@ -2,10 +2,11 @@ import type { Heartbeat, HeartbeatAnswer, HeartbeatVerifier, RefusalReason } fro
 import { HEARTBEAT_VERSION } from '../core/heartbeat';
 import { foldHeartbeat } from '../core/node-view';
 import type { Assignment } from '../core/decide';
-import type { ControlEvent, GroupState, NodeRecord } from '../core/ports';
+import type { ControlEvent, NodeRecord, Store } from '../core/ports';
+import { reportDeadline, type WatchState } from '../core/witness';
 import type { ControlContext } from './context';
 import { eventId, moveEventId } from './events';
-import { ownedBy, viewsOf } from './group';
+import { ownedBy, ringOf, viewsOf, witnessed } from './group';
 import { errorText } from './log';
 import type { TickResult, TickTrigger } from './tick';
 import { pendingChange } from './trigger';
@@ -21,6 +22,8 @@ export const REFUSAL_STATUS: Record<RefusalReason, number> = {
   stale: 409,
   future: 409,
   replayed: 409,
+  'wrong-channel': 409,
+  'out-of-ring': 409,
 };
 
 export type HeartbeatReply =
@@ -35,32 +38,43 @@ export interface HeartbeatOptions {
 }
 
 /**
- * One heartbeat, start to finish: verify (a refusal changes nothing) → fold into the node's view →
- * store it, conditional on the replay guard → mark moves this node has now bound → decide whether
- * the group needs a tick at once → answer with this node's assignments and their epochs.
+ * One heartbeat (direct liveness) or report (witnessed), start to finish: verify (a refusal
+ * changes nothing) → read this node's record and the assignments, never every node's → fold into
+ * the node's view → store it, conditional on the replay guard → mark moves this node has now bound
+ * → when this message changed something, or the group has not been looked at for a while, read
+ * the group once and ask whether a tick is due → answer with this node's assignments and epochs.
  */
 export async function handleHeartbeat(ctx: ControlContext, verifier: HeartbeatVerifier, body: string | Buffer, opts: HeartbeatOptions = {}): Promise<HeartbeatReply> {
   const now = ctx.clock.now();
   // Everything but the replay check first, so garbage and forgeries cost no store read.
   const pre = verifier.verify(body, now, () => undefined);
   if (!pre.ok) return refuse(ctx, pre.reason, pre.message);
-  const state = await ctx.store.loadGroup(ctx.group);
-  const verdict = verifier.verify(body, now, (node) => state.nodes.get(node)?.guard);
+  const misfit = wrongPath(ctx, pre.heartbeat);
+  if (misfit) return refuse(ctx, misfit.reason, misfit.message);
+  const [mine, committed] = await Promise.all([ctx.store.loadNode(ctx.group, pre.heartbeat.node), ctx.store.loadAssignments(ctx.group)]);
+  const verdict = verifier.verify(body, now, () => mine.record?.guard);
   if (!verdict.ok) return refuse(ctx, verdict.reason, verdict.message);
 
   const hb = verdict.heartbeat;
-  const prev = state.nodes.get(hb.node);
-  const view = foldHeartbeat(prev?.view, hb.node, observation(hb), now, ctx.config.timers.deadAfter);
-  const record: NodeRecord = { view: { ...view, draining: false }, guard: verdict.guard, applied: { ...hb.applied } };
+  const prev = mine.record;
+  const byReports = witnessed(ctx.config);
+  const window = byReports ? reportDeadline(ctx.config) : ctx.config.timers.deadAfter;
+  const view = foldHeartbeat(prev?.view, hb.node, observation(hb), now, window);
+  const record: NodeRecord = { view: { ...view, draining: false }, guard: verdict.guard, applied: { ...hb.applied }, ...(byReports ? { watch: watchStates(hb, now) } : {}) };
   const put = await ctx.store.putHeartbeat(ctx.group, hb.node, record);
   if (!put.ok) return refuse(ctx, 'replayed', put.message);
+  await recordAgentNews(ctx, committed.assignments, prev, hb, now);
 
-  await recordAgentNews(ctx, state, prev, hb, now);
-  const after = withView(state, hb.node, record);
-  const change = pendingChange({ config: ctx.config, views: viewsOf(after), assignments: after.assignments, now, digest: ctx.digest, arrived: view });
-  const trigger: TickTrigger | undefined = change === undefined ? undefined : { kind: 'heartbeat', at: now, detail: `${hb.node}'s heartbeat: ${change}` };
+  const cause = newsIn(prev, record) ?? sweepDue(ctx, now);
+  let trigger: TickTrigger | undefined;
+  if (cause) {
+    const state = await ctx.store.loadGroup(ctx.group);
+    const change = pendingChange({ config: ctx.config, views: viewsOf(state, ctx.config, now), assignments: state.assignments, now, digest: ctx.digest, arrived: view });
+    if (change !== undefined) trigger = { kind: 'heartbeat', at: now, detail: `${hb.node}'s ${byReports ? 'report' : 'heartbeat'} (${cause}): ${change}` };
+  }
 
-  let assignments: readonly Assignment[] = state.assignments;
+  let assignments: readonly Assignment[] = committed.assignments;
+  let version = committed.version;
   if (trigger && opts.runTick) {
     const ticking = opts.runTick(trigger).catch((err: unknown) => {
       ctx.log.error('tick after heartbeat failed', { node: hb.node, error: errorText(err) });
@@ -68,28 +82,72 @@ export async function handleHeartbeat(ctx: ControlContext, verifier: HeartbeatVe
     });
     if (opts.waitForTick) {
       const r = await ticking;
-      if (r?.status === 'done') assignments = r.assignments;
+      if (r?.status === 'done') {
+        assignments = r.assignments;
+        version = r.version;
+      }
     }
   }
-  return { ok: true, status: 200, body: answer(ctx, hb, now, assignments, state.draining.has(hb.node)), node: hb.node, ...(trigger ? { trigger } : {}) };
+  return { ok: true, status: 200, body: answer(ctx, hb, now, assignments, version, mine.draining), node: hb.node, ...(trigger ? { trigger } : {}) };
+}
+
+/**
+ * A control plane takes heartbeats on its own path only: under witnessed liveness reports, and
+ * only about the nodes the reporter watches (a node cannot speak for another); under direct
+ * liveness heartbeats. A message meant for peers is never a report, whoever replays it.
+ */
+function wrongPath(ctx: ControlContext, hb: Heartbeat): { reason: RefusalReason; message: string } | undefined {
+  const byReports = witnessed(ctx.config);
+  if (hb.report !== byReports) {
+    return { reason: 'wrong-channel', message: byReports ? 'this control plane takes reports (witnessed liveness); a heartbeat for peers is not one' : 'this control plane takes heartbeats (direct liveness), not witness reports' };
+  }
+  const ring = ringOf(ctx.config);
+  const outside = Object.keys(hb.watch).filter((x) => !ring.watches(hb.node, x));
+  if (outside.length > 0) return { reason: 'out-of-ring', message: `${hb.node} does not watch ${outside.slice(0, 3).join(', ')} (it watches ${ring.watchedBy(hb.node).join(', ') || 'no one'})` };
+  return undefined;
+}
+
+/** A witness's word, on this control plane's clock. */
+function watchStates(hb: Heartbeat, now: number): Record<string, WatchState> {
+  return Object.fromEntries(Object.entries(hb.watch).map(([x, w]) => [x, { heard: w.heard, since: now - w.forMs }]));
+}
+
+/** What in this message may change a decision: then the group is read and decide() asked. */
+function newsIn(prev: NodeRecord | undefined, next: NodeRecord): string | undefined {
+  if (!prev) return 'first word';
+  if (next.view.leaving) return 'leaving';
+  if (next.view.aliveSince !== prev.view.aliveSince) return 'back';
+  for (const [name, c] of Object.entries(next.view.checks)) if (prev.view.checks[name]?.ok !== c.ok) return `check ${name} ${c.ok ? 'passes' : 'fails'}`;
+  for (const [x, w] of Object.entries(next.watch ?? {})) if (prev.watch?.[x]?.heard !== w.heard) return `${x} ${w.heard ? 'heard' : 'silent'}`;
+  return undefined;
+}
+
+/**
+ * What no single message announces — an owner gone silent (direct), reports that stopped or a
+ * preemptDelay that ran out — is found by looking at the whole group now and then: once per
+ * heartbeat interval (direct) or per keepalive (witnessed) in each process or Lambda container,
+ * so the cost per message does not grow with the cluster.
+ */
+const lastSweep = new WeakMap<Store, number>();
+
+function sweepDue(ctx: ControlContext, now: number): string | undefined {
+  const every = witnessed(ctx.config) && ctx.config.control.mode !== 'peer' ? ctx.config.control.witness.keepalive : ctx.config.timers.heartbeatInterval;
+  const last = lastSweep.get(ctx.store);
+  if (last !== undefined && now - last < every && now >= last) return undefined;
+  lastSweep.set(ctx.store, now);
+  return 'sweep';
 }
 
 function observation(hb: Heartbeat): Parameters<typeof foldHeartbeat>[2] {
   return { bootId: hb.bootId, checks: hb.checks, held: hb.held, leaving: hb.leaving, configDigest: hb.configDigest };
 }
 
-function withView(state: GroupState, node: string, record: NodeRecord): GroupState {
-  const nodes = new Map(state.nodes);
-  nodes.set(node, record);
-  return { ...state, nodes };
-}
-
 /**
  * The timeline's last step: the first heartbeat in which the new owner reports an assignment's
  * epoch applied. Hook failures become events too — reported, never blocking.
  */
-async function recordAgentNews(ctx: ControlContext, state: GroupState, prev: NodeRecord | undefined, hb: Heartbeat, now: number): Promise<void> {
-  const marks = state.assignments.filter((a) => a.node === hb.node && a.epoch > 0 && (hb.applied[a.vip] ?? -1) >= a.epoch && (prev?.applied[a.vip] ?? -1) < a.epoch);
+async function recordAgentNews(ctx: ControlContext, assignments: readonly Assignment[], prev: NodeRecord | undefined, hb: Heartbeat, now: number): Promise<void> {
+  const marks = assignments.filter((a) => a.node === hb.node && a.epoch > 0 && (hb.applied[a.vip] ?? -1) >= a.epoch && (prev?.applied[a.vip] ?? -1) < a.epoch);
   const hookEvents: ControlEvent[] = hb.hookFailures.map((f, i) => ({
     id: eventId(now, `hook#${hb.node}#${hb.seq}#${i}`),
     at: now,
@@ -106,16 +164,15 @@ async function recordAgentNews(ctx: ControlContext, state: GroupState, prev: Nod
   }
 }
 
-function answer(ctx: ControlContext, hb: Heartbeat, now: number, assignments: readonly Assignment[], draining: boolean): HeartbeatAnswer {
+function answer(ctx: ControlContext, hb: Heartbeat, now: number, assignments: readonly Assignment[], version: number, draining: boolean): HeartbeatAnswer {
   const notes: string[] = [];
   if (draining) notes.push('draining: an operator asked for this node\'s VIPs to move away');
   if (hb.configDigest !== ctx.digest) notes.push(`config digest differs: this node runs ${hb.configDigest}, the control plane ${ctx.digest}`);
   if (hb.leaving) notes.push('leaving: this node\'s VIPs are being moved');
-  return { v: HEARTBEAT_VERSION, cluster: ctx.config.cluster, node: hb.node, receivedAt: now, assignments: ownedBy(assignments, hb.node), notes };
+  return { v: HEARTBEAT_VERSION, cluster: ctx.config.cluster, node: hb.node, receivedAt: now, assignments: ownedBy(assignments, hb.node), notes, version };
 }
 
 function refuse(ctx: ControlContext, reason: RefusalReason, message: string): HeartbeatReply {
   ctx.log.warn('heartbeat refused', { reason, message });
   return { ok: false, status: REFUSAL_STATUS[reason], body: { error: { reason, message } } };
 }
-

@@ -55,8 +55,8 @@ export async function manualMove(ctx: ControlContext, req: { vip: string; node: 
   if (!lease.ok) throw new OperatorError(409, 'conflict', `a tick is running (lease held by ${lease.holder}); try again`);
   try {
     const state = await ctx.store.loadGroup(ctx.group);
-    const view = viewsOf(state).find((v) => v.id === node.id);
     const now = ctx.clock.now();
+    const view = viewsOf(state, ctx.config, now).find((v) => v.id === node.id);
     const alive = !!view && view.lastSeen !== null && now - view.lastSeen <= ctx.config.timers.deadAfter && !view.leaving;
     if (!alive) throw new OperatorError(409, 'conflict', `node ${node.id} is not alive; the VIP would be moved straight back`);
     if (view.draining) throw new OperatorError(409, 'conflict', `node ${node.id} is draining`);

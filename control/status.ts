@@ -51,7 +51,7 @@ export async function status(ctx: ControlContext): Promise<StatusReport> {
   const now = ctx.clock.now();
   const d = dryRun(ctx, state, now);
   const byVip = new Map(state.assignments.map((a) => [a.vip, a]));
-  const views = new Map(viewsOf(state).map((v) => [v.id, v]));
+  const views = new Map(viewsOf(state, ctx.config, now).map((v) => [v.id, v]));
   const nodes: NodeStatus[] = ctx.config.nodes.map((n) => {
     const v = views.get(n.id);
     const state = !v || v.lastSeen === null ? 'unknown' : v.leaving ? 'leaving' : now - v.lastSeen > ctx.config.timers.deadAfter ? 'dead' : 'alive';
@@ -117,5 +117,5 @@ export async function plan(ctx: ControlContext, opts: { observe?: boolean } = {}
 }
 
 function dryRun(ctx: ControlContext, state: GroupState, now: number) {
-  return decide({ config: ctx.config, nodes: viewsOf(state), assignments: state.assignments, now, configDigest: ctx.digest });
+  return decide({ config: ctx.config, nodes: viewsOf(state, ctx.config, now), assignments: state.assignments, now, configDigest: ctx.digest });
 }

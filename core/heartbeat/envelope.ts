@@ -21,7 +21,7 @@ export interface ReplayGuard {
   sentAt: number;
 }
 
-export const REFUSAL_REASONS = ['too-large', 'malformed', 'wrong-algorithm', 'unknown-node', 'bad-signature', 'wrong-cluster', 'stale', 'future', 'replayed'] as const;
+export const REFUSAL_REASONS = ['too-large', 'malformed', 'wrong-algorithm', 'unknown-node', 'bad-signature', 'wrong-cluster', 'stale', 'future', 'replayed', 'wrong-channel', 'out-of-ring'] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export type Verdict = { ok: true; heartbeat: Heartbeat; guard: ReplayGuard } | { ok: false; reason: RefusalReason; message: string };

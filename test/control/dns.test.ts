@@ -20,6 +20,7 @@ const config = loadConfig({
   cluster: 'mail',
   security: { psk: PSK },
   timers: FAST,
+  control: { mode: 'local', liveness: 'direct' },
   nodes: [
     { id: 'a', interface: 'eth0' },
     { id: 'b', interface: 'eth0' },

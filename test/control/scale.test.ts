@@ -17,6 +17,7 @@ describe('scale', () => {
     const config = loadConfig({
       cluster: 'big',
       security: { psk: PSK },
+      control: { mode: 'local', liveness: 'direct' },
       timers: { heartbeatInterval: 1000, deadAfter: 3000 },
       nodes: nodes.map((id) => ({ id, interface: 'eth0' })),
       vips: Array.from({ length: 10_240 }, (_, i) => ({ name: `v${i}`, address: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}/16` })),
