@@ -1,42 +1,19 @@
-import { presharedKey } from '../agent/signer';
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config';
-import { buildProviders, buildRecordSetPublisher, FAMILY_OF_KIND, type ProviderCredentials } from '../adapters/providers';
+import { buildProviders, buildRecordSetPublisher, type ProviderCredentials } from '../adapters/providers';
+import { controlSecrets, type ControlSecrets, type EndpointOverrides } from '../control/secrets';
 
-/** The pre-shared key the local control plane verifies HMAC heartbeats with (the agent's own lookup). */
-export async function controlPsk(config: Config, env: NodeJS.ProcessEnv, read?: (p: string) => Promise<string>): Promise<string | undefined> {
-  return config.security.signing === 'hmac-sha256' ? presharedKey(config, env, read) : undefined;
-}
-
-export interface EndpointFlags {
-  hetznerUrl?: string;
-  robotUrl?: string;
-  ec2Endpoint?: string;
-  route53Endpoint?: string;
-  awsRegion?: string;
-}
+export type EndpointFlags = EndpointOverrides;
 
 /**
- * Provider credentials from the environment (HCLOUD_TOKEN; IPFERRY_ROBOT_USER and
- * IPFERRY_ROBOT_PASSWORD; the standard AWS chain) and endpoints from flags or the environment
- * (HCLOUD_ENDPOINT, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_ROUTE_53) — what `ipferry sim` prints.
- * Only the families the config's VIPs need are asked for.
+ * The local control plane's pre-shared key and provider credentials: the same lookup the Lambda
+ * runtime makes (control/secrets.ts), with files readable and no Secrets Manager. Endpoints from
+ * flags win over the environment (HCLOUD_ENDPOINT, AWS_ENDPOINT_URL_EC2, … — what `ipferry sim`
+ * prints).
  */
-export function credentialsFrom(config: Config, env: NodeJS.ProcessEnv, flags: EndpointFlags): ProviderCredentials {
-  const families = new Set(config.vips.map((v) => FAMILY_OF_KIND[v.kind]));
-  const out: ProviderCredentials = {};
-  if (families.has('hetzner-cloud') && env.HCLOUD_TOKEN) {
-    const baseUrl = flags.hetznerUrl ?? env.HCLOUD_ENDPOINT;
-    out.hetznerCloud = { token: env.HCLOUD_TOKEN, ...(baseUrl ? { baseUrl } : {}) };
-  }
-  if (families.has('hetzner-robot') && env.IPFERRY_ROBOT_USER && env.IPFERRY_ROBOT_PASSWORD) {
-    out.hetznerRobot = { user: env.IPFERRY_ROBOT_USER, password: env.IPFERRY_ROBOT_PASSWORD, ...(flags.robotUrl ? { baseUrl: flags.robotUrl } : {}) };
-  }
-  const ec2 = flags.ec2Endpoint ?? env.AWS_ENDPOINT_URL_EC2;
-  const route53 = flags.route53Endpoint ?? env.AWS_ENDPOINT_URL_ROUTE_53;
-  const region = flags.awsRegion ?? env.AWS_REGION;
-  if (ec2 || route53 || region) out.aws = { ...(region ? { region } : {}), ...(ec2 ? { ec2Endpoint: ec2 } : {}), ...(route53 ? { route53Endpoint: route53 } : {}) };
-  return out;
+export function localControlSecrets(config: Config, env: NodeJS.ProcessEnv, flags: EndpointFlags = {}, read: (p: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<ControlSecrets> {
+  return controlSecrets({ config, env, readFile: read, endpoints: flags });
 }
 
 /** Providers and the DNS publisher for the config; a missing credential is a ProviderSetupError naming it. */

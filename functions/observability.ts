@@ -17,12 +17,53 @@ export function makeLogger(): Logger {
   return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ipferry' });
 }
 
-export function makeMetrics(cluster: string): Metrics {
-  return new Metrics({
-    namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ipferry',
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'ipferry',
-    defaultDimensions: { cluster },
-  });
+/**
+ * Custom metrics cost $0.30 a month each (us-east-1 list price, https://aws.amazon.com/cloudwatch/pricing/),
+ * so by default the functions publish only what the default alarms watch (docs/deploy-aws.md);
+ * IPFERRY_METRICS=detailed adds the rest, for the optional dashboard.
+ */
+export const ESSENTIAL_METRICS = ['NodesDead', 'UnownedVips', 'ProviderErrors'] as const;
+export const DETAILED_METRICS = ['Heartbeats', 'HeartbeatsRefused', 'TickDurationMs', 'Decisions', 'Failovers', 'ProviderThrottles'] as const;
+export type MetricSet = 'essential' | 'detailed';
+export const METRICS_ENV = 'IPFERRY_METRICS';
+
+export function metricSetOf(env: NodeJS.ProcessEnv): MetricSet {
+  const v = env[METRICS_ENV];
+  if (v === undefined || v === '' || v === 'essential') return 'essential';
+  if (v === 'detailed') return 'detailed';
+  throw new Error(`${METRICS_ENV}: expected essential or detailed, got ${JSON.stringify(v)}`);
+}
+
+/** Powertools Metrics that drops the names outside the chosen set, and publishes nothing (not even a warning) when nothing is left. */
+class SelectedMetrics extends Metrics {
+  constructor(
+    options: ConstructorParameters<typeof Metrics>[0],
+    private readonly allowed: ReadonlySet<string>,
+  ) {
+    super(options);
+  }
+
+  override addMetric(...args: Parameters<Metrics['addMetric']>): this {
+    if (this.allowed.has(args[0])) super.addMetric(...args);
+    return this;
+  }
+
+  override publishStoredMetrics(): this {
+    if (this.hasStoredMetrics()) super.publishStoredMetrics();
+    return this;
+  }
+}
+
+export function makeMetrics(cluster: string, env: NodeJS.ProcessEnv = process.env): Metrics {
+  const names: readonly string[] = metricSetOf(env) === 'detailed' ? [...ESSENTIAL_METRICS, ...DETAILED_METRICS] : ESSENTIAL_METRICS;
+  return new SelectedMetrics(
+    {
+      namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'ipferry',
+      serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'ipferry',
+      defaultDimensions: { cluster },
+    },
+    new Set(names),
+  );
 }
 
 const FORCED = new Set(['owner-dead', 'owner-leaving', 'owner-unhealthy', 'owner-ineligible', 'drain']);

@@ -1,7 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretReader } from '../control/secrets';
 
-/** Reads a secret's text by id or ARN. Injected, so tests and other runtimes can supply their own. */
-export type SecretReader = (id: string) => Promise<string>;
+export type { SecretReader };
 
 /** Secrets Manager through Powertools parameters, cached for 5 minutes (docs/aws-runtime.md). */
 export const secretsManager: SecretReader = async (id) => {

@@ -6,7 +6,7 @@ import { pinoLog } from '../../control/log';
 import { parse, type Command } from '../command';
 import { untilSignalled } from '../signals';
 import { printConfigError, readConfigFile } from '../config-file';
-import { controlPsk, credentialsFrom, providersFor } from '../control-setup';
+import { localControlSecrets, providersFor } from '../control-setup';
 
 const USAGE = `usage: ipferry control --config FILE [options]
 
@@ -24,9 +24,11 @@ drain, undrain, move) on the same port. State is kept in memory.
   --route53-endpoint URL   Route 53 (default $AWS_ENDPOINT_URL_ROUTE_53)
   --aws-region REGION      default $AWS_REGION
 
-Credentials come from the environment: HCLOUD_TOKEN (Hetzner Cloud), IPFERRY_ROBOT_USER and
-IPFERRY_ROBOT_PASSWORD (Robot), the standard AWS chain. "ipferry sim" prints what to export to
-point all of this at an emulator.`;
+Credentials come from the environment, as in the AWS runtime (docs/control-plane.md):
+IPFERRY_HETZNER_TOKEN or HCLOUD_TOKEN (Hetzner Cloud), IPFERRY_ROBOT_USER and
+IPFERRY_ROBOT_PASSWORD (Robot), the standard AWS chain; an hmac-sha256 key from security.psk,
+IPFERRY_PSK, security.pskFile or security.pskEnv, in that order. "ipferry sim" prints what to
+export to point all of this at an emulator.`;
 
 export function controlCommand(until: () => Promise<void> = untilSignalled, env: NodeJS.ProcessEnv = process.env): Command {
   return {
@@ -73,8 +75,7 @@ export function controlCommand(until: () => Promise<void> = untilSignalled, env:
       const log = pinoLog(logger);
       let cp;
       try {
-        const psk = await controlPsk(config, env);
-        const credentials = credentialsFrom(config, env, { hetznerUrl: v['hetzner-url'], robotUrl: v['robot-url'], ec2Endpoint: v['ec2-endpoint'], route53Endpoint: v['route53-endpoint'], awsRegion: v['aws-region'] });
+        const { psk, credentials } = await localControlSecrets(config, env, { hetznerUrl: v['hetzner-url'], robotUrl: v['robot-url'], ec2Endpoint: v['ec2-endpoint'], route53Endpoint: v['route53-endpoint'], awsRegion: v['aws-region'] });
         const { providers, publisher } = providersFor(config, credentials, logger);
         cp = await startLocalControlPlane({ config, log, providers, ...(publisher ? { publisher } : {}), ...(psk ? { psk } : {}), ...(v.listen ? { listen: v.listen } : {}), reconcileEveryMs: reconcile });
       } catch (err) {

@@ -116,7 +116,7 @@ describe('module handlers (environment as the CDK app sets it)', () => {
 
   it('a config that does not validate is reported, naming the field', async () => {
     await expect(createRuntime({ env: { IPFERRY_CONFIG: 'cluster: mail\nnodes: []\n' }, dynamo: dynamo.client })).rejects.toThrow(/nodes: at least one node is needed/);
-    await expect(createRuntime({ env: {}, dynamo: dynamo.client })).rejects.toThrow(/IPFERRY_CONFIG is not set/);
+    await expect(createRuntime({ env: {}, dynamo: dynamo.client })).rejects.toThrow(/neither IPFERRY_CONFIG_FILE nor IPFERRY_CONFIG is set/);
     await expect(createRuntime({ env: { IPFERRY_CONFIG: awsClusterText() }, dynamo: dynamo.client })).rejects.toThrow(/pre-shared key/);
   });
 
@@ -135,19 +135,38 @@ describe('module handlers (environment as the CDK app sets it)', () => {
 });
 
 describe('metrics', () => {
-  it('publishes EMF with the names docs/aws-runtime.md promises', async () => {
+  /** The EMF lines the handlers print for one good and one garbage heartbeat. */
+  async function emfOf(env: Record<string, string>): Promise<Array<Record<string, unknown>>> {
     delete process.env.POWERTOOLS_METRICS_DISABLED;
-    w = await functionWorld(dynamo);
+    w = await functionWorld(dynamo, { env });
     const lines: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stdout.write);
-    const n1 = new TestAgent('n1', { config: w.config, signer: signer(), url: () => '' });
-    await heartbeatHandler(w.rt, urlEvent({ body: n1.seal() }), lambdaContext());
-    await heartbeatHandler(w.rt, urlEvent({ body: 'garbage' }), lambdaContext());
-    vi.restoreAllMocks();
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    const emf = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    try {
+      const n1 = new TestAgent('n1', { config: w.config, signer: signer(), url: () => '' });
+      await heartbeatHandler(w.rt, urlEvent({ body: n1.seal() }), lambdaContext());
+      await heartbeatHandler(w.rt, urlEvent({ body: 'garbage' }), lambdaContext());
+      await scheduleHandler(w.rt, scheduledEvent(), lambdaContext(50_000));
+    } finally {
+      vi.restoreAllMocks();
+      process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    }
+    return lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+  const namesOf = (emf: Array<Record<string, unknown>>): string[] =>
+    [...new Set(emf.flatMap((e) => (e._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name))))].sort();
+
+  it('IPFERRY_METRICS=detailed: EMF with every name docs/aws-runtime.md promises', async () => {
+    const emf = await emfOf({ IPFERRY_METRICS: 'detailed' });
     expect(emf[0]).toMatchObject({ cluster: 'mail', Heartbeats: 1, Decisions: 1, TickDurationMs: expect.any(Number) });
     expect(emf[1]).toMatchObject({ cluster: 'mail', HeartbeatsRefused: 1 });
     expect((emf[0]!._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics[0]!.Namespace).toBe('ipferry');
+    expect(namesOf(emf)).toEqual(expect.arrayContaining(['NodesDead', 'UnownedVips', 'ProviderErrors', 'Heartbeats', 'HeartbeatsRefused', 'TickDurationMs', 'Decisions', 'Failovers', 'ProviderThrottles']));
+  });
+
+  it('by default only the three metrics the default alarms watch, and no line at all for a refused heartbeat', async () => {
+    const emf = await emfOf({});
+    expect(namesOf(emf)).toEqual(['NodesDead', 'ProviderErrors', 'UnownedVips']);
+    expect(emf.find((e) => 'HeartbeatsRefused' in e)).toBeUndefined();
+    expect(emf.at(-1)).toMatchObject({ cluster: 'mail', NodesDead: 2, UnownedVips: 0 });
   });
 });
