@@ -31,6 +31,18 @@ export interface AgentOptions {
   reconcilerEvents?: ReconcilerEvents;
   heartbeatTimeoutMs?: number;
   maxBackoffMs?: number;
+  /** Witnessed liveness: report news and a keepalive to the control plane instead of beating every interval. */
+  reports?: ReportHooks;
+}
+
+/** What a witnessed agent adds to its reports, and hears back from them (agent/witness). */
+export interface ReportHooks {
+  keepaliveMs: number;
+  /** How long the control plane may be silent before onControlLoss applies. */
+  controlLossAfterMs: number;
+  watch(): Record<string, { heard: boolean; forMs: number }>;
+  version(): number;
+  learned(version: number | undefined): void;
 }
 
 export interface AgentStatus {
@@ -73,7 +85,7 @@ export class Agent {
   private stopping: Promise<StopReport> | undefined;
 
   constructor(private readonly options: AgentOptions) {
-    const { config, node, clock, metrics } = options;
+    const { config, node, clock, metrics, reports } = options;
     this.logger = options.logger ?? pino({ enabled: false });
     this.digest = configDigest(config);
     this.hooks = new HookRunner({
@@ -93,8 +105,11 @@ export class Agent {
       logger: this.logger.child({ part: 'reconcile' }),
       hooks: this.hooks,
       gate: options.gate,
-      events: bothEvents(metrics?.reconcilerEvents(), options.reconcilerEvents),
+      events: bothEvents(bothEvents(metrics?.reconcilerEvents(), options.reconcilerEvents), reports ? this.nudgeOnHostChange() : undefined),
+      ...(reports ? { controlLossAfterMs: reports.controlLossAfterMs } : {}),
     });
+    // A check that flips is news the control plane must hear at once, not at the next keepalive.
+    if (reports) this.checks.on('change', () => this.heartbeat.nudge());
     this.builder = new HeartbeatBuilder({
       cluster: config.cluster,
       node: node.id,
@@ -108,14 +123,17 @@ export class Agent {
         applied: () => this.reconciler.appliedEpochs(),
         takeHookFailures: () => this.hooks.takeFailures(),
         ...(options.claiming ? { claiming: options.claiming } : {}),
+        ...(reports ? { watch: () => reports.watch(), version: () => reports.version() } : {}),
       },
     });
     this.heartbeat = new HeartbeatClient({
       builder: this.builder,
       transport: options.transport,
       clock,
-      intervalMs: config.timers.heartbeatInterval,
-      timeoutMs: options.heartbeatTimeoutMs,
+      intervalMs: reports ? reports.keepaliveMs : config.timers.heartbeatInterval,
+      // A report waits for the tick it may start (a provider move): give it seconds, not the keepalive.
+      timeoutMs: options.heartbeatTimeoutMs ?? (reports ? Math.min(reports.keepaliveMs, 25_000) : undefined),
+      ...(reports ? { purpose: 'report' as const } : {}),
       maxBackoffMs: options.maxBackoffMs,
       random: options.random,
       maxBytes: config.security.maxHeartbeatBytes,
@@ -124,6 +142,7 @@ export class Agent {
       onResult: (result, info) => {
         metrics?.heartbeat(result);
         if (result.kind === 'answer' && !info.leaving) this.reconciler.accept(result.answer.assignments);
+        if (result.kind === 'answer') reports?.learned(result.answer.version);
       },
     });
   }
@@ -171,6 +190,11 @@ export class Agent {
       checks: this.checks.states(),
       process: { pid: process.pid, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system, uptimeSeconds: Math.round(process.uptime()) },
     };
+  }
+
+  /** Binds and releases are news for a witnessed control plane: `applied` marks the failover bound. */
+  private nudgeOnHostChange(): ReconcilerEvents {
+    return { bound: () => this.heartbeat.nudge(), unbound: () => this.heartbeat.nudge() };
   }
 
   /** Room for the leaving heartbeat, the unbinds and two hook runs (down, notify) per VIP. */

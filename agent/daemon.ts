@@ -10,6 +10,7 @@ import { resolveIdentity, type IdentitySource, type ResolvedIdentity } from './i
 import { AgentMetrics, startOpsServer } from './ops';
 import { SecondaryIpGate, type BindGate } from './reconcile';
 import { startPeerAgent } from './peer/peer-agent';
+import { startWitnessedAgent } from './witness/witnessed-agent';
 import { presharedKey, signerFor } from './signer';
 
 export interface DaemonOptions {
@@ -46,7 +47,12 @@ export async function runDaemon(options: DaemonOptions, stopSignal: StopSignal =
   log.info({ source: identity.source, ec2: identity.ec2 && { instanceId: identity.ec2.instanceId, eni: identity.ec2.eni }, hetzner: identity.hetzner && { serverId: identity.hetzner.serverId } }, `identity: ${identity.source}`);
   const host = await pickHostNet(options.hostNet, log);
   const metrics = new AgentMetrics();
-  const running = config.control.mode === 'peer' ? await startPeer(config, node, signer, host, metrics, log, env) : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
+  const running =
+    config.control.mode === 'peer'
+      ? await startPeer(config, node, signer, host, metrics, log, env)
+      : config.control.liveness === 'witnessed'
+        ? await startWitnessed(config, node, signer, host, metrics, log, gateFor(identity), env)
+        : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
   const ops = await startOpsServer({ listen: options.listen, metrics, status: running.status, logger: log });
   log.info({ listen: ops.address }, `metrics on http://${ops.address}/metrics, status on http://${ops.address}/status`);
   const signal = await stopSignal.wait();
@@ -68,6 +74,14 @@ async function startWithControlPlane(config: Config, node: NodeSpec, signer: Sig
   const agent = new Agent({ config, node, signer, hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, gate, metrics });
   await agent.start();
   return { status: () => agent.status(), stop: () => agent.stop({ graceful: true }) };
+}
+
+/** Witnessed liveness: UDP heartbeats to this node's ring witnesses, reports to the control plane on news (docs/control-plane.md). */
+async function startWitnessed(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, gate: BindGate | undefined, env: NodeJS.ProcessEnv): Promise<Running> {
+  const psk = config.security.signing === 'hmac-sha256' ? await presharedKey(config, env) : undefined;
+  const transport = new HttpTransport({ url: heartbeatUrl(config), cluster: config.cluster, node: node.id });
+  const w = await startWitnessedAgent({ config, node, signer, ...(psk ? { psk } : {}), hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, metrics, ...(gate ? { gate } : {}) });
+  return { status: () => ({ ...w.agent.status(), witness: w.loop.status() }), stop: () => w.stop() };
 }
 
 /** Peer mode: UDP heartbeats to every peer, decisions made here (docs/peer-mode.md). */

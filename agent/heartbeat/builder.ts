@@ -11,7 +11,19 @@ export interface HeartbeatSources {
   takeHookFailures(): HookFailure[];
   /** Peer mode: VIPs this node announces it is about to bind. */
   claiming?(): string[];
+  /** Witnessed liveness: what this node sees of the nodes it watches (reports only). */
+  watch?(): Record<string, { heard: boolean; forMs: number }>;
+  /** Witnessed liveness: the assignments version last learned from the control plane. */
+  version?(): number;
 }
+
+/**
+ * Who a heartbeat is for. `control`: the control plane under direct liveness, and peers in peer
+ * mode. `report`: the control plane under witnessed liveness (carries what this node watches).
+ * `witness`: the ring neighbours under witnessed liveness; it carries no hook failures, which
+ * only the control plane records.
+ */
+export type HeartbeatPurpose = 'control' | 'report' | 'witness';
 
 export interface HeartbeatBuilderOptions {
   cluster: string;
@@ -44,9 +56,9 @@ export class HeartbeatBuilder {
     this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
   }
 
-  build(leaving = false): BuiltHeartbeat {
+  build(leaving = false, purpose: HeartbeatPurpose = 'control'): BuiltHeartbeat {
     const { sources } = this.options;
-    const hookFailures = sources.takeHookFailures();
+    const hookFailures = purpose === 'witness' ? [] : sources.takeHookFailures();
     const checks = Object.fromEntries(
       Object.entries(sources.checks()).map(([name, c]) => [name, c.detail === undefined ? { ok: c.ok } : { ok: c.ok, detail: c.detail.slice(0, MAX_DETAIL) }]),
     );
@@ -64,6 +76,8 @@ export class HeartbeatBuilder {
       leaving,
       configDigest: this.options.configDigest,
       hookFailures,
+      ...(purpose === 'control' ? {} : { report: purpose === 'report', version: sources.version?.() ?? 0 }),
+      ...(purpose === 'report' ? { watch: sources.watch?.() ?? {} } : {}),
     };
     const envelope = sealHeartbeat(hb, this.options.signer);
     return { envelope, seq: this.seq, hookFailures, bytes: Buffer.byteLength(envelope) };

@@ -4,7 +4,7 @@ import type { HeartbeatAnswer } from '../../core/heartbeat';
 import type { HookFailure } from '../hooks';
 import { gridAtOrAfter, nextDue } from '../cadence';
 import { backoffDelay, defaultMaxBackoff } from './backoff';
-import type { HeartbeatBuilder } from './builder';
+import type { HeartbeatBuilder, HeartbeatPurpose } from './builder';
 import type { HeartbeatTransport, SendResult } from './transport';
 
 export interface HeartbeatClientOptions {
@@ -23,6 +23,8 @@ export interface HeartbeatClientOptions {
   onResult?: (result: SendResult, info: { seq: number; leaving: boolean }) => void;
   /** Warn when a heartbeat is larger than the receiver accepts (security.maxHeartbeatBytes). */
   maxBytes?: number;
+  /** `report` under witnessed liveness: `intervalMs` is then the keepalive, and `nudge()` sends at once. */
+  purpose?: HeartbeatPurpose;
 }
 
 /** Why a heartbeat's exchange was cut short by the next one: a timeout (see SendOptions). */
@@ -59,6 +61,9 @@ export class HeartbeatClient {
   private state: ControlStatus;
   private lastNotes = '';
   private warnedTooLarge = false;
+  /** A nudge came while the loop was not waiting (or before it looked): send again at once. */
+  private nudged = false;
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: HeartbeatClientOptions) {
     this.logger = options.logger ?? pino({ enabled: false });
@@ -87,6 +92,16 @@ export class HeartbeatClient {
     return result;
   }
 
+  /**
+   * Something the control plane must know changed (witnessed liveness): send now instead of at
+   * the keepalive, and count the keepalive from then. A nudge during an exchange sends again
+   * right after it, since that exchange may have carried the old state.
+   */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
   status(): ControlStatus {
     return { ...this.state };
   }
@@ -111,7 +126,12 @@ export class HeartbeatClient {
         const backoff = backoffDelay(this.failures, { intervalMs, maxMs: this.maxBackoffMs, random: this.options.random ?? Math.random });
         due = gridAtOrAfter(origin, intervalMs, Math.max(next - intervalMs + backoff, clock.now()));
       }
-      await tick;
+      if (this.options.purpose === 'report' ? await this.waitOrNudge(tick) : (await tick, false)) {
+        // Sent on news: the keepalive grid starts again from here.
+        origin = clock.now();
+        due = origin;
+        continue;
+      }
       if (stop.aborted) return;
       if (due > next) {
         try {
@@ -123,10 +143,22 @@ export class HeartbeatClient {
     }
   }
 
+  /** Waits for the next instant; true when a nudge came first (or had come already). */
+  private async waitOrNudge(tick: Promise<unknown>): Promise<boolean> {
+    if (!this.nudged) {
+      const woken = new Promise<void>((resolve) => (this.wake = resolve));
+      await Promise.race([tick, woken]);
+      this.wake = undefined;
+    }
+    const nudged = this.nudged;
+    this.nudged = false;
+    return nudged;
+  }
+
   private async beat(leaving: boolean, timeoutMs: number | undefined, until: Promise<Error> | undefined): Promise<SendResult> {
     let built;
     try {
-      built = this.options.builder.build(leaving);
+      built = this.options.builder.build(leaving, this.options.purpose);
     } catch (err) {
       // A source that throws is a bug; report it as a failed heartbeat rather than kill the loop.
       const result: SendResult = { kind: 'failed', reason: 'bad-answer', message: `cannot build heartbeat: ${(err as Error).message}` };

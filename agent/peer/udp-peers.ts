@@ -83,6 +83,19 @@ export class UdpPeers implements HeartbeatTransport {
     });
   }
 
+  /** One datagram to each of `peers` (host:port), beyond the fixed targets; never waits, never throws. */
+  sendTo(peers: readonly string[], envelope: string): void {
+    if (this.closed) return;
+    const data = Buffer.from(envelope);
+    for (const p of peers) {
+      const t = splitHostPort(p);
+      if (!t) continue;
+      this.socket.send(data, t.port, t.host, (err) => {
+        if (err) this.options.logger.debug({ peer: p, err: err.message }, 'datagram not sent');
+      });
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -47,6 +47,11 @@ export interface ReconcilerOptions {
    * change went unreported. Default 30 s.
    */
   quietListEveryMs?: number;
+  /**
+   * How long the control plane may be silent before onControlLoss applies. Default deadAfter
+   * (direct liveness answers every heartbeat); witnessed agents hear from it once a keepalive.
+   */
+  controlLossAfterMs?: number;
 }
 
 /**
@@ -171,8 +176,12 @@ export class Reconciler {
     return Object.fromEntries(this.owned);
   }
 
+  private lossAfter(): number {
+    return this.options.controlLossAfterMs ?? this.options.config.timers.deadAfter;
+  }
+
   controlLost(now = this.options.clock.now()): boolean {
-    return now - (this.lastAnswerAt ?? this.startedAt) > this.options.config.timers.deadAfter;
+    return now - (this.lastAnswerAt ?? this.startedAt) > this.lossAfter();
   }
 
   status(): VipStatus[] {
@@ -313,7 +322,7 @@ export class Reconciler {
     // After a reported change no grace: the answers' rounds do not know about it.
     const grace = this.hostChanged ? 0 : this.options.config.timers.heartbeatInterval;
     const listing = this.listedAt + this.listEvery(now) + grace - now;
-    const loss = this.lost ? Infinity : (this.lastAnswerAt ?? this.startedAt) + this.options.config.timers.deadAfter + 1 - now;
+    const loss = this.lost ? Infinity : (this.lastAnswerAt ?? this.startedAt) + this.lossAfter() + 1 - now;
     const retry = this.dirty ? this.options.config.timers.heartbeatInterval : Infinity;
     return Math.max(0, Math.min(listing, loss, retry));
   }
@@ -343,7 +352,7 @@ export class Reconciler {
     if (lost !== this.lost) {
       this.lost = lost;
       this.dirty = true;
-      if (lost) this.logger.warn({ deadAfter: this.options.config.timers.deadAfter }, 'control plane out of reach for longer than deadAfter: releasing VIPs with onControlLoss=release, holding the others');
+      if (lost) this.logger.warn({ afterMs: this.lossAfter() }, `control plane out of reach for longer than ${this.lossAfter()} ms: releasing VIPs with onControlLoss=release, holding the others`);
       else this.logger.info('control plane reachable again');
     }
     if (!this.dirty && now - this.listedAt < this.listEvery(now)) return;

@@ -2,7 +2,7 @@ import { parse, type Command } from '../command';
 import { cloudDemo } from '../demo/cloud';
 import { seedWalkthrough } from '../demo/seeds';
 
-const USAGE = `usage: ipferry demo [--json] [--seeds] [--keep] [--lan]
+const USAGE = `usage: ipferry demo [--json] [--liveness witnessed|direct] [--seeds] [--keep] [--lan]
 
 The embedded default: a local control plane, the EC2 emulator and three agents on this machine
 (no cloud account, no root). It kills the owner of two VIPs and shows the failover, live, with
@@ -10,6 +10,8 @@ its timeline; then brings the node back and shows the VIPs going home.
 
   --json    no commentary: one JSON line per failover
             {"vip","from","to","reason","detect_ms","decide_ms","api_ms","total_ms","bound_ms"}
+  --liveness witnessed (default): the agents watch each other over UDP on 127.0.0.x and
+            report news; direct: every agent beats to the control plane once a second
   --seeds   instead, the decision core on the seed scenarios, in simulated time
   --keep    keep the demo's config, keys and logs (their folder is printed)
   --lan     instead, peer mode on a LAN (root): three hosts in network namespaces running
@@ -19,7 +21,7 @@ its timeline; then brings the node back and shows the VIPs going home.
 
 export const demo: Command = {
   async run(argv) {
-    const args = parse(argv, { usage: USAGE, options: { seeds: { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, lan: { type: 'boolean' } } });
+    const args = parse(argv, { usage: USAGE, options: { seeds: { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, lan: { type: 'boolean' }, liveness: { type: 'string' } } });
     if (typeof args === 'number') return args;
     const json = args.values.json === true;
     if (args.values.lan) {
@@ -31,7 +33,12 @@ export const demo: Command = {
       seedWalkthrough((line) => console.log(line), json);
       return 0;
     }
-    await cloudDemo({ json, print: (line) => console.log(line), keepFiles: args.values.keep === true });
+    const liveness = args.values.liveness ?? 'witnessed';
+    if (liveness !== 'witnessed' && liveness !== 'direct') {
+      console.error(`ipferry demo: --liveness is witnessed or direct, not ${JSON.stringify(liveness)}\n${USAGE}`);
+      return 2;
+    }
+    await cloudDemo({ json, liveness, print: (line) => console.log(line), keepFiles: args.values.keep === true });
     return 0;
   },
 };

@@ -21,6 +21,8 @@ export interface CloudDemoOptions {
   /** After the failover, bring the dead node back and watch the VIPs go home (default: not in --json). */
   showReturn?: boolean;
   keepFiles?: boolean;
+  /** How the control plane learns who is alive (default witnessed). */
+  liveness?: 'witnessed' | 'direct';
 }
 
 const EC2_LATENCY_MS = 120;
@@ -39,7 +41,7 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dir = await mkdtemp(join(tmpdir(), 'ipferry-demo-'));
   const keys = demoKeys();
-  const yaml = demoConfigYaml(await freePort(), keys);
+  const yaml = demoConfigYaml({ control: await freePort(), witness: await freePort() }, keys, opts.liveness ?? 'witnessed');
   const config = loadConfig(yaml);
   const configFile = join(dir, 'ipferry.yaml');
   await writeFile(configFile, yaml);
@@ -69,6 +71,8 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     say(`  EC2 emulator   ${ec2.url}  (API latency ${EC2_LATENCY_MS} ms, reads lag writes by ${EC2_LAG_MS} ms)`);
     say(`  files and logs ${dir}`);
     say('  VIPs           web (secondary private IP 10.0.1.50) and web-public (Elastic IP 203.0.113.10, follows web)');
+    const how = config.control.mode !== 'peer' && config.control.liveness === 'witnessed' ? 'witnessed: agents beat to their ring neighbours over UDP and report news' : 'direct: every agent beats to the control plane';
+    say(`  liveness       ${how}`);
     say(`  timers         heartbeat ${config.timers.heartbeatInterval} ms, deadAfter ${config.timers.deadAfter} ms\n`);
 
     for (const id of DEMO_NODES) await start(id);

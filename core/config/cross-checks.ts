@@ -1,6 +1,6 @@
 import { canonicalIp, parsePrefix, type Prefix } from '../ip';
 import type { ConfigIssue } from './issues';
-import type { Config, Vip } from './model';
+import type { Config, NodeSpec, Vip } from './model';
 import { resolverOf } from './normalize';
 import { canCarry, inNodeSubnet, listedEligible, missingIdentity, subnetBlock } from './topology';
 
@@ -32,6 +32,11 @@ function checkNodes(config: Config): ConfigIssue[] {
     }
     if (config.control.mode === 'peer' && n.addresses.length === 0 && !config.control.multicast)
       issues.push({ path: `nodes[${i}].addresses`, message: 'peer mode needs each node\'s address to send heartbeats to (or control.multicast)' });
+    if (config.control.mode !== 'peer' && config.control.liveness === 'witnessed' && witnessAddress(n) === undefined)
+      issues.push({
+        path: `nodes[${i}].addresses`,
+        message: `witnessed liveness needs each node's address, where its witnesses send heartbeats (UDP ${config.control.witness.port}); or set control.liveness: direct`,
+      });
   });
   const s = config.security;
   if (s.signing === 'hmac-sha256' && !s.psk && !s.pskFile && !s.pskEnv)
@@ -173,4 +178,9 @@ function checkTimers(config: Config): ConfigIssue[] {
   if (t.deadAfter <= t.heartbeatInterval)
     issues.push({ path: 'timers.deadAfter', message: `must be longer than heartbeatInterval (${t.heartbeatInterval}ms); 3 intervals is usual` });
   return issues;
+}
+
+/** Where a node's witnesses send it heartbeats: its first address, else its EC2 private address. */
+export function witnessAddress(node: NodeSpec): string | undefined {
+  return node.addresses[0] ?? node.aws?.privateIp;
 }

@@ -1,0 +1,232 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock';
+import { witnessAddress, type Config, type NodeSpec } from '../../core/config';
+import type { HeartbeatVerifier, ReplayGuard } from '../../core/heartbeat';
+import { witnessRing } from '../../core/witness';
+import { pinoLog } from '../../control/log';
+import { Timers } from '../../control/timers';
+import type { HeartbeatBuilder } from '../heartbeat';
+
+/** What the loop needs of its UDP socket (UdpPeers): its fixed targets are this node's witnesses. */
+export interface WitnessSocket {
+  onDatagram(handler: (datagram: Buffer, from: string) => void): void;
+  send(envelope: string, options: { timeoutMs?: number }): Promise<unknown>;
+  sendTo(peers: readonly string[], envelope: string): void;
+}
+
+export interface WitnessLoopOptions {
+  config: Config;
+  node: NodeSpec;
+  clock: Clock;
+  verifier: HeartbeatVerifier;
+  socket: WitnessSocket;
+  builder: HeartbeatBuilder;
+  logger: Logger;
+  /** Something the control plane must hear changed: send a report now. */
+  report: () => void;
+  random?: () => number;
+}
+
+export interface WitnessStatus {
+  watching: Array<{ node: string; heard: boolean | null; lastHeardMsAgo: number | null }>;
+  witnesses: string[];
+  version: number | null;
+  refused: Record<string, number>;
+  stalls: number;
+}
+
+/**
+ * Witnessed liveness inside one agent (docs/control-plane.md): every heartbeatInterval, a signed
+ * heartbeat to this node's witnesses (the k ring nodes before it); from the k nodes it watches,
+ * heartbeats that say they are up. When one of those goes silent for deadAfter, or is heard again,
+ * the control plane hears of it in a report at once. Datagrams are taken only from the cluster's
+ * node addresses, checked before any cryptography.
+ *
+ * The control plane cannot reach agents, so news of its decisions travels here too: when a report's
+ * answer carries a newer assignments version than this agent knew, it sends one heartbeat to every
+ * node; a node that sees a version newer than its own asks the control plane (a report) once.
+ */
+export class WitnessLoop {
+  private readonly watched: readonly string[];
+  private readonly witnesses: string[];
+  private readonly everyone: string[];
+  private readonly fromNodes: Set<string>;
+  private readonly heardAt = new Map<string, number>();
+  private readonly heardSince = new Map<string, number>();
+  private readonly guards = new Map<string, ReplayGuard>();
+  private readonly refused = new Map<string, number>();
+  private readonly timers: Timers;
+  private known: number | undefined;
+  private asked = 0;
+  private startedAt = 0;
+  private lastRan = 0;
+  private stalls = 0;
+  private lastShape = '';
+  private stopped = false;
+  private cancelBeat: (() => void) | undefined;
+
+  constructor(private readonly o: WitnessLoopOptions) {
+    const peers = witnessPeers(o.config, o.node.id);
+    this.watched = peers.watched;
+    this.witnesses = peers.witnesses;
+    this.everyone = peers.everyone;
+    this.fromNodes = new Set(o.config.nodes.flatMap((n) => [...n.addresses, ...(n.aws?.privateIp ? [n.aws.privateIp] : [])]));
+    this.timers = new Timers(o.clock, pinoLog(o.logger));
+  }
+
+  /** The peers this node sends its heartbeats to (its witnesses), as host:port. */
+  targets(): string[] {
+    return this.witnesses;
+  }
+
+  start(): void {
+    this.startedAt = this.o.clock.now();
+    this.lastRan = this.startedAt;
+    this.o.socket.onDatagram((d, from) => this.receive(d, from));
+    // Until deadAfter has passed, a node never heard is unknown, not silent (it may start later).
+    this.timers.at('grace', this.startedAt + this.o.config.timers.deadAfter + 1, async () => this.evaluate());
+    this.beat();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelBeat?.();
+    this.timers.close();
+  }
+
+  /** What this node sees of the nodes it watches, for the next report. */
+  observations(): Record<string, { heard: boolean; forMs: number }> {
+    const now = this.o.clock.now();
+    const out: Record<string, { heard: boolean; forMs: number }> = {};
+    for (const x of this.watched) {
+      const state = this.stateOf(x, now);
+      if (state === 'unknown') continue;
+      const since = state === 'heard' ? this.heardSince.get(x)! : (this.heardAt.get(x) ?? this.startedAt);
+      out[x] = { heard: state === 'heard', forMs: Math.max(0, now - since) };
+    }
+    return out;
+  }
+
+  /** The assignments version this agent last learned from the control plane. */
+  version(): number {
+    return this.known ?? 0;
+  }
+
+  /** An answer from the control plane: a newer version than we knew means a decision the others may not have heard of. */
+  learned(version: number | undefined): void {
+    if (version === undefined) return;
+    const before = this.known;
+    this.known = Math.max(before ?? version, version);
+    if (before !== undefined && version > before) this.o.socket.sendTo(this.everyone, this.o.builder.build(false, 'witness').envelope);
+  }
+
+  receive(datagram: Buffer, from: string): void {
+    if (this.stopped) return;
+    const now = this.o.clock.now();
+    this.noticeStall(now);
+    if (!this.fromNodes.has(addressOf(from))) return this.count('not-a-node');
+    const verdict = this.o.verifier.verify(datagram, now, (node) => this.guards.get(node));
+    if (!verdict.ok) return this.count(verdict.reason);
+    const hb = verdict.heartbeat;
+    if (hb.report) return this.count('wrong-channel');
+    if (hb.node === this.o.node.id) return;
+    this.guards.set(hb.node, verdict.guard);
+    if (this.watched.includes(hb.node)) {
+      if (this.stateOf(hb.node, now) !== 'heard') this.heardSince.set(hb.node, now);
+      this.heardAt.set(hb.node, now);
+      this.timers.at(`silent:${hb.node}`, now + this.o.config.timers.deadAfter + 1, async () => this.evaluate());
+      this.evaluate();
+    }
+    if (hb.version > this.version() && hb.version > this.asked) {
+      this.asked = hb.version;
+      // Every node hears of a new version at about the same moment: spread their questions.
+      const jitter = Math.floor((this.o.random ?? Math.random)() * this.o.config.timers.heartbeatInterval);
+      this.timers.at('ask', now + jitter, async () => this.o.report());
+    }
+  }
+
+  status(): WitnessStatus {
+    const now = this.o.clock.now();
+    return {
+      watching: this.watched.map((node) => {
+        const s = this.stateOf(node, now);
+        const at = this.heardAt.get(node);
+        return { node, heard: s === 'unknown' ? null : s === 'heard', lastHeardMsAgo: at === undefined ? null : now - at };
+      }),
+      witnesses: [...this.witnesses],
+      version: this.known ?? null,
+      refused: Object.fromEntries(this.refused),
+      stalls: this.stalls,
+    };
+  }
+
+  private beat(): void {
+    if (this.stopped) return;
+    const now = this.o.clock.now();
+    this.noticeStall(now);
+    void this.o.socket.send(this.o.builder.build(false, 'witness').envelope, { timeoutMs: this.o.config.timers.heartbeatInterval });
+    this.cancelBeat = this.o.clock.setTimer(this.o.config.timers.heartbeatInterval, () => this.beat());
+  }
+
+  /** Reports when the set of heard and silent neighbours changes. */
+  private evaluate(): void {
+    if (this.stopped) return;
+    const now = this.o.clock.now();
+    const shape = this.watched.map((x) => `${x}=${this.stateOf(x, now)}`).join(',');
+    if (shape === this.lastShape) return;
+    const first = this.lastShape === '';
+    this.lastShape = shape;
+    if (!first || shape.includes('=silent')) {
+      this.o.logger.info({ watching: shape }, 'witness view changed: reporting');
+      this.o.report();
+    }
+  }
+
+  private stateOf(x: string, now: number): 'heard' | 'silent' | 'unknown' {
+    const at = this.heardAt.get(x);
+    if (at !== undefined && now - at <= this.o.config.timers.deadAfter) return 'heard';
+    return at === undefined && now - this.startedAt <= this.o.config.timers.deadAfter ? 'unknown' : 'silent';
+  }
+
+  /**
+   * A gap longer than deadAfter since this loop last ran means this agent was frozen: its
+   * neighbours' silence is its own, so it forgets what it heard and starts over with the grace of
+   * a fresh start instead of reporting them all silent.
+   */
+  private noticeStall(now: number): void {
+    const gap = now - this.lastRan;
+    this.lastRan = now;
+    if (gap <= this.o.config.timers.deadAfter) return;
+    this.stalls++;
+    this.o.logger.warn({ gapMs: gap }, `this agent was frozen for ${gap} ms: forgetting what it heard of its neighbours`);
+    this.heardAt.clear();
+    this.heardSince.clear();
+    this.startedAt = now;
+    this.timers.at('grace', now + this.o.config.timers.deadAfter + 1, async () => this.evaluate());
+  }
+
+  private count(reason: string): void {
+    const n = (this.refused.get(reason) ?? 0) + 1;
+    this.refused.set(reason, n);
+    if (n === 1) this.o.logger.warn({ reason }, `refused a witness datagram: ${reason}`);
+  }
+}
+
+/** Whom a node watches (ids), and where its witnesses and all other nodes listen (host:port). */
+export function witnessPeers(config: Config, self: string): { watched: readonly string[]; witnesses: string[]; everyone: string[] } {
+  const ring = witnessRing(config);
+  const port = config.control.mode === 'peer' ? 0 : config.control.witness.port;
+  const at = (id: string) => hostPort(witnessAddress(config.nodes.find((n) => n.id === id)!) ?? '', port);
+  return { watched: ring.watchedBy(self), witnesses: ring.witnessesOf(self).map(at), everyone: config.nodes.filter((n) => n.id !== self).map((n) => at(n.id)) };
+}
+
+function hostPort(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** The address part of "addr:port" or "[v6]:port" as dgram reports senders. */
+function addressOf(from: string): string {
+  const i = from.lastIndexOf(':');
+  const host = i < 0 ? from : from.slice(0, i);
+  return host.startsWith('[') ? host.slice(1, -1) : host;
+}

@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock';
+import { witnessAddress, type Config, type NodeSpec } from '../../core/config';
+import { heartbeatVerifier, type Signer } from '../../core/heartbeat';
+import type { HostNet } from '../../core/ports';
+import { reportDeadline } from '../../core/witness';
+import { Agent, type StopReport } from '../agent';
+import type { HeartbeatTransport } from '../heartbeat';
+import type { AgentMetrics } from '../ops';
+import { UdpPeers } from '../peer/udp-peers';
+import type { BindGate } from '../reconcile';
+import { WitnessLoop, witnessPeers } from './witness-loop';
+
+export interface WitnessedAgentOptions {
+  config: Config;
+  node: NodeSpec;
+  signer: Signer;
+  /** The cluster's pre-shared key, to verify neighbours (hmac-sha256 clusters). */
+  psk?: string;
+  hostNet: HostNet;
+  hostNetKind: string;
+  /** Reports to the control plane (HTTP). */
+  transport: HeartbeatTransport;
+  clock: Clock;
+  logger: Logger;
+  metrics?: AgentMetrics;
+  gate?: BindGate;
+  /** An already open UDP socket (tests); by default one on the node's address and witness port. */
+  socket?: UdpPeers;
+}
+
+export interface WitnessedAgent {
+  agent: Agent;
+  loop: WitnessLoop;
+  stop(): Promise<StopReport>;
+}
+
+/**
+ * An agent under witnessed liveness: the same Agent (checks, reconciler, hooks), reporting to the
+ * control plane on news and once a keepalive, and a WitnessLoop beating to its ring witnesses over
+ * UDP and watching its ring successors.
+ */
+export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<WitnessedAgent> {
+  const control = o.config.control;
+  if (control.mode === 'peer' || control.liveness !== 'witnessed') throw new Error('startWitnessedAgent needs control.liveness witnessed');
+  const log = o.logger.child({ part: 'witness' });
+  const late: { loop?: WitnessLoop } = {};
+  const agent = new Agent({
+    config: o.config,
+    node: o.node,
+    signer: o.signer,
+    hostNet: o.hostNet,
+    hostNetKind: o.hostNetKind,
+    transport: o.transport,
+    clock: o.clock,
+    logger: o.logger,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.gate ? { gate: o.gate } : {}),
+    reports: {
+      keepaliveMs: control.witness.keepalive,
+      controlLossAfterMs: reportDeadline(o.config),
+      watch: () => late.loop?.observations() ?? {},
+      version: () => late.loop?.version() ?? 0,
+      learned: (v) => late.loop?.learned(v),
+    },
+  });
+  const own = witnessAddress(o.node);
+  if (!own) throw new Error(`witnessed liveness needs ${o.node.id}'s address (nodes[].addresses) for its witnesses to send to`);
+  const socket = o.socket ?? (await UdpPeers.open({ port: control.witness.port, bind: own, peers: witnessPeers(o.config, o.node.id).witnesses, ownAddresses: [own], logger: log }));
+  const loop = new WitnessLoop({
+    config: o.config,
+    node: o.node,
+    clock: o.clock,
+    verifier: heartbeatVerifier(o.config, o.psk === undefined ? {} : { psk: o.psk }),
+    socket,
+    builder: agent.builder,
+    logger: log,
+    report: () => agent.heartbeat.nudge(),
+  });
+  late.loop = loop;
+  try {
+    await agent.start();
+  } catch (err) {
+    await socket.close();
+    throw err;
+  }
+  loop.start();
+  log.info({ witnesses: loop.targets(), port: control.witness.port, keepaliveMs: control.witness.keepalive }, 'witnessed liveness started');
+  return {
+    agent,
+    loop,
+    async stop() {
+      const report = await agent.stop({ graceful: true });
+      loop.stop();
+      await socket.close();
+      return report;
+    },
+  };
+}
