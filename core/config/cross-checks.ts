@@ -32,7 +32,9 @@ function checkNodes(config: Config): ConfigIssue[] {
     }
     if (config.control.mode === 'peer' && n.addresses.length === 0 && !config.control.multicast)
       issues.push({ path: `nodes[${i}].addresses`, message: 'peer mode needs each node\'s address to send heartbeats to (or control.multicast)' });
-    if (config.control.mode !== 'peer' && config.control.liveness === 'witnessed' && witnessAddress(n) === undefined)
+    // A config that names no address at all (a decision-only sketch, a test) is left alone: the
+    // agent refuses to start without one. Naming some and not others is a mistake worth saying.
+    if (config.control.mode !== 'peer' && config.control.liveness === 'witnessed' && witnessAddress(n) === undefined && config.nodes.some((m) => witnessAddress(m) !== undefined))
       issues.push({
         path: `nodes[${i}].addresses`,
         message: `witnessed liveness needs each node's address, where its witnesses send heartbeats (UDP ${config.control.witness.port}); or set control.liveness: direct`,

@@ -37,6 +37,7 @@ describe('EC2 seed from a config', () => {
   it('leaves VIPs without a preference unassigned, and derives what the config leaves out, the same way every time', () => {
     const cfg = loadConfig({
       ...base,
+      control: { mode: 'local', liveness: 'direct' },
       nodes: [
         { id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa1', subnetCidr: '10.5.0.0/24' } },
         { id: 'n2', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa2', subnetCidr: '10.5.0.0/24' } },

@@ -74,7 +74,7 @@ describe('config: every error names the path and what was expected', () => {
     ['no nodes', { cluster: 'x', nodes: [] }, ['nodes: at least one node is needed']],
     ['deadAfter not above the interval', { ...base, timers: { heartbeatInterval: '1s', deadAfter: '1s' } }, ['timers.deadAfter: must be longer than heartbeatInterval (1000ms); 3 intervals is usual']],
     ['a check timeout not under its interval', { ...base, checks: { smtp: { kind: 'tcp', target: 'h:1', interval: '1s', timeout: '1s' } } }, ['checks.smtp.timeout: timeout must be shorter than interval']],
-    ['duplicate node ids', { ...base, nodes: [...base.nodes, { id: 'mail01', interface: 'eth0' }] }, ['nodes[2].id: "mail01" is already used by nodes[0]']],
+    ['duplicate node ids', { ...base, nodes: [...base.nodes, { id: 'mail01', interface: 'eth0', addresses: ['198.18.0.19'] }] }, ['nodes[2].id: "mail01" is already used by nodes[0]']],
     ['duplicate VIP names', withVips({ name: 'a', address: '198.18.0.50/24' }, { name: 'a', address: '198.18.0.51/24' }), ['vips[1].name: "a" is already used by vips[0]']],
     ['duplicate VIP addresses', withVips({ address: '198.18.0.50/24' }, { name: 'b', address: '198.18.0.50/25' }), ['vips[1].address: 198.18.0.50 is already used by vips[0]']],
     ['a VIP inside a routed prefix', withVips({ name: 'r', kind: 'aws-overlay-route', address: '10.200.0.0/28', aws: { routeTables: ['rtb-0123456789abcdef0'] } }, { name: 'h', address: '10.200.0.3/24' }), [
