@@ -167,7 +167,7 @@ describe('witnessed liveness with real agents on loopback', () => {
     const r = await startCluster();
     await settled(r);
     const send = (body: string) => fetch(`${r.cp.url}/v1/heartbeat`, { method: 'POST', body }).then(async (res) => ({ status: res.status, body: (await res.json()) as { error?: { reason: string } } }));
-    const base = { v: 1, cluster: 'wit', bootId: 'forged-boot-0001', seq: 1, sentAt: Date.now() + 1, checks: {}, held: [], configDigest: '0123456789abcdef' };
+    const base = { v: 1 as const, cluster: 'wit', bootId: 'forged-boot-0001', seq: 1, sentAt: Date.now() + 1, checks: {}, held: [], configDigest: '0123456789abcdef' };
     const snapshot = async () => JSON.stringify({ owner: await ownerOf(r), moves: (await moves(r)).length });
     const before = await snapshot();
     // n2 speaks of itself and of a node it does not watch: refused, stored nowhere.
