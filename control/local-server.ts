@@ -9,6 +9,8 @@ import { MemoryStore } from '../adapters/memory-store';
 import { systemClock } from '../adapters/retry';
 import { handleApi } from './api';
 import { controlContext, type ControlContext, type Tuning } from './context';
+import { reportDeadline } from '../core/witness';
+import { witnessed } from './group';
 import { handleHeartbeat, REFUSAL_STATUS } from './heartbeat';
 import { bearerOk, parseListen, readBody, sendJson } from './http';
 import { errorText, type Log } from './log';
@@ -63,7 +65,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   const verifier = heartbeatVerifier(config, opts.psk === undefined ? {} : { psk: opts.psk });
   const apiToken = config.control.mode === 'local' ? config.control.apiToken : undefined;
   const timers = new Timers(clock, log);
-  const interval = config.timers.heartbeatInterval;
+  const byReports = witnessed(config);
+  // Witnessed agents beat to each other, not to us: decisions once a second are plenty between reports.
+  const interval = byReports ? Math.max(1000, config.timers.heartbeatInterval) : config.timers.heartbeatInterval;
   const retryAfter = opts.retryAfterMs ?? 2 * interval;
 
   const runner: TickRunner = new TickRunner(
@@ -89,7 +93,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       if (req.method !== 'POST') return sendJson(res, 405, { error: { reason: 'malformed', message: 'heartbeats are POSTed' } });
       const { body, tooLarge } = await readBody(req, config.security.maxHeartbeatBytes);
       if (tooLarge) return sendJson(res, REFUSAL_STATUS['too-large'], { error: { reason: 'too-large', message: `more than ${config.security.maxHeartbeatBytes} bytes` } });
-      const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: false });
+      // A report is rare and may be the news of a failure: its answer waits for the tick, so the
+      // reporter learns the new assignments version and can tell the others (as in Lambda).
+      const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: byReports });
       if (reply.ok && opts.deadlines !== false) watchDeadline(reply.node);
       return sendJson(res, reply.status, reply.body);
     }
@@ -103,10 +109,11 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     sendJson(res, reply.status, reply.body);
   }
 
-  /** A node that stays silent is dead at lastSeen + deadAfter: decide right then. */
+  /** A node that stays silent is dead at lastSeen + deadAfter (its last report + the report deadline, when witnessed): decide right then. */
   function watchDeadline(node: string): void {
-    const at = clock.now() + config.timers.deadAfter + 1;
-    timers.at(`deadline:${node}`, at, () => runner.request({ kind: 'deadline', at: clock.now(), detail: `${node}: no heartbeat for ${config.timers.deadAfter}ms` }));
+    const silence = byReports ? reportDeadline(config) : config.timers.deadAfter;
+    const at = clock.now() + silence + 1;
+    timers.at(`deadline:${node}`, at, () => runner.request({ kind: 'deadline', at: clock.now(), detail: `${node}: no ${byReports ? 'report' : 'heartbeat'} for ${silence}ms` }));
   }
 
   const { host, port } = parseListen(opts.listen ?? (config.control.mode === 'local' ? config.control.listen : '127.0.0.1:7400'));
