@@ -1,10 +1,10 @@
-import { decide, type Assignment, type Decision } from '../core/decide';
+import { decide, type Assignment, type Decision, type NodeView } from '../core/decide';
 import type { GroupState } from '../core/ports';
 import type { ControlContext } from './context';
 import { changedVips, viewsOf } from './group';
 
 export type CommitStep =
-  | { status: 'committed'; state: GroupState; decision: Decision; version: number; decidedAt: number; conflicts: number }
+  | { status: 'committed'; state: GroupState; decision: Decision; version: number; decidedAt: number; conflicts: number; views: NodeView[]; judgedAt: number }
   | { status: 'unchanged'; state: GroupState; decision: Decision; version: number; conflicts: number }
   | { status: 'conflict'; state: GroupState; conflicts: number };
 
@@ -19,14 +19,15 @@ export async function decideAndCommit(ctx: ControlContext, now: () => number = (
   for (let attempt = 0; attempt < ctx.tuning.commitAttempts; attempt++) {
     if (attempt > 0) state = await ctx.store.loadGroup(ctx.group);
     const at = now();
-    const decision = decide({ config: ctx.config, nodes: viewsOf(state, ctx.config, at), assignments: state.assignments, now: at, configDigest: ctx.digest });
+    const views = viewsOf(state, ctx.config, at);
+    const decision = decide({ config: ctx.config, nodes: views, assignments: state.assignments, now: at, configDigest: ctx.digest });
     if (decision.moves.length === 0) return { status: 'unchanged', state, decision, version: state.version, conflicts };
     const r = await ctx.store.commit(ctx.group, {
       expectedVersion: state.version,
       assignments: decision.assignments,
       changed: changedVips(state.assignments, decision.assignments),
     });
-    if (r.ok) return { status: 'committed', state, decision, version: r.version, decidedAt: ctx.clock.now(), conflicts };
+    if (r.ok) return { status: 'committed', state, decision, version: r.version, decidedAt: ctx.clock.now(), conflicts, views, judgedAt: at };
     conflicts += 1;
     ctx.log.info('commit lost; reloading', { group: ctx.group, expected: state.version, current: r.currentVersion, attempt: attempt + 1 });
   }

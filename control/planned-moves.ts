@@ -1,7 +1,9 @@
 import { compile, type Assignment, type Move, type NodeView, type ReasonCode } from '../core/decide';
 import type { ControlEvent, FailoverTimeline, Holding } from '../core/ports';
 import type { CommitStep } from './commit';
+import { judgeWitnessed, reportDeadline, type Judgement } from '../core/witness';
 import type { ControlContext } from './context';
+import { ringOf, witnessed } from './group';
 import { findDrift, holderText } from './drift';
 import { eventId, moveEvent } from './events';
 import type { MoveJob, MoveReport } from './execute';
@@ -15,18 +17,28 @@ export interface Planned {
 
 export function committedMoves(ctx: ControlContext, step: Extract<CommitStep, { status: 'committed' }>, triggers: readonly TickTrigger[]): Planned[] {
   const next = new Map(step.decision.assignments.map((a) => [a.vip, a]));
+  // The views decide() saw: under witnessed liveness a dead owner's lastSeen is when a witness last heard it.
+  const views = new Map(step.views.map((v) => [v.id, v]));
+  const judged = witnessed(ctx.config) ? judgeWitnessed({ config: ctx.config, ring: ringOf(ctx.config), records: step.state.nodes, now: step.judgedAt }) : undefined;
   return step.decision.moves.map((m) => {
     const a = next.get(m.vip)!;
-    const owner = m.from === null ? undefined : step.state.nodes.get(m.from)?.view;
+    const owner = m.from === null ? undefined : views.get(m.from);
     const lastHeartbeat = owner?.lastSeen ?? undefined;
     const timeline: FailoverTimeline = {
       ...(lastHeartbeat == null ? {} : { lastHeartbeat }),
       detected: detectedAt(ctx, m, owner, triggers, a.since),
       decided: step.decidedAt,
     };
-    const event = moveEvent(m, a, timeline);
+    const said = m.reason === 'owner-dead' && m.from !== null ? judged?.get(m.from) : undefined;
+    const event = moveEvent(said ? { ...m, detail: `${m.detail}; ${witnessWord(said, ctx)}` } : m, a, timeline);
     return { event, ...jobFor(ctx, m.vip, m.to, a.epoch, m.reason, event.id) };
   });
+}
+
+/** Who said a node was gone: the audit trail of a witnessed failover. */
+function witnessWord(j: Judgement, ctx: ControlContext): string {
+  if (j.by === 'reports') return `no report from it within the report deadline (${reportDeadline(ctx.config)} ms)`;
+  return `silent to ${j.accusers.join(', ')} (witnesses counted: ${j.voters.join(', ')})`;
 }
 
 /**

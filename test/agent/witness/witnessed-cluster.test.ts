@@ -127,6 +127,10 @@ describe('witnessed liveness with real agents on loopback', () => {
     expect(['n2', 'n3']).toContain(to);
     const move = (await moves(r)).find((e) => e.from === 'n1')!;
     expect(move).toMatchObject({ reason: 'owner-dead', to });
+    // The audit trail names the witnesses whose word moved it, and when n1 was last heard.
+    expect(move.detail).toMatch(/silent to (n2|n3)/);
+    expect(move.timeline!.lastHeartbeat).toBeLessThanOrEqual(crashedAt + 5);
+    expect(move.timeline!.lastHeartbeat).toBeGreaterThan(crashedAt - 500);
     // deadAfter 300 ms, beats every 100 ms, the report's round trip and the tick: well under a second here.
     expect(tookMs).toBeLessThan(2000);
     await eventually('the new owner binds web', 5000, async () => (r.agents.get(to)!.agent.reconciler.held().includes('web') ? true : undefined));
