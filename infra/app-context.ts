@@ -15,6 +15,10 @@ export const CONTEXT_KEYS = {
   tableDeletionProtection: 'false turns DynamoDB deletion protection off',
   logRetentionDays: 'days the functions\' logs are kept (a CloudWatch Logs retention value)',
   tickReservedConcurrency: '1 (default), another number, or "none" (accounts whose concurrency limit is still 10 cannot reserve any)',
+  tracing: 'true: active X-Ray tracing on the functions (default false)',
+  dashboard: 'true: a CloudWatch dashboard (default false; $3 a month beyond an account\'s first three)',
+  detailedMetrics: 'true: the six custom metrics beyond the three the alarms need (default false; $0.30 a month each)',
+  trafficAlarms: 'true: the HeartbeatsStopped and HeartbeatThrottles alarms (default false; $0.10 a month each)',
   pskSecretArn: 'an existing secret holding the pre-shared key',
   hetznerTokenSecretArn: 'an existing secret holding the Hetzner Cloud API token',
   robotSecretArn: 'an existing secret holding {"user","password"} for Hetzner Robot',
@@ -54,6 +58,12 @@ export function readContext(node: Node): AppContext {
   const createAlarmTopic = bool('createAlarmTopic');
   const deletionProtection = bool('tableDeletionProtection');
   const alarmTopicArn = str('alarmTopicArn');
+  const switches = Object.fromEntries(
+    (['tracing', 'dashboard', 'detailedMetrics', 'trafficAlarms'] as const).flatMap((key) => {
+      const v = bool(key);
+      return v === undefined ? [] : [[key, v]];
+    }),
+  ) as Partial<Record<'tracing' | 'dashboard' | 'detailedMetrics' | 'trafficAlarms', boolean>>;
   return {
     configPath,
     props: {
@@ -64,6 +74,7 @@ export function readContext(node: Node): AppContext {
       ...(days === undefined ? {} : { logRetention: Number(days) }),
       ...(tickConcurrency === undefined ? {} : { reservedConcurrency: tickConcurrency === 'none' ? {} : { tick: Number(tickConcurrency) } }),
       ...(Object.keys(given).length > 0 ? { secrets: given } : {}),
+      ...switches,
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -21,6 +21,8 @@ export interface ControlFunctionProps {
   logRetention: RetentionDays;
   tracing: boolean;
   reservedConcurrency?: number;
+  /** Adds files to the bundle (the deployed config). */
+  commandHooks?: ICommandHooks;
   /** Bundling roots: the package holding the entries and its lock file. */
   projectRoot: string;
   depsLockFilePath: string;
@@ -69,6 +71,7 @@ export class ControlFunction extends Construct {
         externalModules: [],
         // CommonJS dependencies call require() for Node built-ins; an ESM bundle has no require.
         banner: "import { createRequire as __ipferryCreateRequire } from 'node:module'; const require = __ipferryCreateRequire(import.meta.url);",
+        ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
       },
     });
     this.logGroup.grantWrite(this.role);

@@ -9,9 +9,10 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ConfigError, type Config } from '../core/config';
+import { ConfigError, configDigest, type Config } from '../core/config';
 import { alarmTopic } from './alarm-topic';
 import { arnScopeOf } from './arns';
+import { configHooks, stageConfig } from './config-asset';
 import { ControlFunction } from './control-function';
 import { deployConfig, resourceNameOf, tableNameOf } from './deploy-config';
 import { functionEnvironment } from './environment';
@@ -27,7 +28,8 @@ import { stateTable, stateTableStatement } from './state-table';
  * The serverless ipferry control plane for one cluster (docs/aws-runtime.md): a heartbeat
  * function behind a function URL (auth NONE: heartbeats are signed), a tick function on an
  * EventBridge schedule, an operator API behind an IAM-authenticated function URL, the DynamoDB
- * state table, the secrets the config needs, a dashboard and alarms. The functions may move only
+ * state table, the secrets the config needs, five alarms (and optionally a dashboard). The config
+ * travels in each function's code asset (infra/config-asset.ts). The functions may move only
  * what the config names, scoped by the `ipferry:cluster` tag, route table and hosted zone ARNs.
  */
 export class IpFerryControlPlane extends Construct {
@@ -42,7 +44,10 @@ export class IpFerryControlPlane extends Construct {
   /** What the functions may do beyond their own logs and traces: state, providers, secrets. */
   readonly policy: Policy;
   readonly permissions: ProviderPermissions;
-  readonly dashboard: Dashboard;
+  /** Present when the `dashboard` prop asks for it. */
+  readonly dashboard: Dashboard | undefined;
+  /** configDigest of the deployed config (`ipferry status` shows the one the functions run). */
+  readonly configDigest: string;
   readonly observability: Observability;
   readonly alarmTopic: ITopic | undefined;
 
@@ -59,7 +64,10 @@ export class IpFerryControlPlane extends Construct {
       deletionProtection: props.tableDeletionProtection ?? DEFAULTS.tableDeletionProtection,
     });
     this.secrets = clusterSecrets(this, config, props.secrets ?? {});
-    const environment = functionEnvironment({ configText: text, table: this.table.tableName, secrets: this.secrets });
+    const detailedMetrics = props.detailedMetrics ?? DEFAULTS.detailedMetrics;
+    this.configDigest = configDigest(config);
+    const environment = functionEnvironment({ digest: this.configDigest, table: this.table.tableName, secrets: this.secrets, detailedMetrics });
+    const commandHooks = configHooks(stageConfig(this, text));
 
     const bundling = defaultBundling(props);
     const tracing = props.tracing ?? DEFAULTS.tracing;
@@ -75,6 +83,7 @@ export class IpFerryControlPlane extends Construct {
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
         tracing,
         ...(concurrency[fn] === undefined ? {} : { reservedConcurrency: concurrency[fn] }),
+        commandHooks,
         projectRoot: bundling.projectRoot,
         depsLockFilePath: bundling.depsLockFilePath,
       });
@@ -105,6 +114,9 @@ export class IpFerryControlPlane extends Construct {
       tick: this.functions.tick.fn,
       api: this.functions.api.fn,
       failedTicks: this.failedTicks,
+      dashboard: props.dashboard ?? DEFAULTS.dashboard,
+      detailedMetrics,
+      trafficAlarms: props.trafficAlarms ?? DEFAULTS.trafficAlarms,
       ...(this.alarmTopic ? { topic: this.alarmTopic } : {}),
     });
     this.dashboard = this.observability.dashboard;
@@ -155,6 +167,7 @@ export class IpFerryControlPlane extends Construct {
     for (const [name, f] of Object.entries(this.functions)) {
       // Tracing puts the X-Ray statement in the role's default policy, next to logs (and, for the tick, its queue).
       if (tracing) acknowledge(f.role.node.findChild('DefaultPolicy'), 'AwsSolutions-IAM5[Resource::*]', REASONS.xray);
+      else acknowledge(f.fn, 'Serverless-LambdaTracing', REASONS.noTracing);
       acknowledge(f.fn, 'Serverless-LambdaDLQ', name === 'tick' ? REASONS.tickDestination : REASONS.syncOnly);
     }
     acknowledge(this.failedTicks, 'AwsSolutions-SQS3', REASONS.deadLetterQueue);

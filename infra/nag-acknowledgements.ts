@@ -16,6 +16,8 @@ export const REASONS = {
   route53Changes:
     'Route 53 mints a change id per ChangeResourceRecordSets call, so GetChange cannot name it in advance; GetChange only reads whether a change is INSYNC.',
   xray: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; CDK adds exactly these two for tracing: ACTIVE.',
+  noTracing:
+    'X-Ray is off by default because traces are billed per invocation and would be most of a small cluster\'s bill (docs/deploy-aws.md); the structured logs carry the handler timings and every move\'s timeline. Turn it on with the tracing prop (-c tracing=true).',
   syncOnly:
     'Invoked only synchronously, through its function URL: there are no asynchronous events to dead-letter, and every failure goes back to the caller (the agent retries its heartbeat, the operator the API call).',
   tickDestination:

@@ -13,7 +13,9 @@ export interface IpFerryControlPlaneProps {
    * as an object. It is validated with the schema `ipferry validate` uses (a bad config throws a
    * ConfigError listing every `path: message`), and must have `control.mode: aws`, no inline
    * `security.psk`, and `control.region` equal to the stack's region when the stack has one.
-   * The functions receive it, as compact JSON, in IPFERRY_CONFIG.
+   * It ships inside each function's code asset, as compact JSON (docs/aws-runtime.md): any size
+   * Lambda's code limits allow, and a changed config is a new asset, so `cdk deploy` updates the
+   * functions. Their environment carries only the file's name and the config's digest.
    */
   readonly config: string | ConfigInput;
 
@@ -86,10 +88,32 @@ export interface IpFerryControlPlaneProps {
   readonly reservedConcurrency?: Partial<Record<FunctionName, number>>;
 
   /**
-   * Active X-Ray tracing on the functions (cold starts and handler time per invocation).
-   * @default true
+   * Active X-Ray tracing on the functions (cold starts and handler time per invocation). Off by
+   * default: traces are billed per invocation, which for a heartbeat-driven cluster is most of
+   * a small cluster's bill (docs/deploy-aws.md).
+   * @default false
    */
   readonly tracing?: boolean;
+
+  /**
+   * A CloudWatch dashboard of the cluster ($3 a month beyond an account's first three).
+   * @default false
+   */
+  readonly dashboard?: boolean;
+
+  /**
+   * Publish the six custom metrics beyond the three the default alarms watch (Heartbeats,
+   * HeartbeatsRefused, TickDurationMs, Decisions, Failovers, ProviderThrottles), $0.30 a month each.
+   * @default false
+   */
+  readonly detailedMetrics?: boolean;
+
+  /**
+   * The HeartbeatsStopped and HeartbeatThrottles alarms ($0.10 a month each); worth having when
+   * the heartbeat function has reserved concurrency (throttles) or alarms go to a topic.
+   * @default false
+   */
+  readonly trafficAlarms?: boolean;
 
   /**
    * Complete ARNs of existing Secrets Manager secrets: `psk` (hmac-sha256 clusters), `hetznerToken`
@@ -108,5 +132,8 @@ export const DEFAULTS = {
   tableDeletionProtection: true,
   tickRateMinutes: 1,
   reservedConcurrency: { tick: 1 } as Partial<Record<FunctionName, number>>,
-  tracing: true,
+  tracing: false,
+  dashboard: false,
+  detailedMetrics: false,
+  trafficAlarms: false,
 } as const;

@@ -64,10 +64,10 @@ describe('what validate accepts but a deployment cannot use', () => {
     ]);
   });
 
-  it('an inline pre-shared key (it would sit in the template and the Lambda environment)', () => {
+  it('an inline pre-shared key (it would sit in the code asset and the cloud assembly)', () => {
     const issues = issuesOf(() => deployConfig(example.replace('security: { signing: ed25519 }', 'security: { psk: "0123456789abcdef0123" }')));
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatch(/^security\.psk: an inline pre-shared key would sit in the Lambda environment and the CloudFormation template/);
+    expect(issues[0]).toMatch(/^security\.psk: an inline pre-shared key would sit in the functions' code asset and the cloud assembly/);
   });
 
   it('a table name DynamoDB refuses', () => {
@@ -78,12 +78,6 @@ describe('what validate accepts but a deployment cannot use', () => {
 
   it('a stack in another region than the config\'s control plane', () => {
     expect(issuesOf(() => synth(example, {}, { ...TEST_ENV, region: 'us-east-1' }))).toEqual(['control.region: the stack deploys to us-east-1, but the config\'s control plane is in eu-central-1']);
-  });
-
-  it('a config too large for Lambda\'s 4 KB environment', () => {
-    const many = Array.from({ length: 80 }, (_, i) => `  - { name: extra${i}, kind: aws-secondary-ip, address: 10.20.1.${120 + i}/24 }`).join('\n');
-    const big = example.replace('vips:\n', `vips:\n${many}\n`);
-    expect(issuesOf(() => synth(big))[0]).toMatch(/^\(root\): as compact JSON the config takes \d+ bytes; with the other variables the functions' environment would take \d+ bytes, over Lambda's limit of 4096$/);
   });
 
   it('a partial secret ARN (GetSecretValue on it would match nothing)', () => {

@@ -45,9 +45,10 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
       'AwsSolutions-IAM5[Resource::arn:aws:ec2:eu-central-1:111111111111:instance/*]',
       'AwsSolutions-IAM5[Resource::arn:aws:route53:::change/*]',
     ]);
+    // X-Ray is off by default: no X-Ray statement to acknowledge, and the Serverless pack's tracing check is answered.
     for (const fn of ['Heartbeat', 'Tick', 'Api']) {
-      expect(at(`${fn}/Role/DefaultPolicy`)).toEqual(['AwsSolutions-IAM5[Resource::*]']);
-      expect(at(`${fn}/Function`)).toEqual(['Serverless-LambdaDLQ']);
+      expect(at(`${fn}/Role/DefaultPolicy`)).toEqual([]);
+      expect(at(`${fn}/Function`)).toEqual(['Serverless-LambdaTracing', 'Serverless-LambdaDLQ']);
     }
     expect(at('FailedTicks')).toEqual(['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']);
     expect(acks).toHaveLength(5 + 6 + 2);
@@ -85,11 +86,14 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
     });
   });
 
-  it('tracing off: no X-Ray statement and no X-Ray acknowledgement; the Serverless pack warns (it does not fail) per function', () => {
+  it('tracing on: the X-Ray statement acknowledged on each role\'s default policy, and no tracing finding', () => {
     const app = new App({ context: appContext() });
-    new IpFerryStack(app, 'NoTracing', { env: TEST_ENV, controlPlane: { config: hetznerOnAws(), tracing: false } });
+    new IpFerryStack(app, 'Tracing', { env: TEST_ENV, controlPlane: { config: hetznerOnAws(), tracing: true } });
     addNagPacks(app);
-    expect(acknowledgements(app).filter((a) => a.path.endsWith('DefaultPolicy'))).toEqual([]);
-    expect(unacknowledged(app)).toEqual(['Heartbeat', 'Tick', 'Api'].map((fn) => ({ rule: 'Serverless-LambdaTracing', severity: 'warning', path: `NoTracing/ControlPlane/${fn}/Function/Resource` })));
+    const acks = acknowledgements(app);
+    reasonsOk(acks);
+    expect(acks.filter((a) => a.path.endsWith('DefaultPolicy')).map((a) => `${a.path} ${a.id}`)).toEqual(['Heartbeat', 'Tick', 'Api'].map((fn) => `Tracing/ControlPlane/${fn}/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`));
+    expect(acks.filter((a) => a.id === 'Serverless-LambdaTracing')).toEqual([]);
+    expect(unacknowledged(app)).toEqual([]);
   });
 });

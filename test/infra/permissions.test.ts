@@ -10,7 +10,8 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
   let s: Synthesized;
   let control: Statement[];
   beforeAll(() => {
-    s = synth(readText(EXAMPLE_AWS));
+    // Tracing on, so the inventory covers the X-Ray statement too (it is off by default).
+    s = synth(readText(EXAMPLE_AWS), { tracing: true });
     control = policyStatements(s.template, 'ControlPlaneControlPlanePolicy');
   });
 

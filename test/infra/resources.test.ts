@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseConfigText, configDigest } from '../../core/config';
 import { EXAMPLE_AWS, readText, synth, type Synthesized } from './helpers/synth';
 
@@ -43,23 +45,41 @@ describe('resources of the control plane (AWS example, defaults)', () => {
     });
   });
 
-  it('three functions: arm64, nodejs24.x, active tracing, explicit memory and timeouts', () => {
+  it('three functions: arm64, nodejs24.x, no X-Ray by default, explicit memory and timeouts', () => {
     for (const [name, fn] of Object.entries(fns)) {
-      expect(fn.Properties, name).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x', Handler: 'index.handler', MemorySize: 512, TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties, name).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs24.x', Handler: 'index.handler', MemorySize: 512 });
+      expect(fn.Properties.TracingConfig, name).toBeUndefined();
     }
+    expect(JSON.stringify(s.template.toJSON())).not.toContain('xray:');
     expect([fns.heartbeat!.Properties.Timeout, fns.tick!.Properties.Timeout, fns.api!.Properties.Timeout]).toEqual([30, 50, 30]);
   });
 
-  it('environment per docs/aws-runtime.md; the config is the same document (same digest) as compact JSON', () => {
+  it('environment per docs/aws-runtime.md: a pointer to the config in the asset and its digest, never the config', () => {
     const original = parseConfigText(readText(EXAMPLE_AWS));
+    const digest = original.ok ? configDigest(original.config) : 'invalid';
     for (const fn of Object.values(fns)) {
       const env = fn.Properties.Environment.Variables;
-      expect(Object.keys(env).sort()).toEqual(['IPFERRY_CONFIG', 'IPFERRY_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
-      expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'ipferry', POWERTOOLS_METRICS_NAMESPACE: 'ipferry', POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps', IPFERRY_TABLE: { Ref: expect.stringMatching(/^ControlPlaneState/) } });
-      const embedded = parseConfigText(env.IPFERRY_CONFIG as string);
-      expect(embedded.ok && original.ok && configDigest(embedded.config)).toBe(original.ok && configDigest(original.config));
-      expect((env.IPFERRY_CONFIG as string).includes('\n')).toBe(false);
+      expect(Object.keys(env).sort()).toEqual(['IPFERRY_CONFIG_DIGEST', 'IPFERRY_CONFIG_FILE', 'IPFERRY_METRICS', 'IPFERRY_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+      expect(env).toMatchObject({
+        IPFERRY_CONFIG_FILE: 'ipferry-config.json',
+        IPFERRY_CONFIG_DIGEST: digest,
+        IPFERRY_METRICS: 'essential',
+        POWERTOOLS_SERVICE_NAME: 'ipferry',
+        POWERTOOLS_METRICS_NAMESPACE: 'ipferry',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        IPFERRY_TABLE: { Ref: expect.stringMatching(/^ControlPlaneState/) },
+      });
     }
+  });
+
+  it('the config staged for the assets is the same document (same digest) as compact JSON', () => {
+    const staged = readFileSync(join(s.app.outdir, 'ipferry-config', readdirOne(join(s.app.outdir, 'ipferry-config'))), 'utf8');
+    const embedded = parseConfigText(staged);
+    const original = parseConfigText(readText(EXAMPLE_AWS));
+    expect(embedded.ok && original.ok && configDigest(embedded.config)).toBe(original.ok && configDigest(original.config));
+    expect(staged.includes('\n')).toBe(false);
+    expect(s.stack.controlPlane.configDigest).toBe(original.ok && configDigest(original.config));
   });
 
   it('each function logs to its own group, kept 30 days', () => {
@@ -101,10 +121,10 @@ describe('resources of the control plane (AWS example, defaults)', () => {
     });
   });
 
-  it('alarms on docs/aws-runtime.md metrics (namespace ipferry, cluster and service dimensions) and on Lambda errors', () => {
+  it('five alarms by default, on docs/aws-runtime.md metrics (namespace ipferry, cluster and service dimensions) and on Lambda errors', () => {
     const alarms = s.template.findResources('AWS::CloudWatch::Alarm') as Record<string, { Properties: Record<string, unknown> }>;
     const byName = Object.fromEntries(Object.values(alarms).map((a) => [(a.Properties.AlarmName as string).replace('ipferry-mail-eu-', ''), a.Properties]));
-    expect(Object.keys(byName).sort()).toEqual(['HeartbeatErrors', 'HeartbeatThrottles', 'HeartbeatsStopped', 'NodesDead', 'ProviderErrors', 'TickErrors', 'UnownedVips']);
+    expect(Object.keys(byName).sort()).toEqual(['HeartbeatErrors', 'NodesDead', 'ProviderErrors', 'TickErrors', 'UnownedVips']);
     const dims = [
       { Name: 'cluster', Value: 'mail-eu' },
       { Name: 'service', Value: 'ipferry' },
@@ -112,33 +132,20 @@ describe('resources of the control plane (AWS example, defaults)', () => {
     expect(byName.NodesDead).toMatchObject({ Namespace: 'ipferry', MetricName: 'NodesDead', Dimensions: dims, Statistic: 'Maximum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
     expect(byName.UnownedVips).toMatchObject({ Namespace: 'ipferry', MetricName: 'UnownedVips', Dimensions: dims, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     expect(byName.ProviderErrors).toMatchObject({ Namespace: 'ipferry', MetricName: 'ProviderErrors', Dimensions: dims, Statistic: 'Sum', Threshold: 1 });
-    expect(byName.HeartbeatsStopped).toMatchObject({ MetricName: 'Heartbeats', Dimensions: dims, ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching', Period: 300 });
     expect(byName.TickErrors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^ControlPlaneTickFunction/) } }], Threshold: 1, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
     expect(byName.HeartbeatErrors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^ControlPlaneHeartbeatFunction/) } }] });
-    expect(byName.HeartbeatThrottles).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles' });
-    // No topic by default: alarms show on the dashboard only.
+    // No topic by default: alarms show in the CloudWatch console only.
     for (const a of Object.values(byName)) expect(a.AlarmActions).toBeUndefined();
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
   });
 
-  it('dashboard: failovers, decisions, heartbeats, dead nodes, unowned VIPs, provider errors, tick duration, API errors and throttles', () => {
-    const dashboards = s.template.findResources('AWS::CloudWatch::Dashboard') as Record<string, { Properties: { DashboardName: string; DashboardBody: unknown } }>;
-    const [dashboard] = Object.values(dashboards);
-    expect(dashboard!.Properties.DashboardName).toBe('ipferry-mail-eu');
-    const body = JSON.stringify(s.stack.resolve(dashboard!.Properties.DashboardBody));
-    for (const metric of ['Failovers', 'Decisions', 'Heartbeats', 'HeartbeatsRefused', 'NodesDead', 'UnownedVips', 'ProviderErrors', 'ProviderThrottles', 'TickDurationMs']) {
-      expect(body, metric).toContain(`\\"ipferry\\",\\"${metric}\\",\\"cluster\\",\\"mail-eu\\",\\"service\\",\\"ipferry\\"`);
-    }
-    for (const title of ['API errors and throttles', 'Tick duration (ms)', 'Failovers and decisions']) expect(body).toContain(title);
-    expect(body).toContain('\\"AWS/Lambda\\",\\"Throttles\\"');
-    expect(body).toContain('p99');
-  });
-
-  it('outputs: heartbeat URL, API URL, table name, dashboard', () => {
+  it('outputs: heartbeat URL, API URL, table name, the config digest', () => {
     const outputs = s.template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'DashboardName', 'HeartbeatUrl', 'TableName']);
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ConfigDigest', 'HeartbeatUrl', 'TableName']);
     expect(outputs.HeartbeatUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ControlPlaneHeartbeatFunctionFunctionUrl/), 'FunctionUrl'] });
     expect(outputs.ApiUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ControlPlaneApiFunctionFunctionUrl/), 'FunctionUrl'] });
     expect(outputs.TableName!.Value).toEqual({ Ref: expect.stringMatching(/^ControlPlaneState/) });
+    expect(outputs.ConfigDigest!.Value).toBe(s.stack.controlPlane.configDigest);
   });
 
   it('functions start only after the shared policy exists', () => {
@@ -148,6 +155,13 @@ describe('resources of the control plane (AWS example, defaults)', () => {
   });
 });
 
+/** The one file in a directory (the staged config is named by its hash). */
+function readdirOne(dir: string): string {
+  const files = readdirSync(dir);
+  if (files.length !== 1) throw new Error(`expected one file in ${dir}, found ${files.join(', ') || 'none'}`);
+  return files[0]!;
+}
+
 describe('props change what they say', () => {
   it('removal policy, deletion protection, log retention, concurrency, tracing and tick rate', () => {
     const s = synth(readText(EXAMPLE_AWS), {
@@ -155,7 +169,7 @@ describe('props change what they say', () => {
       tableDeletionProtection: false,
       logRetention: RetentionDays.ONE_WEEK,
       reservedConcurrency: { heartbeat: 20 },
-      tracing: false,
+      tracing: true,
       tickRate: Duration.minutes(5),
     });
     s.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: { DeletionProtectionEnabled: false } });
@@ -163,10 +177,10 @@ describe('props change what they say', () => {
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
     const fns = Object.entries(s.template.findResources('AWS::Lambda::Function')) as [string, { Properties: Record<string, unknown> }][];
     for (const [id, fn] of fns) {
-      expect(fn.Properties.TracingConfig, id).toBeUndefined();
+      expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
       expect(fn.Properties.ReservedConcurrentExecutions, id).toBe(id.startsWith('ControlPlaneHeartbeat') ? 20 : undefined);
     }
-    expect(JSON.stringify(s.template.toJSON())).not.toContain('xray:');
+    expect(JSON.stringify(s.template.toJSON())).toContain('xray:PutTraceSegments');
   });
 
   it('createAlarmTopic: a KMS-encrypted, TLS-only topic that only this account\'s CloudWatch alarms may publish to, on every alarm', () => {
