@@ -60,7 +60,7 @@ export interface BenchContext {
  * The frame of an agent benchmark: reads `--duration SECONDS` and `--rates 1,5`, builds the
  * program, starts the check targets, and prints one JSON line per rate from `measure`.
  */
-export async function benchEachRate(script: string, measure: (rateHz: number, ctx: BenchContext) => Promise<object>): Promise<void> {
+export async function benchEachRate(script: string, measure: (rateHz: number, ctx: BenchContext) => Promise<object | object[]>): Promise<void> {
   const { values } = parseArgs({ options: { duration: { type: 'string', default: '60' }, rates: { type: 'string', default: '1,5' } } });
   const durationMs = Number(values.duration) * 1000;
   const rates = values.rates!.split(',').map(Number);
@@ -68,7 +68,10 @@ export async function benchEachRate(script: string, measure: (rateHz: number, ct
   const program = await agentProgram();
   const targets = await checkTargets();
   try {
-    for (const rate of rates) console.log(JSON.stringify(await measure(rate, { program, checks: targets.checks, durationMs })));
+    for (const rate of rates) {
+      const lines = await measure(rate, { program, checks: targets.checks, durationMs });
+      for (const line of Array.isArray(lines) ? lines : [lines]) console.log(JSON.stringify(line));
+    }
   } finally {
     await targets.close();
     await program.close();

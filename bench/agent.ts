@@ -4,7 +4,8 @@
  * with the systemd unit's node flags and NODE_OPTIONS (recording host network: nothing is plumbed), with three
  * checks (tcp, http, smtp) against local servers and heartbeats to a local receiver that verifies
  * every one with core's verifier and assigns it a VIP. One run per heartbeat rate; each prints
- * one JSON line on stdout: {"rate_hz","rss_mb","cpu_pct"}. cpu_pct is the child's own
+ * one JSON line on stdout: {"rate_hz","rss_mb","cpu_pct"} (direct liveness), then one for witnessed
+ * liveness (agent-witnessed.ts) with "mode":"witnessed". cpu_pct is the child's own
  * process.cpuUsage() (read from its /status) over the measured window, as % of one core; rss_mb
  * is the largest resident size sampled during that window, which starts 10 s after the agent is
  * up (see agent-child.ts). Details go to stderr.
@@ -14,10 +15,12 @@
 import { loadConfig } from '../core/config';
 import { startHeartbeatReceiver } from '../test/helpers/heartbeat-receiver';
 import { benchEachRate, measureAgent, type BenchContext } from './agent-child';
+import { measureWitnessed } from './agent-witnessed';
 
 const PSK = 'bench-psk-0123456789abcdef';
 
-await benchEachRate('bench/agent.ts', measure);
+// Per rate: the agent beating to a control plane (direct liveness), then watching its neighbours (witnessed).
+await benchEachRate('bench/agent.ts', async (rate, ctx) => [await measure(rate, ctx), await measureWitnessed(rate, ctx)]);
 
 async function measure(rateHz: number, { program, checks, durationMs }: BenchContext): Promise<{ rate_hz: number; rss_mb: number; cpu_pct: number }> {
   const doc = (url: string) => ({

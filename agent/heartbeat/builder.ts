@@ -57,8 +57,9 @@ export class HeartbeatBuilder {
   }
 
   build(leaving = false, purpose: HeartbeatPurpose = 'control'): BuiltHeartbeat {
+    if (purpose === 'witness') return this.seal(this.witnessBeat(), []);
     const { sources } = this.options;
-    const hookFailures = purpose === 'witness' ? [] : sources.takeHookFailures();
+    const hookFailures = sources.takeHookFailures();
     const checks = Object.fromEntries(
       Object.entries(sources.checks()).map(([name, c]) => [name, c.detail === undefined ? { ok: c.ok } : { ok: c.ok, detail: c.detail.slice(0, MAX_DETAIL) }]),
     );
@@ -76,9 +77,32 @@ export class HeartbeatBuilder {
       leaving,
       configDigest: this.options.configDigest,
       hookFailures,
-      ...(purpose === 'control' ? {} : { report: purpose === 'report', version: sources.version?.() ?? 0 }),
-      ...(purpose === 'report' ? { watch: sources.watch?.() ?? {} } : {}),
+      ...(purpose === 'report' ? { report: true, version: sources.version?.() ?? 0, watch: sources.watch?.() ?? {} } : {}),
     };
+    return this.seal(hb, hookFailures);
+  }
+
+  /**
+   * A witness only needs to know the sender is up (and which assignments version it knows): no
+   * checks, holdings or epochs, which the control plane hears in reports. Half the bytes, and
+   * between availability zones every byte is billed.
+   */
+  private witnessBeat(): HeartbeatInput {
+    return {
+      v: HEARTBEAT_VERSION,
+      cluster: this.options.cluster,
+      node: this.options.node,
+      bootId: this.bootId,
+      seq: ++this.seq,
+      sentAt: this.options.now(),
+      checks: {},
+      held: [],
+      configDigest: this.options.configDigest,
+      version: this.options.sources.version?.() ?? 0,
+    };
+  }
+
+  private seal(hb: HeartbeatInput, hookFailures: HookFailure[]): BuiltHeartbeat {
     const envelope = sealHeartbeat(hb, this.options.signer);
     return { envelope, seq: this.seq, hookFailures, bytes: Buffer.byteLength(envelope) };
   }

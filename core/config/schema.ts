@@ -42,7 +42,7 @@ const witness = z.strictObject({
   /** How many ring neighbours watch each node (capped at the other nodes there are). */
   watchers: z.number().int().min(1).max(8).default(3),
   /** How often an agent reports to the control plane when nothing changed. */
-  keepalive: duration.default(30_000),
+  keepalive: duration.default(60_000),
 });
 
 /** How the control plane learns that a node is alive. */
