@@ -51,6 +51,8 @@ describe('npx cdk synth, offline', () => {
     for (const a of assets) {
       const entry = join(outdir, a, 'index.mjs');
       expect(existsSync(entry), a).toBe(true);
+      // The deployed config travels in the asset, beside the bundle (IPFERRY_CONFIG_FILE).
+      expect(existsSync(join(outdir, a, 'ipferry-config.json')), a).toBe(true);
       const loaded = await run('unshare', ['-rn', process.execPath, '--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); console.log(typeof m.handler);`], { env: offlineEnv(), timeoutMs: 60_000 });
       expect(lines(loaded.stdout), loaded.stderr).toEqual(['function']);
     }
