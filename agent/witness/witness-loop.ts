@@ -132,10 +132,13 @@ export class WitnessLoop {
     if (hb.node === this.o.node.id) return;
     this.guards.set(hb.node, verdict.guard);
     if (this.watched.includes(hb.node)) {
-      if (this.stateOf(hb.node, now) !== 'heard') this.heardSince.set(hb.node, now);
+      const news = this.stateOf(hb.node, now) !== 'heard';
       this.heardAt.set(hb.node, now);
-      this.timers.at(`silent:${hb.node}`, now + this.o.config.timers.deadAfter + 1, async () => this.evaluate());
-      this.evaluate();
+      if (news) {
+        this.heardSince.set(hb.node, now);
+        this.watchSilence(hb.node);
+        this.evaluate();
+      }
     }
     if (hb.version > this.version() && hb.version > this.asked) {
       this.asked = hb.version;
@@ -166,6 +169,19 @@ export class WitnessLoop {
     this.noticeStall(now);
     void this.o.socket.send(this.o.builder.build(false, 'witness').envelope, { timeoutMs: this.o.config.timers.heartbeatInterval });
     this.cancelBeat = this.o.clock.setTimer(this.o.config.timers.heartbeatInterval, () => this.beat());
+  }
+
+  /**
+   * One timer per watched node, at its last datagram + deadAfter: when it fires and a later
+   * datagram has come meanwhile, it is set again for that one. Re-arming on every datagram (three
+   * neighbours at five a second) cost more than verifying them.
+   */
+  private watchSilence(x: string): void {
+    const due = (this.heardAt.get(x) ?? 0) + this.o.config.timers.deadAfter + 1;
+    this.timers.at(`silent:${x}`, due, async () => {
+      if (this.stateOf(x, this.o.clock.now()) === 'heard') this.watchSilence(x);
+      else this.evaluate();
+    });
   }
 
   /** Reports when the set of heard and silent neighbours changes. */
