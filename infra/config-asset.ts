@@ -11,8 +11,11 @@ import { ASSET_CONFIG_NAME } from './environment';
  * Why the config travels in the code asset (docs/aws-runtime.md): it deploys and rolls back
  * atomically with the code that reads it, it is read from local disk at cold start (no network
  * call, no extra IAM, no extra service to pay for), and its size is bounded only by Lambda's code
- * limits (50 MB zipped, 250 MB unzipped), where SSM parameters stop at 4 KB (8 KB advanced) and
- * the environment at 4 KB.
+ * limits (50 MB zipped, 250 MB unzipped: the CodeSizeZipped/CodeSizeUnzipped defaults,
+ * https://docs.aws.amazon.com/lambda/latest/api/API_AccountLimit.html), where a standard SSM
+ * parameter stops at 4,096 characters (8 KB advanced,
+ * https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html)
+ * and the environment at 4 KB.
  *
  * The text is written once per synthesis into the cloud assembly directory, named by its hash, and
  * each function's bundling copies it next to the bundle; NodejsFunction hashes the bundled output,

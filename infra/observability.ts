@@ -34,7 +34,12 @@ export function metricDimensions(cluster: string): Record<string, string> {
   return { cluster, service: METRIC_NAMESPACE };
 }
 
-/** What an operator may add to the default alarms (docs/deploy-aws.md prices each item). */
+/**
+ * What an operator may add to the default alarms (docs/deploy-aws.md prices each item). Prices are
+ * us-east-1 list prices: $0.30 per custom metric-month, $0.10 per standard alarm-month, $3 per
+ * dashboard-month (https://aws.amazon.com/cloudwatch/pricing/; paid rates as summarized in
+ * February 2026 at https://cloudburn.io/blog/amazon-cloudwatch-pricing).
+ */
 export interface ObservabilityOptions {
   /** The CloudWatch dashboard ($3 a month beyond an account's first three). */
   dashboard: boolean;
