@@ -35,6 +35,8 @@ export class AgentMetrics {
   readonly unbinds = new Counter({ name: 'ipferry_vip_unbinds_total', help: 'VIPs unbound on this host, by why', labelNames: ['why'], registers: this.r });
   readonly hostErrors = new Counter({ name: 'ipferry_host_errors_total', help: 'Failed host operations, by operation and reason', labelNames: ['op', 'reason'], registers: this.r });
   readonly hookFailures = new Counter({ name: 'ipferry_hook_failures_total', help: 'Failed hook runs, by hook', labelNames: ['hook'], registers: this.r });
+  readonly witnessRefused = new Counter({ name: 'ipferry_witness_refused_total', help: 'Witness datagrams refused, by reason (not-a-node, bad-signature, replayed, …)', labelNames: ['reason'], registers: this.r });
+  readonly witnessHeard = new Gauge({ name: 'ipferry_witness_heard', help: 'Each watched node: 1 heard within deadAfter, 0 silent', labelNames: ['node'], registers: this.r });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // Event loop lag sampled once a second, not prom-client's 100 times: each sample is a timer

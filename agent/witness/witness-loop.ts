@@ -24,6 +24,8 @@ export interface WitnessLoopOptions {
   logger: Logger;
   /** Something the control plane must hear changed: send a report now. */
   report: () => void;
+  /** Told of every refused datagram and every change of a watched node (Prometheus). */
+  metrics?: { refused(reason: string): void; heard(node: string, heard: boolean): void };
   random?: () => number;
 }
 
@@ -190,6 +192,7 @@ export class WitnessLoop {
     const now = this.o.clock.now();
     const shape = this.watched.map((x) => `${x}=${this.stateOf(x, now)}`).join(',');
     if (shape === this.lastShape) return;
+    for (const x of this.watched) this.o.metrics?.heard(x, this.stateOf(x, now) === 'heard');
     const first = this.lastShape === '';
     this.lastShape = shape;
     if (!first || shape.includes('=silent')) {
@@ -222,6 +225,7 @@ export class WitnessLoop {
   }
 
   private count(reason: string): void {
+    this.o.metrics?.refused(reason);
     const n = (this.refused.get(reason) ?? 0) + 1;
     this.refused.set(reason, n);
     if (n === 1) this.o.logger.warn({ reason }, `refused a witness datagram: ${reason}`);

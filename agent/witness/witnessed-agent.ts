@@ -76,6 +76,7 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
     builder: agent.builder,
     logger: log,
     report: () => agent.heartbeat.nudge(),
+    ...(o.metrics ? { metrics: { refused: (reason: string) => o.metrics!.witnessRefused.inc({ reason }), heard: (node: string, heard: boolean) => o.metrics!.witnessHeard.set({ node }, heard ? 1 : 0) } } : {}),
   });
   late.loop = loop;
   try {
