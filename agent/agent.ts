@@ -43,6 +43,8 @@ export interface ReportHooks {
   watch(): Record<string, { heard: boolean; forMs: number }>;
   version(): number;
   learned(version: number | undefined): void;
+  /** This host's own evidence that it is cut off: what only it carries is let go at once. */
+  cutOff(): boolean;
 }
 
 export interface AgentStatus {
@@ -106,7 +108,7 @@ export class Agent {
       hooks: this.hooks,
       gate: options.gate,
       events: bothEvents(bothEvents(metrics?.reconcilerEvents(), options.reconcilerEvents), reports ? this.nudgeOnHostChange() : undefined),
-      ...(reports ? { controlLossAfterMs: reports.controlLossAfterMs } : {}),
+      ...(reports ? { controlLossAfterMs: reports.controlLossAfterMs, cutOff: () => reports.cutOff() } : {}),
     });
     // A check that flips is news the control plane must hear at once, not at the next keepalive.
     if (reports) this.checks.on('change', () => this.heartbeat.nudge());

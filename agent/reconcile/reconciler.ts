@@ -52,6 +52,8 @@ export interface ReconcilerOptions {
    * (direct liveness answers every heartbeat); witnessed agents hear from it once a keepalive.
    */
   controlLossAfterMs?: number;
+  /** Witnessed liveness: this host's own evidence that it is cut off, which counts as control lost at once. */
+  cutOff?: () => boolean;
 }
 
 /**
@@ -181,7 +183,7 @@ export class Reconciler {
   }
 
   controlLost(now = this.options.clock.now()): boolean {
-    return now - (this.lastAnswerAt ?? this.startedAt) > this.lossAfter();
+    return now - (this.lastAnswerAt ?? this.startedAt) > this.lossAfter() || (this.options.cutOff?.() ?? false);
   }
 
   status(): VipStatus[] {

@@ -24,6 +24,8 @@ export interface WitnessLoopOptions {
   logger: Logger;
   /** Something the control plane must hear changed: send a report now. */
   report: () => void;
+  /** This agent has just found itself cut off (see cutOff): the reconciler should look now. */
+  onCutOff?: () => void;
   /** Told of every refused datagram and every change of a watched node (Prometheus). */
   metrics?: { refused(reason: string): void; heard(node: string, heard: boolean): void };
   random?: () => number;
@@ -59,6 +61,7 @@ export class WitnessLoop {
   private readonly refused = new Map<string, number>();
   private readonly timers: Timers;
   private known: number | undefined;
+  private answeredAt = 0;
   private asked = 0;
   private startedAt = 0;
   private lastRan = 0;
@@ -114,8 +117,31 @@ export class WitnessLoop {
     return this.known ?? 0;
   }
 
+  /**
+   * Cut off: a majority of the nodes this one watches (two at least) unheard for the lease
+   * (deadAfter − 1.5 intervals), and no answer from the control plane since. Then this node is most
+   * likely the isolated one: its witnesses will find it silent at deadAfter and its VIPs will move,
+   * and it cannot hear of that. Addresses only the host carries (onControlLoss: release) must be let
+   * go before then, as a peer-mode minority does (docs/peer-mode.md, rule 2). Two nodes (one
+   * watched) never count as cut off: which of them is gone is the control plane's call.
+   */
+  cutOff(now = this.o.clock.now()): boolean {
+    if (this.watched.length < 2) return false;
+    const lease = this.lease();
+    let gone = 0;
+    let since = -Infinity;
+    for (const x of this.watched) {
+      const at = this.heardAt.get(x) ?? (now - this.startedAt > this.o.config.timers.deadAfter ? this.startedAt : undefined);
+      if (at === undefined || now - at < lease) continue;
+      gone++;
+      since = Math.max(since, at + lease);
+    }
+    return gone * 2 > this.watched.length && this.answeredAt < since;
+  }
+
   /** An answer from the control plane: a newer version than we knew means a decision the others may not have heard of. */
   learned(version: number | undefined): void {
+    this.answeredAt = this.o.clock.now();
     if (version === undefined) return;
     const before = this.known;
     this.known = Math.max(before ?? version, version);
@@ -179,11 +205,24 @@ export class WitnessLoop {
    * neighbours at five a second) cost more than verifying them.
    */
   private watchSilence(x: string): void {
-    const due = (this.heardAt.get(x) ?? 0) + this.o.config.timers.deadAfter + 1;
-    this.timers.at(`silent:${x}`, due, async () => {
+    const last = this.heardAt.get(x) ?? 0;
+    this.timers.at(`silent:${x}`, last + this.o.config.timers.deadAfter + 1, async () => {
       if (this.stateOf(x, this.o.clock.now()) === 'heard') this.watchSilence(x);
       else this.evaluate();
     });
+    this.timers.at(`lease:${x}`, last + this.lease() + 1, async () => {
+      const now = this.o.clock.now();
+      if (now - (this.heardAt.get(x) ?? 0) < this.lease()) this.watchSilence(x);
+      else if (this.cutOff(now)) {
+        this.o.logger.warn({ watching: this.watched }, 'cut off: most watched nodes unheard for the lease and no answer since; letting go of what only this host carries');
+        this.o.onCutOff?.();
+      }
+    });
+  }
+
+  private lease(): number {
+    const { deadAfter, heartbeatInterval } = this.o.config.timers;
+    return Math.max(heartbeatInterval, deadAfter - 1.5 * heartbeatInterval);
   }
 
   /** Reports when the set of heard and silent neighbours changes. */

@@ -62,6 +62,7 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
       watch: () => late.loop?.observations() ?? {},
       version: () => late.loop?.version() ?? 0,
       learned: (v) => late.loop?.learned(v),
+      cutOff: () => late.loop?.cutOff() ?? false,
     },
   });
   const own = witnessAddress(o.node);
@@ -76,6 +77,7 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
     builder: agent.builder,
     logger: log,
     report: () => agent.heartbeat.nudge(),
+    onCutOff: () => void agent.reconciler.round(),
     ...(o.metrics ? { metrics: { refused: (reason: string) => o.metrics!.witnessRefused.inc({ reason }), heard: (node: string, heard: boolean) => o.metrics!.witnessHeard.set({ node }, heard ? 1 : 0) } } : {}),
   });
   late.loop = loop;

@@ -26,6 +26,7 @@ interface Running {
   cp: LocalControlPlane;
   config: Config;
   agents: Map<string, WitnessedAgent>;
+  hosts: Map<string, RecordingHostNet>;
   /** Datagrams from `from` dropped at `to`. */
   cut: Set<string>;
 }
@@ -52,7 +53,9 @@ async function startCluster(): Promise<Running> {
   const cp = await startLocalControlPlane({ config, log: memoryLog() });
   const cut = new Set<string>();
   const agents = new Map<string, WitnessedAgent>();
+  const hosts = new Map<string, RecordingHostNet>();
   for (const id of NODES) {
+    hosts.set(id, new RecordingHostNet());
     const node = config.nodes.find((n) => n.id === id)!;
     const socket = await UdpPeers.open({ port, bind: address(id), peers: witnessPeers(config, id).witnesses, ownAddresses: [address(id)], logger: pino({ enabled: false }) });
     const deliver = socket.onDatagram.bind(socket);
@@ -63,7 +66,7 @@ async function startCluster(): Promise<Running> {
       node,
       signer: hmacSigner(PSK),
       psk: PSK,
-      hostNet: new RecordingHostNet(),
+      hostNet: hosts.get(id)!,
       hostNetKind: 'recording',
       transport: new HttpTransport({ url: `${cp.url}/v1/heartbeat`, cluster: config.cluster, node: id }),
       clock: systemClock,
@@ -72,7 +75,7 @@ async function startCluster(): Promise<Running> {
     });
     agents.set(id, agent);
   }
-  running = { cp, config, agents, cut };
+  running = { cp, config, agents, hosts, cut };
   return running;
 }
 
@@ -152,7 +155,13 @@ describe('witnessed liveness with real agents on loopback', () => {
     // n1 keeps reporting n2 and n3 silent; they stay alive and keep the VIP.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await ownerOf(r)).toBe(to);
-    await eventually('n1 lets go of web once told', 5000, async () => (r.agents.get('n1')!.agent.reconciler.held().includes('web') ? undefined : true));
+    await eventually('n1 lets go of web', 5000, async () => (r.agents.get('n1')!.agent.reconciler.held().includes('web') ? undefined : true));
+    await eventually('the new owner binds web', 5000, async () => (r.agents.get(to)!.agent.reconciler.held().includes('web') ? true : undefined));
+    // A LAN address only the host carries: the cut-off owner let go (at its lease, before its
+    // witnesses' deadAfter) before the new owner bound it: never two hosts answering.
+    const unboundAt = r.hosts.get('n1')!.operations.find((o) => o.op === 'unbind' && o.addr?.address === '198.18.7.10')!.at;
+    const boundAt = r.hosts.get(to)!.operations.find((o) => o.op === 'bind' && o.addr?.address === '198.18.7.10')!.at;
+    expect(unboundAt).toBeLessThanOrEqual(boundAt);
   }, 30_000);
 
   it('an asymmetric partition (n1 hears n2, n2 does not hear n1) moves nothing: one witness is not a majority', async () => {
