@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    // core is the pure model: no I/O, no clock, no randomness (see DESIGN.md).
+    // core is the pure model: no I/O, no clock, no randomness (see docs/architecture.md).
     files: ['core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'node:dgram', '../adapters/*', '../control/*', '../agent/*', '../cli/*', '../sim/*'] }],
