@@ -1,5 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { viewsOf } from '../control/group';
 import { errorText } from '../control/log';
 import { tick } from '../control/tick';
 import { countTick } from './observability';
@@ -46,8 +47,11 @@ async function groupHealth(rt: Runtime): Promise<{ unowned: number; dead: number
   const state = await ctx.store.loadGroup(ctx.group);
   const now = ctx.clock.now();
   const owned = new Set(state.assignments.filter((a) => a.node !== null).map((a) => a.vip));
+  // The views decide() takes: under witnessed liveness a node's last report may be a minute old
+  // while its witnesses hear it five times a second.
+  const views = new Map(viewsOf(state, ctx.config, now).map((v) => [v.id, v]));
   const dead = ctx.config.nodes.filter((n) => {
-    const seen = state.nodes.get(n.id)?.view.lastSeen;
+    const seen = views.get(n.id)?.lastSeen;
     return seen == null || now - seen > ctx.config.timers.deadAfter;
   }).length;
   return { unowned: ctx.config.vips.filter((v) => !owned.has(v.name)).length, dead };
