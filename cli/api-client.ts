@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../core/config';
 import { signRequest, type AwsCredentials } from './sigv4';
+import { termSafe } from './terminal-text';
 
 /** An answer of the control plane's API: the status and the parsed JSON body. */
 export interface ApiAnswer {
@@ -54,7 +55,7 @@ export function apiClient(opts: { url?: string; token?: string; config?: Config;
       try {
         return { status: res.status, body: JSON.parse(raw) as Record<string, unknown> };
       } catch {
-        throw new ApiClientError(`${method} ${path}: HTTP ${res.status} without a JSON body: ${raw.slice(0, 200)}`);
+        throw new ApiClientError(`${method} ${path}: HTTP ${res.status} without a JSON body: ${termSafe(raw, 200)}`);
       }
     },
   };
@@ -78,5 +79,5 @@ function defaultCredentials(region: string | undefined): () => Promise<AwsCreden
 /** The error body the API answers with, as one line. */
 export function errorLine(a: ApiAnswer): string {
   const e = a.body.error as { reason?: string; message?: string } | undefined;
-  return e ? `${e.reason ?? 'error'}: ${e.message ?? ''} (HTTP ${a.status})` : `HTTP ${a.status}`;
+  return e ? `${termSafe(e.reason ?? 'error')}: ${termSafe(e.message)} (HTTP ${a.status})` : `HTTP ${a.status}`;
 }

@@ -2,6 +2,7 @@ import type { ControlEvent, FailoverTimeline } from '../core/ports';
 import type { PlanReport, StatusReport } from '../control/status';
 import type { TickMove } from '../control/tick';
 import { clock, ms, table } from './table';
+import { termSafe } from './terminal-text';
 
 /** Tables for people; --json prints the API's answers as they are. */
 export function formatStatus(s: StatusReport): string {
@@ -28,8 +29,8 @@ export function formatStatus(s: StatusReport): string {
       [v.pinned ? `pinned: ${v.pinned.reason}` : '', v.detail].filter(Boolean).join('; '),
     ]),
   );
-  const parts = [`cluster ${s.cluster}  version ${s.version}  digest ${s.digest}`, '', nodes, '', vips];
-  if (s.diagnostics.length > 0) parts.push('', 'diagnostics:', ...s.diagnostics.map((d) => `  ${d.kind}: ${d.message}`));
+  const parts = [`cluster ${termSafe(s.cluster)}  version ${termSafe(s.version)}  digest ${termSafe(s.digest)}`, '', nodes, '', vips];
+  if (s.diagnostics.length > 0) parts.push('', 'diagnostics:', ...s.diagnostics.map((d) => `  ${termSafe(d.kind)}: ${termSafe(d.message)}`));
   if (s.recentMoves.length > 0) parts.push('', 'recent moves:', formatEvents({ events: s.recentMoves }, s.now));
   return parts.join('\n');
 }
@@ -55,13 +56,14 @@ export function formatPlan(p: PlanReport): string {
   const waiting = Object.entries(p.reasons).filter(([vip]) => !p.moves.some((m) => m.vip === vip));
   if (waiting.length > 0) parts.push('', table(['VIP', 'REASON', 'DETAIL'], waiting.map(([vip, r]) => [vip, r.code, r.detail])));
   if (p.drift && p.drift.length > 0) parts.push('', 'drift (a reconcile would repair):', table(['VIP', 'COMMITTED', 'PROVIDER SAYS'], p.drift.map((d) => [d.vip, d.committed ?? '-', d.provider])));
-  for (const f of p.observeFailures ?? []) parts.push(`could not read ${f.provider}: ${f.error}`);
-  if (p.diagnostics.length > 0) parts.push('', 'diagnostics:', ...p.diagnostics.map((d) => `  ${d.kind}: ${d.message}`));
+  for (const f of p.observeFailures ?? []) parts.push(`could not read ${termSafe(f.provider)}: ${termSafe(f.error)}`);
+  if (p.diagnostics.length > 0) parts.push('', 'diagnostics:', ...p.diagnostics.map((d) => `  ${termSafe(d.kind)}: ${termSafe(d.message)}`));
   return parts.join('\n');
 }
 
 export function formatMove(m: TickMove): string {
-  return `${m.vip} ${m.from ?? '-'}→${m.to ?? '-'} epoch ${m.epoch} (${m.reason}): ${outcome({ outcome: m.outcome }) || 'recorded; the new owner\'s agent binds it'} ${timeline(m.timeline)}`.trim();
+  const what = outcome({ outcome: m.outcome }) || 'recorded; the new owner\'s agent binds it';
+  return `${termSafe(m.vip)} ${termSafe(m.from ?? '-')}→${termSafe(m.to ?? '-')} epoch ${termSafe(m.epoch)} (${termSafe(m.reason)}): ${termSafe(what)} ${timeline(m.timeline)}`.trim();
 }
 
 function outcome(e: Pick<ControlEvent, 'outcome'>): string {
@@ -82,5 +84,5 @@ function timeline(t: FailoverTimeline | undefined): string {
     t.verified !== undefined ? `verified +${ms(t.verified - from)}` : '',
     t.bound !== undefined ? `bound +${ms(t.bound - from)}` : '',
   ];
-  return parts.filter(Boolean).join(' ');
+  return termSafe(parts.filter(Boolean).join(' '));
 }

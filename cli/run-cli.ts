@@ -1,3 +1,4 @@
+import { termSafeLines } from './terminal-text';
 import type { CommandEntry } from './commands';
 
 /**
@@ -35,7 +36,7 @@ Run "${program.name} <command> --help" for a command's options.`;
       process.exitCode = code;
     },
     (err: unknown) => {
-      console.error(`${program.name}: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`${program.name}: ${termSafeLines(err instanceof Error ? err.message : String(err))}`);
       process.exitCode = 1;
     },
   );

@@ -1,7 +1,9 @@
 import { ConfigError } from '../../core/config';
 import type { IdentitySource } from '../../agent/identity';
 import { parse, type Command } from '../command';
+import { ago } from '../table';
 import { printConfigError } from '../config-file';
+import { termSafe as t } from '../terminal-text';
 
 const USAGE = `usage: ipferry agent --config FILE --node ID [options]
        ipferry agent status [--metrics HOST:PORT] [--json]
@@ -92,12 +94,12 @@ async function status(argv: string[]): Promise<number> {
     return 1;
   }
   if (args.values.json) console.log(JSON.stringify(body));
-  else console.log(formatStatus(body));
+  else console.log(formatAgentStatus(body));
   return 0;
 }
 
 /** The parts of the agent's /status that the text view prints. */
-interface AgentStatusView {
+export interface AgentStatusView {
   cluster: string;
   node: string;
   hostNet: string;
@@ -107,13 +109,16 @@ interface AgentStatusView {
   checks: Record<string, { ok: boolean; detail: string; latencyMs: number }>;
 }
 
-function formatStatus(s: AgentStatusView): string {
-  const cp = s.controlPlane;
-  const lines = [`node ${s.node} in cluster ${s.cluster} (host network: ${s.hostNet})`];
-  const last = cp.lastAnswerAt ? `last answer ${new Date(cp.lastAnswerAt).toISOString()}, rtt ${cp.lastRttMs}ms` : 'no answer yet';
-  lines.push(`control plane ${cp.target}: ${cp.reachable ? 'reachable' : `unreachable (${cp.consecutiveFailures} failures${cp.lastFailure ? `, ${cp.lastFailure.reason}: ${cp.lastFailure.message}` : ''})`}; ${last}${cp.lost ? '; LOST (onControlLoss applies)' : ''}`);
-  lines.push(`held: ${s.held.length === 0 ? 'none' : s.held.map((h) => `${h.vip}@${h.epoch ?? '?'}`).join(', ')}`);
-  for (const v of s.vips) lines.push(`  vip ${v.name.padEnd(16)} ${v.address.padEnd(22)} ${v.state}${v.owned !== undefined ? ` epoch ${v.owned}` : ''}${v.detail ? ` — ${v.detail}` : ''}`);
-  for (const [name, c] of Object.entries(s.checks)) lines.push(`  check ${name.padEnd(14)} ${c.ok ? 'ok  ' : 'FAIL'} ${c.latencyMs}ms ${c.detail}`);
+/** Every field is the agent's word over HTTP (hook and check output included): escaped, bounded. */
+export function formatAgentStatus(s: AgentStatusView, now = Date.now()): string {
+  const cp = s.controlPlane ?? { target: '?', reachable: false, lost: false, consecutiveFailures: 0 };
+  const lines = [`node ${t(s.node)} in cluster ${t(s.cluster)} (host network: ${t(s.hostNet)})`];
+  const last = typeof cp.lastAnswerAt === 'number' ? `last answer ${ago(now - cp.lastAnswerAt)}, rtt ${t(cp.lastRttMs)} ms` : 'no answer yet';
+  const failure = cp.lastFailure ? `, ${t(cp.lastFailure.reason)}: ${t(cp.lastFailure.message)}` : '';
+  lines.push(`control plane ${t(cp.target)}: ${cp.reachable ? 'reachable' : `unreachable (${t(cp.consecutiveFailures)} failures${failure})`}; ${last}${cp.lost ? '; LOST (onControlLoss applies)' : ''}`);
+  const held = s.held ?? [];
+  lines.push(`held: ${held.length === 0 ? 'none' : held.map((h) => `${t(h.vip)}@${t(h.epoch ?? '?')}`).join(', ')}`);
+  for (const v of s.vips ?? []) lines.push(`  vip ${t(v.name).padEnd(16)} ${t(v.address).padEnd(22)} ${t(v.state)}${v.owned !== undefined ? ` epoch ${t(v.owned)}` : ''}${v.detail ? ` — ${t(v.detail)}` : ''}`);
+  for (const [name, c] of Object.entries(s.checks ?? {})) lines.push(`  check ${t(name).padEnd(14)} ${c.ok ? 'ok  ' : 'FAIL'} ${t(c.latencyMs)} ms ${t(c.detail)}`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@ import type { ControlEvent } from '../../core/ports';
 import { API_FLAGS, API_FLAGS_USAGE, runApi } from '../api-command';
 import { parse, type Command } from '../command';
 import { formatMove } from '../control-format';
+import { termSafe } from '../terminal-text';
 
 function drainCommand(on: boolean): Command {
   const name = on ? 'drain' : 'undrain';
@@ -17,7 +18,7 @@ function drainCommand(on: boolean): Command {
         (c) => c.request('POST', `/v1/${name}`, { node }),
         (b) => {
           const moves = (b.moves as TickMove[] | undefined) ?? [];
-          return [(b.event as ControlEvent).detail, ...moves.map(formatMove)].join('\n');
+          return [termSafe((b.event as ControlEvent | undefined)?.detail), ...moves.map(formatMove)].join('\n');
         },
       );
     },
@@ -54,7 +55,7 @@ export const unpin: Command = {
       (c) => c.request('POST', '/v1/unpin', { vip }),
       (b) => {
         const moves = (b.moves as TickMove[] | undefined) ?? [];
-        const head = b.wasPinned ? (b.event as ControlEvent).detail : `${vip} was not pinned; nothing changed`;
+        const head = b.wasPinned ? termSafe((b.event as ControlEvent | undefined)?.detail) : `${termSafe(vip)} was not pinned; nothing changed`;
         return [head, ...moves.map(formatMove)].join('\n');
       },
     );

@@ -9,9 +9,10 @@ import { pinoLog } from '../../control/log';
 import { Ec2Emulator } from '../../sim/aws-ec2';
 import { seedFromConfig } from '../../sim/aws-ec2/from-config';
 import { providersFor } from '../control-setup';
+import { termSafe } from '../terminal-text';
 import { DEMO_NODES, demoConfigYaml, demoKeys } from './cloud-config';
 import { freePort, selfCommand, spawnAgent, type ChildAgent } from './processes';
-import { FailoverWatch, stamp, type FailoverReport } from './watch';
+import { FailoverWatch, moveLine, stamp, type FailoverReport } from './watch';
 
 export interface CloudDemoOptions {
   json: boolean;
@@ -100,7 +101,7 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
       await start('web1');
       await until(60_000, async () => settledOn(await api<StatusLike>('/v1/status'), 'web1'), 'web1 to take its VIPs back');
       for (const e of (await events()).filter((x) => x.kind === 'move' && x.to === 'web1' && x.at >= backAt).reverse())
-        say(`${stamp((e.timeline?.verified ?? e.at) - backAt)}  ${e.vip}: ${e.from} → web1  ${e.reason}  (${e.detail})`);
+        say(`${stamp((e.timeline?.verified ?? e.at) - backAt)}  ${moveLine(e)}`);
       say(`home again: EC2 shows 10.0.1.50 on ${ec2.holderOfPrivateIp('10.0.1.50')}`);
     }
     return reports;
@@ -127,7 +128,7 @@ function settledOn(s: StatusLike, node: string): boolean {
 function printSummary(say: (l: string) => void, reports: readonly FailoverReport[], holder: string | undefined): void {
   say('\n  VIP          from → to     reason       detect  decide     API   total (crash → verified at EC2)  bound');
   for (const r of reports) {
-    const cells = [r.vip.padEnd(12), `${r.from} → ${r.to}`.padEnd(13), r.reason.padEnd(11), ms(r.detect_ms), ms(r.decide_ms), ms(r.api_ms), ms(r.total_ms).padEnd(32), r.bound_ms === undefined ? '—' : ms(r.bound_ms)];
+    const cells = [termSafe(r.vip).padEnd(12), termSafe(`${r.from} → ${r.to}`).padEnd(13), termSafe(r.reason).padEnd(11), ms(r.detect_ms), ms(r.decide_ms), ms(r.api_ms), ms(r.total_ms).padEnd(32), r.bound_ms === undefined ? '—' : ms(r.bound_ms)];
     say(`  ${cells.join(' ')}`);
   }
   say(`\n  EC2 now shows 10.0.1.50 on ${holder}. For comparison: Pacemaker's AWS agents monitor every 20–60 s,`);

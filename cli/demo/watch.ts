@@ -1,4 +1,5 @@
 import type { ControlEvent } from '../../core/ports';
+import { termSafe as esc } from '../terminal-text';
 
 /** One failover as the demo reports it: times in ms from the crash. */
 export interface FailoverReport {
@@ -50,15 +51,15 @@ export class FailoverWatch {
       lines.push([at, `${stamp(at - this.crashAt)}  ${text}`]);
     };
     for (const e of this.relevant(events)) {
-      const t = e.timeline ?? {};
-      once(`${e.id}:move`, t.decided ?? e.at, `${e.vip}: ${e.from} → ${e.to}  ${e.reason}  (${e.detail})`);
+      const tl = e.timeline ?? {};
+      once(`${e.id}:move`, tl.decided ?? e.at, moveLine(e));
       for (const [key, words] of PHASES) {
-        const at = t[key];
+        const at = tl[key];
         if (at === undefined) continue;
-        const extra = key === 'verified' && t.apiStart !== undefined && t.apiDone !== undefined ? ` (API ${t.apiDone - t.apiStart} ms, ${e.outcome?.calls ?? '?'} calls)` : '';
-        once(`${e.id}:${key}`, at, `  ${e.vip}: ${words}${extra}`);
+        const extra = key === 'verified' && tl.apiStart !== undefined && tl.apiDone !== undefined ? ` (API ${esc(tl.apiDone - tl.apiStart)} ms, ${esc(e.outcome?.calls ?? '?')} calls)` : '';
+        once(`${e.id}:${key}`, at, `  ${esc(e.vip)}: ${words}${extra}`);
       }
-      if (e.outcome && !e.outcome.ok) once(`${e.id}:failed`, e.at, `  ${e.vip}: provider call failed: ${e.outcome.reason}: ${e.outcome.message}`);
+      if (e.outcome && !e.outcome.ok) once(`${e.id}:failed`, e.at, `  ${esc(e.vip)}: provider call failed: ${esc(e.outcome.reason)}: ${esc(e.outcome.message)}`);
     }
     for (const [, line] of lines.sort((a, b) => a[0] - b[0])) this.print(line);
   }
@@ -88,6 +89,11 @@ export class FailoverWatch {
       };
     });
   }
+}
+
+/** "web: web1 → web2  owner-dead  (why)", every part escaped: events carry what nodes reported. */
+export function moveLine(e: Pick<ControlEvent, 'vip' | 'from' | 'to' | 'reason' | 'detail'>): string {
+  return `${esc(e.vip)}: ${esc(e.from ?? '-')} → ${esc(e.to ?? '-')}  ${esc(e.reason)}  (${esc(e.detail)})`;
 }
 
 export function stamp(ms: number): string {
