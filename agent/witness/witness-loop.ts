@@ -62,6 +62,7 @@ export class WitnessLoop {
   private readonly timers: Timers;
   private known: number | undefined;
   private answeredAt = 0;
+  private wasCut = false;
   private asked = 0;
   private startedAt = 0;
   private lastRan = 0;
@@ -88,8 +89,6 @@ export class WitnessLoop {
     this.startedAt = this.o.clock.now();
     this.lastRan = this.startedAt;
     this.o.socket.onDatagram((d, from) => this.receive(d, from));
-    // Until deadAfter has passed, a node never heard is unknown, not silent (it may start later).
-    this.timers.at('grace', this.startedAt + this.o.config.timers.deadAfter + 1, async () => this.evaluate());
     this.beat();
   }
 
@@ -164,7 +163,6 @@ export class WitnessLoop {
       this.heardAt.set(hb.node, now);
       if (news) {
         this.heardSince.set(hb.node, now);
-        this.watchSilence(hb.node);
         this.evaluate();
       }
     }
@@ -191,33 +189,25 @@ export class WitnessLoop {
     };
   }
 
+  /**
+   * Every interval: the heartbeat to the witnesses, and a look at the watched nodes — who went
+   * silent (reported at once) and whether this node is cut off (its lease is deadAfter − 1.5
+   * intervals, so looking once an interval still lets go before the witnesses' deadAfter). One
+   * wake-up for all of it: timers per node and per deadline woke the agent ten more times a second.
+   */
   private beat(): void {
     if (this.stopped) return;
     const now = this.o.clock.now();
     this.noticeStall(now);
     void this.o.socket.send(this.o.builder.build(false, 'witness').envelope, { timeoutMs: this.o.config.timers.heartbeatInterval });
+    this.evaluate();
+    const cut = this.cutOff(now);
+    if (cut && !this.wasCut) {
+      this.o.logger.warn({ watching: this.watched }, 'cut off: most watched nodes unheard for the lease and no answer since; letting go of what only this host carries');
+      this.o.onCutOff?.();
+    }
+    this.wasCut = cut;
     this.cancelBeat = this.o.clock.setTimer(this.o.config.timers.heartbeatInterval, () => this.beat());
-  }
-
-  /**
-   * One timer per watched node, at its last datagram + deadAfter: when it fires and a later
-   * datagram has come meanwhile, it is set again for that one. Re-arming on every datagram (three
-   * neighbours at five a second) cost more than verifying them.
-   */
-  private watchSilence(x: string): void {
-    const last = this.heardAt.get(x) ?? 0;
-    this.timers.at(`silent:${x}`, last + this.o.config.timers.deadAfter + 1, async () => {
-      if (this.stateOf(x, this.o.clock.now()) === 'heard') this.watchSilence(x);
-      else this.evaluate();
-    });
-    this.timers.at(`lease:${x}`, last + this.lease() + 1, async () => {
-      const now = this.o.clock.now();
-      if (now - (this.heardAt.get(x) ?? 0) < this.lease()) this.watchSilence(x);
-      else if (this.cutOff(now)) {
-        this.o.logger.warn({ watching: this.watched }, 'cut off: most watched nodes unheard for the lease and no answer since; letting go of what only this host carries');
-        this.o.onCutOff?.();
-      }
-    });
   }
 
   private lease(): number {
@@ -260,7 +250,6 @@ export class WitnessLoop {
     this.heardAt.clear();
     this.heardSince.clear();
     this.startedAt = now;
-    this.timers.at('grace', now + this.o.config.timers.deadAfter + 1, async () => this.evaluate());
   }
 
   private count(reason: string): void {
