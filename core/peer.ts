@@ -65,6 +65,42 @@ export interface PeerDecision {
   wakeAt: number | null;
 }
 
+/**
+ * How far above the highest epoch a peer has seen for a VIP another peer's `applied` may be. Every
+ * move adds one, and a live peer hears every holder's heartbeats, so a legitimate epoch is at most
+ * the moves it missed above what it saw: a partition's worth, which the flap budget (6 per 10 min
+ * by default) keeps to a handful. 1000 leaves room for a long partition of a flapping VIP and
+ * still makes a stolen key ratchet the epoch up 1000 per datagram at best, not to 2^53 in one.
+ */
+export const PEER_EPOCH_STEP = 1000;
+
+/**
+ * No peer ever takes or decides an epoch above this. A move a millisecond would need 8,900 years to
+ * reach it, and it is far enough below Number.MAX_SAFE_INTEGER (2^53) that adding one never leaves
+ * the integers the heartbeat schema accepts (a node whose epoch overflowed was refused by every peer
+ * as malformed, and its VIPs ended up held twice). A stolen key ratcheting 1000 per datagram at
+ * 100k datagrams a second needs a month of sustained flood to get here, and even then nothing breaks:
+ * epochs stop growing, equal epochs are still applied.
+ */
+export const PEER_EPOCH_CAP = 2 ** 48;
+
+/**
+ * A peer's `applied` epochs, split into those this node takes (within PEER_EPOCH_STEP of the
+ * highest it has seen for the VIP, and not above the cap) and those it ignores. Only the bad entries
+ * go: the heartbeat's liveness, held VIPs and checks still count, so one absurd number cannot make a
+ * live node look dead (which is what refusing the whole heartbeat did).
+ */
+export function admitEpochs(applied: Readonly<Record<string, number>>, seen: (vip: string) => number): { applied: Record<string, number>; ignored: Array<{ vip: string; epoch: number; limit: number }> } {
+  const out: Record<string, number> = {};
+  const ignored: Array<{ vip: string; epoch: number; limit: number }> = [];
+  for (const [vip, epoch] of Object.entries(applied)) {
+    const limit = Math.min(PEER_EPOCH_CAP, seen(vip) + PEER_EPOCH_STEP);
+    if (epoch <= limit) out[vip] = epoch;
+    else ignored.push({ vip, epoch, limit });
+  }
+  return { applied: out, ignored };
+}
+
 /** How long a node may go without hearing a majority before it must let go of its VIPs. */
 export function quorumLease(config: Config): number {
   const { deadAfter, heartbeatInterval } = config.timers;

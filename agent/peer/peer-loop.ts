@@ -4,7 +4,9 @@ import type { Config, NodeSpec } from '../../core/config';
 import type { NodeView } from '../../core/decide';
 import type { HeartbeatVerifier, ReplayGuard } from '../../core/heartbeat';
 import { foldHeartbeat } from '../../core/node-view';
-import { decideAsPeer, EMPTY_PEER_MEMORY, quorumLease, type PeerDecision, type PeerMemory } from '../../core/peer';
+import { canonicalIp } from '../../core/ip';
+import { admitEpochs, decideAsPeer, EMPTY_PEER_MEMORY, PEER_EPOCH_CAP, quorumLease, type PeerDecision, type PeerMemory } from '../../core/peer';
+import { splitHostPort } from '../../core/config/primitives';
 import { pinoLog } from '../../control/log';
 import { Timers } from '../../control/timers';
 import type { CheckRunner } from '../checks';
@@ -53,6 +55,8 @@ export class PeerLoop {
   private readonly views = new Map<string, NodeView>();
   private readonly guards = new Map<string, ReplayGuard>();
   private readonly refused = new Map<string, number>();
+  /** The addresses datagrams are taken from: configured peers and the nodes' own addresses. */
+  private readonly fromPeers: ReadonlySet<string>;
   private readonly timers: Timers;
   private memory: PeerMemory = EMPTY_PEER_MEMORY;
   private claims: string[] = [];
@@ -70,12 +74,13 @@ export class PeerLoop {
 
   constructor(private readonly o: PeerLoopOptions) {
     this.timers = new Timers(o.clock, pinoLog(o.logger));
+    this.fromPeers = peerSources(o.config);
   }
 
   start(): void {
     this.startedAt = this.o.clock.now();
     this.lastRan = this.startedAt;
-    this.o.transport.onDatagram((datagram) => this.receive(datagram));
+    this.o.transport.onDatagram((datagram, from) => this.receive(datagram, from));
     // At least twice per quorum lease, so that a gap longer than the lease means a stall, never a
     // quiet moment (a node alone hears no datagrams between its own ticks).
     const { heartbeatInterval } = this.o.config.timers;
@@ -98,21 +103,24 @@ export class PeerLoop {
     this.sendSoon();
   }
 
-  receive(datagram: Buffer): void {
+  /** A datagram from `from` ("addr:port" as dgram reports it). */
+  receive(datagram: Buffer, from: string): void {
     if (this.stopped) return;
     const now = this.o.clock.now();
     this.noticeStall(now);
+    // Before any cryptography: a sender that is no peer costs a set lookup, not a signature check,
+    // and a stolen key is of no use from an address the firewall and this check do not know.
+    if (!this.fromPeers.has(addressOf(from))) return this.refuse('not-a-peer', () => `datagram from ${JSON.stringify(from.slice(0, 64))}, which is not a configured peer`);
     const verdict = this.o.verifier.verify(datagram, now, (node) => this.guards.get(node));
-    if (!verdict.ok) {
-      // Our own datagrams looped back (multicast) are "replayed"; the rest are counted and logged once.
-      const count = (this.refused.get(verdict.reason) ?? 0) + 1;
-      this.refused.set(verdict.reason, count);
-      if (count === 1) this.o.logger.warn({ reason: verdict.reason, message: verdict.message }, `refused a peer heartbeat: ${verdict.reason}`);
-      return;
-    }
-    const hb = verdict.heartbeat;
-    if (hb.node === this.o.node.id) return;
-    this.guards.set(hb.node, verdict.guard);
+    // Our own datagrams looped back (multicast) are "replayed"; the rest are counted and logged once.
+    if (!verdict.ok) return this.refuse(verdict.reason, () => verdict.message);
+    const signed = verdict.heartbeat;
+    if (signed.node === this.o.node.id) return;
+    this.guards.set(signed.node, verdict.guard);
+    // An absurd epoch is dropped from what this peer applied, the rest of its word still counts.
+    const epochs = admitEpochs(signed.applied, (vip) => this.seenEpoch(vip));
+    for (const x of epochs.ignored) this.refuse('absurd-epoch', () => `${signed.node} says it applied ${x.vip} at epoch ${x.epoch}, above ${x.limit} (the highest seen + ${x.limit === PEER_EPOCH_CAP ? 'cap' : 'step'}): ignored`);
+    const hb = epochs.ignored.length === 0 ? signed : { ...signed, applied: epochs.applied };
     this.views.set(hb.node, foldHeartbeat(this.views.get(hb.node), hb.node, hb, now, this.o.config.timers.deadAfter));
     // Decide again exactly when this peer would stop counting for quorum, and when it would be dead.
     this.timers.at(`lease:${hb.node}`, now + quorumLease(this.o.config) + 1, async () => this.evaluate());
@@ -174,9 +182,23 @@ export class PeerLoop {
    * 2 was already applied"), leaving the VIP unbound here for good (seen in the lab's ring).
    */
   private epochFor(vip: string, decided: number): number {
-    const epoch = Math.max(decided, this.highest.get(vip) ?? 0);
+    const epoch = Math.min(PEER_EPOCH_CAP, Math.max(decided, this.highest.get(vip) ?? 0));
     this.highest.set(vip, epoch);
     return epoch;
+  }
+
+  /** The highest epoch this node knows for a VIP: its own, and what every peer it heard applied. */
+  private seenEpoch(vip: string): number {
+    let best = Math.max(this.highest.get(vip) ?? 0, this.o.reconciler.appliedEpochs()[vip] ?? 0);
+    for (const v of this.views.values()) best = Math.max(best, v.applied?.[vip] ?? 0);
+    return best;
+  }
+
+  /** Counted by reason, logged the first time only: a flood must not become a flood of log lines. */
+  private refuse(reason: string, message: () => string): void {
+    const count = (this.refused.get(reason) ?? 0) + 1;
+    this.refused.set(reason, count);
+    if (count === 1) this.o.logger.warn({ reason, message: message() }, `refused a peer heartbeat: ${reason}`);
   }
 
   /**
@@ -222,4 +244,23 @@ export class PeerLoop {
     if (text) this.o.logger.warn({ diagnostics: d.decision.diagnostics }, `peer diagnostics: ${text}`);
     else this.o.logger.info('peer diagnostics cleared');
   }
+}
+
+/** Every address a peer datagram may come from: the hosts of control.peers and the nodes' addresses. */
+function peerSources(config: Config): Set<string> {
+  const control = config.control;
+  const hosts = [
+    ...(control.mode === 'peer' ? control.peers.flatMap((p) => splitHostPort(p)?.host ?? []) : []),
+    ...config.nodes.flatMap((n) => [...n.addresses, ...(n.aws?.privateIp ? [n.aws.privateIp] : [])]),
+  ];
+  return new Set(hosts.map((h) => canonicalIp(h) ?? h));
+}
+
+/** The address part of "addr:port" or "[v6]:port" as dgram reports senders, canonical, IPv4-mapped IPv6 unwrapped. */
+function addressOf(from: string): string {
+  const i = from.lastIndexOf(':');
+  let host = i < 0 ? from : from.slice(0, i);
+  if (host.startsWith('[')) host = host.slice(1, -1);
+  if (host.toLowerCase().startsWith('::ffff:') && host.includes('.')) host = host.slice(7);
+  return canonicalIp(host) ?? host;
 }

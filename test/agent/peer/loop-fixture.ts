@@ -26,12 +26,16 @@ export class FakePeer {
   claiming: string[] = [];
   private builder: HeartbeatBuilder;
 
+  /** Where its datagrams come from: its node address, as a configured peer. */
+  readonly from: string;
+
   constructor(
     readonly id: string,
     private readonly config: Config,
     private readonly clock: ManualClock,
   ) {
     this.builder = this.newBuilder();
+    this.from = `${config.nodes.find((n) => n.id === id)!.addresses[0]!}:7401`;
   }
 
   /** A sealed heartbeat saying what this peer holds now. */
@@ -131,7 +135,7 @@ export async function loopFixture(config = trio()) {
   const run = async (ms: number, speaking: readonly string[] = [...peers.keys()]) => {
     const every = config.timers.heartbeatInterval;
     for (let t = 0; t < ms; t += 25) {
-      if (t % every === 0) for (const id of speaking) loop.receive(peers.get(id)!.envelope());
+      if (t % every === 0) for (const id of speaking) loop.receive(peers.get(id)!.envelope(), peers.get(id)!.from);
       await clock.advance(25);
     }
   };

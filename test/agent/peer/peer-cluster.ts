@@ -33,10 +33,11 @@ export interface Seen {
  * every agent's extra peer, so the test sees each heartbeat as it leaves.
  */
 export async function startPeerCluster(nodes: number, timers: Record<string, unknown>) {
-  const config = lan({ nodes, control: { mode: 'peer' }, timers, vips: [{ name: 'web', preferred: 'n1' }] });
   const spy = await udpSpy();
   const ports = await freeUdpPorts(nodes);
   const peers = [...ports, spy.port].map((p) => `127.0.0.1:${p}`);
+  // The peers are in the config, as on a real LAN: an agent takes datagrams only from their addresses.
+  const config = lan({ nodes, control: { mode: 'peer', peers }, timers, vips: [{ name: 'web', preferred: 'n1' }] });
   const members = new Map<string, Member>();
   for (const [i, node] of config.nodes.entries()) {
     const logs: Array<Record<string, unknown>> = [];

@@ -53,7 +53,7 @@ describe('PeerLoop on a driven clock', () => {
     await f.host.unbind(WEB);
     f.peer('n2').held = ['web'];
     f.peer('n2').applied = { web: 2 };
-    for (const d of queued) f.loop.receive(d);
+    for (const [i, d] of queued.entries()) f.loop.receive(d, f.peer(i === 0 ? 'n2' : 'n3').from);
     await f.clock.advance(0); // the overdue timers: the reconciler's listing, the loop's tick
     await f.run(150, []); // new datagrams dropped for a while (a full socket buffer keeps the old ones)
     expect(f.binds(frozenAt)).toEqual([]);
