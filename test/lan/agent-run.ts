@@ -59,7 +59,7 @@ export class AgentRun {
 
   /** The last `n` lines that say something happened (warnings, decisions, binds), for a report. */
   tail(n: number, since = 0): string {
-    const notable = this.logs().filter((l) => (Number(l.level) >= 40 || /bound|peer decision|fence|stopp|started|frozen/.test(String(l.msg))) && l.at >= since);
+    const notable = this.logs().filter((l) => (Number(l.level) >= 40 || /bound|peer decision|fence|stopp|started|frozen|assigned|cut off|witness view|control plane/.test(String(l.msg))) && l.at >= since);
     const text = notable.slice(-n).map((l) => `  ${this.node} +${l.at - since}ms ${levelName(l.level)} ${String(l.msg)}${l.err ? ` (${String(l.err)})` : ''}`);
     const stderr = this.proc.stderrTail().trim();
     return [...text, ...(stderr ? [`  ${this.node} stderr: ${stderr.split('\n').slice(-5).join(' | ')}`] : [])].join('\n');

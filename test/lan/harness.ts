@@ -14,6 +14,8 @@ export type { PhaseResult } from './probing';
 export interface ClusterOptions extends LanConfigOptions {
   /** Nodes whose agents start at once (default all). */
   start?: readonly string[];
+  /** Lab hosts (default one per node); extra hosts run no agent (e.g. a control plane's host). */
+  labHosts?: number;
 }
 
 /** What `/status` on an agent's ops port says (the parts the scenarios read). */
@@ -48,7 +50,7 @@ export class LanCluster {
     const dir = await mkdtemp(join(tmpdir(), 'ipferry-lan-'));
     const configFile = join(dir, 'ipferry.yaml');
     await writeFile(configFile, yaml);
-    const lab = await createLab({ hosts: o.nodes });
+    const lab = await createLab({ hosts: o.labHosts ?? o.nodes });
     try {
       const addresses = await lab.watchAddresses();
       const cluster = new LanCluster(lab, config, configFile, dir, addresses);

@@ -22,6 +22,8 @@ export interface LanConfigOptions {
   /** Milliseconds; what is not given keeps the peer defaults. */
   timers?: Partial<Record<'heartbeatInterval' | 'deadAfter' | 'preemptDelay' | 'minHold' | 'claimHoldoff', number>>;
   quorum?: 'majority' | 'none';
+  /** Replaces the example's control section (e.g. a local control plane with witnessed liveness). */
+  control?: Record<string, unknown>;
 }
 
 /** The node that runs in a lab host: n1 in h1, and so on. */
@@ -46,6 +48,7 @@ export function lanConfig(o: LanConfigOptions): { yaml: string; config: Config }
     }));
   }
   if (o.timers) doc.timers = { ...(doc.timers as object | undefined), ...o.timers };
+  if (o.control) doc.control = o.control;
   if (o.quorum) doc.control = { ...doc.control, quorum: o.quorum };
   return { yaml: YAML.stringify(doc), config: loadConfig(doc) };
 }
