@@ -1,43 +1,76 @@
 import type { ControlEvent, FailoverTimeline } from '../core/ports';
-import type { PlanReport, StatusReport } from '../control/status';
+import type { NodeStatus, PlanReport, StatusReport } from '../control/status';
+import type { Diagnostic } from '../core/decide';
 import type { TickMove } from '../control/tick';
-import { clock, ms, table } from './table';
+import { ago, clock, ms, table } from './table';
 import { termSafe } from './terminal-text';
 
-/** Tables for people; --json prints the API's answers as they are. */
+/**
+ * Tables for people; --json prints the API's answers as they are. A node that is not alive shows
+ * neither checks nor holdings: those are its last heartbeat's word, not the truth now.
+ */
 export function formatStatus(s: StatusReport): string {
+  const alive = new Set(s.nodes.filter((n) => n.state === 'alive').map((n) => n.id));
   const nodes = table(
-    ['NODE', 'STATE', 'LAST HEARD', 'DRAINING', 'CHECKS', 'HELD'],
+    ['NODE', 'STATE', 'DRAINING', 'CHECKS', 'HELD'],
     s.nodes.map((n) => [
       n.id,
-      n.state,
-      n.silentMs === null ? 'never' : `${ms(n.silentMs)} ago`,
+      nodeState(n),
       n.draining ? 'yes' : '-',
-      Object.entries(n.checks).map(([c, ok]) => `${c} ${ok ? 'ok' : 'FAIL'}`).join(', ') || '-',
-      n.held.join(', ') || '-',
+      alive.has(n.id) ? Object.entries(n.checks).map(([c, ok]) => `${c} ${ok ? 'ok' : 'FAIL'}`).join(', ') || '-' : '-',
+      alive.has(n.id) ? n.held.join(', ') || '-' : '-',
     ]),
   );
+  const states = new Map(s.nodes.map((n) => [n.id, n.state]));
   const vips = table(
-    ['VIP', 'KIND', 'OWNER', 'EPOCH', 'BOUND', 'REASON', 'DETAIL'],
-    s.vips.map((v) => [
-      v.vip,
-      v.kind,
-      v.node ?? '(none)',
-      String(v.epoch),
-      v.bound === null ? '-' : v.bound ? 'yes' : 'no',
-      v.reason,
-      [v.pinned ? `pinned: ${v.pinned.reason}` : '', v.detail].filter(Boolean).join('; '),
-    ]),
+    ['VIP', 'KIND', 'OWNER', 'EPOCH', 'SINCE', 'BOUND', 'REASON', 'DETAIL'],
+    s.vips.map((v) => {
+      const ownerDown = v.node !== null && !alive.has(v.node);
+      return [
+        v.vip,
+        v.kind,
+        v.node === null ? '(none)' : ownerDown ? `${v.node} (${states.get(v.node) ?? 'unknown'})` : v.node,
+        String(v.epoch),
+        v.since === null ? '-' : ago(s.now - v.since),
+        v.bound === null ? '-' : ownerDown ? 'unknown' : v.bound ? 'yes' : 'no',
+        v.reason,
+        [v.pinned ? `pinned: ${v.pinned.reason}` : '', v.detail].filter(Boolean).join('; '),
+      ];
+    }),
   );
   const parts = [`cluster ${termSafe(s.cluster)}  version ${termSafe(s.version)}  digest ${termSafe(s.digest)}`, '', nodes, '', vips];
-  if (s.diagnostics.length > 0) parts.push('', 'diagnostics:', ...s.diagnostics.map((d) => `  ${termSafe(d.kind)}: ${termSafe(d.message)}`));
+  if (s.diagnostics.length > 0) parts.push('', 'diagnostics:', formatDiagnostics(s.diagnostics));
   if (s.recentMoves.length > 0) parts.push('', 'recent moves:', formatEvents({ events: s.recentMoves }, s.now));
   return parts.join('\n');
 }
 
+/** "alive (seen 200 ms ago)", "DEAD (last seen 3 s ago)", "never seen". */
+function nodeState(n: NodeStatus): string {
+  if (n.silentMs === null || n.state === 'unknown') return n.lastSeen === null ? 'never seen' : `unknown (last seen ${ago(n.silentMs)})`;
+  if (n.state === 'alive') return `alive (seen ${ago(n.silentMs)})`;
+  return `${n.state === 'dead' ? 'DEAD' : n.state} (last seen ${ago(n.silentMs)})`;
+}
+
+/** One line per kind and message, naming the VIPs (or nodes) it concerns, so five unowned VIPs read as such. */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
+  const groups = new Map<string, { kind: string; message: string; subjects: string[] }>();
+  for (const d of diagnostics) {
+    const subject = d.vip ?? d.nodes?.join(', ') ?? '';
+    const message = subject && d.message.startsWith(`${subject}:`) ? d.message.slice(subject.length + 1).trim() : d.message;
+    const key = `${d.kind}\u0000${message}`;
+    const g = groups.get(key) ?? { kind: d.kind, message, subjects: [] };
+    if (subject && !g.subjects.includes(subject)) g.subjects.push(subject);
+    groups.set(key, g);
+  }
+  return table(
+    ['  KIND', 'CONCERNS', 'WHY'],
+    [...groups.values()].map((g) => [`  ${g.kind}`, g.subjects.join(', ') || '(cluster)', g.message]),
+  );
+}
+
 export function formatEvents(page: { events: ControlEvent[]; next?: string }, now = Date.now()): string {
   const rows = page.events.map((e) => [
-    clock(e.at, now),
+    `${clock(e.at, now)} (${ago(now - e.at)})`,
     e.kind,
     e.vip ?? '-',
     e.kind === 'move' ? `${e.from ?? '-'}→${e.to ?? '-'}` : '',
@@ -57,7 +90,7 @@ export function formatPlan(p: PlanReport): string {
   if (waiting.length > 0) parts.push('', table(['VIP', 'REASON', 'DETAIL'], waiting.map(([vip, r]) => [vip, r.code, r.detail])));
   if (p.drift && p.drift.length > 0) parts.push('', 'drift (a reconcile would repair):', table(['VIP', 'COMMITTED', 'PROVIDER SAYS'], p.drift.map((d) => [d.vip, d.committed ?? '-', d.provider])));
   for (const f of p.observeFailures ?? []) parts.push(`could not read ${termSafe(f.provider)}: ${termSafe(f.error)}`);
-  if (p.diagnostics.length > 0) parts.push('', 'diagnostics:', ...p.diagnostics.map((d) => `  ${termSafe(d.kind)}: ${termSafe(d.message)}`));
+  if (p.diagnostics.length > 0) parts.push('', 'diagnostics:', formatDiagnostics(p.diagnostics));
   return parts.join('\n');
 }
 
