@@ -35,6 +35,11 @@ export interface HeartbeatOptions {
   runTick?: (trigger: TickTrigger) => Promise<TickResult | undefined>;
   /** Wait for that tick and answer with its assignments (Lambda), or answer at once (local server). */
   waitForTick?: boolean;
+  /**
+   * Refuse (stale) a heartbeat sent before this: a control plane whose store forgot the replay
+   * guards (memory, after a restart) would otherwise take any heartbeat captured within the skew.
+   */
+  notBefore?: number;
 }
 
 /**
@@ -49,6 +54,9 @@ export async function handleHeartbeat(ctx: ControlContext, verifier: HeartbeatVe
   // Everything but the replay check first, so garbage and forgeries cost no store read.
   const pre = verifier.verify(body, now, () => undefined);
   if (!pre.ok) return refuse(ctx, pre.reason, pre.message);
+  if (opts.notBefore !== undefined && pre.heartbeat.sentAt < opts.notBefore) {
+    return refuse(ctx, 'stale', `sent ${opts.notBefore - pre.heartbeat.sentAt}ms before this control plane could take it (it started at ${new Date(opts.notBefore).toISOString()} less deadAfter, and forgot what it had heard before)`);
+  }
   const misfit = wrongPath(ctx, pre.heartbeat);
   if (misfit) return refuse(ctx, misfit.reason, misfit.message);
   const [mine, committed] = await Promise.all([ctx.store.loadNode(ctx.group, pre.heartbeat.node), ctx.store.loadAssignments(ctx.group)]);

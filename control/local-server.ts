@@ -69,6 +69,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   // Witnessed agents beat to each other, not to us: decisions once a second are plenty between reports.
   const interval = byReports ? Math.max(1000, config.timers.heartbeatInterval) : config.timers.heartbeatInterval;
   const retryAfter = opts.retryAfterMs ?? 2 * interval;
+  // The memory store forgets every replay guard on a restart: take only heartbeats sent since we
+  // started, less deadAfter for the network and small clock differences. A replayed heartbeat can
+  // then keep a node alive at most as long as its last real one could have (see docs/security.md).
+  const notBefore = clock.now() - config.timers.deadAfter;
 
   const runner: TickRunner = new TickRunner(
     (o) => tick(ctx, o),
@@ -95,7 +99,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       if (tooLarge) return sendJson(res, REFUSAL_STATUS['too-large'], { error: { reason: 'too-large', message: `more than ${config.security.maxHeartbeatBytes} bytes` } });
       // A report is rare and may be the news of a failure: its answer waits for the tick, so the
       // reporter learns the new assignments version and can tell the others (as in Lambda).
-      const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: byReports });
+      const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: byReports, notBefore });
       if (reply.ok && opts.deadlines !== false) watchDeadline(reply.node);
       return sendJson(res, reply.status, reply.body);
     }

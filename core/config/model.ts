@@ -39,7 +39,7 @@ export interface Config {
   vips: Vip[];
   dns: ParsedConfig['dns'];
   control: ControlConfig;
-  security: ParsedConfig['security'] & { signing: 'ed25519' | 'hmac-sha256' };
+  security: Omit<ParsedConfig['security'], 'clockSkew'> & { signing: 'ed25519' | 'hmac-sha256'; clockSkew: number };
 }
 
 export type { NodeSpec, CheckSpec };

@@ -71,7 +71,7 @@ export function normalize(parsed: ParsedConfig): { config: Config; issues: Confi
       vips,
       dns: parsed.dns,
       control: resolveControl(parsed),
-      security: { ...parsed.security, signing: resolveSigning(parsed) },
+      security: { ...parsed.security, signing: resolveSigning(parsed), clockSkew: parsed.security.clockSkew ?? defaultClockSkew(resolveTimers(parsed.control, parsed.timers)) },
     },
     issues,
   };
@@ -96,6 +96,18 @@ function resolveControl(parsed: ParsedConfig): ControlConfig {
 
 function hostPortOf(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/**
+ * How far a heartbeat's sentAt may be from the receiver's clock. It is also how long a captured
+ * heartbeat stays replayable and how far ahead a forged one may claim to be, so it is sized to the
+ * timers, not to a minute (60 s was twenty times deadAfter: replays kept a dead node alive for 45 s).
+ * A heartbeat older than a few deadAfter says nothing about liveness anyway. The 2 s floor is for
+ * clocks: NTP keeps hosts within milliseconds, a host that lost it drifts seconds a day at worst.
+ * The 30 s ceiling bounds it for slow timers.
+ */
+export function defaultClockSkew(timers: Timers): number {
+  return Math.min(30_000, Math.max(2_000, 4 * timers.deadAfter));
 }
 
 function resolveSigning(parsed: ParsedConfig): 'ed25519' | 'hmac-sha256' {

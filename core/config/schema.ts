@@ -93,8 +93,8 @@ const security = z.strictObject({
   psk: z.string().min(16, { message: 'a pre-shared key needs at least 16 characters' }).optional(),
   pskFile: z.string().min(1).optional(),
   pskEnv: z.string().min(1).optional(),
-  /** Heartbeats whose sentAt is further than this from the receiver's clock are refused. */
-  clockSkew: duration.default(60_000),
+  /** Heartbeats whose sentAt is further than this from the receiver's clock are refused. Default: 4 × deadAfter, within 2–30 s (normalize.ts). */
+  clockSkew: duration.optional(),
   maxHeartbeatBytes: z.number().int().min(512).max(1_048_576).default(16_384),
 });
 

@@ -79,7 +79,10 @@ export function heartbeatVerifier(config: Config, secrets: { psk?: string } = {}
         // A new boot must be newer than the last one seen, or an old boot's heartbeat could be replayed.
         if (last.bootId !== hb.bootId && hb.sentAt <= last.sentAt) return refuse('replayed', `boot ${hb.bootId} is older than boot ${last.bootId}`);
       }
-      return { ok: true, heartbeat: hb, guard: { bootId: hb.bootId, seq: hb.seq, sentAt: hb.sentAt } };
+      // The guard keeps sentAt no later than our own clock: a new boot must be newer than it, and a
+      // forged boot dated ahead (within the skew) would otherwise make the real node's heartbeats
+      // "older" — and refused as replayed — until our clock caught up with the forgery.
+      return { ok: true, heartbeat: hb, guard: { bootId: hb.bootId, seq: hb.seq, sentAt: Math.min(hb.sentAt, now) } };
     },
   };
 }
