@@ -29,7 +29,8 @@ export interface Destination {
   family: 4 | 6;
 }
 
-const FILTER_CHUNK = 100;
+/** Values in one filter of one call: larger lists are split over several calls. */
+export const FILTER_CHUNK = 100;
 const MAX_PAGES = 100;
 
 /**
@@ -44,6 +45,20 @@ export class Ec2Api {
   async privateIpHolders(f: Frame, ips: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     for (const eni of await this.interfaces(f, 'addresses.private-ip-address', ips)) {
+      for (const a of eni.PrivateIpAddresses ?? []) if (a.PrivateIpAddress && eni.NetworkInterfaceId) found.set(a.PrivateIpAddress, eni.NetworkInterfaceId);
+    }
+    return found;
+  }
+
+  /**
+   * Every private IPv4 address on every interface of these subnets, with its interface: one
+   * paginated listing per 100 subnets instead of one call per 100 addresses. `subnet-id` is one
+   * of the filters EC2 names for accounts with many interfaces, and MaxResults (5–1000) pages the
+   * answer (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html).
+   */
+  async privateIpsInSubnets(f: Frame, subnetIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const eni of await this.interfaces(f, 'subnet-id', subnetIds)) {
       for (const a of eni.PrivateIpAddresses ?? []) if (a.PrivateIpAddress && eni.NetworkInterfaceId) found.set(a.PrivateIpAddress, eni.NetworkInterfaceId);
     }
     return found;
