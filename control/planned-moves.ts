@@ -87,6 +87,24 @@ export function jobFor(ctx: ControlContext, vipName: string, to: string | null, 
   return { job: { eventId: id, vip, to: node, epoch, reason } };
 }
 
+/**
+ * Splits jobs into those the tick's own read of the providers shows done already (the target
+ * holds the VIP: the provider's move would read the same and change nothing) and those still to
+ * run. A first placement of addresses that are already where they belong (ipferry taking over a
+ * running fleet) then costs no call per VIP: 10,240 reads would take EC2's Describe* bucket (100,
+ * refilled at 20/s, sim/aws-ec2/throttle.ts) over eight minutes. The tick holds the group's lease,
+ * so no other control plane moves anything between that read and now.
+ */
+export function satisfiedBy(truth: ReadonlyMap<string, Holding> | undefined, jobs: readonly MoveJob[], at: number): { done: MoveReport[]; todo: MoveJob[] } {
+  const done: MoveReport[] = [];
+  const todo: MoveJob[] = [];
+  for (const job of jobs) {
+    if (truth?.get(job.vip.name)?.node === job.to.id) done.push({ job, outcome: { ok: true, changed: false, calls: 0 }, verified: at });
+    else todo.push(job);
+  }
+  return { done, todo };
+}
+
 export function finish(event: ControlEvent, report: MoveReport | undefined): ControlEvent {
   if (!report) return event;
   const timeline: FailoverTimeline = {

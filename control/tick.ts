@@ -5,7 +5,7 @@ import type { ControlContext } from './context';
 import { publishRecordSets } from './dns';
 import { observeAll } from './drift';
 import { executeMoves } from './execute';
-import { committedMoves, driftRepairs, finish, toTickMove } from './planned-moves';
+import { committedMoves, driftRepairs, finish, satisfiedBy, toTickMove } from './planned-moves';
 import { errorText } from './log';
 
 export type TriggerKind = 'schedule' | 'interval' | 'deadline' | 'heartbeat' | 'api' | 'retry';
@@ -87,20 +87,24 @@ async function run(ctx: ControlContext, opts: TickOptions): Promise<TickResult> 
     return { status: 'conflict', conflicts: step.conflicts, version: step.state.version };
   }
   const moves = step.status === 'committed' ? committedMoves(ctx, step, opts.triggers ?? [opts.trigger]) : [];
-  if (moves.length > 0) await ctx.store.appendEvents(ctx.group, moves.map((m) => m.event));
   const assignments = assignmentsAfter(step);
-  const repairs = observed ? driftRepairs(ctx, assignments, (await observed).truth, new Set(moves.map((m) => m.event.vip!))) : [];
-  if (repairs.length > 0) await ctx.store.appendEvents(ctx.group, repairs.map((r) => r.event));
-
+  const truth = observed ? (await observed).truth : undefined;
+  const repairs = truth ? driftRepairs(ctx, assignments, truth, new Set(moves.map((m) => m.event.vip!))) : [];
   const planned = [...moves, ...repairs];
+  // Moves the providers' truth shows done already are recorded finished in the same write: one
+  // write per event, not two, when a first placement finds 10,240 addresses already in place.
+  const { done, todo } = satisfiedBy(truth, planned.flatMap((p) => (p.job ? [p.job] : [])), ctx.clock.now());
+  const settled = new Map(done.map((r) => [r.job.eventId, r]));
+  if (planned.length > 0) await ctx.store.appendEvents(ctx.group, planned.map((p) => finish(p.event, settled.get(p.event.id))));
+
   const touched = opts.repairDrift ? 'all' : new Set(moves.map((m) => m.event.vip!));
   const [executed, dnsEvents] = await Promise.all([
-    executeMoves(ctx, planned.flatMap((p) => (p.job ? [p.job] : []))),
+    executeMoves(ctx, todo),
     touched === 'all' || touched.size > 0 ? publishRecordSets(ctx, assignments, touched, step.version) : Promise.resolve([]),
   ]);
-  const reports = new Map(executed.map((r) => [r.job.eventId, r]));
+  const reports = new Map([...done, ...executed].map((r) => [r.job.eventId, r]));
   const finished = planned.map((p) => finish(p.event, reports.get(p.event.id)));
-  const updated = [...finished.filter((_, i) => planned[i]!.job), ...dnsEvents];
+  const updated = [...finished.filter((_, i) => planned[i]!.job && !settled.has(planned[i]!.event.id)), ...dnsEvents];
   if (updated.length > 0) await ctx.store.appendEvents(ctx.group, updated);
 
   const result = {
