@@ -38,7 +38,7 @@ export async function runApi(
     }
   }
   if (!values.url && !config) {
-    console.error('give the control plane with --url URL or --config FILE');
+    console.error('ipferry: give the control plane with --url URL or --config FILE');
     return 2;
   }
   try {

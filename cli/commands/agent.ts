@@ -1,6 +1,6 @@
 import { ConfigError } from '../../core/config';
 import type { IdentitySource } from '../../agent/identity';
-import { parse, type Command } from '../command';
+import { parse, usageError, type Command } from '../command';
 import { ago } from '../table';
 import { printConfigError } from '../config-file';
 import { termSafe as t } from '../terminal-text';
@@ -53,8 +53,7 @@ export const agent: Command = {
           ? `--identity must be auto, config, ec2 or hetzner, not "${identity}"`
           : undefined;
     if (problem) {
-      console.error(`${problem}\n\n${USAGE}`);
-      return 2;
+      return usageError(USAGE, problem);
     }
     // Loaded here, not at the top: the other commands have no use for the agent's modules.
     const { runDaemon } = await import('../../agent/daemon');
@@ -90,7 +89,7 @@ async function status(argv: string[]): Promise<number> {
     body = (await res.json()) as AgentStatusView;
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    console.error(`ipferry agent status: no agent answered on ${url} (${e.cause?.code ?? e.message}); is it running, with --metrics ${listen}?`);
+    console.error(`ipferry agent status: no agent answered on ${url} (${t(e.cause?.code ?? e.message)}); is it running, with --metrics ${listen}?`);
     return 1;
   }
   if (args.values.json) console.log(JSON.stringify(body));

@@ -3,7 +3,8 @@ import { ConfigError } from '../../core/config';
 import { parseDuration } from '../../core/duration';
 import { startLocalControlPlane } from '../../control/local-server';
 import { pinoLog } from '../../control/log';
-import { parse, type Command } from '../command';
+import { parse, usageError, type Command } from '../command';
+import { termSafe, termSafeLines } from '../terminal-text';
 import { untilSignalled } from '../signals';
 import { printConfigError, readConfigFile } from '../config-file';
 import { localControlSecrets, providersFor } from '../control-setup';
@@ -51,13 +52,11 @@ export function controlCommand(until: () => Promise<void> = untilSignalled, env:
       if (typeof args === 'number') return args;
       const v = args.values;
       if (!v.config) {
-        console.error(`--config is required\n\n${USAGE}`);
-        return 2;
+        return usageError(USAGE, '--config is required');
       }
       const reconcile = v.reconcile === undefined ? 60_000 : parseDuration(v.reconcile);
       if (reconcile === undefined || reconcile < 100) {
-        console.error(`--reconcile must be a duration of at least 100ms, like 30s, not "${v.reconcile}"`);
-        return 2;
+        return usageError(USAGE, `--reconcile must be a duration of at least 100ms, like 30s, not "${v.reconcile}"`);
       }
       let config;
       try {
@@ -68,7 +67,7 @@ export function controlCommand(until: () => Promise<void> = untilSignalled, env:
         return 1;
       }
       if (config.control.mode === 'peer') {
-        console.error(`${v.config}: control.mode is peer: the agents decide among themselves, there is no control plane to run`);
+        console.error(`ipferry: ${termSafe(v.config)}: control.mode is peer: the agents decide among themselves, there is no control plane to run`);
         return 1;
       }
       const logger = pino({ level: v['log-level'] ?? env.IPFERRY_LOG_LEVEL ?? 'info', base: { service: 'ipferry-control', cluster: config.cluster } });
@@ -79,7 +78,7 @@ export function controlCommand(until: () => Promise<void> = untilSignalled, env:
         const { providers, publisher } = providersFor(config, credentials, logger);
         cp = await startLocalControlPlane({ config, log, providers, ...(publisher ? { publisher } : {}), ...(psk ? { psk } : {}), ...(v.listen ? { listen: v.listen } : {}), reconcileEveryMs: reconcile });
       } catch (err) {
-        console.error(`ipferry control: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(`ipferry control: ${termSafeLines(err instanceof Error ? err.message : String(err))}`);
         return 1;
       }
       console.log(`ipferry control plane for cluster ${config.cluster} on ${cp.url} (heartbeats: ${cp.url}/v1/heartbeat)`);

@@ -1,4 +1,4 @@
-import { parse, type Command } from '../command';
+import { parse, usageError, type Command } from '../command';
 import { cloudDemo } from '../demo/cloud';
 import { seedWalkthrough } from '../demo/seeds';
 
@@ -35,8 +35,7 @@ export const demo: Command = {
     }
     const liveness = args.values.liveness ?? 'witnessed';
     if (liveness !== 'witnessed' && liveness !== 'direct') {
-      console.error(`ipferry demo: --liveness is witnessed or direct, not ${JSON.stringify(liveness)}\n${USAGE}`);
-      return 2;
+      return usageError(USAGE, `--liveness is witnessed or direct, not ${JSON.stringify(liveness)}`);
     }
     await cloudDemo({ json, liveness, print: (line) => console.log(line), keepFiles: args.values.keep === true });
     return 0;

@@ -1,6 +1,6 @@
 import { LinuxHostNet } from '../../agent/hostnet';
 import { runFence } from '../../agent/peer/fence-child';
-import { parse, type Command } from '../command';
+import { parse, usageError, type Command } from '../command';
 
 const USAGE = `usage: ipferry fence --lease MS
 
@@ -13,8 +13,7 @@ export const fence: Command = {
     if (typeof args === 'number') return args;
     const lease = Number(args.values.lease);
     if (!Number.isInteger(lease) || lease < 10) {
-      console.error(`--lease must be a whole number of milliseconds (at least 10)\n\n${USAGE}`);
-      return 2;
+      return usageError(USAGE, `--lease must be a whole number of milliseconds (at least 10), not "${args.values.lease ?? ''}"`);
     }
     // The agent's death closes stdin; it must not also stop the fence with SIGINT from a terminal.
     process.on('SIGINT', () => undefined);

@@ -1,7 +1,7 @@
 import type { TickMove } from '../../control/tick';
 import type { ControlEvent } from '../../core/ports';
 import { API_FLAGS, API_FLAGS_USAGE, runApi } from '../api-command';
-import { parse, type Command } from '../command';
+import { parse, usageError, type Command } from '../command';
 import { formatMove } from '../control-format';
 import { termSafe } from '../terminal-text';
 
@@ -35,8 +35,7 @@ export const move: Command = {
     if (typeof args === 'number') return args;
     const reason = args.values.reason?.trim();
     if (!reason) {
-      console.error(`--reason is required: say why the VIP moves\n\n${usage}`);
-      return 2;
+      return usageError(usage, '--reason is required: say why the VIP moves');
     }
     const [vip, node] = args.positionals as [string, string];
     // 502: committed, but the provider did not complete the move (the next reconcile retries it).

@@ -8,7 +8,8 @@ import { DEFAULT_TOKEN, HetznerCloudEmulator, demoCloudSeed } from '../../sim/he
 import { seedFromConfig as cloudSeed } from '../../sim/hetzner-cloud/from-config';
 import { DEFAULT_ROBOT_CREDENTIALS, HetznerRobotEmulator, demoRobotSeed } from '../../sim/hetzner-robot';
 import { seedFromConfig as robotSeed } from '../../sim/hetzner-robot/from-config';
-import { parse, type Command } from '../command';
+import { parse, usageError, type Command } from '../command';
+import { termSafeLines } from '../terminal-text';
 import { untilSignalled } from '../signals';
 import { printConfigError, readConfigFile } from '../config-file';
 
@@ -92,13 +93,11 @@ export function simCommand(until: () => Promise<void> = untilSignalled): Command
       if (typeof args === 'number') return args;
       const kind = args.positionals[0]!;
       if (!(SIM_KINDS as readonly string[]).includes(kind)) {
-        console.error(`ipferry sim: unknown emulator "${kind}" (one of ${SIM_KINDS.join(', ')})\n\n${USAGE}`);
-        return 2;
+        return usageError(USAGE, `unknown emulator "${kind}" (one of ${SIM_KINDS.join(', ')})`);
       }
       const port = args.values.port === undefined ? 0 : Number(args.values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        console.error(`ipferry sim: --port must be a port number (0-65535), not "${args.values.port}"`);
-        return 2;
+        return usageError(USAGE, `--port must be a port number (0-65535), not "${args.values.port}"`);
       }
       let config: Config | undefined;
       if (args.values.config !== undefined) {
@@ -115,7 +114,7 @@ export function simCommand(until: () => Promise<void> = untilSignalled): Command
         sim = await startSim(kind as SimKind, { port, ...(config ? { config } : {}) });
       } catch (err) {
         // A seed the emulator refuses, or a port already taken: say which, and stop.
-        console.error(`ipferry sim ${kind}: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(`ipferry sim ${kind}: ${termSafeLines(err instanceof Error ? err.message : String(err))}`);
         return 1;
       }
       for (const line of sim.lines) console.log(line);

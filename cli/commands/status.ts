@@ -1,7 +1,7 @@
 import type { PlanReport, StatusReport } from '../../control/status';
 import type { ControlEvent } from '../../core/ports';
 import { API_FLAGS, API_FLAGS_USAGE, runApi } from '../api-command';
-import { parse, type Command } from '../command';
+import { parse, usageError, type Command } from '../command';
 import { formatEvents, formatPlan, formatStatus } from '../control-format';
 
 export const status: Command = {
@@ -20,8 +20,7 @@ export const events: Command = {
     if (typeof args === 'number') return args;
     const limit = args.values.limit ?? '20';
     if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) {
-      console.error(`--limit must be a number from 1 to 1000, not "${limit}"`);
-      return 2;
+      return usageError(usage, `--limit must be a number from 1 to 1000, not "${limit}"`);
     }
     const query = new URLSearchParams({ limit, ...(args.values.before ? { before: args.values.before } : {}) });
     return runApi(args.values, (c) => c.request('GET', `/v1/events?${query}`), (b) => formatEvents(b as unknown as { events: ControlEvent[]; next?: string }));
