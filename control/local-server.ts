@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config/model';
 import type { Clock } from '../core/clock';
+import { canonicalIp } from '../core/ip';
 import { heartbeatVerifier } from '../core/heartbeat';
 import type { Provider, RecordSetPublisher, Store } from '../core/ports';
 import type { VipKind } from '../core/config/vips';
@@ -121,6 +122,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   }
 
   const { host, port } = parseListen(opts.listen ?? (config.control.mode === 'local' ? config.control.listen : '127.0.0.1:7400'));
+  // Drains and manual moves from anyone who can reach the port: beyond loopback, only with a token.
+  if (!apiToken && !isLoopback(host)) {
+    throw new Error(`the control plane would listen on ${host}, beyond loopback, with its API (drain, move, unpin) open to anyone who reaches it: set control.apiToken (16 characters or more), or listen on 127.0.0.1`);
+  }
   await listen(server, host, port);
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -144,6 +149,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       log.info('control plane stopped', { url });
     },
   };
+}
+
+/** 127.0.0.0/8, ::1, localhost: only processes on this host reach it. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  const ip = canonicalIp(host);
+  return ip !== undefined && (ip === '::1' || /^127\./.test(ip) || /^::ffff:127\./.test(ip));
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

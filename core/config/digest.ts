@@ -14,10 +14,12 @@ export function canonicalJson(value: unknown): string {
 /**
  * A short digest of everything that affects decisions. Nodes send it in heartbeats; when two nodes
  * disagree, decide() marks the cluster `unsafe` (Momentum's UNSAFE). Secrets are left out so the
- * digest can be logged.
+ * digest can be logged, and the API token too: it is the operator's, agents never use it, and with
+ * it in the digest every agent's config had to carry it (a copy of the token on every host).
  */
 export function configDigest(config: Config): string {
-  const { security, ...rest } = config;
+  const { security, control, ...rest } = config;
   const { psk: _psk, ...publicSecurity } = security;
-  return createHash('sha256').update(canonicalJson({ ...rest, security: publicSecurity })).digest('hex').slice(0, 16);
+  const { apiToken: _token, ...publicControl } = control as typeof control & { apiToken?: string };
+  return createHash('sha256').update(canonicalJson({ ...rest, control: publicControl, security: publicSecurity })).digest('hex').slice(0, 16);
 }
