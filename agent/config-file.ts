@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError, parseConfigText, type Config } from '../core/config';
+import { unreadableFileIssue } from '../core/config/load';
 
 /** Reads and validates a config file; a missing file or any invalid field is a ConfigError. */
 export async function readConfigFile(path: string): Promise<Config> {
@@ -7,9 +8,9 @@ export async function readConfigFile(path: string): Promise<Config> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+    throw new ConfigError([unreadableFileIssue(path, err)]);
   }
-  const r = parseConfigText(text);
+  const r = parseConfigText(text, path);
   if (!r.ok) throw new ConfigError(r.issues);
   return r.config;
 }

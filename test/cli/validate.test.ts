@@ -46,10 +46,57 @@ describe('ipferry validate', () => {
     expect(JSON.parse(out[0]!)).toMatchObject({ ok: false, issues: [{ path: 'nodes', message: 'required (expected array)' }] });
   });
 
-  it('reports a missing file as a problem, not a crash', async () => {
+  it('says plainly that a file is missing', async () => {
     const { err } = capture();
     expect(await validate.run(['/nonexistent/ipferry.yaml'])).toBe(1);
-    expect(err[1]).toBe('  (file): cannot read /nonexistent/ipferry.yaml: ENOENT');
+    expect(err).toEqual(['ipferry: no such file: /nonexistent/ipferry.yaml']);
+  });
+
+  it('says plainly that a file is empty (or only comments)', async () => {
+    const { err } = capture();
+    for (const text of ['', '\n  \n', '# nothing yet\n']) {
+      const path = file(text);
+      expect(await validate.run([path])).toBe(1);
+      expect(err.pop()).toBe(`ipferry: ${path} is empty: expected a cluster description`);
+    }
+  });
+
+  it('reports schema and cross-field problems in one round where the schema part parsed', async () => {
+    const { err } = capture();
+    const path = file(
+      [
+        'cluster: mail',
+        'security: { psk: "0123456789abcdef0" }',
+        'timers: { heartbeatInterval: soon }',
+        'nodes:',
+        '  - { id: mail01, interface: eth0 }',
+        '  - { id: mail02, interface: eth0, weight: heavy }',
+        '  - { id: mail03, interface: eth0 }',
+        'checks:',
+        '  smtp: { kind: smtp, target: "127.0.0.1:25", bogus: 1 }',
+        'vips:',
+        '  - { name: a, address: not-an-address }',
+        '  - { name: b, address: 198.18.0.50/24, preferred: mail07 }',
+        '  - { name: c, address: 198.18.0.50/24, checks: [smtp] }',
+        '  - { name: d, address: 198.18.0.51/24, preferred: mail02 }',
+        '  - { name: e, address: 198.18.0.52/24, preferred: mail03, checks: [imap] }',
+        '',
+      ].join('\n'),
+    );
+    expect(await validate.run([path])).toBe(1);
+    const problems = err.slice(1);
+    expect(err[0]).toBe(`${path}: ${problems.length} problems`);
+    // The schema's: the refused entries themselves.
+    expect(problems).toContain('  nodes[1].weight: unknown field "weight"');
+    expect(problems).toContain('  checks.smtp.bogus: unknown field "bogus"');
+    expect(problems.some((l) => l.startsWith('  vips[0].address: '))).toBe(true);
+    expect(problems.some((l) => l.startsWith('  timers.heartbeatInterval: '))).toBe(true);
+    // The cross-field ones, at the entries' original indices, found in the same round.
+    expect(problems).toContain('  vips[1].preferred: node "mail07" is not defined in nodes');
+    expect(problems).toContain('  vips[2].address: 198.18.0.50 is already used by vips[1]');
+    expect(problems).toContain('  vips[4].checks[0]: check "imap" is not defined in checks');
+    // Not echoes of a refused entry: mail02 and the smtp check exist, they were only malformed.
+    expect(problems.join('\n')).not.toMatch(/"mail02" is not defined|"smtp" is not defined/);
   });
 
   it('rejects bad usage with exit code 2', async () => {
