@@ -3,6 +3,9 @@ import { identifier } from '../config/primitives';
 
 export const HEARTBEAT_VERSION = 1;
 
+/** The largest time a JavaScript Date can hold (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
 /** A witness reports at most a year of continuity: enough for preemptDelay, bounded against nonsense. */
 const MAX_WATCH_MS = 366 * 86_400_000;
 
@@ -49,7 +52,8 @@ export const HeartbeatSchema = z.strictObject({
   version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
   /** Hook failures since the last heartbeat (reported, never blocking). */
   hookFailures: z
-    .array(z.strictObject({ vip: identifier, hook: z.enum(['up', 'down', 'notify']), error: z.string().max(300), at: z.number().int() }))
+    // `at` within what a Date can hold: 9e15 passed, was stored, and then toISOString threw (a 503).
+    .array(z.strictObject({ vip: identifier, hook: z.enum(['up', 'down', 'notify']), error: z.string().max(300), at: z.number().int().positive().max(MAX_DATE_MS) }))
     .max(100)
     .default([]),
 });
