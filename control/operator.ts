@@ -42,6 +42,9 @@ export async function setDrain(ctx: ControlContext, node: string, draining: bool
  * rebalancing leave it there; a forced move — the node dies, fails a check, drains — still wins).
  * Committed by CAS under the tick lease, then moved through the provider like any move.
  */
+/** The longest reason an operator may give: a sentence or two, as a check's detail (300). */
+export const MAX_REASON = 300;
+
 export async function manualMove(ctx: ControlContext, req: { vip: string; node: string; reason: string; by?: string }): Promise<TickMove> {
   const model = compile(ctx.config);
   const vip = model.vips[model.vipIndex.get(req.vip) ?? -1];
@@ -49,6 +52,8 @@ export async function manualMove(ctx: ControlContext, req: { vip: string; node: 
   const node = model.nodes[model.nodeIndex.get(req.node) ?? -1];
   if (!node) throw new OperatorError(404, 'not-found', `node ${req.node} is not in the config`);
   if (!req.reason.trim()) throw new OperatorError(400, 'invalid', 'a manual move needs a reason');
+  // Kept in the pin, the event and every /v1/status: a 340 KB reason made status 682 KB.
+  if (req.reason.length > MAX_REASON) throw new OperatorError(400, 'invalid', `a reason is at most ${MAX_REASON} characters (got ${req.reason.length})`);
   if (!canCarry(vip, node)) throw new OperatorError(409, 'conflict', `node ${node.id} cannot carry ${vip.name} (eligibility, identity or subnet)`);
 
   const lease = await ctx.store.acquireLease(ctx.group, { owner: ctx.instance, ttlMs: ctx.tuning.leaseMs, now: ctx.clock.now() });
