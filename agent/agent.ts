@@ -45,6 +45,8 @@ export interface ReportHooks {
   learned(version: number | undefined): void;
   /** This host's own evidence that it is cut off: what only it carries is let go at once. */
   cutOff(): boolean;
+  /** Told what this node is about to own, before the reconciler may bind it (the fence must know first). */
+  owning(vips: readonly string[]): void;
 }
 
 export interface AgentStatus {
@@ -143,7 +145,10 @@ export class Agent {
       returnHookFailures: (f) => this.hooks.returnFailures(f),
       onResult: (result, info) => {
         metrics?.heartbeat(result);
-        if (result.kind === 'answer' && !info.leaving) this.reconciler.accept(result.answer.assignments);
+        if (result.kind === 'answer' && !info.leaving) {
+          reports?.owning(result.answer.assignments.map((a) => a.vip));
+          this.reconciler.accept(result.answer.assignments);
+        }
         if (result.kind === 'answer') reports?.learned(result.answer.version);
       },
     });

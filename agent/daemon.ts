@@ -80,7 +80,7 @@ async function startWithControlPlane(config: Config, node: NodeSpec, signer: Sig
 async function startWitnessed(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, gate: BindGate | undefined, env: NodeJS.ProcessEnv): Promise<Running> {
   const psk = config.security.signing === 'hmac-sha256' ? await presharedKey(config, env) : undefined;
   const transport = new HttpTransport({ url: heartbeatUrl(config), cluster: config.cluster, node: node.id });
-  const w = await startWitnessedAgent({ config, node, signer, ...(psk ? { psk } : {}), hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, metrics, ...(gate ? { gate } : {}) });
+  const w = await startWitnessedAgent({ config, node, signer, ...(psk ? { psk } : {}), hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, metrics, ...(gate ? { gate } : {}), fence: host.kind === 'linux' });
   return { status: () => ({ ...w.agent.status(), witness: w.loop.status() }), stop: () => w.stop() };
 }
 

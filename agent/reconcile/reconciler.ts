@@ -354,7 +354,9 @@ export class Reconciler {
     if (lost !== this.lost) {
       this.lost = lost;
       this.dirty = true;
-      if (lost) this.logger.warn({ afterMs: this.lossAfter() }, `control plane out of reach for longer than ${this.lossAfter()} ms: releasing VIPs with onControlLoss=release, holding the others`);
+      const cut = this.options.cutOff?.() ?? false;
+      if (lost && cut) this.logger.warn('cut off from most of the nodes it watches with no answer since: releasing VIPs with onControlLoss=release, holding the others');
+      else if (lost) this.logger.warn({ afterMs: this.lossAfter() }, `control plane out of reach for longer than ${this.lossAfter()} ms: releasing VIPs with onControlLoss=release, holding the others`);
       else this.logger.info('control plane reachable again');
     }
     if (!this.dirty && now - this.listedAt < this.listEvery(now)) return;

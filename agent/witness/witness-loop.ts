@@ -63,6 +63,8 @@ export class WitnessLoop {
   private known: number | undefined;
   private answeredAt = 0;
   private wasCut = false;
+  /** When this agent last found it had been frozen (0: never). */
+  private stalledAt = 0;
   private asked = 0;
   private startedAt = 0;
   private lastRan = 0;
@@ -78,6 +80,9 @@ export class WitnessLoop {
     this.everyone = peers.everyone;
     this.fromNodes = new Set(o.config.nodes.flatMap((n) => [...n.addresses, ...(n.aws?.privateIp ? [n.aws.privateIp] : [])]));
     this.timers = new Timers(o.clock, pinoLog(o.logger));
+    // Before start() too, a node never heard is unknown, not silent since 1970.
+    this.startedAt = o.clock.now();
+    this.lastRan = this.startedAt;
   }
 
   /** The peers this node sends its heartbeats to (its witnesses), as host:port. */
@@ -125,6 +130,7 @@ export class WitnessLoop {
    * watched) never count as cut off: which of them is gone is the control plane's call.
    */
   cutOff(now = this.o.clock.now()): boolean {
+    if (this.answeredAt < this.stalledAt) return true;
     if (this.watched.length < 2) return false;
     const lease = this.lease();
     let gone = 0;
@@ -211,8 +217,7 @@ export class WitnessLoop {
   }
 
   private lease(): number {
-    const { deadAfter, heartbeatInterval } = this.o.config.timers;
-    return Math.max(heartbeatInterval, deadAfter - 1.5 * heartbeatInterval);
+    return witnessLease(this.o.config);
   }
 
   /** Reports when the set of heard and silent neighbours changes. */
@@ -250,6 +255,10 @@ export class WitnessLoop {
     this.heardAt.clear();
     this.heardSince.clear();
     this.startedAt = now;
+    // What it holds may have moved meanwhile: it counts as cut off until the control plane answers.
+    this.stalledAt = now;
+    this.o.report();
+    this.o.onCutOff?.();
   }
 
   private count(reason: string): void {
@@ -258,6 +267,12 @@ export class WitnessLoop {
     this.refused.set(reason, n);
     if (n === 1) this.o.logger.warn({ reason }, `refused a witness datagram: ${reason}`);
   }
+}
+
+/** How long a node may go unheard by most of its neighbours before it lets go of what only it carries. */
+export function witnessLease(config: Config): number {
+  const { deadAfter, heartbeatInterval } = config.timers;
+  return Math.max(heartbeatInterval, deadAfter - 1.5 * heartbeatInterval);
 }
 
 /** Whom a node watches (ids), and where its witnesses and all other nodes listen (host:port). */

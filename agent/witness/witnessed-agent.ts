@@ -9,7 +9,9 @@ import type { HeartbeatTransport } from '../heartbeat';
 import type { AgentMetrics } from '../ops';
 import { UdpPeers } from '../peer/udp-peers';
 import type { BindGate } from '../reconcile';
-import { WitnessLoop, witnessPeers } from './witness-loop';
+import { Fence } from '../peer/fence';
+import { selfCommand } from '../self-command';
+import { WitnessLoop, witnessLease, witnessPeers } from './witness-loop';
 
 export interface WitnessedAgentOptions {
   config: Config;
@@ -27,6 +29,8 @@ export interface WitnessedAgentOptions {
   gate?: BindGate;
   /** An already open UDP socket (tests); by default one on the node's address and witness port. */
   socket?: UdpPeers;
+  /** Run the fence for the addresses only this host carries (when addresses are really plumbed). */
+  fence?: boolean;
 }
 
 export interface WitnessedAgent {
@@ -63,8 +67,32 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
       version: () => late.loop?.version() ?? 0,
       learned: (v) => late.loop?.learned(v),
       cutOff: () => late.loop?.cutOff() ?? false,
+      owning: (vips) => feedFence(vips),
     },
   });
+  // A killed or frozen agent cannot fence itself: a child process removes what only this host
+  // carries when the agent stops pinging for the lease (the peer-mode fence, agent/peer/fence.ts).
+  const fence = o.fence ? Fence.start({ self: selfCommand(), leaseMs: witnessLease(o.config), logger: log.child({ part: 'fence' }) }) : undefined;
+  const releasedOnLoss = new Set(o.config.vips.filter((v) => v.onControlLoss === 'release').map((v) => v.name));
+  let owning: readonly string[] = [];
+  function feedFence(next: readonly string[] = owning): void {
+    owning = next;
+    const names = new Set([...agent.reconciler.held(), ...owning]);
+    fence?.update(agent.reconciler.managed.filter((m) => names.has(m.name) && releasedOnLoss.has(m.name)).map((m) => m.addr));
+  }
+  const pinger = fence ? setInterval(() => feedFence(), Math.max(20, Math.floor(o.config.timers.heartbeatInterval / 2))) : undefined;
+  const stopFence = async () => {
+    if (pinger) clearInterval(pinger);
+    await fence?.stop();
+  };
+  if (fence) {
+    try {
+      await fence.ready;
+    } catch (err) {
+      await stopFence();
+      throw new Error(`witnessed liveness needs its fence for addresses only this host carries: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const own = witnessAddress(o.node);
   if (!own) throw new Error(`witnessed liveness needs ${o.node.id}'s address (nodes[].addresses) for its witnesses to send to`);
   const socket = o.socket ?? (await UdpPeers.open({ port: control.witness.port, bind: own, peers: witnessPeers(o.config, o.node.id).witnesses, ownAddresses: [own], logger: log }));
@@ -81,13 +109,16 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
     ...(o.metrics ? { metrics: { refused: (reason: string) => o.metrics!.witnessRefused.inc({ reason }), heard: (node: string, heard: boolean) => o.metrics!.witnessHeard.set({ node }, heard ? 1 : 0) } } : {}),
   });
   late.loop = loop;
+  // The loop first: the agent's first report already says what it watches (nothing heard yet).
+  loop.start();
   try {
     await agent.start();
   } catch (err) {
+    loop.stop();
     await socket.close();
+    await stopFence();
     throw err;
   }
-  loop.start();
   log.info({ witnesses: loop.targets(), port: control.witness.port, keepaliveMs: control.witness.keepalive }, 'witnessed liveness started');
   return {
     agent,
@@ -95,6 +126,8 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
     async stop() {
       const report = await agent.stop({ graceful: true });
       loop.stop();
+      feedFence([]);
+      await stopFence();
       await socket.close();
       return report;
     },

@@ -32,7 +32,7 @@ async function witnessedWebOnH1(): Promise<{ c: LanCluster; cp: ControlRun; why:
     labHosts: 4,
     start: [],
     timers: TIMERS,
-    control: { mode: 'local', listen: LISTEN, url: `http://${LISTEN}`, liveness: 'witnessed', witness: { port: 7402, keepalive: '3s' } },
+    control: { mode: 'local', listen: LISTEN, url: `http://${LISTEN}`, apiToken: 'lan-witnessed-api-token-0123', liveness: 'witnessed', witness: { port: 7402, keepalive: '3s' } },
   });
   const cp = await ControlRun.start(c.lab, CONTROL_HOST, LISTEN, c.configFile);
   const why = () => `${c.report()}\ncontrol plane:\n${cp.tail(30, c.startedAt)}`;
