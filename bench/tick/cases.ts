@@ -68,7 +68,6 @@ export async function runCase(world: TickWorld, kind: TickCase, ticks: number, s
 async function prepare(world: TickWorld, kind: TickCase, i: number): Promise<void> {
   const { clock, config } = world;
   if (kind === 'first') await world.freshTable();
-  clock.advance(1000);
   await world.reportAll();
   if (kind === 'failover') {
     // A different node each time, one per subnet in turn: every node it leaves behind is still alive.

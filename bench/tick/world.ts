@@ -24,17 +24,18 @@ export const EC2_LATENCY_MS = 120;
 export const EC2_LAG_MS = 250;
 
 /**
- * The bench's clock for decisions: it stands still unless moved, so records written "now" stay
- * fresh however long a tick takes to run; sleeps (provider polling) are real.
+ * The bench's clock: real time plus a shift the bench adds to (a node's silence is made to have
+ * lasted deadAfter without waiting for it). It runs with real time because move deadlines are
+ * read from it and compared with the providers' own clock (real time) as they poll.
  */
-export class StepClock implements Clock {
-  constructor(private t: number) {}
+export class ShiftedClock implements Clock {
+  private shift = 0;
   now(): number {
-    return this.t;
+    return Date.now() + this.shift;
   }
   advance(ms: number): number {
-    this.t += ms;
-    return this.t;
+    this.shift += ms;
+    return this.now();
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return systemClock.sleep(ms, signal);
@@ -48,7 +49,7 @@ export interface TickWorld {
   config: Config;
   /** The control context on the current table (see `freshTable`). */
   readonly ctx: ControlContext;
-  clock: StepClock;
+  clock: ShiftedClock;
   ec2: Ec2Emulator;
   /** DynamoDB requests sent (every command through the real SDK client, retries not counted again). */
   dynamoCalls: { count: number };
@@ -80,7 +81,7 @@ export async function tickWorld(opts: { nodes: number; vips: number; subnets?: n
     clock: systemClock,
     logger: pino({ enabled: false }),
   });
-  const clock = new StepClock(Date.now());
+  const clock = new ShiftedClock();
   let tables = 0;
   const newContext = async () => {
     const table = `ipferry-bench-tick-${process.pid}-${++tables}`;
