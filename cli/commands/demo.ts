@@ -1,5 +1,6 @@
 import { parse, usageError, type Command } from '../command';
 import { cloudDemo } from '../demo/cloud';
+import { isReaderGone, streamPrinter } from '../demo/output';
 import { seedWalkthrough } from '../demo/seeds';
 
 const USAGE = `usage: ipferry demo [--json] [--liveness witnessed|direct] [--seeds] [--keep] [--lan]
@@ -8,8 +9,10 @@ The embedded default: a local control plane, the EC2 emulator and three agents o
 (no cloud account, no root). It kills the owner of two VIPs and shows the failover, live, with
 its timeline; then brings the node back and shows the VIPs going home.
 
-  --json    no commentary: one JSON line per failover
-            {"vip","from","to","reason","detect_ms","decide_ms","api_ms","total_ms","bound_ms"}
+  --json    JSON lines alone on stdout (the narration goes to stderr), one per move, the
+            failover's and the return's, all with the same keys:
+            {"event","vip","from","to","reason","detect_ms","decide_ms","api_ms","total_ms","bound_ms"}
+            (event: failover or return; bound_ms: null where no host binds the VIP)
   --liveness witnessed (default): the agents watch each other over UDP on 127.0.0.x and
             report news; direct: every agent beats to the control plane once a second
   --seeds   instead, the decision core on the seed scenarios, in simulated time
@@ -24,20 +27,25 @@ export const demo: Command = {
     const args = parse(argv, { usage: USAGE, options: { seeds: { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, lan: { type: 'boolean' }, liveness: { type: 'string' } } });
     if (typeof args === 'number') return args;
     const json = args.values.json === true;
-    if (args.values.lan) {
-      // Loaded only here: the lab (namespaces, esbuild for its in-namespace programs) is for this demo alone.
-      const { lanDemo } = await import('../demo/lan');
-      return lanDemo({ json, print: (line) => console.log(line) });
-    }
-    if (args.values.seeds) {
-      seedWalkthrough((line) => console.log(line), json);
+    // --json is for pipes: JSON lines alone on stdout, narration on stderr, a reader that exits early ends the demo.
+    const print = streamPrinter(process.stdout);
+    try {
+      if (args.values.lan) {
+        // Loaded only here: the lab (namespaces, esbuild for its in-namespace programs) is for this demo alone.
+        const { lanDemo } = await import('../demo/lan');
+        return await lanDemo({ json, print });
+      }
+      if (args.values.seeds) {
+        seedWalkthrough(print, json);
+        return 0;
+      }
+      const liveness = args.values.liveness ?? 'witnessed';
+      if (liveness !== 'witnessed' && liveness !== 'direct') return usageError(USAGE, `--liveness is witnessed or direct, not ${JSON.stringify(liveness)}`);
+      await cloudDemo({ json, liveness, print, readerGone: print.gone, progress: (line) => console.error(line), keepFiles: args.values.keep === true });
       return 0;
+    } catch (err) {
+      if (isReaderGone(err)) return 0;
+      throw err;
     }
-    const liveness = args.values.liveness ?? 'witnessed';
-    if (liveness !== 'witnessed' && liveness !== 'direct') {
-      return usageError(USAGE, `--liveness is witnessed or direct, not ${JSON.stringify(liveness)}`);
-    }
-    await cloudDemo({ json, liveness, print: (line) => console.log(line), keepFiles: args.values.keep === true });
-    return 0;
   },
 };

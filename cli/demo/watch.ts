@@ -1,8 +1,10 @@
 import type { ControlEvent } from '../../core/ports';
 import { termSafe as esc } from '../terminal-text';
 
-/** One failover as the demo reports it: times in ms from the crash. */
+/** One move as the demo reports it, every line with the same keys: times in ms from the crash (or the return). */
 export interface FailoverReport {
+  /** failover: the owner was killed; return: it came back and took its VIPs home. */
+  event: 'failover' | 'return';
   vip: string;
   from: string | null;
   to: string | null;
@@ -11,7 +13,8 @@ export interface FailoverReport {
   decide_ms: number;
   api_ms: number;
   total_ms: number;
-  bound_ms?: number;
+  /** null where no host binds the VIP (an Elastic IP, a DNS record). */
+  bound_ms: number | null;
 }
 
 /** The five phases of a move's timeline, in the order they happen, as the demo narrates them. */
@@ -72,11 +75,12 @@ export class FailoverWatch {
     return moves.length >= expected && moves.every((e) => finished(e) || e.outcome?.ok === false);
   }
 
-  reports(events: readonly ControlEvent[]): FailoverReport[] {
+  reports(events: readonly ControlEvent[], event: FailoverReport['event'] = 'failover'): FailoverReport[] {
     return this.relevant(events).map((e) => {
       const t = e.timeline ?? {};
       const detected = t.detected ?? e.at;
       return {
+        event,
         vip: e.vip!,
         from: e.from ?? null,
         to: e.to ?? null,
@@ -85,7 +89,7 @@ export class FailoverWatch {
         decide_ms: (t.decided ?? detected) - detected,
         api_ms: t.apiStart !== undefined && t.apiDone !== undefined ? t.apiDone - t.apiStart : 0,
         total_ms: (t.verified ?? t.decided ?? detected) - this.crashAt,
-        ...(t.bound !== undefined ? { bound_ms: t.bound - this.crashAt } : {}),
+        bound_ms: t.bound !== undefined ? t.bound - this.crashAt : null,
       };
     });
   }

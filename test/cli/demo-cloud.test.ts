@@ -3,15 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { cloudDemo } from '../../cli/demo/cloud';
 
 describe('the embedded demo (local control plane, EC2 emulator, three agent processes)', () => {
-  it('kills the owner and reports each VIP\'s failover, verified at EC2 and bound by the new owner', async () => {
+  it('kills the owner and reports each VIP\'s failover, verified at EC2 and bound by the new owner, then the return', async () => {
     const lines: string[] = [];
-    const reports = await cloudDemo({
+    const all = await cloudDemo({
       json: true,
-      showReturn: false,
+      showReturn: true,
+      progress: () => undefined,
       print: (l) => lines.push(l),
       self: [process.execPath, '--import', 'tsx', resolve('cli/main.ts')],
     });
-    expect(lines.map((l) => JSON.parse(l) as { vip: string })).toEqual(reports);
+    expect(lines.map((l) => JSON.parse(l) as { vip: string })).toEqual(all);
+    // Every line has the same keys, bound_ms null where no host binds (the Elastic IP).
+    for (const l of lines) expect(Object.keys(JSON.parse(l) as object).sort()).toEqual(['api_ms', 'bound_ms', 'decide_ms', 'detect_ms', 'event', 'from', 'reason', 'to', 'total_ms', 'vip']);
+    expect(all.find((r) => r.vip === 'web-public' && r.event === 'failover')!.bound_ms).toBeNull();
+    const reports = all.filter((r) => r.event === 'failover');
+    const back = all.filter((r) => r.event === 'return');
+    expect(back.map((r) => r.vip).sort()).toEqual(['web', 'web-public']);
+    for (const r of back) expect(r).toMatchObject({ from: reports[0]!.to, to: 'web1' });
     expect(reports.map((r) => r.vip).sort()).toEqual(['web', 'web-public']);
     for (const r of reports) {
       expect(r).toMatchObject({ from: 'web1', reason: 'owner-dead' });
@@ -25,5 +33,6 @@ describe('the embedded demo (local control plane, EC2 emulator, three agent proc
     expect(reports[0]!.to).toBe(reports[1]!.to);
     const web = reports.find((r) => r.vip === 'web')!;
     expect(web.bound_ms).toBeGreaterThan(web.detect_ms);
+    expect(back.find((r) => r.vip === 'web')!.bound_ms).toBeGreaterThan(0);
   }, 120_000);
 });
