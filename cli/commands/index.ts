@@ -26,6 +26,7 @@ export const commands: Record<string, CommandEntry> = {
   undrain: { summary: 'let a drained node take VIPs again', load: async () => (await import('./operate')).undrain },
   move: { summary: 'move a VIP to a node by hand (pinned: preemption and rebalancing leave it there)', load: async () => (await import('./operate')).move },
   unpin: { summary: 'let a VIP moved by hand go home or be rebalanced again', load: async () => (await import('./operate')).unpin },
+  keygen: { summary: "make a node's Ed25519 heartbeat key: private key file (0600), public key line for the config", load: async () => (await import('./keygen')).keygen },
   fence: hostCommands.fence!,
   sim: { summary: 'run a provider emulator (ec2, route53, hetzner, robot) on 127.0.0.1, seeded from a config', load: async () => (await import('./sim')).sim },
 };
