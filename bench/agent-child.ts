@@ -1,3 +1,6 @@
+import { HeartbeatBuilder } from '../agent/heartbeat';
+import { configDigest, type Config } from '../core/config';
+import { hmacSigner } from '../core/heartbeat';
 /**
  * The agent as the systemd unit runs it, for the agent benchmarks: the host's program
  * dist/ipferry-agent.mjs (built as `npm run build` builds it) in a child process, with the unit's
@@ -183,4 +186,19 @@ function unitNodeFlags(unitText: string): string[] {
     flags.push(w);
   }
   return flags;
+}
+
+/** Heartbeat builders for the nodes a benchmark plays itself: healthy, holding nothing. */
+export function playedNodes(config: Config, nodes: readonly string[], psk: string): HeartbeatBuilder[] {
+  return nodes.map(
+    (node) =>
+      new HeartbeatBuilder({
+        cluster: config.cluster,
+        node,
+        configDigest: configDigest(config),
+        signer: hmacSigner(psk),
+        now: () => Date.now(),
+        sources: { checks: () => ({ tcp: { ok: true }, http: { ok: true }, smtp: { ok: true } }), held: () => [], applied: () => ({}), takeHookFailures: () => [] },
+      }),
+  );
 }

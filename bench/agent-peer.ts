@@ -10,11 +10,10 @@
  *   tsx bench/agent-peer.ts [--duration 60] [--rates 1,5]
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { HeartbeatBuilder } from '../agent/heartbeat';
-import { configDigest, loadConfig } from '../core/config';
-import { heartbeatVerifier, hmacSigner, type ReplayGuard } from '../core/heartbeat';
+import { loadConfig } from '../core/config';
+import { heartbeatVerifier, type ReplayGuard } from '../core/heartbeat';
 import { freeUdpPorts } from '../test/agent/peer/udp-ports';
-import { benchEachRate, measureAgent, type BenchContext } from './agent-child';
+import { benchEachRate, measureAgent, playedNodes, type BenchContext } from './agent-child';
 
 const PSK = 'bench-psk-0123456789abcdef';
 const PEERS = ['n2', 'n3'];
@@ -55,22 +54,7 @@ async function measure(rateHz: number, { program, checks, durationMs }: BenchCon
     verified++;
   };
   sockets[0]!.on('message', heard);
-  const builders = PEERS.map(
-    (node) =>
-      new HeartbeatBuilder({
-        cluster: config.cluster,
-        node,
-        configDigest: configDigest(config),
-        signer: hmacSigner(PSK),
-        now: () => Date.now(),
-        sources: {
-          checks: () => ({ tcp: { ok: true }, http: { ok: true }, smtp: { ok: true } }),
-          held: () => [],
-          applied: () => ({}),
-          takeHookFailures: () => [],
-        },
-      }),
-  );
+  const builders = playedNodes(config, PEERS, PSK);
   const beating = setInterval(() => {
     for (const [i, builder] of builders.entries()) sockets[i]!.send(builder.build().envelope, agentPort, '127.0.0.1');
   }, intervalMs);

@@ -6,12 +6,11 @@
  * the agent's heartbeats. {"mode":"witnessed","watched","rate_hz","rss_mb","cpu_pct"}.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { HeartbeatBuilder } from '../agent/heartbeat';
-import { configDigest, loadConfig } from '../core/config';
-import { heartbeatVerifier, hmacSigner, type ReplayGuard } from '../core/heartbeat';
+import { loadConfig } from '../core/config';
+import { heartbeatVerifier, type ReplayGuard } from '../core/heartbeat';
 import { startHeartbeatReceiver } from '../test/helpers/heartbeat-receiver';
 import { freeUdpPorts } from '../test/agent/peer/udp-ports';
-import { measureAgent, type BenchContext } from './agent-child';
+import { measureAgent, playedNodes, type BenchContext } from './agent-child';
 
 const PSK = 'bench-psk-0123456789abcdef';
 const NEIGHBOURS = ['n2', 'n3', 'n4'];
@@ -44,17 +43,7 @@ export async function measureWitnessed(rateHz: number, { program, checks, durati
     guard = verdict.guard;
     heard++;
   });
-  const builders = NEIGHBOURS.map(
-    (node) =>
-      new HeartbeatBuilder({
-        cluster: config.cluster,
-        node,
-        configDigest: configDigest(config),
-        signer: hmacSigner(PSK),
-        now: () => Date.now(),
-        sources: { checks: () => ({ tcp: { ok: true }, http: { ok: true }, smtp: { ok: true } }), held: () => [], applied: () => ({}), takeHookFailures: () => [] },
-      }),
-  );
+  const builders = playedNodes(config, NEIGHBOURS, PSK);
   const beating = setInterval(() => {
     for (const [i, b] of builders.entries()) sockets[i]!.send(b.build(false, 'witness').envelope, port, address(0));
   }, intervalMs);

@@ -64,18 +64,12 @@ export class HeartbeatBuilder {
       Object.entries(sources.checks()).map(([name, c]) => [name, c.detail === undefined ? { ok: c.ok } : { ok: c.ok, detail: c.detail.slice(0, MAX_DETAIL) }]),
     );
     const hb: HeartbeatInput = {
-      v: HEARTBEAT_VERSION,
-      cluster: this.options.cluster,
-      node: this.options.node,
-      bootId: this.bootId,
-      seq: ++this.seq,
-      sentAt: this.options.now(),
+      ...this.head(),
       checks,
       held: sources.held(),
       applied: sources.applied(),
       claiming: sources.claiming?.() ?? [],
       leaving,
-      configDigest: this.options.configDigest,
       hookFailures,
       ...(purpose === 'report' ? { report: true, version: sources.version?.() ?? 0, watch: sources.watch?.() ?? {} } : {}),
     };
@@ -88,18 +82,12 @@ export class HeartbeatBuilder {
    * between availability zones every byte is billed.
    */
   private witnessBeat(): HeartbeatInput {
-    return {
-      v: HEARTBEAT_VERSION,
-      cluster: this.options.cluster,
-      node: this.options.node,
-      bootId: this.bootId,
-      seq: ++this.seq,
-      sentAt: this.options.now(),
-      checks: {},
-      held: [],
-      configDigest: this.options.configDigest,
-      version: this.options.sources.version?.() ?? 0,
-    };
+    return { ...this.head(), checks: {}, held: [], version: this.options.sources.version?.() ?? 0 };
+  }
+
+  /** Who sends, which boot, the next seq, and when: every heartbeat's first fields. */
+  private head(): Pick<HeartbeatInput, 'v' | 'cluster' | 'node' | 'bootId' | 'seq' | 'sentAt' | 'configDigest'> {
+    return { v: HEARTBEAT_VERSION, cluster: this.options.cluster, node: this.options.node, bootId: this.bootId, seq: ++this.seq, sentAt: this.options.now(), configDigest: this.options.configDigest };
   }
 
   private seal(hb: HeartbeatInput, hookFailures: HookFailure[]): BuiltHeartbeat {

@@ -6,8 +6,7 @@ import { quorumLease } from '../../core/peer';
 import type { HostNet } from '../../core/ports';
 import { Agent, type StopReport } from '../agent';
 import type { AgentMetrics } from '../ops';
-import { selfCommand } from '../self-command';
-import { Fence } from './fence';
+import { startHostFence } from './host-fence';
 import { PeerLoop } from './peer-loop';
 import { UdpPeers } from './udp-peers';
 
@@ -69,32 +68,20 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     builder: agent.builder,
     configDigest: configDigest(o.config),
     logger: log,
-    owning: (vips) => feedFence(vips),
+    owning: (vips) => fence?.feed(vips),
   });
   late.loop = loop;
-  const fence = o.fence ? Fence.start({ self: selfCommand(), leaseMs: quorumLease(o.config), logger: log.child({ part: 'fence' }) }) : undefined;
-  // What the fence may have to remove: what is bound, and what is owned (it may be bound any moment).
-  let owning: readonly string[] = [];
-  function feedFence(next: readonly string[] = owning): void {
-    owning = next;
-    const names = new Set([...agent.reconciler.held(), ...owning]);
-    fence?.update(agent.reconciler.managed.filter((m) => names.has(m.name)).map((m) => m.addr));
-  }
-  // Pings at twice the heartbeat rate: one late ping must not look like a frozen agent.
-  const pinger = fence ? setInterval(() => feedFence(), Math.max(20, Math.floor(o.config.timers.heartbeatInterval / 2))) : undefined;
+  const fence = o.fence ? startHostFence({ reconciler: agent.reconciler, leaseMs: quorumLease(o.config), heartbeatMs: o.config.timers.heartbeatInterval, logger: log.child({ part: 'fence' }) }) : undefined;
 
   await agent.start();
   // Nothing is bound before the fence reads its pipe: under load a fence (a node process) can take
   // a second or more to start, and an agent frozen meanwhile would have no one to remove its
   // addresses (seen in the LAN lab with other suites running). No fence, no peer mode.
-  if (fence) {
-    try {
-      await fence.ready;
-    } catch (err) {
-      await agent.stop({ graceful: false }).catch(() => undefined);
-      await fence.stop();
-      throw new Error(`peer mode needs its fence, which removes this host's addresses if the agent dies or freezes: ${(err as Error).message}`, { cause: err });
-    }
+  try {
+    await fence?.ready('peer mode needs its fence, which removes this host\'s addresses if the agent dies or freezes');
+  } catch (err) {
+    await agent.stop({ graceful: false }).catch(() => undefined);
+    throw err;
   }
   loop.start();
   log.info({ peers: transport.target, quorum: control.quorum, leaseMs: quorumLease(o.config), fence: !!fence }, 'peer mode started');
@@ -108,9 +95,8 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
       // within claimHoldoff while this host still carried the address (two responders, seen in the
       // LAN lab on every SIGTERM). agent.stop() then finds nothing left to release.
       await agent.reconciler.releaseAll();
-      feedFence([]);
+      fence?.feed([]);
       const report = await agent.stop({ graceful: true });
-      if (pinger) clearInterval(pinger);
       await fence?.stop();
       return report;
     },

@@ -9,8 +9,7 @@ import type { HeartbeatTransport } from '../heartbeat';
 import type { AgentMetrics } from '../ops';
 import { UdpPeers } from '../peer/udp-peers';
 import type { BindGate } from '../reconcile';
-import { Fence } from '../peer/fence';
-import { selfCommand } from '../self-command';
+import { startHostFence } from '../peer/host-fence';
 import { WitnessLoop, witnessLease, witnessPeers } from './witness-loop';
 
 export interface WitnessedAgentOptions {
@@ -67,32 +66,16 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
       version: () => late.loop?.version() ?? 0,
       learned: (v) => late.loop?.learned(v),
       cutOff: () => late.loop?.cutOff() ?? false,
-      owning: (vips) => feedFence(vips),
+      owning: (vips) => fence?.feed(vips),
     },
   });
   // A killed or frozen agent cannot fence itself: a child process removes what only this host
   // carries when the agent stops pinging for the lease (the peer-mode fence, agent/peer/fence.ts).
-  const fence = o.fence ? Fence.start({ self: selfCommand(), leaseMs: witnessLease(o.config), logger: log.child({ part: 'fence' }) }) : undefined;
   const releasedOnLoss = new Set(o.config.vips.filter((v) => v.onControlLoss === 'release').map((v) => v.name));
-  let owning: readonly string[] = [];
-  function feedFence(next: readonly string[] = owning): void {
-    owning = next;
-    const names = new Set([...agent.reconciler.held(), ...owning]);
-    fence?.update(agent.reconciler.managed.filter((m) => names.has(m.name) && releasedOnLoss.has(m.name)).map((m) => m.addr));
-  }
-  const pinger = fence ? setInterval(() => feedFence(), Math.max(20, Math.floor(o.config.timers.heartbeatInterval / 2))) : undefined;
-  const stopFence = async () => {
-    if (pinger) clearInterval(pinger);
-    await fence?.stop();
-  };
-  if (fence) {
-    try {
-      await fence.ready;
-    } catch (err) {
-      await stopFence();
-      throw new Error(`witnessed liveness needs its fence for addresses only this host carries: ${(err as Error).message}`, { cause: err });
-    }
-  }
+  const fence = o.fence
+    ? startHostFence({ reconciler: agent.reconciler, leaseMs: witnessLease(o.config), heartbeatMs: o.config.timers.heartbeatInterval, logger: log.child({ part: 'fence' }), covered: (vip) => releasedOnLoss.has(vip) })
+    : undefined;
+  await fence?.ready('witnessed liveness needs its fence for addresses only this host carries');
   const own = witnessAddress(o.node);
   if (!own) throw new Error(`witnessed liveness needs ${o.node.id}'s address (nodes[].addresses) for its witnesses to send to`);
   const socket = o.socket ?? (await UdpPeers.open({ port: control.witness.port, bind: own, peers: witnessPeers(o.config, o.node.id).witnesses, ownAddresses: [own], logger: log }));
@@ -116,7 +99,7 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
   } catch (err) {
     loop.stop();
     await socket.close();
-    await stopFence();
+    await fence?.stop();
     throw err;
   }
   log.info({ witnesses: loop.targets(), port: control.witness.port, keepaliveMs: control.witness.keepalive }, 'witnessed liveness started');
@@ -126,8 +109,8 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
     async stop() {
       const report = await agent.stop({ graceful: true });
       loop.stop();
-      feedFence([]);
-      await stopFence();
+      fence?.feed([]);
+      await fence?.stop();
       await socket.close();
       return report;
     },
