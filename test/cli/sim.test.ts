@@ -102,7 +102,7 @@ describe('ipferry sim', () => {
     expect(err.at(-1)).toMatch(/unknown emulator "s3" \(one of ec2, route53, hetzner, robot\)/);
     expect(await cmd.run(['ec2', '--port', 'x'])).toBe(2);
     expect(await cmd.run(['ec2', '--config', '/nonexistent/ipferry.yaml'])).toBe(1);
-    expect(err.at(-1)).toBe('  (file): cannot read /nonexistent/ipferry.yaml: ENOENT');
+    expect(err.at(-1)).toBe('ipferry: no such file: /nonexistent/ipferry.yaml');
     const dir = mkdtempSync(join(tmpdir(), 'ipferry-sim-'));
     const file = join(dir, 'bad-zone.yaml');
     writeFileSync(file, ['cluster: c', 'security: { psk: "0123456789abcdef0" }', 'nodes: [{ id: n1, interface: eth0, addresses: [198.18.0.1] }]', 'vips: [{ name: www, kind: aws-route53, aws: { hostedZoneId: zone-1, recordName: www.example.org } }]', ''].join('\n'));
