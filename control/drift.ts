@@ -17,9 +17,13 @@ export interface Drift {
  */
 export async function observeAll(ctx: ControlContext): Promise<{ truth: Map<string, Holding>; failures: Array<{ provider: string; error: string }> }> {
   const byProvider = new Map<Provider, Vip[]>();
+  // Appended in place: copying the list per VIP cost 220 ms a tick at 10,240 VIPs (bench:tick).
   for (const v of ctx.config.vips) {
     const p = ctx.providers(v.kind);
-    if (p) byProvider.set(p, [...(byProvider.get(p) ?? []), v]);
+    if (!p) continue;
+    const list = byProvider.get(p);
+    if (list) list.push(v);
+    else byProvider.set(p, [v]);
   }
   const truth = new Map<string, Holding>();
   const failures: Array<{ provider: string; error: string }> = [];
