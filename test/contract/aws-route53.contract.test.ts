@@ -18,6 +18,7 @@ providerContract({
     const byAddress = new Map(w.cfg.nodes.map((n) => [n.aws?.publicIp, n.id]));
     const unknown = loadConfig({
       cluster: 'r53-test',
+      control: { mode: 'local', liveness: 'direct' },
       security: { psk: 'test-psk-0123456789abcdef' },
       nodes: route53Config().nodes,
       vips: [{ name: 'gone', kind: 'aws-route53', aws: { hostedZoneId: 'Z0000000000GONE1', recordName: 'gone.example.org' } }],
