@@ -94,6 +94,7 @@ export class WitnessLoop {
     this.startedAt = this.o.clock.now();
     this.lastRan = this.startedAt;
     this.o.socket.onDatagram((d, from) => this.receive(d, from));
+    this.askWhenTimeDecides(this.startedAt);
     this.beat();
   }
 
@@ -220,6 +221,19 @@ export class WitnessLoop {
     return witnessLease(this.o.config);
   }
 
+  /**
+   * Some decisions are made by time passing, not by news: a preferred node back for preemptDelay
+   * takes its VIPs home, a newcomer may get its share once the group has been quiet for minHold.
+   * No report starts the tick that makes them, so nobody would hear of them before a keepalive:
+   * this node asks just after each point, once per start.
+   */
+  private askWhenTimeDecides(from: number): void {
+    const { preemptDelay, minHold, heartbeatInterval } = this.o.config.timers;
+    const preferred = this.o.config.vips.some((v) => v.preferred === this.o.node.id && v.preempt !== false);
+    if (preferred) this.timers.at('preempt', from + preemptDelay + 2 * heartbeatInterval, async () => this.o.report());
+    this.timers.at('min-hold', from + minHold + 2 * heartbeatInterval, async () => this.o.report());
+  }
+
   /** Reports when the set of heard and silent neighbours changes. */
   private evaluate(): void {
     if (this.stopped) return;
@@ -257,6 +271,7 @@ export class WitnessLoop {
     this.startedAt = now;
     // What it holds may have moved meanwhile: it counts as cut off until the control plane answers.
     this.stalledAt = now;
+    this.askWhenTimeDecides(now);
     this.o.report();
     this.o.onCutOff?.();
   }

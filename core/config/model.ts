@@ -25,9 +25,18 @@ export interface Vip extends Omit<VipInput, 'name' | 'follow' | 'onControlLoss'>
   ip?: { text: string; family: Family; prefixLength: number };
 }
 
+/** Witnessed liveness after defaults: the keepalive depends on the mode (see normalize.ts). */
+export interface WitnessSettings {
+  port: number;
+  watchers: number;
+  keepalive: number;
+}
+
+type WithWitness<T> = Omit<T, 'witness'> & { witness: WitnessSettings };
+
 export type ControlConfig =
-  | Extract<ParsedConfig['control'], { mode: 'local' }>
-  | Extract<ParsedConfig['control'], { mode: 'aws' }>
+  | WithWitness<Extract<ParsedConfig['control'], { mode: 'local' }>>
+  | WithWitness<Extract<ParsedConfig['control'], { mode: 'aws' }>>
   | (Extract<ParsedConfig['control'], { mode: 'peer' }> & { quorum: 'majority' | 'none'; peers: string[] });
 
 /** The validated cluster description everything else works from. */

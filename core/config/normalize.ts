@@ -89,7 +89,9 @@ export function resolverOf(vips: readonly Vip[]): (ref: string) => string | unde
 
 function resolveControl(parsed: ParsedConfig): ControlConfig {
   const c = parsed.control;
-  if (c.mode !== 'peer') return c;
+  // A report costs a Lambda invocation and a DynamoDB write in AWS, nothing locally; and a decision
+  // no report started (a drain, a preemption) reaches the agents at the next keepalive of any node.
+  if (c.mode !== 'peer') return { ...c, witness: { ...c.witness, keepalive: c.witness.keepalive ?? (c.mode === 'aws' ? 60_000 : 5_000) } };
   const peers = c.peers ?? parsed.nodes.flatMap((n) => (n.addresses[0] ? [hostPortOf(n.addresses[0], c.port)] : []));
   return { ...c, peers, quorum: c.quorum ?? (parsed.nodes.length >= 3 ? 'majority' : 'none') };
 }

@@ -26,16 +26,18 @@ describe('config: defaults and normalisation', () => {
   it('applies cloud timer defaults and parses durations (direct liveness: one beat a second to the control plane)', () => {
     const c = loadConfig({ ...base, control: { mode: 'local', liveness: 'direct' }, timers: { preemptDelay: '45s', flapBudget: { moves: 3, window: '10m' } } });
     expect(c.timers).toEqual({ heartbeatInterval: 1000, deadAfter: 3000, preemptDelay: 45_000, minHold: 60_000, flapBudget: { moves: 3, window: 600_000 }, rebalanceCap: 2, claimHoldoff: 100 });
-    expect(c.control).toEqual({ mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 60_000 } });
+    expect(c.control).toEqual({ mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 5_000 } });
     expect(c.security.signing).toBe('hmac-sha256');
   });
 
-  it('defaults to witnessed liveness: agents beat to each other five times a second, reports to the control plane keep alive every minute', () => {
+  it('defaults to witnessed liveness: agents beat to each other five times a second, reports to the control plane keep alive every 5 s locally, every minute in AWS (each report is billed there)', () => {
     const c = loadConfig({ ...base, timers: { preemptDelay: '45s' } });
-    expect(c.control).toEqual({ mode: 'local', listen: '127.0.0.1:7400', liveness: 'witnessed', witness: { port: 7402, watchers: 3, keepalive: 60_000 } });
+    expect(c.control).toEqual({ mode: 'local', listen: '127.0.0.1:7400', liveness: 'witnessed', witness: { port: 7402, watchers: 3, keepalive: 5_000 } });
     expect(c.timers).toMatchObject({ heartbeatInterval: 200, deadAfter: 600, preemptDelay: 45_000, minHold: 60_000 });
-    const aws = loadConfig({ ...base, control: { mode: 'aws', region: 'eu-west-1', witness: { watchers: 2, keepalive: '1m', port: 9000 } } });
+    const aws = loadConfig({ ...base, control: { mode: 'aws', region: 'eu-west-1', witness: { watchers: 2, port: 9000 } } });
     expect(aws.control).toMatchObject({ liveness: 'witnessed', witness: { port: 9000, watchers: 2, keepalive: 60_000 } });
+    const tuned = loadConfig({ ...base, control: { mode: 'local', witness: { keepalive: '30s' } } });
+    expect(tuned.control).toMatchObject({ witness: { keepalive: 30_000 } });
   });
 
   it('uses LAN timers in peer mode, quorum by node count, and peers from node addresses', () => {
