@@ -28,5 +28,6 @@ export const commands: Record<string, CommandEntry> = {
   unpin: { summary: 'let a VIP moved by hand go home or be rebalanced again', load: async () => (await import('./operate')).unpin },
   keygen: { summary: "make a node's Ed25519 heartbeat key: private key file (0600), public key line for the config", load: async () => (await import('./keygen')).keygen },
   fence: hostCommands.fence!,
+  import: { summary: 'write an ipferry config from keepalived.conf files or ucarp command lines, listing what was dropped', load: async () => (await import('./import')).importCommand },
   sim: { summary: 'run a provider emulator (ec2, route53, hetzner, robot) on 127.0.0.1, seeded from a config', load: async () => (await import('./sim')).sim },
 };

@@ -1,0 +1,59 @@
+import { parse, usageError, type Command } from '../command';
+import { finishImport } from '../import/finish';
+import { readHost } from '../import/keepalived-host';
+import { mapKeepalived } from '../import/keepalived-map';
+import { ImportError, readKeepalived } from '../import/keepalived-parse';
+import { Notes } from '../import/report';
+import { mapUcarp, parseUcarp } from '../import/ucarp';
+
+const USAGE = `usage: ipferry import keepalived --node NAME=FILE [--node NAME=FILE …] [-o FILE] [--cluster NAME]
+       ipferry import ucarp --node NAME='ucarp -i eth0 -s ADDR -v 1 -p PASS -a VIP …' […] [--prefix N] [-o FILE] [--cluster NAME]
+
+Writes one ipferry config (peer mode) for the cluster from each host's keepalived.conf (includes
+followed) or ucarp command line(s); a host may be given several times for several ucarp processes.
+Prints what was not carried over, with file:line and why.
+
+  --node NAME=…     a host: its node id and its keepalived.conf, or one ucarp command line
+  -o, --out FILE    write the config there (default: stdout)
+  --cluster NAME    the cluster's name (default: "imported")
+  --prefix N        ucarp only: the prefix length the up script plumbs the VIP with (ucarp has none)
+
+Exit code: 0 all carried, 1 something dropped (the config is still written), 2 error.`;
+
+export const importCommand: Command = {
+  async run(argv) {
+    const args = parse(argv, {
+      usage: USAGE,
+      options: { node: { type: 'string', multiple: true }, out: { type: 'string', short: 'o' }, cluster: { type: 'string' }, prefix: { type: 'string' } },
+      positionals: { min: 1, max: 1 },
+    });
+    if (typeof args === 'number') return args;
+    const source = args.positionals[0]!;
+    if (source !== 'keepalived' && source !== 'ucarp') return usageError(USAGE, `cannot import from "${source}": keepalived or ucarp`);
+    const pairs: [string, string][] = [];
+    for (const spec of args.values.node ?? []) {
+      const eq = spec.indexOf('=');
+      if (eq <= 0 || eq === spec.length - 1) return usageError(USAGE, `--node ${spec}: expected NAME=${source === 'ucarp' ? 'COMMAND' : 'FILE'}`);
+      pairs.push([spec.slice(0, eq), spec.slice(eq + 1)]);
+    }
+    if (pairs.length === 0) return usageError(USAGE, 'give each host with --node NAME=…');
+    const prefix = args.values.prefix === undefined ? undefined : Number(args.values.prefix);
+    if (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > 128)) return usageError(USAGE, `--prefix ${args.values.prefix}: expected a prefix length from 0 to 128`);
+    const notes = new Notes();
+    try {
+      if (source === 'keepalived') {
+        const names = pairs.map(([name]) => name);
+        const twice = names.find((n, i) => names.indexOf(n) !== i);
+        if (twice) return usageError(USAGE, `--node ${twice} is given twice: one keepalived.conf per host`);
+        const hosts = pairs.map(([name, file]) => readHost(name, readKeepalived(file), notes));
+        return finishImport(mapKeepalived(args.values.cluster ?? 'imported', hosts, notes), args.values.out);
+      }
+      const lines = pairs.map(([name, line]) => parseUcarp(name, line, notes));
+      return finishImport(mapUcarp(args.values.cluster ?? 'imported', lines, notes, prefix), args.values.out);
+    } catch (err) {
+      if (!(err instanceof ImportError)) throw err;
+      console.error(`ipferry: ${err.message}`);
+      return 2;
+    }
+  },
+};

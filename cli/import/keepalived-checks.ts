@@ -1,0 +1,36 @@
+import type { HostFile } from './keepalived-host';
+import { identifierOf, type Notes } from './report';
+import { shellWords } from './shell-words';
+
+/**
+ * vrrp_script → exec checks, from the first host that defines each script (they run on every
+ * node). keepalived runs `script` through its own word splitter without a shell; so does ipferry.
+ */
+export function scriptChecks(hosts: HostFile[], notes: Notes): Record<string, Record<string, unknown>> {
+  const checks: Record<string, Record<string, unknown>> = {};
+  const used = new Set(hosts.flatMap((h) => h.instances.flatMap((i) => i.trackScripts.map((t) => t.name))));
+  for (const h of hosts) {
+    for (const s of h.scripts.values()) {
+      const name = identifierOf(s.name);
+      if (checks[name]) continue;
+      if (!used.has(s.name)) { notes.drop(s.where, `vrrp_script ${s.name}`, 'no vrrp_instance tracks it'); continue; }
+      let command: string[];
+      try {
+        command = shellWords(s.command);
+      } catch (err) {
+        notes.drop(s.where, `vrrp_script ${s.name}`, `its script cannot be split into words: ${(err as Error).message}`);
+        continue;
+      }
+      if (command.length === 0) { notes.drop(s.where, `vrrp_script ${s.name}`, 'it has no script line'); continue; }
+      // The config wants timeout < interval; keepalived's default timeout is the interval itself.
+      const timeout = s.timeoutMs !== undefined && s.timeoutMs < s.intervalMs ? s.timeoutMs : Math.max(1, Math.floor(s.intervalMs / 2));
+      if (s.timeoutMs !== undefined && s.timeoutMs >= s.intervalMs) notes.warn(s.where, `vrrp_script ${s.name} timeout`, `ipferry wants a timeout shorter than the interval: ${timeout} ms is used`);
+      if (s.weight !== undefined) notes.drop(s.where, `weight ${s.weight}`, 'a weight shifts VRRP priority; ipferry has no priorities to shift: a failing check makes the node ineligible for the VIP instead');
+      checks[name] = { kind: 'exec', command, interval: s.intervalMs, timeout, rise: s.rise, fall: s.fall };
+    }
+  }
+  for (const h of hosts) for (const i of h.instances) for (const t of i.trackScripts) {
+    if (!h.scripts.has(t.name) && !hosts.some((o) => o.scripts.has(t.name))) notes.drop(t.where, `track_script ${t.name}`, 'no vrrp_script of that name in the imported files');
+  }
+  return checks;
+}
