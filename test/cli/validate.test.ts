@@ -29,6 +29,17 @@ describe('ipferry validate', () => {
     expect(out[0]).toMatch(/ok — cluster smtp-pair, 2 nodes, 1 VIPs, peer control plane, digest [0-9a-f]{16}/);
   });
 
+  it('says what the network between the nodes must allow', async () => {
+    const { out } = capture();
+    expect(await validate.run(['examples/aws/ipferry.yaml'])).toBe(0);
+    expect(out.slice(1)).toEqual([
+      "  network: allow UDP 7402 between the nodes (witness heartbeats; in AWS a security group rule from the cluster's own group)",
+      '  network: each node reaches the heartbeat function URL (HTTPS)',
+    ]);
+    expect(await validate.run(['examples/seeds/003-ucarp-active-passive.yaml'])).toBe(0);
+    expect(out.at(-1)).toBe('  network: allow UDP 7401 between the nodes (peer heartbeats)');
+  });
+
   it('prints every problem with its path and exits non-zero', async () => {
     const { err } = capture();
     const path = file(['cluster: mail', 'security: { psk: "0123456789abcdef0" }', 'nodes:', '  - { id: mail01, interface: eth0 }', 'vips:', '  - { name: a, address: 198.18.0.50/24, preferred: mail07 }', '  - { name: b, address: 198.18.0.50/24 }', ''].join('\n'));
