@@ -29,7 +29,7 @@ export interface HostScript {
   timeoutMs?: number;
   rise: number;
   fall: number;
-  weight?: string;
+  weight?: { value: string; where: string };
 }
 
 export interface HostFile {
@@ -87,7 +87,7 @@ function readScript(name: string, s: Statement, notes: Notes): HostScript {
     else if (key === 'timeout') script.timeoutMs = seconds(value);
     else if (key === 'rise') script.rise = Math.max(1, Math.min(100, Number(value) || 1));
     else if (key === 'fall') script.fall = Math.max(1, Math.min(100, Number(value) || 1));
-    else if (key === 'weight') script.weight = c.words.slice(1).join(' ');
+    else if (key === 'weight') script.weight = { value: c.words.slice(1).join(' '), where: at(c) };
     else notes.drop(at(c), c.words.join(' '), 'a vrrp_script option with no ipferry counterpart');
   }
   return script;

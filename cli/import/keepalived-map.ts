@@ -1,6 +1,6 @@
 import { parseIp } from '../../core/ip';
 import type { HostFile, HostInstance } from './keepalived-host';
-import { freshPsk, identifierOf, ms, type ImportResult, Notes, pskFrom } from './report';
+import { freshPsk, identifierOf, ms, type ImportResult, type Notes, pskFrom } from './report';
 import { scriptChecks } from './keepalived-checks';
 import { peerControl } from './peer-control';
 import { shellWords } from './shell-words';

@@ -1,4 +1,4 @@
-import { freshPsk, identifierOf, ms, Notes, pskFrom, type ImportResult } from './report';
+import { freshPsk, identifierOf, ms, type Notes, pskFrom, type ImportResult } from './report';
 import { ImportError } from './keepalived-parse';
 import { shellWords } from './shell-words';
 import { peerControl } from './peer-control';
