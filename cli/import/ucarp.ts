@@ -50,7 +50,8 @@ export function parseUcarp(host: string, line: string, notes: Notes): UcarpLine 
   const out: UcarpLine = { host, advbase: 1, advskew: 0, deadratio: 3, preempt: false };
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    const m = /^--?([A-Za-z][A-Za-z-]*)(?:=(.*))?$/.exec(word);
+    // getopt: a long flag (--vhid=1, --vhid 1) or a short one with its value attached or not (-k10, -k 10).
+    const m = /^--([A-Za-z][A-Za-z-]*)(?:=(.*))?$/.exec(word) ?? /^-([A-Za-z])(.+)?$/.exec(word);
     if (!m) { notes.drop(host, word, 'not a ucarp flag'); continue; }
     const flag = m[1]!;
     if (flag === 'P' || flag === 'preempt') { out.preempt = true; continue; }
