@@ -25,7 +25,7 @@ export function scriptChecks(hosts: HostFile[], notes: Notes): Record<string, Re
       // The config wants timeout < interval; keepalived's default timeout is the interval itself.
       const timeout = s.timeoutMs !== undefined && s.timeoutMs < s.intervalMs ? s.timeoutMs : Math.max(1, Math.floor(s.intervalMs / 2));
       if (s.timeoutMs !== undefined && s.timeoutMs >= s.intervalMs) notes.warn(s.where, `vrrp_script ${s.name} timeout`, `ipferry wants a timeout shorter than the interval: ${timeout} ms is used`);
-      if (s.weight !== undefined) notes.drop(s.weight.where, `weight ${s.weight.value}`, 'a weight shifts VRRP priority; ipferry has no priorities to shift: a failing check makes the node ineligible for the VIP instead');
+      if (s.weight !== undefined) notes.drop(s.weight.where, `weight ${s.weight.value}`, 'a weight shifts VRRP priority; ipferry has no priorities to shift: a failing check makes the node ineligible for the VIP instead, so a failing script now always moves the VIP');
       checks[name] = { kind: 'exec', command, interval: s.intervalMs, timeout, rise: s.rise, fall: s.fall };
     }
   }

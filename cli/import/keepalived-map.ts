@@ -62,7 +62,8 @@ export function mapKeepalived(cluster: string, hosts: HostFile[], notes: Notes):
       // Addresses of one instance move together, as they do in keepalived.
       if (i > 0) follow(vip, vipOfInstance.get(lead.inst.name)!);
       if (tracked.length > 0) vip.checks = tracked;
-      if (hooks) vip.hooks = hooks;
+      // keepalived runs notify scripts once per instance: the hooks go on its first VIP only.
+      if (hooks && i === 0) vip.hooks = hooks;
       if (lead.inst.garp.count !== undefined || lead.inst.garp.refreshMs !== undefined) vip.announce = { ...(lead.inst.garp.count !== undefined ? { count: Math.min(50, lead.inst.garp.count) } : {}), ...(lead.inst.garp.refreshMs !== undefined ? { refresh: ms(lead.inst.garp.refreshMs) } : {}) };
       if (i === 0) vipOfInstance.set(lead.inst.name, name);
       vips.push(vip);

@@ -17,6 +17,7 @@ describe('ipferry import keepalived', () => {
     expect(main!.ip?.text).toBe('198.18.0.100');
     // The instance's second address moves with its first, as keepalived moves them together.
     expect(second).toMatchObject({ name: 'VI_1-2', follow: 'VI_1' });
+    expect(second!.hooks).toBeUndefined(); // keepalived runs notify_master once per instance
     expect(c.security.psk!.length).toBeGreaterThanOrEqual(16);
     expect(r.text).toMatch(/# VI_1: order of succession lb1 \(priority 150\) > lb2 \(priority 100\); ipferry uses the first as preferred and keeps the rest here for a future order of succession/);
   });
