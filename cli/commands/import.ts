@@ -20,6 +20,11 @@ Prints what was not carried over, with file:line and why.
 
 Exit code: 0 all carried, 1 something dropped (the config is still written), 2 error.`;
 
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/;
+// Bounds for hostile input: no real cluster comes near them.
+const MAX_NODES = 256;
+const MAX_COMMAND_LINE = 8192;
+
 export const importCommand: Command = {
   async run(argv) {
     const args = parse(argv, {
@@ -34,8 +39,13 @@ export const importCommand: Command = {
     for (const spec of args.values.node ?? []) {
       const eq = spec.indexOf('=');
       if (eq <= 0 || eq === spec.length - 1) return usageError(USAGE, `--node ${spec}: expected NAME=${source === 'ucarp' ? 'COMMAND' : 'FILE'}`);
-      pairs.push([spec.slice(0, eq), spec.slice(eq + 1)]);
+      const name = spec.slice(0, eq);
+      // The name becomes the node id in the config and in every note: refuse what the config would.
+      if (!NODE_ID.test(name)) return usageError(USAGE, `--node ${name}: a node id is letters, digits, ".", "_", ":" or "-" (at most 63, starting with a letter or digit)`);
+      if (spec.length - eq > MAX_COMMAND_LINE) return usageError(USAGE, `--node ${name}: longer than ${MAX_COMMAND_LINE} characters`);
+      pairs.push([name, spec.slice(eq + 1)]);
     }
+    if (pairs.length > MAX_NODES) return usageError(USAGE, `at most ${MAX_NODES} --node options: one per host (or ucarp process)`);
     if (pairs.length === 0) return usageError(USAGE, 'give each host with --node NAME=…');
     const prefix = args.values.prefix === undefined ? undefined : Number(args.values.prefix);
     if (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > 128)) return usageError(USAGE, `--prefix ${args.values.prefix}: expected a prefix length from 0 to 128`);

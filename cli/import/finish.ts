@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { formatIssue, parseConfigText } from '../../core/config';
+import { termSafe } from '../terminal-text';
 import type { ImportResult, Note } from './report';
 
 /** The config as YAML, the header as comments above it. */
@@ -9,8 +10,9 @@ export function renderConfig(result: ImportResult): string {
   return `${comments}\n${stringify(result.config, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
+/** One note per line; what the files said goes through termSafe, since they may carry escapes. */
 export function formatNote(n: Note): string {
-  return `${n.where}: ${n.level === 'dropped' ? 'dropped' : 'warning'}: ${n.what} — ${n.why}`;
+  return `${termSafe(n.where, 400)}: ${n.level === 'dropped' ? 'dropped' : 'warning'}: ${termSafe(n.what, 400)} — ${n.why}`;
 }
 
 /**
@@ -23,7 +25,7 @@ export function finishImport(result: ImportResult, out: string | undefined): num
   const checked = parseConfigText(text, out ?? 'the imported config');
   if (!checked.ok) {
     console.error(`ipferry: the imported config does not validate, so nothing was written:`);
-    for (const issue of checked.issues) console.error(`  ${formatIssue(issue)}`);
+    for (const issue of checked.issues) console.error(`  ${termSafe(formatIssue(issue), 400)}`);
     for (const n of result.notes) console.error(`  ${formatNote(n)}`);
     return 2;
   }

@@ -82,3 +82,15 @@ describe('ipferry import keepalived', () => {
     expect((await runImport('keepalived', ...node('a', 'pair/lb1.conf'), ...node('a', 'pair/lb2.conf'))).err).toMatch(/--node a is given twice/);
   });
 });
+
+describe('ipferry import refuses hostile arguments', () => {
+  it('node names the config would refuse, and escapes from the files are not printed raw', async () => {
+    const bad = await runImport('keepalived', '--node', `../x=${FIXTURES}/pair/lb1.conf`);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^ipferry: --node \.\.\/x: a node id is letters, digits/);
+    const r = await runImport('keepalived', ...node('a', 'bad/escape.conf'));
+    expect(r.code).toBe(1);
+    expect(r.err).not.toContain('\u001b');
+    expect(r.err).toMatch(/bad\/escape\.conf:1: dropped: /);
+  });
+});
