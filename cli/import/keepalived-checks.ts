@@ -34,3 +34,23 @@ export function scriptChecks(hosts: HostFile[], notes: Notes): Record<string, Re
   }
   return checks;
 }
+
+// Linux interface names: at most 15 characters, and safe inside a /sys path.
+const INTERFACE_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,14}$/;
+
+/**
+ * track_interface → an exec check per link that passes only while the link has carrier: reading
+ * /sys/class/net/IF/carrier gives 1 when up, 0 without carrier, and fails when the link is
+ * administratively down. Checked every second, one failure enough, as keepalived reacts at once.
+ */
+export function linkChecks(hosts: HostFile[], checks: Record<string, Record<string, unknown>>, notes: Notes): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const t of hosts.flatMap((h) => h.instances.flatMap((i) => i.trackInterfaces))) {
+    if (names.has(t.name)) continue;
+    if (!INTERFACE_NAME.test(t.name)) { notes.drop(t.where, `track_interface ${t.name}`, 'not a Linux interface name'); continue; }
+    const name = `link-${t.name}`;
+    names.set(t.name, name);
+    checks[name] = { kind: 'exec', command: ['grep', '-qx', '1', `/sys/class/net/${t.name}/carrier`], interval: 1000, timeout: 500, rise: 1, fall: 1 };
+  }
+  return names;
+}

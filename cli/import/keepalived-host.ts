@@ -17,6 +17,7 @@ export interface HostInstance {
   unicastPeers: string[];
   authPass?: { pass: string; where: string };
   trackScripts: { name: string; where: string }[];
+  trackInterfaces: { name: string; where: string }[];
   notify: { master?: string; backup?: string; notify?: string };
   garp: { count?: number; refreshMs?: number };
 }
@@ -103,7 +104,7 @@ function readSyncGroup(name: string, s: Statement, notes: Notes): { name: string
 }
 
 function readInstance(name: string, s: Statement, notes: Notes): HostInstance {
-  const inst: HostInstance = { name, where: at(s), priority: 100, addresses: [], nopreempt: false, unicastPeers: [], trackScripts: [], notify: {}, garp: {} };
+  const inst: HostInstance = { name, where: at(s), priority: 100, addresses: [], nopreempt: false, unicastPeers: [], trackScripts: [], trackInterfaces: [], notify: {}, garp: {} };
   for (const c of s.children ?? []) {
     const [key, value] = c.words;
     const rest = c.words.slice(1).join(' ');
@@ -125,6 +126,9 @@ function readInstance(name: string, s: Statement, notes: Notes): HostInstance {
       case 'track_script': inst.trackScripts.push(...(c.children ?? []).map((t) => ({ name: t.words[0]!, where: at(t) })));
         for (const t of c.children ?? []) if (t.words.length > 1) notes.drop(at(t), t.words.join(' '), 'a per-instance weight changes priority, and ipferry has no priorities to shift: a failing check makes the node ineligible instead');
         break;
+      case 'track_interface': inst.trackInterfaces.push(...(c.children ?? []).map((t) => ({ name: t.words[0]!, where: at(t) })));
+        for (const t of c.children ?? []) if (t.words.length > 1) notes.drop(at(t), t.words.join(' '), 'a weight shifts VRRP priority; ipferry has no priorities to shift: a link down makes the node ineligible instead');
+        break;
       case 'authentication': readAuth(inst, c, notes); break;
       case 'virtual_ipaddress':
       case 'virtual_ipaddress_excluded':
@@ -138,7 +142,6 @@ function readInstance(name: string, s: Statement, notes: Notes): HostInstance {
 }
 
 const WHY_INSTANCE: Record<string, string> = {
-  track_interface: 'ipferry does not watch other links yet: add an exec check such as ["ip", "link", "show", "up", "dev", "eth1"] if that matters',
   notify_fault: 'ipferry has no FAULT state: an unhealthy node is a backup, so hooks.down covers it',
   notify_stop: 'ipferry calls hooks.down when an agent stops while holding a VIP',
   smtp_alert: WHY_EMAIL,

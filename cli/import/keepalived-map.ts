@@ -1,7 +1,7 @@
 import { parseIp } from '../../core/ip';
 import type { HostFile, HostInstance } from './keepalived-host';
 import { freshPsk, identifierOf, ms, type ImportResult, type Notes, pskFrom } from './report';
-import { scriptChecks } from './keepalived-checks';
+import { linkChecks, scriptChecks } from './keepalived-checks';
 import { peerControl } from './peer-control';
 import { shellWords } from './shell-words';
 
@@ -39,6 +39,7 @@ export function mapKeepalived(cluster: string, hosts: HostFile[], notes: Notes):
   const preemptDelay: number[] = [];
   let psk: string | undefined;
   const checks = scriptChecks(hosts, notes);
+  const linkCheckOf = linkChecks(hosts, checks, notes);
   for (const members of groupInstances(hosts).values()) {
     const order = bySuccession(members);
     const lead = order[0]!;
@@ -51,7 +52,8 @@ export function mapKeepalived(cluster: string, hosts: HostFile[], notes: Notes):
       if (m.inst.authPass && psk === undefined) psk = pskFrom(m.inst.authPass.pass, m.inst.authPass.where, notes, 'VRRP PASS');
     }
     // Scripts the importer could not carry are already listed as dropped; the VIP names only the rest.
-    const tracked = lead.inst.trackScripts.map((t) => identifierOf(t.name)).filter((name) => checks[name] !== undefined);
+    const tracked = lead.inst.trackScripts.map((t) => identifierOf(t.name)).filter((name) => checks[name] !== undefined)
+      .concat(lead.inst.trackInterfaces.flatMap((t) => linkCheckOf.get(t.name) ?? []));
     const hooks = hooksOf(lead, order, notes);
     lead.inst.addresses.forEach((a, i) => {
       const name = identifierOf(i === 0 ? lead.inst.name : `${lead.inst.name}-${i + 1}`);

@@ -11,9 +11,11 @@ describe('ipferry import keepalived', () => {
     expect(c.nodes.map((n) => [n.id, n.interface, n.addresses])).toEqual([['lb1', 'eth0', ['198.18.0.11']], ['lb2', 'eth0', ['198.18.0.12']]]);
     expect(c.control).toMatchObject({ mode: 'peer', quorum: 'none', peers: ['198.18.0.11:7401', '198.18.0.12:7401'] });
     expect(c.timers).toMatchObject({ heartbeatInterval: 1000, deadAfter: 3000, preemptDelay: 30_000 });
+    // track_interface eth1: a check that passes only while eth1 has carrier.
+    expect(c.checks['link-eth1']).toMatchObject({ kind: 'exec', command: ['grep', '-qx', '1', '/sys/class/net/eth1/carrier'], interval: 1000, fall: 1 });
     expect(c.checks.chk_haproxy).toMatchObject({ kind: 'exec', command: ['/usr/bin/killall', '-0', 'haproxy'], interval: 2000, rise: 2, fall: 3 });
     const [main, second] = c.vips;
-    expect(main).toMatchObject({ name: 'VI_1', preferred: 'lb1', preempt: true, checks: ['chk_haproxy'], hooks: { up: ['/etc/keepalived/notify.sh', 'master'], down: ['/etc/keepalived/notify.sh', 'backup'] } });
+    expect(main).toMatchObject({ name: 'VI_1', preferred: 'lb1', preempt: true, checks: ['chk_haproxy', 'link-eth1'], hooks: { up: ['/etc/keepalived/notify.sh', 'master'], down: ['/etc/keepalived/notify.sh', 'backup'] } });
     expect(main!.ip?.text).toBe('198.18.0.100');
     // The instance's second address moves with its first, as keepalived moves them together.
     expect(second).toMatchObject({ name: 'VI_1-2', follow: 'VI_1' });
@@ -22,12 +24,11 @@ describe('ipferry import keepalived', () => {
     expect(r.text).toMatch(/# VI_1: order of succession lb1 \(priority 150\) > lb2 \(priority 100\); ipferry uses the first as preferred and keeps the rest here for a future order of succession/);
   });
 
-  it('lists every statement it does not carry with file:line and why: LVS, SMTP alerts, weight, track_interface', async () => {
+  it('lists every statement it does not carry with file:line and why: LVS, SMTP alerts, weight', async () => {
     const r = await runImport('keepalived', ...node('lb1', 'pair/lb1.conf'), ...node('lb2', 'pair/lb2.conf'));
     expect(r.err).toContain(`${FIXTURES}/pair/lb1.conf:45: dropped: virtual_server 198.18.0.100 80 — ipferry moves addresses; it does not balance load`);
     expect(r.err).toContain(`${FIXTURES}/pair/lb1.conf:9: dropped: smtp_server 198.18.0.1 — ipferry sends no e-mail`);
     expect(r.err).toContain(`${FIXTURES}/pair/conf.d/scripts.conf:5: dropped: weight -20 — a weight shifts VRRP priority`);
-    expect(r.err).toContain(`${FIXTURES}/pair/lb1.conf:38: dropped: track_interface — ipferry does not watch other links yet`);
     expect(r.err).toContain(`${FIXTURES}/pair/lb1.conf:29: warning: VRRP PASS password carried as security.psk — it was sent in clear in every advert, so it was never security`);
     expect(r.err).toContain(`${FIXTURES}/pair/lb1.conf:32: warning: label eth0:vip — noted only`);
   });
