@@ -7,22 +7,26 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('bench/agent.ts', () => {
-  it('runs the agent in a child process and prints one JSON line per rate', async () => {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'bench/agent.ts', '--duration', '1', '--rates', '1,5'], { cwd: ROOT, timeout: 60_000 });
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  it('runs the agent in a child process and prints, per rate, one JSON line for direct liveness and one for witnessed', async () => {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'bench/agent.ts', '--duration', '1', '--rates', '1,5'], { cwd: ROOT, timeout: 140_000 });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => Object.keys(l))).toEqual([
       ['rate_hz', 'rss_mb', 'cpu_pct'],
+      ['mode', 'watched', 'rate_hz', 'rss_mb', 'cpu_pct'],
       ['rate_hz', 'rss_mb', 'cpu_pct'],
+      ['mode', 'watched', 'rate_hz', 'rss_mb', 'cpu_pct'],
     ]);
-    expect(lines.map((l) => l.rate_hz)).toEqual([1, 5]);
+    expect(lines.map((l) => l.rate_hz)).toEqual([1, 1, 5, 5]);
+    expect(lines.filter((l) => l.mode === 'witnessed')).toHaveLength(2);
     for (const l of lines) {
       expect(l.rss_mb).toBeGreaterThan(10);
       expect(l.cpu_pct).toBeGreaterThan(0);
     }
-    // Every heartbeat verified by the receiver; none refused.
+    // Every heartbeat verified by the receiver; none refused. Witnessed: the neighbour verified the agent's beats.
     expect(stderr).toMatch(/rate 1\/s: resident \d+ kB.*; [1-9]\d* heartbeats verified, 0 refused/);
     expect(stderr).toMatch(/rate 5\/s: resident \d+ kB.*; [1-9]\d* heartbeats verified, 0 refused/);
-  }, 90_000);
+    expect(stderr).toMatch(/witnessed, rate 5\/s: resident \d+ kB.*; [1-9]\d* of its heartbeats verified by n2, 0 refused/);
+  }, 160_000);
 });
 
 describe('bench/agent-peer.ts', () => {
