@@ -155,6 +155,10 @@ async function run(n: number, script: readonly Step[]): Promise<void> {
   for (const [w, at] of crashedAt) {
     const witnesses = ring.witnessesOf(ids[w]!).map((x) => ids.indexOf(x));
     if (!witnesses.every((x) => world[x]!.up && !world[x]!.cut)) continue;
+    // Two nodes, and the dead one's last report said it no longer heard the other: nothing links
+    // them, so no witness's word counts and it is dead only at the report deadline — by design
+    // (docs/control-plane.md, "Two nodes": the pair that cannot hear each other keeps both).
+    if (n === 2 && Object.values(said.get(ids[w]!) ?? {}).some((x) => !x.heard)) continue;
     clock.jump(Math.max(0, at + config.timers.deadAfter + 1 - clock.now()));
     refresh();
     for (const x of witnesses) await deliver(report(x));
@@ -167,7 +171,7 @@ describe('witnessed liveness over arbitrary interleavings (real handler, store a
   it('one owner per VIP, epochs never back, healthy owners keep their VIPs, crashed owners lose them after deadAfter plus one report', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), steps(n))), async ([n, script]) => run(n, script)),
-      { numRuns: 60 },
+      { numRuns: 300 },
     );
   }, 120_000);
 });
