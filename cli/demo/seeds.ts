@@ -42,10 +42,14 @@ export function seedWalkthrough(print: (line: string) => void, json: boolean): v
   say(`${at()}mail04 is drained for maintenance`);
   sim.drain('mail04');
   show([...sim.run(ring.timers.heartbeatInterval)]);
-  say(`${at()}${loads()} — nothing unowned`);
+  say(`${at()}${loads()} — nothing unowned\n`);
+
+  // Say it before running: the VIPs go home on the next decision, so a line printed after the
+  // moves read as if they had gone back to a node still draining.
+  say(`${at()}mail04 is undrained`);
   sim.drain('mail04', false);
   show(sim.run(ring.timers.preemptDelay + 1000));
-  say(`${at()}undrained — ${loads()}\n`);
+  say(`${at()}${loads()}\n`);
 
   say(`${at()}mail05's IMAP check starts failing`);
   sim.setCheck('mail05', 'imap', false);
