@@ -5,5 +5,6 @@ export type { Prober, ProberOptions, ProbeTimeline, UdpProbe, TcpProbe } from '.
 export type { ArpRound, ResponderWatch } from './arp-watch';
 export { analyze, type ProbeAnalysis } from './analysis';
 export { cleanupStale } from './stale';
+export { labPrivilege, noPrivilegeMessage, type LabPrivilege } from './userns';
 export type { LabRunner, LabCommandResult } from './run';
 export type { AddressEvent, AddressWatch } from './address-watch';

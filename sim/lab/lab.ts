@@ -5,9 +5,10 @@ import { bridgeNetns, labMembers, newLabPrefix, type LabMember } from './names';
 import { startNdWatch } from './nd-watch';
 import { spawnInNetns, waitForLine, type LabProcess } from './process';
 import { attachProber, resolveProberOptions, type Prober, type ProberOptions } from './prober';
-import { must, netnsRunner, runCommand, type LabCommandResult, type LabRunner } from './run';
+import { must, netnsRunner, type LabCommandResult, type LabRunner } from './run';
 import { buildLabScripts, type LabScripts } from './scripts';
 import { claimLab, cleanupStale, releaseLab } from './stale';
+import { labPrivilege, type LabPrivilege } from './userns';
 import { buildSegment, CUT_BRIDGE, MAIN_BRIDGE, removeNetns, teardownOrder } from './topology';
 
 export interface LabOptions {
@@ -48,6 +49,7 @@ export class Lab {
   private readonly byName = new Map<string, LabMember>();
   private partitioned = new Set<string>();
   private destroyed = false;
+  private readonly run: LabRunner;
 
   private constructor(
     readonly prefix: string,
@@ -55,8 +57,9 @@ export class Lab {
     readonly responderPort: number,
     private readonly scripts: LabScripts,
     private readonly logger: Logger,
-    private readonly run: LabRunner,
+    private readonly privilege: LabPrivilege,
   ) {
+    this.run = privilege.run;
     this.hosts = members.hosts;
     this.client = members.client;
     this.observer = members.observer;
@@ -64,10 +67,12 @@ export class Lab {
   }
 
   static async create(options: LabOptions): Promise<Lab> {
-    if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces, veth, bridges)');
     const logger = options.logger ?? pino({ enabled: false });
-    const run = runCommand;
-    if (options.cleanStale !== false) {
+    // Root, or an unprivileged user namespace of its own; otherwise one line saying what to enable.
+    const privilege = await labPrivilege();
+    const run = privilege.run;
+    // A user-namespace lab sees only its own (fresh) /run/netns: nothing stale to find there.
+    if (options.cleanStale !== false && privilege.kind === 'root') {
       const removed = await cleanupStale(undefined, run);
       if (removed.length > 0) logger.warn({ removed }, 'removed namespaces of crashed lab runs');
     }
@@ -77,15 +82,21 @@ export class Lab {
     const all = [...members.hosts, members.client, members.observer];
     try {
       const [scripts] = await Promise.all([buildLabScripts(dir), buildSegment(prefix, all, run)]);
-      const lab = new Lab(prefix, members, options.responderPort ?? DEFAULT_PORT, scripts, logger, run);
+      const lab = new Lab(prefix, members, options.responderPort ?? DEFAULT_PORT, scripts, logger, privilege);
       if (options.responders !== false) await Promise.all(members.hosts.map((h) => lab.startResponder(h.name)));
       logger.info({ prefix, hosts: members.hosts.length }, 'lab up');
       return lab;
     } catch (err) {
       await removeNetns(teardownOrder(prefix, all), run).catch(() => []);
       releaseLab(prefix);
+      await privilege.close();
       throw err;
     }
+  }
+
+  /** 'root', or 'userns' when an ordinary user's lab runs inside a user namespace of its own. */
+  get privilegeKind(): LabPrivilege['kind'] {
+    return this.privilege.kind;
   }
 
   member(name: string): LabMember {
@@ -106,7 +117,7 @@ export class Lab {
   /** A long-lived program in a member's namespace; killed at destroy() whatever state it is in. */
   spawn(name: string, file: string, args: readonly string[]): LabProcess {
     if (this.destroyed) throw new Error(`lab ${this.prefix} is destroyed`);
-    const proc = spawnInNetns(name, this.member(name).netns, file, args);
+    const proc = spawnInNetns(name, this.member(name).netns, file, args, this.privilege.enter);
     this.processes.add(proc);
     void proc.exited.then(() => this.processes.delete(proc));
     return proc;
@@ -215,6 +226,7 @@ export class Lab {
     await Promise.race([Promise.all([...this.processes].map((p) => p.exited)), new Promise((r) => setTimeout(r, 3000))]);
     const problems = await removeNetns(teardownOrder(this.prefix, [...this.byName.values()]), this.run);
     releaseLab(this.prefix);
+    await this.privilege.close();
     if (problems.length > 0) throw new Error(`lab ${this.prefix}: could not remove ${problems.join('; ')}`);
     this.logger.info({ prefix: this.prefix }, 'lab destroyed');
   }

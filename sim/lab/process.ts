@@ -27,11 +27,14 @@ export interface LabProcess {
 
 const STDERR_KEEP = 50;
 
-export function spawnInNetns(member: string, netns: string, file: string, args: readonly string[]): LabProcess {
+/** `enter`: an argv prefix that reaches the lab's namespaces first (nsenter, as an ordinary user; see userns.ts). */
+export function spawnInNetns(member: string, netns: string, file: string, args: readonly string[], enter: readonly string[] = []): LabProcess {
   const command = [file, ...args].join(' ');
   // stdin stays a pipe the program can watch: our scripts exit when it closes, so they die with
   // the test process even when it is killed without running destroy().
-  const child = spawn('ip', ['netns', 'exec', netns, file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // nsenter execs in place as `ip netns exec` does, so the pid is still the program's.
+  const argv = [...enter, 'ip', 'netns', 'exec', netns, file, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`could not start ${command} in ${netns}`);
   const listeners: Array<(line: string, at: number) => void> = [];
   const stderr: string[] = [];

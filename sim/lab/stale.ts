@@ -10,7 +10,9 @@ import { runCommand, type LabRunner } from './run';
  * a crashed run's leftovers (owner gone) from a lab another test file is using right now.
  */
 export function labStateDir(prefix: string): string {
-  return join(tmpdir(), 'ipferry-lab', prefix);
+  // Per user: a directory root created in a shared /tmp is not writable by anyone else.
+  const uid = process.getuid?.() ?? 0;
+  return join(tmpdir(), uid === 0 ? 'ipferry-lab' : `ipferry-lab-${uid}`, prefix);
 }
 
 interface Owner {

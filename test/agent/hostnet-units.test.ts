@@ -174,9 +174,17 @@ describe('selectHostNet', () => {
   it('uses the real one as root with iproute2, and logs which', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
-    const choice = await selectHostNet({ logger }); // CI and this machine run as root with iproute2
+    // Root is injected so an ordinary user's `npm test` checks this path too; `ip -V` is real.
+    const choice = await selectHostNet({ logger, isRoot: () => true });
     expect(choice.kind).toBe('linux');
     expect(choice.why).toMatch(/^root and iproute2 [\d.]+ found$/);
     expect(JSON.parse(lines[0]!)).toMatchObject({ hostNet: 'linux', msg: expect.stringContaining('host network: linux') });
+  });
+
+  it('asks the process by default: real as root, recording as an ordinary user', async () => {
+    const root = process.getuid?.() === 0;
+    const choice = await selectHostNet({ logger: quiet });
+    expect(choice.kind).toBe(root ? 'linux' : 'recording');
+    expect(choice.why).toMatch(root ? /^root and iproute2 / : /^not root$/);
   });
 });
