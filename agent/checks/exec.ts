@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { unprivileged } from '../hooks/drop-caps';
 import { attempt, CheckFailed, type Attempt, type CheckContext, type CheckOutcome } from './attempt';
 import type { ExecCheckSpec } from './specs';
 
@@ -12,14 +13,17 @@ const DRAIN_MS = 50;
  * Runs `command` without a shell (argv as given), environment = the agent's plus `env`, stdin
  * closed. Healthy on exit 0. The process leads its own process group, and the whole group is
  * killed (SIGKILL) when the attempt ends: on timeout, on abort, and after a normal exit, so
- * nothing it started in the background outlives the check.
+ * nothing it started in the background outlives the check. It holds none of the agent's
+ * capabilities (agent/hooks/drop-caps.ts); where they cannot be dropped the check fails unrun.
  */
 export function execCheck(spec: ExecCheckSpec, ctx: CheckContext = {}): Promise<CheckOutcome> {
   return attempt(spec.timeout, ctx.signal, async (a) => {
     a.phase = 'run';
     const [file, ...args] = spec.command;
     if (file === undefined) throw new CheckFailed('command is empty');
-    const { code, signal, stdout, stderr } = await run(a, file, args, spec.env);
+    const argv = unprivileged(file, args);
+    if (!argv.ok) throw new CheckFailed(argv.error);
+    const { code, signal, stdout, stderr } = await run(a, argv.file, argv.args, spec.env);
     const said = firstLine(stderr) || firstLine(stdout);
     if (code === 0) return { detail: said ? `exit 0: ${said}` : 'exit 0' };
     const how = signal ? `killed by ${signal}` : `exit code ${code}`;

@@ -1,4 +1,5 @@
 import { execFile, type ExecFileException } from 'node:child_process';
+import { unprivileged } from './drop-caps';
 
 /** One hook run as the agent asks for it: argv (no shell), extra environment, a deadline. */
 export interface HookCommand {
@@ -21,14 +22,17 @@ const MAX_OUTPUT = 64 * 1024;
  * execFile, never a shell: a string hook is a program path and its arguments are ours alone, so
  * an address or a VIP name can never be interpreted by a shell. On timeout the hook process is
  * SIGKILLed. Background children a hook starts on purpose (seed 000's long-running arping through
- * start-stop-daemon) are left alone: they are the hook's business.
+ * start-stop-daemon) are left alone: they are the hook's business. The hook holds none of the
+ * agent's capabilities (drop-caps.ts); where they cannot be dropped it is not run.
  */
 export const execHook: HookExecutor = (command) => {
   const started = performance.now();
+  const argv = unprivileged(command.file, command.args);
+  if (!argv.ok) return Promise.resolve({ ok: false, ms: 0, error: `could not run: ${argv.error}` });
   return new Promise((resolve) => {
     const child = execFile(
-      command.file,
-      command.args,
+      argv.file,
+      argv.args,
       {
         env: { ...process.env, ...command.env },
         timeout: command.timeoutMs,
