@@ -1,6 +1,7 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { handleApi } from '../control/api';
 import { tick } from '../control/tick';
+import { statusPageResponse } from '../control/status-page/serve';
 import { countTick } from './observability';
 import { createRuntime, forInvocation, runtimeOnce, urlHandler, type Runtime } from './runtime';
 import { jsonResult, parseUrlEvent, type UrlResult } from './url-event';
@@ -17,6 +18,9 @@ export const handler = urlHandler(runtime, apiHandler);
 export async function apiHandler(rt: Runtime, event: LambdaFunctionURLEvent, context?: Context): Promise<UrlResult> {
   const { ctx, metrics } = rt;
   const req = parseUrlEvent(event);
+  // The status page's static assets (no data); a browser reaches them only through a signing proxy (docs/control-plane.md).
+  const page = statusPageResponse(req.method, req.path);
+  if (page) return { statusCode: page.status, headers: page.headers, body: page.body };
   const local = forInvocation(ctx, context);
   try {
     const reply = await handleApi(
