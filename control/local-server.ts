@@ -9,6 +9,7 @@ import type { VipKind } from '../core/config/vips';
 import { MemoryStore } from '../adapters/memory-store';
 import { systemClock } from '../adapters/retry';
 import { handleApi } from './api';
+import { serveStatusPage } from './status-page/serve';
 import { controlContext, type ControlContext, type Tuning } from './context';
 import { reportDeadline } from '../core/witness';
 import { witnessed } from './group';
@@ -104,6 +105,8 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       if (reply.ok && opts.deadlines !== false) watchDeadline(reply.node);
       return sendJson(res, reply.status, reply.body);
     }
+    // The status page's assets carry no data (its script fetches /v1/status with the token).
+    if (serveStatusPage(req.method, url.pathname, res)) return;
     if (!bearerOk(req.headers.authorization, apiToken)) {
       return sendJson(res, 401, { error: { reason: 'forbidden', message: 'missing or wrong bearer token' } }, { 'www-authenticate': 'Bearer' });
     }
