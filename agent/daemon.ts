@@ -30,8 +30,16 @@ export interface StopSignal {
   wait(): Promise<string>;
 }
 
-/** The `ipferry agent` process: load, verify who we are, start, and stop gracefully on a signal. */
+/**
+ * The `ipferry agent` process: load, verify who we are, start, and stop gracefully on a signal.
+ * Start-up is all or nothing: the signal handlers, the ops server and the UDP sockets are in place
+ * before the agent's first round (a claim, a bind), so a port already taken ends the process with
+ * the reason and nothing claimed, and a signal at any moment after a claim is a graceful leave.
+ */
 export async function runDaemon(options: DaemonOptions, stopSignal: StopSignal = processSignals(), logger = defaultLogger(options)): Promise<number> {
+  // Listening for the signal first: one that arrives while we start is kept, not lost or fatal.
+  let signalled: string | undefined;
+  const stopped = stopSignal.wait().then((signal) => (signalled = signal));
   const env = options.env ?? process.env;
   const config = await readConfigFile(options.configFile);
   const node = config.nodes.find((n) => n.id === options.nodeId);
@@ -47,17 +55,34 @@ export async function runDaemon(options: DaemonOptions, stopSignal: StopSignal =
   log.info({ source: identity.source, ec2: identity.ec2 && { instanceId: identity.ec2.instanceId, eni: identity.ec2.eni }, hetzner: identity.hetzner && { serverId: identity.hetzner.serverId } }, `identity: ${identity.source}`);
   const host = await pickHostNet(options.hostNet, log);
   const metrics = new AgentMetrics();
-  const running =
-    config.control.mode === 'peer'
-      ? await startPeer(config, node, signer, host, metrics, log, env)
-      : config.control.liveness === 'witnessed'
-        ? await startWitnessed(config, node, signer, host, metrics, log, gateFor(identity), env)
-        : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
-  const ops = await startOpsServer({ listen: options.listen, metrics, status: running.status, logger: log });
+  // The ops server before the agent: its status reads the agent once there is one.
+  const late: { running?: Running } = {};
+  const ops = await startOpsServer({ listen: options.listen, metrics, status: () => late.running?.status() ?? { node: node.id, starting: true }, logger: log }).catch((err: Error) => {
+    log.error({ err: err.message, listen: options.listen }, `start-up failed, nothing claimed: ${err.message}`);
+    throw err;
+  });
   log.info({ listen: ops.address }, `metrics on http://${ops.address}/metrics, status on http://${ops.address}/status`);
-  const signal = await stopSignal.wait();
-  log.info({ signal }, `${signal}: stopping`);
-  const report = await running.stop();
+  if (signalled) {
+    log.info({ signal: signalled }, `${signalled} before the agent started: nothing claimed, stopping`);
+    await ops.close();
+    return 0;
+  }
+  try {
+    // Each mode opens its UDP sockets (and its fence) before the agent's first round.
+    late.running =
+      config.control.mode === 'peer'
+        ? await startPeer(config, node, signer, host, metrics, log, env)
+        : config.control.liveness === 'witnessed'
+          ? await startWitnessed(config, node, signer, host, metrics, log, gateFor(identity), env)
+          : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
+  } catch (err) {
+    log.error({ err: (err as Error).message }, `start-up failed, nothing claimed: ${(err as Error).message}`);
+    await ops.close();
+    throw err;
+  }
+  const signal = await stopped;
+  log.info({ signal }, `${signal}: stopping (leaving, unbinding, hooks)`);
+  const report = await late.running.stop();
   await ops.close();
   return report.ok ? 0 : 1;
 }
@@ -107,6 +132,7 @@ function gateFor(identity: ResolvedIdentity): BindGate | undefined {
   return new SecondaryIpGate({ localIpv4s: () => imds.localIpv4s(ec2.mac), now: Date.now });
 }
 
+/** Handlers installed on the first wait(), which runDaemon calls before anything else. */
 function processSignals(): StopSignal {
   return {
     wait: () =>
