@@ -8,6 +8,10 @@ const REASON_BY_CODE: Record<string, FailureReason> = {
   UNAUTHORIZED: 'forbidden',
   NOT_FOUND: 'not-found',
   SERVER_NOT_FOUND: 'not-found',
+  FAILOVER_NEW_SERVER_NOT_FOUND: 'not-found',
+  // Routing started but did not finish while the POST was open: it may still complete. Never
+  // answered by switching again (that would meet FAILOVER_LOCKED and spend a switch): read.
+  FAILOVER_NOT_COMPLETE: 'transient',
   FAILOVER_NOT_FOUND: 'not-found',
   INVALID_INPUT: 'invalid',
   FAILOVER_LOCKED: 'conflict',

@@ -68,3 +68,8 @@ export function scaledClock(scale: number, wallNow: () => number = Date.now): Cl
     },
   };
 }
+
+/** The wall clock's waits with the given `now` (an emulator built with only a `now` function). */
+export function wallClock(now: () => number = Date.now): Clock {
+  return { ...scaledClock(1), now };
+}

@@ -1,5 +1,6 @@
 import { Emulator, type EmulatorSettings } from '../common/emulator';
 import { json, type HttpAnswer, type HttpRequest } from '../common/http';
+import { byProfile, DEFAULT_PROFILE, type EmulatorProfile, type ProfileOptions } from '../common/profile';
 import { TokenBucket } from '../common/token-bucket';
 import { ActionBook } from './actions';
 import type { CloudContext } from './context';
@@ -7,7 +8,7 @@ import { CloudApiError } from './errors';
 import { HandMoveError, moveAliasIpByHand, moveFloatingIpByHand } from './hand-moves';
 import { cloudViolations } from './invariants';
 import { matchRoute, type Route } from './routes';
-import { DEFAULT_ACTION_DURATION_MS, DEFAULT_TOKEN, type CloudSeed } from './seed';
+import { DEFAULT_ACTION_DURATION_MS, DEFAULT_TOKEN, REAL_ACTION_DURATION_MS, REAL_IMAGE_LOCK_MS, type CloudSeed } from './seed';
 import { CloudState } from './state';
 import { cloudSnapshot } from './snapshot';
 
@@ -23,6 +24,8 @@ const DEFAULT_HANG_MS = 300_000;
  *   POST /__admin/move-alias-ip     {"network":id,"ip":"10.0.1.9","server":id|null}
  *   POST /__admin/fail-actions      {"command":"assign_floating_ip","count":1,"code"?,"message"?}
  *   POST /__admin/drain-rate-limit  {}   empties the project's request bucket
+ *   POST /__admin/lock-server       {"server":id,"command"?:"create_image","ms"?:N}  a backup or
+ *        snapshot starts on the server: it is locked (alias IP changes answer `locked`) until it ends
  * and one setting of its own on the shared route: POST /__admin/settings {"actionDurationMs":N}.
  * Faults: `error` answers `server_error` (500) or, with `status` 502–504, `service_error`.
  */
@@ -32,15 +35,20 @@ export class HetznerCloudEmulator extends Emulator {
   readonly rateLimit: TokenBucket;
   /** How long each new action runs. */
   actionDurationMs: number;
+  readonly profile: EmulatorProfile;
+  /** How long a backup or snapshot started by `lockServer` holds the server's lock by default. */
+  readonly imageLockMs: number;
   private readonly tokens: ReadonlySet<string>;
 
-  constructor(seed: CloudSeed = {}, settings: Partial<EmulatorSettings> = {}, now: () => number = Date.now) {
-    super(settings, now);
+  constructor(seed: CloudSeed = {}, settings: Partial<EmulatorSettings> = {}, now: () => number = Date.now, options: ProfileOptions = {}) {
+    super(settings, options.clock ? () => options.clock!.now() : now);
+    this.profile = options.profile ?? DEFAULT_PROFILE;
     this.state = new CloudState(seed);
     this.tokens = new Set(seed.tokens ?? [DEFAULT_TOKEN]);
-    this.actionDurationMs = seed.actionDurationMs ?? DEFAULT_ACTION_DURATION_MS;
+    this.actionDurationMs = seed.actionDurationMs ?? byProfile(this.profile, { real: REAL_ACTION_DURATION_MS, fast: DEFAULT_ACTION_DURATION_MS });
+    this.imageLockMs = byProfile(this.profile, { real: REAL_IMAGE_LOCK_MS, fast: 2_000 });
     const perHour = seed.rateLimitPerHour ?? 3600;
-    this.rateLimit = new TokenBucket(perHour, perHour / 3600, now);
+    this.rateLimit = new TokenBucket(perHour, perHour / 3600, this.now);
     const bad = this.violations();
     if (bad.length > 0) throw new Error(`seed breaks the invariant: ${bad.join('; ')}`);
   }
@@ -134,6 +142,16 @@ export class HetznerCloudEmulator extends Emulator {
     this.checkInvariant();
   }
 
+  /**
+   * A backup or snapshot (`create_image`) starts on the server: it holds the server's lock for
+   * `ms` (default: the profile's image time), so alias IP changes on it answer `locked` meanwhile.
+   */
+  lockServer(serverId: number, ms: number = this.imageLockMs, command = 'create_image'): number {
+    if (!this.state.servers.has(serverId)) throw new HandMoveError(404, `no server ${serverId}`);
+    const action = this.actions.start(command, [{ id: serverId, type: 'server' }], this.now(), ms);
+    return action.finishAt;
+  }
+
   protected override applyExtraSettings(input: Record<string, unknown>): Record<string, unknown> {
     if ('actionDurationMs' in input) {
       const ms = input.actionDurationMs;
@@ -162,6 +180,11 @@ export class HetznerCloudEmulator extends Emulator {
           const b = body();
           this.actions.failNext({ command: String(b.command), count: Number(b.count ?? 1), ...pickStrings(b, ['code', 'message']) });
           return json(200, { ok: true });
+        }
+        case 'POST /__admin/lock-server': {
+          const b = body();
+          const until = this.lockServer(Number(b.server), b.ms == null ? undefined : Number(b.ms), typeof b.command === 'string' ? b.command : undefined);
+          return json(200, { lockedUntil: until });
         }
         case 'POST /__admin/drain-rate-limit':
           this.rateLimit.drain();

@@ -79,4 +79,14 @@ export interface FloatingIpSeed {
 
 export const DEFAULT_TOKEN = 'test-token';
 export const DEFAULT_ACTION_DURATION_MS = 200;
+/**
+ * The real profile's figures. Actions such as assign_floating_ip and change_alias_ips are
+ * asynchronous and usually end within seconds (hcloud-go's WaitFor polls them with a 500 ms
+ * backoff; the API docs only say an action "may take some time"): 3 s is our estimate, not a
+ * documented figure. A backup or snapshot (create_image) locks the server for minutes (Hetzner
+ * Docs, Cloud > Backups/Snapshots: "a few minutes", growing with the disk): 5 minutes here. The
+ * project limit is 3600 requests an hour, refilled one a second (API docs, Rate Limiting).
+ */
+export const REAL_ACTION_DURATION_MS = 3_000;
+export const REAL_IMAGE_LOCK_MS = 300_000;
 export const DEFAULT_ALIAS_LIMIT = 5;

@@ -1,9 +1,11 @@
+import type { Clock } from '../../core/clock';
 import { Emulator, type EmulatorSettings } from '../common/emulator';
 import { json, type HttpAnswer, type HttpRequest } from '../common/http';
+import { byProfile, DEFAULT_PROFILE, wallClock, type EmulatorProfile, type ProfileOptions } from '../common/profile';
 import { RobotApiError } from './errors';
 import { failoverOrThrow, getFailover, listFailovers, routeFailover, switchTo, unrouteFailover, type RobotContext } from './handlers';
 import { RequestWindow } from './request-window';
-import { DEFAULT_ROBOT_CREDENTIALS, DEFAULT_ROUTING_MS, DEFAULT_SWITCHES_PER_HOUR, type RobotSeed } from './seed';
+import { DEFAULT_ROBOT_CREDENTIALS, DEFAULT_ROUTING_MS, DEFAULT_SWITCHES_PER_HOUR, REAL_READS_PER_HOUR, REAL_ROUTING_MS, type RobotSeed } from './seed';
 import { RobotState, robotViolations } from './state';
 
 const HOUR_MS = 3_600_000;
@@ -19,24 +21,43 @@ interface RobotRoute {
  * An HTTP emulator of the Hetzner Robot web service's failover routes: GET /failover,
  * GET|POST|DELETE /failover/{ip}. HTTP Basic auth, form bodies, the 50 switches per hour limit
  * (403 RATE_LIMIT_EXCEEDED), routing that takes time (FAILOVER_LOCKED meanwhile), faults and lag.
+ * Under the `real` profile a switch's POST answers only when routing is done (50 s, on the
+ * emulator's clock), GETs are limited to 100 an hour, and a switch may answer
+ * FAILOVER_NOT_COMPLETE (armed through `incompleteSwitches`) while routing goes on. Under `fast`
+ * routing takes 1 s and the POST answers at once, reads show the new target when routing ends.
  * Extra admin routes:
  *   POST /__admin/route-failover     {"ip":"198.18.8.1","activeServerIp":"198.18.3.2"|null}  by hand, at once
  *   POST /__admin/exhaust-rate-limit {}   uses up the account's switches for the hour
- * and one setting of its own on the shared route: POST /__admin/settings {"routingMs":N}.
+ * and settings of its own on the shared route: POST /__admin/settings {"routingMs":N,"incompleteSwitches":K}.
  */
 export class HetznerRobotEmulator extends Emulator {
   readonly state: RobotState;
   readonly switches: RequestWindow;
   readonly reads: RequestWindow | undefined;
   routingMs: number;
+  readonly profile: EmulatorProfile;
+  /** Whether a switch's POST holds the request until routing is done, as Robot's does. */
+  readonly blockingSwitch: boolean;
+  /** The next this many switches answer FAILOVER_NOT_COMPLETE (routing still completes). */
+  incompleteSwitches = 0;
+  private readonly clock: Clock;
   private readonly credentials: ReadonlySet<string>;
 
-  constructor(seed: RobotSeed, settings: Partial<EmulatorSettings> = {}, now: () => number = Date.now) {
-    super(settings, now);
+  /**
+   * `now` is the old way to give a clock (rules only, no blocking waits); `options.clock` gives
+   * both, and the real profile's blocking switch sleeps on it.
+   */
+  constructor(seed: RobotSeed, settings: Partial<EmulatorSettings> = {}, now: () => number = Date.now, options: ProfileOptions = {}) {
+    const clock = options.clock ?? wallClock(now);
+    super(settings, () => clock.now());
+    this.clock = clock;
+    this.profile = options.profile ?? DEFAULT_PROFILE;
+    this.blockingSwitch = this.profile === 'real';
     this.state = new RobotState(seed);
-    this.routingMs = seed.routingMs ?? DEFAULT_ROUTING_MS;
-    this.switches = new RequestWindow(seed.switchesPerHour ?? DEFAULT_SWITCHES_PER_HOUR, HOUR_MS, now);
-    this.reads = seed.readsPerHour == null ? undefined : new RequestWindow(seed.readsPerHour, HOUR_MS, now);
+    this.routingMs = seed.routingMs ?? byProfile(this.profile, { real: REAL_ROUTING_MS, fast: DEFAULT_ROUTING_MS });
+    this.switches = new RequestWindow(seed.switchesPerHour ?? DEFAULT_SWITCHES_PER_HOUR, HOUR_MS, this.now);
+    const reads = seed.readsPerHour === undefined ? byProfile<number | null>(this.profile, { real: REAL_READS_PER_HOUR, fast: null }) : seed.readsPerHour;
+    this.reads = reads === null ? undefined : new RequestWindow(reads, HOUR_MS, this.now);
     const creds = seed.credentials ?? [DEFAULT_ROBOT_CREDENTIALS];
     this.credentials = new Set(creds.map((c) => Buffer.from(`${c.user}:${c.password}`).toString('base64')));
     const bad = this.violations();
@@ -49,6 +70,7 @@ export class HetznerRobotEmulator extends Emulator {
     await this.delay();
     let answer: HttpAnswer;
     let error: string | undefined;
+    const startedAt = this.now();
     try {
       answer = this.answer(req, matched);
       if (answer.hangMs !== undefined) error = 'hang';
@@ -57,9 +79,21 @@ export class HetznerRobotEmulator extends Emulator {
       answer = err.toAnswer();
       error = err.code;
     }
+    const switched = matched?.route.mutating === true && answer.status >= 200 && answer.status < 300 && answer.hangMs === undefined;
+    if (switched) this.checkInvariant();
+    if (switched && this.blockingSwitch) {
+      // Robot holds the request until routing is done: the answer comes back 40-60 s later.
+      const incomplete = this.incompleteSwitches > 0;
+      if (incomplete) this.incompleteSwitches--;
+      await this.clock.sleep(this.routingMs);
+      if (incomplete) {
+        const e = new RobotApiError('FAILOVER_NOT_COMPLETE', `failover IP ${matched.ip} routing was started but is not complete yet`);
+        answer = e.toAnswer();
+        error = e.code;
+      }
+    }
     const status = answer.hangMs === undefined ? answer.status : 504;
-    this.calls.record({ at: this.now(), action, mutating: matched?.route.mutating ?? false, status, ...(error ? { error } : {}) });
-    if (matched?.route.mutating && status < 300) this.checkInvariant();
+    this.calls.record({ at: startedAt, action, mutating: matched?.route.mutating ?? false, status, ...(error ? { error } : {}) });
     return answer;
   }
 
@@ -88,7 +122,10 @@ export class HetznerRobotEmulator extends Emulator {
   }
 
   private context(): RobotContext {
-    return { state: this.state, now: this.now(), lagMs: this.settings.consistencyLagMs, routingMs: this.routingMs };
+    // A switch armed to answer FAILOVER_NOT_COMPLETE routes for two routing times: it is still
+    // going on (locked, old target visible) when its POST gives up after one.
+    const slow = this.blockingSwitch && this.incompleteSwitches > 0;
+    return { state: this.state, now: this.now(), lagMs: this.settings.consistencyLagMs, routingMs: slow ? 2 * this.routingMs : this.routingMs };
   }
 
   snapshot(): unknown {
@@ -127,7 +164,12 @@ export class HetznerRobotEmulator extends Emulator {
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new Error('routingMs must be a non-negative number');
       this.routingMs = ms;
     }
-    return { routingMs: this.routingMs };
+    if ('incompleteSwitches' in input) {
+      const k = input.incompleteSwitches;
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new Error('incompleteSwitches must be a non-negative integer');
+      this.incompleteSwitches = k;
+    }
+    return { routingMs: this.routingMs, incompleteSwitches: this.incompleteSwitches, profile: this.profile };
   }
 
   protected override async adminExtra(req: HttpRequest): Promise<HttpAnswer | undefined> {

@@ -11,6 +11,11 @@ const STATUS_BY_CODE = {
   RATE_LIMIT_EXCEEDED: 403,
   NOT_FOUND: 404,
   SERVER_NOT_FOUND: 404,
+  // POST /failover/{ip} with an active_server_ip that is no server of the account (Robot docs).
+  FAILOVER_NEW_SERVER_NOT_FOUND: 404,
+  // The switch was started but routing did not finish while the request was open: it may still
+  // complete, so a client must read, not switch again (Robot docs list it for POST /failover/{ip}).
+  FAILOVER_NOT_COMPLETE: 409,
   FAILOVER_ALREADY_ROUTED: 409,
   FAILOVER_LOCKED: 409,
   FAILOVER_FAILED: 500,

@@ -16,7 +16,7 @@ export function demoRobotSeed(overrides: Partial<RobotSeed> = {}): RobotSeed {
       { ip: '198.18.8.1', server: 321 },
       { ip: '2001:db8:f0::', server: 321, activeServerIp: '2001:db8:3:2::' },
     ],
-    routingMs: 1000,
+    // No routingMs: the emulator's profile picks it (1 s fast, 50 s real).
     ...overrides,
   };
 }

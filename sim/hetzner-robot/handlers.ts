@@ -33,7 +33,7 @@ export function routeFailover(ctx: RobotContext, ip: string, req: HttpRequest): 
   if (target === undefined || target.includes(':') !== (f.family === 6)) {
     throw new RobotApiError('INVALID_INPUT', 'invalid input', { missing: [], invalid: ['active_server_ip'] });
   }
-  if (!ctx.state.targetServer(f.family, target)) throw new RobotApiError('SERVER_NOT_FOUND', `server with ip ${target} not found`);
+  if (!ctx.state.targetServer(f.family, target)) throw new RobotApiError('FAILOVER_NEW_SERVER_NOT_FOUND', `failover destination server ${target} not found`);
   return json(200, { failover: renderFailover(f, switchTo(ctx, f, target)) });
 }
 

@@ -14,11 +14,11 @@ export interface RobotSeed {
   credentials?: Array<{ user: string; password: string }>;
   servers: RobotServerSeed[];
   failoverIps: FailoverIpSeed[];
-  /** How long a switch takes; further changes get FAILOVER_LOCKED meanwhile (real: 40–60 s). Default 1000. */
+  /** How long a switch takes; further changes get FAILOVER_LOCKED meanwhile. Default 1000 (fast), 50 000 (real: 40–60 s). */
   routingMs?: number;
   /** Failover switches (POST and DELETE) allowed per hour. Default 50, as Robot documents. */
   switchesPerHour?: number;
-  /** GETs allowed per hour on /failover; null (the default) means not limited. */
+  /** GETs allowed per hour on /failover; null means not limited. Default: 100 under the real profile, none under fast. */
   readsPerHour?: number | null;
 }
 
@@ -46,3 +46,15 @@ export interface FailoverIpSeed {
 export const DEFAULT_ROBOT_CREDENTIALS = { user: 'robot-user', password: 'robot-pass' } as const;
 export const DEFAULT_ROUTING_MS = 1000;
 export const DEFAULT_SWITCHES_PER_HOUR = 50;
+
+/**
+ * The real profile's figures.
+ *  - Routing: "the switch takes between 40 and 60 seconds" and the POST returns only once it is
+ *    done (Hetzner Docs, Robot > Failover IP; community.hrobot's failover_ip module says the call
+ *    "returns when the failover IP has been successfully routed" and allows 180 s). We take 50 s.
+ *  - Reads: GET /failover and GET /failover/{ip} each list "Request limit: 100 requests per 1 hour"
+ *    (robot.hetzner.com/doc/webservice/en.html#failover); one window for both is the stricter reading.
+ *  - Switches: POST /failover/{ip}, 50 requests per hour (same page; WWW::Hetzner::Robot repeats it).
+ */
+export const REAL_ROUTING_MS = 50_000;
+export const REAL_READS_PER_HOUR = 100;

@@ -56,12 +56,12 @@ describe('HetznerRobotClient against the emulator', () => {
     expect(done.changed).toBe(true);
   });
 
-  it('maps 401, NOT_FOUND, SERVER_NOT_FOUND, INVALID_INPUT and FAILOVER_FAILED', async () => {
+  it('maps 401, NOT_FOUND, FAILOVER_NEW_SERVER_NOT_FOUND, INVALID_INPUT and FAILOVER_FAILED', async () => {
     const { client, emu } = await setup();
     const stranger = new HetznerRobotClient({ user: 'robot-user', password: 'wrong', baseUrl: emu.url });
     expect(await failure(stranger.getFailover('198.18.8.1'))).toMatchObject({ reason: 'forbidden', details: { status: 401, code: 'UNAUTHORIZED' } });
     expect(await failure(client.getFailover('198.18.8.9'))).toMatchObject({ reason: 'not-found', details: { code: 'NOT_FOUND' } });
-    expect(await failure(client.routeFailover('198.18.8.1', '198.18.7.7'))).toMatchObject({ reason: 'not-found', details: { code: 'SERVER_NOT_FOUND' } });
+    expect(await failure(client.routeFailover('198.18.8.1', '198.18.7.7'))).toMatchObject({ reason: 'not-found', details: { code: 'FAILOVER_NEW_SERVER_NOT_FOUND' } });
     expect(await failure(client.routeFailover('198.18.8.1', '2001:db8:3:2::'))).toMatchObject({ reason: 'invalid', details: { code: 'INVALID_INPUT' } });
     await fetch(`${emu.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'error', count: 1, action: 'route_failover' }) });
     expect(await failure(client.routeFailover('198.18.8.1', '198.18.3.2'))).toMatchObject({ reason: 'transient', details: { status: 500, code: 'FAILOVER_FAILED' } });

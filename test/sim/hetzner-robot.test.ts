@@ -76,7 +76,7 @@ describe('HetznerRobotEmulator', () => {
     expect(missing.body.error).toMatchObject({ status: 400, code: 'INVALID_INPUT', missing: ['active_server_ip'] });
     expect((await call('POST', '/failover/198.18.8.1', { active_server_ip: '2001:db8:3:2::' })).body.error.code).toBe('INVALID_INPUT');
     const stranger = await call('POST', '/failover/198.18.8.1', { active_server_ip: '198.18.7.7' });
-    expect([stranger.status, stranger.body.error.code]).toEqual([404, 'SERVER_NOT_FOUND']);
+    expect([stranger.status, stranger.body.error.code]).toEqual([404, 'FAILOVER_NEW_SERVER_NOT_FOUND']);
     expect((await call('POST', '/failover/2001:db8:f0::', { active_server_ip: '2001:db8:3:3::' })).status).toBe(200);
   });
 
