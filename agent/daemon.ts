@@ -12,6 +12,7 @@ import { SecondaryIpGate, type BindGate } from './reconcile';
 import { startPeerAgent } from './peer/peer-agent';
 import { startWitnessedAgent } from './witness/witnessed-agent';
 import { presharedKey, signerFor } from './signer';
+import { inspectFiles } from './secret-files';
 
 export interface DaemonOptions {
   configFile: string;
@@ -46,6 +47,8 @@ export async function runDaemon(options: DaemonOptions, stopSignal: StopSignal =
   if (!node) throw new Error(`node "${options.nodeId}" is not in ${options.configFile} (nodes: ${config.nodes.map((n) => n.id).join(', ')})`);
   const log = logger.child({ node: node.id });
   const signer = await signerFor(config, node, { keyFile: options.keyFile, env });
+  // A key or PSK others may read: said at every start, not only by `ipferry validate`.
+  for (const w of (await inspectFiles(config, options.keyFile ? [options.keyFile] : [])).warnings) log.warn({ field: w.field, path: w.path }, `${w.field} ${w.path} ${w.message}`);
   const identity = await resolveIdentity({
     node,
     source: options.identity,

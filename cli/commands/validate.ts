@@ -1,20 +1,37 @@
 import { configDigest, ConfigError, type Config } from '../../core/config';
 import { parse, type Command } from '../command';
+import { inspectFiles, type FileProblem } from '../../agent/secret-files';
 import { printConfigError, readConfigFile } from '../config-file';
+import { termSafe } from '../terminal-text';
 
 export const validate: Command = {
   async run(argv) {
-    const args = parse(argv, { usage: 'usage: ipferry validate FILE [--json]', options: { json: { type: 'boolean' } }, positionals: { min: 1, max: 1 } });
+    const args = parse(argv, {
+      usage: 'usage: ipferry validate FILE [--key KEYFILE]... [--json]\n\nChecks the config and reads every file it names (security.pskFile, control.answerKeyFile, control.tls files, checks\' ca) and each --key (a node\'s private key): missing, a directory, unreadable, empty or too short is an error; a key or PSK readable by group or others is a warning.',
+      options: { json: { type: 'boolean' }, key: { type: 'string', multiple: true } },
+      positionals: { min: 1, max: 1 },
+    });
     if (typeof args === 'number') return args;
     const file = args.positionals[0]!;
     try {
       const config = await readConfigFile(file);
+      const files = await inspectFiles(config, args.values.key ?? []);
+      if (files.errors.length > 0) {
+        if (args.values.json) console.log(JSON.stringify({ file, ok: false, issues: files.errors.map(asIssue), warnings: files.warnings.map(asIssue) }));
+        else {
+          console.error(`${termSafe(file)}: ${files.errors.length} problem${files.errors.length === 1 ? '' : 's'} with the files it names`);
+          for (const p of files.errors) console.error(`  ${problemText(p)}`);
+          for (const p of files.warnings) console.error(`  warning: ${problemText(p)}`);
+        }
+        return 1;
+      }
       const network = networkNeeds(config);
-      const summary = { file, ok: true, cluster: config.cluster, nodes: config.nodes.length, vips: config.vips.length, mode: config.control.mode, digest: configDigest(config), network };
+      const summary = { file, ok: true, cluster: config.cluster, nodes: config.nodes.length, vips: config.vips.length, mode: config.control.mode, digest: configDigest(config), network, warnings: files.warnings.map(asIssue) };
       if (args.values.json) console.log(JSON.stringify(summary));
       else {
         console.log(`${file}: ok — cluster ${config.cluster}, ${config.nodes.length} nodes, ${config.vips.length} VIPs, ${config.control.mode} control plane, digest ${summary.digest}`);
         for (const line of network) console.log(`  network: ${line}`);
+        for (const p of files.warnings) console.error(`  warning: ${problemText(p)}`);
       }
       return 0;
     } catch (err) {
@@ -25,6 +42,15 @@ export const validate: Command = {
     }
   },
 };
+
+/** Paths come from the file under test: escaped before they reach a terminal. */
+function problemText(p: FileProblem): string {
+  return `${p.field} ${termSafe(p.path, 300)}: ${termSafe(p.message, 300)}`;
+}
+
+function asIssue(p: FileProblem): { path: string; file: string; message: string } {
+  return { path: p.field, file: p.path, message: p.message };
+}
 
 /** What a security group or host firewall must let through between the nodes, for this config. */
 function networkNeeds(config: Config): string[] {

@@ -41,7 +41,7 @@ describe('ipferry keeps the CLI conventions', () => {
   it('an unknown flag is named in our words, with the command\'s usage line, not parseArgs\' text', async () => {
     const r = await run('validate', 'x.yaml', '--bogus');
     expect(r.code).toBe(2);
-    expect(r.err).toBe('ipferry: unknown option --bogus\nusage: ipferry validate FILE [--json]\n(run "ipferry help validate" for every option)');
+    expect(r.err).toBe('ipferry: unknown option --bogus\nusage: ipferry validate FILE [--key KEYFILE]... [--json]\n(run "ipferry help validate" for every option)');
     const missing = await run('status', '--url');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/^ipferry: --url needs a value\nusage: ipferry status /);
