@@ -16,7 +16,8 @@ export const EC2_CALLS = {
   secondaryIpv4: { write: ['ec2:AssignPrivateIpAddresses'], describe: ['ec2:DescribeNetworkInterfaces'] },
   secondaryIpv6: { write: ['ec2:AssignIpv6Addresses', 'ec2:UnassignIpv6Addresses'], describe: ['ec2:DescribeNetworkInterfaces'] },
   elasticIp: { write: ['ec2:AssociateAddress'], describe: ['ec2:DescribeAddresses'] },
-  overlayRoute: { write: ['ec2:CreateRoute', 'ec2:ReplaceRoute'], describe: ['ec2:DescribeRouteTables'] },
+  // DescribeNetworkInterfaces: the new owner's source/destination check is read before a route moves.
+  overlayRoute: { write: ['ec2:CreateRoute', 'ec2:ReplaceRoute'], describe: ['ec2:DescribeRouteTables', 'ec2:DescribeNetworkInterfaces'] },
 } as const;
 
 /** The Route 53 calls adapters/aws-route53 makes: owner records and round-robin sets, A and AAAA only. */

@@ -138,6 +138,21 @@ export class Ec2Api {
     return found;
   }
 
+  /**
+   * Source/destination checking of these interfaces (by id): on (EC2's default) the interface
+   * drops packets not addressed to its own addresses, which is every packet an overlay route sends
+   * it. An interface EC2 does not know fails the call as not-found.
+   */
+  async sourceDestChecks(f: Frame, enis: readonly string[]): Promise<Map<string, boolean>> {
+    const found = new Map<string, boolean>();
+    for (const chunk of chunks(enis)) {
+      const out = await f.call('DescribeNetworkInterfaces', (http) => this.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: chunk }), http));
+      // An answer without the field is read as "on": the safe reading of EC2's default.
+      for (const e of out.NetworkInterfaces ?? []) if (e.NetworkInterfaceId) found.set(e.NetworkInterfaceId, e.SourceDestCheck !== false);
+    }
+    return found;
+  }
+
   async replaceRoute(f: Frame, table: string, dest: Destination, eni: string): Promise<void> {
     await f.call('ReplaceRoute', (http) => this.ec2.send(new ReplaceRouteCommand({ RouteTableId: table, ...destinationParam(dest), NetworkInterfaceId: eni }), http));
   }

@@ -17,7 +17,10 @@ import { vipAddress, type Ec2Kind, type KindDeps } from './kind';
  * Move: DescribeRouteTables by id (a missing table → not-found), then for each table not already
  * pointing at the target: ReplaceRoute, or CreateRoute where the route is missing (a Replace that
  * finds no route creates it; a Create that finds one replaces it); then DescribeRouteTables until
- * every table agrees. The owner's interface needs source/destination checking off (not ours to set).
+ * every table agrees. The owner's interface needs source/destination checking off (EC2 turns it
+ * on for every interface and then drops the routed packets without a word): the move reads the
+ * interface first and refuses (`invalid`, saying what to change) while the check is on, and
+ * `sourceDestProblems` lets status and plan say so before any failover.
  */
 export class OverlayRouteKind implements Ec2Kind {
   constructor(private readonly deps: KindDeps) {}
@@ -43,6 +46,9 @@ export class OverlayRouteKind implements Ec2Kind {
     const before = await read();
     const stale = ids.filter((t) => before.get(t) !== eni);
     if (stale.length === 0) return { changed: false, verifiedAt: f.clock.now() };
+    // Before any route changes: a route to an interface that drops the packets is worse than none.
+    const checked = (await api.sourceDestChecks(f, [eni])).get(eni);
+    if (checked !== false) throw new ProviderError('invalid', sourceDestMessage(to.id, eni, checked === undefined), { code: 'SourceDestCheck' });
     for (const table of stale) {
       if (before.get(table) === undefined) await this.create(f, table, dest, eni);
       else await this.replace(f, table, dest, eni);
@@ -59,7 +65,7 @@ export class OverlayRouteKind implements Ec2Kind {
     try {
       await this.deps.api.replaceRoute(f, table, dest, eni);
     } catch (err) {
-      if (!(err instanceof ProviderError && err.details.code === 'InvalidRoute.NotFound')) throw err;
+      if (!(err instanceof ProviderError && isMissingRoute(err))) throw err;
       await this.deps.api.createRoute(f, table, dest, eni);
     }
   }
@@ -81,6 +87,25 @@ export class OverlayRouteKind implements Ec2Kind {
     const split = ids.map((t) => `${t}→${seen.get(t) ?? 'none'}`).join(', ');
     return { node: null, foreign: `split: ${split}` };
   }
+}
+
+/**
+ * A ReplaceRoute that found no route: EC2 answers `InvalidParameterValue` ("There is no route
+ * defined for … Use CreateRoute instead", as checked against AWS in getmoto/moto PR #6425);
+ * `InvalidRoute.NotFound` is what DeleteRoute answers, accepted too in case a region differs.
+ */
+function isMissingRoute(err: ProviderError): boolean {
+  const code = err.details.code;
+  return code === 'InvalidRoute.NotFound' || (code === 'InvalidParameterValue' && /no route defined/i.test(err.message));
+}
+
+/** What an operator reads when an overlay route would go to an interface that drops its packets. */
+export function sourceDestMessage(node: string, eni: string, unknown = false): string {
+  if (unknown) return `node ${node}'s interface ${eni} was not found in EC2, so overlay traffic cannot be routed to it`;
+  return (
+    `node ${node}'s interface ${eni} has source/destination check on, so EC2 would drop every packet routed to it; ` +
+    `turn it off: aws ec2 modify-network-interface-attribute --network-interface-id ${eni} --no-source-dest-check`
+  );
 }
 
 /** The VIP's prefix as a route destination: the network address (host bits cleared) and its length. */

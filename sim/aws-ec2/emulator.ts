@@ -6,7 +6,9 @@
  * `consistencyLagMs` ago; mutations act on the true state, atomically.
  */
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock';
 import { Emulator, type EmulatorSettings } from '../common/emulator';
+import { DEFAULT_PROFILE, type EmulatorProfile, type ProfileOptions } from '../common/profile';
 import type { HttpAnswer, HttpRequest } from '../common/http';
 import { Lagged } from '../common/lagged';
 import type { XmlContent } from '../common/xml';
@@ -15,6 +17,7 @@ import { EC2_ACTIONS } from './actions/index';
 import { Ec2Admin, type DenyRule } from './admin';
 import { stateFromSeed, type Ec2Seed } from './seed';
 import { findViolations, ipv6Holder, privateIpHolder, type Ec2State, type Eip, type Route } from './state';
+import { ec2Timings } from './profile';
 import { Ec2Throttle } from './throttle';
 import { canonicalIpv6 } from './ip';
 import { Ec2Error, errorAnswer, QueryParams, successAnswer } from './wire';
@@ -22,9 +25,11 @@ import { Ec2Error, errorAnswer, QueryParams, successAnswer } from './wire';
 /** A hung call is held this long unless the fault says otherwise; closing the emulator ends it. */
 const DEFAULT_HANG_MS = 10 * 60_000;
 
-export interface Ec2EmulatorOptions {
+export interface Ec2EmulatorOptions extends ProfileOptions {
   seed: Ec2Seed;
+  /** Override the profile's figures (latency, lag) or rules for one test. */
   settings?: Partial<EmulatorSettings> & Partial<Ec2Settings>;
+  /** The clock's `now` wins over this; kept for callers written before profiles. */
   now?: () => number;
 }
 
@@ -36,9 +41,15 @@ export class Ec2Emulator extends Emulator {
   private readonly ec2Admin: Ec2Admin;
   private nextId = 1;
 
+  readonly profile: EmulatorProfile;
+  private readonly clock?: Clock;
+
   constructor(options: Ec2EmulatorOptions) {
     const { strictReassociation, ...shared } = options.settings ?? {};
-    super(shared, options.now);
+    const profile = options.profile ?? DEFAULT_PROFILE;
+    super({ ...ec2Timings(profile), ...shared }, options.clock ? () => options.clock!.now() : options.now);
+    this.profile = profile;
+    this.clock = options.clock;
     this.ec2Settings = { ...DEFAULT_EC2_SETTINGS, ...(strictReassociation === undefined ? {} : { strictReassociation }) };
     this.world = new Lagged(stateFromSeed(options.seed, (p) => this.newId(p)));
     this.throttle = new Ec2Throttle(this.now);
@@ -74,8 +85,29 @@ export class Ec2Emulator extends Emulator {
     return this.state.routeTables[routeTableId]?.routes.find((r) => r.destination === destinationCidr);
   }
 
+  /**
+   * Whether traffic routed to `destinationCidr` by this table reaches a host: the route exists, it
+   * targets an interface, and that interface has source/destination checking off. With the check on
+   * EC2 drops every packet not addressed to the interface itself, and says nothing about it.
+   */
+  routeDelivers(routeTableId: string, destinationCidr: string): { delivers: boolean; why: string } {
+    const r = this.route(routeTableId, destinationCidr);
+    if (!r) return { delivers: false, why: `no route for ${destinationCidr} in ${routeTableId}` };
+    const eni = r.networkInterfaceId ? this.state.enis[r.networkInterfaceId] : undefined;
+    if (!eni) return { delivers: r.gatewayId !== undefined, why: `routed to ${r.gatewayId ?? 'nothing'}` };
+    if (eni.sourceDestCheck) return { delivers: false, why: `${eni.id} has source/destination check on: EC2 drops the routed packets` };
+    return { delivers: true, why: `delivered to ${eni.id}` };
+  }
+
   snapshot(): unknown {
-    return { state: this.state, ec2Settings: this.ec2Settings, denyRules: this.denyRules };
+    return { profile: this.profile, state: this.state, ec2Settings: this.ec2Settings, denyRules: this.denyRules };
+  }
+
+  /** Latency sleeps on the shared clock when there is one, so a fake clock runs the real profile. */
+  protected override async delay(): Promise<void> {
+    if (this.settings.latencyMs <= 0) return;
+    if (this.clock) await this.clock.sleep(this.settings.latencyMs);
+    else await super.delay();
   }
 
   violations(): string[] {

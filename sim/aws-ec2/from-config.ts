@@ -17,12 +17,22 @@
 import { canCarry, subnetBlock, type Config, type NodeSpec, type Vip } from '../../core/config';
 import { formatIp, parseIp, parsePrefix, prefixContains } from '../../core/ip';
 import { freeIpv4, inCidr4, isReservedInSubnet } from './ip';
-import { DEFAULT_MAX_IPV4_PER_ENI, SeedError, type Ec2Seed } from './seed';
+import { DEFAULT_INSTANCE_TYPE, ipv4PerEni, smallestTypeFor } from './instance-types';
+import { SeedError, type Ec2Seed } from './seed';
 
 type SubnetSeed = Ec2Seed['subnets'][number];
 type InstanceSeed = NonNullable<Ec2Seed['instances']>[number];
 
-export function seedFromConfig(config: Config): Ec2Seed {
+export interface FromConfigOptions {
+  /**
+   * Nodes whose interface has source/destination checking turned off, as an operator does for
+   * overlay routes. Default none: EC2 turns the check on for every new interface.
+   */
+  sourceDestCheckOff?: readonly string[];
+}
+
+export function seedFromConfig(config: Config, options: FromConfigOptions = {}): Ec2Seed {
+  const checkOff = new Set(options.sourceDestCheckOff ?? []);
   const region = config.control.mode === 'aws' ? config.control.region : 'us-east-1';
   const nodes = config.nodes.filter((n) => n.aws && (n.aws.eni || n.aws.instanceId || n.aws.subnetCidr || n.aws.subnetId));
   const subnets = subnetsOf(nodes, region);
@@ -41,6 +51,9 @@ export function seedFromConfig(config: Config): Ec2Seed {
       privateIp,
       secondaryIps: [],
       ipv6: [],
+      sourceDestCheck: !checkOff.has(n.id),
+      // The node's public address is the one EC2 gave it at launch (an EIP on its primary releases it).
+      ...(n.aws?.publicIp ? { publicIp: n.aws.publicIp } : {}),
       tags: { Name: n.id, 'ipferry:cluster': config.cluster },
     };
   });
@@ -58,7 +71,12 @@ export function seedFromConfig(config: Config): Ec2Seed {
   for (const inst of instances) {
     const subnet = [...subnets.values()].find((s) => s.id === inst.subnetId)!;
     const movable = config.vips.filter((v) => v.kind === 'aws-secondary-ip' && v.ip?.family === 4 && inCidr4(v.ip.text, subnet.cidr)).length;
-    inst.maxIpv4 = Math.max(DEFAULT_MAX_IPV4_PER_ENI, 1 + movable);
+    // The default type when it holds them all, else the smallest documented type that does.
+    const type = 1 + movable <= ipv4PerEni(DEFAULT_INSTANCE_TYPE) ? DEFAULT_INSTANCE_TYPE : smallestTypeFor(1 + movable);
+    if (type === undefined) {
+      throw new SeedError(`EC2 seed from config: ${movable} secondary VIPs in ${subnet.cidr} exceed every instance type's limit per interface (at most 50 addresses, primary included)`);
+    }
+    inst.instanceType = type;
   }
   const elasticIps = config.vips
     .filter((v) => v.kind === 'aws-elastic-ip' && v.aws?.allocationId && v.ip)

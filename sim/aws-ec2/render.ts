@@ -23,6 +23,16 @@ function eipAssociationXml(eip: Eip | undefined): Xml | undefined {
   );
 }
 
+/** An auto-assigned public address shows as an association owned by "amazon", with no ids. */
+function publicIpXml(eni: Eni, ip: string): Xml | undefined {
+  if (ip !== eni.primaryIp || eni.publicIp === undefined) return undefined;
+  return el('association', el('publicIp', eni.publicIp), el('publicDnsName', `ec2-${eni.publicIp.replace(/\./g, '-')}.compute.example`), el('ipOwnerId', 'amazon'));
+}
+
+function associationXml(s: Ec2State, eni: Eni, ip: string): Xml | undefined {
+  return eipAssociationXml(eipOnPrivateIp(s, eni.id, ip)) ?? publicIpXml(eni, ip);
+}
+
 export function eniXml(s: Ec2State, eni: Eni): XmlContent[] {
   const ips = [eni.primaryIp, ...eni.secondaryIps];
   return [
@@ -52,12 +62,12 @@ export function eniXml(s: Ec2State, eni: Eni): XmlContent[] {
         el('deleteOnTermination', eni.attachment.deviceIndex === 0),
       ],
     ),
-    eipAssociationXml(eipOnPrivateIp(s, eni.id, eni.primaryIp)),
+    associationXml(s, eni, eni.primaryIp),
     tagSet(eni.tags),
     list('privateIpAddressesSet', ips, 'item', (ip) => [
       el('privateIpAddress', ip),
       el('primary', ip === eni.primaryIp),
-      eipAssociationXml(eipOnPrivateIp(s, eni.id, ip)),
+      associationXml(s, eni, ip),
     ]),
     list('ipv6AddressesSet', eni.ipv6, 'item', (ip) => [el('ipv6Address', ip), el('isPrimaryIpv6', false)]),
     el('ipv6Native', false),
@@ -146,12 +156,12 @@ export function instanceXml(s: Ec2State, inst: Instance): XmlContent[] {
     el('instanceId', inst.id),
     el('imageId', 'ami-00000000000000000'),
     el('instanceState', el('code', inst.state === 'running' ? 16 : 80), el('name', inst.state)),
-    el('instanceType', 't3.micro'),
+    el('instanceType', inst.instanceType),
     el('placement', el('availabilityZone', inst.az), el('tenancy', 'default')),
     el('subnetId', inst.subnetId),
     opt('vpcId', primary?.vpcId),
     opt('privateIpAddress', primary?.primaryIp),
-    opt('ipAddress', publicEip?.publicIp),
+    opt('ipAddress', publicEip?.publicIp ?? primary?.publicIp),
     el('sourceDestCheck', primary?.sourceDestCheck ?? true),
     list('networkInterfaceSet', enis, 'item', (eni) => eniXml(s, eni)),
     tagSet(inst.tags),

@@ -15,8 +15,11 @@
  */
 import { isIPv4 } from 'node:net';
 import { canonicalIpv6, inCidr4, inCidr6, isReservedInSubnet, parseCidr4 } from './ip';
+import { DEFAULT_INSTANCE_TYPE, ipv4PerEni } from './instance-types';
+import { releasePublicIp } from './public-ip';
 import { emptyState, findViolations, type Ec2State, type Eni, type Route, type Tags } from './state';
 
+/** The limit of an interface no instance type governs (detached), and of the default type m5.large. */
 export const DEFAULT_MAX_IPV4_PER_ENI = 10;
 
 export interface Ec2Seed {
@@ -29,8 +32,14 @@ export interface Ec2Seed {
     networkInterfaceId?: string;
     secondaryIps?: string[];
     ipv6?: string[];
-    /** Private IPv4 addresses the primary interface may hold, primary included (default 10). */
+    /** Decides the per-interface IPv4 limit (instance-types.ts). Default m5.large (10). */
+    instanceType?: string;
+    /** A lower per-interface limit than the type's, for tests; above the type's is refused. */
     maxIpv4?: number;
+    /** EC2 turns source/destination checking on for every new interface; default true. */
+    sourceDestCheck?: boolean;
+    /** An auto-assigned public IPv4 address on the primary interface (released while an EIP is on the primary). */
+    publicIp?: string;
     state?: 'running' | 'stopped';
     tags?: Tags;
   }>;
@@ -90,7 +99,7 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
     if (sn.ipv6Cidr !== undefined && !canonicalIpv6(sn.ipv6Cidr.split('/')[0] ?? '')) fail(`${sn.id}: bad ipv6Cidr`);
     s.subnets[sn.id] = { id: sn.id, vpcId: sn.vpcId, cidr: sn.cidr, az: sn.az, ipv6Cidr: sn.ipv6Cidr, tags: { ...sn.tags } };
   }
-  const addEni = (e: NonNullable<Ec2Seed['networkInterfaces']>[number]): Eni => {
+  const addEni = (e: NonNullable<Ec2Seed['networkInterfaces']>[number], typeLimit = DEFAULT_MAX_IPV4_PER_ENI): Eni => {
     unique(s.enis, e.id, 'eni-');
     const subnet = s.subnets[e.subnetId] ?? fail(`${e.id}: unknown subnet "${e.subnetId}"`);
     const v4 = [e.privateIp, ...(e.secondaryIps ?? [])];
@@ -103,8 +112,9 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
       if (!c || !subnet.ipv6Cidr || !inCidr6(c, subnet.ipv6Cidr)) fail(`${e.id}: ${ip} is not in ${subnet.id}'s IPv6 block`);
       return c!;
     });
-    const maxIpv4 = e.maxIpv4 ?? DEFAULT_MAX_IPV4_PER_ENI;
+    const maxIpv4 = e.maxIpv4 ?? typeLimit;
     if (!(Number.isInteger(maxIpv4) && maxIpv4 >= 1)) fail(`${e.id}: maxIpv4 must be a positive integer`);
+    if (maxIpv4 > typeLimit) fail(`${e.id}: maxIpv4 ${maxIpv4} is above its instance type's limit of ${typeLimit} per interface`);
     if (v4.length > maxIpv4) fail(`${e.id}: ${v4.length} addresses exceed maxIpv4 ${maxIpv4}`);
     const n = Object.keys(s.enis).length + 1;
     const eni: Eni = {
@@ -127,12 +137,28 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
   for (const i of seed.instances ?? []) {
     unique(s.instances, i.id, 'i-');
     const eniId = i.networkInterfaceId ?? `eni-${i.id.slice(2)}`;
-    const eni = addEni({ id: eniId, subnetId: i.subnetId, privateIp: i.privateIp, secondaryIps: i.secondaryIps, ipv6: i.ipv6, maxIpv4: i.maxIpv4 });
+    const instanceType = i.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    let limit = 0;
+    try {
+      limit = ipv4PerEni(instanceType);
+    } catch (err) {
+      fail(`${i.id}: ${(err as Error).message}`);
+    }
+    const eni = addEni(
+      { id: eniId, subnetId: i.subnetId, privateIp: i.privateIp, secondaryIps: i.secondaryIps, ipv6: i.ipv6, maxIpv4: i.maxIpv4, sourceDestCheck: i.sourceDestCheck },
+      limit,
+    );
     eni.attachment = { attachmentId: newId('eni-attach-'), instanceId: i.id, deviceIndex: 0 };
-    s.instances[i.id] = { id: i.id, subnetId: i.subnetId, az: eni.az, primaryEniId: eniId, state: i.state ?? 'running', tags: { ...i.tags } };
+    if (i.publicIp !== undefined) {
+      if (!isIPv4(i.publicIp)) fail(`${i.id}: publicIp "${i.publicIp}" is not an IPv4 address`);
+      eni.publicIp = i.publicIp;
+      eni.autoPublicIp = true;
+    }
+    s.instances[i.id] = { id: i.id, subnetId: i.subnetId, az: eni.az, primaryEniId: eniId, instanceType, state: i.state ?? 'running', tags: { ...i.tags } };
   }
   for (const e of seed.networkInterfaces ?? []) {
-    const eni = addEni(e);
+    const owner = e.instanceId === undefined ? undefined : s.instances[e.instanceId];
+    const eni = addEni(e, owner ? ipv4PerEni(owner.instanceType) : DEFAULT_MAX_IPV4_PER_ENI);
     if (e.instanceId !== undefined) {
       if (!s.instances[e.instanceId]) fail(`${e.id}: unknown instance "${e.instanceId}"`);
       eni.attachment = { attachmentId: newId('eni-attach-'), instanceId: e.instanceId, deviceIndex: e.deviceIndex ?? 1 };
@@ -146,6 +172,7 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
       const eni = s.enis[a.networkInterfaceId] ?? fail(`${a.allocationId}: unknown interface "${a.networkInterfaceId}"`);
       const privateIp = a.privateIp ?? eni.primaryIp;
       eip.association = { associationId: newId('eipassoc-'), eniId: eni.id, privateIp, instanceId: eni.attachment?.instanceId };
+      releasePublicIp(eni, privateIp);
     }
     s.eips[a.allocationId] = eip;
   }

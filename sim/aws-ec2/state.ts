@@ -24,6 +24,8 @@ export interface Instance {
   subnetId: string;
   az: string;
   primaryEniId: string;
+  /** Decides the per-interface IPv4 limit (instance-types.ts). */
+  instanceType: string;
   state: 'running' | 'stopped';
   tags: Tags;
 }
@@ -40,7 +42,21 @@ export interface Eni {
   /** Private IPv4 addresses (primary included) the instance type allows on this interface. */
   maxIpv4: number;
   mac: string;
+  /**
+   * On (EC2's default for every new interface), the interface drops traffic not addressed to one
+   * of its own addresses: a route to it carries nothing until the check is turned off.
+   */
   sourceDestCheck: boolean;
+  /**
+   * The auto-assigned public IPv4 address on the primary private address, when the interface has
+   * one and no Elastic IP sits there. EC2 releases it when an EIP is associated with the primary
+   * address and gives a new one (never the old) when that EIP leaves.
+   */
+  publicIp?: string;
+  /** The interface was launched with an auto-assigned public address (so it gets a new one back). */
+  autoPublicIp?: boolean;
+  /** Public addresses this interface had and lost: EC2 never hands one back. */
+  releasedPublicIps?: string[];
   description: string;
   tags: Tags;
 }

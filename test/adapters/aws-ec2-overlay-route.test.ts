@@ -12,7 +12,8 @@ describe('aws-overlay-route', () => {
   it('creates the missing routes, then replaces them on a move, and observe follows', async () => {
     w = await ec2World();
     expect((await w.provider.observe([w.vip('relay')])).get('relay')).toEqual({ node: null });
-    expect(await w.provider.move(w.vip('relay'), w.node('a'), w.ctx())).toMatchObject({ ok: true, changed: true, calls: 4 });
+    // A table read, the new owner's interface (source/dest check), two CreateRoute, a read-back.
+    expect(await w.provider.move(w.vip('relay'), w.node('a'), w.ctx())).toMatchObject({ ok: true, changed: true, calls: 5 });
     expect(w.emu.calls.count({ action: 'CreateRoute' })).toBe(2);
     expect(targets()).toEqual([IDS.eniA, IDS.eniA]);
 
@@ -62,5 +63,29 @@ describe('aws-overlay-route', () => {
       vips: [{ name: 'lost', kind: 'aws-overlay-route', address: '192.0.2.77/32', aws: { routeTables: ['rtb-0000000000000dead'] } }],
     });
     expect(await w.provider.move(cfg.vips[0]!, w.node('a'), w.ctx())).toMatchObject({ ok: false, reason: 'not-found', calls: 1 });
+  });
+
+  it('refuses to route to an interface with source/destination check on, saying what to change, and changes no route', async () => {
+    w = await ec2World({ sourceDestCheckOn: ['b'] });
+    await w.provider.move(w.vip('relay'), w.node('a'), w.ctx());
+    const r = await w.provider.move(w.vip('relay'), w.node('b'), w.ctx());
+    expect(r).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(r.ok ? '' : r.message).toContain(`${IDS.eniB} has source/destination check on`);
+    expect(r.ok ? '' : r.message).toContain(`modify-network-interface-attribute --network-interface-id ${IDS.eniB} --no-source-dest-check`);
+    expect(targets()).toEqual([IDS.eniA, IDS.eniA]);
+    expect(w.emu.routeDelivers(IDS.rtb1, DEST)).toMatchObject({ delivers: true });
+  });
+
+  it('falls back to CreateRoute when ReplaceRoute answers InvalidParameterValue for a route the lagged read still showed', async () => {
+    w = await ec2World({ settings: { consistencyLagMs: 300 } });
+    await w.provider.move(w.vip('relay'), w.node('a'), w.ctx());
+    await new Promise((r) => setTimeout(r, 350));
+    await w.admin('/__admin/act', { action: 'DeleteRoute', params: { RouteTableId: IDS.rtb1, DestinationCidrBlock: DEST } });
+    w.emu.calls.clear();
+    expect(await w.provider.move(w.vip('relay'), w.node('b'), w.ctx())).toMatchObject({ ok: true, changed: true });
+    const replace = w.emu.calls.calls.filter((c) => c.action === 'ReplaceRoute');
+    expect(replace.map((c) => c.error)).toContain('InvalidParameterValue');
+    expect(w.emu.calls.count({ action: 'CreateRoute' })).toBe(1);
+    expect(targets()).toEqual([IDS.eniB, IDS.eniB]);
   });
 });

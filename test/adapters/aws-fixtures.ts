@@ -95,8 +95,9 @@ export function unknownVips(): { eip: Vip; relay: Vip } {
 }
 
 /** The config's world, with x's subnet moved into a VPC of its own (seedFromConfig makes one VPC). */
-function seedOf(cfg: Config): Ec2Seed {
-  const seed = seedFromConfig(cfg);
+function seedOf(cfg: Config, sourceDestCheckOn: readonly string[]): Ec2Seed {
+  // The operator has turned the check off where overlay routes may point, except where a test says.
+  const seed = seedFromConfig(cfg, { sourceDestCheckOff: cfg.nodes.map((n) => n.id).filter((id) => !sourceDestCheckOn.includes(id)) });
   const other = seed.subnets.find((s) => s.id === OTHER_VPC_SUBNET);
   if (!other) return seed;
   other.vpcId = 'vpc-0000000000000f002';
@@ -104,8 +105,19 @@ function seedOf(cfg: Config): Ec2Seed {
   return { ...seed, vpcs: [{ ...seed.vpcs![0]!, cidr: coveringCidr(rest) }, { id: other.vpcId, cidr: '10.1.0.0/16' }] };
 }
 
-export async function ec2World(options: Partial<Ec2EmulatorOptions> = {}, cfg: Config = ec2Config()): Promise<Ec2World> {
-  const emu = new Ec2Emulator({ seed: seedOf(cfg), settings: { strictReassociation: true, ...options.settings }, ...(options.now ? { now: options.now } : {}) });
+export interface Ec2WorldOptions extends Partial<Ec2EmulatorOptions> {
+  /** Nodes whose interface keeps EC2's default source/destination check (on). */
+  sourceDestCheckOn?: readonly string[];
+}
+
+export async function ec2World(options: Ec2WorldOptions = {}, cfg: Config = ec2Config()): Promise<Ec2World> {
+  const emu = new Ec2Emulator({
+    seed: seedOf(cfg, options.sourceDestCheckOn ?? []),
+    settings: { strictReassociation: true, ...options.settings },
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   await emu.start(0);
   const provider = new Ec2Provider({
     nodes: cfg.nodes,

@@ -74,6 +74,13 @@ providerContract({
     };
     return harness(w, w.vip('relay'), 'ReplaceRoute', holder, {
       changesPerMove: 2,
+      // A move reads the tables, then the new owner's interface (source/dest check), then writes:
+      // refused credentials here are a role without ec2:DescribeNetworkInterfaces, the permission
+      // overlay routes gained with that check, refused at the second call.
+      forbidden: () => {
+        w.emu.denyRules.push({ action: 'DescribeNetworkInterfaces' });
+        return w.provider;
+      },
       wrongPlace: w.node('x'), // its interface is in another VPC than the route tables
       unknownVip: unknownVips().relay,
     });

@@ -93,7 +93,7 @@ describe('only what the config\'s VIP kinds need', () => {
     });
     const st = bySid(policyStatements(s.template, 'ControlPlaneControlPlanePolicy'), 'PointOverlayRoutesInConfiguredTables');
     expect(resourcesOf(st)).toEqual(['arn:aws:ec2:eu-central-1:111111111111:route-table/rtb-00000000000000a1', 'arn:aws:ec2:eu-central-1:111111111111:route-table/rtb-00000000000000b2']);
-    expect(ec2Actions(allStatements(s.template))).toEqual(['ec2:CreateRoute', 'ec2:DescribeRouteTables', 'ec2:ReplaceRoute']);
+    expect(ec2Actions(allStatements(s.template))).toEqual(['ec2:CreateRoute', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeRouteTables', 'ec2:ReplaceRoute']);
   });
 });
 

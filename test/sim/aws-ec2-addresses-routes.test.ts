@@ -134,11 +134,12 @@ describe('CreateRoute / ReplaceRoute / DeleteRoute', () => {
     expect(emu.route('rtb-0main', '192.0.2.10/32')).toMatchObject({ networkInterfaceId: 'eni-0ccc', instanceId: 'i-0ccc' });
   });
 
-  it('answers InvalidRoute.NotFound for replacing or deleting a missing route', async () => {
+  it('answers InvalidParameterValue for replacing a missing route (as EC2 does, moto PR #6425) and InvalidRoute.NotFound for deleting one', async () => {
     const replace = await failure(
       ec2.send(new ReplaceRouteCommand({ RouteTableId: 'rtb-0main', DestinationCidrBlock: '192.0.2.99/32', NetworkInterfaceId: 'eni-0bbb' })),
     );
-    expect(replace.name).toBe('InvalidRoute.NotFound');
+    expect(replace.name).toBe('InvalidParameterValue');
+    expect(replace.message).toBe("There is no route defined for '192.0.2.99/32' in the route table. Use CreateRoute instead.");
     expect((await failure(ec2.send(new DeleteRouteCommand({ RouteTableId: 'rtb-0main', DestinationCidrBlock: '192.0.2.99/32' })))).name).toBe('InvalidRoute.NotFound');
   });
 

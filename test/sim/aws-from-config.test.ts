@@ -67,12 +67,36 @@ describe('EC2 seed from a config', () => {
     expect(() => new Ec2Emulator({ seed })).not.toThrow();
   });
 
-  it('gives every interface room for all the secondary VIPs of its subnet', () => {
+  it('picks the smallest documented instance type whose interface holds every secondary VIP of its subnet', () => {
     const vips = Array.from({ length: 12 }, (_, i) => ({ name: `v${i}`, kind: 'aws-secondary-ip', address: `10.7.0.${100 + i}/24`, preferred: 'n1' }));
     const cfg = loadConfig({ ...base, nodes: [{ id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24' } }], vips });
     const seed = ec2Seed(cfg);
-    expect(seed.instances![0]!.maxIpv4).toBe(13);
-    expect(new Ec2Emulator({ seed }).state.enis['eni-0000000000000bbb1']!.secondaryIps).toHaveLength(12);
+    // 13 addresses: m5.large holds 10, t3.large 12, so the next is a 15-address type.
+    expect(seed.instances![0]!.instanceType).toBe('t3.xlarge');
+    const emu = new Ec2Emulator({ seed });
+    expect(emu.state.enis['eni-0000000000000bbb1']!.maxIpv4).toBe(15);
+    expect(emu.state.enis['eni-0000000000000bbb1']!.secondaryIps).toHaveLength(12);
+  });
+
+  it('refuses more secondary VIPs in a subnet than any instance type holds on one interface (50)', () => {
+    const vips = Array.from({ length: 50 }, (_, i) => ({ name: `v${i}`, kind: 'aws-secondary-ip', address: `10.7.0.${100 + i}/24` }));
+    const cfg = loadConfig({ ...base, nodes: [{ id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24' } }], vips });
+    expect(() => ec2Seed(cfg)).toThrow(/50 secondary VIPs in 10\.7\.0\.0\/24 exceed every instance type's limit/);
+  });
+
+  it('turns source/destination checking on unless told which nodes have it off, and seeds the launch public address', () => {
+    const cfg = loadConfig({
+      ...base,
+      nodes: [
+        { id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24', publicIp: '203.0.113.41' } },
+        { id: 'n2', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb2', subnetCidr: '10.7.0.0/24' } },
+      ],
+    });
+    const on = new Ec2Emulator({ seed: ec2Seed(cfg) }).state.enis;
+    expect([on['eni-0000000000000bbb1']!.sourceDestCheck, on['eni-0000000000000bbb2']!.sourceDestCheck]).toEqual([true, true]);
+    expect([on['eni-0000000000000bbb1']!.publicIp, on['eni-0000000000000bbb2']!.publicIp]).toEqual(['203.0.113.41', undefined]);
+    const off = new Ec2Emulator({ seed: ec2Seed(cfg, { sourceDestCheckOff: ['n2'] }) }).state.enis;
+    expect([off['eni-0000000000000bbb1']!.sourceDestCheck, off['eni-0000000000000bbb2']!.sourceDestCheck]).toEqual([true, false]);
   });
 
   it('refuses one subnet id given two CIDRs, naming both', () => {

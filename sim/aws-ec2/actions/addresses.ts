@@ -10,6 +10,7 @@
  */
 import { el } from '../../common/xml';
 import { allPrivateIps, eipOnPrivateIp, type Ec2State, type Eip, type Eni } from '../state';
+import { releasePublicIp, renewPublicIp } from '../public-ip';
 import { Ec2Error, invalidValue, missing } from '../wire';
 import type { ActionContext, ActionSpec } from './context';
 import { eipByPublicIp, requireEip, requireEni, requireInstance } from './lookup';
@@ -57,6 +58,8 @@ function associateAddress(ctx: ActionContext) {
   if (displaced) delete displaced.association;
   const associationId = ctx.newId('eipassoc-');
   eip.association = { associationId, eniId: eni.id, privateIp, instanceId: eni.attachment?.instanceId };
+  releasePublicIp(eni, privateIp);
+  if (current) renewPublicIp(s, s.enis[current.eniId], current.privateIp);
   return el('associationId', associationId);
 }
 
@@ -66,14 +69,20 @@ function disassociateAddress(ctx: ActionContext) {
   if (associationId !== undefined) {
     const eip = Object.values(s.eips).find((e) => e.association?.associationId === associationId);
     if (!eip) throw new Ec2Error('InvalidAssociationID.NotFound', `The association ID '${associationId}' does not exist`);
-    delete eip.association;
+    leave(s, eip);
     return el('return', true);
   }
   const publicIp = ctx.params.get('PublicIp');
   if (publicIp === undefined) throw missing('AssociationId');
-  const eip = eipByPublicIp(s, publicIp);
-  delete eip.association;
+  leave(s, eipByPublicIp(s, publicIp));
   return el('return', true);
+}
+
+/** Disassociates, and gives the interface it leaves a new public address when EC2 would. */
+function leave(s: Ec2State, eip: Eip): void {
+  const was = eip.association;
+  delete eip.association;
+  if (was) renewPublicIp(s, s.enis[was.eniId], was.privateIp);
 }
 
 export const ADDRESS_ACTIONS: Record<string, ActionSpec> = {

@@ -1,7 +1,9 @@
 /**
  * Overlay routes: CreateRoute / ReplaceRoute / DeleteRoute with an interface, instance or
  * gateway target. An instance target is stored as its primary interface too, as EC2 shows it.
- * The VPC's `local` route cannot be replaced or deleted here.
+ * The VPC's `local` route cannot be replaced or deleted here. As on EC2, a route to an interface
+ * whose source/destination check is on is accepted: the traffic is what is dropped (see
+ * `routeDelivers` in the emulator), so only reading the interface shows the mistake.
  */
 import { el } from '../../common/xml';
 import { parseCidr4 } from '../ip';
@@ -53,8 +55,14 @@ function createRoute(ctx: ActionContext) {
   return el('return', true);
 }
 
-function existingRoute(rt: RouteTable, cidr: string): number {
+/**
+ * The index of the route for `cidr`. A missing one is `InvalidRoute.NotFound` for DeleteRoute but
+ * `InvalidParameterValue` for ReplaceRoute, as real EC2 answers (checked against AWS in
+ * getmoto/moto PR #6425, which changed moto's ReplaceRoute to this error and message).
+ */
+function existingRoute(rt: RouteTable, cidr: string, action: 'ReplaceRoute' | 'DeleteRoute'): number {
   const i = rt.routes.findIndex((r) => r.destination === cidr);
+  if (i < 0 && action === 'ReplaceRoute') throw invalidValue(`There is no route defined for '${cidr}' in the route table. Use CreateRoute instead.`);
   if (i < 0) throw new Ec2Error('InvalidRoute.NotFound', `no route with destination-cidr-block ${cidr} in route table ${rt.id}`);
   if (rt.routes[i]!.gatewayId === 'local') throw invalidValue(`The local route ${cidr} of ${rt.id} cannot be changed`);
   return i;
@@ -64,13 +72,13 @@ function replaceRoute(ctx: ActionContext) {
   const rt = requireRouteTable(ctx.state, ctx.params.required('RouteTableId'));
   const cidr = destination(ctx);
   const route = target(ctx, rt, cidr);
-  rt.routes[existingRoute(rt, cidr)] = route;
+  rt.routes[existingRoute(rt, cidr, 'ReplaceRoute')] = route;
   return el('return', true);
 }
 
 function deleteRoute(ctx: ActionContext) {
   const rt = requireRouteTable(ctx.state, ctx.params.required('RouteTableId'));
-  rt.routes.splice(existingRoute(rt, destination(ctx)), 1);
+  rt.routes.splice(existingRoute(rt, destination(ctx), 'DeleteRoute'), 1);
   return el('return', true);
 }
 
