@@ -86,7 +86,7 @@ function render(v: PageView): void {
   );
   byId('diagnostics').replaceChildren(...v.diagnostics.map((d) => cells('td', [d.kind, d.concerns, d.message])));
   byId('no-diagnostics').hidden = v.diagnostics.length > 0;
-  byId('scale').textContent = v.failovers.length > 0 ? `The bars share one scale: the full width is ${v.scale} after the old owner's last heartbeat.` : 'No failovers yet.';
+  byId('scale').textContent = v.failovers.length > 0 ? `The bars share one scale: the full width is ${v.scale} after the old owner's last heartbeat (or, with none, the detection).` : 'No failovers yet.';
   byId('failovers').replaceChildren(
     ...v.failovers.map((f) => {
       const head = el('div', 'failover-head', el('strong', '', f.vip), ` ${f.from} → ${f.to}, epoch ${f.epoch}, ${f.reason}, ${f.when}`, f.outcome ? `, ${f.outcome}` : '', f.total === '-' ? '' : ` — ${f.total}`);

@@ -13,6 +13,21 @@ import { TestAgent } from './helpers/test-agent';
 // A real headless Chromium (Debian's, through puppeteer-core) against a real local control plane.
 // Without Chromium this fails in beforeAll with one line saying where it looked: it never skips.
 
+// The callbacks given to evaluate/waitForFunction run in the page; the project compiles with Node's
+// types only, so the little of the DOM they touch is declared here.
+interface PageEl {
+  textContent: string | null;
+  hidden: boolean;
+  style: { left: string };
+  getAttribute(name: string): string | null;
+  querySelectorAll(sel: string): ArrayLike<PageEl> & Iterable<PageEl>;
+  insertAdjacentHTML(where: string, html: string): void;
+}
+declare const document: { querySelector(sel: string): PageEl | null; querySelectorAll(sel: string): ArrayLike<PageEl>; getElementById(id: string): PageEl | null; body: PageEl; cookie: string };
+declare const sessionStorage: { getItem(k: string): string | null };
+declare const location: { search: string };
+declare const window: unknown;
+
 const TOKEN = 'browser-token-0123456789abcdef';
 // Chromium shares two cores with the rest of the suite: timers slow enough that a busy moment is not a death.
 const LOADED = { heartbeatInterval: 200, deadAfter: 1500, preemptDelay: 60_000 };
@@ -75,7 +90,7 @@ describe('status page in Chromium', () => {
     // No token: the login form, no data in the DOM, and a wrong token changes nothing.
     await login(p, 'wrong-token-0123456789abcdef');
     await p.waitForFunction(() => document.getElementById('state')?.textContent?.includes('refused'), WAIT);
-    expect(await p.$eval('#data', (e) => (e as HTMLElement).hidden)).toBe(true);
+    expect(await p.$eval('#data', (e) => (e as PageEl).hidden)).toBe(true);
     expect(await p.$$eval('#nodes tr, #vips tr, .failover', (e) => e.length)).toBe(0);
     expect(await p.evaluate(() => document.body.textContent ?? '')).not.toMatch(/\bn[123]\b|smtp/);
 
@@ -98,7 +113,7 @@ describe('status page in Chromium', () => {
     expect(['n2', 'n3']).toContain(moved[2]);
     expect((await rows(p, '#nodes tr'))[0]![1]).toMatch(/^dead \(last seen [\d.]+ (ms|s) ago\)$/);
     await p.waitForFunction(() => document.querySelector('#failovers > .failover:first-child[data-vip="smtp"] .seg-bound'), WAIT);
-    const steps = await p.$$eval('#failovers > .failover:first-child[data-vip="smtp"] .seg', (segs) => segs.map((s) => ({ step: s.getAttribute('data-step'), left: parseFloat((s as HTMLElement).style.left), title: s.getAttribute('title') })));
+    const steps = await p.$$eval('#failovers > .failover:first-child[data-vip="smtp"] .seg', (segs) => segs.map((s) => ({ step: s.getAttribute('data-step'), left: parseFloat((s as PageEl).style.left), title: s.getAttribute('title') })));
     expect(steps.map((s) => s.step)).toEqual(expect.arrayContaining(['detect', 'decide', 'bound']));
     // Drawn to scale: each step starts no earlier than the one before it, the last one at the right end.
     const lefts = steps.map((s) => s.left);
@@ -111,7 +126,7 @@ describe('status page in Chromium', () => {
     // A reload keeps the token (same tab): no second login.
     await p.reload({ waitUntil: 'load' });
     await p.waitForFunction(() => document.querySelectorAll('#nodes tr').length === 3, WAIT);
-    expect(await p.$eval('#login', (e) => (e as HTMLElement).hidden)).toBe(true);
+    expect(await p.$eval('#login', (e) => (e as PageEl).hidden)).toBe(true);
     expect(errors).toEqual([]);
   }, 90_000);
 
