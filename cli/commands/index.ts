@@ -30,4 +30,5 @@ export const commands: Record<string, CommandEntry> = {
   fence: hostCommands.fence!,
   import: { summary: 'write an ipferry config from keepalived.conf files or ucarp command lines, listing what was dropped', load: async () => (await import('./import')).importCommand },
   sim: { summary: 'run a provider emulator (ec2, route53, hetzner, robot) on 127.0.0.1, seeded from a config', load: async () => (await import('./sim')).sim },
+  up: { summary: 'run a config on this machine: emulators, a local control plane, one agent per node; kill nodes, watch', load: async () => (await import('./up')).up },
 };
