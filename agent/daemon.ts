@@ -4,7 +4,7 @@ import type { Signer } from '../core/heartbeat';
 import { Agent, type StopReport } from './agent';
 import { readConfigFile } from './config-file';
 import { systemClock } from './checks';
-import { HttpTransport, heartbeatUrl } from './heartbeat';
+import { controlTransport } from './heartbeat';
 import { LinuxHostNet, selectHostNet } from './hostnet';
 import { resolveIdentity, type IdentitySource, type ResolvedIdentity } from './identity';
 import { AgentMetrics, startOpsServer } from './ops';
@@ -98,7 +98,7 @@ interface Running {
 
 /** Heartbeats over HTTP to a control plane (local or AWS); its answers say what this node owns. */
 async function startWithControlPlane(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, gate: BindGate | undefined): Promise<Running> {
-  const transport = new HttpTransport({ url: heartbeatUrl(config), cluster: config.cluster, node: node.id });
+  const transport = await controlTransport(config, node.id);
   const agent = new Agent({ config, node, signer, hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, gate, metrics });
   await agent.start();
   return { status: () => agent.status(), stop: () => agent.stop({ graceful: true }) };
@@ -107,7 +107,7 @@ async function startWithControlPlane(config: Config, node: NodeSpec, signer: Sig
 /** Witnessed liveness: UDP heartbeats to this node's ring witnesses, reports to the control plane on news (docs/control-plane.md). */
 async function startWitnessed(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, gate: BindGate | undefined, env: NodeJS.ProcessEnv): Promise<Running> {
   const psk = config.security.signing === 'hmac-sha256' ? await presharedKey(config, env) : undefined;
-  const transport = new HttpTransport({ url: heartbeatUrl(config), cluster: config.cluster, node: node.id });
+  const transport = await controlTransport(config, node.id);
   const w = await startWitnessedAgent({ config, node, signer, ...(psk ? { psk } : {}), hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, metrics, ...(gate ? { gate } : {}), fence: host.kind === 'linux' });
   return { status: () => ({ ...w.agent.status(), witness: w.loop.status() }), stop: () => w.stop() };
 }
@@ -132,7 +132,7 @@ async function pickHostNet(choice: DaemonOptions['hostNet'], logger: Logger) {
 function gateFor(identity: ResolvedIdentity): BindGate | undefined {
   const { imds, ec2 } = identity;
   if (!imds || !ec2) return undefined;
-  return new SecondaryIpGate({ localIpv4s: () => imds.localIpv4s(ec2.mac), now: Date.now });
+  return new SecondaryIpGate({ localIpv4s: () => imds.localIpv4s(ec2.mac), ipv6s: () => imds.ipv6s(ec2.mac), now: Date.now });
 }
 
 /** Handlers installed on the first wait(), which runDaemon calls before anything else. */

@@ -64,6 +64,19 @@ export class Imds {
     }
   }
 
+  /**
+   * The IPv6 addresses EC2 has assigned to the ENI with this MAC (meta-data
+   * network/interfaces/macs/<mac>/ipv6s, one per line; absent when it has none).
+   */
+  async ipv6s(mac: string): Promise<string[]> {
+    try {
+      return lines(await this.get(`network/interfaces/macs/${mac}/ipv6s`));
+    } catch (err) {
+      if (err instanceof MetadataError && err.status === 404) return [];
+      throw err;
+    }
+  }
+
   private sessionToken(): Promise<string> {
     if (this.token && this.now() < this.token.until) return this.token.value;
     const value = this.fetchToken();

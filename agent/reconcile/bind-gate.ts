@@ -1,3 +1,4 @@
+import { canonicalIp } from '../../core/ip';
 import type { ManagedVip } from './managed';
 
 /** Whether the provider has put an address on this host's interface yet, so binding it can work. */
@@ -10,6 +11,11 @@ export interface BindGate {
 export interface SecondaryIpGateOptions {
   /** The private IPv4 addresses EC2 has assigned to this node's ENI (IMDS `local-ipv4s` of its MAC). */
   localIpv4s: () => Promise<string[]>;
+  /**
+   * The IPv6 addresses EC2 has assigned to the ENI (IMDS `ipv6s` of its MAC). An IPv6 VIP is
+   * compared with these, never with `local-ipv4s`; without this source it waits, saying why.
+   */
+  ipv6s?: () => Promise<string[]>;
   now: () => number;
   /** One IMDS read serves every VIP checked within this long (a round checks them together). */
   cacheMs?: number;
@@ -22,29 +28,36 @@ export interface SecondaryIpGateOptions {
  * ENI. Other kinds pass straight through. A failed IMDS read keeps the VIP waiting, with the reason.
  */
 export class SecondaryIpGate implements BindGate {
-  private cached: { at: number; addresses: Promise<string[]> } | undefined;
+  private readonly cached = new Map<4 | 6, { at: number; addresses: Promise<string[]> }>();
 
   constructor(private readonly options: SecondaryIpGateOptions) {}
 
   async check(vip: ManagedVip): Promise<GateAnswer> {
     if (vip.vip.kind !== 'aws-secondary-ip') return { ready: true };
+    const family = vip.addr.family;
+    const list = family === 6 ? 'ipv6s' : 'local-ipv4s';
+    const source = family === 6 ? this.options.ipv6s : this.options.localIpv4s;
+    if (!source) return { ready: false, detail: `no IMDS ${list} source was given to the bind gate, so ${vip.addr.address} cannot be confirmed` };
     let addresses: string[];
     try {
-      addresses = await this.read();
+      addresses = await this.read(family, source);
     } catch (err) {
-      this.cached = undefined;
-      return { ready: false, detail: `cannot read local-ipv4s from IMDS: ${(err as Error).message}` };
+      this.cached.delete(family);
+      return { ready: false, detail: `cannot read ${list} from IMDS: ${(err as Error).message}` };
     }
-    if (addresses.includes(vip.addr.address)) return { ready: true };
-    return { ready: false, detail: `EC2 has not assigned ${vip.addr.address} to this ENI yet (IMDS local-ipv4s: ${addresses.join(', ') || 'none'})` };
+    // IPv6 text has many spellings (IMDS may not compress as the config does): compare canonically.
+    const want = canonicalIp(vip.addr.address) ?? vip.addr.address;
+    if (addresses.some((a) => (canonicalIp(a) ?? a) === want)) return { ready: true };
+    return { ready: false, detail: `EC2 has not assigned ${vip.addr.address} to this ENI yet (IMDS ${list}: ${addresses.join(', ') || 'none'})` };
   }
 
-  private read(): Promise<string[]> {
+  private read(family: 4 | 6, source: () => Promise<string[]>): Promise<string[]> {
     const now = this.options.now();
-    if (!this.cached || now - this.cached.at >= (this.options.cacheMs ?? 500)) {
-      this.cached = { at: now, addresses: this.options.localIpv4s() };
-    }
-    return this.cached.addresses;
+    const hit = this.cached.get(family);
+    if (hit && now - hit.at < (this.options.cacheMs ?? 500)) return hit.addresses;
+    const fresh = { at: now, addresses: source() };
+    this.cached.set(family, fresh);
+    return fresh.addresses;
   }
 }
 

@@ -8,6 +8,8 @@ export interface FakeEni {
   subnetCidr: string;
   /** Primary first; tests add and remove secondary addresses as EC2 would, asynchronously. */
   localIpv4s: string[];
+  /** IMDS `ipv6s`: absent (404) when empty, as on an ENI without IPv6 addresses. */
+  ipv6s?: string[];
 }
 
 export interface FakeImdsState {
@@ -34,7 +36,7 @@ export interface FakeImds {
  * (1–21600) and returns a token; every GET needs a valid token header, else 401. Paths follow
  * the real layout: meta-data/instance-id, placement/availability-zone, mac,
  * network/interfaces/macs/ (one "mac/" per line), .../<mac>/interface-id, subnet-id,
- * subnet-ipv4-cidr-block, local-ipv4s (one address per line). Unknown paths are 404.
+ * subnet-ipv4-cidr-block, local-ipv4s and ipv6s (one address per line). Unknown paths are 404.
  */
 export async function startFakeImds(state: FakeImdsState): Promise<FakeImds> {
   const valid = new Set<string>();
@@ -93,6 +95,8 @@ function lookup(state: FakeImdsState, path: string): string | undefined {
       return eni.subnetCidr;
     case 'local-ipv4s':
       return eni.localIpv4s.length > 0 ? eni.localIpv4s.join('\n') : undefined;
+    case 'ipv6s':
+      return eni.ipv6s?.length ? eni.ipv6s.join('\n') : undefined;
     default:
       return undefined;
   }
