@@ -1,5 +1,5 @@
 import type { Heartbeat, HeartbeatAnswer, HeartbeatVerifier, RefusalReason } from '../core/heartbeat';
-import { HEARTBEAT_VERSION } from '../core/heartbeat';
+import { ANSWER_SIGNATURE_HEADER, HEARTBEAT_VERSION, signAnswer, type Signer } from '../core/heartbeat';
 import { foldHeartbeat } from '../core/node-view';
 import type { Assignment } from '../core/decide';
 import type { ControlEvent, NodeRecord, Store } from '../core/ports';
@@ -177,7 +177,18 @@ function answer(ctx: ControlContext, hb: Heartbeat, now: number, assignments: re
   if (draining) notes.push('draining: an operator asked for this node\'s VIPs to move away');
   if (hb.configDigest !== ctx.digest) notes.push(`config digest differs: this node runs ${hb.configDigest}, the control plane ${ctx.digest}`);
   if (hb.leaving) notes.push('leaving: this node\'s VIPs are being moved');
-  return { v: HEARTBEAT_VERSION, cluster: ctx.config.cluster, node: hb.node, receivedAt: now, assignments: ownedBy(assignments, hb.node), notes, version };
+  return { v: HEARTBEAT_VERSION, cluster: ctx.config.cluster, node: hb.node, receivedAt: now, assignments: ownedBy(assignments, hb.node), notes, version, inReplyTo: { bootId: hb.bootId, seq: hb.seq } };
+}
+
+/**
+ * A reply as bytes on the wire. An answer is signed over exactly those bytes with the control
+ * plane's key (the signature in ANSWER_SIGNATURE_HEADER); refusals are not: a forged refusal can
+ * only make an agent back off, which a man in the middle can do by dropping packets anyway.
+ */
+export function replyBytes(reply: HeartbeatReply, signer: Signer | undefined): { status: number; text: string; headers: Record<string, string> } {
+  if (!reply.ok || !signer) return { status: reply.status, text: JSON.stringify(reply.body), headers: {} };
+  const { text, signature } = signAnswer(reply.body, signer);
+  return { status: reply.status, text, headers: { [ANSWER_SIGNATURE_HEADER]: signature } };
 }
 
 function refuse(ctx: ControlContext, reason: RefusalReason, message: string): HeartbeatReply {

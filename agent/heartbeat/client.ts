@@ -40,6 +40,10 @@ export interface ControlStatus {
   consecutiveFailures: number;
   lastFailure?: { at: number; kind: string; reason: string; message: string };
   sent: number;
+  /** Answers that failed their checks (unsigned, mis-signed, another node's, replayed, runaway epoch): none was used. */
+  answersRefused: number;
+  /** Whether answers must carry the control plane's signature (control.answerKey is set). */
+  answersSigned: boolean;
 }
 
 /**
@@ -69,7 +73,7 @@ export class HeartbeatClient {
     this.logger = options.logger ?? pino({ enabled: false });
     this.timeoutMs = options.timeoutMs === undefined ? undefined : Math.min(options.timeoutMs, options.intervalMs);
     this.maxBackoffMs = options.maxBackoffMs ?? defaultMaxBackoff(options.intervalMs);
-    this.state = { target: options.transport.target, reachable: false, consecutiveFailures: 0, sent: 0 };
+    this.state = { target: options.transport.target, reachable: false, consecutiveFailures: 0, sent: 0, answersRefused: 0, answersSigned: options.transport.answersSigned ?? false };
   }
 
   /** `origin`: where the schedule's grid starts (the agent's start, shared with its checks). */
@@ -195,11 +199,12 @@ export class HeartbeatClient {
     } else if (result.kind !== 'failed' || result.reason !== 'aborted') {
       this.failures++;
       const reason = result.reason;
+      if (reason === 'forged-answer') this.state.answersRefused++;
       this.state = { ...this.state, reachable: false, consecutiveFailures: this.failures, lastFailure: { at: now, kind: result.kind, reason, message: result.message } };
       // The first failure and then every tenth: a control plane down for an hour must not flood the log.
       if (this.failures === 1 || this.failures % 10 === 0) {
         const log = { seq, kind: result.kind, reason, failures: this.failures, target: this.options.transport.target };
-        if (result.kind === 'refused') this.logger.error(log, `heartbeat refused (${reason}): ${result.message}`);
+        if (result.kind === 'refused' || reason === 'forged-answer') this.logger.error(log, `heartbeat ${result.kind === 'refused' ? 'refused' : 'answer refused'} (${reason}): ${result.message}`);
         else this.logger.warn(log, `heartbeat failed (${reason}): ${result.message}`);
       }
     }

@@ -1,118 +1,159 @@
-import { HeartbeatAnswerSchema, type HeartbeatAnswer } from '../../core/heartbeat';
-import { KeptAliveConnection, type ExchangeResult } from './kept-alive-connection';
-import type { HeartbeatTransport, SendOptions, SendResult } from './transport';
+import type { KeyObject } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { ANSWER_SIGNATURE_HEADER, checkAnswer, type AnswerExpectation } from '../../core/heartbeat';
+import { endedBy, type HeartbeatTransport, type SendOptions, type SendResult } from './transport';
 
 export interface HttpTransportOptions {
   url: string;
   /** The answer must be for this cluster and node, or it is someone else's answer. */
   cluster: string;
   node: string;
+  /**
+   * The control plane's public key (control.answerKey): answers not signed with it are refused.
+   * Without one (a loopback lab) answers are taken unsigned, and the status says so.
+   */
+  answerKey?: KeyObject;
   /** Monotonic milliseconds for round trips. */
   now?: () => number;
   /** Answers larger than this are cut off and refused. */
   maxAnswerBytes?: number;
-  /** https only: CA certificates to trust instead of Node's bundle. */
+  /** https only: CA certificates to trust instead of Node's bundle (or the pinned certificate itself). */
   ca?: string | Buffer;
 }
 
+/** Errors that mean "this kept-alive socket was closed under us". */
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+type Exchange = { kind: 'response'; status: number; text: string; signature: string | undefined } | { kind: 'error'; reason: 'timeout' | 'unreachable' | 'bad-answer' | 'aborted'; message: string; retry: boolean };
+
 /**
- * POSTs envelopes over one kept-alive connection (a TCP and, for the AWS function URL, a TLS
- * handshake per second would cost more than the heartbeat itself). If the server closed the idle
- * socket just as we reused it, the request is retried once on a new connection.
+ * POSTs envelopes with Node's own client over one kept-alive socket (a TCP and, for the AWS
+ * function URL, a TLS handshake per heartbeat would cost more than the heartbeat itself). If the
+ * server closed the idle socket just as we reused it, the request is retried once on a new one.
+ * Each answer is checked before anyone sees it (core/heartbeat/answer.ts): signature, whom it is
+ * for, which heartbeat it answers, and that its epochs stay within a step of what was seen.
  */
 export class HttpTransport implements HeartbeatTransport {
   readonly target: string;
-  private readonly connection: KeptAliveConnection;
-  /** Everything before the length: built once, so a heartbeat is one string and one write. */
-  private readonly requestHead: string;
+  private readonly url: URL;
+  private readonly agent: http.Agent;
   private readonly now: () => number;
   private closed = false;
-  private readonly answers = new AnswerParser();
+  /** The highest assignments version a checked answer carried: epochs may not run far past it. */
+  private seenVersion: number | undefined;
 
   constructor(private readonly options: HttpTransportOptions) {
     const url = new URL(options.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`heartbeat URL must be http(s): ${options.url}`);
     if (url.username || url.password) throw new Error('heartbeat URL must not carry credentials: heartbeats are signed instead');
+    this.url = url;
     this.target = url.toString();
-    const secure = url.protocol === 'https:';
-    this.connection = new KeptAliveConnection(
-      { secure, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || (secure ? 443 : 80)), ...(options.ca ? { ca: options.ca } : {}) },
-      this.target,
-    );
-    this.requestHead =
-      `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: ipferry-agent\r\n` +
-      'Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: ';
+    // One socket, kept: heartbeats go one at a time, and a second socket would be a second handshake.
+    const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: 'lifo' as const };
+    this.agent = url.protocol === 'https:' ? new https.Agent({ ...agentOptions, ...(options.ca ? { ca: options.ca } : {}) }) : new http.Agent(agentOptions);
     this.now = options.now ?? (() => performance.now());
+  }
+
+  /** True when answers must carry the control plane's signature (status shows it). */
+  get answersSigned(): boolean {
+    return this.options.answerKey !== undefined;
   }
 
   async send(envelope: string, options: SendOptions): Promise<SendResult> {
     if (this.closed) return { kind: 'failed', reason: 'aborted', message: 'transport closed' };
-    const request = `${this.requestHead}${Buffer.byteLength(envelope)}\r\n\r\n${envelope}`;
-    const limits = { maxBodyBytes: this.options.maxAnswerBytes ?? 1_048_576 };
+    const expect = this.expectation(envelope);
     const started = this.now();
     const { timeoutMs, until } = options;
-    let result = await this.connection.exchange(request, { timeoutMs, until, limits });
+    let result = await this.exchange(envelope, timeoutMs, until);
     if (result.kind === 'error' && result.retry) {
       const left = timeoutMs === undefined ? undefined : timeoutMs - (this.now() - started);
       if (left !== undefined && left <= 0) return { kind: 'failed', reason: 'timeout', message: `no answer within ${timeoutMs}ms` };
-      result = await this.connection.exchange(request, { timeoutMs: left, until, limits });
+      result = await this.exchange(envelope, left, until);
     }
-    return this.outcome(result, started);
+    if (result.kind === 'error') return { kind: 'failed', reason: result.reason, message: result.message };
+    return this.classify(result, expect, Math.round((this.now() - started) * 100) / 100);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.connection.close();
+    this.agent.destroy();
   }
 
-  private outcome(result: ExchangeResult, started: number): SendResult {
-    if (result.kind === 'error') return { kind: 'failed', reason: result.reason, message: result.message };
-    const rttMs = Math.round((this.now() - started) * 100) / 100;
-    return this.classify(result.response.status, result.response.body.toString('utf8'), rttMs);
+  /** The heartbeat this exchange carries: its answer must name exactly it (cluster, node, boot, seq). */
+  private expectation(envelope: string): AnswerExpectation {
+    let hb: { bootId?: unknown; seq?: unknown } = {};
+    try {
+      hb = JSON.parse((JSON.parse(envelope) as { payload: string }).payload) as typeof hb;
+    } catch {
+      // Not a sealed heartbeat (the builder always makes one): no answer can match it.
+    }
+    return { cluster: this.options.cluster, node: this.options.node, bootId: typeof hb.bootId === 'string' ? hb.bootId : '', seq: typeof hb.seq === 'number' ? hb.seq : -1 };
   }
 
-  private classify(status: number, text: string, rttMs: number): SendResult {
+  private exchange(body: string, timeoutMs: number | undefined, until: Promise<Error> | undefined): Promise<Exchange> {
+    const max = this.options.maxAnswerBytes ?? 1_048_576;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (r: Exchange): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(r);
+      };
+      const client = this.url.protocol === 'https:' ? https : http;
+      const req = client.request(
+        this.url,
+        { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'ipferry-agent' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > max) {
+              finish({ kind: 'error', reason: 'bad-answer', message: `${this.target}: answer over ${max} bytes`, retry: false });
+              req.destroy();
+            } else chunks.push(c);
+          });
+          res.on('end', () => {
+            const sig = res.headers[ANSWER_SIGNATURE_HEADER];
+            finish({ kind: 'response', status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), signature: typeof sig === 'string' ? sig : undefined });
+          });
+          res.on('error', (err) => finish({ kind: 'error', reason: 'unreachable', message: `${this.target}: ${err.message}`, retry: false }));
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const retry = req.reusedSocket && err.code !== undefined && STALE_SOCKET.has(err.code);
+        finish({ kind: 'error', reason: err.code?.startsWith('HPE_') ? 'bad-answer' : 'unreachable', message: `${this.target}: ${err.code ?? err.message}`, retry });
+      });
+      // Only when asked: a timer cleared by the answer still wakes the process when it was due.
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => end({ kind: 'error', reason: 'timeout', message: `no answer within ${timeoutMs}ms from ${this.target}`, retry: false }), timeoutMs);
+      const end = (r: Exchange): void => {
+        finish(r);
+        req.destroy();
+      };
+      void until?.then((why) => end({ kind: 'error', ...endedBy(why), retry: false }));
+      req.end(body);
+    });
+  }
+
+  private classify(r: Extract<Exchange, { kind: 'response' }>, expect: AnswerExpectation, rttMs: number): SendResult {
+    const { status, text } = r;
     if (status === 200) {
-      const parsed = this.answers.parse(parseJson(text));
-      if (!parsed.ok) return { kind: 'failed', reason: 'bad-answer', status, message: `answer is not a heartbeat answer: ${parsed.problem}` };
-      const a = parsed.answer;
-      if (a.cluster !== this.options.cluster || a.node !== this.options.node) {
-        return { kind: 'failed', reason: 'bad-answer', status, message: `answer is for ${a.cluster}/${a.node}, not ${this.options.cluster}/${this.options.node}` };
-      }
-      return { kind: 'answer', answer: a, rttMs };
+      const verdict = checkAnswer(text, r.signature, expect, this.options.answerKey, this.seenVersion);
+      if (!verdict.ok) return { kind: 'failed', reason: 'forged-answer', status, answerRefusal: verdict.why, message: `answer refused (${verdict.why}): ${verdict.message}` };
+      const v = verdict.answer.version;
+      if (v !== undefined) this.seenVersion = Math.max(v, this.seenVersion ?? 0);
+      return { kind: 'answer', answer: verdict.answer, rttMs };
     }
     if (status >= 400 && status < 500) {
       const error = (parseJson(text) as { error?: { reason?: unknown; message?: unknown } } | undefined)?.error;
-      const reason = typeof error?.reason === 'string' ? error.reason : `http-${status}`;
-      const message = typeof error?.message === 'string' ? error.message : text.slice(0, 200);
+      // Unauthenticated text: a reason becomes a metrics label, so only a short plain word is kept.
+      const reason = typeof error?.reason === 'string' && /^[a-z-]{1,32}$/.test(error.reason) ? error.reason : `http-${status}`;
+      const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : text.slice(0, 200);
       return { kind: 'refused', status, reason, message, rttMs };
     }
     return { kind: 'failed', reason: 'server-error', status, message: `HTTP ${status}: ${text.slice(0, 200) || '(no body)'}` };
-  }
-}
-
-/**
- * The answer through HeartbeatAnswerSchema, unless it is the last valid answer again with another
- * receivedAt (the steady state: same node, same assignments, every interval). Then the schema would
- * say the same as last time, so its verdict is reused: the same input gives the same output, and
- * receivedAt, the one part that differs, is checked as the schema checks it (an integer).
- */
-class AnswerParser {
-  private last: { answer: HeartbeatAnswer; rest: string } | undefined;
-
-  parse(raw: unknown): { ok: true; answer: HeartbeatAnswer } | { ok: false; problem: string } {
-    if (this.last && typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
-      const { receivedAt, ...rest } = raw as Record<string, unknown>;
-      if (Number.isSafeInteger(receivedAt) && JSON.stringify(rest) === this.last.rest) return { ok: true, answer: { ...this.last.answer, receivedAt: receivedAt as number } };
-    }
-    const parsed = HeartbeatAnswerSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { ok: false, problem: issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid' };
-    }
-    const { receivedAt: _, ...rest } = raw as Record<string, unknown>;
-    this.last = { answer: parsed.data, rest: JSON.stringify(rest) };
-    return { ok: true, answer: parsed.data };
   }
 }
 

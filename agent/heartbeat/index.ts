@@ -4,4 +4,4 @@ export { HeartbeatBuilder, type BuiltHeartbeat, type HeartbeatBuilderOptions, ty
 export { HeartbeatClient, type ControlStatus, type HeartbeatClientOptions } from './client';
 export { HttpTransport, type HttpTransportOptions } from './http-transport';
 export { endedBy, type FailedReason, type HeartbeatTransport, type SendOptions, type SendResult } from './transport';
-export { heartbeatUrl } from './url';
+export { controlTransport, heartbeatUrl } from './url';

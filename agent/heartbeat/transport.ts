@@ -1,4 +1,4 @@
-import type { HeartbeatAnswer } from '../../core/heartbeat';
+import type { AnswerRefusal, HeartbeatAnswer } from '../../core/heartbeat';
 
 /**
  * How one heartbeat went. `answer`: the control plane took it and said what this node owns.
@@ -10,9 +10,10 @@ export type SendResult =
   | { kind: 'answer'; answer: HeartbeatAnswer; rttMs: number }
   | { kind: 'sent'; rttMs: number }
   | { kind: 'refused'; status: number; reason: string; message: string; rttMs: number }
-  | { kind: 'failed'; reason: FailedReason; message: string; status?: number };
+  | { kind: 'failed'; reason: FailedReason; message: string; status?: number; answerRefusal?: AnswerRefusal };
 
-export type FailedReason = 'timeout' | 'unreachable' | 'server-error' | 'bad-answer' | 'aborted';
+/** `forged-answer`: a 200 whose answer failed its checks (answerRefusal says which); nothing in it was used. */
+export type FailedReason = 'timeout' | 'unreachable' | 'server-error' | 'bad-answer' | 'aborted' | 'forged-answer';
 
 export interface SendOptions {
   /** The whole exchange (connect, send, answer) must fit in this: a timer of its own. */
@@ -39,6 +40,8 @@ export function endedBy(why: Error): { reason: 'timeout' | 'aborted'; message: s
 export interface HeartbeatTransport {
   /** Where heartbeats go, for logs and status ("http://127.0.0.1:7400/v1/heartbeat"). */
   readonly target: string;
+  /** True when answers must carry the control plane's signature; absent for transports with no answers. */
+  readonly answersSigned?: boolean;
   send(envelope: string, options: SendOptions): Promise<SendResult>;
   /** Releases sockets; sends after this fail. */
   close(): Promise<void>;

@@ -48,6 +48,15 @@ const witness = z.strictObject({
 /** How the control plane learns that a node is alive. */
 const liveness = z.enum(['witnessed', 'direct']).default('witnessed');
 
+/**
+ * The control plane signs its answers (docs/protocol.md, "The answer"); agents verify them with
+ * this public key from their config, never with one fetched from the control plane.
+ */
+const answerSigning = {
+  /** The control plane's Ed25519 public key: base64 of 32 bytes, or a PEM "BEGIN PUBLIC KEY" block. */
+  answerKey: z.string().min(1).optional(),
+};
+
 const control = z.discriminatedUnion('mode', [
   z.strictObject({
     mode: z.literal('local'),
@@ -60,6 +69,11 @@ const control = z.discriminatedUnion('mode', [
     /** witnessed: agents watch each other and report changes; direct: every heartbeat goes to the control plane. */
     liveness,
     witness: witness.prefault({}),
+    ...answerSigning,
+    /** The control plane's own Ed25519 private key (PEM, `ipferry keygen --for control`): read by `ipferry control` only. */
+    answerKeyFile: z.string().min(1).optional(),
+    /** HTTPS: required to listen beyond loopback (cert and key: the control plane; ca: what agents trust, or the pinned certificate itself). */
+    tls: z.strictObject({ certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional(), caFile: z.string().min(1).optional() }).optional(),
   }),
   z.strictObject({
     mode: z.literal('aws'),
@@ -72,6 +86,7 @@ const control = z.discriminatedUnion('mode', [
     apiUrl: z.url().optional(),
     liveness,
     witness: witness.prefault({}),
+    ...answerSigning,
   }),
   z.strictObject({
     mode: z.literal('peer'),

@@ -56,7 +56,8 @@ export function heartbeatVerifier(config: Config, secrets: { psk?: string } = {}
       if (env.data.alg !== alg) return refuse('wrong-algorithm', `signed with ${env.data.alg}, cluster uses ${alg}`);
       const raw = parseJson(env.data.payload);
       const node = typeof raw === 'object' && raw !== null ? (raw as { node?: unknown }).node : undefined;
-      if (typeof node !== 'string' || !known.has(node)) return refuse('unknown-node', `node ${JSON.stringify(node)} is not in the config`);
+      // Unsigned, so the attacker's: at most 64 characters, JSON-escaped, reach the WARN line and the answer.
+      if (typeof node !== 'string' || !known.has(node)) return refuse('unknown-node', `node ${typeof node === 'string' ? JSON.stringify(node.slice(0, 64)) + (node.length > 64 ? ` (${node.length} characters, cut)` : '') : `(${typeof node})`} is not in the config`);
       const data = Buffer.from(env.data.payload, 'utf8');
       const good = alg === 'ed25519' ? !!keys.get(node) && verifyEd25519(keys.get(node)!, data, env.data.sig) : verifyHmac(mac!, data, env.data.sig);
       if (!good) return refuse('bad-signature', `signature does not verify for ${node}`);

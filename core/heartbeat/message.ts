@@ -76,6 +76,11 @@ export const HeartbeatAnswerSchema = z.strictObject({
   notes: z.array(z.string()).default([]),
   /** The assignments version this answer reflects: a witnessed agent that learns a newer one tells the others to ask. */
   version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  /**
+   * The heartbeat this answers (its boot and seq): an agent takes an answer only to the request
+   * it is waiting for, so an answer captured earlier cannot be played back (answer.ts).
+   */
+  inReplyTo: z.strictObject({ bootId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }).optional(),
 });
 
 export type HeartbeatAnswer = z.output<typeof HeartbeatAnswerSchema>;

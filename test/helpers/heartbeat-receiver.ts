@@ -72,7 +72,9 @@ export async function startHeartbeatReceiver(config: Config, options: { psk?: st
           w.resolve(hb);
         }
       }
-      reply(res, 200, { v: HEARTBEAT_VERSION, cluster: config.cluster, node: hb.node, receivedAt: now, assignments: assignments.get(hb.node) ?? [], notes: [] });
+      const owned = assignments.get(hb.node) ?? [];
+      // As the control plane answers: bound to the heartbeat, with a version no epoch is above.
+      reply(res, 200, { v: HEARTBEAT_VERSION, cluster: config.cluster, node: hb.node, receivedAt: now, assignments: owned, notes: [], version: Math.max(0, ...owned.map((a) => a.epoch)), inReplyTo: { bootId: hb.bootId, seq: hb.seq } });
     });
   });
   server.on('connection', (s: Socket) => {
