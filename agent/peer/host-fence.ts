@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Reconciler } from '../reconcile';
 import { selfCommand } from '../self-command';
 import { Fence } from './fence';
+import { raisePriority } from './priority';
 
 /** The fence as an agent drives it: what it must know, pinged often enough, stopped with the agent. */
 export interface HostFence {
@@ -18,6 +19,9 @@ export interface HostFence {
  * Used by peer mode (every address) and witnessed liveness (addresses only the host carries).
  */
 export function startHostFence(o: { reconciler: Reconciler; leaseMs: number; heartbeatMs: number; logger: Logger; covered?: (vip: string) => boolean }): HostFence {
+  // An agent that plumbs a real host (the only kind with a fence) runs ahead of ordinary processes,
+  // and so does its fence, started next: both judge time against a lease.
+  raisePriority(o.logger);
   const fence = Fence.start({ self: selfCommand(), leaseMs: o.leaseMs, logger: o.logger });
   // What the fence may have to remove: what is bound, and what is owned (it may be bound any moment).
   let owning: readonly string[] = [];

@@ -41,7 +41,9 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
   const control = o.config.control;
   if (control.mode !== 'peer') throw new Error('startPeerAgent needs control.mode peer');
   const log = o.logger.child({ part: 'peer' });
-  const transport = o.transport ?? await UdpPeers.open({ port: control.port, peers: control.peers, ownAddresses: o.node.addresses, ...(control.multicast ? { multicast: control.multicast } : {}), logger: log });
+  // With multicast, peers may send only to the group: every node's address is a source too.
+  const sources = control.multicast ? o.config.nodes.flatMap((n) => n.addresses.map((a) => (a.includes(':') ? `[${a}]:${control.port}` : `${a}:${control.port}`))) : [];
+  const transport = o.transport ?? await UdpPeers.open({ port: control.port, peers: control.peers, sources, ownAddresses: o.node.addresses, ...(control.multicast ? { multicast: control.multicast } : {}), logger: log });
   // The agent needs the loop's claims and the loop needs the agent's parts: a late-bound reference.
   const late: { loop?: PeerLoop } = {};
   const agent = new Agent({

@@ -12,14 +12,14 @@ import { Timers } from '../../control/timers';
 import type { CheckRunner } from '../checks';
 import type { HeartbeatBuilder } from '../heartbeat';
 import type { Reconciler } from '../reconcile';
-import type { UdpPeers } from './udp-peers';
+import type { SourceStats, UdpPeers } from './udp-peers';
 
 export interface PeerLoopOptions {
   config: Config;
   node: NodeSpec;
   clock: Clock;
   verifier: HeartbeatVerifier;
-  transport: UdpPeers;
+  transport: Pick<UdpPeers, 'onDatagram' | 'send'> & Partial<Pick<UdpPeers, 'stats'>>;
   /** The agent's parts this loop reads and drives. */
   reconciler: Reconciler;
   checks: CheckRunner;
@@ -43,6 +43,8 @@ export interface PeerStatus {
   refused: Record<string, number>;
   /** Times this agent found it had been frozen longer than the quorum lease and started over. */
   stalls: number;
+  /** Per peer socket: datagrams taken, dropped over the rate, unreachable (a flood shows here). */
+  sources: SourceStats[];
 }
 
 /**
@@ -70,6 +72,8 @@ export class PeerLoop {
   private lastRan = 0;
   private stalls = 0;
   private sendQueued = false;
+  /** A quorum loss waits for one read of the sockets before it is acted on (rule 6). */
+  private recheckQueued = false;
   private stopped = false;
 
   constructor(private readonly o: PeerLoopOptions) {
@@ -128,7 +132,8 @@ export class PeerLoop {
     this.evaluate();
   }
 
-  evaluate(): void {
+  /** `settled`: the sockets have been read since quorum looked lost (rule 6); act on what is seen. */
+  evaluate(settled = false): void {
     if (this.stopped) return;
     const { config, node, clock, reconciler } = this.o;
     const now = clock.now();
@@ -143,6 +148,19 @@ export class PeerLoop {
     this.views.set(node.id, foldHeartbeat(this.views.get(node.id), node.id, observation, now, config.timers.deadAfter));
 
     const d = decideAsPeer({ config, self: node.id, views: [...this.views.values()], memory: this.memory, now, startedAt: this.startedAt, configDigest: this.o.configDigest });
+    // Rule 6 (docs/peer-mode.md): a lease deadline runs in the timers phase, before this turn's
+    // socket reads. Heartbeats that arrived in time may be waiting there, unread: read them first
+    // (one turn of the event loop, well inside the half interval rule 2 leaves), then decide.
+    if (!settled && !d.quorum.ok && this.last?.quorum.ok && mine.size > 0) {
+      if (!this.recheckQueued) {
+        this.recheckQueued = true;
+        setImmediate(() => {
+          this.recheckQueued = false;
+          this.evaluate(true);
+        });
+      }
+      return;
+    }
     this.memory = d.memory;
     this.last = d;
     const decided = new Map(d.decision.assignments.map((a) => [a.vip, a.epoch]));
@@ -172,6 +190,7 @@ export class PeerLoop {
       peers: [...this.views.values()].filter((v) => v.id !== this.o.node.id).map((v) => ({ node: v.id, lastSeenMsAgo: v.lastSeen === null ? null : now - v.lastSeen, held: v.held })),
       refused: Object.fromEntries(this.refused),
       stalls: this.stalls,
+      sources: this.o.transport.stats?.() ?? [],
     };
   }
 

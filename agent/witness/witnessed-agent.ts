@@ -78,7 +78,9 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
   await fence?.ready('witnessed liveness needs its fence for addresses only this host carries');
   const own = witnessAddress(o.node);
   if (!own) throw new Error(`witnessed liveness needs ${o.node.id}'s address (nodes[].addresses) for its witnesses to send to`);
-  const socket = o.socket ?? (await UdpPeers.open({ port: control.witness.port, bind: own, peers: witnessPeers(o.config, o.node.id).witnesses, ownAddresses: [own], logger: log }));
+  // Heard from every node (version news comes from anyone), sent to its witnesses; nobody else is heard.
+  const ring = witnessPeers(o.config, o.node.id);
+  const socket = o.socket ?? (await UdpPeers.open({ port: control.witness.port, bind: own, peers: ring.witnesses, sources: ring.everyone, ownAddresses: [own], logger: log }));
   const loop = new WitnessLoop({
     config: o.config,
     node: o.node,

@@ -56,6 +56,8 @@ export async function startPeerCluster(nodes: number, timers: Record<string, unk
   const stopped = new Set<string>();
   return {
     config,
+    /** The spy: a configured peer no agent runs on, whose socket tests may also send from. */
+    spy,
     members,
     member,
     seen,

@@ -4,7 +4,6 @@ import { configDigest } from '../../../core/config';
 import { hmacSigner } from '../../../core/heartbeat';
 import { WEB } from './loop-fixture';
 import { startPeerCluster, until } from './peer-cluster';
-import { sendUdp } from './udp-ports';
 
 // Whole agents in this process on real UDP over loopback: the paths a datagram takes from one
 // PeerLoop to another. Fast timers (heartbeat 100 ms, deadAfter 300 ms) keep the tests short.
@@ -61,10 +60,10 @@ describe('PeerLoop over UDP on loopback', () => {
       now: Date.now,
       sources: { checks: () => ({}), held: () => ['web'], applied: () => ({ web: 99 }), claiming: () => [], takeHookFailures: () => [] },
     });
-    await sendUdp(n1.port, forger.build().envelope);
-    await sendUdp(n1.port, 'not a heartbeat');
+    await c.spy.send(n1.port, forger.build().envelope);
+    await c.spy.send(n1.port, 'not a heartbeat');
     const old = c.seen().find((s) => s.node === 'n2')!;
-    await sendUdp(n1.port, old.raw);
+    await c.spy.send(n1.port, old.raw);
     await until(() => Object.values(n1.peer.loop.status().refused).reduce((a, b) => a + b, 0) >= 3, 2000, 'three refusals');
     expect(n1.peer.loop.status().refused).toEqual({ 'bad-signature': 1, malformed: 1, replayed: 1 });
     expect(n1.logs.filter((l) => String(l.msg).startsWith('refused a peer heartbeat')).map((l) => l.reason).sort()).toEqual(['bad-signature', 'malformed', 'replayed']);

@@ -8,12 +8,21 @@ export async function freeUdpPorts(count: number): Promise<number[]> {
   return ports;
 }
 
-/** A socket on 127.0.0.1 that keeps every datagram it gets, with its arrival time. */
-export async function udpSpy(): Promise<{ port: number; got: Array<{ at: number; data: string }>; close(): Promise<void> }> {
+/**
+ * A socket on 127.0.0.1 that keeps every datagram it gets, with its arrival time. It can send too:
+ * when it is a configured peer, what it sends comes from a peer's address and port, the only
+ * datagrams an agent's connected sockets let through.
+ */
+export async function udpSpy(): Promise<{ port: number; got: Array<{ at: number; data: string }>; send(port: number, data: string): Promise<void>; close(): Promise<void> }> {
   const socket = await bound();
   const got: Array<{ at: number; data: string }> = [];
   socket.on('message', (msg) => got.push({ at: Date.now(), data: msg.toString('utf8') }));
-  return { port: socket.address().port, got, close: () => new Promise<void>((r) => socket.close(() => r())) };
+  return {
+    port: socket.address().port,
+    got,
+    send: (port, data) => new Promise<void>((resolve, reject) => socket.send(Buffer.from(data), port, '127.0.0.1', (err) => (err ? reject(err) : resolve()))),
+    close: () => new Promise<void>((r) => socket.close(() => r())),
+  };
 }
 
 /** Sends one datagram to 127.0.0.1:port. */
