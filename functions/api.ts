@@ -4,7 +4,13 @@ import { tick } from '../control/tick';
 import { statusPageResponse } from '../control/status-page/serve';
 import { countTick } from './observability';
 import { createRuntime, forInvocation, runtimeOnce, urlHandler, type Runtime } from './runtime';
-import { jsonResult, parseUrlEvent, type UrlResult } from './url-event';
+import { errorResult, jsonResult, parseUrlEvent, type UrlResult } from './url-event';
+
+/**
+ * The API's requests are a few hundred bytes (a drain, a move with its 300-character reason);
+ * the function URL would take 6 MB. As the local control plane: over 64 KiB is 413, unread.
+ */
+export const MAX_API_BODY_BYTES = 65_536;
 
 const runtime = runtimeOnce(() => createRuntime());
 
@@ -21,6 +27,10 @@ export async function apiHandler(rt: Runtime, event: LambdaFunctionURLEvent, con
   // The status page's static assets (no data); a browser reaches them only through a signing proxy (docs/control-plane.md).
   const page = statusPageResponse(req.method, req.path);
   if (page) return { statusCode: page.status, headers: page.headers, body: page.body };
+  if (req.body.length > MAX_API_BODY_BYTES) {
+    rt.logger.warn('api request refused: body too large', { method: req.method, bytes: req.body.length, caller: req.caller });
+    return errorResult(413, 'invalid', 'request body over 64 KiB');
+  }
   const local = forInvocation(ctx, context);
   try {
     const reply = await handleApi(

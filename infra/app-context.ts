@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import type { IpFerryControlPlaneProps } from './props';
+import { DEFAULTS, type IpFerryControlPlaneProps } from './props';
 
 /**
  * The `-c key=value` switches the app reads (cdk.json's "context" holds the defaults). Values from
@@ -15,6 +15,7 @@ export const CONTEXT_KEYS = {
   tableDeletionProtection: 'false turns DynamoDB deletion protection off',
   logRetentionDays: 'days the functions\' logs are kept (a CloudWatch Logs retention value)',
   tickReservedConcurrency: '1 (default), another number, or "none" (accounts whose concurrency limit is still 10 cannot reserve any)',
+  heartbeatReservedConcurrency: '10 (default: a flood at the public URL cannot take the account\'s concurrency), another number, or "none"',
   tracing: 'true: active X-Ray tracing on the functions (default false)',
   dashboard: 'true: a CloudWatch dashboard (default false; $3 a month beyond an account\'s first three)',
   detailedMetrics: 'true: the six custom metrics beyond the three the alarms need (default false; $0.30 a month each)',
@@ -49,10 +50,7 @@ export function readContext(node: Node): AppContext {
   if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') throw new Error(`-c tableRemovalPolicy: expected retain or destroy, got ${JSON.stringify(removal)}`);
   const days = str('logRetentionDays');
   if (days !== undefined && !RETENTIONS.includes(Number(days))) throw new Error(`-c logRetentionDays: expected one of ${RETENTIONS.join(', ')}, got ${JSON.stringify(days)}`);
-  const tickConcurrency = str('tickReservedConcurrency');
-  if (tickConcurrency !== undefined && tickConcurrency !== 'none' && !/^[1-9]\d*$/.test(tickConcurrency)) {
-    throw new Error(`-c tickReservedConcurrency: expected a positive number or "none", got ${JSON.stringify(tickConcurrency)}`);
-  }
+  const concurrency = reserved(str('tickReservedConcurrency'), str('heartbeatReservedConcurrency'));
   const secrets = { psk: str('pskSecretArn'), hetznerToken: str('hetznerTokenSecretArn'), robot: str('robotSecretArn') };
   const given = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined));
   const createAlarmTopic = bool('createAlarmTopic');
@@ -72,9 +70,21 @@ export function readContext(node: Node): AppContext {
       ...(removal === undefined ? {} : { tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN }),
       ...(deletionProtection === undefined ? {} : { tableDeletionProtection: deletionProtection }),
       ...(days === undefined ? {} : { logRetention: Number(days) }),
-      ...(tickConcurrency === undefined ? {} : { reservedConcurrency: tickConcurrency === 'none' ? {} : { tick: Number(tickConcurrency) } }),
+      ...(concurrency === undefined ? {} : { reservedConcurrency: concurrency }),
       ...(Object.keys(given).length > 0 ? { secrets: given } : {}),
       ...switches,
     },
   };
+}
+
+/** The two context keys make one map (a given map replaces the default one): each a number, "none", or its default. */
+function reserved(tick: string | undefined, heartbeat: string | undefined): Partial<Record<'tick' | 'heartbeat', number>> | undefined {
+  if (tick === undefined && heartbeat === undefined) return undefined;
+  const map: Partial<Record<'tick' | 'heartbeat', number>> = {};
+  for (const [fn, text, key] of [['tick', tick, 'tickReservedConcurrency'], ['heartbeat', heartbeat, 'heartbeatReservedConcurrency']] as const) {
+    if (text !== undefined && text !== 'none' && !/^[1-9]\d*$/.test(text)) throw new Error(`-c ${key}: expected a positive number or "none", got ${JSON.stringify(text)}`);
+    if (text === 'none') continue;
+    map[fn] = text === undefined ? DEFAULTS.reservedConcurrency[fn]! : Number(text);
+  }
+  return map;
 }

@@ -82,8 +82,11 @@ export interface IpFerryControlPlaneProps {
    * move) takes the store's lease first and commits with compare-and-set; one reserved instance
    * for the tick just keeps scheduled ticks from queueing up behind a slow one. A limit on the
    * heartbeat function caps what a flood of unsigned requests can cost, at the risk of throttling
-   * real heartbeats (see the HeartbeatThrottles alarm).
-   * @default { tick: 1 }
+   * real heartbeats (see the HeartbeatThrottles alarm): without it a flood at the public URL takes
+   * the account's whole Lambda concurrency, starving every other function in the account. 10
+   * concurrent heartbeats are about 200-500 a second (20-50 ms each, warm): a direct-liveness
+   * cluster of a few hundred nodes at 1 s; raise it for more. Given, this map replaces the default.
+   * @default { tick: 1, heartbeat: 10 }
    */
   readonly reservedConcurrency?: Partial<Record<FunctionName, number>>;
 
@@ -131,7 +134,7 @@ export const DEFAULTS = {
   logRetentionDays: 30,
   tableDeletionProtection: true,
   tickRateMinutes: 1,
-  reservedConcurrency: { tick: 1 } as Partial<Record<FunctionName, number>>,
+  reservedConcurrency: { tick: 1, heartbeat: 10 } as Partial<Record<FunctionName, number>>,
   tracing: false,
   dashboard: false,
   detailedMetrics: false,

@@ -22,9 +22,13 @@ describe('the app\'s -c switches (strings from the command line, JSON from cdk.j
     });
   });
 
-  it('tick concurrency: a number, or none for accounts that cannot reserve any', () => {
-    expect(read({ config: 'c.yaml', tickReservedConcurrency: 'none' }).props).toEqual({ reservedConcurrency: {} });
-    expect(read({ config: 'c.yaml', tickReservedConcurrency: 2 }).props).toEqual({ reservedConcurrency: { tick: 2 } });
+  it('tick and heartbeat concurrency: a number, or none for accounts that cannot reserve any', () => {
+    expect(read({ config: 'c.yaml', tickReservedConcurrency: 'none' }).props).toEqual({ reservedConcurrency: { heartbeat: 10 } });
+    expect(read({ config: 'c.yaml', tickReservedConcurrency: 2 }).props).toEqual({ reservedConcurrency: { tick: 2, heartbeat: 10 } });
+    // An account whose limit is still 10 reserves nothing: both "none".
+    expect(read({ config: 'c.yaml', tickReservedConcurrency: 'none', heartbeatReservedConcurrency: 'none' }).props).toEqual({ reservedConcurrency: {} });
+    expect(read({ config: 'c.yaml', heartbeatReservedConcurrency: 40 }).props).toEqual({ reservedConcurrency: { tick: 1, heartbeat: 40 } });
+    expect(() => read({ config: 'c.yaml', heartbeatReservedConcurrency: '-1' })).toThrow('-c heartbeatReservedConcurrency: expected a positive number or "none", got "-1"');
     expect(() => read({ config: 'c.yaml', tickReservedConcurrency: '0' })).toThrow('-c tickReservedConcurrency: expected a positive number or "none", got "0"');
   });
 

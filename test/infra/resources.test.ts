@@ -105,7 +105,8 @@ describe('resources of the control plane (AWS example, defaults)', () => {
       Targets: [{ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ControlPlaneTickFunction'), 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ControlPlaneFailedTicks'), 'Arn'] } } }],
     });
     expect(fns.tick!.Properties.ReservedConcurrentExecutions).toBe(1);
-    expect(fns.heartbeat!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    // A flood at the public heartbeat URL cannot take the account's Lambda concurrency (issue 17, finding 8).
+    expect(fns.heartbeat!.Properties.ReservedConcurrentExecutions).toBe(10);
     expect(fns.api!.Properties.ReservedConcurrentExecutions).toBeUndefined();
     s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: Match.stringLikeRegexp('^ControlPlaneTickFunction') },
