@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import YAML from 'yaml';
 import { loadConfig } from '../../core/config';
-import { createLab, type AddressWatch, type Lab, type LabProcess } from '../../sim/lab';
+import { analyze, createLab, type AddressWatch, type Lab, type LabProcess } from '../../sim/lab';
 import { AgentRun } from './agent-run';
 
 /**
@@ -145,4 +145,68 @@ export function withLegacyCheck(yaml: string, script: string, stateDir: string):
   for (const v of doc.vips) v.checks = [...(v.checks ?? []), 'legacy-vrrp'];
   loadConfig(doc); // refuses here, naming the field, rather than in three agents' logs
   return YAML.stringify(doc);
+}
+
+export interface Outage {
+  outageMs: number;
+  recovered: boolean;
+  by: string | null;
+  /** Most distinct hosts answering one probe or one ARP request. */
+  responders: number;
+  /** Most hosts carrying the VIP at once, as their kernels reported it. */
+  holders: number;
+}
+
+/** h1's link goes down while the client probes; what the client saw, and who held the VIP meanwhile. */
+export async function linkDownOutage(b: Beside): Promise<Outage> {
+  const prober = await b.lab.startProber({ vip: VIP, durationMs: 12_000 });
+  const arp = b.lab.watchResponders(VIP, { durationMs: 12_000 });
+  await sleep(1000);
+  const faultAt = Date.now();
+  await b.lab.linkDown('h1');
+  const a = analyze(await prober.done(), { faultAt, arp: await arp.stop() });
+  return { outageMs: a.outageMs, recovered: a.recovered, by: a.firstAnswerAfterOutage?.by ?? null, responders: a.maxDistinctResponders, holders: b.addresses.maxHolders(VIP, faultAt) };
+}
+
+export interface Switch {
+  /** The longest run of unanswered probes over the whole switch. */
+  gapMs: number;
+  responders: number;
+  holders: number;
+  /** Who answered at the end (ipferry's preferred node, h1, when all went well) and for how long. */
+  last: { by: string; ms: number } | null;
+  steps: string[];
+  segments: string;
+}
+
+/**
+ * keepalived runs on every host (h1 master) with a watcher beside it; then h1, h2, h3 in turn stop
+ * keepalived and start an ipferry agent with the legacy check, while the client probes throughout.
+ */
+export async function hostByHost(b: Beside): Promise<Switch> {
+  const startedAt = Date.now();
+  const prober = await b.lab.startProber({ vip: VIP, durationMs: 60_000 });
+  const arp = b.lab.watchResponders(VIP, { durationMs: 60_000 });
+  await sleep(1000);
+  const steps: string[] = [];
+  for (const h of HOSTS) {
+    const at = Date.now();
+    await b.stopKeepalived(h);
+    b.startAgent(h, b.besideFile);
+    // Long enough for the next keepalived to take over and the agent to settle beside it.
+    await sleep(QUIET_MS + 3000);
+    steps.push(`${h} swapped at +${at - startedAt} ms, holders now [${b.holders().join(', ')}]`);
+  }
+  await b.until('h1', 30_000); // the last keepalived gone: ipferry's preferred node, after the quiet period
+  await sleep(1000);
+  const a = analyze(await prober.stop(), { faultAt: startedAt, arp: await arp.stop() });
+  const last = a.segments.at(-1);
+  return {
+    gapMs: a.outageMs,
+    responders: a.maxDistinctResponders,
+    holders: b.addresses.maxHolders(VIP, startedAt),
+    last: last ? { by: last.by, ms: last.to - last.from } : null,
+    steps,
+    segments: a.segments.map((g) => `${g.by} +${g.from - startedAt}..+${g.to - startedAt}`).join(', '),
+  };
 }
