@@ -133,7 +133,13 @@ function readInstance(name: string, s: Statement, notes: Notes): HostInstance {
       case 'virtual_ipaddress':
       case 'virtual_ipaddress_excluded':
         if (key === 'virtual_ipaddress_excluded') notes.warn(at(c), key, 'carried as VIPs like the others: keepalived only leaves them out of the adverts, which ipferry does not send');
-        for (const a of c.children ?? []) inst.addresses.push(readAddress(a, notes));
+        for (const a of c.children ?? []) {
+          const read = readAddress(a, notes);
+          // Debian's keepalived.conf.vrrp lists 192.168.200.18 twice (once with a label): keepalived adds it once.
+          const first = inst.addresses.find((b) => b.address === read.address);
+          if (first) notes.drop(read.where, `${read.address} again`, `already listed at ${first.where}: keepalived adds it once, and so does ipferry`);
+          else inst.addresses.push(read);
+        }
         break;
       default: notes.drop(at(c), c.words.join(' '), WHY_INSTANCE[key ?? ''] ?? 'a vrrp_instance option with no ipferry counterpart');
     }
