@@ -12,9 +12,11 @@ import { loadConfig, type Config } from '../../core/config';
 import { generateNodeKey } from '../../core/heartbeat';
 import { startLocalControlPlane } from '../../control/local-server';
 import { pinoLog } from '../../control/log';
+import { Ec2Emulator } from '../../sim/aws-ec2';
+import { seedFromConfig as ec2Seed } from '../../sim/aws-ec2/from-config';
 import { DEFAULT_TOKEN } from '../../sim/hetzner-cloud';
 import { DEFAULT_ROBOT_CREDENTIALS } from '../../sim/hetzner-robot';
-import { startSim, type RunningSim } from '../commands/sim';
+import { startSim } from '../commands/sim';
 import { providersFor } from '../control-setup';
 import { freePort, selfCommand } from '../demo/processes';
 import { emulatorsFor, sessionConfig } from './session-config';
@@ -94,13 +96,13 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
     const configFile = join(dir, 'ipferry.yaml');
     await writeFile(configFile, yaml, { mode: 0o600, flag: 'wx' });
 
-    const emulators: Array<{ kind: string; sim: RunningSim }> = [];
+    const emulators: Array<{ kind: string; url: string }> = [];
     for (const kind of emulatorsFor(sessionCfg)) {
-      const sim = await startSim(kind, { config: sessionCfg });
-      emulators.push({ kind, sim });
+      const sim = kind === 'ec2' ? await startEc2(sessionCfg) : await startSim(kind, { config: sessionCfg });
+      emulators.push({ kind, url: sim.url });
       closers.push(() => sim.close());
     }
-    const url = (kind: string) => emulators.find((e) => e.kind === kind)?.sim.url;
+    const url = (kind: string) => emulators.find((e) => e.kind === kind)?.url;
     const region = config.control.mode === 'aws' ? config.control.region : REGION_DEFAULT;
     const credentials: ProviderCredentials = {
       aws: { region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, ...(url('ec2') ? { ec2Endpoint: url('ec2') } : {}), ...(url('route53') ? { route53Endpoint: url('route53'), route53PollMs: 200 } : {}) },
@@ -118,7 +120,7 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
       const metrics = `127.0.0.1:${await freePort()}`;
       agents.push(spawnAgent(self, { node: n.id, configFile, metrics, logFile: join(dir, `${n.id}.log`), ...(ed25519 ? { keyFile: join(dir, `${n.id}.pem`) } : {}) }));
     }
-    return { dir, configFile, config: sessionCfg, controlUrl: cp.url, emulators: emulators.map((e) => ({ kind: e.kind, url: e.sim.url })), agents, notes: session.notes, stop, stopNow };
+    return { dir, configFile, config: sessionCfg, controlUrl: cp.url, emulators, agents, notes: session.notes, stop, stopNow };
   } catch (err) {
     await stop();
     throw err;
@@ -137,6 +139,19 @@ function spawnAgent(self: string[], o: { node: string; configFile: string; metri
   child.stderr!.pipe(log);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { node: o.node, pid: child.pid ?? -1, metrics: o.metrics, logFile: o.logFile, child, exited };
+}
+
+/**
+ * EC2 as the config's operator would have it: an overlay route's candidates have their interface's
+ * source/destination check off (EC2 drops packets routed to an interface that has it on, and the
+ * adapter refuses such a move), which the emulator's plain seed leaves on, as EC2 does.
+ */
+async function startEc2(config: Config): Promise<{ url: string; close(): Promise<void> }> {
+  const overlay = config.vips.filter((v) => v.kind === 'aws-overlay-route');
+  const off = config.nodes.filter((n) => overlay.some((v) => !v.eligible?.nodes || v.eligible.nodes.includes(n.id))).map((n) => n.id);
+  const emulator = new Ec2Emulator({ seed: ec2Seed(config, { sourceDestCheckOff: off }), settings: { strictReassociation: true } });
+  const server = await emulator.start(0);
+  return { url: server.url, close: () => emulator.close() };
 }
 
 /** A UDP port free on `address` (a loopback address of the session), as the OS handed it out. */
