@@ -21,6 +21,7 @@ export const commands: Record<string, CommandEntry> = {
   control: { summary: 'run the local control plane (heartbeats, decisions, provider moves, API)', load: async () => (await import('./control')).control },
   status: { summary: "the control plane's view: nodes, VIP owners and epochs, diagnostics, recent moves", load: async () => (await import('./status')).status },
   events: { summary: 'the audit log, newest first: moves with reasons and failover timelines, drains, DNS', load: async () => (await import('./status')).events },
+  page: { summary: 'the status page in a browser, through a loopback proxy that signs (AWS) or adds the token', load: async () => (await import('./page')).page },
   plan: { summary: 'what the control plane would decide now, without committing (--observe: and drift)', load: async () => (await import('./status')).plan },
   drain: { summary: "move a node's VIPs away for maintenance (until undrain)", load: async () => (await import('./operate')).drain },
   undrain: { summary: 'let a drained node take VIPs again', load: async () => (await import('./operate')).undrain },

@@ -28,6 +28,8 @@ interface El {
 }
 declare const document: { getElementById(id: string): El | null; createElement(tag: string): El };
 declare const sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void };
+declare const location: { hash: string; pathname: string; search: string };
+declare const history: { replaceState(data: null, unused: string, url: string): void };
 
 const POLL_MS = 1500;
 const TOKEN_KEY = 'ipferry.apiToken';
@@ -140,6 +142,14 @@ async function poll(): Promise<void> {
     byId('state').className = 'stale';
   }
   timer = setTimeout(() => void poll(), POLL_MS);
+}
+
+// `ipferry page` hands its proxy's token over in the fragment (never sent, never in a Referer):
+// keep it like a typed one and take it out of the address bar and the history.
+const handed = /^#token=([A-Za-z0-9_-]{16,128})$/.exec(location.hash);
+if (handed) {
+  sessionStorage.setItem(TOKEN_KEY, handed[1]!);
+  history.replaceState(null, '', location.pathname + location.search);
 }
 
 byId('login').addEventListener('submit', (e) => {

@@ -6,6 +6,8 @@ import type { Config } from '../../core/config';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
 import { memoryLog } from '../../control/log';
 import { PAGE_CSP } from '../../control/status-page/serve';
+import { apiClient } from '../../cli/api-client';
+import { startStatusProxy } from '../../cli/status-proxy';
 import { launchChromium } from '../../scripts/screenshot-browser';
 import { lanCluster, signer } from './helpers/clusters';
 import { TestAgent } from './helpers/test-agent';
@@ -25,7 +27,7 @@ interface PageEl {
 }
 declare const document: { querySelector(sel: string): PageEl | null; querySelectorAll(sel: string): ArrayLike<PageEl>; getElementById(id: string): PageEl | null; body: PageEl; cookie: string };
 declare const sessionStorage: { getItem(k: string): string | null };
-declare const location: { search: string };
+declare const location: { search: string; hash: string };
 declare const window: unknown;
 
 const TOKEN = 'browser-token-0123456789abcdef';
@@ -170,5 +172,20 @@ describe('status page in Chromium', () => {
     expect(sink).toBe('TypeError');
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('through ipferry page\'s proxy: the token comes in the fragment, is kept, and leaves the address bar', async () => {
+    const config = lanCluster({ control: { mode: 'local', liveness: 'direct', apiToken: TOKEN }, timers: LOADED });
+    const { url } = await start(config);
+    const proxy = await startStatusProxy({ client: apiClient({ url, token: TOKEN }) });
+    try {
+      page = await browser.newPage();
+      await page.goto(proxy.pageUrl, { waitUntil: 'load', timeout: 30_000 });
+      await page.waitForFunction(() => document.querySelectorAll('#nodes tr').length === 3, WAIT);
+      const token = /#token=(.+)$/.exec(proxy.pageUrl)![1];
+      expect(await page.evaluate(() => [location.hash, sessionStorage.getItem('ipferry.apiToken'), document.getElementById('login')?.hidden])).toEqual(['', token, true]);
+    } finally {
+      await proxy.close();
+    }
   }, 90_000);
 });
