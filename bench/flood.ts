@@ -56,7 +56,7 @@ async function peerStatus(c: LanCluster): Promise<PeerStatus> {
 async function once(): Promise<Record<string, unknown>> {
   const c = await LanCluster.start({ nodes: 3, labHosts: 4 });
   try {
-    await c.waitHolders('web', ['h1'], 30_000);
+    await c.waitHolders('web', ['h1'], 90_000);
     await new Promise((r) => setTimeout(r, 1500));
     const before = await udpCounters(c);
     const statusBefore = await peerStatus(c);

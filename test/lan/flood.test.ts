@@ -16,7 +16,7 @@ const clusters = labClusters();
 describe('peer mode on a LAN: a UDP flood at the owner', () => {
   it('150k junk datagrams a second from a non-peer for 10 s: the owner keeps web, no gap over 300 ms, one responder', async () => {
     const c = await clusters.start({ nodes: 3, labHosts: 4 });
-    await c.waitHolders('web', ['h1'], 30_000);
+    await c.waitHolders('web', ['h1'], 60_000);
     // Past every node's settling (deadAfter after quorum), so that what follows is the flood's doing.
     await new Promise((r) => setTimeout(r, 1500));
     let result: { sent: number; perSecond: number } | undefined;
@@ -63,5 +63,5 @@ describe('peer mode on a LAN: a UDP flood at the owner', () => {
     expect(sources.map((x) => x.source).sort()).toEqual(['198.18.0.12:7401', '198.18.0.13:7401']);
     expect(sources.every((x) => x.limited === 0)).toBe(true);
     expect(c.problems()).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

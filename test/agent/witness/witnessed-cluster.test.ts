@@ -57,7 +57,9 @@ async function startCluster(): Promise<Running> {
   for (const id of NODES) {
     hosts.set(id, new RecordingHostNet());
     const node = config.nodes.find((n) => n.id === id)!;
-    const socket = await UdpPeers.open({ port, bind: address(id), peers: witnessPeers(config, id).witnesses, ownAddresses: [address(id)], logger: pino({ enabled: false }) });
+    // As startWitnessedAgent opens it: sent to the witnesses, heard from every node and nobody else.
+    const ring = witnessPeers(config, id);
+    const socket = await UdpPeers.open({ port, bind: address(id), peers: ring.witnesses, sources: ring.everyone, ownAddresses: [address(id)], logger: pino({ enabled: false }) });
     const deliver = socket.onDatagram.bind(socket);
     // The partition: a datagram from a node cut off from this one never arrives.
     socket.onDatagram = (handler) => deliver((d, from) => (cut.has(`${senderOf(from)}>${id}`) ? undefined : handler(d, from)));
