@@ -8,9 +8,11 @@
  *   3. h1's link goes down again, now under ipferry: ipferry's outage.
  * One JSON line:
  *   {"source":"keepalived","rounds","outage_ms_p50","outage_ms_max","ipferry_outage_ms_p50",
- *    "ipferry_outage_ms_max","switch_gap_ms_p50","switch_gap_ms_max","dual_responders"}
+ *    "ipferry_outage_ms_max","switch_gap_ms_p50","switch_gap_ms_max","dual_responders","unrecovered"}
  * dual_responders: the most hosts answering one probe or ARP request, or carrying the VIP in their
- * kernels at once, minus one, over every phase of every round (0 = never two). Detail on stderr.
+ * kernels at once, minus one, over every phase of every round (0 = never two). unrecovered: link
+ * downs after which the VIP never answered within the 11 s probe (their outage counts as 11 s).
+ * Detail on stderr.
  *
  *   tsx bench/migrate.ts [--rounds 3]
  */
@@ -26,6 +28,7 @@ const old: number[] = [];
 const now: number[] = [];
 const gaps: number[] = [];
 let most = 0;
+let unrecovered = 0;
 
 for (let i = 1; i <= rounds; i++) {
   const b = await Beside.start();
@@ -39,7 +42,12 @@ for (let i = 1; i <= rounds; i++) {
     const s = await hostByHost(b);
     await sleep(1000);
     const p = await linkDownOutage(b);
-    for (const o of [k, p]) if (!o.recovered) throw new Error(`round ${i}: the VIP never answered again after h1's link went down`);
+    // Counted and said, not thrown: the line still reports the rounds that did recover.
+    for (const [who, o] of [['keepalived', k], ['ipferry', p]] as const) {
+      if (o.recovered) continue;
+      unrecovered++;
+      console.error(`round ${i}: under ${who} the VIP never answered again within 11 s of h1's link going down`);
+    }
     old.push(k.outageMs);
     now.push(p.outageMs);
     gaps.push(s.gapMs);
@@ -62,5 +70,6 @@ console.log(
     switch_gap_ms_p50: p50(gaps),
     switch_gap_ms_max: Math.max(...gaps),
     dual_responders: Math.max(0, most - 1),
+    unrecovered,
   }),
 );

@@ -134,13 +134,15 @@ async function importKeepalived(out: string): Promise<void> {
 /**
  * The recipe's config half: every VIP also waits on the `legacy-vrrp` exec check, healthy only
  * when no old master was heard for QUIET_MS. Checks start unhealthy and must rise, so a fresh
- * agent is passive before its first look, never after.
+ * agent is passive before its first look, never after. fall 3: on a loaded host one check run
+ * that times out (a node start past 900 ms) must not take a healthy owner's VIP away; an old
+ * master reappearing after the switch is not part of the recipe (keepalived is stopped for good).
  */
 export function withLegacyCheck(yaml: string, script: string, stateDir: string): string {
   const doc = YAML.parse(yaml) as { checks?: Record<string, unknown>; vips: Array<{ checks?: string[] }> };
   doc.checks = {
     ...doc.checks,
-    'legacy-vrrp': { kind: 'exec', command: [process.execPath, script, 'check', '--state-dir', stateDir, '--quiet-ms', String(QUIET_MS)], interval: '1s', timeout: '900ms', rise: 1, fall: 1 },
+    'legacy-vrrp': { kind: 'exec', command: [process.execPath, script, 'check', '--state-dir', stateDir, '--quiet-ms', String(QUIET_MS)], interval: '1s', timeout: '900ms', rise: 1, fall: 3 },
   };
   for (const v of doc.vips) v.checks = [...(v.checks ?? []), 'legacy-vrrp'];
   loadConfig(doc); // refuses here, naming the field, rather than in three agents' logs
