@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config/model';
 import type { Clock } from '../core/clock';
@@ -13,7 +14,8 @@ import { serveStatusPage } from './status-page/serve';
 import { controlContext, type ControlContext, type Tuning } from './context';
 import { reportDeadline } from '../core/witness';
 import { witnessed } from './group';
-import { handleHeartbeat, REFUSAL_STATUS } from './heartbeat';
+import { handleHeartbeat, REFUSAL_STATUS, replyBytes } from './heartbeat';
+import { loadControlIdentity, type ControlIdentity } from './answer-key';
 import { bearerOk, parseListen, readBody, sendJson } from './http';
 import { errorText, type Log } from './log';
 import type { ProviderLookup } from './providers';
@@ -43,6 +45,8 @@ export interface LocalControlPlaneOptions {
   retryAfterMs?: number;
   tuning?: Partial<Tuning>;
   instance?: string;
+  /** The answer key and TLS files, read already; default: read from the files the config names. */
+  identity?: ControlIdentity;
 }
 
 export interface LocalControlPlane {
@@ -85,13 +89,15 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   );
   const runTick = (trigger: TickTrigger) => runner.request(trigger);
 
-  const server = createServer((req, res) => {
+  const { signer, tls } = opts.identity ?? (await loadControlIdentity(config));
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     serve(req, res).catch((err: unknown) => {
       log.error('request failed', { method: req.method, url: req.url, error: errorText(err) });
       if (!res.headersSent) sendJson(res, 503, { error: { reason: 'transient', message: errorText(err) } });
       else res.destroy();
     });
-  });
+  };
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
@@ -103,7 +109,9 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       // reporter learns the new assignments version and can tell the others (as in Lambda).
       const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: byReports, notBefore });
       if (reply.ok && opts.deadlines !== false) watchDeadline(reply.node);
-      return sendJson(res, reply.status, reply.body);
+      const out = replyBytes(reply, signer);
+      res.writeHead(out.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out.text), 'cache-control': 'no-store', ...out.headers });
+      return void res.end(out.text);
     }
     // The status page's assets carry no data (its script fetches /v1/status with the token).
     if (serveStatusPage(req.method, url.pathname, res)) return;
@@ -129,9 +137,14 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   if (!apiToken && !isLoopback(host)) {
     throw new Error(`the control plane would listen on ${host}, beyond loopback, with its API (drain, move, unpin) open to anyone who reaches it: set control.apiToken (16 characters or more), or listen on 127.0.0.1`);
   }
+  // Beyond loopback answers cross a network: over HTTPS, and signed (docs/security.md, finding 1).
+  if (!isLoopback(host) && (!tls || !signer)) {
+    const missing = [tls ? '' : 'control.tls (certFile, keyFile): plain HTTP', signer ? '' : 'control.answerKey and answerKeyFile (ipferry keygen --for control): unsigned answers'].filter(Boolean);
+    throw new Error(`the control plane would listen on ${host}, beyond loopback, where anyone on the path could rewrite its answers: set ${missing.join('; and ')}; or listen on 127.0.0.1`);
+  }
   await listen(server, host, port);
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   timers.every(opts.tickEveryMs ?? interval, () => runner.request({ kind: 'interval', at: clock.now(), detail: 'interval' }));
   timers.every(opts.reconcileEveryMs ?? 60_000, () => runner.request({ kind: 'schedule', at: clock.now(), detail: 'reconcile' }, { repairDrift: true }));
   log.info('control plane listening', { url, cluster: config.cluster, digest: ctx.digest, nodes: config.nodes.length, vips: config.vips.length });

@@ -1,9 +1,13 @@
+import https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BareMetalProvider } from '../../adapters/bare-metal';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
 import { memoryLog } from '../../control/log';
 import { configDigest } from '../../core/config';
 import { lanCluster } from '../control/helpers/clusters';
+import { generateKeyPairSync } from 'node:crypto';
+import { answerSigner, publicKeyText } from '../../control/answer-key';
+import { makeCert } from '../helpers/tls-cert';
 
 // Issue 17, finding 7: the operator API (drain, move, unpin) was open to anyone who reached the
 // port when no token was set, even on 0.0.0.0; and the token was part of the config digest, so
@@ -15,9 +19,9 @@ afterEach(async () => {
   for (const cp of open.splice(0)) await cp.close();
 });
 
-async function start(listen: string, apiToken?: string): Promise<LocalControlPlane> {
-  const config = lanCluster({ control: { mode: 'local', liveness: 'direct', ...(apiToken ? { apiToken } : {}) } });
-  const cp = await startLocalControlPlane({ config, log: memoryLog(), listen, providers: [new BareMetalProvider()], tickEveryMs: 3_600_000, reconcileEveryMs: 3_600_000 });
+async function start(listen: string, apiToken?: string, identity?: Parameters<typeof startLocalControlPlane>[0]['identity'], answerKey?: string): Promise<LocalControlPlane> {
+  const config = lanCluster({ control: { mode: 'local', liveness: 'direct', ...(apiToken ? { apiToken } : {}), ...(answerKey ? { answerKey } : {}) } });
+  const cp = await startLocalControlPlane({ config, log: memoryLog(), listen, providers: [new BareMetalProvider()], tickEveryMs: 3_600_000, reconcileEveryMs: 3_600_000, ...(identity ? { identity } : {}) });
   open.push(cp);
   return cp;
 }
@@ -28,15 +32,24 @@ describe('security: the local API beyond loopback, and the token in the digest',
     expect(open).toEqual([]);
   });
 
-  it('listens beyond loopback with a token, and answers the API only with it', async () => {
-    const cp = await start('0.0.0.0:0', TOKEN);
-    const port = new URL(cp.url).port;
-    const anon = await fetch(`http://127.0.0.1:${port}/v1/status`);
-    expect(anon.status).toBe(401);
-    await anon.body?.cancel();
-    const authed = await fetch(`http://127.0.0.1:${port}/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(authed.status).toBe(200);
-    await authed.body?.cancel();
+  it('listens beyond loopback with a token (and TLS and an answer key, finding 1), and answers the API only with it', async () => {
+    const cert = await makeCert({ names: ['127.0.0.1'] });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const key = publicKeyText(privateKey);
+    try {
+      const cp = await start('0.0.0.0:0', TOKEN, { signer: answerSigner(privateKey, key), tls: { cert: cert.cert, key: cert.key } }, key);
+      const port = new URL(cp.url).port;
+      const call = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const req = https.request(`https://127.0.0.1:${port}/v1/status`, { ca: cert.cert, headers }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await call({})).toBe(401);
+      expect(await call({ authorization: `Bearer ${TOKEN}` })).toBe(200);
+    } finally {
+      await cert.dispose();
+    }
   });
 
   it.each(['127.0.0.1:0', '[::1]:0', 'localhost:0'])('still listens on loopback (%s) without a token', async (listen) => {
