@@ -22,6 +22,8 @@ export interface MoveReport {
   /** Absent when no provider acts (the hosts carry the address: the agent binds it). */
   outcome?: EventOutcome;
   apiStart?: number;
+  /** The provider accepted the change (Route 53); `verified` is then when it is in sync. */
+  accepted?: number;
   apiDone?: number;
   verified?: number;
 }
@@ -57,7 +59,8 @@ export async function executeMoves(ctx: ControlContext, jobs: readonly MoveJob[]
       const outcome: EventOutcome = result.ok
         ? { ok: true, changed: result.changed, calls: result.calls }
         : { ok: false, reason: result.reason, message: result.message, calls: result.calls };
-      return { job, outcome, apiStart, apiDone, ...(result.ok ? { verified: result.verifiedAt } : {}) };
+      const accepted = result.ok && result.acceptedAt !== undefined ? { accepted: result.acceptedAt } : {};
+      return { job, outcome, apiStart, apiDone, ...accepted, ...(result.ok ? { verified: result.verifiedAt } : {}) };
     } finally {
       inFlight.set(provider, (inFlight.get(provider) ?? 1) - 1);
     }

@@ -99,7 +99,7 @@ export async function manualMove(ctx: ControlContext, req: { vip: string; node: 
     const [report] = job ? await executeMoves(ctx, [job]) : [];
     const done: ControlEvent = {
       ...event,
-      timeline: { ...timeline, ...(report?.apiStart ? { apiStart: report.apiStart } : {}), ...(report?.apiDone ? { apiDone: report.apiDone } : {}), ...(report?.verified ? { verified: report.verified } : {}) },
+      timeline: { ...timeline, ...(report?.apiStart ? { apiStart: report.apiStart } : {}), ...(report?.accepted ? { accepted: report.accepted } : {}), ...(report?.apiDone ? { apiDone: report.apiDone } : {}), ...(report?.verified ? { verified: report.verified } : {}) },
       ...(report?.outcome ? { outcome: report.outcome } : {}),
     };
     if (report) await ctx.store.appendEvents(ctx.group, [done]);

@@ -110,6 +110,7 @@ export function finish(event: ControlEvent, report: MoveReport | undefined): Con
   const timeline: FailoverTimeline = {
     ...event.timeline,
     ...(report.apiStart === undefined ? {} : { apiStart: report.apiStart }),
+    ...(report.accepted === undefined ? {} : { accepted: report.accepted }),
     ...(report.apiDone === undefined ? {} : { apiDone: report.apiDone }),
     ...(report.verified === undefined ? {} : { verified: report.verified }),
   };

@@ -59,8 +59,14 @@ export type MoveResult =
       changed: boolean;
       /** API calls this move used, reads included. */
       calls: number;
-      /** When the provider's state was read back and matched. */
+      /** When the provider's state was read back and matched (Route 53: the change is INSYNC). */
       verifiedAt: number;
+      /**
+       * Providers whose change propagates after it is accepted (Route 53: PENDING, then INSYNC):
+       * when the provider accepted it. The address is moving from then on; it is not a failure
+       * that `verifiedAt` comes tens of seconds later.
+       */
+      acceptedAt?: number;
       /** For moves that cannot be atomic (IPv6 on EC2): how long the address had no holder. */
       gapMs?: number;
       detail?: string;
@@ -143,6 +149,8 @@ export interface FailoverTimeline {
   /** When the decision was committed. */
   decided?: number;
   apiStart?: number;
+  /** When the provider accepted the change (MoveResult.acceptedAt), for providers that propagate after. */
+  accepted?: number;
   apiDone?: number;
   /** When the provider's state was read back and matched (MoveResult.verifiedAt). */
   verified?: number;

@@ -1,45 +1,47 @@
 import type { Budget } from '../../core/ports';
-import { ThrottleWatch } from '../aws-ec2/throttle-watch';
+import type { RequestPacer } from './pacer';
 
 /**
- * Route 53 allows 5 requests per second per account (its documented limit). We can only see our
- * own requests, so the budget is the limit minus what this process sent in the last second —
- * and 0 during the cool-down after a Throttling answer, when someone else evidently spent it.
+ * What the control loop sees of Route 53's 5 requests per second: the tokens a move could take
+ * now from this process's pacer (background reads never take the reserved ones, so a start-up
+ * burst cannot empty it). A Throttling answer means someone else (another process, the console)
+ * spent the account's budget: for the rest of that second the budget says 0, and no longer — the
+ * limit is per second, and a cool-down of many seconds is what once skipped a failover.
  */
 export class Route53Budget {
-  private readonly sent: number[] = [];
-  private readonly throttles: ThrottleWatch;
+  private readonly throttles: number[] = [];
 
   constructor(
     private readonly now: () => number,
-    readonly perSecond = 5,
-  ) {
-    this.throttles = new ThrottleWatch(now);
-  }
+    private readonly pacer: RequestPacer,
+  ) {}
 
-  call(at: number): void {
-    this.sent.push(at);
-    this.forget();
+  get perSecond(): number {
+    return this.pacer.perSecond;
   }
 
   throttled(at: number): void {
-    this.throttles.record(at);
+    this.throttles.push(at);
+    this.forget();
   }
 
+  /** Throttled answers in the last minute. */
   recentThrottles(): number {
-    return this.throttles.recent();
+    this.forget();
+    return this.throttles.length;
   }
 
   budget(): Budget {
     this.forget();
-    const cooling = this.throttles.budget();
-    if (cooling.remaining === 0) return { remaining: 0, limit: this.perSecond, resetAt: cooling.resetAt };
-    const remaining = Math.max(0, this.perSecond - this.sent.length);
-    return { remaining, limit: this.perSecond, resetAt: this.sent.length > 0 ? this.sent[0]! + 1000 : null };
+    const now = this.now();
+    const last = this.throttles.at(-1);
+    if (last !== undefined && now - last < 1000) return { remaining: 0, limit: this.perSecond, resetAt: last + 1000 };
+    const remaining = this.pacer.available();
+    return { remaining, limit: this.perSecond, resetAt: remaining < this.perSecond ? now + 1000 : null };
   }
 
   private forget(): void {
-    const from = this.now() - 1000;
-    while (this.sent.length > 0 && this.sent[0]! <= from) this.sent.shift();
+    const from = this.now() - 60_000;
+    while (this.throttles.length > 0 && this.throttles[0]! <= from) this.throttles.shift();
   }
 }

@@ -8,6 +8,7 @@ import { Route53Api } from './api';
 import { Route53Budget } from './budget';
 import { createRoute53Client, DEFAULT_ROUTE53_REQUEST_TIMEOUT_MS, type Route53ClientOptions, type Route53Sender } from './client';
 import { classifyRoute53Error } from './errors';
+import { RequestPacer } from './pacer';
 
 export interface Route53Options extends Route53ClientOptions {
   /** Default: createRoute53Client(options). */
@@ -19,6 +20,9 @@ export interface Route53Options extends Route53ClientOptions {
   pollMs?: number;
   /** Deadline of one observe. Default 10 s. */
   observeTimeoutMs?: number;
+  /** The account's request rate (Route 53: 5 per second) and how many of each second moves keep. */
+  requestsPerSecond?: number;
+  reservedForMoves?: number;
 }
 
 /**
@@ -28,7 +32,11 @@ export interface Route53Options extends Route53ClientOptions {
  * processed, and the loser's read-back would see the winner).
  */
 export class Route53Core {
+  /** Moves and publishing: may take every token. */
   readonly api: Route53Api;
+  /** Observe and drift reads: leave the reserved tokens to moves. */
+  readonly backgroundApi: Route53Api;
+  readonly pacer: RequestPacer;
   readonly frame: FrameOptions;
   readonly lock = new KeyedLock();
   readonly rate: Route53Budget;
@@ -39,8 +47,10 @@ export class Route53Core {
     const clock = options.clock ?? systemClock;
     const client = options.client ?? createRoute53Client(options);
     if (!options.client) this.ownClient = client as unknown as { destroy(): void };
-    this.api = new Route53Api(client);
-    this.rate = new Route53Budget(() => clock.now());
+    this.pacer = new RequestPacer(clock, options.requestsPerSecond ?? 5, options.reservedForMoves ?? 2);
+    this.api = new Route53Api(this.pacer.sender(client, 'move'));
+    this.backgroundApi = new Route53Api(this.pacer.sender(client, 'background'));
+    this.rate = new Route53Budget(() => clock.now(), this.pacer);
     this.observeTimeoutMs = options.observeTimeoutMs ?? 10_000;
     const pollMs = options.pollMs ?? 1000;
     this.frame = {
@@ -51,7 +61,6 @@ export class Route53Core {
       pollMs,
       pollMaxMs: pollMs,
       onThrottle: (at) => this.rate.throttled(at),
-      onCall: (_action, at) => this.rate.call(at),
       ...(options.random ? { random: options.random } : {}),
     };
   }

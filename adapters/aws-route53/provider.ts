@@ -6,6 +6,9 @@ import { typeOf, type AddressRecords } from './api';
 import { Route53Core, recordKey, type Route53Options } from './core';
 import { syncRecords } from './sync';
 
+/** 60 s of documented propagation, the change and the read-back around it, and room for a retry. */
+export const ROUTE53_MOVE_DEADLINE_MS = 90_000;
+
 /** The address an owner record points at: the node's public address, else its first one. */
 export function ownerAddress(node: NodeSpec): string | undefined {
   return node.aws?.publicIp ?? node.addresses[0];
@@ -37,7 +40,7 @@ export class Route53Provider implements Provider {
     const out = new Map<string, Holding>();
     await runRead(this.core.frame, this.core.observeTimeoutMs, async (f) => {
       for (const vip of vips.filter((v) => v.kind === 'aws-route53' && v.aws?.hostedZoneId && v.aws.recordName)) {
-        out.set(vip.name, this.holding(await this.core.api.addressRecords(f, vip.aws!.hostedZoneId!, vip.aws!.recordName!)));
+        out.set(vip.name, this.holding(await this.core.backgroundApi.addressRecords(f, vip.aws!.hostedZoneId!, vip.aws!.recordName!)));
       }
     });
     return out;
@@ -66,6 +69,14 @@ export class Route53Provider implements Provider {
 
   budget(): Budget {
     return this.core.budget();
+  }
+
+  /**
+   * A move waits for INSYNC, which Route 53 documents as "within 60 seconds" of the change: the
+   * control plane's 20 s default would report an accepted, propagating change as failed.
+   */
+  moveDeadlineMs(): number {
+    return ROUTE53_MOVE_DEADLINE_MS;
   }
 
   close(): void {

@@ -20,7 +20,7 @@ export class Route53RecordSetPublisher implements RecordSetPublisher {
   }
 
   async observe(record: DnsRecordSet): Promise<string[]> {
-    const { value } = await runRead(this.core.frame, this.core.observeTimeoutMs, (f) => this.core.api.addressRecords(f, record.hostedZoneId, record.name));
+    const { value } = await runRead(this.core.frame, this.core.observeTimeoutMs, (f) => this.core.backgroundApi.addressRecords(f, record.hostedZoneId, record.name));
     return canonicalSorted([...(value.A?.values ?? []), ...(value.AAAA?.values ?? [])]);
   }
 

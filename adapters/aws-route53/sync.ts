@@ -42,11 +42,14 @@ export function describeRecords(r: AddressRecords): string {
  */
 export async function syncRecords(f: Frame, api: Route53Api, zoneId: string, name: string, desired: DesiredRecords, comment: string): Promise<MoveOutcome> {
   let before = await api.addressRecords(f, zoneId, name);
+  let acceptedAt = 0;
   for (let rebuild = 1; ; rebuild++) {
     const changes = changesFor(name, before, desired);
     if (changes.length === 0) return { changed: false, verifiedAt: f.clock.now() };
     try {
       const change = await api.change(f, zoneId, changes, comment);
+      // Accepted: Route 53 applies the batch atomically and will serve it everywhere; what follows is propagation.
+      acceptedAt = f.clock.now();
       await waitInSync(f, api, change);
       break;
     } catch (err) {
@@ -60,7 +63,8 @@ export async function syncRecords(f: Frame, api: Route53Api, zoneId: string, nam
     if (describeRecords(seen) === wasBefore) return 'wait'; // reads may lag the change
     return { conflict: `${name} now holds ${describeRecords(seen)}, neither what was asked nor what was there (${wasBefore})` };
   });
-  return { changed: true, verifiedAt: f.clock.now(), detail: `${name}: ${wasBefore} → ${describeDesired(desired)}` };
+  const outcome: MoveOutcome = { changed: true, acceptedAt, verifiedAt: f.clock.now(), detail: `${name}: ${wasBefore} → ${describeDesired(desired)}` };
+  return outcome;
 }
 
 async function waitInSync(f: Frame, api: Route53Api, change: { id: string; status: string }): Promise<void> {

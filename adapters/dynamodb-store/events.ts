@@ -3,7 +3,7 @@ import type { ControlEvent, EventOutcome, FailoverTimeline } from '../../core/po
 import { isConditionFailed, storeError } from './errors';
 import { eventsPk, TTL_ATTRIBUTE } from './keys';
 
-const TIMELINE_FIELDS = ['lastHeartbeat', 'detected', 'decided', 'apiStart', 'apiDone', 'verified', 'bound'] as const;
+const TIMELINE_FIELDS = ['lastHeartbeat', 'detected', 'decided', 'apiStart', 'accepted', 'apiDone', 'verified', 'bound'] as const;
 const SCALAR_FIELDS = ['at', 'kind', 'vip', 'from', 'to', 'epoch', 'reason', 'detail', 'outcome'] as const;
 
 /**

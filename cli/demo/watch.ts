@@ -17,11 +17,12 @@ export interface FailoverReport {
   bound_ms: number | null;
 }
 
-/** The five phases of a move's timeline, in the order they happen, as the demo narrates them. */
+/** The phases of a move's timeline, in the order they happen, as the demo narrates them ('accepted': Route 53 only). */
 const PHASES = [
   ['detected', 'detected'],
   ['decided', 'decided and committed'],
   ['apiStart', 'provider call started'],
+  ['accepted', 'accepted by the provider (propagating)'],
   ['verified', 'verified at the provider'],
   ['bound', 'bound by the new owner (from its heartbeat)'],
 ] as const;

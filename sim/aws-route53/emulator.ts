@@ -7,7 +7,9 @@
  * `propagationDelayMs` and INSYNC after, and `dnsAnswer` shows what resolvers would see.
  */
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock';
 import { Emulator, type EmulatorSettings } from '../common/emulator';
+import { DEFAULT_PROFILE, type EmulatorProfile, type ProfileOptions } from '../common/profile';
 import { json, type HttpAnswer, type HttpRequest } from '../common/http';
 import { Lagged } from '../common/lagged';
 import { TokenBucket } from '../common/token-bucket';
@@ -16,11 +18,11 @@ import { applyBatch, type ParsedBatch } from './change-batch';
 import { inZone, normaliseName } from './names';
 import { Route53Operations, type Operation } from './operations';
 import { zonesFromSeed, type Route53Seed } from './seed';
-import { DEFAULT_ROUTE53_SETTINGS, parseRoute53Settings, type Route53Settings } from './settings';
+import { DEFAULT_ROUTE53_SETTINGS, parseRoute53Settings, route53Timings, type Route53Settings } from './settings';
 import { recordKey, type ChangeRecord, type RecordSet, type Zones } from './state';
 import { errorAnswer, Route53Error } from './wire';
 
-export interface Route53EmulatorOptions {
+export interface Route53EmulatorOptions extends ProfileOptions {
   seed: Route53Seed;
   settings?: Partial<EmulatorSettings> & Partial<Route53Settings>;
   now?: () => number;
@@ -40,11 +42,18 @@ export class Route53Emulator extends Emulator {
   private readonly ops = new Route53Operations(this);
   private nextId = 1;
 
+  readonly profile: EmulatorProfile;
+  private readonly clock?: Clock;
+
   constructor(options: Route53EmulatorOptions) {
     const { propagationDelayMs, enforcePriorRequest, priorRequestWindowMs, legacyInvalidChangeBatch, requestsPerSecond, ...shared } = options.settings ?? {};
-    super(shared, options.now);
+    const profile = options.profile ?? DEFAULT_PROFILE;
+    const timings = route53Timings(profile);
+    super({ latencyMs: timings.latencyMs, ...shared }, options.clock ? () => options.clock!.now() : options.now);
+    this.profile = profile;
+    this.clock = options.clock;
     const own = { propagationDelayMs, enforcePriorRequest, priorRequestWindowMs, legacyInvalidChangeBatch, requestsPerSecond };
-    this.route53Settings = parseRoute53Settings(own, DEFAULT_ROUTE53_SETTINGS);
+    this.route53Settings = parseRoute53Settings(own, { ...DEFAULT_ROUTE53_SETTINGS, propagationDelayMs: timings.propagationDelayMs });
     const zones = zonesFromSeed(options.seed, () => this.newId('Z'));
     this.world = new Lagged(zones);
     this.initialRecords = Object.fromEntries(Object.values(zones).map((z) => [z.id, z.records]));
@@ -85,7 +94,14 @@ export class Route53Emulator extends Emulator {
   }
 
   snapshot(): unknown {
-    return { zones: this.zones, changes: [...this.changes.values()].map(({ recordsAfter: _r, ...c }) => ({ ...c, status: this.changeStatus(c.id) })), route53Settings: this.route53Settings };
+    return { profile: this.profile, zones: this.zones, changes: [...this.changes.values()].map(({ recordsAfter: _r, ...c }) => ({ ...c, status: this.changeStatus(c.id) })), route53Settings: this.route53Settings };
+  }
+
+  /** Latency sleeps on the shared clock when there is one, so a fake clock runs the real profile. */
+  protected override async delay(): Promise<void> {
+    if (this.settings.latencyMs <= 0) return;
+    if (this.clock) await this.clock.sleep(this.settings.latencyMs);
+    else await super.delay();
   }
 
   violations(): string[] {

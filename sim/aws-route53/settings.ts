@@ -1,3 +1,5 @@
+import { byProfile, type EmulatorProfile } from '../common/profile';
+
 /** Route 53 emulator settings, set at construction or through `POST /__admin/settings`. */
 export interface Route53Settings {
   /** How long a change stays PENDING before it is INSYNC (real Route 53: usually under 60 s). */
@@ -10,6 +12,22 @@ export interface Route53Settings {
   legacyInvalidChangeBatch: boolean;
   /** The account's request rate limit (real: 5 per second). */
   requestsPerSecond: number;
+}
+
+/**
+ * The real profile's figures:
+ *  - propagationDelayMs 30 000: GetChange says PENDING "until the changes have propagated to all
+ *    Route 53 DNS servers" (API Reference, GetChange); the Route 53 FAQ and Developer Guide put
+ *    that "within 60 seconds". 30 s is inside that bound and long enough that a 20 s move deadline
+ *    sees PENDING, as operators do.
+ *  - latencyMs 300: AWS publishes no per-call figure; our assumption for a call from a region to
+ *    Route 53's global endpoint, stated as such.
+ *  - requestsPerSecond 5: "five requests per second per AWS account" (Developer Guide, "Quotas on
+ *    API requests"); over it Route 53 answers Throttling (HTTP 400). The same in both profiles.
+ * fast: INSYNC after 1 s, no added latency.
+ */
+export function route53Timings(profile: EmulatorProfile): { propagationDelayMs: number; latencyMs: number } {
+  return byProfile(profile, { real: { propagationDelayMs: 30_000, latencyMs: 300 }, fast: { propagationDelayMs: 1000, latencyMs: 0 } });
 }
 
 export const DEFAULT_ROUTE53_SETTINGS: Route53Settings = {

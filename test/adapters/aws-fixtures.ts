@@ -197,7 +197,17 @@ export interface Route53World {
 export async function route53World(settings: Route53EmulatorOptions['settings'] = {}, cfg: Config = route53Config()): Promise<Route53World> {
   const emu = new Route53Emulator({ seed: route53Seed(cfg), settings: { propagationDelayMs: 150, requestsPerSecond: 1000, ...settings } });
   await emu.start(0);
-  const core = new Route53Core({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, requestTimeoutMs: 500, pollMs: 50, logger: pino({ enabled: false }) });
+  // The adapter paces itself at the account's rate; the emulator's (raised unless a test sets it) is what it is told.
+  const rps = settings.requestsPerSecond ?? 1000;
+  const core = new Route53Core({
+    endpoint: emu.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    requestTimeoutMs: 500,
+    pollMs: 50,
+    requestsPerSecond: rps >= 5 ? rps : 5,
+    logger: pino({ enabled: false }),
+  });
   const provider = new Route53Provider({ nodes: cfg.nodes, core });
   const publisher = new Route53RecordSetPublisher({ core });
   let epoch = 0;

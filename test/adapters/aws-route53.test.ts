@@ -66,12 +66,35 @@ describe('aws-route53 owner record', () => {
     expect(r.ok === false && r.message).toMatch(/change \/change\/C\w+: the provider did not show the change before the deadline \(last read "PENDING"\)|the deadline passed during the operation \(Route 53 GetChange/);
   });
 
-  it('gets through the real 5 requests/second limit with backoff', async () => {
+  it('paces a start-up burst under the real 5 requests/second limit, and a move during it still finds the reserved budget', async () => {
     w = await route53World({ requestsPerSecond: 5 });
-    const observes = await Promise.all(Array.from({ length: 9 }, () => w.provider.observe([w.vip('webmail')])));
-    expect(observes.every((m) => m.get('webmail')?.node === null)).toBe(true);
-    expect(w.emu.calls.calls.filter((c) => c.error === 'Throttling').length).toBeGreaterThan(0);
-    expect(w.provider.budget()).toMatchObject({ limit: 5, remaining: 0 });
+    let burstDoneAt = 0;
+    const burst = Promise.all(Array.from({ length: 12 }, () => w.provider.observe([w.vip('webmail')]))).then((all) => ((burstDoneAt = Date.now()), all));
+    await new Promise((r) => setTimeout(r, 300));
+    // The failover arrives while the reads queue: the control loop looks at the budget first.
+    expect(w.provider.budget().remaining).toBeGreaterThan(0);
+    const move = await w.provider.move(w.vip('webmail'), w.node('a'), w.ctx(10_000));
+    expect(move).toMatchObject({ ok: true, changed: true });
+    const movedAt = Date.now();
+    const observes = await burst;
+    expect(observes).toHaveLength(12);
+    // Not one request over the account's limit: our own burst never throttles us.
+    expect(w.emu.calls.calls.filter((c) => c.error === 'Throttling')).toEqual([]);
+    // The move (read, change, GetChange polls, read-back) went ahead of the queued reads.
+    expect(movedAt).toBeLessThan(burstDoneAt);
+    expect(w.emu.calls.count({ action: 'ChangeResourceRecordSets' })).toBe(1);
+  });
+
+  it('reports the accepted time of a change and verifies it only once Route 53 says INSYNC', async () => {
+    w = await route53World({ propagationDelayMs: 600 });
+    const r = await w.provider.move(w.vip('webmail'), w.node('b'), w.ctx(10_000));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const change = w.emu.calls.calls.find((c) => c.action === 'ChangeResourceRecordSets')!;
+    expect(r.acceptedAt).toBeGreaterThanOrEqual(change.at);
+    expect(r.verifiedAt - r.acceptedAt!).toBeGreaterThanOrEqual(550);
+    expect(w.emu.calls.count({ action: 'GetChange' })).toBeGreaterThan(0);
+    expect(w.provider.moveDeadlineMs()).toBe(90_000);
   });
 });
 
