@@ -77,10 +77,20 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
     : undefined;
   await fence?.ready('witnessed liveness needs its fence for addresses only this host carries');
   const own = witnessAddress(o.node);
-  if (!own) throw new Error(`witnessed liveness needs ${o.node.id}'s address (nodes[].addresses) for its witnesses to send to`);
+  // A start that fails here stops the fence first: its child process would keep the agent alive.
+  if (!own) {
+    await fence?.stop();
+    throw new Error(`witnessed liveness needs ${o.node.id}'s address (nodes[].addresses) for its witnesses to send to`);
+  }
   // Heard from every node (version news comes from anyone), sent to its witnesses; nobody else is heard.
   const ring = witnessPeers(o.config, o.node.id);
-  const socket = o.socket ?? (await UdpPeers.open({ port: control.witness.port, bind: own, peers: ring.witnesses, sources: ring.everyone, ownAddresses: [own], logger: log }));
+  let socket: UdpPeers;
+  try {
+    socket = o.socket ?? (await UdpPeers.open({ port: control.witness.port, bind: own, peers: ring.witnesses, sources: ring.everyone, ownAddresses: [own], logger: log }));
+  } catch (err) {
+    await fence?.stop();
+    throw err;
+  }
   const loop = new WitnessLoop({
     config: o.config,
     node: o.node,
