@@ -7,6 +7,8 @@ import { Ec2Emulator, type Ec2EmulatorOptions, type Ec2Seed } from '../../sim/aw
 import { coveringCidr, seedFromConfig } from '../../sim/aws-ec2/from-config';
 import { Route53Emulator, type Route53EmulatorOptions } from '../../sim/aws-route53';
 import { seedFromConfig as route53Seed } from '../../sim/aws-route53/from-config';
+import type { Clock } from '../../core/clock';
+import type { EmulatorProfile } from '../../sim/common/profile';
 import { config } from '../helpers/configs';
 
 /**
@@ -194,11 +196,21 @@ export interface Route53World {
   close(): Promise<void>;
 }
 
-export async function route53World(settings: Route53EmulatorOptions['settings'] = {}, cfg: Config = route53Config()): Promise<Route53World> {
-  const emu = new Route53Emulator({ seed: route53Seed(cfg), settings: { propagationDelayMs: 150, requestsPerSecond: 1000, ...settings } });
+/** A run under an emulator profile: the emulator's clock (scaled) and the rate the adapter paces itself at in wall time. */
+export interface ProfiledRun {
+  profile: EmulatorProfile;
+  clock: Clock;
+  adapterRequestsPerSecond: number;
+}
+
+export async function route53World(settings: Route53EmulatorOptions['settings'] = {}, cfg: Config = route53Config(), run?: ProfiledRun): Promise<Route53World> {
+  // Without a profile: fast changes and a raised limit. With one: the profile's figures stand.
+  const emu = run
+    ? new Route53Emulator({ seed: route53Seed(cfg), settings, profile: run.profile, clock: run.clock })
+    : new Route53Emulator({ seed: route53Seed(cfg), settings: { propagationDelayMs: 150, requestsPerSecond: 1000, ...settings } });
   await emu.start(0);
   // The adapter paces itself at the account's rate; the emulator's (raised unless a test sets it) is what it is told.
-  const rps = settings.requestsPerSecond ?? 1000;
+  const rps = run?.adapterRequestsPerSecond ?? settings.requestsPerSecond ?? 1000;
   const core = new Route53Core({
     endpoint: emu.url,
     region: 'us-east-1',

@@ -1,7 +1,6 @@
-import type { Vip } from '../../core/config';
-import { ec2World, IDS, unknownVips, type Ec2World } from '../adapters/aws-fixtures';
-import { EmulatorAdmin } from './emulator-admin';
-import { providerContract, type ContractHarness } from './provider-contract';
+import { ec2World, IDS, unknownVips } from '../adapters/aws-fixtures';
+import { ec2Harness as harness } from './aws-harness';
+import { providerContract } from './provider-contract';
 
 /**
  * The EC2 provider's kinds against the EC2 emulator (test/adapters/aws-fixtures.ts describes the
@@ -9,29 +8,6 @@ import { providerContract, type ContractHarness } from './provider-contract';
  * AllowReassociation would be refused). Faults go to the kind's mutating action; "forbidden" is
  * the emulator's deny list (UnauthorizedOperation, 403) on that action.
  */
-
-const nodeOfEni = (w: Ec2World, eni: string | undefined): string | null => (eni === undefined ? null : (w.cfg.nodes.find((n) => n.aws?.eni === eni)?.id ?? `foreign:${eni}`));
-
-function harness(w: Ec2World, vip: Vip, mutating: string, holder: () => string | undefined, extra: Partial<ContractHarness>): ContractHarness {
-  const admin = new EmulatorAdmin(w.emu.url);
-  return {
-    provider: w.provider,
-    vip,
-    nodes: { a: w.node('a'), b: w.node('b'), d: w.node('d') },
-    changesPerMove: 1,
-    holder: async () => nodeOfEni(w, holder()),
-    calls: () => admin.calls(),
-    invariants: () => admin.invariants(),
-    faults: { arm: (kind, count) => admin.arm(kind, count, mutating) },
-    setLag: (ms) => admin.settings({ consistencyLagMs: ms }),
-    forbidden: () => {
-      w.emu.denyRules.push({ action: mutating });
-      return w.provider;
-    },
-    close: () => w.close(),
-    ...extra,
-  };
-}
 
 providerContract({
   name: 'aws-ec2 (aws-secondary-ip, IPv4)',
