@@ -122,7 +122,7 @@ describe('ipferry agent start-up and signals', () => {
     expect(await nodeState('s1')).toBe('unknown');
   }, 30_000);
 
-  it('on SIGTERM right after its first claim it leaves: leaving heartbeat, unbind, exit 0, the VIP moved with reason owner-leaving', async () => {
+  it('on SIGTERM right after its first claim it leaves: leaving heartbeat, unbind, exit 0, the VIP moved with reason owner-leaving; SIGINT alike', async () => {
     const s2 = agent('s2');
     await s2.waitForLog((l) => l.msg === 'bound v1');
     const s1 = agent('s1');
@@ -138,8 +138,12 @@ describe('ipferry agent start-up and signals', () => {
     }, 10_000, 'v1 moved away from s1');
     expect(away).toMatchObject({ to: 's2', reason: 'owner-leaving' });
     expect(await nodeState('s1')).toBe('leaving');
-    s2.kill('SIGTERM');
+
+    // SIGINT (Ctrl-C) is the same graceful leave: s2 holds v1 now and lets it go.
+    s2.kill('SIGINT');
     expect(await s2.exited(15_000)).toBe(0);
+    expect(s2.logs.filter((l) => l.msg === 'unbound v1 (stopping)').length).toBe(1);
+    await eventually(async () => ((await nodeState('s2')) === 'leaving' ? true : undefined), 10_000, 's2 seen leaving');
   }, 60_000);
 });
 
