@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { validate } from '../../cli/commands/validate';
+import { stringify } from 'yaml';
 import { generateNodeKey } from '../../core/heartbeat';
+import { spawnIpferry } from '../helpers/agent-process';
 
 // Issue 17, finding 9: `ipferry validate` did not read the pskFile it names (the agent found out
 // at start), and nobody warned about a key or PSK file others could read.
@@ -100,4 +102,17 @@ describe('security: ipferry validate reads the files the config names', () => {
     expect(r.code).toBe(1);
     expect(r.err.join('\n')).not.toContain('\u001b');
   });
+});
+
+describe('security: the agent says so at start', () => {
+  it('logs a warning naming a PSK file open to others, before anything else can stop it', async () => {
+    const open = secret('agent-open.psk', 'a-long-random-pre-shared-secret\n', 0o644);
+    const cfg = join(dir, 'agent.yaml');
+    // A node this host is not (EC2 identity against an unreachable IMDS): the agent stops right after the warning.
+    writeFileSync(cfg, stringify({ cluster: 'e2e', control: { mode: 'local', liveness: 'direct', url: 'http://127.0.0.1:9' }, security: { pskFile: open }, nodes: [{ id: 'a', interface: 'eth0', aws: { instanceId: 'i-0bbbbbbbbbbbbbbbb', eni: 'eni-0aaa1111bbbb2222c', subnetCidr: '10.0.1.0/24' } }], vips: [{ name: 'sec', kind: 'aws-secondary-ip', address: '10.0.1.50/24' }] }));
+    const p = spawnIpferry(['agent', '--config', cfg, '--node', 'a', '--hostnet', 'recording', '--metrics', '127.0.0.1:0'], { AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9' });
+    await p.exited(30_000);
+    const warned = p.logs.find((l) => l.level === 40 && l.field === 'security.pskFile');
+    expect(warned, p.stderr()).toMatchObject({ path: open, msg: `security.pskFile ${open} is readable or writable by group or others (mode 0644): chmod 600 it` });
+  }, 40_000);
 });
