@@ -43,7 +43,7 @@ export const PAGE_HTML = `<!doctype html>
 <h2>Recent failovers</h2>
 <p id="scale"></p>
 <div id="failovers"></div>
-<p class="keys"><span class="key key-detect">detect</span><span class="key key-decide">decide</span><span class="key key-api">provider API</span><span class="key key-verified">verified</span><span class="key key-bound">bound</span></p>
+<p class="keys"><span class="key key-detect">detect</span><span class="key key-decide">decide</span><span class="key key-api">provider API</span><span class="key key-accepted">accepted (Route 53)</span><span class="key key-verified">verified</span><span class="key key-bound">bound</span></p>
 </section>
 <section>
 <h2>Events</h2>
@@ -55,7 +55,7 @@ export const PAGE_HTML = `<!doctype html>
 `;
 
 export const PAGE_CSS = `:root { --fg: #1d232a; --muted: #5b6570; --line: #d8dde3; --ok: #1f7a3a; --bad: #b3261e; --warn: #9a6700;
-  --detect: #8c6bb1; --decide: #3f7fbf; --api: #e08a1e; --verified: #1f7a3a; --bound: #0f5257; }
+  --detect: #8c6bb1; --decide: #3f7fbf; --api: #e08a1e; --accepted: #b8860b; --verified: #1f7a3a; --bound: #0f5257; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1200px; padding: 16px 24px; font: 14px/1.4 system-ui, sans-serif; color: var(--fg); }
 h1 { font-size: 20px; margin: 0 0 4px; }
@@ -79,6 +79,7 @@ th { font-weight: 600; color: var(--muted); font-size: 12px; }
 .seg-detect, .key-detect::before { background: var(--detect); }
 .seg-decide, .key-decide::before { background: var(--decide); }
 .seg-api, .key-api::before { background: var(--api); }
+.seg-accepted, .key-accepted::before { background: var(--accepted); }
 .seg-verified, .key-verified::before { background: var(--verified); }
 .seg-bound, .key-bound::before { background: var(--bound); }
 .legend, .keys { font-size: 12px; color: var(--muted); margin-top: 3px; }

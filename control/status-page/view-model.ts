@@ -38,7 +38,7 @@ export interface DiagnosticRow {
   message: string;
 }
 
-export type StepName = 'detect' | 'decide' | 'api' | 'verified' | 'bound';
+export type StepName = 'detect' | 'decide' | 'api' | 'accepted' | 'verified' | 'bound';
 
 /** A piece of a timeline: a bar from `startPct` wide `widthPct` (0 for a point), on a scale shared by all rows. */
 export interface Segment {
@@ -165,6 +165,8 @@ const STEPS: ReadonlyArray<{ step: StepName; from: (t: Record<string, number | u
   { step: 'detect', from: (t) => t.lastHeartbeat, to: (t) => t.detected },
   { step: 'decide', from: (t) => t.detected, to: (t) => t.decided },
   { step: 'api', from: (t) => t.apiStart, to: (t) => t.apiDone },
+  // Route 53: the change accepted (PENDING), in sync later; a mark like verified and bound.
+  { step: 'accepted', from: (t) => t.accepted, to: (t) => t.accepted },
   { step: 'verified', from: (t) => t.verified, to: (t) => t.verified },
   { step: 'bound', from: (t) => t.bound, to: (t) => t.bound },
 ];
@@ -178,7 +180,7 @@ interface Timed {
 function timed(raw: unknown): Timed | undefined {
   const r = obj(raw);
   const t: Record<string, number | undefined> = {};
-  for (const k of ['lastHeartbeat', 'detected', 'decided', 'apiStart', 'apiDone', 'verified', 'bound']) t[k] = num(r[k]);
+  for (const k of ['lastHeartbeat', 'detected', 'decided', 'apiStart', 'accepted', 'apiDone', 'verified', 'bound']) t[k] = num(r[k]);
   const origin = t.lastHeartbeat ?? t.detected ?? t.decided;
   if (origin === undefined) return undefined;
   const steps: Timed['steps'] = [];
@@ -209,7 +211,7 @@ function failoverRows(moves: unknown[], now: number | undefined): { rows: Failov
   const rows = items.map(({ e, t }) => {
     const at = num(e.at);
     const segments: Segment[] = (t?.steps ?? []).map((s) => {
-      const point = s.step === 'verified' || s.step === 'bound';
+      const point = s.step === 'accepted' || s.step === 'verified' || s.step === 'bound';
       return {
         step: s.step,
         startPct: pct(((s.from - t!.origin) / span) * 100),

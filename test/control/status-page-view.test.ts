@@ -87,6 +87,16 @@ describe('status page view model', () => {
     expect(imap!.segments).toEqual([{ step: 'decide', startPct: 0, widthPct: 10, label: 'decide 50 ms' }]);
   });
 
+  it('a Route 53 move: accepted is a mark between the call and verified (in sync)', () => {
+    const move = { id: 'r', at: NOW, vip: 'www', timeline: { detected: NOW - 60_000, decided: NOW - 59_990, apiStart: NOW - 59_980, accepted: NOW - 59_700, apiDone: NOW - 30_000, verified: NOW - 30_000 } };
+    expect(pageView(statusWith({ recentMoves: [move] })).failovers[0]!.segments).toEqual([
+      { step: 'decide', startPct: 0, widthPct: 0.03, label: 'decide 10 ms' },
+      { step: 'api', startPct: 0.07, widthPct: 99.93, label: 'api 30 s' },
+      { step: 'accepted', startPct: 1, widthPct: 0, label: 'accepted +300 ms' },
+      { step: 'verified', startPct: 100, widthPct: 0, label: 'verified +30 s' },
+    ]);
+  });
+
   it('steps out of order are left out, not drawn backwards; a timeline without times draws nothing', () => {
     const moves = [
       { id: 'a', at: NOW, vip: 'x', timeline: { lastHeartbeat: NOW - 100, detected: NOW - 200, decided: NOW - 50, verified: NOW } },
