@@ -40,6 +40,7 @@ for (let i = 1; i <= rounds; i++) {
     await b.lab.linkUp('h1');
     await b.until('h1', 15_000);
     const s = await hostByHost(b);
+    await b.agentsReady(30_000); // on a loaded machine an agent can take many seconds to start
     await sleep(1000);
     const p = await linkDownOutage(b);
     // Counted and said, not thrown: the line still reports the rounds that did recover.

@@ -100,6 +100,18 @@ export class Beside {
     return run;
   }
 
+  /** Waits (bounded) until every started agent says peer mode runs: a slow start is not a slow failover. */
+  async agentsReady(timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    const ready = (a: AgentRun) => a.lines.some((l) => l.line.includes('peer mode started'));
+    while (Date.now() < end) {
+      if ([...this.agents.values()].every(ready)) return;
+      await sleep(100);
+    }
+    const slow = [...this.agents].filter(([, a]) => !ready(a)).map(([h]) => h);
+    throw new Error(`agents of ${slow.join(', ')} did not start peer mode within ${timeoutMs} ms`);
+  }
+
   holders(): string[] {
     return this.addresses.holders(VIP);
   }
