@@ -4,8 +4,10 @@
  * by the pid up printed, and sees the failover through `ipferry status --json` and `ipferry
  * events --json` at the URL up printed. Ctrl-C then ends it with the session folder removed.
  */
-import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,4 +110,37 @@ describe('ipferry up', () => {
     expect(existsSync(sessionDir)).toBe(false);
     for (const pid of [agents.get('t2')!, agents.get('t3')!]) expect(() => process.kill(pid, 0)).toThrow();
   }, 180_000);
+
+  it('ends cleanly when the reader of its output goes away (EPIPE): exit 0, the session folder removed', async () => {
+    const configFile = join(dir, 'pair.yaml');
+    await writeFile(
+      configFile,
+      stringify({
+        cluster: 'pair',
+        control: { mode: 'peer' },
+        security: { psk: 'not-used-by-up-0123456789' },
+        nodes: ['p1', 'p2'].map((id, i) => ({ id, interface: 'eth0', addresses: [`198.18.0.${21 + i}`] })),
+        vips: [{ name: 'web', address: '198.18.0.60/24', preferred: 'p1' }],
+      }),
+    );
+    // Its own temporary root, so the test can see the session folder come and go.
+    const tmpRoot = join(dir, 'tmp');
+    await mkdir(tmpRoot);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'up', '--config', configFile], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, TMPDIR: tmpRoot },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    expect(readdirSync(tmpRoot).filter((f) => f.startsWith('ipferry-up-'))).toHaveLength(1);
+    // The reader goes away; up's next line (a claim or 'every node is up') meets EPIPE.
+    child.stdout.destroy();
+    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 90 s'), 90_000).unref())]);
+    if (code !== 0) child.kill('SIGKILL');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(readdirSync(tmpRoot).filter((f) => f.startsWith('ipferry-up-'))).toEqual([]);
+  }, 120_000);
 });
