@@ -88,9 +88,11 @@ export async function settleMove(
   calls: { readonly total: number; snapshot(): Record<string, number> },
   body: (signal: AbortSignal) => Promise<MoveOutcome>,
 ): Promise<MoveResult> {
-  if (ctx.deadline <= opts.clock.now()) return { ok: false, reason: 'transient', message: `${what}: the deadline had passed before the move started`, calls: 0 };
+  // The deadline is on the caller's clock when it gives one (MoveContext.clock): one clock per move.
+  const clock = ctx.clock ?? opts.clock;
+  if (ctx.deadline <= clock.now()) return { ok: false, reason: 'transient', message: `${what}: the deadline had passed before the move started`, calls: 0 };
   try {
-    const outcome = await withDeadline(opts.clock, ctx.deadline, ctx.signal, body);
+    const outcome = await withDeadline(clock, ctx.deadline, ctx.signal, body);
     opts.logger.debug({ move: what, epoch: ctx.epoch, changed: outcome.changed, calls: calls.snapshot() }, 'move verified');
     return { ok: true, calls: calls.total, ...outcome };
   } catch (err) {

@@ -35,6 +35,12 @@ export interface ControlContext {
   /** Who holds the lease when this process ticks (unique per process or Lambda container). */
   instance: string;
   tuning: Tuning;
+  /**
+   * When each provider's truth was last read for drift (its clock): a provider that declares a
+   * `driftIntervalMs` is read no more often, so reconciles spend its read budget on purpose.
+   * Per process (a Lambda container keeps its own); absent, every reconcile reads every provider.
+   */
+  driftReads?: Map<Provider, number>;
 }
 
 export function controlContext(opts: {
@@ -58,5 +64,6 @@ export function controlContext(opts: {
     log: opts.log,
     instance: opts.instance ?? `cp-${randomBytes(6).toString('hex')}`,
     tuning: { ...DEFAULT_TUNING, ...opts.tuning },
+    driftReads: new Map(),
   };
 }

@@ -67,14 +67,24 @@ export async function executeMoves(ctx: ControlContext, jobs: readonly MoveJob[]
   });
 }
 
+/**
+ * The move's deadline belongs to its provider and kind (a Robot switch blocks 40-60 s; 20 s would
+ * abort every one), else the tuning's default. One clock: the deadline, the retries here and the
+ * adapter's own waits all read `ctx.clock`, which is handed to the adapter in the MoveContext.
+ */
+export function moveDeadlineMs(ctx: ControlContext, provider: Provider, job: MoveJob): number {
+  return provider.moveDeadlineMs?.(job.vip.kind) ?? ctx.tuning.moveDeadlineMs;
+}
+
 async function moveWithRetry(ctx: ControlContext, provider: Provider, job: MoveJob): Promise<MoveResult> {
-  const deadline = ctx.clock.now() + ctx.tuning.moveDeadlineMs;
+  const deadlineMs = moveDeadlineMs(ctx, provider, job);
+  const deadline = ctx.clock.now() + deadlineMs;
   let calls = 0;
   let last: MoveResult | undefined;
   try {
     const ok = await withRetry(
       async () => {
-        const r = await callMove(provider, job, deadline);
+        const r = await callMove(ctx, provider, job, deadline);
         calls += r.calls;
         last = r;
         if (!r.ok) throw new ProviderError(r.reason, r.message);
@@ -82,7 +92,7 @@ async function moveWithRetry(ctx: ControlContext, provider: Provider, job: MoveJ
       },
       {
         clock: ctx.clock,
-        deadlineMs: ctx.tuning.moveDeadlineMs,
+        deadlineMs,
         baseDelayMs: 100,
         maxDelayMs: 2000,
         shouldRetry: (err) => err instanceof ProviderError && isRetryable(err.reason),
@@ -96,9 +106,9 @@ async function moveWithRetry(ctx: ControlContext, provider: Provider, job: MoveJ
 }
 
 /** Providers promise not to throw; one that does anyway still gets a classified outcome. */
-async function callMove(provider: Provider, job: MoveJob, deadline: number): Promise<MoveResult> {
+async function callMove(ctx: ControlContext, provider: Provider, job: MoveJob, deadline: number): Promise<MoveResult> {
   try {
-    return await provider.move(job.vip, job.to, { epoch: job.epoch, deadline });
+    return await provider.move(job.vip, job.to, { epoch: job.epoch, deadline, clock: ctx.clock });
   } catch (err) {
     const reason = err instanceof ProviderError ? err.reason : 'transient';
     return { ok: false, reason, message: `${provider.name} threw: ${errorText(err)}`, calls: 0 };

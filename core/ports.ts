@@ -1,3 +1,4 @@
+import type { Clock } from './clock';
 import type { Config, NodeSpec, Vip } from './config/model';
 import type { VipKind } from './config/vips';
 import type { Assignment, NodeView, ReasonCode } from './decide/types';
@@ -89,6 +90,11 @@ export interface MoveContext {
   /** ms since epoch after which the adapter gives up (returning a classified failure). */
   deadline: number;
   signal?: AbortSignal;
+  /**
+   * The clock `deadline` is read on (the control plane's). An adapter measures the deadline, its
+   * waits and its polls on it, so a move and its deadline never run on two clocks.
+   */
+  clock?: Clock;
 }
 
 /**
@@ -104,6 +110,16 @@ export interface Provider {
   move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult>;
   /** What is left of the account's request budget, so the control loop can look before it acts. */
   budget(): Budget;
+  /**
+   * How long one move of `kind` may take, retries included: the provider knows its own switch
+   * time (a Robot failover blocks 40-60 s). Absent: the control plane's default deadline.
+   */
+  moveDeadlineMs?(kind: VipKind): number;
+  /**
+   * The least time between two drift reads (observe on scheduled ticks): every read spends the
+   * provider's request budget (Robot allows 100 failover reads an hour). Absent: every reconcile.
+   */
+  readonly driftIntervalMs?: number;
 }
 
 /*

@@ -38,7 +38,9 @@ export interface FrameOptions {
 /** Runs one move inside a frame and turns whatever happens into a MoveResult. */
 export async function runMove(opts: FrameOptions, ctx: MoveContext, body: (frame: MoveFrame) => Promise<MoveOutcome>): Promise<MoveResult> {
   const calls = new CallCounter();
-  return settleMove(opts, ctx, '', calls, (signal) => body(makeFrame(opts, calls, signal, ctx.deadline)));
+  // Waits, polls and the deadline all run on the caller's clock when it gives one.
+  const frameOpts = ctx.clock ? { ...opts, clock: ctx.clock } : opts;
+  return settleMove(frameOpts, ctx, '', calls, (signal) => body(makeFrame(frameOpts, calls, signal, ctx.deadline)));
 }
 
 function makeFrame(opts: FrameOptions, calls: CallCounter, signal: AbortSignal, deadline: number): MoveFrame {

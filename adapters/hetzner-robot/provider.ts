@@ -7,7 +7,6 @@ import { ProviderError } from '../../core/reasons';
 import { refused, runMove, type FrameOptions, type MoveFrame, type MoveOutcome } from '../hetzner-cloud/move-frame';
 import { retryableReason, withRetry } from '../retry';
 import type { CallOptions, HetznerRobotClient } from './client';
-import { robotShouldRetry } from './errors';
 import type { Failover } from './schemas';
 
 export interface HetznerRobotProviderOptions {
@@ -19,6 +18,19 @@ export interface HetznerRobotProviderOptions {
   verifyPollMs?: number;
   /** How long `observe` keeps retrying throttled or transient reads. Default 10 s. */
   observeDeadlineMs?: number;
+  /**
+   * How long one move may take (the control plane's deadline for this kind): the longest
+   * documented switch (60 s), a lock left by another switch (up to 60 s more) and read-backs.
+   * Default 150 s; community.hrobot allows a single switch 180 s.
+   */
+  moveDeadlineMs?: number;
+  /** The longest a switch routes (Hetzner: 40-60 s): how long a FAILOVER_LOCKED is waited out. Default 60 s. */
+  routingMaxMs?: number;
+  /**
+   * Least time between drift reads. Default 5 min: 12 reads an hour of the 100 Robot allows, so
+   * moves and their read-backs keep most of the budget.
+   */
+  driftIntervalMs?: number;
   random?: () => number;
 }
 
@@ -32,20 +44,29 @@ export class HetznerRobotProvider implements Provider {
   readonly kinds: readonly VipKind[] = ['hetzner-robot-failover-ip'];
   private readonly nodeByTarget = new Map<string, string>();
   private readonly frame: FrameOptions;
+  private readonly routingMaxMs: number;
+  readonly driftIntervalMs: number;
 
   constructor(private readonly options: HetznerRobotProviderOptions) {
     for (const n of options.nodes) {
       const ip = n.hetzner?.robotServerIp === undefined ? undefined : canonicalIp(n.hetzner.robotServerIp);
       if (ip !== undefined) this.nodeByTarget.set(ip, n.id);
     }
-    const pollMs = options.verifyPollMs ?? 1000;
+    // Reads are scarce too (100 an hour): read-backs start at 2 s and slow to 10 s.
+    const pollMs = options.verifyPollMs ?? 2000;
+    this.routingMaxMs = options.routingMaxMs ?? 60_000;
+    this.driftIntervalMs = options.driftIntervalMs ?? 300_000;
     this.frame = {
       clock: options.client.clock,
       logger: options.logger ?? pino({ enabled: false }),
       pollMs,
-      pollMaxMs: Math.max(pollMs, 5000),
+      pollMaxMs: Math.max(pollMs, 10_000),
       ...(options.random ? { random: options.random } : {}),
     };
+  }
+
+  moveDeadlineMs(_kind: VipKind): number {
+    return this.options.moveDeadlineMs ?? 150_000;
   }
 
   /** Switches left this hour, as far as this process knows. Readable before acting. */
@@ -68,37 +89,92 @@ export class HetznerRobotProvider implements Provider {
     return result;
   }
 
+  /**
+   * Read; switch only if the route points elsewhere; read back. A switch is never repeated while it
+   * may still be routing: FAILOVER_LOCKED (a switch in progress) is waited out by paced reads, and a
+   * POST that timed out or answered FAILOVER_NOT_COMPLETE is followed by reads until the route
+   * shows (each repeat would meet FAILOVER_LOCKED and spend another of the 50 switches an hour).
+   */
   private async switch(ip: string, target: string, frame: MoveFrame): Promise<MoveOutcome> {
     const { client } = this.options;
     const opts: CallOptions = { calls: frame.calls, signal: frame.signal };
-    const before = await frame.retry(() => client.getFailover(ip, opts), retryableReason);
+    const read = () => frame.retry(() => client.getFailover(ip, opts), retryableReason);
+    const before = await read();
     if (before.active_server_ip === target) return { changed: false, verifiedAt: frame.clock.now(), detail: `${ip} is already routed to ${target}` };
     let changed = false;
-    let posted = false;
-    await frame.retry(async (attempt) => {
-      // A switch that timed out may still have happened: look before sending another.
-      if (attempt > 1 && (await client.getFailover(ip, opts)).active_server_ip === target) {
-        changed = posted;
-        return;
+    // The route as last seen before our switch: a read-back showing anything else is someone else's.
+    let was = before.active_server_ip;
+    for (let posts = 0; ; posts++) {
+      if (posts >= MAX_SWITCHES_PER_MOVE) throw new ProviderError('transient', `${ip}: ${posts} switches did not route it to ${target}`, { code: 'FAILOVER_FAILED' });
+      // A refused switch (403 RATE_LIMIT_EXCEEDED) did not happen: waiting Robot's hint and sending it again is safe.
+      const sent = await frame.retry(
+        () => {
+          this.spendableOrThrow();
+          return this.post(ip, target, opts);
+        },
+        (err) => err instanceof ProviderError && err.reason === 'throttled',
+      );
+      if (sent.kind === 'routed' || sent.kind === 'already') {
+        changed = sent.kind === 'routed';
+        break;
       }
-      this.spendableOrThrow();
-      const postedBefore = posted;
-      posted = true;
-      try {
-        const r = await client.routeFailover(ip, target, opts);
-        changed = r.changed || postedBefore;
-      } catch (err) {
-        if (refused(err)) posted = postedBefore;
-        throw err;
+      if (sent.kind === 'failed') continue; // FAILOVER_FAILED: Robot says it did not happen
+      if (sent.kind === 'locked') {
+        const settled = await this.awaitLock(ip, target, was, frame, read, sent.error);
+        if (settled.kind === 'routed') break;
+        was = settled.seen;
+        continue;
       }
-    }, robotShouldRetry);
+      // In doubt: ours may still be routing. Read until it shows; never switch again.
+      changed = true;
+      this.frame.logger.warn({ ip, err: sent.error.message }, 'switch in doubt: reading, not switching again');
+      break;
+    }
     await frame.poll(
-      `${ip} routed to ${target}`,
+      `${ip} routed to ${target} (a switch in doubt is not repeated)`,
       () => client.getFailover(ip, opts),
-      (f) => (f.active_server_ip === target ? 'done' : f.active_server_ip === before.active_server_ip ? 'wait' : { conflict: `it is now routed to ${this.describe(f)}, by someone else` }),
+      (f) => (f.active_server_ip === target ? 'done' : f.active_server_ip === was ? 'wait' : { conflict: `it is now routed to ${this.describe(f)}, by someone else` }),
       retryableReason,
     );
     return { changed, verifiedAt: frame.clock.now() };
+  }
+
+  private async post(ip: string, target: string, opts: CallOptions): Promise<SwitchSent> {
+    try {
+      const r = await this.options.client.routeFailover(ip, target, opts);
+      return r.changed ? { kind: 'routed' } : { kind: 'already' };
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      const code = err.details.code;
+      if (code === 'FAILOVER_LOCKED') return { kind: 'locked', error: err };
+      if (code === 'FAILOVER_FAILED') return { kind: 'failed', error: err };
+      // A deadline abort ends the move; a timeout, a reset, a 5xx or FAILOVER_NOT_COMPLETE leave it unknown.
+      if (code === 'deadline' || code === 'aborted' || refused(err)) {
+        if (code === 'FAILOVER_NOT_COMPLETE') return { kind: 'doubt', error: err };
+        throw err;
+      }
+      return { kind: 'doubt', error: err };
+    }
+  }
+
+  /**
+   * Someone's switch is routing the address (FAILOVER_LOCKED). Robot shows no lock on a read, so
+   * read, paced, until the route changes or the longest documented routing time has passed.
+   */
+  private async awaitLock(ip: string, target: string, was: string | null, frame: MoveFrame, read: () => Promise<Failover>, locked: ProviderError): Promise<{ kind: 'routed' } | { kind: 'free'; seen: string | null }> {
+    const { clock } = frame;
+    const until = clock.now() + this.routingMaxMs;
+    let pause = this.frame.pollMs;
+    for (;;) {
+      if (clock.now() + pause >= frame.deadline) {
+        throw new ProviderError('conflict', `${locked.message}; ${ip} was still being routed at the move's deadline`, { code: 'FAILOVER_LOCKED' });
+      }
+      await clock.sleep(pause, frame.signal);
+      const now = (await read()).active_server_ip;
+      if (now === target) return { kind: 'routed' };
+      if (now !== was || clock.now() >= until) return { kind: 'free', seen: now };
+      pause = Math.min(this.frame.pollMaxMs, pause * 2);
+    }
   }
 
   /** Inside a move's retries a spent budget is a wait (as long as Robot said), not a call. */
@@ -141,6 +217,10 @@ export class HetznerRobotProvider implements Provider {
     return h.node ?? h.foreign ?? 'nowhere';
   }
 }
+
+const MAX_SWITCHES_PER_MOVE = 3;
+
+type SwitchSent = { kind: 'routed' } | { kind: 'already' } | { kind: 'locked'; error: ProviderError } | { kind: 'failed'; error: ProviderError } | { kind: 'doubt'; error: ProviderError };
 
 /** Refusals that need no call (and so spend no switch): what Robot would answer INVALID_INPUT to. */
 function checkRequest(vip: Vip, to: NodeSpec): string | undefined {
