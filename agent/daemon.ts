@@ -6,7 +6,7 @@ import { readConfigFile } from './config-file';
 import { systemClock } from './checks';
 import { controlTransport } from './heartbeat';
 import { LinuxHostNet, selectHostNet } from './hostnet';
-import { resolveIdentity, type IdentitySource, type ResolvedIdentity } from './identity';
+import { detectEc2NetUtils, resolveIdentity, type IdentitySource, type ResolvedIdentity } from './identity';
 import { AgentMetrics, startOpsServer } from './ops';
 import { SecondaryIpGate, type BindGate } from './reconcile';
 import { startPeerAgent } from './peer/peer-agent';
@@ -56,6 +56,8 @@ export async function runDaemon(options: DaemonOptions, stopSignal: StopSignal =
     hetznerUrl: env.IPFERRY_HETZNER_METADATA_URL,
   });
   log.info({ source: identity.source, ec2: identity.ec2 && { instanceId: identity.ec2.instanceId, eni: identity.ec2.eni }, hetzner: identity.hetzner && { serverId: identity.hetzner.serverId } }, `identity: ${identity.source}`);
+  // On EC2, Amazon Linux's amazon-ec2-net-utils would add and remove our secondary IPs itself.
+  if (identity.ec2 && node.interface) for (const f of await detectEc2NetUtils(node.interface)) log.warn({ evidence: f.evidence }, f.advice);
   const host = await pickHostNet(options.hostNet, log);
   const metrics = new AgentMetrics();
   // The ops server before the agent: its status reads the agent once there is one.

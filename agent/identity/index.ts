@@ -5,3 +5,4 @@ export { discoverHetzner, type HetznerIdentity, type HetznerMetadataOptions } fr
 export { Imds, type ImdsOptions } from './imds';
 export { MetadataError } from './metadata-http';
 export { IdentityError, resolveIdentity, type IdentitySource, type ResolvedIdentity, type ResolveOptions } from './resolve';
+export { detectEc2NetUtils, type NetUtilsFinding, type NetUtilsProbe } from './ec2-net-utils';
