@@ -27,6 +27,11 @@ export interface FloodOptions {
    * reaches a fraction of the rate. Bounded like everything here: 60 s at most.
    */
   nice?: number;
+  /**
+   * Send from this local address and port (a peer's, added to the flooding host: a spoofed
+   * source without raw sockets). Default: any.
+   */
+  from?: { host: string; port: number };
   /** Payload sizes are drawn from [minBytes, maxBytes] (default 16–256). */
   minBytes?: number;
   maxBytes?: number;
@@ -62,6 +67,17 @@ export async function flood(o: FloodOptions): Promise<FloodResult> {
   const socket = createSocket('udp4');
   let errors = 0;
   socket.on('error', () => errors++);
+  if (o.from) {
+    if (!LAB_TARGET.test(o.from.host)) throw new Error(`flood: refusing source ${JSON.stringify(o.from.host)}: only loopback and 198.18.0.0/15 (the lab)`);
+    const from = o.from;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(from.port, from.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.connect(o.port, o.host, () => {
@@ -90,16 +106,22 @@ export async function flood(o: FloodOptions): Promise<FloodResult> {
   return { sent, elapsedMs: Math.round(elapsedMs), perSecond: Math.round(sent / (elapsedMs / 1000)), errors, nice: getPriority(0) };
 }
 
-/** `node --import tsx sim/lab/flood.ts HOST PORT RATE SECONDS [NICE]`: one JSON line with the result. */
+/** `node --import tsx sim/lab/flood.ts HOST PORT RATE SECONDS [NICE [FROM_ADDR:FROM_PORT]]`: one JSON line with the result. */
 async function main(argv: readonly string[]): Promise<void> {
-  const [host, port, rate, seconds, nice] = argv;
-  const n = (x: string | undefined) => Number(x);
-  if (!host || !Number.isInteger(n(port)) || !(n(rate) > 0) || !(n(seconds) > 0)) {
-    process.stderr.write('usage: flood.ts HOST PORT RATE SECONDS [NICE]\n');
+  const [host, port, rate, seconds, nice, from] = argv;
+  const src = from ? /^([\d.]+):(\d{1,5})$/.exec(from) : null;
+  if (from && !src) {
+    process.stderr.write(`flood: FROM must be ADDR:PORT, got ${JSON.stringify(from.slice(0, 40))}\n`);
     process.exitCode = 2;
     return;
   }
-  const result = await flood({ host, port: n(port), rate: n(rate), seconds: n(seconds), ...(nice !== undefined && Number.isInteger(n(nice)) ? { nice: n(nice) } : {}) });
+  const n = (x: string | undefined) => Number(x);
+  if (!host || !Number.isInteger(n(port)) || !(n(rate) > 0) || !(n(seconds) > 0)) {
+    process.stderr.write('usage: flood.ts HOST PORT RATE SECONDS [NICE [FROM_ADDR:FROM_PORT]]\n');
+    process.exitCode = 2;
+    return;
+  }
+  const result = await flood({ host, port: n(port), rate: n(rate), seconds: n(seconds), ...(nice !== undefined && Number.isInteger(n(nice)) ? { nice: n(nice) } : {}), ...(src ? { from: { host: src[1]!, port: n(src[2]) } } : {}) });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
