@@ -6,6 +6,8 @@ export {
   DEFAULT_ROBOT_CREDENTIALS,
   DEFAULT_ROUTING_MS,
   DEFAULT_SWITCHES_PER_HOUR,
+  REAL_READS_PER_HOUR,
+  REAL_ROUTING_MS,
   type FailoverIpSeed,
   type RobotSeed,
   type RobotServerSeed,
