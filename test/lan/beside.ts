@@ -85,6 +85,11 @@ export class Beside {
 
   /** The privileged half of the recipe: captures VRRP adverts and keeps the check's file fresh. */
   async startWatcher(host: string): Promise<void> {
+    if (this.lab.privilegeKind === 'userns') {
+      // tcpdump drops to its own user after opening the capture (Debian builds it so; -Z root too),
+      // and setgroups is denied in an unprivileged user namespace, so it exits there.
+      throw new Error('legacy-watch needs root: tcpdump cannot drop privileges inside an unprivileged user namespace (setgroups is denied there)');
+    }
     const proc = this.lab.spawn(host, process.execPath, [this.legacyScript, 'watch', '--iface', 'eth0', '--vrid', String(VRID), '--state-dir', this.dir]);
     this.watchers.set(host, proc);
     await new Promise<void>((resolve, reject) => {
