@@ -1,4 +1,4 @@
-import { configDigest, ConfigError, type Config } from '../../core/config';
+import { awsWarnings, configDigest, ConfigError, formatIssue, type Config } from '../../core/config';
 import { parse, type Command } from '../command';
 import { inspectFiles, type FileProblem } from '../../agent/secret-files';
 import { printConfigError, readConfigFile } from '../config-file';
@@ -26,12 +26,14 @@ export const validate: Command = {
         return 1;
       }
       const network = networkNeeds(config);
-      const summary = { file, ok: true, cluster: config.cluster, nodes: config.nodes.length, vips: config.vips.length, mode: config.control.mode, digest: configDigest(config), network, warnings: files.warnings.map(asIssue) };
+      const configWarnings = awsWarnings(config);
+      const summary = { file, ok: true, cluster: config.cluster, nodes: config.nodes.length, vips: config.vips.length, mode: config.control.mode, digest: configDigest(config), network, warnings: [...files.warnings.map(asIssue), ...configWarnings] };
       if (args.values.json) console.log(JSON.stringify(summary));
       else {
         console.log(`${file}: ok — cluster ${config.cluster}, ${config.nodes.length} nodes, ${config.vips.length} VIPs, ${config.control.mode} control plane, digest ${summary.digest}`);
         for (const line of network) console.log(`  network: ${line}`);
         for (const p of files.warnings) console.error(`  warning: ${problemText(p)}`);
+        for (const w of configWarnings) console.error(`  warning: ${termSafe(formatIssue(w))}`);
       }
       return 0;
     } catch (err) {

@@ -6,5 +6,6 @@ export type { Config, ControlConfig, NodeSpec, Timers, Vip } from './model';
 export { resolverOf, resolveTimers } from './normalize';
 export { ConfigSchema, type ConfigInput } from './schema';
 export { witnessAddress } from './cross-checks';
+export { awsWarnings } from './aws-warnings';
 export { canCarry, inNodeSubnet, listedEligible, missingIdentity, subnetBlock } from './topology';
 export { HOST_BOUND_KINDS, VIP_KINDS, type VipKind } from './vips';
