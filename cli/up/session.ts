@@ -76,6 +76,13 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
       for (const c of closers.reverse()) await Promise.resolve(c()).catch(() => undefined);
       stopNow();
     })());
+  // Until the caller installs its own handlers: a Ctrl-C while starting leaves no keys and no agents.
+  const interrupted = (signal: NodeJS.Signals) => {
+    stopNow();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const ed25519 = config.security.signing === 'ed25519';
     const keys = ed25519 ? Object.fromEntries(config.nodes.map((n) => [n.id, generateNodeKey()])) : {};
@@ -124,6 +131,9 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
   } catch (err) {
     await stop();
     throw err;
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
 }
 
