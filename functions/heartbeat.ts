@@ -1,11 +1,14 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { StoreError } from '../core/ports';
-import { handleHeartbeat } from '../control/heartbeat';
+import { answerSigner, keyFromSeed } from '../control/answer-key';
+import { handleHeartbeat, replyBytes } from '../control/heartbeat';
+import { ed25519Signer, type Signer } from '../core/heartbeat';
+import { secretsManager, type SecretReader } from './secrets';
 import { errorText } from '../control/log';
 import { tick, type TickResult } from '../control/tick';
 import { countTick, MetricUnit } from './observability';
 import { createRuntime, forInvocation, runtimeOnce, urlHandler, type Runtime } from './runtime';
-import { errorResult, jsonResult, parseUrlEvent, type UrlResult } from './url-event';
+import { errorResult, parseUrlEvent, type UrlResult } from './url-event';
 
 /** Built once per container, on the first heartbeat. */
 const runtime = runtimeOnce(() => createRuntime());
@@ -35,7 +38,8 @@ export async function heartbeatHandler(rt: Runtime, event: LambdaFunctionURLEven
     });
     metrics.addMetric(reply.ok ? 'Heartbeats' : 'HeartbeatsRefused', MetricUnit.Count, 1);
     if (ticked) countTick(metrics, ticked.result, ticked.ms);
-    return jsonResult(reply.status, reply.body);
+    const out = replyBytes(reply, await signerOf(rt));
+    return { statusCode: out.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...out.headers }, body: out.text };
   } catch (err) {
     rt.logger.error('heartbeat failed', { error: errorText(err) });
     return err instanceof StoreError ? errorResult(503, err.reason, err.message) : errorResult(500, 'transient', errorText(err));
@@ -43,4 +47,25 @@ export async function heartbeatHandler(rt: Runtime, event: LambdaFunctionURLEven
     await rt.store.flush();
     metrics.publishStoredMetrics();
   }
+}
+
+/**
+ * The key answers are signed with: Ed25519 from the seed in the secret IPFERRY_ANSWER_KEY_SECRET
+ * names (the stack creates it), read once per container. Checked against control.answerKey when
+ * the config carries it (not yet on the first deploy, before anyone could know the public half).
+ */
+const signers = new WeakMap<Runtime, Promise<Signer | undefined>>();
+
+export function signerOf(rt: Runtime, env: NodeJS.ProcessEnv = process.env, read: SecretReader = secretsManager): Promise<Signer | undefined> {
+  let s = signers.get(rt);
+  if (!s) {
+    const id = env.IPFERRY_ANSWER_KEY_SECRET;
+    const c = rt.ctx.config.control;
+    const answerKey = c.mode === 'peer' ? undefined : c.answerKey;
+    s = id === undefined ? Promise.resolve(undefined) : read(id).then((seed) => (answerKey ? answerSigner(keyFromSeed(seed.trim()), answerKey) : ed25519Signer(keyFromSeed(seed.trim()))));
+    // A failed read is not kept: the next heartbeat tries again (and its answer fails, loudly, until then).
+    s.catch(() => signers.delete(rt));
+    signers.set(rt, s);
+  }
+  return s;
 }

@@ -1,21 +1,43 @@
 import { rm, writeFile } from 'node:fs/promises';
+import { keyFromSeed, publicKeyText } from '../../control/answer-key';
 import { generateNodeKey } from '../../core/heartbeat';
 import { parse, usageError, type Command } from '../command';
 import { termSafe } from '../terminal-text';
 
-const USAGE = `usage: ipferry keygen --out FILE [--force]
+const USAGE = `usage: ipferry keygen --out FILE [--force] [--for node|control]
+       ipferry keygen --public-from-seed -
 
-Makes a node's Ed25519 heartbeat key (security.signing: ed25519). The private key goes to FILE
-(PEM, readable by its owner alone: give it to the agent with --key FILE); the public key is
-printed as the line to put under that node in the cluster config.
+Makes an Ed25519 key. For a node (security.signing: ed25519): the private key goes to FILE (PEM,
+readable by its owner alone: give it to the agent with --key FILE) and the public key is printed
+as the line to put under that node in the cluster config. For the local control plane (--for
+control): FILE is control.answerKeyFile, and the line printed is control.answerKey, which every
+agent checks the control plane's answers with.
+
+--public-from-seed - reads the AWS stack's answer key secret on stdin (aws secretsmanager
+get-secret-value ... --output text) and prints its control.answerKey line (docs/deploy-aws.md).
 
   --out FILE   where to write the private key (refused if it exists)
-  --force      replace FILE if it exists`;
+  --force      replace FILE if it exists
+  --for WHO    node (default) or control`;
 
 export const keygen: Command = {
   async run(argv) {
-    const args = parse(argv, { usage: USAGE, options: { out: { type: 'string' }, force: { type: 'boolean' } } });
+    const args = parse(argv, { usage: USAGE, options: { out: { type: 'string' }, force: { type: 'boolean' }, for: { type: 'string' }, 'public-from-seed': { type: 'string' } } });
     if (typeof args === 'number') return args;
+    if (args.values['public-from-seed'] !== undefined) {
+      if (args.values['public-from-seed'] !== '-') return usageError(USAGE, '--public-from-seed takes - (the secret on stdin)');
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      try {
+        console.log(`answerKey: ${publicKeyText(keyFromSeed(Buffer.concat(chunks).toString('utf8').trim()))}`);
+      } catch (err) {
+        console.error(`ipferry keygen: ${termSafe((err as Error).message)}`);
+        return 1;
+      }
+      return 0;
+    }
+    const who = args.values.for ?? 'node';
+    if (who !== 'node' && who !== 'control') return usageError(USAGE, `--for is node or control, not ${termSafe(who)}`);
     const out = args.values.out;
     if (!out) return usageError(USAGE, '--out FILE is required: where the private key goes');
     const key = generateNodeKey();
@@ -31,8 +53,13 @@ export const keygen: Command = {
       console.error(`ipferry keygen: cannot write ${termSafe(out)}: ${termSafe(why)}`);
       return 1;
     }
-    console.log(`publicKey: ${key.publicKey}`);
-    console.error(`private key written to ${termSafe(out)} (mode 0600); put the publicKey line under the node in the config`);
+    if (who === 'control') {
+      console.log(`answerKey: ${key.publicKey}`);
+      console.error(`private key written to ${termSafe(out)} (mode 0600); under control: put the answerKey line and answerKeyFile: ${termSafe(out)}`);
+    } else {
+      console.log(`publicKey: ${key.publicKey}`);
+      console.error(`private key written to ${termSafe(out)} (mode 0600); put the publicKey line under the node in the config`);
+    }
     return 0;
   },
 };

@@ -23,8 +23,6 @@ function checkAnswerKey(config: Config): ConfigIssue[] {
   if (c.mode === 'peer') return [];
   if (c.answerKey !== undefined && !ED25519_RAW_BASE64.test(c.answerKey) && !c.answerKey.includes('BEGIN PUBLIC KEY'))
     return [{ path: 'control.answerKey', message: 'expected an Ed25519 public key: base64 of 32 bytes, or a PEM "BEGIN PUBLIC KEY" block (ipferry keygen --for control prints one)' }];
-  if (c.mode === 'aws' && c.heartbeatUrl !== undefined && c.answerKey === undefined)
-    return [{ path: 'control.answerKey', message: 'required with control.heartbeatUrl: agents verify the control plane\'s answers with it (the AnswerKeySecret output of cdk deploy; docs/deploy-aws.md)' }];
   return [];
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ControlRun } from './control-run';
+import { controlIdentity } from './control-identity';
 import { labClusters, type LanCluster } from './harness';
 
 // Witnessed liveness (docs/control-plane.md) on a real segment: n1..n3 in lab hosts h1..h3 run
@@ -32,7 +33,8 @@ async function witnessedWebOnH1(): Promise<{ c: LanCluster; cp: ControlRun; why:
     labHosts: 4,
     start: [],
     timers: TIMERS,
-    control: { mode: 'local', listen: LISTEN, url: `http://${LISTEN}`, apiToken: 'lan-witnessed-api-token-0123', liveness: 'witnessed', witness: { port: 7402, keepalive: '3s' } },
+    // Beyond loopback: HTTPS and signed answers (docs/security.md, finding 1).
+    control: { mode: 'local', listen: LISTEN, url: `https://${LISTEN}`, apiToken: 'lan-witnessed-api-token-0123', liveness: 'witnessed', witness: { port: 7402, keepalive: '3s' }, ...(await controlIdentity(LISTEN.split(':')[0]!)).control },
   });
   const cp = await ControlRun.start(c.lab, CONTROL_HOST, LISTEN, c.configFile);
   const why = () => `${c.report()}\ncontrol plane:\n${cp.tail(30, c.startedAt)}`;
