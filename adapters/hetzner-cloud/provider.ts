@@ -59,6 +59,15 @@ export class HetznerCloudProvider implements Provider {
     return this.options.client.budget();
   }
 
+  /**
+   * A floating IP is one action (seconds); an alias IP is two (off the old server, onto the new)
+   * plus read-backs. A backup or snapshot locks a server for minutes: that is not waited out
+   * inside one move — it fails `conflict` with the reason, and the control plane retries it.
+   */
+  moveDeadlineMs(kind: VipKind): number {
+    return kind === 'hetzner-alias-ip' ? 45_000 : 30_000;
+  }
+
   async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
     const logger = this.frame.logger.child({ vip: vip.name, kind: vip.kind, to: to.id, epoch: ctx.epoch });
     const frame = { ...this.frame, logger };
@@ -68,6 +77,10 @@ export class HetznerCloudProvider implements Provider {
       throw new ProviderError('invalid', `the Hetzner Cloud provider does not move VIPs of kind ${vip.kind}`, { code: 'unsupported_kind' });
     });
     if (result.ok) logger.info({ changed: result.changed, calls: result.calls, gapMs: result.gapMs }, 'moved');
+    if (!result.ok && result.reason === 'conflict' && /\blocked\b/.test(result.message)) {
+      const hint = 'a server is locked by a running action (a backup or snapshot holds it for minutes); the address moves once it ends, and the control plane retries';
+      return { ...result, message: `${result.message} — ${hint}` };
+    }
     return result;
   }
 
