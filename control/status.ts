@@ -113,7 +113,27 @@ export async function plan(ctx: ControlContext, opts: { observe?: boolean } = {}
   if (!opts.observe) return report;
   const { truth, failures } = await observeAll(ctx);
   const drift = findDrift(ctx.config, d.assignments, truth, new Set(d.moves.map((m) => m.vip)));
-  return { ...report, drift: drift.map((x) => ({ vip: x.vip.name, committed: x.assignment.node, provider: holderText(x.holding) })), observeFailures: failures };
+  const providerDiagnostics = await diagnoseProviders(ctx, failures);
+  return {
+    ...report,
+    diagnostics: [...report.diagnostics, ...providerDiagnostics],
+    drift: drift.map((x) => ({ vip: x.vip.name, committed: x.assignment.node, provider: holderText(x.holding) })),
+    observeFailures: failures,
+  };
+}
+
+/** Providers' own findings (Provider.diagnose), as 'broken' diagnostics: the VIP would move but not work. */
+async function diagnoseProviders(ctx: ControlContext, failures: Array<{ provider: string; error: string }>): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const providers = new Set(ctx.config.vips.map((v) => ctx.providers(v.kind)).filter((p) => p?.diagnose !== undefined));
+  for (const p of providers) {
+    try {
+      for (const d of await p!.diagnose!(ctx.config.vips)) out.push({ kind: 'broken', vip: d.vip, nodes: d.nodes, message: d.message });
+    } catch (err) {
+      failures.push({ provider: p!.name, error: `diagnose: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+  return out;
 }
 
 function dryRun(ctx: ControlContext, state: GroupState, now: number) {

@@ -116,6 +116,12 @@ export interface Provider {
    */
   moveDeadlineMs?(kind: VipKind): number;
   /**
+   * Optional: what the provider can see that would make a move of these VIPs useless though it
+   * succeeds (EC2: an overlay route's possible owner drops routed packets, source/dest check on).
+   * Read when `plan --observe` asks; throws a ProviderError like observe.
+   */
+  diagnose?(vips: readonly Vip[]): Promise<Array<{ vip: string; nodes: string[]; message: string }>>;
+  /**
    * The least time between two drift reads (observe on scheduled ticks): every read spends the
    * provider's request budget (Robot allows 100 failover reads an hour). Absent: every reconcile.
    */

@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../../core/clock';
-import type { NodeSpec, Vip, VipKind } from '../../core/config';
+import { canCarry, type NodeSpec, type Vip, type VipKind } from '../../core/config';
 import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
 import { systemClock } from '../retry';
 import { Ec2Api } from './api';
@@ -11,7 +11,7 @@ import { runMove, runRead, type FrameOptions } from './frame';
 import type { Ec2Kind } from './kind';
 import { KeyedLock } from './keyed-lock';
 import { EniDirectory } from './nodes';
-import { OverlayRouteKind } from './overlay-route';
+import { OverlayRouteKind, sourceDestMessage } from './overlay-route';
 import { SecondaryIpKind } from './secondary-ip';
 import { ThrottleWatch } from './throttle-watch';
 
@@ -50,6 +50,8 @@ export class Ec2Provider implements Provider {
   private readonly throttles: ThrottleWatch;
   private readonly lock = new KeyedLock();
   private readonly observeTimeoutMs: number;
+  private readonly nodes: readonly NodeSpec[];
+  private readonly api: Ec2Api;
   /** Set when this instance made its own client, which `close` then releases. */
   private readonly ownClient?: { destroy(): void };
 
@@ -70,7 +72,9 @@ export class Ec2Provider implements Provider {
     };
     const client = options.client ?? createEc2Client(options);
     if (!options.client) this.ownClient = client as unknown as { destroy(): void };
-    const deps = { api: new Ec2Api(client), enis: new EniDirectory(options.nodes) };
+    this.nodes = options.nodes;
+    this.api = new Ec2Api(client);
+    const deps = { api: this.api, enis: new EniDirectory(options.nodes) };
     this.handlers = {
       'aws-secondary-ip': new SecondaryIpKind(deps),
       'aws-elastic-ip': new ElasticIpKind(deps),
@@ -89,6 +93,22 @@ export class Ec2Provider implements Provider {
       return out;
     });
     return value;
+  }
+
+  /**
+   * Overlay routes whose possible owners have source/destination check on: a failover there would
+   * succeed and carry nothing. One DescribeNetworkInterfaces for all their interfaces.
+   */
+  async diagnose(vips: readonly Vip[]): Promise<Array<{ vip: string; nodes: string[]; message: string }>> {
+    if (!this.kinds.includes('aws-overlay-route')) return [];
+    const overlays = vips.filter((v) => v.kind === 'aws-overlay-route');
+    const candidates = overlays.map((v) => ({ vip: v, nodes: this.nodes.filter((n) => n.aws?.eni && canCarry(v, n)) }));
+    const enis = [...new Set(candidates.flatMap((c) => c.nodes.map((n) => n.aws!.eni!)))];
+    if (enis.length === 0) return [];
+    const { value: checks } = await runRead(this.frame, this.observeTimeoutMs, (f) => this.api.sourceDestChecks(f, enis));
+    return candidates.flatMap((c) =>
+      c.nodes.filter((n) => checks.get(n.aws!.eni!) !== false).map((n) => ({ vip: c.vip.name, nodes: [n.id], message: `${c.vip.name}: ${sourceDestMessage(n.id, n.aws!.eni!, !checks.has(n.aws!.eni!))}` })),
+    );
   }
 
   async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {

@@ -88,4 +88,15 @@ describe('aws-overlay-route', () => {
     expect(w.emu.calls.count({ action: 'CreateRoute' })).toBe(1);
     expect(targets()).toEqual([IDS.eniB, IDS.eniB]);
   });
+
+  it('diagnoses the possible owners of an overlay route whose interface has source/destination check on, in one read', async () => {
+    w = await ec2World({ sourceDestCheckOn: ['b', 'c'] });
+    const found = await w.provider.diagnose([w.vip('relay'), w.vip('sec4')]);
+    expect(found.map((d) => [d.vip, d.nodes])).toEqual([
+      ['relay', ['b']],
+      ['relay', ['c']],
+    ]);
+    expect(found[0]!.message).toContain(`--network-interface-id ${IDS.eniB} --no-source-dest-check`);
+    expect(w.emu.calls.count({ action: 'DescribeNetworkInterfaces' })).toBe(1);
+  });
 });
