@@ -1,32 +1,13 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import type { Config, Vip } from '../core/config/model';
-import type { VipKind } from '../core/config/vips';
+import { FAMILY_OF_KIND, type ProviderFamily, type VipKind } from '../core/config/vips';
 import type { Provider, RecordSetPublisher } from '../core/ports';
 import { Ec2Provider, type Ec2ClientOptions } from './aws-ec2';
 import { Route53Core, Route53Provider, Route53RecordSetPublisher } from './aws-route53';
 import { BareMetalProvider, type BoundReports, type OwnerRecord } from './bare-metal';
 import { HetznerCloudClient, HetznerCloudProvider } from './hetzner-cloud';
 import { HetznerRobotClient, HetznerRobotProvider } from './hetzner-robot';
-
-/**
- * From a config to the Provider for each VIP kind in it. Kinds are grouped in families, one
- * Provider instance per family (floating and alias IPs share one Hetzner project and its request
- * budget; the three EC2 kinds will share one EC2 client).
- */
-export type ProviderFamily = 'bare-metal' | 'hetzner-cloud' | 'hetzner-robot' | 'aws-ec2' | 'aws-route53';
-
-/** Exhaustive on purpose: a new VIP kind does not compile until it is given a family. */
-export const FAMILY_OF_KIND: Record<VipKind, ProviderFamily> = {
-  lan: 'bare-metal',
-  'hetzner-floating-ip': 'hetzner-cloud',
-  'hetzner-alias-ip': 'hetzner-cloud',
-  'hetzner-robot-failover-ip': 'hetzner-robot',
-  'aws-secondary-ip': 'aws-ec2',
-  'aws-elastic-ip': 'aws-ec2',
-  'aws-overlay-route': 'aws-ec2',
-  'aws-route53': 'aws-route53',
-};
 
 /** Secrets and endpoints, by family. Tests point `baseUrl` at an emulator. */
 export interface ProviderCredentials {

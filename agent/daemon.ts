@@ -3,7 +3,7 @@ import type { Config, NodeSpec } from '../core/config';
 import type { Signer } from '../core/heartbeat';
 import { Agent, type StopReport } from './agent';
 import { readConfigFile } from './config-file';
-import { systemClock } from './checks';
+import { systemClock } from '../lib/clock';
 import { controlTransport } from './heartbeat';
 import { LinuxHostNet, selectHostNet } from './hostnet';
 import { detectEc2NetUtils, resolveIdentity, type IdentitySource, type ResolvedIdentity } from './identity';

@@ -1,6 +1,6 @@
 import { StoreError } from '../core/ports';
 import type { ControlContext } from './context';
-import { errorText } from './log';
+import { errorText } from '../lib/log';
 import { manualMove, OperatorError, setDrain, unpin } from './operator';
 import { plan, status } from './status';
 import type { TickMove, TickResult, TickTrigger } from './tick';

@@ -3,7 +3,7 @@ import { configDigest, type Config } from '../core/config';
 import type { Clock } from '../core/clock';
 import type { Provider, RecordSetPublisher, Store } from '../core/ports';
 import type { VipKind } from '../core/config/vips';
-import type { Log } from './log';
+import type { Log } from '../lib/log';
 import { providerLookup, type ProviderLookup } from './providers';
 
 /** Knobs of the loop; defaults suit the cloud timers (1 s heartbeats). */

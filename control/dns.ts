@@ -3,7 +3,7 @@ import type { Assignment } from '../core/decide';
 import type { ControlEvent, DnsRecordSet, EventOutcome } from '../core/ports';
 import type { ControlContext } from './context';
 import { eventId } from './events';
-import { errorText } from './log';
+import { errorText } from '../lib/log';
 
 /**
  * Round-robin membership (config `dns`): each record lists the addresses of its VIPs that have an

@@ -2,7 +2,7 @@ import type { Config, Vip } from '../core/config/model';
 import type { Assignment } from '../core/decide';
 import type { Holding, Provider } from '../core/ports';
 import type { ControlContext } from './context';
-import { errorText } from './log';
+import { errorText } from '../lib/log';
 
 /** A VIP whose provider says it is somewhere other than where it was committed. */
 export interface Drift {

@@ -3,10 +3,10 @@ import { HOST_BOUND_KINDS } from '../core/config/vips';
 import type { ReasonCode } from '../core/decide';
 import type { EventOutcome, MoveResult, Provider } from '../core/ports';
 import { isRetryable, ProviderError } from '../core/reasons';
-import { withRetry } from '../adapters/retry';
+import { withRetry } from '../lib/retry';
 import type { ControlContext } from './context';
-import { errorText } from './log';
-import { mapLimit } from './pool';
+import { errorText } from '../lib/log';
+import { mapLimit } from '../lib/pool';
 
 /** One address to put somewhere through its provider. */
 export interface MoveJob {

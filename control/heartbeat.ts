@@ -7,7 +7,7 @@ import { reportDeadline, type WatchState } from '../core/witness';
 import type { ControlContext } from './context';
 import { eventId, moveEventId } from './events';
 import { ownedBy, ringOf, viewsOf, witnessed } from './group';
-import { errorText } from './log';
+import { errorText } from '../lib/log';
 import type { TickResult, TickTrigger } from './tick';
 import { pendingChange } from './trigger';
 

@@ -8,7 +8,7 @@ import { heartbeatVerifier } from '../core/heartbeat';
 import type { Provider, RecordSetPublisher, Store } from '../core/ports';
 import type { VipKind } from '../core/config/vips';
 import { MemoryStore } from '../adapters/memory-store';
-import { systemClock } from '../adapters/retry';
+import { systemClock } from '../lib/clock';
 import { handleApi } from './api';
 import { serveStatusPage } from './status-page/serve';
 import { controlContext, type ControlContext, type Tuning } from './context';
@@ -17,11 +17,11 @@ import { witnessed } from './group';
 import { handleHeartbeat, REFUSAL_STATUS, replyBytes } from './heartbeat';
 import { loadControlIdentity, type ControlIdentity } from './answer-key';
 import { bearerOk, parseListen, readBody, sendJson } from './http';
-import { errorText, type Log } from './log';
+import { errorText, type Log } from '../lib/log';
 import type { ProviderLookup } from './providers';
 import { tick, type TickResult, type TickTrigger } from './tick';
 import { TickRunner } from './tick-runner';
-import { Timers } from './timers';
+import { Timers } from '../lib/timers';
 
 export interface LocalControlPlaneOptions {
   config: Config;

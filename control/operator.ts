@@ -5,7 +5,7 @@ import type { ControlContext } from './context';
 import { eventId, moveEventId } from './events';
 import { executeMoves } from './execute';
 import { changedVips, viewsOf } from './group';
-import { errorText } from './log';
+import { errorText } from '../lib/log';
 import { jobFor } from './planned-moves';
 import type { TickMove } from './tick';
 

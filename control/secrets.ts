@@ -1,5 +1,6 @@
 import type { Config } from '../core/config';
-import { FAMILY_OF_KIND, type ProviderCredentials } from '../adapters/providers';
+import type { ProviderCredentials } from '../adapters/providers';
+import { FAMILY_OF_KIND } from '../core/config/vips';
 
 /** Reads a secret's text by id or ARN (Secrets Manager in Lambda); injected so tests and other runtimes supply their own. */
 export type SecretReader = (id: string) => Promise<string>;

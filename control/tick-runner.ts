@@ -1,5 +1,5 @@
-import type { Log } from './log';
-import { errorText } from './log';
+import type { Log } from '../lib/log';
+import { errorText } from '../lib/log';
 import type { TickOptions, TickResult, TickTrigger } from './tick';
 
 interface Queued {

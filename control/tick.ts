@@ -6,7 +6,7 @@ import { publishRecordSets } from './dns';
 import { observeAll } from './drift';
 import { executeMoves } from './execute';
 import { committedMoves, driftRepairs, finish, satisfiedBy, toTickMove } from './planned-moves';
-import { errorText } from './log';
+import { errorText } from '../lib/log';
 
 export type TriggerKind = 'schedule' | 'interval' | 'deadline' | 'heartbeat' | 'api' | 'retry';
 

@@ -4,7 +4,7 @@ import { answerSigner, keyFromSeed } from '../control/answer-key';
 import { handleHeartbeat, replyBytes } from '../control/heartbeat';
 import { ed25519Signer, type Signer } from '../core/heartbeat';
 import { secretsManager, type SecretReader } from './secrets';
-import { errorText } from '../control/log';
+import { errorText } from '../lib/log';
 import { tick, type TickResult } from '../control/tick';
 import { countTick, MetricUnit } from './observability';
 import { createRuntime, forInvocation, runtimeOnce, urlHandler, type Runtime } from './runtime';

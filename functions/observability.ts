@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Log } from '../control/log';
+import type { Log } from '../lib/log';
 import type { TickResult } from '../control/tick';
 
 /** The Powertools logger behind control's Log. */

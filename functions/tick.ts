@@ -1,7 +1,7 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { viewsOf } from '../control/group';
-import { errorText } from '../control/log';
+import { errorText } from '../lib/log';
 import { tick } from '../control/tick';
 import { countTick } from './observability';
 import { createRuntime, forInvocation, runtimeOnce, type Runtime } from './runtime';

@@ -11,7 +11,7 @@ import { BareMetalProvider } from '../adapters/bare-metal';
 import { hmacSigner } from '../core/heartbeat';
 import { loadConfig } from '../core/config';
 import { startLocalControlPlane } from '../control/local-server';
-import { memoryLog } from '../control/log';
+import { memoryLog } from '../lib/log';
 import { TestAgent } from '../test/control/helpers/test-agent';
 import { launchChromium } from './screenshot-browser';
 

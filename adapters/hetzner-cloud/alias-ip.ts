@@ -2,16 +2,20 @@ import type { Logger } from 'pino';
 import type { NodeSpec, Vip } from '../../core/config/model';
 import type { Holding } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
-import { retryableReason } from '../retry';
+import { retryableReason } from '../../lib/retry';
 import type { CallOptions } from './client';
 import { hetznerCloudShouldRetry } from './errors';
 import { holdingOf, type CloudEnv } from './floating-ip';
-import type { KeyedLock } from './keyed-lock';
+import type { KeyedLock } from '../../lib/keyed-lock';
 import type { MoveFrame, MoveOutcome } from './move-frame';
 import type { Server } from './schemas';
 
 export interface AliasEnv extends CloudEnv {
-  /** Serialises our own writes to one server's alias list. */
+  /**
+   * One writer per server: the alias-IP call replaces a server's whole list, so two moves writing to
+   * one server must not interleave read and write, or the later write drops the earlier one's
+   * address. It serialises our own writers only, which is why every write is read back.
+   */
   locks: KeyedLock;
   logger: Logger;
   /** Network ids of the configured nodes: where an alias VIP without its own networkId may live. */

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Clock } from '../../core/clock';
 import type { Budget } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
-import { systemClock } from '../retry';
+import { systemClock } from '../../lib/clock';
 import { CallCounter } from '../call-counter';
 import { apiError } from './errors';
 import { exchange, parseJsonBody, validateBody } from './http';

@@ -2,7 +2,7 @@ import type { NodeSpec, Vip } from '../../core/config/model';
 import { canonicalIp } from '../../core/ip';
 import type { Holding } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
-import { retryableReason } from '../retry';
+import { retryableReason } from '../../lib/retry';
 import type { CallOptions, HetznerCloudClient } from './client';
 import { hetznerCloudShouldRetry } from './errors';
 import { refused, type MoveFrame, type MoveOutcome } from './move-frame';

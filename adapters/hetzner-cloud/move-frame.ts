@@ -4,7 +4,7 @@ import type { MoveContext, MoveResult } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
 import { CallCounter } from '../call-counter';
 import { pollUntil, settleMove, type MoveOutcome, type PollVerdict } from '../move-frame';
-import { withRetry } from '../retry';
+import { withRetry } from '../../lib/retry';
 
 export type { MoveOutcome, PollVerdict } from '../move-frame';
 

@@ -3,11 +3,11 @@ import type { NodeSpec, Vip } from '../../core/config/model';
 import type { VipKind } from '../../core/config/vips';
 import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
-import { retryableReason, withRetry } from '../retry';
+import { retryableReason, withRetry } from '../../lib/retry';
 import { aliasHolding, moveAliasIp, type AliasEnv } from './alias-ip';
 import type { HetznerCloudClient } from './client';
 import { findFloatingIp, holdingOf, matchByAddress, moveFloatingIp, type FloatingIpIds } from './floating-ip';
-import { KeyedLock } from './keyed-lock';
+import { KeyedLock } from '../../lib/keyed-lock';
 import { runMove, type FrameOptions } from './move-frame';
 
 export interface HetznerCloudProviderOptions {

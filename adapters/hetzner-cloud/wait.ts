@@ -1,5 +1,5 @@
 import { ProviderError } from '../../core/reasons';
-import { retryableReason, withRetry } from '../retry';
+import { retryableReason, withRetry } from '../../lib/retry';
 import type { CallOptions, HetznerCloudClient } from './client';
 import type { Action } from './schemas';
 

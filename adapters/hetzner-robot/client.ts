@@ -5,7 +5,7 @@ import type { Budget } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
 import { CallCounter } from '../call-counter';
 import { exchange, parseJsonBody, validateBody } from '../hetzner-cloud/http';
-import { systemClock } from '../retry';
+import { systemClock } from '../../lib/clock';
 import { robotError, robotRetryAfterMs } from './errors';
 import { failoverAnswer, failoverList, robotErrorSchema, type Failover, type RobotErrorBody } from './schemas';
 import { SwitchBudget } from './switch-budget';

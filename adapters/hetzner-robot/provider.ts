@@ -5,7 +5,7 @@ import { canonicalIp } from '../../core/ip';
 import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
 import { refused, runMove, type FrameOptions, type MoveFrame, type MoveOutcome } from '../hetzner-cloud/move-frame';
-import { retryableReason, withRetry } from '../retry';
+import { retryableReason, withRetry } from '../../lib/retry';
 import type { CallOptions, HetznerRobotClient } from './client';
 import type { Failover } from './schemas';
 

@@ -8,6 +8,5 @@ export { mailCheck } from './mail';
 export { initialState, observe, reportOf, type CheckState, type RiseFallState, type Thresholds } from './rise-fall';
 export { runCheck } from './run-check';
 export type * from './specs';
-export { systemClock } from './system-clock';
 export { tcpCheck } from './tcp';
 export { tlsCheck } from './tls';

@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { Clock } from '../../core/clock';
 import type { AddressEvents, HostAddress, HostNet } from '../../core/ports';
-import { systemClock } from '../checks/system-clock';
+import { systemClock } from '../../lib/clock';
 import { CommandError, execFileRunner, formatCommand, type CommandResult, type CommandRunner } from './command';
 import { monitorAddresses } from './address-monitor';
 import { HostNetError, saysAlreadyAbsent, saysAlreadyPresent, toolError } from './errors';

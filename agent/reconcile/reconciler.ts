@@ -8,7 +8,8 @@ import { openGate, type BindGate } from './bind-gate';
 import { acceptAssignments, type Accepted, type Assignment } from './fence';
 import { interfacesOf, managedVips, type ManagedVip } from './managed';
 import { planRound, type Step } from './plan';
-import { inPool, reasonOf } from './util';
+import { mapLimit } from '../../lib/pool';
+import { reasonOf } from './util';
 import { vipStatus, type VipStatus } from './status';
 
 /** The longest wait before watching the host again after a lost watch. */
@@ -225,7 +226,7 @@ export class Reconciler {
       bound = new Set(this.managed.filter((m) => this.applied.has(m.name) || this.boundNow.has(m.name)).map((m) => m.addr.address));
     }
     const steps = planRound({ managed: this.managed, bound, owned: this.owned, applied: this.applied, controlLost: false });
-    await inPool(steps, this.options.concurrency ?? 8, async (s) => {
+    await mapLimit(steps, this.options.concurrency ?? 8, async (s) => {
       await this.apply(s, true);
     });
     this.options.events?.held?.(this.boundNow.size);
@@ -374,7 +375,7 @@ export class Reconciler {
     this.boundNow.clear();
     for (const m of this.managed) if (bound.has(m.addr.address)) this.boundNow.add(m.name);
     const steps = planRound({ managed: this.managed, bound, owned: this.owned, applied: this.applied, controlLost: lost });
-    await inPool(steps, this.options.concurrency ?? 8, async (s) => {
+    await mapLimit(steps, this.options.concurrency ?? 8, async (s) => {
       // A step that did not take (failed, or waiting for EC2) is retried by the very next round.
       if (!(await this.apply(s, false))) this.dirty = true;
     });

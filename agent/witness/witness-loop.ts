@@ -3,8 +3,8 @@ import type { Clock } from '../../core/clock';
 import { witnessAddress, type Config, type NodeSpec } from '../../core/config';
 import type { HeartbeatVerifier, ReplayGuard } from '../../core/heartbeat';
 import { witnessRing } from '../../core/witness';
-import { pinoLog } from '../../control/log';
-import { Timers } from '../../control/timers';
+import { pinoLog } from '../../lib/log';
+import { Timers } from '../../lib/timers';
 import type { HeartbeatBuilder } from '../heartbeat';
 
 /** What the loop needs of its UDP socket (UdpPeers): its fixed targets are this node's witnesses. */

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pino from 'pino';
 import { buildProviders } from '../../adapters/providers';
 import { createTable } from '../../adapters/dynamodb-store';
-import { systemClock } from '../../adapters/retry';
+import { systemClock } from '../../lib/clock';
 import type { Clock } from '../../core/clock';
 import { createRuntime, type Runtime } from '../../functions/runtime';
 import type { FunctionName } from '../../infra/props';

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { ConfigError } from '../../core/config';
 import { parseDuration } from '../../core/duration';
 import { startLocalControlPlane } from '../../control/local-server';
-import { pinoLog } from '../../control/log';
+import { pinoLog } from '../../lib/log';
 import { parse, usageError, type Command } from '../command';
 import { termSafe, termSafeLines } from '../terminal-text';
 import { untilSignalled } from '../signals';

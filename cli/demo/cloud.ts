@@ -6,7 +6,7 @@ import pino from 'pino';
 import { HOST_BOUND_KINDS, loadConfig } from '../../core/config';
 import type { ControlEvent } from '../../core/ports';
 import { startLocalControlPlane } from '../../control/local-server';
-import { pinoLog } from '../../control/log';
+import { pinoLog } from '../../lib/log';
 import { Ec2Emulator } from '../../sim/aws-ec2';
 import { seedFromConfig } from '../../sim/aws-ec2/from-config';
 import { providersFor } from '../control-setup';

@@ -11,7 +11,7 @@ import type { ProviderCredentials } from '../../adapters/providers';
 import { loadConfig, type Config } from '../../core/config';
 import { generateNodeKey } from '../../core/heartbeat';
 import { startLocalControlPlane } from '../../control/local-server';
-import { pinoLog } from '../../control/log';
+import { pinoLog } from '../../lib/log';
 import { Ec2Emulator } from '../../sim/aws-ec2';
 import { seedFromConfig as ec2Seed } from '../../sim/aws-ec2/from-config';
 import { DEFAULT_TOKEN } from '../../sim/hetzner-cloud';

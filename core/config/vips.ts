@@ -13,6 +13,22 @@ export const VIP_KINDS = [
 ] as const;
 export type VipKind = (typeof VIP_KINDS)[number];
 
+/** Kinds are grouped in families: one Provider per family (floating and alias IPs share one Hetzner project and its request budget). */
+export type ProviderFamily = 'bare-metal' | 'hetzner-cloud' | 'hetzner-robot' | 'aws-ec2' | 'aws-route53';
+
+/** Exhaustive on purpose: a new VIP kind does not compile until it is given a family. */
+export const FAMILY_OF_KIND: Record<VipKind, ProviderFamily> = {
+  lan: 'bare-metal',
+  'hetzner-floating-ip': 'hetzner-cloud',
+  'hetzner-alias-ip': 'hetzner-cloud',
+  'hetzner-robot-failover-ip': 'hetzner-robot',
+  'aws-secondary-ip': 'aws-ec2',
+  'aws-elastic-ip': 'aws-ec2',
+  'aws-overlay-route': 'aws-ec2',
+  'aws-route53': 'aws-route53',
+};
+
+
 /** Kinds whose address the owner's OS must carry (the agent binds it). Route 53 and EIPs are the provider's alone. */
 export const HOST_BOUND_KINDS: ReadonlySet<VipKind> = new Set([
   'lan',

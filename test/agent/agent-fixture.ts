@@ -3,7 +3,7 @@ import type { Config } from '../../core/config';
 import { hmacSigner } from '../../core/heartbeat';
 import type { HostAddress } from '../../core/ports';
 import { Agent } from '../../agent/agent';
-import { systemClock } from '../../agent/checks';
+import { systemClock } from '../../lib/clock';
 import { HttpTransport, heartbeatUrl } from '../../agent/heartbeat';
 import { RecordingHostNet } from '../../agent/hostnet';
 import { AgentMetrics } from '../../agent/ops';

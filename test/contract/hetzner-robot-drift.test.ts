@@ -3,7 +3,7 @@ import { MemoryStore } from '../../adapters/memory-store';
 import { controlContext } from '../../control/context';
 import { observeAll } from '../../control/drift';
 import { executeMoves } from '../../control/execute';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { ManualClock } from '../helpers/manual-clock';
 import { robotWorld, type RobotWorld } from './hetzner-robot-world';
 

@@ -5,7 +5,7 @@ import { MemoryStore } from '../../adapters/memory-store';
 import { BareMetalProvider } from '../../adapters/bare-metal';
 import { controlContext, type ControlContext } from '../../control/context';
 import { handleHeartbeat } from '../../control/heartbeat';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { tick, type TickTrigger } from '../../control/tick';
 import { ManualClock } from '../helpers/manual-clock';
 import { lanCluster, signer } from './helpers/clusters';

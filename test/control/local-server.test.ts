@@ -5,7 +5,7 @@ import { heartbeatVerifier } from '../../core/heartbeat';
 import { handleHeartbeat } from '../../control/heartbeat';
 import { BareMetalProvider } from '../../adapters/bare-metal';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { FAST, lanCluster, PSK, signer } from './helpers/clusters';
 import { TestAgent } from './helpers/test-agent';
 import { waitFor } from './helpers/wait';
@@ -196,7 +196,7 @@ describe('local control plane: timers', () => {
     await cp.close();
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
-    const { pinoLog } = await import('../../control/log');
+    const { pinoLog } = await import('../../lib/log');
     cp = await startLocalControlPlane({ config: loadConfig({ ...JSON.parse(JSON.stringify({ cluster: 'mail', security: { psk: PSK }, nodes: [{ id: 'n1', interface: 'eth0' }] })) }), log: pinoLog(logger), listen: '127.0.0.1:0' });
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, msg: 'control plane listening', cluster: 'mail', url: cp.url });
   });

@@ -5,7 +5,7 @@ import { BareMetalProvider } from '../../adapters/bare-metal';
 import { MemoryStore } from '../../adapters/memory-store';
 import { controlContext } from '../../control/context';
 import { handleHeartbeat } from '../../control/heartbeat';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { tick } from '../../control/tick';
 import { ManualClock } from '../helpers/manual-clock';
 import { PSK, signer } from './helpers/clusters';

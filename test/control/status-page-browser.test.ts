@@ -4,7 +4,7 @@ import { BareMetalProvider } from '../../adapters/bare-metal';
 import { MemoryStore } from '../../adapters/memory-store';
 import type { Config } from '../../core/config';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { PAGE_CSP } from '../../control/status-page/serve';
 import { apiClient } from '../../cli/api-client';
 import { startStatusProxy } from '../../cli/status-proxy';

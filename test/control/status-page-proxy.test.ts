@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BareMetalProvider } from '../../adapters/bare-metal';
 import { loadConfig } from '../../core/config';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { PAGE_CSP } from '../../control/status-page/serve';
 import { apiClient } from '../../cli/api-client';
 import { startStatusProxy, type StatusProxy } from '../../cli/status-proxy';

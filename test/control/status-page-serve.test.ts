@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BareMetalProvider } from '../../adapters/bare-metal';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { PAGE_CSP, statusPageResponse } from '../../control/status-page/serve';
 import { apiHandler } from '../../functions/api';
 import { BUNDLE_PATH, statusPageBundle } from '../../scripts/build-status-page';

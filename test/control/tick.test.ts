@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { heartbeatVerifier } from '../../core/heartbeat';
 import { MemoryStore } from '../../adapters/memory-store';
-import { systemClock } from '../../adapters/retry';
+import { systemClock } from '../../lib/clock';
 import { controlContext, type ControlContext } from '../../control/context';
 import { handleHeartbeat } from '../../control/heartbeat';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { tick, type TickResult } from '../../control/tick';
 import { hetznerCluster, signer } from './helpers/clusters';
 import { startHetzner } from './helpers/hetzner';

@@ -17,7 +17,7 @@ import { witnessRing } from '../../core/witness';
 import { MemoryStore } from '../../adapters/memory-store';
 import { controlContext } from '../../control/context';
 import { handleHeartbeat } from '../../control/heartbeat';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { tick } from '../../control/tick';
 import { ManualClock } from '../helpers/manual-clock';
 

@@ -5,13 +5,13 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BareMetalProvider } from '../../adapters/bare-metal';
 import { Agent } from '../../agent/agent';
-import { systemClock } from '../../agent/checks';
+import { systemClock } from '../../lib/clock';
 import { HttpTransport } from '../../agent/heartbeat';
 import { RecordingHostNet } from '../../agent/hostnet';
 import { AgentMetrics } from '../../agent/ops';
 import { answerSigner, publicKeyText } from '../../control/answer-key';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { ANSWER_SIGNATURE_HEADER, hmacSigner, publicKeyFrom } from '../../core/heartbeat';
 import { lan } from '../helpers/configs';
 

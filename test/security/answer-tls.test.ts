@@ -7,7 +7,7 @@ import { BareMetalProvider } from '../../adapters/bare-metal';
 import { controlTransport, HeartbeatBuilder } from '../../agent/heartbeat';
 import { publicKeyText } from '../../control/answer-key';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { configDigest } from '../../core/config';
 import { hmacSigner } from '../../core/heartbeat';
 import { lan } from '../helpers/configs';

@@ -2,7 +2,7 @@ import https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BareMetalProvider } from '../../adapters/bare-metal';
 import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../control/log';
+import { memoryLog } from '../../lib/log';
 import { configDigest } from '../../core/config';
 import { lanCluster } from '../control/helpers/clusters';
 import { generateKeyPairSync } from 'node:crypto';

@@ -1,6 +1,7 @@
 import net, { type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { CheckRunner, systemClock, type CheckChange, type CheckOutcome, type CheckSpec, type Probe } from '../../../agent/checks';
+import { systemClock } from '../../../lib/clock';
+import { CheckRunner, type CheckChange, type CheckOutcome, type CheckSpec, type Probe } from '../../../agent/checks';
 import { activeResources, leakedSince } from '../../helpers/handles';
 import { ManualClock, settle } from '../../helpers/manual-clock';
 import { spec } from './specs';

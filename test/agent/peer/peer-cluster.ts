@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { systemClock } from '../../../agent/checks';
+import { systemClock } from '../../../lib/clock';
 import { RecordingHostNet } from '../../../agent/hostnet';
 import { startPeerAgent, type PeerAgent } from '../../../agent/peer/peer-agent';
 import { UdpPeers } from '../../../agent/peer/udp-peers';

@@ -2,7 +2,7 @@ import type { Config } from '../../../core/config';
 import type { ControlEvent } from '../../../core/ports';
 import { DynamoDbStore } from '../../../adapters/dynamodb-store';
 import { startLocalControlPlane, type LocalControlPlane, type LocalControlPlaneOptions } from '../../../control/local-server';
-import { memoryLog } from '../../../control/log';
+import { memoryLog } from '../../../lib/log';
 import { hetznerCluster, signer } from './clusters';
 import type { LocalDynamo } from './dynalite';
 import { startHetzner } from './hetzner';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../core/clock';
-import { memoryLog } from '../../control/log';
-import { Timers } from '../../control/timers';
+import { memoryLog } from '../../lib/log';
+import { Timers } from '../../lib/timers';
 
 /**
  * A wall clock whose timers wake a millisecond before the time they were set for, as Node's

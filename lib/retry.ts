@@ -77,25 +77,3 @@ export function retryableOrConflict(codes: readonly string[]): (err: unknown) =>
   return (err) =>
     retryableReason(err) || (err instanceof ProviderError && err.reason === 'conflict' && err.details.code !== undefined && codes.includes(err.details.code));
 }
-
-/** The wall clock, for production use; tests inject their own. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-  setTimer(ms, fire) {
-    const timer = setTimeout(fire, ms);
-    return () => clearTimeout(timer);
-  },
-};

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock';
+import type { Clock } from '../core/clock';
 
 /**
  * Sleeps under way per signal. A signal gets one 'abort' listener for its life, not one added and

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../../agent/checks';
-import { activeResources, leakedSince } from '../../helpers/handles';
+import { systemClock } from '../../lib/clock';
+import { activeResources, leakedSince } from '../helpers/handles';
 
 describe('systemClock', () => {
   it('sleeps about as long as asked, with or without a signal', async () => {

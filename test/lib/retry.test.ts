@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, retryableOrConflict, systemClock, withRetry } from '../../adapters/retry';
+import { systemClock } from '../../lib/clock';
+import { backoffDelay, retryableOrConflict, withRetry } from '../../lib/retry';
 import type { Clock } from '../../core/clock';
 import { ProviderError } from '../../core/reasons';
 
