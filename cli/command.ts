@@ -57,3 +57,11 @@ function parseProblem(err: unknown): string {
   }
   return message;
 }
+
+/** A command in the table of cli/commands/index.ts, loaded only when it runs. */
+export interface CommandEntry {
+  summary: string;
+  load(): Promise<Command>;
+  /** Started by ipferry itself, not listed in the usage text. */
+  hidden?: boolean;
+}

@@ -7,7 +7,7 @@ import { ringOf, witnessed } from './group';
 import { findDrift, holderText } from './drift';
 import { eventId, moveEvent } from './events';
 import type { MoveJob, MoveReport } from './execute';
-import type { TickMove, TickTrigger } from './tick';
+import type { TickMove, TickTrigger } from './tick-model';
 
 /** A move the tick will record, and the provider job that carries it out (none: the hosts do). */
 export interface Planned {

@@ -1,5 +1,4 @@
-import type { Assignment, Diagnostic, ReasonCode } from '../core/decide';
-import type { EventOutcome, FailoverTimeline } from '../core/ports';
+import type { Assignment, Diagnostic } from '../core/decide';
 import { assignmentsAfter, decideAndCommit } from './commit';
 import type { ControlContext } from './context';
 import { publishRecordSets } from './dns';
@@ -7,15 +6,9 @@ import { observeAll } from './drift';
 import { executeMoves } from './execute';
 import { committedMoves, driftRepairs, finish, satisfiedBy, toTickMove } from './planned-moves';
 import { errorText } from '../lib/log';
+import type { TickMove, TickTrigger } from './tick-model';
 
-export type TriggerKind = 'schedule' | 'interval' | 'deadline' | 'heartbeat' | 'api' | 'retry';
-
-/** Why a tick runs; `at` is when the cause was noticed (the timeline's "detected"). */
-export interface TickTrigger {
-  kind: TriggerKind;
-  at: number;
-  detail: string;
-}
+export type { TickMove, TickTrigger, TriggerKind } from './tick-model';
 
 export interface TickOptions {
   trigger: TickTrigger;
@@ -25,18 +18,6 @@ export interface TickOptions {
   repairDrift?: boolean;
   /** Take the group's lease first (default). Off only to show that commit's CAS alone is safe. */
   lease?: boolean;
-}
-
-/** One move (or drift repair) as the tick saw it through. */
-export interface TickMove {
-  eventId: string;
-  vip: string;
-  from: string | null;
-  to: string | null;
-  epoch: number;
-  reason: ReasonCode;
-  outcome?: EventOutcome;
-  timeline: FailoverTimeline;
 }
 
 export type TickResult =

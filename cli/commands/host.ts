@@ -1,4 +1,4 @@
-import type { CommandEntry } from './index';
+import type { CommandEntry } from '../command';
 
 /** The commands a host runs: the agent (and its status), the fence it starts, and validate. */
 export const hostCommands: Record<string, CommandEntry> = {

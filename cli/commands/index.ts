@@ -1,4 +1,6 @@
-import type { Command } from '../command';
+import type { CommandEntry } from '../command';
+
+export type { CommandEntry } from '../command';
 import { hostCommands } from './host';
 
 /**
@@ -6,13 +8,6 @@ import { hostCommands } from './host';
  * it runs: `ipferry agent` on a host must not pay for the control plane, the AWS SDK and the
  * emulators (about 140 MB of RSS against 55 MB).
  */
-export interface CommandEntry {
-  summary: string;
-  load(): Promise<Command>;
-  /** Started by ipferry itself, not listed in the usage text. */
-  hidden?: boolean;
-}
-
 export const commands: Record<string, CommandEntry> = {
   demo: { summary: 'run ipferry on an embedded example and watch VIPs move', load: async () => (await import('./demo')).demo },
   validate: hostCommands.validate!,

@@ -1,5 +1,12 @@
 import { analyze, type ArpRound, type ProbeAnalysis, type ProbeTimeline } from '../../sim/lab';
-import type { LanCluster } from './harness';
+import type { Lab } from '../../sim/lab';
+
+/** What probing needs of a cluster (harness.ts's ProbedCluster has it), named here so probing need not import the harness. */
+export interface ProbedCluster {
+  readonly lab: Lab;
+  address(vip: string): string;
+  maxHolders(vip: string, from?: number, to?: number): number;
+}
 
 export interface ProbeRunOptions {
   /** VIP name. */
@@ -39,7 +46,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class Probing {
   private constructor(
-    private readonly cluster: LanCluster,
+    private readonly cluster: ProbedCluster,
     readonly vip: string,
     readonly timeline: ProbeTimeline,
     readonly rounds: ArpRound[],
@@ -48,7 +55,7 @@ export class Probing {
     readonly endedAt: number,
   ) {}
 
-  static async run(cluster: LanCluster, o: ProbeRunOptions, script: (mark: (phase: string) => number, client: ClientView) => Promise<void>): Promise<Probing> {
+  static async run(cluster: ProbedCluster, o: ProbeRunOptions, script: (mark: (phase: string) => number, client: ClientView) => Promise<void>): Promise<Probing> {
     const address = cluster.address(o.vip);
     const watch = cluster.lab.watchResponders(address, { durationMs: o.limitMs + 2000, processes: o.arpProcesses ?? 4 });
     const prober = await cluster.lab.startProber({ vip: address, durationMs: o.limitMs });
