@@ -10,8 +10,13 @@ import { providerLookup, type ProviderLookup } from './providers';
 export interface Tuning {
   /** Provider moves in flight at once, across VIPs. */
   moveConcurrency: number;
-  /** How long one move may take, retries included, before it is reported failed. */
+  /** How long one move may take, retries included, before it is reported failed — for providers that declare no deadline of their own. */
   moveDeadlineMs: number;
+  /**
+   * The longest any move may take, whatever its provider declares: a Lambda invocation's remaining
+   * time (functions/runtime.ts), or a test that wants failures fast. Unset: no cap.
+   */
+  maxMoveDeadlineMs?: number;
   /** How long a tick may hold the lease; a crashed ticker blocks others at most this long. */
   leaseMs: number;
   /** Commit attempts when other writers get in first (each reloads and decides again). */

@@ -37,7 +37,7 @@ export async function publishRecordSets(ctx: ControlContext, assignments: readon
 
 async function publish(ctx: ControlContext, record: DnsRecordSet, addresses: string[], version: number): Promise<EventOutcome> {
   try {
-    const r = await ctx.publisher!.publish(record, addresses, { epoch: version, deadline: ctx.clock.now() + ctx.tuning.moveDeadlineMs });
+    const r = await ctx.publisher!.publish(record, addresses, { epoch: version, deadline: ctx.clock.now() + Math.min(ctx.tuning.moveDeadlineMs, ctx.tuning.maxMoveDeadlineMs ?? Number.POSITIVE_INFINITY) });
     if (!r.ok) ctx.log.warn('dns publish failed', { record: record.name, reason: r.reason, message: r.message });
     return r.ok ? { ok: true, changed: r.changed, calls: r.calls } : { ok: false, reason: r.reason, message: r.message, calls: r.calls };
   } catch (err) {

@@ -69,11 +69,13 @@ export async function executeMoves(ctx: ControlContext, jobs: readonly MoveJob[]
 
 /**
  * The move's deadline belongs to its provider and kind (a Robot switch blocks 40-60 s; 20 s would
- * abort every one), else the tuning's default. One clock: the deadline, the retries here and the
+ * abort every one), else the tuning's default — never past the tuning's cap (a Lambda invocation
+ * ends when it ends, whatever the provider needs). One clock: the deadline, the retries here and the
  * adapter's own waits all read `ctx.clock`, which is handed to the adapter in the MoveContext.
  */
 export function moveDeadlineMs(ctx: ControlContext, provider: Provider, job: MoveJob): number {
-  return provider.moveDeadlineMs?.(job.vip.kind) ?? ctx.tuning.moveDeadlineMs;
+  const wanted = provider.moveDeadlineMs?.(job.vip.kind) ?? ctx.tuning.moveDeadlineMs;
+  return Math.min(wanted, ctx.tuning.maxMoveDeadlineMs ?? Number.POSITIVE_INFINITY);
 }
 
 async function moveWithRetry(ctx: ControlContext, provider: Provider, job: MoveJob): Promise<MoveResult> {

@@ -93,8 +93,9 @@ export function runtimeOnce(build: () => Promise<Runtime>): () => Promise<Runtim
 
 /** The control context for one invocation: a move may take until shortly before the function would be cut off, never longer. */
 export function forInvocation(ctx: Runtime['ctx'], context?: Context): Runtime['ctx'] {
-  const budget = context ? Math.max(1000, context.getRemainingTimeInMillis() - 3000) : ctx.tuning.moveDeadlineMs;
-  return { ...ctx, tuning: { ...ctx.tuning, moveDeadlineMs: Math.min(ctx.tuning.moveDeadlineMs, budget) } };
+  if (!context) return ctx;
+  const budget = Math.max(1000, context.getRemainingTimeInMillis() - 3000);
+  return { ...ctx, tuning: { ...ctx.tuning, maxMoveDeadlineMs: Math.min(ctx.tuning.maxMoveDeadlineMs ?? budget, budget) } };
 }
 
 /**

@@ -118,7 +118,7 @@ describe('tick', () => {
     await fetch(`${hz.emulator.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'error', count: 1000, action: 'assign_floating_ip' }) });
     await sleep(400);
     await beat('n2', 'n3');
-    const fast = { ...ctx, tuning: { ...ctx.tuning, moveDeadlineMs: 600 } };
+    const fast = { ...ctx, tuning: { ...ctx.tuning, maxMoveDeadlineMs: 600 } };
     const r = done(await tick(fast, { trigger: { ...now, at: Date.now() } }));
     expect(r.failed).toBe(1);
     expect(r.moves[0]!.outcome).toMatchObject({ ok: false, reason: 'transient' });
