@@ -61,7 +61,10 @@ export interface Frame {
 /** Runs one move inside a frame and turns whatever happens into a MoveResult. */
 export async function runMove(opts: FrameOptions, ctx: MoveContext, what: string, body: (frame: Frame) => Promise<MoveOutcome>): Promise<MoveResult> {
   const calls = new CallCounter();
-  return settleMove(opts, ctx, what, calls, (signal) => body(makeFrame(opts, calls, signal, ctx.deadline)));
+  // One clock per move: the deadline is on the caller's clock (MoveContext.clock), so the polls,
+  // backoff sleeps and request timeouts measured against it must run on that clock too.
+  const moveOpts = ctx.clock ? { ...opts, clock: ctx.clock } : opts;
+  return settleMove(moveOpts, ctx, what, calls, (signal) => body(makeFrame(moveOpts, calls, signal, ctx.deadline)));
 }
 
 /** Runs a read-only operation (observe) in a frame; failures are thrown as ProviderErrors. */
