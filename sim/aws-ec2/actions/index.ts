@@ -1,4 +1,5 @@
 import { ADDRESS_ACTIONS } from './addresses';
+import { ATTRIBUTE_ACTIONS } from './attributes';
 import type { ActionSpec } from './context';
 import { DESCRIBE_ACTIONS } from './describe';
 import { IPV6_ACTIONS } from './ipv6';
@@ -12,4 +13,5 @@ export const EC2_ACTIONS: Record<string, ActionSpec> = {
   ...IPV6_ACTIONS,
   ...ADDRESS_ACTIONS,
   ...ROUTE_ACTIONS,
+  ...ATTRIBUTE_ACTIONS,
 };
