@@ -7,7 +7,9 @@ export const SEED_001_RING_YAML = `# Seed 001: five FreeBSD mail servers with CA
 # three deaths left 4 VIPs on mail04 and 1 on mail05. ipferry balances to within one instead
 # (5 and 5), and deep checks (SMTP, POP3, IMAP) replace HAProxy's missing ones.
 cluster: netic-mail
-control: { mode: peer }        # five nodes: a majority is needed to act
+# quorum none, as CARP: two survivors of five keep all ten VIPs; the price is that both sides of a
+# network cut serve (two hosts answer until it heals), where majority quorum would release all ten.
+control: { mode: peer, quorum: none }
 security: { psk: "change-me-to-a-long-random-secret" }
 timers: { minHold: 30s, rebalanceCap: 2 }
 nodes:

@@ -51,13 +51,27 @@ describe('seed 001: five servers, ten VIPs in a ring', () => {
   const ring = () => example('seeds/001-carp-ring.yaml');
 
   it('after three servers die at once, the two survivors hold 5 and 5', () => {
+    // The example runs as CARP does (quorum none): two of five are no majority, and still serve.
+    expect(ring().control).toMatchObject({ mode: 'peer', quorum: 'none' });
     const sim = new ClusterSim(ring());
     sim.run(1000);
     expect(Object.values(sim.loads())).toEqual([2, 2, 2, 2, 2]);
     sim.kill('mail01', 'mail02', 'mail03');
-    // Three of five dead: the survivors lack a majority, so they hold what they have and claim nothing.
+    sim.run(2000);
+    expect(sim.lastDecision!.diagnostics.map((d) => d.kind)).not.toContain('no-quorum');
+    expect(sim.loads()).toMatchObject({ mail01: 0, mail02: 0, mail03: 0, mail04: 5, mail05: 5 });
+    expect(Object.values(sim.owners()).filter((o) => o === 'mail04' || o === 'mail05')).toHaveLength(10);
+  });
+
+  it('with majority quorum instead, the same three deaths leave the survivors claiming nothing', () => {
+    // The trade-off the example's comment names: majority never serves twice on a cut, but here it stops.
+    const c = ring();
+    const sim = new ClusterSim({ ...c, control: { ...c.control, mode: 'peer', quorum: 'majority' } as typeof c.control });
+    sim.run(1000);
+    sim.kill('mail01', 'mail02', 'mail03');
     sim.run(2000);
     expect(sim.lastDecision!.diagnostics.map((d) => d.kind)).toContain('no-quorum');
+    expect(sim.loads()).toMatchObject({ mail04: 2, mail05: 2 });
   });
 
   it('after three servers die one by one, never 8 and 2: the survivors end at 5 and 5', () => {
