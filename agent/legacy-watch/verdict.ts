@@ -1,13 +1,13 @@
 import type { VrrpAdvert } from './vrrp';
 
 /**
- * What the watcher writes and the exec check reads: when it last looked, and the last old master
- * it heard. A file between them because exec checks run without capabilities (agent/hooks/
+ * What the watcher knows: since when it listens, and the last old master it heard. It reaches the
+ * exec check as a file (stateLine) because exec checks run without capabilities (agent/hooks/
  * drop-caps.ts) and cannot capture packets themselves.
  */
 export interface LegacyState {
-  /** When the watcher last wrote (ms since the epoch): a stale file means no one is listening. */
-  watcherAt: number;
+  /** When the watcher started listening (ms since the epoch). */
+  startedAt: number;
   vrids: number[];
   lastMaster: { at: number; source: string; vrid: number; priority: number } | null;
 }
@@ -22,38 +22,30 @@ export function heard(state: LegacyState, advert: VrrpAdvert, at: number, ownAdd
   return { ...state, lastMaster: { at, source: advert.source, vrid: advert.vrid, priority: advert.priority } };
 }
 
-export interface Verdict {
-  /** Stay passive: an old master was heard lately, or nothing can tell. */
-  passive: boolean;
-  why: string;
+/** The first line of the state file: what it is, and the version of this format. */
+export const STATE_TAG = 'ipferry-legacy-vrrp 1';
+
+/**
+ * When silence has lasted `quietMs` (give it keepalived's master-down interval, 3 × advert_int, so
+ * silence means what a VRRP backup would take it to mean): counted from the last master heard, and
+ * never before the watcher itself has listened that long — a watcher started a moment ago has
+ * heard nothing because it has not listened yet, not because no master is there.
+ */
+export function clearFrom(state: LegacyState, quietMs: number): number {
+  return Math.max(state.startedAt, state.lastMaster?.at ?? 0) + quietMs;
 }
 
 /**
- * Passive while an old master was heard within `quietMs` (give it keepalived's master-down
- * interval, 3 × advert_int, so silence means what a VRRP backup would take it to mean), and also
- * when the watcher's file is older than `staleMs`: not knowing must never look like silence.
+ * The file the exec check reads (check.sh), one line of words so bash's `read` takes it apart:
+ *   ipferry-legacy-vrrp 1 WRITTEN_AT_MS CLEAR_FROM_MS WHY…
+ * The check stays passive when WRITTEN_AT is older than its stale limit (not knowing must never
+ * look like silence) and until CLEAR_FROM; WHY is for its message. The watcher decides when silence
+ * starts; the check only compares two numbers with its clock, so it needs no program of its own.
  */
-export function verdict(state: LegacyState | undefined, now: number, quietMs: number, staleMs: number): Verdict {
-  if (state === undefined) return { passive: true, why: 'no legacy-watch state: is the watcher running?' };
-  const age = now - state.watcherAt;
-  if (age > staleMs) return { passive: true, why: `legacy-watch state is ${age} ms old (limit ${staleMs}): the watcher has stopped` };
+export function stateLine(state: LegacyState, now: number, quietMs: number): string {
   const m = state.lastMaster;
-  if (m && now - m.at < quietMs) {
-    return { passive: true, why: `old VRRP master ${m.source} heard ${now - m.at} ms ago (vrid ${m.vrid}, priority ${m.priority})` };
-  }
-  const last = m ? `last master ${m.source} ${now - m.at} ms ago` : 'none heard since the watcher started';
-  return { passive: false, why: `no VRRP master for vrid ${state.vrids.join(',')} within ${quietMs} ms (${last})` };
-}
-
-/** Reads the file's text; undefined (passive) for anything that is not the shape written. */
-export function parseState(text: string): LegacyState | undefined {
-  try {
-    const v = JSON.parse(text) as Partial<LegacyState>;
-    if (typeof v.watcherAt !== 'number' || !Array.isArray(v.vrids)) return undefined;
-    const m = v.lastMaster;
-    if (m !== null && (typeof m !== 'object' || typeof m.at !== 'number' || typeof m.source !== 'string')) return undefined;
-    return { watcherAt: v.watcherAt, vrids: v.vrids.filter((n): n is number => typeof n === 'number'), lastMaster: m ?? null };
-  } catch {
-    return undefined;
-  }
+  const why = m
+    ? `last VRRP master ${m.source} (vrid ${m.vrid}, priority ${m.priority}) at ${new Date(m.at).toISOString()}, quiet period ${quietMs} ms`
+    : `no VRRP master for vrid ${state.vrids.join(',')} heard since the watcher started at ${new Date(state.startedAt).toISOString()}, quiet period ${quietMs} ms`;
+  return `${STATE_TAG} ${Math.trunc(now)} ${Math.trunc(clearFrom(state, quietMs))} ${why}\n`;
 }

@@ -21,6 +21,7 @@ export const HOSTS = ['h1', 'h2', 'h3'] as const;
 const FIXTURES = fileURLToPath(new URL('./fixtures/beside/', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const LEGACY = fileURLToPath(new URL('../../agent/legacy-watch/main.ts', import.meta.url));
+const LEGACY_CHECK = fileURLToPath(new URL('../../agent/legacy-watch/check.sh', import.meta.url));
 /** keepalived's master-down interval for advert_int 1: 3 adverts missed. */
 export const QUIET_MS = 3000;
 /** With the fixtures' files: 3 × advert_int + skew of the next in line, (256 − priority 100) / 256 s. */
@@ -49,12 +50,12 @@ export class Beside {
     const lab = await createLab({ hosts: HOSTS.length });
     try {
       const legacyScript = join(dir, 'legacy-watch.mjs');
-      // One node process per check run (~50 ms) rather than tsx's half second, every interval.
+      // The watcher bundled into one file, as an operator installs it (docs/migrating.md), and no tsx start.
       await build({ entryPoints: [LEGACY], outfile: legacyScript, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' });
       const importedFile = join(dir, 'imported.yaml');
       await importKeepalived(importedFile);
       const besideFile = join(dir, 'beside.yaml');
-      await writeFile(besideFile, withLegacyCheck(await readFile(importedFile, 'utf8'), legacyScript, dir));
+      await writeFile(besideFile, withLegacyCheck(await readFile(importedFile, 'utf8'), dir));
       const addresses = await lab.watchAddresses();
       return new Beside(lab, dir, addresses, importedFile, besideFile, legacyScript);
     } catch (err) {
@@ -85,12 +86,8 @@ export class Beside {
 
   /** The privileged half of the recipe: captures VRRP adverts and keeps the check's file fresh. */
   async startWatcher(host: string): Promise<void> {
-    if (this.lab.privilegeKind === 'userns') {
-      // tcpdump drops to its own user after opening the capture (Debian builds it so; -Z root too),
-      // and setgroups is denied in an unprivileged user namespace, so it exits there.
-      throw new Error('legacy-watch needs root: tcpdump cannot drop privileges inside an unprivileged user namespace (setgroups is denied there)');
-    }
-    const proc = this.lab.spawn(host, process.execPath, [this.legacyScript, 'watch', '--iface', 'eth0', '--vrid', String(VRID), '--state-dir', this.dir]);
+    const args = [this.legacyScript, 'watch', '--iface', 'eth0', '--vrid', String(VRID), '--state-dir', this.dir, '--quiet-ms', String(QUIET_MS)];
+    const proc = this.lab.spawn(host, process.execPath, args);
     this.watchers.set(host, proc);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`legacy-watch in ${host}: not ready in 10 s: ${proc.stderrTail()}`)), 10_000);
@@ -150,16 +147,16 @@ async function importKeepalived(out: string): Promise<void> {
 
 /**
  * The recipe's config half: every VIP also waits on the `legacy-vrrp` exec check, healthy only
- * when no old master was heard for QUIET_MS. Checks start unhealthy and must rise, so a fresh
- * agent is passive before its first look, never after. fall 3: on a loaded host one check run
- * that times out (a node start past 900 ms) must not take a healthy owner's VIP away; an old
+ * when no old master was heard for QUIET_MS (the watcher's --quiet-ms). Checks start unhealthy and
+ * must rise, so a fresh agent is passive before its first look, never after. fall 3: on a loaded
+ * host one check run that times out must not take a healthy owner's VIP away; an old
  * master reappearing after the switch is not part of the recipe (keepalived is stopped for good).
  */
-export function withLegacyCheck(yaml: string, script: string, stateDir: string): string {
+export function withLegacyCheck(yaml: string, stateDir: string): string {
   const doc = YAML.parse(yaml) as { checks?: Record<string, unknown>; vips: Array<{ checks?: string[] }> };
   doc.checks = {
     ...doc.checks,
-    'legacy-vrrp': { kind: 'exec', command: [process.execPath, script, 'check', '--state-dir', stateDir, '--quiet-ms', String(QUIET_MS)], interval: '1s', timeout: '900ms', rise: 1, fall: 3 },
+    'legacy-vrrp': { kind: 'exec', command: ['bash', LEGACY_CHECK, '--state-dir', stateDir], interval: '1s', timeout: '900ms', rise: 1, fall: 3 },
   };
   for (const v of doc.vips) v.checks = [...(v.checks ?? []), 'legacy-vrrp'];
   loadConfig(doc); // refuses here, naming the field, rather than in three agents' logs

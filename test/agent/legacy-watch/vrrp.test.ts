@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TcpdumpHexReader } from '../../../agent/legacy-watch/tcpdump-hex';
-import { heard, parseState, verdict, type LegacyState } from '../../../agent/legacy-watch/verdict';
+import { MAX_PACKET, packetFromHex } from '../../../agent/legacy-watch/raw-capture';
+import { clearFrom, heard, stateLine, type LegacyState } from '../../../agent/legacy-watch/verdict';
 import { parseVrrpPacket } from '../../../agent/legacy-watch/vrrp';
 
 /** An IPv4 header (20 bytes, protocol 112, TTL 255) around a VRRP body. */
@@ -57,26 +57,26 @@ describe('parseVrrpPacket', () => {
   });
 });
 
-describe('TcpdumpHexReader', () => {
-  it('hands on a packet as soon as it holds the IPv4 total length, and drops gaps', () => {
-    const r = new TcpdumpHexReader();
-    const out = [
-      '13:00:01.000 IP 198.18.0.12 > 198.18.0.11: VRRPv2, Advertisement, vrid 51, prio 100, authtype simple, intvl 1s, length 20',
-      '\t0x0000:  4500 0028 0001 0000 ff70 0000 c612 000c',
-      '\t0x0010:  c612 000b 2133 6401 0101 0000 c612 0032',
-      '\t0x0020:  6c61 622d 7061 7373',
-      'next summary',
-      '\t0x0010:  dead beef', // offset gap: dropped
-    ].map((l) => r.line(l));
-    expect(out.filter(Boolean)).toHaveLength(1);
-    const parsed = parseVrrpPacket(out[3]!);
+describe('packetFromHex', () => {
+  it('turns one line of the capture back into the packet it printed', () => {
+    const parsed = parseVrrpPacket(packetFromHex(Buffer.from(ip(v2)).toString('hex'))!);
     expect(parsed.ok && parsed.advert.vrid).toBe(51);
-    expect(r.flush()).toBeUndefined();
+    expect(packetFromHex('4500ABcd')).toEqual(Uint8Array.from([0x45, 0x00, 0xab, 0xcd]));
   });
+
+  const refused: Array<[string, string]> = [
+    ['empty', ''],
+    ['odd length', '450'],
+    ['not hex', '45zz'],
+    ['a space inside', '45 00'],
+    ['a perl error that got onto stdout', 'recv: Interrupted system call'],
+    ['past the bound', '00'.repeat(MAX_PACKET + 1)],
+  ];
+  it.each(refused)('refuses %s', (_, line) => expect(packetFromHex(line)).toBeUndefined());
 });
 
 describe('verdict', () => {
-  const base: LegacyState = { watcherAt: 10_000, vrids: [51], lastMaster: null };
+  const base: LegacyState = { startedAt: 10_000, vrids: [51], lastMaster: null };
   const advert = (source: string, priority: number, vrid = 51) => ({ version: 2 as const, source, destination: '', vrid, priority, advertIntervalMs: 1000, addresses: [], ttl: 255 });
 
   it('counts only masters of watched VRIDs from other hosts; a priority-0 goodbye starts no quiet period', () => {
@@ -86,17 +86,16 @@ describe('verdict', () => {
     expect(heard(base, advert('198.18.0.12', 100), 9_000, []).lastMaster).toEqual({ at: 9_000, source: '198.18.0.12', vrid: 51, priority: 100 });
   });
 
-  it('is passive while a master was heard lately, when the watcher is stale or absent, and clear after the quiet period', () => {
-    const s = { ...base, lastMaster: { at: 9_000, source: '198.18.0.12', vrid: 51, priority: 100 } };
-    expect(verdict(s, 10_000, 3000, 2000)).toEqual({ passive: true, why: 'old VRRP master 198.18.0.12 heard 1000 ms ago (vrid 51, priority 100)' });
-    expect(verdict({ ...s, watcherAt: 12_100 }, 12_100, 3000, 2000).passive).toBe(false);
-    expect(verdict(s, 12_001, 3000, 2000).why).toMatch(/2001 ms old .*the watcher has stopped/);
-    expect(verdict(undefined, 0, 3000, 2000).passive).toBe(true);
-    expect(verdict(base, 10_000, 3000, 2000)).toEqual({ passive: false, why: 'no VRRP master for vrid 51 within 3000 ms (none heard since the watcher started)' });
+  it('clears quiet-ms after the last master, and never before the watcher has listened that long', () => {
+    expect(clearFrom(base, 3000)).toBe(13_000);
+    expect(clearFrom({ ...base, lastMaster: { at: 12_500, source: '198.18.0.12', vrid: 51, priority: 100 } }, 3000)).toBe(15_500);
+    // A master heard before this watcher's start (a restarted watcher's first state): still from the start.
+    expect(clearFrom({ ...base, lastMaster: { at: 9_000, source: '198.18.0.12', vrid: 51, priority: 100 } }, 3000)).toBe(13_000);
   });
 
-  it('reads only the shape the watcher writes', () => {
-    expect(parseState(JSON.stringify(base))).toEqual(base);
-    for (const bad of ['', 'null', '{"watcherAt":"1","vrids":[]}', '{"watcherAt":1,"vrids":[],"lastMaster":{"at":"x"}}', '[']) expect(parseState(bad)).toBeUndefined();
+  it('writes one line of words that check.sh reads: tag, version, written at, clear from, why', () => {
+    expect(stateLine(base, 10_250.7, 3000)).toBe('ipferry-legacy-vrrp 1 10250 13000 no VRRP master for vrid 51 heard since the watcher started at 1970-01-01T00:00:10.000Z, quiet period 3000 ms\n');
+    const s = { ...base, lastMaster: { at: 11_000, source: '198.18.0.12', vrid: 51, priority: 100 } };
+    expect(stateLine(s, 11_000, 3000)).toBe('ipferry-legacy-vrrp 1 11000 14000 last VRRP master 198.18.0.12 (vrid 51, priority 100) at 1970-01-01T00:00:11.000Z, quiet period 3000 ms\n');
   });
 });
