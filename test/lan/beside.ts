@@ -209,6 +209,9 @@ export async function hostByHost(b: Beside): Promise<Switch> {
     const at = Date.now();
     await b.stopKeepalived(h);
     b.startAgent(h, b.besideFile);
+    // As an operator would, the next host only once this agent runs (under load a start takes many
+    // seconds, and peers without quorum claim nothing): the gap is then the failover, not the start.
+    await b.agentsReady(30_000);
     // Long enough for the next keepalived to take over and the agent to settle beside it.
     await sleep(QUIET_MS + 3000);
     steps.push(`${h} swapped at +${at - startedAt} ms, holders now [${b.holders().join(', ')}]`);
