@@ -9,8 +9,10 @@ const REASON_BY_CODE: Record<string, FailureReason> = {
   NOT_FOUND: 'not-found',
   SERVER_NOT_FOUND: 'not-found',
   FAILOVER_NEW_SERVER_NOT_FOUND: 'not-found',
-  // Routing started but did not finish while the POST was open: it may still complete. Never
-  // answered by switching again (that would meet FAILOVER_LOCKED and spend a switch): read.
+  // Robot's docs give it (500) the text of FAILOVER_FAILED, "due to an internal error switching
+  // ... failed", but not whether routing goes on; the name says it did not complete, so the
+  // outcome is in doubt. Never answered by switching again (that could meet FAILOVER_LOCKED and
+  // spend a switch): read (robot.hetzner.com/doc/webservice/en.html#post-failover-failover-ip).
   FAILOVER_NOT_COMPLETE: 'transient',
   FAILOVER_NOT_FOUND: 'not-found',
   INVALID_INPUT: 'invalid',

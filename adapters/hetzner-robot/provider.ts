@@ -104,12 +104,15 @@ export class HetznerRobotProvider implements Provider {
     let changed = false;
     // The route as last seen before our switch: a read-back showing anything else is someone else's.
     let was = before.active_server_ip;
+    // When our last switch was sent: the read-back below gives it the routing time.
+    let sentAt = frame.clock.now();
     for (let posts = 0; ; posts++) {
       if (posts >= MAX_SWITCHES_PER_MOVE) throw new ProviderError('transient', `${ip}: ${posts} switches did not route it to ${target}`, { code: 'FAILOVER_FAILED' });
       // A refused switch (403 RATE_LIMIT_EXCEEDED) did not happen: waiting Robot's hint and sending it again is safe.
       const sent = await frame.retry(
         () => {
           this.spendableOrThrow();
+          sentAt = frame.clock.now();
           return this.post(ip, target, opts);
         },
         (err) => err instanceof ProviderError && err.reason === 'throttled',
@@ -130,10 +133,19 @@ export class HetznerRobotProvider implements Provider {
       this.frame.logger.warn({ ip, err: sent.error.message }, 'switch in doubt: reading, not switching again');
       break;
     }
+    // Robot locks the address while our switch routes (anyone else's switch meets FAILOVER_LOCKED),
+    // so until our switch must have finished, a route that is neither ours nor `was` is not a
+    // later mover: it is a switch that finished between our read and our POST (two movers racing).
+    // Calling that a conflict gave up on a switch still routing — it then landed after we said so.
+    const routedBy = sentAt + this.routingMaxMs;
     await frame.poll(
       `${ip} routed to ${target} (a switch in doubt is not repeated)`,
       () => client.getFailover(ip, opts),
-      (f) => (f.active_server_ip === target ? 'done' : f.active_server_ip === was ? 'wait' : { conflict: `it is now routed to ${this.describe(f)}, by someone else` }),
+      (f) => {
+        if (f.active_server_ip === target) return 'done';
+        if (f.active_server_ip === was || frame.clock.now() < routedBy) return 'wait';
+        return { conflict: `it is now routed to ${this.describe(f)}, by someone else, after our switch had time to route` };
+      },
       retryableReason,
     );
     return { changed, verifiedAt: frame.clock.now() };

@@ -1,4 +1,5 @@
 import type { Clock } from '../../core/clock';
+import { canonicalIp } from '../../core/ip';
 import { Emulator, type EmulatorSettings } from '../common/emulator';
 import { json, type HttpAnswer, type HttpRequest } from '../common/http';
 import { byProfile, DEFAULT_PROFILE, wallClock, type EmulatorProfile, type ProfileOptions } from '../common/profile';
@@ -85,9 +86,14 @@ export class HetznerRobotEmulator extends Emulator {
       // Robot holds the request until routing is done: the answer comes back 40-60 s later.
       const incomplete = this.incompleteSwitches > 0;
       if (incomplete) this.incompleteSwitches--;
-      await this.clock.sleep(this.routingMs);
+      // Answer no earlier than the route shows on our own clock: a timer may fire a wall
+      // millisecond early, which a scaled clock turns into tens of ms, and a read right after
+      // the answer then still saw the old route (a flaky real-profile test, issue #14).
+      const routed = this.state.failovers.get(canonicalIp(matched.ip) ?? matched.ip)?.lockedUntil;
+      const answerAt = incomplete || routed === undefined ? startedAt + this.routingMs : routed;
+      for (let i = 0; i < 10 && this.now() < answerAt; i++) await this.clock.sleep(answerAt - this.now());
       if (incomplete) {
-        const e = new RobotApiError('FAILOVER_NOT_COMPLETE', `failover IP ${matched.ip} routing was started but is not complete yet`);
+        const e = new RobotApiError('FAILOVER_NOT_COMPLETE', `Due to an internal error switching of the failover IP address ${matched.ip} failed`);
         answer = e.toAnswer();
         error = e.code;
       }

@@ -13,9 +13,12 @@ const STATUS_BY_CODE = {
   SERVER_NOT_FOUND: 404,
   // POST /failover/{ip} with an active_server_ip that is no server of the account (Robot docs).
   FAILOVER_NEW_SERVER_NOT_FOUND: 404,
-  // The switch was started but routing did not finish while the request was open: it may still
-  // complete, so a client must read, not switch again (Robot docs list it for POST /failover/{ip}).
-  FAILOVER_NOT_COMPLETE: 409,
+  // Robot's docs list it for POST and DELETE /failover/{ip} as 500 with the same text as
+  // FAILOVER_FAILED ("Due to an internal error switching of the failover IP address failed",
+  // robot.hetzner.com/doc/webservice/en.html#post-failover-failover-ip). The docs do not say
+  // whether routing goes on; the name says it did not complete, so the emulator lets it finish
+  // (an outcome in doubt is the hostile case) and a client must read before switching again.
+  FAILOVER_NOT_COMPLETE: 500,
   FAILOVER_ALREADY_ROUTED: 409,
   FAILOVER_LOCKED: 409,
   FAILOVER_FAILED: 500,

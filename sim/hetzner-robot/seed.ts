@@ -53,8 +53,11 @@ export const DEFAULT_SWITCHES_PER_HOUR = 50;
  *    done (Hetzner Docs, Robot > Failover IP; community.hrobot's failover_ip module says the call
  *    "returns when the failover IP has been successfully routed" and allows 180 s). We take 50 s.
  *  - Reads: GET /failover and GET /failover/{ip} each list "Request limit: 100 requests per 1 hour"
- *    (robot.hetzner.com/doc/webservice/en.html#failover); one window for both is the stricter reading.
- *  - Switches: POST /failover/{ip}, 50 requests per hour (same page; WWW::Hetzner::Robot repeats it).
+ *    (robot.hetzner.com/doc/webservice/en.html#failover, checked again for issue #14); one window
+ *    for both is the stricter reading.
+ *  - Switches: POST and DELETE /failover/{ip}, "50 requests per hour" each (same page;
+ *    WWW::Hetzner::Robot repeats it).
+ *  - FAILOVER_NOT_COMPLETE: 500, documented with FAILOVER_FAILED's text; see errors.ts.
  */
 export const REAL_ROUTING_MS = 50_000;
 export const REAL_READS_PER_HOUR = 100;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { HetznerRobotClient, HetznerRobotProvider } from '../../adapters/hetzner-robot';
 import type { MoveResult } from '../../core/ports';
 import { robotWorld, type RobotWorld } from '../contract/hetzner-robot-world';
 
@@ -88,6 +89,40 @@ describe('HetznerRobotProvider', () => {
     const r = failure(await w.provider.move(w.vip('vip-db'), w.node('db2'), ctx(800)));
     expect(r.reason).toBe('conflict');
     expect(r.message).toMatch(/FAILOVER_LOCKED/);
+  });
+
+  it('two movers racing: a switch that finished between our read and our POST is not called a conflict while ours routes', async () => {
+    const w = await setup({ seed: { routingMs: 300 } });
+    // Another mover's switch to db2 lands after our read of db1 and before our POST to db3 is answered.
+    let raced = false;
+    const fetchRacing: typeof fetch = async (input, init) => {
+      if (init?.method === 'POST' && !raced) {
+        raced = true;
+        w.emu.routeByHand('198.18.8.1', '198.18.3.2');
+        await new Promise((r) => setTimeout(r, 5)); // its lock (0 ms by hand) is over when ours arrives
+      }
+      return fetch(input, init);
+    };
+    const client = new HetznerRobotClient({ user: 'robot-user', password: 'robot-pass', baseUrl: w.emu.url, fetch: fetchRacing, switchesPerHour: 50 });
+    const provider = new HetznerRobotProvider({ client, nodes: w.config.nodes, verifyPollMs: 20, routingMaxMs: 300 });
+    const r = await provider.move(w.vip('vip-db'), w.node('db3'), ctx());
+    // Before the fix: read db1, switched, then read db2 (ours still routing) and gave up as a conflict.
+    expect(r).toMatchObject({ ok: true, changed: true });
+    expect(raced).toBe(true);
+    expect(await w.holder('198.18.8.1')).toBe('db3');
+    expect((await provider.observe([w.vip('vip-db')])).get('vip-db')).toEqual({ node: 'db3' });
+  });
+
+  it('a route changed by someone else after ours had time to route is a conflict', async () => {
+    const w = await setup();
+    await w.admin.settings({ consistencyLagMs: 400 }); // reads show db1 while our switch lands, then db2 (a hand move after it)
+    const moved = w.provider.move(w.vip('vip-db'), w.node('db3'), ctx());
+    await new Promise((r) => setTimeout(r, 150)); // ours (50 ms routing) is done, still invisible under the lag
+    w.emu.routeByHand('198.18.8.1', '198.18.3.2');
+    await w.admin.settings({ consistencyLagMs: 0 });
+    const r = failure(await moved);
+    expect(r.reason).toBe('conflict');
+    expect(r.message).toMatch(/db2, by someone else/);
   });
 
   it('refuses a node without a robotServerIp without a call', async () => {

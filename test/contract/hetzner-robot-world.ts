@@ -46,12 +46,14 @@ export interface RobotWorld {
  */
 export async function robotWorld(opts: { switchesPerHour?: number; seed?: Partial<RobotSeed> } = {}): Promise<RobotWorld> {
   const switchesPerHour = opts.switchesPerHour ?? 50;
-  const emu = new HetznerRobotEmulator(demoRobotSeed({ routingMs: 50, switchesPerHour, ...opts.seed }));
+  const routingMs = opts.seed?.routingMs ?? 50;
+  const emu = new HetznerRobotEmulator(demoRobotSeed({ routingMs, switchesPerHour, ...opts.seed }));
   await emu.start();
   const config = robotConfig();
   const build = (password: string) => {
     const client = new HetznerRobotClient({ user: 'robot-user', password, baseUrl: emu.url, timeoutMs: 5000, switchTimeoutMs: 5000, switchesPerHour });
-    return { client, provider: new HetznerRobotProvider({ client, nodes: config.nodes, verifyPollMs: 20 }) };
+    // The provider's longest routing time is the emulator's, as production's 60 s is Robot's.
+    return { client, provider: new HetznerRobotProvider({ client, nodes: config.nodes, verifyPollMs: 20, routingMaxMs: routingMs }) };
   };
   const { client, provider } = build('robot-pass');
   const admin = new EmulatorAdmin(emu.url);
