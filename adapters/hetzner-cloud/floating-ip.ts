@@ -1,5 +1,5 @@
 import type { NodeSpec, Vip } from '../../core/config/model';
-import { canonicalIp } from '../../core/ip';
+import { floatingIpHolds } from '../../core/config/hetzner-addresses';
 import type { Holding } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
 import { retryableReason } from '../../lib/retry';
@@ -43,21 +43,24 @@ export function matchByAddress(vip: Vip, all: readonly FloatingIp[]): FloatingIp
   }
   if (!vip.ip) throw new ProviderError('invalid', `VIP ${vip.name} names neither a floating IP id nor an address`, { code: 'invalid_argument' });
   const found = all.find((f) => sameAddress(f.ip, vip.ip!.text));
-  if (!found) throw new ProviderError('not-found', `no floating IP with address ${vip.ip.text} (VIP ${vip.name}) in the project`, { code: 'not_found' });
+  if (!found) throw new ProviderError('not-found', `no floating IP holds ${vip.ip.text} (VIP ${vip.name}) in the project${vip.ip.family === 6 ? ' (an IPv6 one would be its /64)' : ''}`, { code: 'not_found' });
   return found;
 }
 
 /** A configured id whose address is not the VIP's is a config mistake: moving it would move the wrong address. */
 function checkAddress(vip: Vip, fip: FloatingIp): FloatingIp {
   if (vip.ip && !sameAddress(fip.ip, vip.ip.text)) {
-    throw new ProviderError('invalid', `floating IP ${fip.id} is ${fip.ip}, but VIP ${vip.name} is ${vip.ip.text}`, { code: 'address_mismatch' });
+    throw new ProviderError('invalid', `floating IP ${fip.id} is ${fip.ip}, which does not hold VIP ${vip.name}'s address ${vip.ip.text}`, { code: 'address_mismatch' });
   }
   return fip;
 }
 
-/** "2001:db8:ff::/64" and "2001:db8:ff::" name the same floating IP. */
+/**
+ * An IPv6 floating IP is a /64 and the VIP is the host address the server carries inside it
+ * ("2001:db8:ff::1" in "2001:db8:ff::/64"), so matching is by containment; IPv4 is equality.
+ */
 function sameAddress(apiIp: string, vipIp: string): boolean {
-  return canonicalIp(apiIp.split('/')[0] ?? '') === canonicalIp(vipIp);
+  return floatingIpHolds(apiIp, vipIp);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { canonicalIp, parsePrefix, type Prefix } from '../ip';
+import { checkHetznerAddresses } from './hetzner-addresses';
 import type { ConfigIssue } from './issues';
 import type { Config, NodeSpec, Vip } from './model';
 import { resolverOf } from './normalize';
@@ -14,6 +15,7 @@ export function crossCheck(config: Config): ConfigIssue[] {
     ...checkDns(config),
     ...checkTimers(config),
     ...checkAnswerKey(config),
+    ...checkHetznerAddresses(config),
   ];
 }
 

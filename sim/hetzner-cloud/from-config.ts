@@ -7,10 +7,11 @@
  *     `hetzner.networkId`), whose range is the /16 around its alias VIPs (else 10.<n>.0.0/16);
  *     each node on it gets its first address inside that range as its private IP, else a free one;
  *   - a floating IP per `hetzner-floating-ip` VIP (id `hetzner.floatingIpId`, else 1000 + its
- *     position), homed at its preferred node's location and assigned to it; unassigned without one;
+ *     position; an IPv6 VIP's is the /64 around it), homed at its preferred node's location and assigned to it; unassigned without one;
  *   - each `hetzner-alias-ip` VIP in its preferred node's alias list on that network.
  */
 import { canCarry, type Config, type NodeSpec, type Vip } from '../../core/config';
+import { floatingIpv6Network } from '../../core/config/hetzner-addresses';
 import { formatIp, parseIp, parsePrefix, prefixContains, type Prefix } from '../../core/ip';
 import { DEFAULT_TOKEN, type CloudSeed, type NetworkSeed, type ServerSeed } from './seed';
 
@@ -47,7 +48,7 @@ export function seedFromConfig(config: Config): CloudSeed {
     .map((v, i) => {
       const h = holder(v);
       const home = h?.hetzner?.location ?? nodes.find((n) => canCarry(v, n))?.hetzner?.location ?? 'fsn1';
-      return { id: v.hetzner?.floatingIpId ?? 1000 + i, name: v.name, ip: v.ip!.family === 4 ? v.ip!.text : `${v.ip!.text}/64`, homeLocation: home, server: h?.hetzner?.serverId ?? null };
+      return { id: v.hetzner?.floatingIpId ?? 1000 + i, name: v.name, ip: v.ip!.family === 4 ? v.ip!.text : floatingIpv6Network(v.ip!.text)!, homeLocation: home, server: h?.hetzner?.serverId ?? null };
     });
   return { tokens: [DEFAULT_TOKEN], networks, servers: [...byNode.values()], floatingIps };
 }

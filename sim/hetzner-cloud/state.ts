@@ -1,4 +1,5 @@
-import { parseIp, parsePrefix, prefixContains, type Prefix } from '../../core/ip';
+import { floatingIpv6Network } from '../../core/config/hetzner-addresses';
+import { canonicalIp, parseIp, parsePrefix, prefixContains, type Prefix } from '../../core/ip';
 import { Lagged } from '../common/lagged';
 import { findLocation, type Location } from './locations';
 import { DEFAULT_ALIAS_LIMIT, type CloudSeed, type NetworkSeed, type ServerSeed, type FloatingIpSeed } from './seed';
@@ -136,6 +137,7 @@ function buildServer(s: ServerSeed, networks: Map<number, NetworkRecord>): Serve
 function buildFloatingIp(f: FloatingIpSeed, servers: Map<number, ServerRecord>): FloatingIpRecord {
   const family = parseIp(f.ip.split('/')[0] ?? '')?.family;
   if (family === undefined) throw new Error(`seed: floating IP ${f.id} address "${f.ip}" is not an IP`);
+  const ip = floatingIpText(f, family);
   const type = f.type ?? (family === 4 ? 'ipv4' : 'ipv6');
   if ((type === 'ipv4') !== (family === 4)) throw new Error(`seed: floating IP ${f.id} type ${type} does not match ${f.ip}`);
   if (f.server != null && !servers.has(f.server)) throw new Error(`seed: floating IP ${f.id} assigned to unknown server ${f.server}`);
@@ -143,7 +145,7 @@ function buildFloatingIp(f: FloatingIpSeed, servers: Map<number, ServerRecord>):
     id: f.id,
     name: f.name ?? `floating-ip-${f.id}`,
     description: f.description ?? null,
-    ip: f.ip,
+    ip,
     type,
     homeLocation: locationOrThrow(f.homeLocation, `floating IP ${f.id}`),
     blocked: f.blocked ?? false,
@@ -151,6 +153,21 @@ function buildFloatingIp(f: FloatingIpSeed, servers: Map<number, ServerRecord>):
     labels: f.labels ?? {},
     server: new Lagged<number | null>(f.server ?? null),
   };
+}
+
+/**
+ * What the API shows as the floating IP's `ip`: an IPv4 address, or for IPv6 the /64 network
+ * ("2001:db8:ff::/64", never a host address: the API reference's example is "2001:db8::/64"
+ * beside type "ipv6", and hcloud-go parses it as a net). A seed may name the /64 by any address in it.
+ */
+function floatingIpText(f: FloatingIpSeed, family: 4 | 6): string {
+  const [address, length, extra] = f.ip.split('/');
+  if (family === 4) {
+    if ((length !== undefined && length !== '32') || extra !== undefined) throw new Error(`seed: floating IP ${f.id} "${f.ip}": an IPv4 floating IP is one address`);
+    return canonicalIp(address!)!;
+  }
+  if ((length !== undefined && length !== '64') || extra !== undefined) throw new Error(`seed: floating IP ${f.id} "${f.ip}": an IPv6 floating IP is a /64`);
+  return floatingIpv6Network(address!)!;
 }
 
 /** Inside the network's range and inside one of its subnets. */

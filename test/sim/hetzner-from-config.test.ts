@@ -30,7 +30,7 @@ describe('Hetzner Cloud seed from a config', () => {
         { id: 'b', interface: 'eth0', hetzner: { serverId: 2, location: 'hel1', networkId: 7 } },
       ],
       vips: [
-        { name: 'f', kind: 'hetzner-floating-ip', address: '2001:db8:ff::/64' },
+        { name: 'f', kind: 'hetzner-floating-ip', address: '2001:db8:ff::1/64' },
         { name: 'al', kind: 'hetzner-alias-ip', address: '10.3.0.9/32' },
       ],
     });
