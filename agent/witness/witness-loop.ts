@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock';
-import { witnessAddress, type Config, type NodeSpec } from '../../core/config';
+import type { Config, NodeSpec } from '../../core/config';
 import type { HeartbeatVerifier, ReplayGuard } from '../../core/heartbeat';
-import { witnessRing } from '../../core/witness';
 import { pinoLog } from '../../lib/log';
 import { Timers } from '../../lib/timers';
 import type { HeartbeatBuilder } from '../heartbeat';
+import { addressOf, witnessLease, witnessPeers } from './peers';
 
 /** What the loop needs of its UDP socket (UdpPeers): its fixed targets are this node's witnesses. */
 export interface WitnessSocket {
@@ -282,29 +282,4 @@ export class WitnessLoop {
     this.refused.set(reason, n);
     if (n === 1) this.o.logger.warn({ reason }, `refused a witness datagram: ${reason}`);
   }
-}
-
-/** How long a node may go unheard by most of its neighbours before it lets go of what only it carries. */
-export function witnessLease(config: Config): number {
-  const { deadAfter, heartbeatInterval } = config.timers;
-  return Math.max(heartbeatInterval, deadAfter - 1.5 * heartbeatInterval);
-}
-
-/** Whom a node watches (ids), and where its witnesses and all other nodes listen (host:port). */
-export function witnessPeers(config: Config, self: string): { watched: readonly string[]; witnesses: string[]; everyone: string[] } {
-  const ring = witnessRing(config);
-  const port = config.control.mode === 'peer' ? 0 : config.control.witness.port;
-  const at = (id: string) => hostPort(witnessAddress(config.nodes.find((n) => n.id === id)!) ?? '', port);
-  return { watched: ring.watchedBy(self), witnesses: ring.witnessesOf(self).map(at), everyone: config.nodes.filter((n) => n.id !== self).map((n) => at(n.id)) };
-}
-
-function hostPort(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-/** The address part of "addr:port" or "[v6]:port" as dgram reports senders. */
-function addressOf(from: string): string {
-  const i = from.lastIndexOf(':');
-  const host = i < 0 ? from : from.slice(0, i);
-  return host.startsWith('[') ? host.slice(1, -1) : host;
 }

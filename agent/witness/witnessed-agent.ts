@@ -10,7 +10,8 @@ import type { AgentMetrics } from '../ops';
 import { UdpPeers } from '../peer/udp-peers';
 import type { BindGate } from '../reconcile';
 import { startHostFence } from '../peer/host-fence';
-import { WitnessLoop, witnessLease, witnessPeers } from './witness-loop';
+import { witnessLease, witnessPeers } from './peers';
+import { WitnessLoop } from './witness-loop';
 
 export interface WitnessedAgentOptions {
   config: Config;

@@ -15,7 +15,7 @@ import { HttpTransport } from '../../../agent/heartbeat';
 import { RecordingHostNet } from '../../../agent/hostnet';
 import { UdpPeers } from '../../../agent/peer/udp-peers';
 import { startWitnessedAgent, type WitnessedAgent } from '../../../agent/witness/witnessed-agent';
-import { witnessPeers } from '../../../agent/witness/witness-loop';
+import { witnessPeers } from '../../../agent/witness/peers';
 import { closedPort } from '../../helpers/closed-port';
 
 const PSK = 'witnessed-e2e-psk-0123456789';
