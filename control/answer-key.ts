@@ -33,12 +33,30 @@ export async function loadControlIdentity(config: Config, read: (path: string) =
   return out;
 }
 
+/** Where a private answer key came from, for errors the operator can act on where they run. */
+export interface KeySource {
+  /** What holds the key, as the operator names it: `control.answerKeyFile`, or the AWS secret. */
+  holder: string;
+  /** How to get a matching control.answerKey. */
+  fix: string;
+}
+
+export const ANSWER_KEY_FILE: KeySource = { holder: 'control.answerKeyFile', fix: 'use the answerKey line ipferry keygen --for control printed with that file' };
+
+/** The heartbeat function's key source: the secret IPFERRY_ANSWER_KEY_SECRET names (docs/deploy-aws.md). */
+export function answerKeySecret(id: string): KeySource {
+  return {
+    holder: `the answer key secret ${id} (IPFERRY_ANSWER_KEY_SECRET)`,
+    fix: `print the matching answerKey with: aws secretsmanager get-secret-value --secret-id ${id} --query SecretString --output text | ipferry keygen --public-from-seed -, put it in the config, deploy again`,
+  };
+}
+
 /** A signer for answers, refusing a private key whose public half is not the configured one. */
-export function answerSigner(key: KeyObject, answerKey: string | undefined): Signer {
+export function answerSigner(key: KeyObject, answerKey: string | undefined, source: KeySource = ANSWER_KEY_FILE): Signer {
   if (answerKey === undefined) throw new Error('the control plane has a signing key but the config names no control.answerKey: agents would not check its answers; add the public key it was made with');
   const mine = createPublicKey(key).export({ format: 'der', type: 'spki' });
   if (!mine.equals(publicKeyFrom(answerKey).export({ format: 'der', type: 'spki' }))) {
-    throw new Error('control.answerKeyFile does not hold the private half of control.answerKey: agents would refuse every answer');
+    throw new Error(`${source.holder} does not hold the private half of control.answerKey: agents would refuse every answer; ${source.fix}`);
   }
   return ed25519Signer(key);
 }

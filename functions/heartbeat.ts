@@ -1,6 +1,6 @@
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { StoreError } from '../core/ports';
-import { answerSigner, keyFromSeed } from '../control/answer-key';
+import { answerKeySecret, answerSigner, keyFromSeed } from '../control/answer-key';
 import { handleHeartbeat, replyBytes } from '../control/heartbeat';
 import { ed25519Signer, type Signer } from '../core/heartbeat';
 import { secretsManager, type SecretReader } from './secrets';
@@ -62,7 +62,10 @@ export function signerOf(rt: Runtime, env: NodeJS.ProcessEnv = process.env, read
     const id = env.IPFERRY_ANSWER_KEY_SECRET;
     const c = rt.ctx.config.control;
     const answerKey = c.mode === 'peer' ? undefined : c.answerKey;
-    s = id === undefined ? Promise.resolve(undefined) : read(id).then((seed) => (answerKey ? answerSigner(keyFromSeed(seed.trim()), answerKey) : ed25519Signer(keyFromSeed(seed.trim()))));
+    // Without control.answerKey (the first deploy, before the operator could derive it) the
+    // function signs all the same: agents without answerKey ignore the header, and the moment an
+    // agent's config gains the key, every answer it gets is already signed.
+    s = id === undefined ? Promise.resolve(undefined) : read(id).then((seed) => (answerKey ? answerSigner(keyFromSeed(seed.trim()), answerKey, answerKeySecret(id)) : ed25519Signer(keyFromSeed(seed.trim()))));
     // A failed read is not kept: the next heartbeat tries again (and its answer fails, loudly, until then).
     s.catch(() => signers.delete(rt));
     signers.set(rt, s);

@@ -31,7 +31,11 @@ describe('security: the heartbeat function signs with the key seeded from its se
 
   it('refuses a secret that is not the configured key, or too short; without the variable it does not sign', async () => {
     const other = publicKeyText(generateKeyPairSync('ed25519').privateKey);
-    await expect(signerOf(runtimeWith(other), { IPFERRY_ANSWER_KEY_SECRET: 'arn:answer' }, async () => SEED)).rejects.toThrow(/does not hold the private half of control\.answerKey/);
+    // The error names what exists in AWS (the secret, and how to derive its answerKey), not the
+    // local control plane's answerKeyFile, which a Lambda function has no such thing as.
+    const mismatch = signerOf(runtimeWith(other), { IPFERRY_ANSWER_KEY_SECRET: 'arn:answer' }, async () => SEED);
+    await expect(mismatch).rejects.toThrow(/^the answer key secret arn:answer \(IPFERRY_ANSWER_KEY_SECRET\) does not hold the private half of control\.answerKey: agents would refuse every answer; print the matching answerKey with: aws secretsmanager get-secret-value --secret-id arn:answer --query SecretString --output text \| ipferry keygen --public-from-seed -/);
+    await expect(mismatch).rejects.not.toThrow(/answerKeyFile/);
     await expect(signerOf(runtimeWith(), { IPFERRY_ANSWER_KEY_SECRET: 'arn:answer' }, async () => 'short')).rejects.toThrow('the answer key secret is 5 characters; at least 32 are needed');
     expect(await signerOf(runtimeWith(), {}, async () => SEED)).toBeUndefined();
   });
