@@ -7,12 +7,14 @@ export const API_FLAGS = {
   url: { type: 'string' },
   token: { type: 'string' },
   config: { type: 'string' },
+  ca: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 export const API_FLAGS_USAGE = `  --url URL        the control plane (default: from --config's control section)
   --config FILE    the cluster config (local: control.url or control.listen; aws: control.apiUrl, IAM-signed)
   --token TOKEN    the local API's bearer token (default $IPFERRY_API_TOKEN, then control.apiToken)
+  --ca FILE        HTTPS: the certificate (or CA) to trust for a local control plane (default control.tls.caFile)
   --json           print the API's answer as JSON, for scripts`;
 
 /**
@@ -21,7 +23,7 @@ export const API_FLAGS_USAGE = `  --url URL        the control plane (default: f
  * control plane, 2 for missing flags.
  */
 export async function runApi(
-  values: { url?: string; token?: string; config?: string; json?: boolean },
+  values: { url?: string; token?: string; config?: string; ca?: string; json?: boolean },
   call: (client: ApiClient) => Promise<ApiAnswer>,
   render: (body: Record<string, unknown>) => string,
   /** Statuses whose body is rendered although the call did not fully succeed (exit code 1). */
@@ -42,7 +44,7 @@ export async function runApi(
     return 2;
   }
   try {
-    const client = apiClient({ ...(values.url ? { url: values.url } : {}), ...(values.token ? { token: values.token } : {}), ...(config ? { config } : {}) });
+    const client = apiClient({ ...(values.url ? { url: values.url } : {}), ...(values.token ? { token: values.token } : {}), ...(values.ca ? { caFile: values.ca } : {}), ...(config ? { config } : {}) });
     const answer = await call(client);
     const ok = answer.status === 200;
     const renderable = ok || (opts.alsoRender ?? []).includes(answer.status);
