@@ -16,7 +16,7 @@ SIGTERM or SIGINT stops it gracefully: a leaving heartbeat, VIPs unbound, down h
   --node ID            which node this host is
   --key FILE           the node's Ed25519 private key (PEM), when the cluster signs with ed25519
   --metrics HOST:PORT  /metrics and /status (default 127.0.0.1:9477)
-  --hostnet MODE       auto (real when root, else recorded), linux, recording (default auto)
+  --hostnet MODE       auto (real with CAP_NET_ADMIN+CAP_NET_RAW, else refuse), linux, recording (default auto)
   --identity SOURCE    auto, config, ec2, hetzner: where to confirm who this host is (default auto)
   --log-level LEVEL    pino level (default info, or $IPFERRY_LOG_LEVEL)
 

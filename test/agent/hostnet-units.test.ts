@@ -12,7 +12,9 @@ import {
 import { classifyToolFailure, HostNetError, saysAlreadyAbsent, saysAlreadyPresent } from '../../agent/hostnet/errors';
 import { parseIpAddrJson } from '../../agent/hostnet/ip-json';
 import { RecordingHostNet } from '../../agent/hostnet/recording';
-import { selectHostNet } from '../../agent/hostnet/select';
+import { CAP_NET_ADMIN, CAP_NET_RAW, effectiveCapabilities, selectHostNet } from '../../agent/hostnet/select';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 
 const vip: HostAddress = { address: '198.18.0.50', prefixLength: 24, family: 4, interface: 'eth0' };
@@ -153,38 +155,79 @@ describe('RecordingHostNet', () => {
 
 describe('selectHostNet', () => {
   const quiet = pino({ enabled: false });
+  const both = (1n << BigInt(CAP_NET_ADMIN)) | (1n << BigInt(CAP_NET_RAW));
 
-  it('records when not root, and says so', async () => {
-    const choice = await selectHostNet({ isRoot: () => false, logger: quiet });
+  it('records only when asked for, and says so', async () => {
+    const choice = await selectHostNet({ forceRecording: 'asked for with --hostnet recording', capabilities: () => 0n, logger: quiet });
     expect(choice.kind).toBe('recording');
-    expect(choice.why).toBe('not root');
     expect(choice.hostNet).toBeInstanceOf(RecordingHostNet);
     await choice.hostNet.bind(vip);
     const rec = choice.hostNet as RecordingHostNet;
-    expect(rec.describe(rec.operations[0]!)).toBe('bind 198.18.0.50/24 on eth0 (recorded, not applied: not root)');
+    expect(rec.describe(rec.operations[0]!)).toBe('bind 198.18.0.50/24 on eth0 (recorded, not applied: asked for with --hostnet recording)');
   });
 
-  it('records when ip cannot run, with the reason', async () => {
-    const run: CommandRunner = () => execFileRunner('/nonexistent/ip', ['-V']);
-    const choice = await selectHostNet({ isRoot: () => true, run, logger: quiet });
-    expect(choice.kind).toBe('recording');
-    expect(choice.why).toMatch(/^ip not found: .*could not run/);
-  });
-
-  it('uses the real one as root with iproute2, and logs which', async () => {
+  it('refuses, never records, without CAP_NET_ADMIN and CAP_NET_RAW, naming what is missing', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
-    // Root is injected so an ordinary user's `npm test` checks this path too; `ip -V` is real.
-    const choice = await selectHostNet({ logger, isRoot: () => true });
+    const err = await selectHostNet({ capabilities: () => 1n << BigInt(CAP_NET_ADMIN), logger }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostNetError);
+    expect((err as HostNetError).reason).toBe('forbidden');
+    expect((err as Error).message).toMatch(/lacks CAP_NET_RAW \(arping and neighbour advertisements\)\. Run as root or grant/);
+    expect((err as Error).message).not.toContain('CAP_NET_ADMIN (');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 50, hostNet: 'none' });
+    const none = await selectHostNet({ capabilities: () => 0n, logger: quiet }).catch((e: Error) => e.message);
+    expect(none).toMatch(/lacks CAP_NET_ADMIN \(ip addr add\/del\) and CAP_NET_RAW/);
+  });
+
+  it('refuses when ip cannot run or capabilities cannot be read, with the reason', async () => {
+    const run: CommandRunner = () => execFileRunner('/nonexistent/ip', ['-V']);
+    const err = await selectHostNet({ capabilities: () => both, run, logger: quiet }).catch((e: Error) => e.message);
+    expect(err).toMatch(/CAP_NET_ADMIN and CAP_NET_RAW effective \(uid \d+\), but ip could not run: .*could not run/);
+    const unread = await selectHostNet({ capabilities: () => new Error('/proc/self/status: ENOENT'), logger: quiet }).catch((e: Error) => e.message);
+    expect(unread).toMatch(/cannot read this process's capabilities \(\/proc\/self\/status: ENOENT\)/);
+  });
+
+  it('uses the real one with both capabilities, whatever the uid, and logs which and why', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
+    const choice = await selectHostNet({ logger, capabilities: () => both });
     expect(choice.kind).toBe('linux');
-    expect(choice.why).toMatch(/^root and iproute2 [\d.]+ found$/);
+    expect(choice.why).toMatch(/^CAP_NET_ADMIN and CAP_NET_RAW effective \(uid \d+\), iproute2 [\d.]+ found$/);
     expect(JSON.parse(lines[0]!)).toMatchObject({ hostNet: 'linux', msg: expect.stringContaining('host network: linux') });
   });
 
-  it('asks the process by default: real as root, recording as an ordinary user', async () => {
-    const root = process.getuid?.() === 0;
-    const choice = await selectHostNet({ logger: quiet });
-    expect(choice.kind).toBe(root ? 'linux' : 'recording');
-    expect(choice.why).toMatch(root ? /^root and iproute2 / : /^not root$/);
+  it('reads CapEff from /proc/self/status', () => {
+    expect(effectiveCapabilities('Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t0000000000003000\n')).toBe(both);
+    expect(effectiveCapabilities('CapEff:\t000001ffffffffff\n')).toBe(0x1ffffffffffn);
+    expect(effectiveCapabilities('Name:\tnode\n')).toBeInstanceOf(Error);
+    expect(typeof effectiveCapabilities()).toBe('bigint'); // this process, on Linux
+  });
+});
+
+// An ordinary user given the two capabilities (ambient, as systemd's AmbientCapabilities does)
+// gets the real plumbing; without them it gets a refusal, never a recording agent. setpriv needs
+// root to drop to uid 65534: the project's tests run as root (the LAN lab needs it too).
+describe('--hostnet auto as an ordinary user (setpriv)', () => {
+  const script = fileURLToPath(new URL('./fixtures/select-hostnet.ts', import.meta.url));
+  const asNobody = (extra: string[]) => {
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...extra, process.execPath, '--import', 'tsx', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { kind?: string; why?: string; error?: string; uid: number };
+  };
+
+  it('uid 65534 with ambient CAP_NET_ADMIN and CAP_NET_RAW picks linux', () => {
+    const out = asNobody(['--inh-caps=+net_admin,+net_raw', '--ambient-caps=+net_admin,+net_raw']);
+    expect(out).toMatchObject({ uid: 65534, kind: 'linux', why: expect.stringMatching(/^CAP_NET_ADMIN and CAP_NET_RAW effective \(uid 65534\), iproute2 /) });
+  });
+
+  it('uid 65534 with only CAP_NET_ADMIN is refused, naming CAP_NET_RAW', () => {
+    const out = asNobody(['--inh-caps=+net_admin', '--ambient-caps=+net_admin']);
+    expect(out.uid).toBe(65534);
+    expect(out.kind).toBeUndefined();
+    expect(out.error).toMatch(/lacks CAP_NET_RAW/);
   });
 });
