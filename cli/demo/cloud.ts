@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { HOST_BOUND_KINDS, loadConfig } from '../../core/config';
+import type { EmulatorProfile } from '../../sim/common/profile';
 import type { ControlEvent } from '../../core/ports';
 import { startLocalControlPlane } from '../../control/local-server';
 import { pinoLog } from '../../lib/log';
-import { Ec2Emulator } from '../../sim/aws-ec2';
-import { seedFromConfig } from '../../sim/aws-ec2/from-config';
 import { providersFor } from '../control-setup';
-import { termSafe } from '../terminal-text';
-import { DEMO_NODES, demoConfigYaml, demoKeys } from './cloud-config';
+import { DEMO_NODES, DEMO_VIPS_TEXT, demoConfigYaml, demoKeys, type DemoProvider } from './cloud-config';
+import { callsBetween, startDemoEmulator } from './emulator';
 import { freePort, selfCommand, spawnAgent, type ChildAgent } from './processes';
-import { isReaderGone, ReaderGone } from './output';
+import { isReaderGone } from './output';
+import { holders, printSummary, settledOn, sleep, until, waitingNote, type StatusLike } from './cloud-steps';
 import { FailoverWatch, stamp, type FailoverReport } from './watch';
 
 export interface CloudDemoOptions {
@@ -32,17 +32,22 @@ export interface CloudDemoOptions {
   keepFiles?: boolean;
   /** How the control plane learns who is alive (default witnessed). */
   liveness?: 'witnessed' | 'direct';
+  /** Whose kinds of VIP fail over, through its emulator (default ec2). */
+  provider?: DemoProvider;
+  /** The emulator's timings (sim/common/profile.ts; default fast). */
+  profile?: EmulatorProfile;
 }
 
-const EC2_LATENCY_MS = 120;
-const EC2_LAG_MS = 250;
+/** Beyond the providers' own move deadlines: detection, the decision and the new owner's bind. */
+const SETTLE_MARGIN_MS = 30_000;
 
 /**
- * The embedded default, end to end on one machine: the EC2 emulator (seeded from the demo config),
- * the local control plane with the real EC2 adapter pointed at it, and three real agents as child
- * processes with recorded host plumbing. It kills the owner of the VIPs with SIGKILL and follows
- * the failover through the control plane's own events: detected, decided, provider call,
- * verified at EC2, bound by the new owner.
+ * The embedded demo, end to end on one machine: a provider's emulator (EC2 by default; Route 53,
+ * Hetzner Cloud or Robot) seeded from the demo config, the local control plane with the real
+ * adapter pointed at it, and three real agents as child processes with recorded host plumbing. It
+ * kills the owner of the VIPs with SIGKILL and follows the failover through the control plane's
+ * own events: detected, decided, provider call, accepted (Route 53), verified at the provider,
+ * bound by the new owner; each line also counts the calls the emulator served meanwhile.
  */
 export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[]> {
   const say = (line: string) => (opts.json ? opts.progress?.(line) : opts.print(line));
@@ -65,19 +70,22 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
   process.once('SIGTERM', interrupted);
   try {
     const keys = demoKeys();
-    const yaml = demoConfigYaml({ control: await freePort(), witness: await freePort() }, keys, opts.liveness ?? 'witnessed');
+    const provider = opts.provider ?? 'ec2';
+    const profile = opts.profile ?? 'fast';
+    const yaml = demoConfigYaml({ control: await freePort(), witness: await freePort() }, keys, opts.liveness ?? 'witnessed', provider);
     const config = loadConfig(yaml);
     const configFile = join(dir, 'ipferry.yaml');
     await writeFile(configFile, yaml, { mode: 0o600 });
     for (const id of DEMO_NODES) await writeFile(join(dir, `${id}.pem`), keys[id]!.privateKeyPem, { mode: 0o600, flag: 'wx' });
 
-    const ec2 = new Ec2Emulator({ seed: seedFromConfig(config), settings: { latencyMs: EC2_LATENCY_MS, consistencyLagMs: EC2_LAG_MS } });
-    await ec2.start();
-    cleanups.push(() => ec2.close());
+    const emu = await startDemoEmulator(provider, config, profile);
+    cleanups.push(() => emu.sim.close());
     const logger = pino({ level: 'info' }, pino.destination({ dest: join(dir, 'control-plane.log'), sync: false }));
     cleanups.push(() => logger.flush());
-    const aws = { region: 'eu-central-1', ec2Endpoint: ec2.url, credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' } };
-    const { providers } = providersFor(config, { aws }, logger);
+    const { providers } = providersFor(config, emu.credentials, logger);
+    const calls = (from: number) => callsBetween(emu.sim.emulator.calls.calls, from, Date.now());
+    // However long the slowest kind's move may take (a Robot switch: minutes), plus the rest.
+    const settleMs = SETTLE_MARGIN_MS + Math.max(...config.vips.map((v) => providers.get(v.kind)?.moveDeadlineMs?.(v.kind) ?? 20_000));
     const cp = await startLocalControlPlane({ config, log: pinoLog(logger), providers });
     cleanups.push(() => cp.close());
     const api = async <T>(path: string): Promise<T> => (await (await fetch(`${cp.url}${path}`)).json()) as T;
@@ -86,36 +94,45 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     const start = async (node: string) =>
       agents.set(node, spawnAgent({ self, node, configFile, keyFile: join(dir, `${node}.pem`), metricsPort: await freePort(), logFile: join(dir, `${node}.log`) }));
 
-    say('ipferry demo: a local control plane, the EC2 emulator and three agents, all on this machine');
+    say(`ipferry demo: a local control plane, the ${provider} emulator and three agents, all on this machine`);
     say('(no cloud account, no root: the agents record their host plumbing instead of applying it)\n');
     say(`  control plane  ${cp.url}`);
-    say(`  EC2 emulator   ${ec2.url}  (API latency ${EC2_LATENCY_MS} ms, reads lag writes by ${EC2_LAG_MS} ms)`);
+    say(`  emulator       ${emu.describe}`);
     say(`  files and logs ${dir}`);
-    say('  VIPs           web (secondary private IP 10.0.1.50) and web-public (Elastic IP 203.0.113.10, follows web)');
+    say(`  VIPs           ${DEMO_VIPS_TEXT[provider]}`);
     const how = config.control.mode !== 'peer' && config.control.liveness === 'witnessed' ? 'witnessed: agents beat to their ring neighbours over UDP and report news' : 'direct: every agent beats to the control plane';
     say(`  liveness       ${how}`);
     say(`  timers         heartbeat ${config.timers.heartbeatInterval} ms, deadAfter ${config.timers.deadAfter} ms\n`);
 
-    for (const id of DEMO_NODES) await start(id);
-    say('starting three agents (web1, web2, web3)…');
-    await until(60_000, async () => settledOn(await api<StatusLike>('/v1/status'), 'web1'), 'the agents to start and web1 to hold both VIPs', opts.readerGone);
-    say(`web and web-public are on web1 (EC2: 10.0.1.50 on ${ec2.holderOfPrivateIp('10.0.1.50')}), bound by its agent\n`);
+    // web1 first, and alive before the others start: a survivor that came up first would claim the
+    // VIPs, and under the real profile that is a Robot switch of 50 s and another to come home.
+    say('starting three agents (web1, then web2 and web3)…');
+    await start('web1');
+    await until(settleMs, async () => (await api<{ nodes: Array<{ id: string; state: string }> }>('/v1/status')).nodes.some((n) => n.id === 'web1' && n.state === 'alive'), 'web1 to come up', opts.readerGone);
+    for (const id of DEMO_NODES.filter((n) => n !== 'web1')) await start(id);
+    await until(settleMs, async () => settledOn(await api<StatusLike>('/v1/status'), 'web1'), 'the agents to start and web1 to hold every VIP', opts.readerGone);
+    say(`${config.vips.map((v) => v.name).join(' and ')} on web1 (${provider}: ${await holders(providers, config.vips)}), bound by its agent where a host carries it\n`);
 
     const crashAt = Date.now();
     agents.get('web1')!.child.kill('SIGKILL');
     say(`${stamp(0)}  web1 killed (SIGKILL): no leaving heartbeat, no clean-up`);
     const hostBound = new Set(config.vips.filter((v) => HOST_BOUND_KINDS.has(v.kind)).map((v) => v.name));
     const failover = new FailoverWatch(crashAt, 'web1', say, hostBound);
-    await until(30_000, async () => {
-      const list = await events();
-      failover.update(list);
-      return failover.done(list, config.vips.length);
-    }, 'the failover to be verified and bound', opts.readerGone);
-    for (const r of failover.reports(await events(), 'failover')) {
+    const waiting = waitingNote(crashAt, say, () => calls(crashAt).calls);
+    try {
+      await until(settleMs, async () => {
+        const list = await events();
+        if (failover.update(list)) waiting.heard();
+        return failover.done(list, config.vips.length);
+      }, 'the failover to be verified and bound', opts.readerGone);
+    } finally {
+      waiting.stop();
+    }
+    for (const r of failover.reports(await events(), 'failover', { provider, ...calls(crashAt) })) {
       reports.push(r);
       if (opts.json) opts.print(JSON.stringify(r));
     }
-    if (!opts.json) printSummary(say, reports, ec2.holderOfPrivateIp('10.0.1.50'));
+    if (!opts.json) printSummary(say, reports, `${provider} now shows ${await holders(providers, config.vips)}`);
 
     if (opts.showReturn ?? true) {
       const backAt = Date.now();
@@ -123,16 +140,21 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
       say(`\nweb1 comes back; it is preferred, so it takes the VIPs back once healthy for preemptDelay (${config.timers.preemptDelay} ms)`);
       await start('web1');
       const handback = new FailoverWatch(backAt, survivor, say, hostBound);
-      await until(60_000, async () => {
-        const list = await events();
-        handback.update(list);
-        return handback.done(list, config.vips.length) && settledOn(await api<StatusLike>('/v1/status'), 'web1');
-      }, 'web1 to take its VIPs back', opts.readerGone);
-      for (const r of handback.reports(await events(), 'return')) {
+      const waitingBack = waitingNote(backAt, say, () => calls(backAt).calls);
+      try {
+        await until(settleMs + config.timers.preemptDelay, async () => {
+          const list = await events();
+          if (handback.update(list)) waitingBack.heard();
+          return handback.done(list, config.vips.length) && settledOn(await api<StatusLike>('/v1/status'), 'web1');
+        }, 'web1 to take its VIPs back', opts.readerGone);
+      } finally {
+        waitingBack.stop();
+      }
+      for (const r of handback.reports(await events(), 'return', { provider, ...calls(backAt) })) {
         reports.push(r);
         if (opts.json) opts.print(JSON.stringify(r));
       }
-      say(`home again: EC2 shows 10.0.1.50 on ${ec2.holderOfPrivateIp('10.0.1.50')}`);
+      say(`home again: ${provider} shows ${await holders(providers, config.vips)}`);
     }
     return reports;
   } catch (err) {
@@ -148,46 +170,4 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     removeDir();
   }
-}
-
-interface StatusLike {
-  vips: Array<{ vip: string; node: string | null; bound: boolean | null }>;
-}
-
-/** Every VIP on `node` and, where an agent binds it, bound (null: no host carries that kind). */
-function settledOn(s: StatusLike, node: string): boolean {
-  return s.vips.length > 0 && s.vips.every((v) => v.node === node && v.bound !== false);
-}
-
-function printSummary(say: (l: string) => void, reports: readonly FailoverReport[], holder: string | undefined): void {
-  say('\n  VIP          from → to     reason       detect  decide     API   total (crash → verified at EC2)  bound');
-  for (const r of reports) {
-    const cells = [termSafe(r.vip).padEnd(12), termSafe(`${r.from} → ${r.to}`).padEnd(13), termSafe(r.reason).padEnd(11), ms(r.detect_ms), ms(r.decide_ms), ms(r.api_ms), ms(r.total_ms).padEnd(32), r.bound_ms === null ? '—' : ms(r.bound_ms)];
-    say(`  ${cells.join(' ')}`);
-  }
-  say(`\n  EC2 now shows 10.0.1.50 on ${holder}. For comparison: Pacemaker's AWS agents monitor every 20–60 s,`);
-  say('  Hetzner floating-IP controllers poll every 30 s, Route 53 failover takes 30 s and more.');
-}
-
-function ms(n: number): string {
-  return `${Math.round(n)} ms`.padStart(7);
-}
-
-async function until(timeoutMs: number, check: () => Promise<boolean>, what: string, readerGone?: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (readerGone?.()) throw new ReaderGone();
-    // A failed API read is retried; a reader that went away ends the demo.
-    const ok = await check().catch((err: unknown) => {
-      if (isReaderGone(err)) throw err;
-      return false;
-    });
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`demo: timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -5,17 +5,34 @@ import { termSafe as esc } from '../terminal-text';
 export interface FailoverReport {
   /** failover: the owner was killed; return: it came back and took its VIPs home. */
   event: 'failover' | 'return';
+  /** The emulator the move went through (ec2, route53, hetzner, robot). */
+  provider: string;
   vip: string;
   from: string | null;
   to: string | null;
   reason: string;
+  /**
+   * verified: the provider's state was read back and matched; accepted: the provider accepted the
+   * change at accepted_ms and propagated it (Route 53: in sync at total_ms); failed: the move failed.
+   */
+  state: 'verified' | 'accepted' | 'failed';
   detect_ms: number;
   decide_ms: number;
   api_ms: number;
+  /** Crash → the provider accepted the change; null where it has no such step (all but Route 53). */
+  accepted_ms: number | null;
+  /** Crash → verified at the provider (Route 53: in sync). */
   total_ms: number;
   /** null where no host binds the VIP (an Elastic IP, a DNS record). */
   bound_ms: number | null;
+  /** The emulator's calls from the crash (or return) until the moves were done, by action: every VIP of this failover. */
+  calls: Record<string, number>;
+  /** Of those, the ones that failed, by error code (a Robot FAILOVER_LOCKED would show here). */
+  errors: Record<string, number>;
 }
+
+/** What the demo adds to each line: where the moves went through and what the emulator served meanwhile. */
+export type ReportExtra = Pick<FailoverReport, 'provider' | 'calls' | 'errors'>;
 
 /** The phases of a move's timeline, in the order they happen, as the demo narrates them ('accepted': Route 53 only). */
 const PHASES = [
@@ -47,7 +64,8 @@ export class FailoverWatch {
     return events.filter((e) => e.kind === 'move' && e.from === this.from && e.at >= this.crashAt).reverse();
   }
 
-  update(events: readonly ControlEvent[]): void {
+  /** Says what is new among the events; true when it said anything. */
+  update(events: readonly ControlEvent[]): boolean {
     const lines: Array<[number, string]> = [];
     const once = (key: string, at: number, text: string) => {
       if (this.said.has(key)) return;
@@ -61,11 +79,14 @@ export class FailoverWatch {
         const at = tl[key];
         if (at === undefined) continue;
         const extra = key === 'verified' && tl.apiStart !== undefined && tl.apiDone !== undefined ? ` (API ${esc(tl.apiDone - tl.apiStart)} ms, ${esc(e.outcome?.calls ?? '?')} calls)` : '';
-        once(`${e.id}:${key}`, at, `  ${esc(e.vip)}: ${words}${extra}`);
+        // A change that propagates (Route 53) is verified when the provider says it is in sync.
+        const said = key === 'verified' && tl.accepted !== undefined ? 'in sync at the provider (verified)' : words;
+        once(`${e.id}:${key}`, at, `  ${esc(e.vip)}: ${said}${extra}`);
       }
       if (e.outcome && !e.outcome.ok) once(`${e.id}:failed`, e.at, `  ${esc(e.vip)}: provider call failed: ${esc(e.outcome.reason)}: ${esc(e.outcome.message)}`);
     }
     for (const [, line] of lines.sort((a, b) => a[0] - b[0])) this.print(line);
+    return lines.length > 0;
   }
 
   /** Done when every move of this failover is verified and bound (or has failed). */
@@ -76,21 +97,27 @@ export class FailoverWatch {
     return moves.length >= expected && moves.every((e) => finished(e) || e.outcome?.ok === false);
   }
 
-  reports(events: readonly ControlEvent[], event: FailoverReport['event'] = 'failover'): FailoverReport[] {
+  reports(events: readonly ControlEvent[], event: FailoverReport['event'], extra: ReportExtra): FailoverReport[] {
     return this.relevant(events).map((e) => {
       const t = e.timeline ?? {};
       const detected = t.detected ?? e.at;
+      const state = e.outcome?.ok === false ? 'failed' : t.accepted !== undefined ? 'accepted' : 'verified';
       return {
         event,
+        provider: extra.provider,
         vip: e.vip!,
         from: e.from ?? null,
         to: e.to ?? null,
         reason: e.reason ?? 'unknown',
+        state,
         detect_ms: detected - this.crashAt,
         decide_ms: (t.decided ?? detected) - detected,
         api_ms: t.apiStart !== undefined && t.apiDone !== undefined ? t.apiDone - t.apiStart : 0,
+        accepted_ms: t.accepted !== undefined ? t.accepted - this.crashAt : null,
         total_ms: (t.verified ?? t.decided ?? detected) - this.crashAt,
         bound_ms: t.bound !== undefined ? t.bound - this.crashAt : null,
+        calls: extra.calls,
+        errors: extra.errors,
       };
     });
   }

@@ -109,13 +109,7 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
       emulators.push({ kind, url: sim.url });
       closers.push(() => sim.close());
     }
-    const url = (kind: string) => emulators.find((e) => e.kind === kind)?.url;
-    const region = config.control.mode === 'aws' ? config.control.region : REGION_DEFAULT;
-    const credentials: ProviderCredentials = {
-      aws: { region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, ...(url('ec2') ? { ec2Endpoint: url('ec2') } : {}), ...(url('route53') ? { route53Endpoint: url('route53'), route53PollMs: 200 } : {}) },
-      ...(url('hetzner') ? { hetznerCloud: { token: DEFAULT_TOKEN, baseUrl: `${url('hetzner')}/v1` } } : {}),
-      ...(url('robot') ? { hetznerRobot: { ...DEFAULT_ROBOT_CREDENTIALS, baseUrl: url('robot')! } } : {}),
-    };
+    const credentials = emulatorCredentials(emulators, config.control.mode === 'aws' ? config.control.region : REGION_DEFAULT);
     const logger = pino({ level: 'info' }, pino.destination({ dest: join(dir, 'control-plane.log'), sync: false }));
     closers.push(() => logger.flush());
     const { providers, publisher } = providersFor(sessionCfg, credentials, logger);
@@ -135,6 +129,17 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }
+}
+
+/** The providers' credentials for running emulators: their URLs, their fixed test secrets (also the demo's). */
+export function emulatorCredentials(emulators: ReadonlyArray<{ kind: string; url: string }>, region: string, route53PollMs: number | undefined = 200): ProviderCredentials {
+  const url = (kind: string) => emulators.find((e) => e.kind === kind)?.url;
+  const poll = route53PollMs === undefined ? {} : { route53PollMs };
+  return {
+    aws: { region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, ...(url('ec2') ? { ec2Endpoint: url('ec2') } : {}), ...(url('route53') ? { route53Endpoint: url('route53'), ...poll } : {}) },
+    ...(url('hetzner') ? { hetznerCloud: { token: DEFAULT_TOKEN, baseUrl: `${url('hetzner')}/v1` } } : {}),
+    ...(url('robot') ? { hetznerRobot: { ...DEFAULT_ROBOT_CREDENTIALS, baseUrl: url('robot')! } } : {}),
+  };
 }
 
 /** Starts `ipferry agent` for one node with recorded plumbing and the config's identity; output to its log file. */

@@ -14,7 +14,7 @@ describe('the embedded demo (local control plane, EC2 emulator, three agent proc
     });
     expect(lines.map((l) => JSON.parse(l) as { vip: string })).toEqual(all);
     // Every line has the same keys, bound_ms null where no host binds (the Elastic IP).
-    for (const l of lines) expect(Object.keys(JSON.parse(l) as object).sort()).toEqual(['api_ms', 'bound_ms', 'decide_ms', 'detect_ms', 'event', 'from', 'reason', 'to', 'total_ms', 'vip']);
+    for (const l of lines) expect(Object.keys(JSON.parse(l) as object).sort()).toEqual(['accepted_ms', 'api_ms', 'bound_ms', 'calls', 'decide_ms', 'detect_ms', 'errors', 'event', 'from', 'provider', 'reason', 'state', 'to', 'total_ms', 'vip']);
     expect(all.find((r) => r.vip === 'web-public' && r.event === 'failover')!.bound_ms).toBeNull();
     const reports = all.filter((r) => r.event === 'failover');
     const back = all.filter((r) => r.event === 'return');
@@ -22,7 +22,10 @@ describe('the embedded demo (local control plane, EC2 emulator, three agent proc
     for (const r of back) expect(r).toMatchObject({ from: reports[0]!.to, to: 'web1' });
     expect(reports.map((r) => r.vip).sort()).toEqual(['web', 'web-public']);
     for (const r of reports) {
-      expect(r).toMatchObject({ from: 'web1', reason: 'owner-dead' });
+      // EC2 reads its state back: verified, with no accepted step; the emulator's calls are counted, none failed.
+      expect(r).toMatchObject({ provider: 'ec2', from: 'web1', reason: 'owner-dead', state: 'verified', accepted_ms: null, errors: {} });
+      expect(r.calls.AssignPrivateIpAddresses).toBe(1);
+      expect(r.calls.AssociateAddress).toBe(1);
       expect(['web2', 'web3']).toContain(r.to);
       // The phases happen in order, and the owner's silence (deadAfter) comes first.
       expect(r.detect_ms).toBeGreaterThan(0);

@@ -32,7 +32,7 @@ describe('demo --json in a pipe', () => {
       self: [process.execPath, '--import', 'tsx', resolve('cli/main.ts')],
     });
     expect(lines).toHaveLength(1);
-    expect(Object.keys(JSON.parse(lines[0]!) as object).sort()).toEqual(['api_ms', 'bound_ms', 'decide_ms', 'detect_ms', 'event', 'from', 'reason', 'to', 'total_ms', 'vip']);
+    expect(Object.keys(JSON.parse(lines[0]!) as object).sort()).toEqual(['accepted_ms', 'api_ms', 'bound_ms', 'calls', 'decide_ms', 'detect_ms', 'errors', 'event', 'from', 'provider', 'reason', 'state', 'to', 'total_ms', 'vip']);
     // It stopped at the second line: the return was never started.
     expect(reports.every((r) => r.event === 'failover')).toBe(true);
     expect(Object.values(modes)).toEqual([0o700, 0o600, 0o600, 0o600]);
