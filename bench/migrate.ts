@@ -4,7 +4,8 @@
  * keepalived with test/lan/fixtures/beside/ (h1 master, advert_int 1):
  *   1. h1's link goes down: keepalived's outage as the client sees it; link up, h1 master again.
  *   2. host by host, h1, h2, h3 stop keepalived and start an ipferry agent (the imported config
- *      plus the legacy-vrrp check, agent/legacy-watch): the longest gap over the whole switch.
+ *      plus the legacy-vrrp check, agent/legacy-watch: a raw-socket watcher and check.sh), the
+ *      next host once that agent runs: the longest gap over the whole switch.
  *   3. h1's link goes down again, now under ipferry: ipferry's outage.
  * One JSON line:
  *   {"source":"keepalived","rounds","outage_ms_p50","outage_ms_max","ipferry_outage_ms_p50",
