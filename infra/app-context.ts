@@ -23,6 +23,7 @@ export const CONTEXT_KEYS = {
   pskSecretArn: 'an existing secret holding the pre-shared key',
   hetznerTokenSecretArn: 'an existing secret holding the Hetzner Cloud API token',
   robotSecretArn: 'an existing secret holding {"user","password"} for Hetzner Robot',
+  answerKeySecretArn: "an existing answer key secret (a stack rebuilt around the one its agents' control.answerKey came from)",
 } as const;
 
 /** The retention periods CloudWatch Logs accepts (0 would mean forever, which is not offered here). */
@@ -51,7 +52,7 @@ export function readContext(node: Node): AppContext {
   const days = str('logRetentionDays');
   if (days !== undefined && !RETENTIONS.includes(Number(days))) throw new Error(`-c logRetentionDays: expected one of ${RETENTIONS.join(', ')}, got ${JSON.stringify(days)}`);
   const concurrency = reserved(str('tickReservedConcurrency'), str('heartbeatReservedConcurrency'));
-  const secrets = { psk: str('pskSecretArn'), hetznerToken: str('hetznerTokenSecretArn'), robot: str('robotSecretArn') };
+  const secrets = { psk: str('pskSecretArn'), hetznerToken: str('hetznerTokenSecretArn'), robot: str('robotSecretArn'), answerKey: str('answerKeySecretArn') };
   const given = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined));
   const createAlarmTopic = bool('createAlarmTopic');
   const deletionProtection = bool('tableDeletionProtection');

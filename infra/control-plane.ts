@@ -21,7 +21,7 @@ import { acknowledge, REASONS, wildcardResourceFindings } from './nag-acknowledg
 import { Observability } from './observability';
 import { DEFAULTS, type FunctionName, type IpFerryControlPlaneProps } from './props';
 import { providerPermissions, type ProviderPermissions } from './provider-permissions';
-import { clusterSecrets, secretsStatement, type ClusterSecret } from './secrets';
+import { answerKeySecret, clusterSecrets, secretsStatement, type ClusterSecret } from './secrets';
 import { stateTable, stateTableStatement } from './state-table';
 
 /**
@@ -39,6 +39,8 @@ export class IpFerryControlPlane extends Construct {
   readonly heartbeatUrl: FunctionUrl;
   readonly apiUrl: FunctionUrl;
   readonly secrets: ClusterSecret[];
+  /** The seed of the key the heartbeat function signs answers with; readable by that function alone. */
+  readonly answerKey: ClusterSecret;
   /** Failed tick invocations and undeliverable schedule events. */
   readonly failedTicks: Queue;
   /** What the functions may do beyond their own logs and traces: state, providers, secrets. */
@@ -64,9 +66,16 @@ export class IpFerryControlPlane extends Construct {
       deletionProtection: props.tableDeletionProtection ?? DEFAULTS.tableDeletionProtection,
     });
     this.secrets = clusterSecrets(this, config, props.secrets ?? {});
+    this.answerKey = answerKeySecret(this, config, props.secrets ?? {});
     const detailedMetrics = props.detailedMetrics ?? DEFAULTS.detailedMetrics;
     this.configDigest = configDigest(config);
-    const environment = functionEnvironment({ digest: this.configDigest, table: this.table.tableName, secrets: this.secrets, detailedMetrics });
+    const common = { digest: this.configDigest, table: this.table.tableName, detailedMetrics };
+    // Only the heartbeat function signs answers, so only it is told where the key is.
+    const environment: Record<FunctionName, Record<string, string>> = {
+      heartbeat: functionEnvironment({ ...common, secrets: [...this.secrets, this.answerKey] }),
+      tick: functionEnvironment({ ...common, secrets: this.secrets }),
+      api: functionEnvironment({ ...common, secrets: this.secrets }),
+    };
     const commandHooks = configHooks(stageConfig(this, text));
 
     const bundling = defaultBundling(props);
@@ -79,7 +88,7 @@ export class IpFerryControlPlane extends Construct {
         description: `ipferry ${config.cluster}: ${spec.description}`,
         timeout: spec.timeout,
         memorySize: spec.memorySize,
-        environment,
+        environment: environment[fn],
         logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
         tracing,
         ...(concurrency[fn] === undefined ? {} : { reservedConcurrency: concurrency[fn] }),
@@ -92,6 +101,9 @@ export class IpFerryControlPlane extends Construct {
 
     this.permissions = providerPermissions(config, arnScopeOf(this));
     this.policy = this.attachPolicy(this.permissions);
+    // In the heartbeat role's own policy, not the shared one: the tick and the API never sign,
+    // and a role that cannot read the key cannot leak it.
+    this.functions.heartbeat.role.addToPrincipalPolicy(secretsStatement([this.answerKey], 'ReadAnswerKey')!);
 
     this.failedTicks = new Queue(this, 'FailedTicks', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -172,7 +184,7 @@ export class IpFerryControlPlane extends Construct {
     }
     acknowledge(this.failedTicks, 'AwsSolutions-SQS3', REASONS.deadLetterQueue);
     acknowledge(this.failedTicks, 'Serverless-SQSRedrivePolicy', REASONS.deadLetterQueue);
-    for (const s of this.secrets) if (s.created) acknowledge(s.created, 'AwsSolutions-SMG4', REASONS.secretRotation[s.role]);
+    for (const s of [...this.secrets, this.answerKey]) if (s.created) acknowledge(s.created, 'AwsSolutions-SMG4', REASONS.secretRotation[s.role]);
   }
 }
 

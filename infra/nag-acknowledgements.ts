@@ -27,6 +27,8 @@ export const REASONS = {
     psk: 'Rotating the pre-shared key means re-keying every agent at the same moment, which a rotation function cannot do; rotate it by hand (put-secret-value, then the agents\' pskFile), or use ed25519 signing, which needs no shared secret.',
     hetznerToken: 'Hetzner Cloud API tokens are issued in the Hetzner console; there is no API a rotation function could mint a new one with.',
     robot: 'Hetzner Robot web service credentials are set in the Robot console; there is no API a rotation function could change them with.',
+    answerKey:
+      "A new value is a new answer-signing key, whose public half every agent must hold (control.answerKey) before the function signs with it, or they refuse every answer; a rotation function cannot change the agents' configs, so rotation is by hand, in the order docs/deploy-aws.md gives.",
   } satisfies Record<SecretRole, string>,
 } as const;
 

@@ -123,8 +123,10 @@ export interface IpFerryControlPlaneProps {
    * (hetzner-floating-ip and hetzner-alias-ip VIPs) and `robot` (`{"user","password"}` for
    * hetzner-robot-failover-ip VIPs). A secret the config needs and that is not given is created
    * (psk with a random key; Hetzner ones with placeholders to replace). Only the needed ones are
-   * read, and the functions may read nothing else from Secrets Manager.
-   * @default the needed secrets are created
+   * read, and the functions may read nothing else from Secrets Manager. `answerKey`: the seed of
+   * the key the heartbeat function signs answers with (at least 32 characters; its SHA-256 is the
+   * Ed25519 seed), read by that function alone; every cluster has one, created when not given.
+   * @default the needed secrets and the answer key's are created
    */
   readonly secrets?: SecretArns;
 }

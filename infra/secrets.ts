@@ -9,6 +9,8 @@ export const SECRET_ENV = {
   psk: 'IPFERRY_PSK_SECRET',
   hetznerToken: 'IPFERRY_HETZNER_TOKEN_SECRET',
   robot: 'IPFERRY_ROBOT_SECRET',
+  /** The heartbeat function's alone: the seed of the key answers are signed with. */
+  answerKey: 'IPFERRY_ANSWER_KEY_SECRET',
 } as const;
 export type SecretRole = keyof typeof SECRET_ENV;
 
@@ -32,15 +34,29 @@ export interface ClusterSecret {
   created?: Secret;
 }
 
-/** Existing secrets by ARN, or new ones. Created secrets outlive the stack: agents and operators hold copies. */
+/**
+ * Existing secrets by ARN, or new ones: the ones all three functions read. Created secrets outlive
+ * the stack: agents and operators hold copies.
+ */
 export function clusterSecrets(scope: Construct, config: Config, given: SecretArns): ClusterSecret[] {
-  return neededSecrets(config).map((role) => {
-    const arn = given[role];
-    if (arn !== undefined) return { role, arn: checkedArn(role, arn) };
-    const created = new Secret(scope, CREATED[role].id, { description: `ipferry ${config.cluster}: ${CREATED[role].description}`, ...CREATED[role].value });
-    created.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    return { role, arn: created.secretArn, created };
-  });
+  return neededSecrets(config).map((role) => secretOf(scope, config, role, given));
+}
+
+/**
+ * The answer key's seed (docs/deploy-aws.md, the answer key): every AWS cluster has one, given or
+ * created, and only the heartbeat function reads it. Kept when the stack goes, as the others: the
+ * agents' control.answerKey is derived from it, and a new one would mean a new key on every node.
+ */
+export function answerKeySecret(scope: Construct, config: Config, given: SecretArns): ClusterSecret {
+  return secretOf(scope, config, 'answerKey', given);
+}
+
+function secretOf(scope: Construct, config: Config, role: SecretRole, given: SecretArns): ClusterSecret {
+  const arn = given[role];
+  if (arn !== undefined) return { role, arn: checkedArn(role, arn) };
+  const created = new Secret(scope, CREATED[role].id, { description: `ipferry ${config.cluster}: ${CREATED[role].description}`, ...CREATED[role].value });
+  created.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  return { role, arn: created.secretArn, created };
 }
 
 const CREATED = {
@@ -59,6 +75,13 @@ const CREATED = {
     description: 'Hetzner Robot web service credentials {"user","password"} (replace the placeholders with put-secret-value)',
     value: { generateSecretString: { secretStringTemplate: JSON.stringify({ user: 'replace-me' }), generateStringKey: 'password', excludePunctuation: true } },
   },
+  answerKey: {
+    id: 'AnswerKeySecret',
+    description: "seed of the control plane's answer-signing Ed25519 key (its SHA-256); ipferry keygen --public-from-seed - prints control.answerKey from it",
+    // 64 letters and digits, about 380 bits: more than the 256-bit seed it is hashed into, and no
+    // punctuation or spaces that a shell pipe or the function's trim could change.
+    value: { generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false } },
+  },
 } as const;
 
 /** GetSecretValue on a partial ARN (without Secrets Manager's 6-character suffix) matches nothing. */
@@ -72,7 +95,7 @@ function checkedArn(role: SecretRole, arn: string): string {
 }
 
 /** secretsmanager:GetSecretValue on exactly these secrets: nothing else of Secrets Manager. */
-export function secretsStatement(secrets: readonly ClusterSecret[]): PolicyStatement | undefined {
+export function secretsStatement(secrets: readonly ClusterSecret[], sid = 'ReadClusterSecrets'): PolicyStatement | undefined {
   if (secrets.length === 0) return undefined;
-  return new PolicyStatement({ sid: 'ReadClusterSecrets', effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: secrets.map((s) => s.arn) });
+  return new PolicyStatement({ sid, effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: secrets.map((s) => s.arn) });
 }

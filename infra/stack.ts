@@ -23,6 +23,10 @@ export class IpFerryStack extends Stack {
     new CfnOutput(this, 'TableName', { value: cp.table.tableName, description: 'the DynamoDB state table' });
     new CfnOutput(this, 'ConfigDigest', { value: cp.configDigest, description: 'the config the functions run (ipferry status shows it too)' });
     if (cp.dashboard) new CfnOutput(this, 'DashboardName', { value: cp.dashboard.dashboardName, description: 'the CloudWatch dashboard' });
+    new CfnOutput(this, 'AnswerKeySecretArn', {
+      value: cp.answerKey.arn,
+      description: 'control.answerKey for the agents: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text | ipferry keygen --public-from-seed -',
+    });
     for (const s of cp.secrets) new CfnOutput(this, `${s.role[0]!.toUpperCase()}${s.role.slice(1)}SecretArn`, { value: s.arn, description: `Secrets Manager secret: ${s.role}` });
     if (cp.alarmTopic) new CfnOutput(this, 'AlarmTopicArn', { value: cp.alarmTopic.topicArn, description: 'subscribe here for alarm notifications' });
   }

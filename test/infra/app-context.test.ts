@@ -22,6 +22,11 @@ describe('the app\'s -c switches (strings from the command line, JSON from cdk.j
     });
   });
 
+  it('an existing answer key secret: the one the agents\' control.answerKey was derived from', () => {
+    const arn = 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:ipferry-answer-AbC123';
+    expect(read({ config: 'c.yaml', answerKeySecretArn: arn }).props).toEqual({ secrets: { answerKey: arn } });
+  });
+
   it('tick and heartbeat concurrency: a number, or none for accounts that cannot reserve any', () => {
     expect(read({ config: 'c.yaml', tickReservedConcurrency: 'none' }).props).toEqual({ reservedConcurrency: { heartbeat: 10 } });
     expect(read({ config: 'c.yaml', tickReservedConcurrency: 2 }).props).toEqual({ reservedConcurrency: { tick: 2, heartbeat: 10 } });

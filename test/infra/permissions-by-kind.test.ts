@@ -30,7 +30,8 @@ describe('only what the config\'s VIP kinds need', () => {
     expect(bySid(st, 'ChangeManagedRecordsInZWEB1').Resource).toBe('arn:aws:route53:::hostedzone/ZWEB1');
     expect(bySid(st, 'ChangeManagedRecordsInZWEB1').Condition?.['ForAllValues:StringEquals']?.['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual(['www.example.net']);
     expect(resourcesOf(bySid(st, 'ReadManagedZones'))).toEqual(['arn:aws:route53:::hostedzone/ZWEB1']);
-  });
+    // The file's first synth also loads aws-cdk-lib: 22-37 s under load, over the default 30 s.
+  }, 120_000);
 
   it('two names in one zone share its statement; a dns[] set in another zone gets its own', () => {
     const s = synth({
@@ -50,10 +51,11 @@ describe('only what the config\'s VIP kinds need', () => {
     expect(ec2Actions(allStatements(s.template))).toEqual([]);
   });
 
-  it('LAN VIPs only: no provider permission at all, just the table', () => {
+  it('LAN VIPs only: no provider permission at all, just the table (and the heartbeat function\'s answer key)', () => {
     const s = synth({ cluster: 'lan', control, nodes: [awsNode('a', 1), awsNode('b', 2)], vips: [{ name: 'v', address: '10.0.1.50/24' }] });
     expect(controlSids(s)).toEqual(['ReadWriteClusterState']);
-    expect(allStatements(s.template).flatMap(actionsOf).filter((a) => a.startsWith('ec2:') || a.startsWith('route53:') || a.startsWith('secretsmanager:'))).toEqual([]);
+    expect(allStatements(s.template).flatMap(actionsOf).filter((a) => a.startsWith('ec2:') || a.startsWith('route53:'))).toEqual([]);
+    expect(allStatements(s.template).filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:'))).map((st) => st.Sid)).toEqual(['ReadAnswerKey']);
   });
 
   it('IPv6 secondary IPs: Assign and Unassign Ipv6Addresses (IPv6 cannot be reassigned), tag-scoped; no IPv4 assign', () => {
@@ -103,13 +105,16 @@ describe('secrets: GetSecretValue on exactly the secrets the config needs', () =
     created = synth(hetznerOnAws());
   });
 
-  it('Hetzner kinds and hmac-sha256: psk, Hetzner token and Robot secrets are created and nothing else is readable', () => {
+  it('Hetzner kinds and hmac-sha256: psk, Hetzner token and Robot secrets are created and nothing else is readable; the answer key by the heartbeat function alone', () => {
     const secrets = created.template.findResources('AWS::SecretsManager::Secret');
-    expect(Object.keys(secrets).map((k) => k.replace(/[0-9A-F]{8}$/, ''))).toEqual(['ControlPlanePskSecret', 'ControlPlaneHetznerTokenSecret', 'ControlPlaneRobotSecret']);
+    const ids = Object.keys(secrets);
+    expect(ids.map((k) => k.replace(/[0-9A-F]{8}$/, ''))).toEqual(['ControlPlanePskSecret', 'ControlPlaneHetznerTokenSecret', 'ControlPlaneRobotSecret', 'ControlPlaneAnswerKeySecret']);
     const st = bySid(policyStatements(created.template, 'ControlPlaneControlPlanePolicy'), 'ReadClusterSecrets');
     expect(actionsOf(st)).toEqual(['secretsmanager:GetSecretValue']);
-    expect(resourcesOf(st)).toEqual(Object.keys(secrets).map((id) => ({ Ref: id })));
-    expect(allStatements(created.template).flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:GetSecretValue']);
+    expect(resourcesOf(st)).toEqual(ids.slice(0, 3).map((id) => ({ Ref: id })));
+    const answerKey = bySid(policyStatements(created.template, 'ControlPlaneHeartbeatRoleDefaultPolicy'), 'ReadAnswerKey');
+    expect(resourcesOf(answerKey)).toEqual([{ Ref: ids[3] }]);
+    expect(allStatements(created.template).flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue']);
     expect(allStatements(created.template).flatMap(actionsOf).filter((a) => a.startsWith('ec2:') || a.startsWith('route53:') || a.startsWith('kms:'))).toEqual([]);
   });
 
@@ -122,19 +127,22 @@ describe('secrets: GetSecretValue on exactly the secrets the config needs', () =
 
   it('given ARNs: none created, exactly those ARNs readable, and the functions told which is which', () => {
     const arn = (name: string): string => `arn:aws:secretsmanager:eu-central-1:111111111111:secret:ipferry/${name}-AbC123`;
-    const s = synth(hetznerOnAws(), { secrets: { psk: arn('psk'), hetznerToken: arn('token'), robot: arn('robot') } });
+    const s = synth(hetznerOnAws(), { secrets: { psk: arn('psk'), hetznerToken: arn('token'), robot: arn('robot'), answerKey: arn('answer') } });
     expect(s.template.findResources('AWS::SecretsManager::Secret')).toEqual({});
     expect(resourcesOf(bySid(policyStatements(s.template, 'ControlPlaneControlPlanePolicy'), 'ReadClusterSecrets'))).toEqual([arn('psk'), arn('token'), arn('robot')]);
-    for (const fn of Object.values(s.template.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[]) {
+    expect(resourcesOf(bySid(policyStatements(s.template, 'ControlPlaneHeartbeatRoleDefaultPolicy'), 'ReadAnswerKey'))).toEqual([arn('answer')]);
+    for (const [id, fn] of Object.entries(s.template.findResources('AWS::Lambda::Function')) as [string, { Properties: { Environment: { Variables: Record<string, unknown> } } }][]) {
       expect(fn.Properties.Environment.Variables).toMatchObject({ IPFERRY_PSK_SECRET: arn('psk'), IPFERRY_HETZNER_TOKEN_SECRET: arn('token'), IPFERRY_ROBOT_SECRET: arn('robot') });
+      expect(fn.Properties.Environment.Variables.IPFERRY_ANSWER_KEY_SECRET, id).toBe(id.startsWith('ControlPlaneHeartbeat') ? arn('answer') : undefined);
     }
   });
 
-  it('ed25519 and no Hetzner kinds: no secret, no secretsmanager permission, no secret variables', () => {
+  it('ed25519 and no Hetzner kinds: no shared secret; only the answer key, only for the heartbeat function', () => {
     const s = synth({ cluster: 'lan', control, nodes: [awsNode('a', 1)], vips: [{ name: 'v', address: '10.0.1.50/24' }] });
-    expect(s.template.findResources('AWS::SecretsManager::Secret')).toEqual({});
-    for (const fn of Object.values(s.template.findResources('AWS::Lambda::Function')) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[]) {
-      expect(Object.keys(fn.Properties.Environment.Variables).filter((k) => k.endsWith('_SECRET'))).toEqual([]);
+    expect(Object.keys(s.template.findResources('AWS::SecretsManager::Secret')).map((k) => k.replace(/[0-9A-F]{8}$/, ''))).toEqual(['ControlPlaneAnswerKeySecret']);
+    expect(policyStatements(s.template, 'ControlPlaneControlPlanePolicy').filter((st) => actionsOf(st).some((a) => a.startsWith('secretsmanager:')))).toEqual([]);
+    for (const [id, fn] of Object.entries(s.template.findResources('AWS::Lambda::Function')) as [string, { Properties: { Environment: { Variables: Record<string, unknown> } } }][]) {
+      expect(Object.keys(fn.Properties.Environment.Variables).filter((k) => k.endsWith('_SECRET')), id).toEqual(id.startsWith('ControlPlaneHeartbeat') ? ['IPFERRY_ANSWER_KEY_SECRET'] : []);
     }
   });
 });

@@ -108,7 +108,7 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
     expect(roles.every((r) => /^ControlPlane(Heartbeat|Tick|Api)Role/.test(r))).toBe(true);
   });
 
-  it('each role: assumed by Lambda only, no managed policies; its own policy has X-Ray, its logs, and (tick) its failure queue', () => {
+  it('each role: assumed by Lambda only, no managed policies; its own policy has X-Ray, its logs, (tick) its failure queue and (heartbeat) the answer key', () => {
     const roles = s.template.findResources('AWS::IAM::Role');
     expect(Object.keys(roles)).toHaveLength(3);
     for (const role of Object.values(roles) as { Properties: { AssumeRolePolicyDocument: { Statement: Statement[] }; ManagedPolicyArns?: unknown; Policies?: unknown } }[]) {
@@ -123,6 +123,9 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
       expect(logs).toEqual({ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^ControlPlane${fn}Logs`)), 'Arn'] } });
       if (fn === 'Tick') {
         expect(rest).toEqual([{ Sid: 'ReportFailedTicks', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ControlPlaneFailedTicks/), 'Arn'] } }]);
+      } else if (fn === 'Heartbeat') {
+        // The one function that signs answers reads the key's secret, and nothing else of Secrets Manager.
+        expect(rest).toEqual([{ Sid: 'ReadAnswerKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: expect.stringMatching(/^ControlPlaneAnswerKeySecret/) } }]);
       } else {
         expect(rest).toEqual([]);
       }
@@ -139,6 +142,7 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
         'route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets',
         'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
         'sqs:SendMessage',
+        'secretsmanager:GetSecretValue',
       ].sort(),
     );
     expect([...actions].some((a) => a.includes('*'))).toBe(false);

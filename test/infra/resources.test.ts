@@ -54,12 +54,15 @@ describe('resources of the control plane (AWS example, defaults)', () => {
     expect([fns.heartbeat!.Properties.Timeout, fns.tick!.Properties.Timeout, fns.api!.Properties.Timeout]).toEqual([30, 50, 30]);
   });
 
-  it('environment per docs/aws-runtime.md: a pointer to the config in the asset and its digest, never the config', () => {
+  it('environment per docs/aws-runtime.md: a pointer to the config in the asset and its digest, never the config; the answer key for the heartbeat function only', () => {
     const original = parseConfigText(readText(EXAMPLE_AWS));
     const digest = original.ok ? configDigest(original.config) : 'invalid';
-    for (const fn of Object.values(fns)) {
+    const common = ['IPFERRY_CONFIG_DIGEST', 'IPFERRY_CONFIG_FILE', 'IPFERRY_METRICS', 'IPFERRY_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME'];
+    // A deliberate difference between the functions: only the heartbeat function signs answers.
+    expect(fns.heartbeat!.Properties.Environment.Variables.IPFERRY_ANSWER_KEY_SECRET).toEqual({ Ref: expect.stringMatching(/^ControlPlaneAnswerKeySecret/) });
+    for (const [name, fn] of Object.entries(fns)) {
       const env = fn.Properties.Environment.Variables;
-      expect(Object.keys(env).sort()).toEqual(['IPFERRY_CONFIG_DIGEST', 'IPFERRY_CONFIG_FILE', 'IPFERRY_METRICS', 'IPFERRY_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+      expect(Object.keys(env).sort(), name).toEqual(name === 'heartbeat' ? [...common, 'IPFERRY_ANSWER_KEY_SECRET'].sort() : common);
       expect(env).toMatchObject({
         IPFERRY_CONFIG_FILE: 'ipferry-config.json',
         IPFERRY_CONFIG_DIGEST: digest,
@@ -140,13 +143,28 @@ describe('resources of the control plane (AWS example, defaults)', () => {
     s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
   });
 
-  it('outputs: heartbeat URL, API URL, table name, the config digest', () => {
+  it('outputs: heartbeat URL, API URL, table name, the config digest, the answer key secret', () => {
     const outputs = s.template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'ConfigDigest', 'HeartbeatUrl', 'TableName']);
+    expect(Object.keys(outputs).sort()).toEqual(['AnswerKeySecretArn', 'ApiUrl', 'ConfigDigest', 'HeartbeatUrl', 'TableName']);
+    // The operator derives control.answerKey from the secret this names; the description says how.
+    expect(outputs.AnswerKeySecretArn!.Value).toEqual({ Ref: expect.stringMatching(/^ControlPlaneAnswerKeySecret/) });
+    expect(outputs.AnswerKeySecretArn!.Description).toContain('| ipferry keygen --public-from-seed -');
     expect(outputs.HeartbeatUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ControlPlaneHeartbeatFunctionFunctionUrl/), 'FunctionUrl'] });
     expect(outputs.ApiUrl!.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ControlPlaneApiFunctionFunctionUrl/), 'FunctionUrl'] });
     expect(outputs.TableName!.Value).toEqual({ Ref: expect.stringMatching(/^ControlPlaneState/) });
     expect(outputs.ConfigDigest!.Value).toBe(s.stack.controlPlane.configDigest);
+  });
+
+  it('the answer key secret: 64 random letters and digits, kept when the stack goes, read by the heartbeat role alone', () => {
+    const secrets = s.template.findResources('AWS::SecretsManager::Secret') as Record<string, { DeletionPolicy: string; Properties: { GenerateSecretString: Record<string, unknown> } }>;
+    expect(Object.keys(secrets).map((k) => k.replace(/[0-9A-F]{8}$/, ''))).toEqual(['ControlPlaneAnswerKeySecret']);
+    const [id, secret] = Object.entries(secrets)[0]!;
+    expect(secret.DeletionPolicy).toBe('Retain');
+    expect(secret.Properties.GenerateSecretString).toEqual({ PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false });
+    const readers = Object.entries(s.template.findResources('AWS::IAM::Policy') as Record<string, { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] }; Roles: { Ref: string }[] } }>)
+      .filter(([, p]) => p.Properties.PolicyDocument.Statement.some((st) => JSON.stringify(st.Resource).includes(id)))
+      .flatMap(([, p]) => p.Properties.Roles.map((r) => r.Ref));
+    expect(readers).toEqual([expect.stringMatching(/^ControlPlaneHeartbeatRole/)]);
   });
 
   it('functions start only after the shared policy exists', () => {
