@@ -1,4 +1,5 @@
 import { HetznerCloudClient, HetznerCloudProvider } from '../../adapters/hetzner-cloud';
+import type { Clock } from '../../core/clock';
 import { loadConfig, type Config, type NodeSpec, type Vip } from '../../core/config';
 import { HetznerCloudEmulator, demoCloudSeed, type CloudSeed } from '../../sim/hetzner-cloud';
 import { EmulatorAdmin } from './emulator-admin';
@@ -53,12 +54,21 @@ export interface CloudWorld {
   providerWithToken(token: string): HetznerCloudProvider;
 }
 
-/** A fresh emulator on 127.0.0.1 (port 0) and a provider with short polls, on the wall clock. */
-export async function cloudWorld(seed: CloudSeed = cloudSeed()): Promise<CloudWorld> {
-  const emu = new HetznerCloudEmulator(seed);
+/**
+ * A fresh emulator on 127.0.0.1 (port 0) and a provider with short polls, on the wall clock. With
+ * `real`, the emulator runs the real profile on that clock (a scaled one in tests) and the client
+ * and provider keep their production timings on the same clock, so every rule and every poll is
+ * the real one, only faster.
+ */
+export async function cloudWorld(seed: CloudSeed = cloudSeed(), real?: { clock: Clock }): Promise<CloudWorld> {
+  const emu = real ? new HetznerCloudEmulator(withoutActionDuration(seed), {}, Date.now, { profile: 'real', clock: real.clock }) : new HetznerCloudEmulator(seed);
   await emu.start();
   const config = cloudConfig();
   const build = (token: string) => {
+    if (real) {
+      const client = new HetznerCloudClient({ token, baseUrl: emu.apiUrl, clock: real.clock });
+      return { client, provider: new HetznerCloudProvider({ client, nodes: config.nodes }) };
+    }
     const client = new HetznerCloudClient({ token, baseUrl: emu.apiUrl, timeoutMs: 5000 });
     return { client, provider: new HetznerCloudProvider({ client, nodes: config.nodes, actionPollMs: 20, verifyPollMs: 20 }) };
   };
@@ -101,6 +111,12 @@ export async function aliasesOf(w: CloudWorld, serverId: number, network = 10): 
 
 function nodeOfServer(w: CloudWorld, server: number): string {
   return w.config.nodes.find((n) => n.hetzner?.serverId === server)?.id ?? `server ${server}`;
+}
+
+/** The real profile's action time comes from the emulator, not from the test seed's short one. */
+function withoutActionDuration(seed: CloudSeed): CloudSeed {
+  const { actionDurationMs: _ignored, ...rest } = seed;
+  return rest;
 }
 
 function fail(message: string): never {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { NodeSpec, Vip } from '../../core/config';
-import type { MoveResult } from '../../core/ports';
+import type { MoveContext, MoveResult } from '../../core/ports';
 import type { CallCounts, ContractHarness } from './provider-contract';
 
 /** Small steps the contract's cases are written in. */
@@ -12,8 +12,23 @@ export function nextEpoch(): number {
   return ++epoch;
 }
 
+/** The harness's time: its world's clock when it runs on one (a scaled real profile), else the wall clock. */
+export function now(h: ContractHarness): number {
+  return h.clock ? h.clock.now() : Date.now();
+}
+
+/** A move's context with its deadline `ms` ahead on the harness's clock, which the move then uses too. */
+export function moveContext(h: ContractHarness, ms: number): MoveContext {
+  return { epoch: nextEpoch(), deadline: now(h) + ms, ...(h.clock ? { clock: h.clock } : {}) };
+}
+
 export function move(h: ContractHarness, vip: Vip, to: NodeSpec, ms: number): Promise<MoveResult> {
-  return h.provider.move(vip, to, { epoch: nextEpoch(), deadline: Date.now() + ms });
+  return h.provider.move(vip, to, moveContext(h, ms));
+}
+
+/** Waits `ms` of the harness's time. */
+export function pause(h: ContractHarness, ms: number): Promise<void> {
+  return h.clock ? h.clock.sleep(ms) : sleep(ms);
 }
 
 /** Puts the VIP on `node` (from wherever it is) and checks it got there. */

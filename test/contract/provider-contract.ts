@@ -44,7 +44,7 @@
  * - 'lag': with `consistencyLagMs`, moves B, A, A: one move's mutating calls each (0 for the
  *   last), each verified, so a move right after another sees it.
  * - 'deadline': mutating calls that hang, fail with 5xx, or stay throttled → `transient`
- *   (`throttled` for the last) within the short deadline + 1.5 s, holder unchanged.
+ *   (`throttled` for the last) within the short deadline + `slackMs` (1.5 s), holder unchanged.
  * - 'not-found': `move` fails `not-found`; `observe` rejects with a ProviderError `not-found`.
  * - 'forbidden': `forbidden`, not retried (≤ 2 calls), holder unchanged.
  *
@@ -52,6 +52,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { NodeSpec, Vip } from '../../core/config';
+import type { Clock } from '../../core/clock';
 import type { Provider } from '../../core/ports';
 import { commonCases, optionalCases } from './provider-contract-cases';
 
@@ -81,6 +82,11 @@ export interface ContractHarness {
   unknownVip?: Vip;
   /** For 'forbidden'. */
   forbidden?: () => Provider;
+  /**
+   * The world's clock (emulator, client and moves share it), for suites under a scaled real
+   * profile: deadlines, timings and waits are then on it. Default: the wall clock.
+   */
+  clock?: Clock;
 }
 
 export type OptionalCase = 'wrong-place' | 'throttling' | 'lag' | 'deadline' | 'not-found' | 'forbidden';
@@ -100,6 +106,8 @@ export interface ContractSpec {
     throttles?: number;
     /** The deadline that cannot be met. Default 1 s. */
     shortMs?: number;
+    /** How long past that deadline a failure may come back (harness time). Default 1.5 s. */
+    slackMs?: number;
   };
 }
 
@@ -119,6 +127,7 @@ export interface Suite {
   lagMs: number;
   throttles: number;
   shortMs: number;
+  slackMs: number;
   applies(c: OptionalCase): boolean;
   /** A case on a fresh harness, ending with the invariant check. */
   run(body: (h: ContractHarness) => Promise<void>): () => Promise<void>;
@@ -135,6 +144,7 @@ export function providerContract(spec: ContractSpec): void {
     lagMs: spec.timing?.lagMs ?? 300,
     throttles: spec.timing?.throttles ?? 2,
     shortMs: spec.timing?.shortMs ?? 1000,
+    slackMs: spec.timing?.slackMs ?? 1500,
     applies,
     run: (body) => async () => {
       const h = await spec.make();
