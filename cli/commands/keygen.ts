@@ -13,12 +13,17 @@ as the line to put under that node in the cluster config. For the local control 
 control): FILE is control.answerKeyFile, and the line printed is control.answerKey, which every
 agent checks the control plane's answers with.
 
---public-from-seed - reads the AWS stack's answer key secret on stdin (aws secretsmanager
-get-secret-value ... --output text) and prints its control.answerKey line (docs/deploy-aws.md).
+--public-from-seed - reads the AWS stack's answer key secret on stdin and prints its
+control.answerKey line (docs/deploy-aws.md): aws secretsmanager get-secret-value --region REGION
+--secret-id <the stack's AnswerKeySecretArn> --query SecretString --output text | ipferry keygen
+--public-from-seed -
 
   --out FILE   where to write the private key (refused if it exists)
   --force      replace FILE if it exists
   --for WHO    node (default) or control`;
+
+/** Secrets Manager holds at most 64 KiB of text. */
+const MAX_SEED_BYTES = 65_536;
 
 export const keygen: Command = {
   async run(argv) {
@@ -27,9 +32,24 @@ export const keygen: Command = {
     if (args.values['public-from-seed'] !== undefined) {
       if (args.values['public-from-seed'] !== '-') return usageError(USAGE, '--public-from-seed takes - (the secret on stdin)');
       const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
+      let size = 0;
+      for await (const c of process.stdin) {
+        size += (c as Buffer).length;
+        // A secret is a line of text; anything this large is the wrong input, not a seed.
+        if (size > MAX_SEED_BYTES) {
+          console.error(`ipferry keygen: more than ${MAX_SEED_BYTES} bytes on stdin: expected the secret's text (--query SecretString --output text)`);
+          return 1;
+        }
+        chunks.push(c as Buffer);
+      }
+      const seed = Buffer.concat(chunks).toString('utf8').trim();
+      if (seed === '') {
+        // The usual cause: the aws command before the pipe failed and printed only to stderr.
+        console.error('ipferry keygen: nothing on stdin: did aws secretsmanager get-secret-value fail (region, credentials, secret id)?');
+        return 1;
+      }
       try {
-        console.log(`answerKey: ${publicKeyText(keyFromSeed(Buffer.concat(chunks).toString('utf8').trim()))}`);
+        console.log(`answerKey: ${publicKeyText(keyFromSeed(seed))}`);
       } catch (err) {
         console.error(`ipferry keygen: ${termSafe((err as Error).message)}`);
         return 1;
