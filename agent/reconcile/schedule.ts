@@ -85,15 +85,15 @@ export class RoundSchedule {
     this.hostChanged = false;
   }
 
-  /** Moves the timer to the next moment a round is due (a no-op while stopped). */
+  /**
+   * Moves the timer to the next moment a round is due (a no-op while stopped). Always moved, later
+   * too: a re-arm costs no wake-up, and keeping a far timer to save re-arms made no difference
+   * measurable by bench:agent.
+   */
   rearm(now = this.o.clock.now()): void {
     if (!this.running) return;
     const at = now + this.nextWakeIn(now);
     if (at === this.wakeAt) return;
-    // Later: only when the timer would go off within about one heartbeat interval, before the next
-    // answer moves things again (each answer moves the control-loss deadline).
-    const soon = this.wakeAt - now < 1.5 * this.o.heartbeatMs;
-    if (at > this.wakeAt && !soon) return;
     this.cancelWake?.();
     this.wakeAt = at;
     this.cancelWake = this.o.clock.setTimer(at - now, () => {
