@@ -1,4 +1,5 @@
 import type { Config } from './config/model';
+import { successionOf } from './config/succession';
 import { decide, type Assignment, type Decision, type NodeView } from './decide';
 
 /**
@@ -22,9 +23,9 @@ import { decide, type Assignment, type Decision, type NodeView } from './decide'
  * 4. A node does not bind an unheld VIP at once: it announces the claim (`claiming` in its
  *    heartbeat) and binds after claimHoldoff if no other live node holds or claims it meanwhile.
  *    Peers whose views differ for a moment (a release heard by one and not yet by another) would
- *    otherwise both claim. Claims that cross on the wire resolve by a fixed order.
+ *    otherwise both claim. Claims that cross on the wire resolve by a fixed order (succession, then config order).
  * 5. When several live nodes hold one VIP (a healed partition of a two-node pair), all peers pick
- *    the same winner: the highest applied epoch, then the preferred node, then config order.
+ *    the same winner: the highest applied epoch, then the order of succession, then config order.
  */
 export interface PeerMemory {
   /** Per VIP: the holder last observed, since when, and when holders changed recently. */
@@ -146,7 +147,7 @@ export function decideAsPeer(input: PeerInput): PeerDecision {
       const started = input.memory.claims.get(a.vip);
       // Never start a claim another node has already announced; between claims that crossed on the
       // wire (each started before it heard the other), the claim order decides, alike everywhere.
-      const beaten = rivals.find((r) => started === undefined || order(r, self, config.vips.find((v) => v.name === a.vip)?.preferred) < 0);
+      const beaten = rivals.find((r) => started === undefined || order(r, self, successionOf(config.vips.find((v) => v.name === a.vip) ?? {})) < 0);
       if (beaten) {
         waiting.push({ vip: a.vip, holder: beaten });
         continue;
@@ -180,7 +181,7 @@ function observe(config: Config, views: readonly NodeView[], live: Map<string, s
   const { window } = config.timers.flapBudget;
   const assignments = config.vips.map((vip): Assignment => {
     const candidates = live.get(vip.name) ?? [];
-    const node = winner(candidates, (n) => applied(n, vip.name), vip.preferred);
+    const node = winner(candidates, (n) => applied(n, vip.name), successionOf(vip));
     const epoch = Math.max(0, ...views.map((v) => v.applied?.[vip.name] ?? 0));
     const seen = holders.get(vip.name);
     let entry = seen ?? { node, since: now, moves: [] };
@@ -202,17 +203,24 @@ function liveClaimants(config: Config, views: readonly NodeView[], self: string,
   return out;
 }
 
-/** Between crossing claims: the preferred node first, then config order. Negative when `a` goes first. */
-function claimOrder(config: Config): (a: string, b: string, preferred: string | undefined) => number {
-  const index = new Map(config.nodes.map((n, i) => [n.id, i]));
-  return (a, b, preferred) => (a === preferred ? -1 : b === preferred ? 1 : index.get(a)! - index.get(b)!);
+/** Where a node stands in a VIP's order of succession: listed nodes by their place, the rest after them, alike. */
+function standing(succession: readonly string[], node: string): number {
+  const i = succession.indexOf(node);
+  return i < 0 ? succession.length : i;
 }
 
-function winner(nodes: readonly string[], epochOf: (n: string) => number, preferred: string | undefined): string | null {
+/** Between crossing claims: the order of succession first, then config order. Negative when `a` goes first. */
+function claimOrder(config: Config): (a: string, b: string, succession: readonly string[]) => number {
+  const index = new Map(config.nodes.map((n, i) => [n.id, i]));
+  return (a, b, succession) => standing(succession, a) - standing(succession, b) || index.get(a)! - index.get(b)!;
+}
+
+/** `nodes` come in config order, so among equals the first configured wins. */
+function winner(nodes: readonly string[], epochOf: (n: string) => number, succession: readonly string[]): string | null {
   if (nodes.length <= 1) return nodes[0] ?? null;
   const best = Math.max(...nodes.map(epochOf));
   const top = nodes.filter((n) => epochOf(n) === best);
-  return preferred && top.includes(preferred) ? preferred : top[0]!;
+  return top.reduce((w, n) => (standing(succession, n) < standing(succession, w) ? n : w));
 }
 
 function leaseQuorum(config: Config, views: readonly NodeView[], self: string, now: number): PeerDecision['quorum'] {

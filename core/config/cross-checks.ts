@@ -3,6 +3,7 @@ import { checkHetznerAddresses } from './hetzner-addresses';
 import type { ConfigIssue } from './issues';
 import type { Config, NodeSpec, Vip } from './model';
 import { resolverOf } from './normalize';
+import { successionOf } from './succession';
 import { canCarry, inNodeSubnet, listedEligible, missingIdentity, subnetBlock } from './topology';
 
 /** Checks that span fields: references, cycles, overlaps, identities, topology. */
@@ -80,15 +81,18 @@ function checkVip(config: Config, v: Vip, i: number, nodeIds: ReadonlySet<string
   }
   if (v.kind === 'aws-overlay-route') need(v.aws?.routeTables?.length, 'aws.routeTables', 'the route tables to point at the owner');
 
-  if (v.preferred !== undefined && !nodeIds.has(v.preferred))
-    issues.push({ path: at('preferred'), message: `node "${v.preferred}" is not defined in nodes` });
+  const order = successionOf(v);
+  const orderAt = (j: number): string => (order.length > 1 ? `preferred[${j}]` : 'preferred');
+  order.forEach((id, j) => {
+    if (!nodeIds.has(id)) issues.push({ path: at(orderAt(j)), message: `node "${id}" is not defined in nodes` });
+    else if (order.indexOf(id) !== j) issues.push({ path: at(orderAt(j)), message: `node "${id}" is already listed at preferred[${order.indexOf(id)}]` });
+    else if (v.eligible?.nodes && !v.eligible.nodes.includes(id)) issues.push({ path: at(orderAt(j)), message: `node "${id}" is not among eligible.nodes` });
+  });
   if (v.preferred !== undefined && v.follow !== undefined)
     issues.push({ path: at('preferred'), message: `a follower sits on its leader's node; set the preference on "${v.follow}" instead` });
   v.eligible?.nodes?.forEach((id, j) => {
     if (!nodeIds.has(id)) issues.push({ path: at(`eligible.nodes[${j}]`), message: `node "${id}" is not defined in nodes` });
   });
-  if (v.preferred && v.eligible?.nodes && !v.eligible.nodes.includes(v.preferred))
-    issues.push({ path: at('preferred'), message: `node "${v.preferred}" is not among eligible.nodes` });
   v.checks.forEach((c, j) => {
     if (!(c in config.checks)) issues.push({ path: at(`checks[${j}]`), message: `check "${c}" is not defined in checks` });
   });

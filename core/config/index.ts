@@ -9,3 +9,4 @@ export { witnessAddress } from './cross-checks';
 export { awsWarnings } from './aws-warnings';
 export { canCarry, inNodeSubnet, listedEligible, missingIdentity, subnetBlock } from './topology';
 export { HOST_BOUND_KINDS, VIP_KINDS, type VipKind } from './vips';
+export { successionOf } from './succession';

@@ -16,8 +16,12 @@ export interface Timers {
 }
 
 /** A VIP after validation: its name and follow target resolved, its address parsed. */
-export interface Vip extends Omit<VipInput, 'name' | 'follow' | 'onControlLoss'> {
+export interface Vip extends Omit<VipInput, 'name' | 'follow' | 'onControlLoss' | 'preferred'> {
   name: string;
+  /** The first node of the order of succession (what a single `preferred: n1` says). */
+  preferred?: string;
+  /** The rest of the order, best first, when `preferred` listed more than one node. Absent otherwise, so a single node's config digest is what it was. */
+  successors?: string[];
   /** The leader's name (resolved from a name or an address). */
   follow?: string;
   onControlLoss: 'hold' | 'release';

@@ -41,8 +41,12 @@ export function normalize(parsed: ParsedConfig): { config: Config; issues: Confi
     // A missing name means a missing address or record name: the kind checks report that.
     const name = vipName(v);
     const p = v.address ? parsePrefix(v.address) : undefined;
+    const { preferred, ...fields } = v;
+    const order = preferred === undefined ? [] : typeof preferred === 'string' ? [preferred] : preferred;
     const vip: Vip = {
-      ...v,
+      ...fields,
+      ...(order[0] !== undefined ? { preferred: order[0] } : {}),
+      ...(order.length > 1 ? { successors: order.slice(1) } : {}),
       name: name ?? `#${i}`,
       follow: undefined,
       onControlLoss: v.onControlLoss ?? (v.kind === 'lan' ? 'release' : 'hold'),

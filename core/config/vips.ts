@@ -82,9 +82,14 @@ export const VipSchema = z.strictObject({
   /** The address with the prefix length it is plumbed with, e.g. "198.18.0.50/24". */
   address: prefix.optional(),
   kind: z.enum(VIP_KINDS).default('lan'),
-  /** The node that should hold the VIP whenever it is healthy. */
-  preferred: identifier.optional(),
-  /** Move the VIP back to `preferred` once it has been healthy for timers.preemptDelay. */
+  /**
+   * The order of succession: one node (`preferred: n1`), or several, best first
+   * (`preferred: [n2, n3]`: n2 whenever it can, else n3, else the least-loaded other node).
+   * A list rather than a priority per node: the order reads left to right with no ties to
+   * resolve and no "is higher better?" (keepalived: yes; ucarp's advskew: no).
+   */
+  preferred: z.union([identifier, z.array(identifier).min(1)]).optional(),
+  /** Move the VIP up the order (to `preferred`'s first node) once it has been healthy for timers.preemptDelay. */
   preempt: z.boolean().default(true),
   /** Another VIP (by name or address) this one must share a node with (Momentum's duravip_follow). */
   follow: z.string().min(1).optional(),

@@ -1,4 +1,4 @@
-import { rank } from './model';
+import { firstListed, rank, standing } from './model';
 import { placeAlone, placementSet, seat } from './place';
 import type { Plan } from './plan';
 
@@ -12,8 +12,8 @@ interface Candidate {
  * Spreads VIPs over healthy nodes to within ±1 (Wackamole), so three deaths in a ring of five
  * leave 5/5, never 8/2 (seed 001's domino). It runs only when the cluster has been quiet for
  * minHold (no owner changed, nothing else moving in this decision) and makes at most
- * rebalanceCap moves, preferring moves that bring a VIP home. A VIP at its preferred node is
- * never moved away: balance never fights preemption.
+ * rebalanceCap moves, preferring moves that bring a VIP home (up its order of succession). A VIP
+ * is never moved down its order, nor off its preferred node: balance never fights preemption.
  */
 export function rebalance(plan: Plan): void {
   const { model, now } = plan;
@@ -54,9 +54,14 @@ function findMove(plan: Plan): Candidate | undefined {
       const leader = group[0]!;
       const size = group.filter((v) => plan.next[v] === from).length;
       const set = placementSet(plan, group);
-      const pref = model.preferredOf[leader]!;
-      const home = pref >= 0 && pref !== from && set.includes(pref) && plan.load[pref]! + size < plan.load[from]!;
-      const to = home ? pref : plan.leastLoaded(leader, set, from);
+      const here = standing(model, leader, from);
+      // Up the order of succession when a better-placed node is lighter; sideways only among
+      // unlisted nodes, and only while no listed node could take it: balance never sends a VIP
+      // down its order, nor to an unlisted node while a listed one is a candidate.
+      const up = model.orderOf[leader]!.slice(0, here).find((n) => set.includes(n) && plan.load[n]! + size < plan.load[from]!);
+      const home = up !== undefined;
+      if (!home && (here < model.orderOf[leader]!.length || firstListed(model, leader, set) >= 0)) continue;
+      const to = home ? up : plan.leastLoaded(leader, set, from);
       if (to < 0 || plan.load[to]! + size >= plan.load[from]!) continue;
       const key: [number, number, number] = [home ? 0 : 1, plan.load[to]!, rank(model.vipHash[leader]!, model.nodeHash[to]!)];
       if (key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))) {
@@ -71,7 +76,7 @@ function findMove(plan: Plan): Candidate | undefined {
 
 function movable(plan: Plan, group: readonly number[], from: number): boolean {
   const leader = group[0]!;
-  if (plan.model.preferredOf[leader] === from) return false;
+  if (plan.model.orderOf[leader]![0] === from) return false;
   if (plan.pinned(leader) || plan.next[leader] !== plan.current[leader]) return false;
   return plan.withinBudget(leader);
 }

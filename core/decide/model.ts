@@ -1,4 +1,5 @@
 import type { Config, NodeSpec, Vip } from '../config/model';
+import { successionOf } from '../config/succession';
 import { canCarry } from '../config/topology';
 import { parsePrefix, prefixContains, type Prefix } from '../ip';
 
@@ -18,8 +19,10 @@ export interface Model {
   classes: EligibilityClass[];
   /** Follow groups in config order of their leaders: [leader, ...followers], followers after whom they follow. */
   groups: number[][];
-  /** Per VIP: its preferred node index, or -1. */
+  /** Per VIP: its preferred node index (the first of its order of succession), or -1. */
   preferredOf: Int32Array;
+  /** Per VIP: its order of succession as node indices, best first (empty when it has none). */
+  orderOf: Int32Array[];
   /** Per VIP and per node: a cheap hash for deterministic, well-spread tie-breaks. */
   vipHash: Uint32Array;
   nodeHash: Uint32Array;
@@ -84,6 +87,7 @@ function build(config: Config): Model {
     classes,
     groups: followGroups(vips, vipIndex),
     preferredOf: Int32Array.from(vips, (v) => (v.preferred === undefined ? -1 : (nodeIndex.get(v.preferred) ?? -1))),
+    orderOf: vips.map((v) => Int32Array.from(successionOf(v).flatMap((id) => nodeIndex.get(id) ?? []))),
     vipHash: Uint32Array.from(vips, (v) => fnv1a(v.name)),
     nodeHash: Uint32Array.from(nodes, (n) => fnv1a(n.id)),
   };
@@ -136,4 +140,17 @@ export function rank(vipHash: number, nodeHash: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
   x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
   return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Where `node` stands in the VIP's order of succession: 0 is the best; every unlisted node ranks last, alike. */
+export function standing(model: Model, vip: number, node: number): number {
+  const order = model.orderOf[vip]!;
+  const i = order.indexOf(node);
+  return i < 0 ? order.length : i;
+}
+
+/** The best-placed listed node among `set` (ascending node indices), or -1 when no listed node is in it. */
+export function firstListed(model: Model, vip: number, set: readonly number[]): number {
+  for (const n of model.orderOf[vip]!) if (set.includes(n)) return n;
+  return -1;
 }

@@ -1,11 +1,13 @@
+import { firstListed } from './model';
 import { STABLE, type Plan } from './plan';
 import type { Reason } from './types';
 
 /**
  * The forced part of a decision, in two passes so that loads are known before anything is placed:
  * 1. hold: every group whose owner can still carry it stays (stability first);
- * 2. place: groups without a usable owner go to their preferred node if it can take them, else
- *    to the least-loaded candidate, else nowhere (unowned, with the reason).
+ * 2. place: groups without a usable owner go to the first node of their order of succession
+ *    (`preferred`) that can take them, else to the least-loaded candidate, else nowhere
+ *    (unowned, with the reason).
  * Followers sit on their leader's node whenever they can; when they cannot, the VIP is marked
  * `broken` and placed on its own, because an address that answers beats one that follows.
  */
@@ -44,8 +46,9 @@ export function holdAndPlace(plan: Plan): void {
   for (const { group, why } of pending) {
     const leader = group[0]!;
     const set = placementSet(plan, group);
-    const pref = model.preferredOf[leader]!;
-    const target = pref >= 0 && set.includes(pref) ? pref : plan.leastLoaded(leader, set);
+    // The order of succession first; only when no listed node can take it, the least loaded.
+    const listed = firstListed(model, leader, set);
+    const target = listed >= 0 ? listed : plan.leastLoaded(leader, set);
     if (target < 0) {
       const cls = model.classOf[leader]!;
       const detail = `${why.code === 'claim' ? 'unowned' : why.detail}; no node can take it: ${situation.whyNone(cls)}`;

@@ -1,11 +1,14 @@
 import { formatDuration, humanDuration } from '../duration';
+import { standing } from './model';
 import { placeAlone, placementSet, seat } from './place';
 import type { Plan } from './plan';
 
 /**
- * A VIP goes back to its preferred node once that node has been healthy for preemptDelay
- * (seed 003: "if server #1 is up, it will get the carp back"). Manual pins and the flap budget
- * hold it back; VIPs already moved by this decision are left alone.
+ * A VIP moves up its order of succession once a better-placed node has been healthy for
+ * preemptDelay (seed 003: "if server #1 is up, it will get the carp back"): to the best-placed
+ * such node, so with `preferred: [n1, n2]` a VIP on n3 goes to n2 when n2 is back and steady even
+ * while n1 is still settling, and on to n1 later, as keepalived's priorities do. Manual pins and
+ * the flap budget hold it back; VIPs already moved by this decision are left alone.
  */
 export function preempt(plan: Plan): void {
   const { model, situation, now } = plan;
@@ -13,24 +16,27 @@ export function preempt(plan: Plan): void {
   for (const group of model.groups) {
     const leader = group[0]!;
     const vip = model.vips[leader]!;
-    const pref = model.preferredOf[leader]!;
     const owner = plan.next[leader]!;
-    if (pref < 0 || !vip.preempt || owner === pref || owner < 0) continue;
+    if (!vip.preempt || owner < 0 || model.orderOf[leader]!.length === 0) continue;
     if (owner !== plan.current[leader] || plan.pinned(leader)) continue;
-    if (!placementSet(plan, group).includes(pref)) continue;
-    const prefId = model.nodes[pref]!.id;
-    const healthyFor = now - situation.healthySince(pref, model.classOf[leader]!);
-    if (healthyFor < delay) continue;
+    const above = model.orderOf[leader]!.slice(0, standing(model, leader, owner));
+    if (above.length === 0) continue;
+    const set = placementSet(plan, group);
+    const cls = model.classOf[leader]!;
+    const target = above.find((n) => set.includes(n) && now - situation.healthySince(n, cls) >= delay);
+    if (target === undefined) continue;
+    const targetId = model.nodes[target]!.id;
     if (!plan.withinBudget(leader)) {
       const { moves, window } = model.config.timers.flapBudget;
-      const detail = `would go home to ${prefId}, but it moved ${plan.pastMoves(leader)} times in ${formatDuration(window)} (budget ${moves})`;
+      const detail = `would go home to ${targetId}, but it moved ${plan.pastMoves(leader)} times in ${formatDuration(window)} (budget ${moves})`;
       plan.reasons[leader] = { code: 'flap-budget', detail };
       plan.diagnostics.push({ kind: 'flap-budget', vip: vip.name, message: detail });
       continue;
     }
     const loose: number[] = [];
-    const detail = `${prefId} (preferred) healthy for ${humanDuration(healthyFor)} ≥ preemptDelay ${formatDuration(delay)}`;
-    seat(plan, group, pref, { code: 'preempt', detail }, loose);
+    const place = target === model.preferredOf[leader] ? 'preferred' : `#${standing(model, leader, target) + 1} in preferred`;
+    const detail = `${targetId} (${place}) healthy for ${humanDuration(now - situation.healthySince(target, cls))} ≥ preemptDelay ${formatDuration(delay)}`;
+    seat(plan, group, target, { code: 'preempt', detail }, loose);
     for (const f of loose) placeAlone(plan, f);
   }
 }
