@@ -12,7 +12,8 @@ import { ProviderError } from '../core/reasons';
  */
 export type PollVerdict = 'done' | 'wait' | { conflict: string };
 
-export type MoveOutcome = { changed: boolean; verifiedAt: number; acceptedAt?: number; gapMs?: number; detail?: string };
+/** `verifiedAt` absent: accepted (`acceptedAt`) but not shown done before the deadline (see MoveResult). */
+export type MoveOutcome = { changed: boolean; verifiedAt?: number; acceptedAt?: number; gapMs?: number; detail?: string };
 
 export interface PollOptions {
   /** First pause between verification reads; doubles up to pollMaxMs (equal values: fixed steps). */

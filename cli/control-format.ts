@@ -95,17 +95,23 @@ export function formatPlan(p: PlanReport): string {
 }
 
 export function formatMove(m: TickMove): string {
-  const what = outcome({ outcome: m.outcome }) || 'recorded; the new owner\'s agent binds it';
+  const what = outcome({ outcome: m.outcome, ...(m.timeline ? { timeline: m.timeline } : {}) }) || 'recorded; the new owner\'s agent binds it';
   return `${termSafe(m.vip)} ${termSafe(m.from ?? '-')}→${termSafe(m.to ?? '-')} epoch ${termSafe(m.epoch)} (${termSafe(m.reason)}): ${termSafe(what)} ${timeline(m.timeline)}`.trim();
 }
 
-function outcome(e: Pick<ControlEvent, 'outcome'>): string {
+/** A change the provider accepted but did not show done by the deadline (Route 53 PENDING) is moved, and says so. */
+function outcome(e: Pick<ControlEvent, 'outcome' | 'timeline'>): string {
   const o = e.outcome;
   if (!o) return '';
+  if (o.ok && o.changed && e.timeline?.accepted !== undefined && e.timeline.verified === undefined) return 'moved (accepted, not in sync yet)';
   return o.ok ? (o.changed ? 'moved' : 'in place') : `${'skipped' in o && o.skipped ? 'skipped' : 'failed'} (${o.reason}: ${o.message})`;
 }
 
-/** detect/decide/api/bound, measured from the old owner's last heartbeat where there is one. */
+/**
+ * detect/decide/api/accepted/verified/bound, measured from the old owner's last heartbeat where
+ * there is one. Route 53 marks 'accepted' (the change taken, PENDING); a move that ended accepted
+ * without a verified mark says in-sync never came before the deadline.
+ */
 function timeline(t: FailoverTimeline | undefined): string {
   if (!t) return '';
   const from = t.lastHeartbeat ?? t.detected;
@@ -114,7 +120,8 @@ function timeline(t: FailoverTimeline | undefined): string {
     t.lastHeartbeat !== undefined && t.detected !== undefined ? `detect ${ms(t.detected - t.lastHeartbeat)}` : '',
     t.decided !== undefined && t.detected !== undefined ? `decide ${ms(t.decided - t.detected)}` : '',
     t.apiStart !== undefined && t.apiDone !== undefined ? `api ${ms(t.apiDone - t.apiStart)}` : '',
-    t.verified !== undefined ? `verified +${ms(t.verified - from)}` : '',
+    t.accepted !== undefined ? `accepted +${ms(t.accepted - from)}` : '',
+    t.verified !== undefined ? `verified +${ms(t.verified - from)}` : t.accepted !== undefined ? 'not in sync by the deadline' : '',
     t.bound !== undefined ? `bound +${ms(t.bound - from)}` : '',
   ];
   return termSafe(parts.filter(Boolean).join(' '));

@@ -60,7 +60,7 @@ export async function executeMoves(ctx: ControlContext, jobs: readonly MoveJob[]
         ? { ok: true, changed: result.changed, calls: result.calls }
         : { ok: false, reason: result.reason, message: result.message, calls: result.calls };
       const accepted = result.ok && result.acceptedAt !== undefined ? { accepted: result.acceptedAt } : {};
-      return { job, outcome, apiStart, apiDone, ...accepted, ...(result.ok ? { verified: result.verifiedAt } : {}) };
+      return { job, outcome, apiStart, apiDone, ...accepted, ...(result.ok && result.verifiedAt !== undefined ? { verified: result.verifiedAt } : {}) };
     } finally {
       inFlight.set(provider, (inFlight.get(provider) ?? 1) - 1);
     }

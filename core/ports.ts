@@ -60,8 +60,12 @@ export type MoveResult =
       changed: boolean;
       /** API calls this move used, reads included. */
       calls: number;
-      /** When the provider's state was read back and matched (Route 53: the change is INSYNC). */
-      verifiedAt: number;
+      /**
+       * When the provider's state was read back and matched (Route 53: the change is INSYNC).
+       * Absent only with `acceptedAt`: the provider took the change but did not show it done
+       * before the deadline (Route 53 still PENDING) — moved, not yet confirmed.
+       */
+      verifiedAt?: number;
       /**
        * Providers whose change propagates after it is accepted (Route 53: PENDING, then INSYNC):
        * when the provider accepted it. The address is moving from then on; it is not a failure

@@ -27,6 +27,12 @@ export class Route53Provider implements Provider {
   readonly kinds: readonly VipKind[] = ['aws-route53'];
   readonly core: Route53Core;
   private readonly nodeByAddress = new Map<string, string>();
+  /**
+   * Changes this process made that were accepted but not seen INSYNC before their move's deadline,
+   * by record: `diagnose` (the drift round, plan --observe) follows them with GetChange and reports
+   * each until Route 53 says INSYNC. Per process, as the change ids are.
+   */
+  private readonly pending = new Map<string, { vip: string; node: string; changeId: string; acceptedAt: number }>();
 
   constructor(options: Route53Options & { nodes: readonly NodeSpec[]; core?: Route53Core }) {
     this.core = options.core ?? new Route53Core(options);
@@ -62,9 +68,48 @@ export class Route53Provider implements Provider {
     if (refusal) return { ok: false, reason: 'invalid', message: `${what}: ${refusal}`, calls: 0 };
     const ip = canonicalIp(address!)!;
     const desired = { [typeOf(ip)]: { ttl: vip.aws?.ttl ?? 60, values: [ip] } };
-    return this.core.lock.run(recordKey(zone!, name!), () =>
-      runMove(this.core.frame, ctx, what, (f) => syncRecords(f, this.core.api, zone!, name!, desired, `ipferry: ${vip.name} → ${to.id} (epoch ${ctx.epoch})`)),
-    );
+    const key = recordKey(zone!, name!);
+    return this.core.lock.run(key, async () => {
+      const accepted = (changeId: string, acceptedAt: number) => this.pending.set(key, { vip: vip.name, node: to.id, changeId, acceptedAt });
+      const result = await runMove(this.core.frame, ctx, what, (f) => syncRecords(f, this.core.api, zone!, name!, desired, `ipferry: ${vip.name} → ${to.id} (epoch ${ctx.epoch})`, accepted));
+      // INSYNC seen (or nothing to change: the record was already right): nothing left to follow.
+      if (result.ok && result.verifiedAt !== undefined && result.changed) this.pending.delete(key);
+      return result;
+    });
+  }
+
+  /**
+   * Owner-record changes accepted but not yet INSYNC: one GetChange each (background budget), a
+   * diagnostic per change still PENDING — resolvers may still answer the old address — and none
+   * once Route 53 says INSYNC. Never a second change: the first one is applied atomically already.
+   */
+  async diagnose(vips: readonly Vip[]): Promise<Array<{ vip: string; nodes: string[]; message: string }>> {
+    const names = new Set(vips.map((v) => v.name));
+    const followed = [...this.pending].filter(([, p]) => names.has(p.vip));
+    if (followed.length === 0) return [];
+    const out: Array<{ vip: string; nodes: string[]; message: string }> = [];
+    const { clock } = this.core.frame;
+    await runRead(this.core.frame, this.core.observeTimeoutMs, async (f) => {
+      for (const [key, p] of followed) {
+        let status: string;
+        try {
+          status = await this.core.backgroundApi.changeStatus(f, p.changeId);
+        } catch (err) {
+          status = `unreadable (${err instanceof Error ? err.message : String(err)})`;
+        }
+        if (status === 'INSYNC') {
+          if (this.pending.get(key) === p) this.pending.delete(key);
+          continue;
+        }
+        const age = Math.round((clock.now() - p.acceptedAt) / 1000);
+        out.push({
+          vip: p.vip,
+          nodes: [p.node],
+          message: `${p.vip}: Route 53 change ${p.changeId} (to ${p.node}) accepted ${age} s ago is not in sync yet (GetChange: ${status}); resolvers may still answer the old address. It is not sent again`,
+        });
+      }
+    });
+    return out;
   }
 
   budget(): Budget {

@@ -38,24 +38,45 @@ export function describeRecords(r: AddressRecords): string {
  * Reads the name, and when it is not as desired, submits one atomic batch (UPSERT, plus DELETE of
  * a set that must go), waits for the change to be INSYNC (GetChange at fixed steps: not the SDK
  * waiter, whose 30 s minimum would eat any failover deadline), then reads back until the API shows
- * it. Idempotent: a name already right costs one read and no change.
+ * it. A change still PENDING at the deadline ends the sync as accepted (no `verifiedAt`).
+ * Idempotent: a name already right costs one read and no change.
  */
-export async function syncRecords(f: Frame, api: Route53Api, zoneId: string, name: string, desired: DesiredRecords, comment: string): Promise<MoveOutcome> {
+export async function syncRecords(
+  f: Frame,
+  api: Route53Api,
+  zoneId: string,
+  name: string,
+  desired: DesiredRecords,
+  comment: string,
+  onAccepted?: (changeId: string, at: number) => void,
+): Promise<MoveOutcome> {
   let before = await api.addressRecords(f, zoneId, name);
   let acceptedAt = 0;
   for (let rebuild = 1; ; rebuild++) {
     const changes = changesFor(name, before, desired);
     if (changes.length === 0) return { changed: false, verifiedAt: f.clock.now() };
+    let change: { id: string; status: string };
     try {
-      const change = await api.change(f, zoneId, changes, comment);
-      // Accepted: Route 53 applies the batch atomically and will serve it everywhere; what follows is propagation.
-      acceptedAt = f.clock.now();
-      await waitInSync(f, api, change);
-      break;
+      change = await api.change(f, zoneId, changes, comment);
     } catch (err) {
       if (!(err instanceof ProviderError && err.details.code === 'InvalidChangeBatch' && err.reason === 'conflict') || rebuild >= REBUILDS) throw err;
       before = await api.addressRecords(f, zoneId, name); // changed under us: rebuild the batch from what is there now
+      continue;
     }
+    // Accepted: Route 53 applies the batch atomically and will serve it everywhere; what follows is propagation.
+    acceptedAt = f.clock.now();
+    onAccepted?.(change.id, acceptedAt);
+    try {
+      await waitInSync(f, api, change);
+    } catch (err) {
+      // Still PENDING at the deadline (or GetChange could not be read): the change is taken and
+      // cannot be half-applied, so the address is moving. Reported as accepted, not failed: a
+      // failure would make the control plane retry, and a second change would only queue behind
+      // the first (PriorRequestNotComplete). Whoever got onAccepted follows it to INSYNC.
+      const why = err instanceof Error ? err.message : String(err);
+      return { changed: true, acceptedAt, detail: `${name}: ${describeRecords(before)} → ${describeDesired(desired)}; change ${change.id} accepted, not in sync by the deadline (${why})` };
+    }
+    break;
   }
   const wasBefore = describeRecords(before);
   await f.poll(`${name} in ${zoneId}`, () => api.addressRecords(f, zoneId, name), (seen) => {
