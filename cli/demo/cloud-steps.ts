@@ -5,12 +5,13 @@ import { isReaderGone, ReaderGone } from './output';
 import { stamp, type FailoverReport } from './watch';
 
 export interface StatusLike {
+  nodes: Array<{ id: string; state: string }>;
   vips: Array<{ vip: string; node: string | null; bound: boolean | null }>;
 }
 
-/** Every VIP on `node` and, where an agent binds it, bound (null: no host carries that kind). */
+/** Every node alive, every VIP on `node` and, where an agent binds it, bound (null: no host carries that kind). */
 export function settledOn(s: StatusLike, node: string): boolean {
-  return s.vips.length > 0 && s.vips.every((v) => v.node === node && v.bound !== false);
+  return s.nodes.every((n) => n.state === 'alive') && s.vips.length > 0 && s.vips.every((v) => v.node === node && v.bound !== false);
 }
 
 /** Where the provider has each VIP, read through the real adapter ("web on web2, web-public on web2"). */

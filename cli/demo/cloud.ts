@@ -108,8 +108,9 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     // VIPs, and under the real profile that is a Robot switch of 50 s and another to come home.
     say('starting three agents (web1, then web2 and web3)…');
     await start('web1');
-    await until(settleMs, async () => (await api<{ nodes: Array<{ id: string; state: string }> }>('/v1/status')).nodes.some((n) => n.id === 'web1' && n.state === 'alive'), 'web1 to come up', opts.readerGone);
+    await until(settleMs, async () => (await api<StatusLike>('/v1/status')).nodes.some((n) => n.id === 'web1' && n.state === 'alive'), 'web1 to come up', opts.readerGone);
     for (const id of DEMO_NODES.filter((n) => n !== 'web1')) await start(id);
+    // Every agent heard from before the kill: a survivor not yet heard could not take the VIPs.
     await until(settleMs, async () => settledOn(await api<StatusLike>('/v1/status'), 'web1'), 'the agents to start and web1 to hold every VIP', opts.readerGone);
     say(`${config.vips.map((v) => v.name).join(' and ')} on web1 (${provider}: ${await holders(providers, config.vips)}), bound by its agent where a host carries it\n`);
 
