@@ -1,5 +1,6 @@
 import type { Config } from '../core/config/model';
 import { compile, decide, type Assignment, type NodeView } from '../core/decide';
+import { successionOf } from '../core/config/succession';
 
 /**
  * Whether the group needs a decision now, judged at a heartbeat. A cheap scan first — an owner
@@ -37,9 +38,14 @@ function suspect(input: { config: Config; views: readonly NodeView[]; assignment
     const owner = byId.get(a.node);
     if (!alive(owner) || owner.draining) return true;
     for (const c of vip.checks) if (!owner.checks[c]?.ok) return true;
-    if (vip.preempt && vip.preferred && vip.preferred !== a.node && !a.pinned) {
-      const pref = byId.get(vip.preferred);
-      if (alive(pref) && pref.aliveSince !== null && now - pref.aliveSince >= preemptDelay) return true;
+    if (vip.preempt && !a.pinned) {
+      // Any node above the owner in the order of succession, back for preemptDelay, may take it.
+      const order = successionOf(vip);
+      const at = order.indexOf(a.node);
+      for (const id of order.slice(0, at < 0 ? order.length : at)) {
+        const pref = byId.get(id);
+        if (alive(pref) && pref.aliveSince !== null && now - pref.aliveSince >= preemptDelay) return true;
+      }
     }
   }
   return false;

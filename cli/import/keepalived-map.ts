@@ -4,6 +4,7 @@ import { freshPsk, identifierOf, ms, type ImportResult, type Notes, pskFrom } fr
 import { linkChecks, scriptChecks } from './keepalived-checks';
 import { peerControl } from './peer-control';
 import { shellWords } from './shell-words';
+import { successionFrom, successionNote } from './succession';
 
 interface Member {
   host: string;
@@ -44,7 +45,9 @@ export function mapKeepalived(cluster: string, hosts: HostFile[], notes: Notes):
     const order = bySuccession(members);
     const lead = order[0]!;
     reportDisagreement(order, notes);
-    if (order.length > 1) header.push(`${lead.inst.name}: order of succession ${order.map((m) => `${m.host} (priority ${m.inst.priority})`).join(' > ')}; ipferry uses the first as preferred and keeps the rest here for a future order of succession.`);
+    // keepalived: the highest priority wins, so the key is the priority, negated (best first, lower key).
+    const preferred = successionFrom(order.map((m) => ({ host: identifierOf(m.host), key: -m.inst.priority })));
+    if (order.length > 1) header.push(successionNote(lead.inst.name, order.map((m) => `${m.host} (priority ${m.inst.priority})`), preferred));
     const preempt = !order.some((m) => m.inst.nopreempt);
     for (const m of order) {
       if (m.inst.advertMs !== undefined) advert.push(m.inst.advertMs);
@@ -58,7 +61,7 @@ export function mapKeepalived(cluster: string, hosts: HostFile[], notes: Notes):
     lead.inst.addresses.forEach((a, i) => {
       const name = identifierOf(i === 0 ? lead.inst.name : `${lead.inst.name}-${i + 1}`);
       if (a.label) notes.warn(a.where, `label ${a.label}`, 'noted only: ipferry plumbs the address without an interface label');
-      const vip: Record<string, unknown> = { name, address: withPrefix(a.address), preferred: lead.host, preempt };
+      const vip: Record<string, unknown> = { name, address: withPrefix(a.address), preferred, preempt };
       if (!parseIp(a.address.split('/')[0]!)) notes.warn(a.where, a.address, 'not an IP address keepalived would accept either; the config check will name it');
       if (a.dev && a.dev !== lead.inst.interface) vip.interface = a.dev;
       // Addresses of one instance move together, as they do in keepalived.

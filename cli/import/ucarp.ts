@@ -2,6 +2,7 @@ import { freshPsk, identifierOf, ms, type Notes, pskFrom, type ImportResult } fr
 import { ImportError } from './keepalived-parse';
 import { shellWords } from './shell-words';
 import { peerControl } from './peer-control';
+import { successionFrom, successionNote } from './succession';
 
 /** One ucarp process: the flags of its command line that the importer reads. */
 export interface UcarpLine {
@@ -90,8 +91,10 @@ export function mapUcarp(cluster: string, lines: UcarpLine[], notes: Notes, pref
     const order = [...members].sort((a, b) => a.advbase - b.advbase || a.advskew - b.advskew);
     const lead = order[0]!;
     for (const m of order.slice(1)) if (m.addr !== lead.addr) notes.warn(m.host, `vhid ${vhid} address ${m.addr}`, `differs from ${lead.host}'s ${lead.addr}: the hosts disagree; ${lead.host}'s is used`);
-    if (order.length > 1) header.push(`vhid ${vhid}: order of succession ${order.map((m) => `${m.host} (advskew ${m.advskew})`).join(' > ')}; the first is preferred, the rest kept here for a future order of succession.`);
-    const vip: Record<string, unknown> = { name: `vhid${vhid}`, address: withPrefix(lead.addr!, prefixLength), preferred: identifierOf(lead.host), preempt: order.some((m) => m.preempt) };
+    // CARP compares advbase, then advskew: one key, lower is better (advskew is under 256).
+    const preferred = successionFrom(order.map((m) => ({ host: identifierOf(m.host), key: m.advbase * 256 + m.advskew })));
+    if (order.length > 1) header.push(successionNote(`vhid ${vhid}`, order.map((m) => `${m.host} (advskew ${m.advskew})`), preferred));
+    const vip: Record<string, unknown> = { name: `vhid${vhid}`, address: withPrefix(lead.addr!, prefixLength), preferred, preempt: order.some((m) => m.preempt) };
     if (order.some((m) => m.preempt !== lead.preempt)) notes.warn(lead.host, `vhid ${vhid} --preempt`, 'set on some hosts only: preempt is one setting per VIP, so it is on');
     const hooks = { ...(lead.upscript ? { up: lead.upscript } : {}), ...(lead.downscript ? { down: lead.downscript } : {}) };
     if (Object.keys(hooks).length > 0) vip.hooks = hooks;

@@ -21,7 +21,7 @@ describe('ipferry import keepalived', () => {
     expect(second).toMatchObject({ name: 'VI_1-2', follow: 'VI_1' });
     expect(second!.hooks).toBeUndefined(); // keepalived runs notify_master once per instance
     expect(c.security.psk!.length).toBeGreaterThanOrEqual(16);
-    expect(r.text).toMatch(/# VI_1: order of succession lb1 \(priority 150\) > lb2 \(priority 100\); ipferry uses the first as preferred and keeps the rest here for a future order of succession/);
+    expect(r.text).toMatch(/# VI_1: order of succession lb1 \(priority 150\) > lb2 \(priority 100\); preferred: lb1 \(hosts left out are tied or last/);
   });
 
   it('lists every statement it does not carry with file:line and why: LVS, SMTP alerts, weight', async () => {

@@ -27,6 +27,6 @@ describe('ipferry import ucarp on the seeds written as their ucarp command lines
     expect(essentials(r.config!)).toEqual(essentials(handWritten));
     expect(r.config!.timers.heartbeatInterval).toBe(handWritten.timers.heartbeatInterval);
     expect(r.err).toMatch(/server1: dropped: --xparam 20 — ipferry calls hooks with \(\$1 interface, \$2 address\) only/);
-    expect(r.text).toMatch(/# vhid 1: order of succession server1 \(advskew 1\) > server2 \(advskew 100\); the first is preferred, the rest kept here for a future order of succession/);
+    expect(r.text).toMatch(/# vhid 1: order of succession server1 \(advskew 1\) > server2 \(advskew 100\); preferred: server1 \(hosts left out are tied or last/);
   });
 });
