@@ -38,7 +38,7 @@ function watch(argv: string[]): void {
     renameSync(`${file}.tmp`, file); // the check never reads half a file
   };
   const { file: perl, args } = captureCommand(iface);
-  const capture = spawn(perl, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const capture = spawn(perl, args, { stdio: ['pipe', 'pipe', 'pipe'] }); // stdin: its lifeline (raw-capture.ts)
   capture.once('error', (err) => fail(`watch: cannot run the capture (${perl}): ${err.message}`));
   capture.once('exit', (code, signal) => fail(`watch: the capture ended (${signal ?? `exit ${code}`}): the state goes stale, so the check turns passive`));
   createInterface({ input: capture.stderr }).on('line', (l) => {

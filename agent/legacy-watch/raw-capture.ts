@@ -10,7 +10,9 @@
  * adverts keep arriving after this host's own keepalived (which had joined) stops; unicast adverts
  * addressed to this host arrive anyway. The kernel hands raw IPv4 sockets the whole packet, header
  * included. Perl prints each datagram as one line of hex on stdout and says `ready` on stderr once
- * it listens; everything else it says is an error. Perl does no parsing: the packet is hostile
+ * it listens; everything else it says is an error. Its stdin is a pipe from the watcher that is
+ * never written: at EOF the watcher is gone (even by SIGKILL) and the capture ends, rather than
+ * sit in recv() holding a raw socket on a link that may stay silent. Perl does no parsing: the packet is hostile
  * input, read by the pure, table-tested parser (vrrp.ts) after packetFromHex here.
  */
 
@@ -31,7 +33,14 @@ my $index = unpack('x16 i', $req);
 setsockopt($s, IPPROTO_IP, IP_ADD_MEMBERSHIP, inet_aton('224.0.0.18') . INADDR_ANY . pack('i', $index)) or die "join 224.0.0.18 on $if: $!\n";
 $| = 1;
 print STDERR "ready\n";
+my $rin = '';
+vec($rin, fileno($s), 1) = 1;
+vec($rin, fileno(STDIN), 1) = 1;
 while (1) {
+  my $n = select(my $rout = $rin, undef, undef, undef);
+  if ($n < 0) { next if $!{EINTR}; die "select: $!\n"; }
+  exit 0 if vec($rout, fileno(STDIN), 1) && !sysread(STDIN, my $gone, 64);
+  next unless vec($rout, fileno($s), 1);
   defined(recv($s, my $packet, 65535, 0)) or die "recv: $!\n";
   print unpack('H*', $packet), "\n";
 }
