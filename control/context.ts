@@ -46,6 +46,17 @@ export interface ControlContext {
    * Per process (a Lambda container keeps its own); absent, every reconcile reads every provider.
    */
   driftReads?: Map<Provider, number>;
+  /**
+   * Each provider's last `diagnose` answer, taken in the drift round right after its observe, so
+   * `status` can show it with its age without spending the provider's read budget per call.
+   */
+  diagnoses?: Map<Provider, ProviderDiagnosis>;
+}
+
+export interface ProviderDiagnosis {
+  at: number;
+  found: Array<{ vip: string; nodes: string[]; message: string }>;
+  error?: string;
 }
 
 export function controlContext(opts: {
@@ -70,5 +81,6 @@ export function controlContext(opts: {
     instance: opts.instance ?? `cp-${randomBytes(6).toString('hex')}`,
     tuning: { ...DEFAULT_TUNING, ...opts.tuning },
     driftReads: new Map(),
+    diagnoses: new Map(),
   };
 }

@@ -47,9 +47,24 @@ export async function observeAll(
         failures.push({ provider: p.name, error: errorText(err) });
         ctx.log.warn('observe failed', { provider: p.name, vips: vips.length, error: errorText(err) });
       }
+      await diagnoseInRound(ctx, p, vips, now);
     }),
   );
   return { truth, failures, skipped };
+}
+
+/**
+ * The provider's own findings (Provider.diagnose), read once per drift round at the provider's
+ * drift pace and kept in `ctx.diagnoses`: status shows them with their age instead of reading.
+ */
+async function diagnoseInRound(ctx: ControlContext, p: Provider, vips: readonly Vip[], now: number): Promise<void> {
+  if (!p.diagnose || !ctx.diagnoses) return;
+  try {
+    ctx.diagnoses.set(p, { at: now, found: await p.diagnose(vips) });
+  } catch (err) {
+    ctx.diagnoses.set(p, { at: now, found: ctx.diagnoses.get(p)?.found ?? [], error: errorText(err) });
+    ctx.log.warn('diagnose failed', { provider: p.name, error: errorText(err) });
+  }
 }
 
 /**

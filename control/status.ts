@@ -87,7 +87,8 @@ export async function status(ctx: ControlContext): Promise<StatusReport> {
     };
   });
   const recentMoves = recent.events.filter((e) => e.kind === 'move').slice(0, 10);
-  return { cluster: ctx.config.cluster, version: state.version, now, digest: ctx.digest, nodes, vips, diagnostics: d.diagnostics, recentMoves };
+  const diagnostics = [...d.diagnostics, ...keptDiagnoses(ctx, now)];
+  return { cluster: ctx.config.cluster, version: state.version, now, digest: ctx.digest, nodes, vips, diagnostics, recentMoves };
 }
 
 export interface PlanReport {
@@ -113,13 +114,29 @@ export async function plan(ctx: ControlContext, opts: { observe?: boolean } = {}
   if (!opts.observe) return report;
   const { truth, failures } = await observeAll(ctx);
   const drift = findDrift(ctx.config, d.assignments, truth, new Set(d.moves.map((m) => m.vip)));
-  const providerDiagnostics = await diagnoseProviders(ctx, failures);
+  // observeAll just diagnosed every provider it read (and kept it); without that store, ask now.
+  const providerDiagnostics = ctx.diagnoses ? keptDiagnoses(ctx, ctx.clock.now()) : await diagnoseProviders(ctx, failures);
   return {
     ...report,
     diagnostics: [...report.diagnostics, ...providerDiagnostics],
     drift: drift.map((x) => ({ vip: x.vip.name, committed: x.assignment.node, provider: holderText(x.holding) })),
     observeFailures: failures,
   };
+}
+
+/**
+ * The providers' findings the drift round kept (Provider.diagnose), each with its age: status
+ * costs no provider call (EC2's reads are a shared budget). A provider never diagnosed in this
+ * process (a fresh Lambda container, or before the first scheduled reconcile) shows nothing yet.
+ */
+function keptDiagnoses(ctx: ControlContext, now: number): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [p, kept] of ctx.diagnoses ?? []) {
+    const age = `read ${Math.max(0, Math.round((now - kept.at) / 1000))} s ago by the drift round`;
+    for (const d of kept.found) out.push({ kind: 'broken', vip: d.vip, nodes: d.nodes, message: `${d.message} (${age})` });
+    if (kept.error) out.push({ kind: 'broken', message: `${p.name} could not be diagnosed (${age}): ${kept.error}` });
+  }
+  return out;
 }
 
 /** Providers' own findings (Provider.diagnose), as 'broken' diagnostics: the VIP would move but not work. */
