@@ -21,6 +21,11 @@ export interface MoveFrame {
   readonly deadline: number;
   /** Runs `op` again on the failures `shouldRetry` admits, with backoff, until the deadline. */
   retry<T>(op: (attempt: number) => Promise<T>, shouldRetry: (err: unknown) => boolean): Promise<T>;
+  /**
+   * The last `locked` answer a retry waited on, if any: a move whose deadline ends such a wait
+   * (mid-request or mid-backoff alike) failed because of the lock, not because time ran out.
+   */
+  readonly lastLocked: () => ProviderError | undefined;
   /** Reads (retrying what `shouldRetry` admits) until `verdict` accepts or refuses what it sees. */
   poll<T>(what: string, read: () => Promise<T>, verdict: (value: T) => PollVerdict, shouldRetry: (err: unknown) => boolean): Promise<T>;
 }
@@ -45,6 +50,7 @@ export async function runMove(opts: FrameOptions, ctx: MoveContext, body: (frame
 
 function makeFrame(opts: FrameOptions, calls: CallCounter, signal: AbortSignal, deadline: number): MoveFrame {
   const { clock } = opts;
+  let locked: ProviderError | undefined;
   const retry = <T>(op: (attempt: number) => Promise<T>, shouldRetry: (err: unknown) => boolean): Promise<T> =>
     withRetry(op, {
       clock,
@@ -52,12 +58,14 @@ function makeFrame(opts: FrameOptions, calls: CallCounter, signal: AbortSignal, 
       shouldRetry,
       signal,
       ...(opts.random ? { random: opts.random } : {}),
-      onRetry: ({ attempt, delayMs, error }) =>
-        opts.logger.debug({ attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying a provider call'),
+      onRetry: ({ attempt, delayMs, error }) => {
+        if (error instanceof ProviderError && error.details.code === 'locked') locked = error;
+        opts.logger.debug({ attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying a provider call');
+      },
     });
   const poll = <T>(what: string, read: () => Promise<T>, verdict: (value: T) => PollVerdict, shouldRetry: (err: unknown) => boolean): Promise<T> =>
     pollUntil(clock, deadline, signal, opts, what, () => retry(read, shouldRetry), verdict);
-  return { clock, calls, signal, deadline, retry, poll };
+  return { clock, calls, signal, deadline, retry, poll, lastLocked: () => locked };
 }
 
 /** A 4xx answer means the request was refused and had no effect; a timeout or 5xx leaves it unknown. */

@@ -71,11 +71,16 @@ export class HetznerCloudProvider implements Provider {
   async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
     const logger = this.frame.logger.child({ vip: vip.name, kind: vip.kind, to: to.id, epoch: ctx.epoch });
     const frame = { ...this.frame, logger };
-    const result = await runMove(frame, ctx, (f) => {
+    let lastLocked: (() => ProviderError | undefined) | undefined;
+    const moved = await runMove(frame, ctx, (f) => {
+      lastLocked = f.lastLocked;
       if (vip.kind === 'hetzner-floating-ip') return moveFloatingIp(this.env, this.ids, vip, to, f);
       if (vip.kind === 'hetzner-alias-ip') return moveAliasIp({ ...this.env, logger }, vip, to, f);
       throw new ProviderError('invalid', `the Hetzner Cloud provider does not move VIPs of kind ${vip.kind}`, { code: 'unsupported_kind' });
     });
+    // Waiting out a lock until the deadline is still the lock's doing: say so, whichever call the deadline cut.
+    const lock = !moved.ok && moved.reason === 'transient' ? lastLocked?.() : undefined;
+    const result: MoveResult = lock && !moved.ok ? { ...moved, reason: 'conflict', message: `${lock.message} until the move's deadline (${moved.message})` } : moved;
     if (result.ok) logger.info({ changed: result.changed, calls: result.calls, gapMs: result.gapMs }, 'moved');
     if (!result.ok && result.reason === 'conflict' && /\blocked\b/.test(result.message)) {
       const hint = 'a server is locked by a running action (a backup or snapshot holds it for minutes); the address moves once it ends, and the control plane retries';

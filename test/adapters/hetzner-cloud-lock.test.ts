@@ -12,11 +12,12 @@ afterEach(async () => {
 describe('HetznerCloudProvider and server locks', () => {
   it('an alias move off a server locked by create_image fails conflict with the reason, and succeeds once the lock ends', async () => {
     const w = (world = await cloudWorld());
-    const until = w.emu.lockServer(1, 1500); // mx1 holds 10.0.1.50; a snapshot runs for 1.5 s
+    const until = w.emu.lockServer(1, 4000); // mx1 holds 10.0.1.50; a snapshot runs for 4 s, twice the move's deadline
     const vip = w.vip('vip-alias');
     expect(w.provider.moveDeadlineMs('hetzner-alias-ip')).toBeGreaterThan(w.provider.moveDeadlineMs('hetzner-floating-ip'));
-    const blocked = await w.provider.move(vip, w.node('mx2'), { epoch: 1, deadline: Date.now() + 600 });
-    expect(blocked).toMatchObject({ ok: false, reason: 'conflict' });
+    // 2 s, not 600 ms: on a loaded 2-core machine the first two reads alone once took 600 ms.
+    const blocked = await w.provider.move(vip, w.node('mx2'), { epoch: 1, deadline: Date.now() + 2000 });
+    expect(blocked, JSON.stringify(blocked)).toMatchObject({ ok: false, reason: 'conflict' });
     expect(blocked.ok ? '' : blocked.message).toMatch(/locked.*backup or snapshot/);
     await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 50));
     expect(await w.provider.move(vip, w.node('mx2'), { epoch: 2, deadline: Date.now() + 10_000 })).toMatchObject({ ok: true, changed: true });
