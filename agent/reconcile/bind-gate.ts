@@ -61,5 +61,11 @@ export class SecondaryIpGate implements BindGate {
   }
 }
 
-/** Every VIP may be bound at once: LANs and the providers whose move is done before the answer. */
+/**
+ * Every VIP may be bound at once: LANs and the providers whose move is done before the answer.
+ * Hetzner's kinds are among those: the control plane answers "yours" only after reading back the
+ * floating IP's server (or the alias list, or the failover route), and no on-host source lists
+ * floating IPs (the metadata service shows the server's own public IPv4 and private networks). An
+ * IPv6 floating IP's VIP is the host address inside its /64 (config-checked), bound as written.
+ */
 export const openGate: BindGate = { check: async () => ({ ready: true }) };
