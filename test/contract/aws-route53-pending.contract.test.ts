@@ -30,7 +30,8 @@ describe('aws-route53: accepted, not in sync by the deadline', () => {
     expect(r.acceptedAt).toBeGreaterThanOrEqual(start);
     expect(r.verifiedAt).toBeUndefined();
     expect(r.detail).toMatch(/accepted, not in sync by the deadline/);
-    expect(ended).toBeLessThanOrEqual(start + ROUTE53_MOVE_DEADLINE_MS + 1000); // ended at its deadline, not after
+    // Ended at its deadline, not after; 5 s of emulator time is 100 ms of wall time, room for a loaded 2-core host.
+    expect(ended).toBeLessThanOrEqual(start + ROUTE53_MOVE_DEADLINE_MS + 5000);
     expect(w.changes()).toBe(1);
     // The API already holds the new record (what drift reads): nothing for a drift round to repair.
     expect((await w.provider.observe([webmail])).get('webmail')).toEqual({ node: 'b' });
