@@ -21,7 +21,10 @@ import {
   type Pagination,
   type Server,
 } from './schemas';
+import type { CallOptions } from './call-options';
 import { waitForAction, type WaitOptions } from './wait';
+
+export type { CallOptions } from './call-options';
 
 export const HETZNER_CLOUD_API = 'https://api.hetzner.cloud/v1';
 
@@ -37,10 +40,6 @@ export interface HetznerCloudClientOptions {
 }
 
 /** Per call: an abort signal, and an extra counter for the calls this one operation makes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-  calls?: CallCounter;
-}
 
 const MAX_PAGES = 200;
 

@@ -1,6 +1,7 @@
 import { ProviderError } from '../../core/reasons';
 import { retryableReason, withRetry } from '../../lib/retry';
-import type { CallOptions, HetznerCloudClient } from './client';
+import type { Clock } from '../../core/clock';
+import type { CallOptions } from './call-options';
 import type { Action } from './schemas';
 
 export interface WaitOptions {
@@ -17,7 +18,13 @@ export interface WaitOptions {
  * transient error is retried within the same deadline; the loop is bounded by the deadline and by
  * a poll count, so a clock that does not move cannot spin it forever.
  */
-export async function waitForAction(client: HetznerCloudClient, start: Action | number, opts: WaitOptions & CallOptions): Promise<Action> {
+/** What waiting needs of a client (HetznerCloudClient is one): its clock and one action read. */
+export interface ActionReader {
+  readonly clock: Clock;
+  getAction(id: number, opts: CallOptions): Promise<Action>;
+}
+
+export async function waitForAction(client: ActionReader, start: Action | number, opts: WaitOptions & CallOptions): Promise<Action> {
   const clock = client.clock;
   const pollMs = Math.max(1, opts.pollMs ?? 1000);
   const deadline = clock.now() + opts.deadlineMs;

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { ProviderError, type FailureReason } from '../../core/reasons';
-import type { Suite } from './provider-contract';
+import type { Suite } from './provider-contract-types';
 import { describeResult, expectObserved, failed, move, moveContext, now, ok, pause, settle, since } from './provider-contract-steps';
 
 /** The cases of the provider contract (documented in provider-contract.ts). */

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { NodeSpec, Vip } from '../../core/config';
 import type { MoveContext, MoveResult } from '../../core/ports';
-import type { CallCounts, ContractHarness } from './provider-contract';
+import type { CallCounts, ContractHarness } from './provider-contract-types';
 
 /** Small steps the contract's cases are written in. */
 

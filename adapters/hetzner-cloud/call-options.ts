@@ -1,0 +1,7 @@
+import type { CallCounter } from '../call-counter';
+
+/** What every Hetzner Cloud call may carry: a way to cancel it and a counter of the calls made. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  calls?: CallCounter;
+}
