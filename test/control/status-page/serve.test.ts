@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BareMetalProvider } from '../../adapters/bare-metal';
-import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../lib/log';
-import { PAGE_CSP, statusPageResponse } from '../../control/status-page/serve';
-import { apiHandler } from '../../functions/api';
-import { BUNDLE_PATH, statusPageBundle } from '../../scripts/build-status-page';
-import { startDynalite, type LocalDynamo } from './helpers/dynalite';
-import { lanCluster } from './helpers/clusters';
-import { lambdaContext, urlEvent } from '../functions/events';
-import { functionWorld } from '../functions/world';
+import { BareMetalProvider } from '../../../adapters/bare-metal';
+import { startLocalControlPlane, type LocalControlPlane } from '../../../control/local-server';
+import { memoryLog } from '../../../lib/log';
+import { PAGE_CSP, statusPageResponse } from '../../../control/status-page/serve';
+import { apiHandler } from '../../../functions/api';
+import { BUNDLE_PATH, statusPageBundle } from '../../../scripts/build-status-page';
+import { startDynalite, type LocalDynamo } from '../helpers/dynalite';
+import { lanCluster } from '../helpers/clusters';
+import { lambdaContext, urlEvent } from '../../functions/events';
+import { functionWorld } from '../../functions/world';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';

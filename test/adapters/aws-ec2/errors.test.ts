@@ -9,9 +9,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyEc2Error, Ec2Provider } from '../../adapters/aws-ec2';
-import type { FailureReason } from '../../core/reasons';
-import { ec2Config, IDS } from './aws-fixtures';
+import { classifyEc2Error, Ec2Provider } from '../../../adapters/aws-ec2';
+import type { FailureReason } from '../../../core/reasons';
+import { ec2Config, IDS } from './fixtures';
 
 function sdkError(name: string, status: number, message = `${name} happened`): EC2ServiceException {
   return new EC2ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message });

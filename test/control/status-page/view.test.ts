@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, duration, pageView, text } from '../../control/status-page/view-model';
+import { ago, duration, pageView, text } from '../../../control/status-page/view-model';
 
 const NOW = 1_700_000_100_000;
 const HOSTILE = '<img src=x onerror=alert(1)>\u001b[31m"\'&';

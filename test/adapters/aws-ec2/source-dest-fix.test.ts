@@ -1,6 +1,6 @@
 import { EC2Client, ModifyNetworkInterfaceAttributeCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ec2World, IDS, type Ec2World } from './aws-fixtures';
+import { ec2World, IDS, type Ec2World } from './fixtures';
 
 let w: Ec2World;
 let client: EC2Client | undefined;

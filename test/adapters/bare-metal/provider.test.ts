@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BareMetalProvider } from '../../adapters/bare-metal';
-import { lan } from '../helpers/configs';
+import { BareMetalProvider } from '../../../adapters/bare-metal';
+import { lan } from '../../helpers/configs';
 
 /** What the contract does not cover: the hosts' own reports as truth, and refusals. */
 const config = lan({ nodes: 3, vips: [{ name: 'web' }, { name: 'mail' }, { name: 'db' }] });

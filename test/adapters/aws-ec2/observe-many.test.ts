@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bigClusterConfig } from '../../bench/big-cluster';
-import { loadConfig } from '../../core/config';
-import { ec2World, type Ec2World } from './aws-fixtures';
+import { bigClusterConfig } from '../../../bench/big-cluster';
+import { loadConfig } from '../../../core/config';
+import { ec2World, type Ec2World } from './fixtures';
 
 let w: Ec2World;
 afterEach(async () => w?.close());

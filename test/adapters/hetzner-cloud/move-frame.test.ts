@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { runMove, type FrameOptions } from '../../adapters/hetzner-cloud/move-frame';
-import { ProviderError } from '../../core/reasons';
-import { ManualClock } from '../helpers/manual-clock';
+import { runMove, type FrameOptions } from '../../../adapters/hetzner-cloud/move-frame';
+import { ProviderError } from '../../../core/reasons';
+import { ManualClock } from '../../helpers/manual-clock';
 
 /** The frame every Hetzner move runs in: classification, the deadline, polls. On a manual clock. */
 function options(clock: ManualClock): FrameOptions {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ec2World, IDS, type Ec2World } from './aws-fixtures';
+import { ec2World, IDS, type Ec2World } from './fixtures';
 
 let w: Ec2World;
 afterEach(async () => w?.close());
@@ -43,7 +43,7 @@ describe('aws-secondary-ip (IPv4) through the EC2 emulator', () => {
     w = await ec2World();
     await w.admin('/__admin/act', { action: 'AssignPrivateIpAddresses', params: { NetworkInterfaceId: IDS.eniA, 'PrivateIpAddress.1': '10.0.1.100' } });
     expect((await w.provider.observe([w.vip('sec4')])).get('sec4')).toEqual({ node: 'a' });
-    const stranger = new (await import('../../adapters/aws-ec2')).Ec2Provider({ nodes: [], endpoint: w.emu.url, region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const stranger = new (await import('../../../adapters/aws-ec2')).Ec2Provider({ nodes: [], endpoint: w.emu.url, region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     expect((await stranger.observe([w.vip('sec4')])).get('sec4')).toEqual({ node: null, foreign: IDS.eniA });
     stranger.close();
   });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MoveResult } from '../../core/ports';
-import { aliasesOf, aliasHolder, cloudSeed, cloudWorld, floatingHolder, type CloudWorld } from '../contract/hetzner-cloud-world';
+import type { MoveResult } from '../../../core/ports';
+import { aliasesOf, aliasHolder, cloudSeed, cloudWorld, floatingHolder, type CloudWorld } from '../../contract/hetzner-cloud-world';
 
 /** What the contract does not cover: alias-list hygiene, put-back, failed actions, drift, batching, budget, bad input. */
 let world: CloudWorld | undefined;

@@ -1,16 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { BareMetalProvider } from '../../adapters/bare-metal';
-import { MemoryStore } from '../../adapters/memory-store';
-import type { Config } from '../../core/config';
-import { startLocalControlPlane, type LocalControlPlane } from '../../control/local-server';
-import { memoryLog } from '../../lib/log';
-import { PAGE_CSP } from '../../control/status-page/serve';
-import { apiClient } from '../../cli/api-client';
-import { startStatusProxy } from '../../cli/status-proxy';
-import { launchChromium } from '../../scripts/screenshot-browser';
-import { lanCluster, signer } from './helpers/clusters';
-import { TestAgent } from './helpers/test-agent';
+import { BareMetalProvider } from '../../../adapters/bare-metal';
+import { MemoryStore } from '../../../adapters/memory-store';
+import type { Config } from '../../../core/config';
+import { startLocalControlPlane, type LocalControlPlane } from '../../../control/local-server';
+import { memoryLog } from '../../../lib/log';
+import { PAGE_CSP } from '../../../control/status-page/serve';
+import { apiClient } from '../../../cli/api-client';
+import { startStatusProxy } from '../../../cli/status-proxy';
+import { launchChromium } from '../../../scripts/screenshot-browser';
+import { lanCluster, signer } from '../helpers/clusters';
+import { TestAgent } from '../helpers/test-agent';
 
 // A real headless Chromium (Debian's, through puppeteer-core) against a real local control plane.
 // Without Chromium this fails in beforeAll with one line saying where it looked: it never skips.

@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { runMove, type FrameOptions } from '../../adapters/aws-ec2/frame';
-import { ProviderError } from '../../core/reasons';
-import { ManualClock } from '../helpers/manual-clock';
+import { runMove, type FrameOptions } from '../../../adapters/aws-ec2/frame';
+import { ProviderError } from '../../../core/reasons';
+import { ManualClock } from '../../helpers/manual-clock';
 
 /**
  * The AWS frame on the move's clock (MoveContext.clock), not the adapter's own: a deadline given on
