@@ -27,7 +27,7 @@ import { HetznerCloudEmulator } from '../sim/hetzner-cloud';
 import { HetznerRobotEmulator, demoRobotSeed, DEFAULT_SWITCHES_PER_HOUR, REAL_READS_PER_HOUR } from '../sim/hetzner-robot';
 import { cloudConfig, cloudSeed } from '../test/contract/hetzner-cloud-world';
 import { robotConfig } from '../test/contract/hetzner-robot-world';
-import { ec2Config, route53Config } from '../test/adapters/aws-fixtures';
+import { ec2Config, route53Config } from '../test/adapters/aws-ec2/fixtures';
 
 const RECONCILE_MS = 60_000;
 const FAILOVERS_AT_MIN = [10, 25, 40, 55];
