@@ -1,76 +1,12 @@
 import pino, { type Logger } from 'pino';
-import type { Clock } from '../core/clock';
-import { configDigest, type Config, type NodeSpec } from '../core/config';
-import type { Signer } from '../core/heartbeat';
-import type { HostNet } from '../core/ports';
-import { CheckRunner, type CheckState, type Probe } from './checks';
-import { HeartbeatBuilder, HeartbeatClient, type ControlStatus, type HeartbeatTransport } from './heartbeat';
-import { HookRunner, type HookExecutor } from './hooks';
-import type { AgentMetrics } from './ops';
-import { Reconciler, type BindGate, type ReconcilerEvents, type VipStatus } from './reconcile';
+import { configDigest } from '../core/config';
+import { CheckRunner } from './checks';
+import { HeartbeatBuilder, HeartbeatClient } from './heartbeat';
+import { HookRunner } from './hooks';
+import { Reconciler, type ReconcilerEvents } from './reconcile';
+import type { AgentOptions, AgentStatus, StopReport } from './agent-options';
 
-export interface AgentOptions {
-  config: Config;
-  node: NodeSpec;
-  signer: Signer;
-  hostNet: HostNet;
-  /** "linux" or "recording (not root)", for status. */
-  hostNetKind: string;
-  transport: HeartbeatTransport;
-  clock: Clock;
-  logger?: Logger;
-  gate?: BindGate;
-  metrics?: AgentMetrics;
-  probe?: Probe;
-  hookExec?: HookExecutor;
-  random?: () => number;
-  bootId?: string;
-  /** Peer mode: the open claims to announce in every heartbeat (see core/peer.ts). */
-  claiming?: () => string[];
-  /** Told of every bind, unbind and failure, besides the metrics (peer mode sends a heartbeat at once). */
-  reconcilerEvents?: ReconcilerEvents;
-  heartbeatTimeoutMs?: number;
-  maxBackoffMs?: number;
-  /** Witnessed liveness: report news and a keepalive to the control plane instead of beating every interval. */
-  reports?: ReportHooks;
-}
-
-/** What a witnessed agent adds to its reports, and hears back from them (agent/witness). */
-export interface ReportHooks {
-  keepaliveMs: number;
-  /** How long the control plane may be silent before onControlLoss applies. */
-  controlLossAfterMs: number;
-  watch(): Record<string, { heard: boolean; forMs: number }>;
-  version(): number;
-  learned(version: number | undefined): void;
-  /** This host's own evidence that it is cut off: what only it carries is let go at once. */
-  cutOff(): boolean;
-  /** Told what this node is about to own, before the reconciler may bind it (the fence must know first). */
-  owning(vips: readonly string[]): void;
-}
-
-export interface AgentStatus {
-  cluster: string;
-  node: string;
-  bootId: string;
-  configDigest: string;
-  hostNet: string;
-  startedAt: number;
-  controlPlane: ControlStatus & { lost: boolean; deadAfterMs: number };
-  held: Array<{ vip: string; epoch: number | null }>;
-  vips: VipStatus[];
-  checks: Record<string, CheckState>;
-  process: { pid: number; rssBytes: number; heapUsedBytes: number; cpuUserMicros: number; cpuSystemMicros: number; uptimeSeconds: number };
-}
-
-export interface StopReport {
-  /** False when a step did not finish within the deadline. */
-  ok: boolean;
-  leavingDelivered: boolean;
-  /** The step that was still running when the deadline came. */
-  stuckIn?: string;
-  ms: number;
-}
+export type { AgentOptions, AgentStatus, ReportHooks, StopReport } from './agent-options';
 
 /**
  * One node's agent: checks → heartbeat → answer → reconciler → host and hooks. The parts only
@@ -99,7 +35,12 @@ export class Agent {
       exec: options.hookExec,
       onFailure: (f) => metrics?.hookFailed(f),
     });
-    this.checks = new CheckRunner({ checks: config.checks, clock, probe: options.probe, logger: this.logger.child({ part: 'checks' }) });
+    this.checks = new CheckRunner({
+      checks: config.checks,
+      clock,
+      probe: options.probe,
+      logger: this.logger.child({ part: 'checks' }),
+    });
     if (metrics) this.checks.on('result', (r) => metrics.checkResult(r));
     this.reconciler = new Reconciler({
       config,
@@ -109,7 +50,10 @@ export class Agent {
       logger: this.logger.child({ part: 'reconcile' }),
       hooks: this.hooks,
       gate: options.gate,
-      events: bothEvents(bothEvents(metrics?.reconcilerEvents(), options.reconcilerEvents), reports ? this.nudgeOnHostChange() : undefined),
+      events: bothEvents(
+        bothEvents(metrics?.reconcilerEvents(), options.reconcilerEvents),
+        reports ? this.nudgeOnHostChange() : undefined,
+      ),
       ...(reports ? { controlLossAfterMs: reports.controlLossAfterMs, cutOff: () => reports.cutOff() } : {}),
     });
     // A check that flips is news the control plane must hear at once, not at the next keepalive.
@@ -164,7 +108,13 @@ export class Agent {
     this.heartbeat.start(origin);
     this.reconciler.start();
     this.logger.info(
-      { cluster: this.options.config.cluster, bootId: this.builder.bootId, digest: this.digest, target: this.options.transport.target, vips: this.reconciler.managed.length },
+      {
+        cluster: this.options.config.cluster,
+        bootId: this.builder.bootId,
+        digest: this.digest,
+        target: this.options.transport.target,
+        vips: this.reconciler.managed.length,
+      },
       'agent started',
     );
   }
@@ -191,11 +141,22 @@ export class Agent {
       configDigest: this.digest,
       hostNet: this.options.hostNetKind,
       startedAt: this.startedAt,
-      controlPlane: { ...this.heartbeat.status(), lost: this.reconciler.controlLost(clock.now()), deadAfterMs: config.timers.deadAfter },
+      controlPlane: {
+        ...this.heartbeat.status(),
+        lost: this.reconciler.controlLost(clock.now()),
+        deadAfterMs: config.timers.deadAfter,
+      },
       held: this.reconciler.held().map((vip) => ({ vip, epoch: applied[vip] ?? null })),
       vips: this.reconciler.status(),
       checks: this.checks.states(),
-      process: { pid: process.pid, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system, uptimeSeconds: Math.round(process.uptime()) },
+      process: {
+        pid: process.pid,
+        rssBytes: mem.rss,
+        heapUsedBytes: mem.heapUsed,
+        cpuUserMicros: cpu.user,
+        cpuSystemMicros: cpu.system,
+        uptimeSeconds: Math.round(process.uptime()),
+      },
     };
   }
 
@@ -241,7 +202,10 @@ export class Agent {
     const finished = steps.then(
       () => 'done' as const,
       (err: unknown) => {
-        this.logger.error({ err: (err as Error).message, step }, `stop failed while ${step}: ${(err as Error).message}`);
+        this.logger.error(
+          { err: (err as Error).message, step },
+          `stop failed while ${step}: ${(err as Error).message}`,
+        );
         return 'failed' as const;
       },
     );
@@ -249,7 +213,8 @@ export class Agent {
     timer.abort();
     const ms = this.options.clock.now() - started;
     if (outcome !== 'done') {
-      if (outcome === 'late') this.logger.error({ step, deadlineMs }, `stop took longer than ${deadlineMs}ms; still ${step}`);
+      if (outcome === 'late')
+        this.logger.error({ step, deadlineMs }, `stop took longer than ${deadlineMs}ms; still ${step}`);
       return { ok: false, leavingDelivered, stuckIn: step, ms };
     }
     this.logger.info({ ms, leavingDelivered, graceful }, 'agent stopped');

@@ -37,12 +37,22 @@ export function runFence(opts: FenceChildOptions): Promise<void> {
     if (bound.length === 0) return;
     const list = bound;
     opts.say(`${why}: removing ${list.map((a) => `${a.address}/${a.prefixLength} on ${a.interface}`).join(', ')}`);
-    await Promise.all(list.map((a) => opts.hostNet.unbind(a).catch((err: unknown) => opts.say(`cannot remove ${a.address}: ${(err as Error).message}`))));
+    await Promise.all(
+      list.map((a) =>
+        opts.hostNet
+          .unbind(a)
+          .catch((err: unknown) => opts.say(`cannot remove ${a.address}: ${(err as Error).message}`)),
+      ),
+    );
   };
 
-  const watch = setInterval(() => {
-    if (!fenced && silence() > opts.leaseMs) void release(`no word from the agent for ${silence()} ms (lease ${opts.leaseMs} ms)`);
-  }, Math.max(10, Math.floor(opts.leaseMs / 5)));
+  const watch = setInterval(
+    () => {
+      if (!fenced && silence() > opts.leaseMs)
+        void release(`no word from the agent for ${silence()} ms (lease ${opts.leaseMs} ms)`);
+    },
+    Math.max(10, Math.floor(opts.leaseMs / 5)),
+  );
 
   return new Promise((resolve) => {
     const lines = createInterface({ input: opts.input });

@@ -25,7 +25,10 @@ export class Fence {
   ) {
     let isReady = false;
     this.ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the fence did not start within ${startTimeoutMs} ms`)), startTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`the fence did not start within ${startTimeoutMs} ms`)),
+        startTimeoutMs,
+      );
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`the fence exited (${signal ?? code}) before it was ready`));
@@ -52,7 +55,9 @@ export class Fence {
   /** `self` runs ipferry (the bundle, or cli/main.ts with its loader flags). */
   static start(opts: { self: string[]; leaseMs: number; logger: Logger; startTimeoutMs?: number }): Fence {
     const [cmd, ...pre] = opts.self;
-    const child = spawn(cmd!, [...pre, 'fence', '--lease', String(opts.leaseMs)], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(cmd!, [...pre, 'fence', '--lease', String(opts.leaseMs)], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     return new Fence(child, opts.logger, opts.startTimeoutMs ?? 30_000);
   }
 

@@ -18,7 +18,13 @@ export interface HostFence {
  * pings it at twice the heartbeat rate so that one late ping never looks like a frozen agent.
  * Used by peer mode (every address) and witnessed liveness (addresses only the host carries).
  */
-export function startHostFence(o: { reconciler: Reconciler; leaseMs: number; heartbeatMs: number; logger: Logger; covered?: (vip: string) => boolean }): HostFence {
+export function startHostFence(o: {
+  reconciler: Reconciler;
+  leaseMs: number;
+  heartbeatMs: number;
+  logger: Logger;
+  covered?: (vip: string) => boolean;
+}): HostFence {
   // An agent that plumbs a real host (the only kind with a fence) runs ahead of ordinary processes,
   // and so does its fence, started next: both judge time against a lease.
   raisePriority(o.logger);
@@ -28,7 +34,9 @@ export function startHostFence(o: { reconciler: Reconciler; leaseMs: number; hea
   const feed = (next: readonly string[] = owning): void => {
     owning = next;
     const names = new Set([...o.reconciler.held(), ...owning]);
-    fence.update(o.reconciler.managed.filter((m) => names.has(m.name) && (o.covered?.(m.name) ?? true)).map((m) => m.addr));
+    fence.update(
+      o.reconciler.managed.filter((m) => names.has(m.name) && (o.covered?.(m.name) ?? true)).map((m) => m.addr),
+    );
   };
   const pinger = setInterval(() => feed(), Math.max(20, Math.floor(o.heartbeatMs / 2)));
   const stop = async () => {

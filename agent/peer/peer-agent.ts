@@ -42,8 +42,21 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
   if (control.mode !== 'peer') throw new Error('startPeerAgent needs control.mode peer');
   const log = o.logger.child({ part: 'peer' });
   // With multicast, peers may send only to the group: every node's address is a source too.
-  const sources = control.multicast ? o.config.nodes.flatMap((n) => n.addresses.map((a) => (a.includes(':') ? `[${a}]:${control.port}` : `${a}:${control.port}`))) : [];
-  const transport = o.transport ?? await UdpPeers.open({ port: control.port, peers: control.peers, sources, ownAddresses: o.node.addresses, ...(control.multicast ? { multicast: control.multicast } : {}), logger: log });
+  const sources = control.multicast
+    ? o.config.nodes.flatMap((n) =>
+        n.addresses.map((a) => (a.includes(':') ? `[${a}]:${control.port}` : `${a}:${control.port}`)),
+      )
+    : [];
+  const transport =
+    o.transport ??
+    (await UdpPeers.open({
+      port: control.port,
+      peers: control.peers,
+      sources,
+      ownAddresses: o.node.addresses,
+      ...(control.multicast ? { multicast: control.multicast } : {}),
+      logger: log,
+    }));
   // The agent needs the loop's claims and the loop needs the agent's parts: a late-bound reference.
   const late: { loop?: PeerLoop } = {};
   const agent = new Agent({
@@ -73,20 +86,30 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     owning: (vips) => fence?.feed(vips),
   });
   late.loop = loop;
-  const fence = o.fence ? startHostFence({ reconciler: agent.reconciler, leaseMs: quorumLease(o.config), heartbeatMs: o.config.timers.heartbeatInterval, logger: log.child({ part: 'fence' }) }) : undefined;
+  const fence = o.fence
+    ? startHostFence({
+        reconciler: agent.reconciler,
+        leaseMs: quorumLease(o.config),
+        heartbeatMs: o.config.timers.heartbeatInterval,
+        logger: log.child({ part: 'fence' }),
+      })
+    : undefined;
 
   await agent.start();
   // Nothing is bound before the fence reads its pipe: under load a fence (a node process) can take
   // a second or more to start, and an agent frozen meanwhile would have no one to remove its
   // addresses (seen in the LAN lab with other suites running). No fence, no peer mode.
   try {
-    await fence?.ready('peer mode needs its fence, which removes this host\'s addresses if the agent dies or freezes');
+    await fence?.ready("peer mode needs its fence, which removes this host's addresses if the agent dies or freezes");
   } catch (err) {
     await agent.stop({ graceful: false }).catch(() => undefined);
     throw err;
   }
   loop.start();
-  log.info({ peers: transport.target, quorum: control.quorum, leaseMs: quorumLease(o.config), fence: !!fence }, 'peer mode started');
+  log.info(
+    { peers: transport.target, quorum: control.quorum, leaseMs: quorumLease(o.config), fence: !!fence },
+    'peer mode started',
+  );
   return {
     agent,
     loop,

@@ -1,51 +1,21 @@
-import type { Logger } from 'pino';
-import type { Clock } from '../../core/clock';
-import type { Config, NodeSpec } from '../../core/config';
 import type { NodeView } from '../../core/decide';
-import type { HeartbeatVerifier, ReplayGuard } from '../../core/heartbeat';
+import type { ReplayGuard } from '../../core/heartbeat';
 import { foldHeartbeat } from '../../core/node-view';
-import { canonicalIp } from '../../core/ip';
-import { admitEpochs, decideAsPeer, EMPTY_PEER_MEMORY, PEER_EPOCH_CAP, quorumLease, type PeerDecision, type PeerMemory } from '../../core/peer';
-import { splitHostPort } from '../../core/config/primitives';
+import {
+  admitEpochs,
+  decideAsPeer,
+  EMPTY_PEER_MEMORY,
+  PEER_EPOCH_CAP,
+  quorumLease,
+  type PeerDecision,
+  type PeerMemory,
+} from '../../core/peer';
 import { pinoLog } from '../../lib/log';
 import { Timers } from '../../lib/timers';
-import type { CheckRunner } from '../checks';
-import type { HeartbeatBuilder } from '../heartbeat';
-import type { Reconciler } from '../reconcile';
-import type { SourceStats, UdpPeers } from './udp-peers';
+import { addressOf, peerSources } from './peer-sources';
+import type { PeerLoopOptions, PeerStatus } from './peer-loop-options';
 
-export interface PeerLoopOptions {
-  config: Config;
-  node: NodeSpec;
-  clock: Clock;
-  verifier: HeartbeatVerifier;
-  transport: Pick<UdpPeers, 'onDatagram' | 'send'> & Partial<Pick<UdpPeers, 'stats'>>;
-  /** The agent's parts this loop reads and drives. */
-  reconciler: Reconciler;
-  checks: CheckRunner;
-  builder: HeartbeatBuilder;
-  configDigest: string;
-  logger: Logger;
-  /**
-   * Told what this node is about to own, before the reconciler may bind any of it: the fence must
-   * know an address before it can appear on the host, or an agent killed or frozen right after
-   * binding would leave it there for good (found by the LAN lab: SIGSTOP just after a bind).
-   */
-  owning?: (vips: readonly string[]) => void;
-}
-
-export interface PeerStatus {
-  quorum: PeerDecision['quorum'] | null;
-  claiming: string[];
-  waiting: PeerDecision['waiting'];
-  diagnostics: string[];
-  peers: Array<{ node: string; lastSeenMsAgo: number | null; held: readonly string[] }>;
-  refused: Record<string, number>;
-  /** Times this agent found it had been frozen longer than the quorum lease and started over. */
-  stalls: number;
-  /** Per peer socket: datagrams taken, dropped over the rate, unreachable (a flood shows here). */
-  sources: SourceStats[];
-}
+export type { PeerLoopOptions, PeerStatus } from './peer-loop-options';
 
 /**
  * Peer mode inside one agent (docs/peer-mode.md): verify what peers send, fold it into views,
@@ -88,7 +58,9 @@ export class PeerLoop {
     // At least twice per quorum lease, so that a gap longer than the lease means a stall, never a
     // quiet moment (a node alone hears no datagrams between its own ticks).
     const { heartbeatInterval } = this.o.config.timers;
-    this.timers.every(Math.max(10, Math.min(heartbeatInterval, Math.floor(quorumLease(this.o.config) / 2))), async () => this.evaluate());
+    this.timers.every(Math.max(10, Math.min(heartbeatInterval, Math.floor(quorumLease(this.o.config) / 2))), async () =>
+      this.evaluate(),
+    );
     this.evaluate();
   }
 
@@ -114,7 +86,11 @@ export class PeerLoop {
     this.noticeStall(now);
     // Before any cryptography: a sender that is no peer costs a set lookup, not a signature check,
     // and a stolen key is of no use from an address the firewall and this check do not know.
-    if (!this.fromPeers.has(addressOf(from))) return this.refuse('not-a-peer', () => `datagram from ${JSON.stringify(from.slice(0, 64))}, which is not a configured peer`);
+    if (!this.fromPeers.has(addressOf(from)))
+      return this.refuse(
+        'not-a-peer',
+        () => `datagram from ${JSON.stringify(from.slice(0, 64))}, which is not a configured peer`,
+      );
     const verdict = this.o.verifier.verify(datagram, now, (node) => this.guards.get(node));
     // Our own datagrams looped back (multicast) are "replayed"; the rest are counted and logged once.
     if (!verdict.ok) return this.refuse(verdict.reason, () => verdict.message);
@@ -123,7 +99,12 @@ export class PeerLoop {
     this.guards.set(signed.node, verdict.guard);
     // An absurd epoch is dropped from what this peer applied, the rest of its word still counts.
     const epochs = admitEpochs(signed.applied, (vip) => this.seenEpoch(vip));
-    for (const x of epochs.ignored) this.refuse('absurd-epoch', () => `${signed.node} says it applied ${x.vip} at epoch ${x.epoch}, above ${x.limit} (the highest seen + ${x.limit === PEER_EPOCH_CAP ? 'cap' : 'step'}): ignored`);
+    for (const x of epochs.ignored)
+      this.refuse(
+        'absurd-epoch',
+        () =>
+          `${signed.node} says it applied ${x.vip} at epoch ${x.epoch}, above ${x.limit} (the highest seen + ${x.limit === PEER_EPOCH_CAP ? 'cap' : 'step'}): ignored`,
+      );
     const hb = epochs.ignored.length === 0 ? signed : { ...signed, applied: epochs.applied };
     this.views.set(hb.node, foldHeartbeat(this.views.get(hb.node), hb.node, hb, now, this.o.config.timers.deadAfter));
     // Decide again exactly when this peer would stop counting for quorum, and when it would be dead.
@@ -143,11 +124,32 @@ export class PeerLoop {
     // holder's last word and move this node's epoch backwards: seen in the lab as "epoch 2 → 1").
     const mine = new Set(reconciler.held());
     const applied = reconciler.appliedEpochs();
-    const checks = Object.fromEntries(Object.entries(this.o.checks.states()).map(([n, c]) => [n, { ok: c.ok, ...(c.detail ? { detail: c.detail } : {}) }]));
-    const observation = { bootId: this.o.builder.bootId, checks, held: [...mine], applied, claiming: this.claims, leaving: false, configDigest: this.o.configDigest };
+    const checks = Object.fromEntries(
+      Object.entries(this.o.checks.states()).map(([n, c]) => [
+        n,
+        { ok: c.ok, ...(c.detail ? { detail: c.detail } : {}) },
+      ]),
+    );
+    const observation = {
+      bootId: this.o.builder.bootId,
+      checks,
+      held: [...mine],
+      applied,
+      claiming: this.claims,
+      leaving: false,
+      configDigest: this.o.configDigest,
+    };
     this.views.set(node.id, foldHeartbeat(this.views.get(node.id), node.id, observation, now, config.timers.deadAfter));
 
-    const d = decideAsPeer({ config, self: node.id, views: [...this.views.values()], memory: this.memory, now, startedAt: this.startedAt, configDigest: this.o.configDigest });
+    const d = decideAsPeer({
+      config,
+      self: node.id,
+      views: [...this.views.values()],
+      memory: this.memory,
+      now,
+      startedAt: this.startedAt,
+      configDigest: this.o.configDigest,
+    });
     // Rule 6 (docs/peer-mode.md): a lease deadline runs in the timers phase, before this turn's
     // socket reads. Heartbeats that arrived in time may be waiting there, unread: read them first
     // (one turn of the event loop, well inside the half interval rule 2 leaves), then decide.
@@ -170,7 +172,8 @@ export class PeerLoop {
     reconciler.accept([...keep].map((vip) => ({ vip, epoch: this.epochFor(vip, decided.get(vip) ?? 0) })));
     // Once per distinct decision: until the reconciler's next listing, a release repeats on every datagram.
     const said = `${d.bind.join()}|${d.unbind.join()}`;
-    if ((d.bind.length || d.unbind.length) && said !== this.lastDecision) this.o.logger.info({ bind: d.bind, unbind: d.unbind, quorum: d.quorum }, 'peer decision');
+    if ((d.bind.length || d.unbind.length) && said !== this.lastDecision)
+      this.o.logger.info({ bind: d.bind, unbind: d.unbind, quorum: d.quorum }, 'peer decision');
     this.lastDecision = said;
     if (d.claiming.join() !== this.claims.join()) {
       this.claims = d.claiming;
@@ -187,7 +190,9 @@ export class PeerLoop {
       claiming: this.claims,
       waiting: this.last?.waiting ?? [],
       diagnostics: this.last?.decision.diagnostics.map((x) => `${x.kind}: ${x.message}`) ?? [],
-      peers: [...this.views.values()].filter((v) => v.id !== this.o.node.id).map((v) => ({ node: v.id, lastSeenMsAgo: v.lastSeen === null ? null : now - v.lastSeen, held: v.held })),
+      peers: [...this.views.values()]
+        .filter((v) => v.id !== this.o.node.id)
+        .map((v) => ({ node: v.id, lastSeenMsAgo: v.lastSeen === null ? null : now - v.lastSeen, held: v.held })),
       refused: Object.fromEntries(this.refused),
       stalls: this.stalls,
       sources: this.o.transport.stats?.() ?? [],
@@ -263,23 +268,4 @@ export class PeerLoop {
     if (text) this.o.logger.warn({ diagnostics: d.decision.diagnostics }, `peer diagnostics: ${text}`);
     else this.o.logger.info('peer diagnostics cleared');
   }
-}
-
-/** Every address a peer datagram may come from: the hosts of control.peers and the nodes' addresses. */
-function peerSources(config: Config): Set<string> {
-  const control = config.control;
-  const hosts = [
-    ...(control.mode === 'peer' ? control.peers.flatMap((p) => splitHostPort(p)?.host ?? []) : []),
-    ...config.nodes.flatMap((n) => [...n.addresses, ...(n.aws?.privateIp ? [n.aws.privateIp] : [])]),
-  ];
-  return new Set(hosts.map((h) => canonicalIp(h) ?? h));
-}
-
-/** The address part of "addr:port" or "[v6]:port" as dgram reports senders, canonical, IPv4-mapped IPv6 unwrapped. */
-function addressOf(from: string): string {
-  const i = from.lastIndexOf(':');
-  let host = i < 0 ? from : from.slice(0, i);
-  if (host.startsWith('[')) host = host.slice(1, -1);
-  if (host.toLowerCase().startsWith('::ffff:') && host.includes('.')) host = host.slice(7);
-  return canonicalIp(host) ?? host;
 }

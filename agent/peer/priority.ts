@@ -18,6 +18,9 @@ export function raisePriority(logger: Logger, nice = AGENT_NICE): void {
     setPriority(0, nice);
     logger.info({ nice }, `running at nice ${nice}, ahead of ordinary processes`);
   } catch (err) {
-    logger.warn({ err: (err as Error).message, nice }, `could not raise this agent's priority to nice ${nice}: it may be starved of CPU under load (run as root or with CAP_SYS_NICE)`);
+    logger.warn(
+      { err: (err as Error).message, nice },
+      `could not raise this agent's priority to nice ${nice}: it may be starved of CPU under load (run as root or with CAP_SYS_NICE)`,
+    );
   }
 }

@@ -91,14 +91,25 @@ export class UdpPeers implements HeartbeatTransport {
   static async open(options: UdpPeersOptions): Promise<UdpPeers> {
     const own = new Set(options.ownAddresses);
     const endpoints = (list: readonly string[]) =>
-      list.map((p) => splitHostPort(p)).filter((t): t is { host: string; port: number } => t !== undefined && !(own.has(t.host) && t.port === options.port));
+      list
+        .map((p) => splitHostPort(p))
+        .filter(
+          (t): t is { host: string; port: number } => t !== undefined && !(own.has(t.host) && t.port === options.port),
+        );
     const targets = endpoints(options.peers);
     if (options.multicast) targets.push({ host: options.multicast, port: options.port });
     const channels = new Map<string, Channel>();
     const started = options.now?.() ?? performance.now();
     for (const e of [...targets, ...endpoints(options.sources ?? [])]) {
       const key = keyOf(e.host, e.port);
-      if (!channels.has(key)) channels.set(key, { ...e, key, tokens: BURST, refilledAt: started, stats: { source: `${e.host}:${e.port}`, received: 0, limited: 0, unreachable: 0 } });
+      if (!channels.has(key))
+        channels.set(key, {
+          ...e,
+          key,
+          tokens: BURST,
+          refilledAt: started,
+          stats: { source: `${e.host}:${e.port}`, received: 0, limited: 0, unreachable: 0 },
+        });
     }
     try {
       for (const c of channels.values()) await connect(c, options);
@@ -107,8 +118,16 @@ export class UdpPeers implements HeartbeatTransport {
       throw err;
     }
     const unusable = [...channels.values()].filter((c) => c.error);
-    if (unusable.length) options.logger.warn({ peers: unusable.map((c) => `${c.stats.source}: ${c.error}`) }, 'some peers have no socket: nothing is sent to or heard from them');
-    return new UdpPeers(options, channels, targets.map((t) => channels.get(keyOf(t.host, t.port))!));
+    if (unusable.length)
+      options.logger.warn(
+        { peers: unusable.map((c) => `${c.stats.source}: ${c.error}`) },
+        'some peers have no socket: nothing is sent to or heard from them',
+      );
+    return new UdpPeers(
+      options,
+      channels,
+      targets.map((t) => channels.get(keyOf(t.host, t.port))!),
+    );
   }
 
   onDatagram(handler: (datagram: Buffer, from: string) => void): void {
@@ -121,7 +140,8 @@ export class UdpPeers implements HeartbeatTransport {
   }
 
   send(envelope: string, _options: SendOptions): Promise<SendResult> {
-    if (this.closed) return Promise.resolve({ kind: 'failed', reason: 'unreachable', message: 'the peer socket is closed' });
+    if (this.closed)
+      return Promise.resolve({ kind: 'failed', reason: 'unreachable', message: 'the peer socket is closed' });
     const started = performance.now();
     const data = Buffer.from(envelope);
     const failures: string[] = [];
@@ -132,7 +152,11 @@ export class UdpPeers implements HeartbeatTransport {
         if (err) failures.push(`${t.host}:${t.port}: ${err}`);
         if (--pending > 0) return;
         // One unreachable peer is normal (it is down); nothing reaching anyone is a failure.
-        resolve(failures.length === this.targets.length ? { kind: 'failed', reason: 'unreachable', message: failures.join('; ') } : { kind: 'sent', rttMs: performance.now() - started });
+        resolve(
+          failures.length === this.targets.length
+            ? { kind: 'failed', reason: 'unreachable', message: failures.join('; ') }
+            : { kind: 'sent', rttMs: performance.now() - started },
+        );
       };
       for (const t of this.targets) {
         if (!t.socket) done(t, t.error ?? 'no socket');
@@ -169,7 +193,11 @@ export class UdpPeers implements HeartbeatTransport {
     c.socket?.on('message', (msg, rinfo) => {
       if (!this.take(c)) {
         // Counted, logged once per source: a flood must not become a flood of log lines.
-        if (++c.stats.limited === 1) log.warn({ source: c.stats.source, perSecond: this.rate }, `peer source over its rate: ${c.stats.source}; the excess is dropped unread`);
+        if (++c.stats.limited === 1)
+          log.warn(
+            { source: c.stats.source, perSecond: this.rate },
+            `peer source over its rate: ${c.stats.source}; the excess is dropped unread`,
+          );
         return;
       }
       c.stats.received++;
@@ -178,7 +206,8 @@ export class UdpPeers implements HeartbeatTransport {
     c.socket?.on('error', (err: NodeJS.ErrnoException) => {
       // A connected socket hears ICMP "port unreachable" as ECONNREFUSED: that peer's agent is down.
       if (err.code === 'ECONNREFUSED') {
-        if (++c.stats.unreachable === 1) log.info({ peer: c.stats.source }, `peer ${c.stats.source} unreachable (its port is closed)`);
+        if (++c.stats.unreachable === 1)
+          log.info({ peer: c.stats.source }, `peer ${c.stats.source} unreachable (its port is closed)`);
         return;
       }
       log.error({ peer: c.stats.source, err: err.message }, `peer socket error: ${err.message}`);

@@ -13,11 +13,18 @@ export function witnessLease(config: Config): number {
 }
 
 /** Whom a node watches (ids), and where its witnesses and all other nodes listen (host:port). */
-export function witnessPeers(config: Config, self: string): { watched: readonly string[]; witnesses: string[]; everyone: string[] } {
+export function witnessPeers(
+  config: Config,
+  self: string,
+): { watched: readonly string[]; witnesses: string[]; everyone: string[] } {
   const ring = witnessRing(config);
   const port = config.control.mode === 'peer' ? 0 : config.control.witness.port;
   const at = (id: string) => hostPort(witnessAddress(config.nodes.find((n) => n.id === id)!) ?? '', port);
-  return { watched: ring.watchedBy(self), witnesses: ring.witnessesOf(self).map(at), everyone: config.nodes.filter((n) => n.id !== self).map((n) => at(n.id)) };
+  return {
+    watched: ring.watchedBy(self),
+    witnesses: ring.witnessesOf(self).map(at),
+    everyone: config.nodes.filter((n) => n.id !== self).map((n) => at(n.id)),
+  };
 }
 
 function hostPort(address: string, port: number): string {

@@ -1,43 +1,10 @@
-import type { Logger } from 'pino';
-import type { Clock } from '../../core/clock';
-import type { Config, NodeSpec } from '../../core/config';
-import type { HeartbeatVerifier, ReplayGuard } from '../../core/heartbeat';
+import type { ReplayGuard } from '../../core/heartbeat';
 import { pinoLog } from '../../lib/log';
 import { Timers } from '../../lib/timers';
-import type { HeartbeatBuilder } from '../heartbeat';
 import { addressOf, witnessLease, witnessPeers } from './peers';
+import type { WitnessLoopOptions, WitnessStatus } from './witness-loop-options';
 
-/** What the loop needs of its UDP socket (UdpPeers): its fixed targets are this node's witnesses. */
-export interface WitnessSocket {
-  onDatagram(handler: (datagram: Buffer, from: string) => void): void;
-  send(envelope: string, options: { timeoutMs?: number }): Promise<unknown>;
-  sendTo(peers: readonly string[], envelope: string): void;
-}
-
-export interface WitnessLoopOptions {
-  config: Config;
-  node: NodeSpec;
-  clock: Clock;
-  verifier: HeartbeatVerifier;
-  socket: WitnessSocket;
-  builder: HeartbeatBuilder;
-  logger: Logger;
-  /** Something the control plane must hear changed: send a report now. */
-  report: () => void;
-  /** This agent has just found itself cut off (see cutOff): the reconciler should look now. */
-  onCutOff?: () => void;
-  /** Told of every refused datagram and every change of a watched node (Prometheus). */
-  metrics?: { refused(reason: string): void; heard(node: string, heard: boolean): void };
-  random?: () => number;
-}
-
-export interface WitnessStatus {
-  watching: Array<{ node: string; heard: boolean | null; lastHeardMsAgo: number | null }>;
-  witnesses: string[];
-  version: number | null;
-  refused: Record<string, number>;
-  stalls: number;
-}
+export type { WitnessLoopOptions, WitnessSocket, WitnessStatus } from './witness-loop-options';
 
 /**
  * Witnessed liveness inside one agent (docs/control-plane.md): every heartbeatInterval, a signed
@@ -78,7 +45,9 @@ export class WitnessLoop {
     this.watched = peers.watched;
     this.witnesses = peers.witnesses;
     this.everyone = peers.everyone;
-    this.fromNodes = new Set(o.config.nodes.flatMap((n) => [...n.addresses, ...(n.aws?.privateIp ? [n.aws.privateIp] : [])]));
+    this.fromNodes = new Set(
+      o.config.nodes.flatMap((n) => [...n.addresses, ...(n.aws?.privateIp ? [n.aws.privateIp] : [])]),
+    );
     this.timers = new Timers(o.clock, pinoLog(o.logger));
     // Before start() too, a node never heard is unknown, not silent since 1970.
     this.startedAt = o.clock.now();
@@ -137,7 +106,8 @@ export class WitnessLoop {
     let gone = 0;
     let since = -Infinity;
     for (const x of this.watched) {
-      const at = this.heardAt.get(x) ?? (now - this.startedAt > this.o.config.timers.deadAfter ? this.startedAt : undefined);
+      const at =
+        this.heardAt.get(x) ?? (now - this.startedAt > this.o.config.timers.deadAfter ? this.startedAt : undefined);
       if (at === undefined || now - at < lease) continue;
       gone++;
       since = Math.max(since, at + lease);
@@ -151,7 +121,8 @@ export class WitnessLoop {
     if (version === undefined) return;
     const before = this.known;
     this.known = Math.max(before ?? version, version);
-    if (before !== undefined && version > before) this.o.socket.sendTo(this.everyone, this.o.builder.build(false, 'witness').envelope);
+    if (before !== undefined && version > before)
+      this.o.socket.sendTo(this.everyone, this.o.builder.build(false, 'witness').envelope);
   }
 
   receive(datagram: Buffer, from: string): void {
@@ -187,7 +158,11 @@ export class WitnessLoop {
       watching: this.watched.map((node) => {
         const s = this.stateOf(node, now);
         const at = this.heardAt.get(node);
-        return { node, heard: s === 'unknown' ? null : s === 'heard', lastHeardMsAgo: at === undefined ? null : now - at };
+        return {
+          node,
+          heard: s === 'unknown' ? null : s === 'heard',
+          lastHeardMsAgo: at === undefined ? null : now - at,
+        };
       }),
       witnesses: [...this.witnesses],
       version: this.known ?? null,
@@ -206,11 +181,16 @@ export class WitnessLoop {
     if (this.stopped) return;
     const now = this.o.clock.now();
     this.noticeStall(now);
-    void this.o.socket.send(this.o.builder.build(false, 'witness').envelope, { timeoutMs: this.o.config.timers.heartbeatInterval });
+    void this.o.socket.send(this.o.builder.build(false, 'witness').envelope, {
+      timeoutMs: this.o.config.timers.heartbeatInterval,
+    });
     this.evaluate();
     const cut = this.cutOff(now);
     if (cut && !this.wasCut) {
-      this.o.logger.warn({ watching: this.watched }, 'cut off: most watched nodes unheard for the lease and no answer since; letting go of what only this host carries');
+      this.o.logger.warn(
+        { watching: this.watched },
+        'cut off: most watched nodes unheard for the lease and no answer since; letting go of what only this host carries',
+      );
       this.o.onCutOff?.();
     }
     this.wasCut = cut;
@@ -265,7 +245,10 @@ export class WitnessLoop {
     this.lastRan = now;
     if (gap <= this.o.config.timers.deadAfter) return;
     this.stalls++;
-    this.o.logger.warn({ gapMs: gap }, `this agent was frozen for ${gap} ms: forgetting what it heard of its neighbours`);
+    this.o.logger.warn(
+      { gapMs: gap },
+      `this agent was frozen for ${gap} ms: forgetting what it heard of its neighbours`,
+    );
     this.heardAt.clear();
     this.heardSince.clear();
     this.startedAt = now;

@@ -46,7 +46,8 @@ export interface WitnessedAgent {
  */
 export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<WitnessedAgent> {
   const control = o.config.control;
-  if (control.mode === 'peer' || control.liveness !== 'witnessed') throw new Error('startWitnessedAgent needs control.liveness witnessed');
+  if (control.mode === 'peer' || control.liveness !== 'witnessed')
+    throw new Error('startWitnessedAgent needs control.liveness witnessed');
   const log = o.logger.child({ part: 'witness' });
   const late: { loop?: WitnessLoop } = {};
   const agent = new Agent({
@@ -74,7 +75,13 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
   // carries when the agent stops pinging for the lease (the peer-mode fence, agent/peer/fence.ts).
   const releasedOnLoss = new Set(o.config.vips.filter((v) => v.onControlLoss === 'release').map((v) => v.name));
   const fence = o.fence
-    ? startHostFence({ reconciler: agent.reconciler, leaseMs: witnessLease(o.config), heartbeatMs: o.config.timers.heartbeatInterval, logger: log.child({ part: 'fence' }), covered: (vip) => releasedOnLoss.has(vip) })
+    ? startHostFence({
+        reconciler: agent.reconciler,
+        leaseMs: witnessLease(o.config),
+        heartbeatMs: o.config.timers.heartbeatInterval,
+        logger: log.child({ part: 'fence' }),
+        covered: (vip) => releasedOnLoss.has(vip),
+      })
     : undefined;
   await fence?.ready('witnessed liveness needs its fence for addresses only this host carries');
   const own = witnessAddress(o.node);
@@ -87,7 +94,16 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
   const ring = witnessPeers(o.config, o.node.id);
   let socket: UdpPeers;
   try {
-    socket = o.socket ?? (await UdpPeers.open({ port: control.witness.port, bind: own, peers: ring.witnesses, sources: ring.everyone, ownAddresses: [own], logger: log }));
+    socket =
+      o.socket ??
+      (await UdpPeers.open({
+        port: control.witness.port,
+        bind: own,
+        peers: ring.witnesses,
+        sources: ring.everyone,
+        ownAddresses: [own],
+        logger: log,
+      }));
   } catch (err) {
     await fence?.stop();
     throw err;
@@ -102,7 +118,14 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
     logger: log,
     report: () => agent.heartbeat.nudge(),
     onCutOff: () => void agent.reconciler.round(),
-    ...(o.metrics ? { metrics: { refused: (reason: string) => o.metrics!.witnessRefused.inc({ reason }), heard: (node: string, heard: boolean) => o.metrics!.witnessHeard.set({ node }, heard ? 1 : 0) } } : {}),
+    ...(o.metrics
+      ? {
+          metrics: {
+            refused: (reason: string) => o.metrics!.witnessRefused.inc({ reason }),
+            heard: (node: string, heard: boolean) => o.metrics!.witnessHeard.set({ node }, heard ? 1 : 0),
+          },
+        }
+      : {}),
   });
   late.loop = loop;
   // The loop first: the agent's first report already says what it watches (nothing heard yet).
@@ -115,7 +138,10 @@ export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<Wit
     await fence?.stop();
     throw err;
   }
-  log.info({ witnesses: loop.targets(), port: control.witness.port, keepaliveMs: control.witness.keepalive }, 'witnessed liveness started');
+  log.info(
+    { witnesses: loop.targets(), port: control.witness.port, keepaliveMs: control.witness.keepalive },
+    'witnessed liveness started',
+  );
   return {
     agent,
     loop,

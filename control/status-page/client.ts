@@ -27,7 +27,11 @@ interface El {
   focus(): void;
 }
 declare const document: { getElementById(id: string): El | null; createElement(tag: string): El };
-declare const sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void };
+declare const sessionStorage: {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+  removeItem(k: string): void;
+};
 declare const location: { hash: string; pathname: string; search: string };
 declare const history: { replaceState(data: null, unused: string, url: string): void };
 
@@ -76,39 +80,81 @@ function render(v: PageView): void {
     ...v.nodes.map((n) =>
       cells(
         'td',
-        [n.id, el('span', `state state-${n.state}`, n.seen), n.draining ? 'yes' : '-', el('span', '', ...n.checks.map((c) => el('span', c.ok ? 'check ok' : 'check fail', `${c.name} ${c.ok ? 'ok' : 'FAIL'}`))), n.held],
+        [
+          n.id,
+          el('span', `state state-${n.state}`, n.seen),
+          n.draining ? 'yes' : '-',
+          el(
+            'span',
+            '',
+            ...n.checks.map((c) => el('span', c.ok ? 'check ok' : 'check fail', `${c.name} ${c.ok ? 'ok' : 'FAIL'}`)),
+          ),
+          n.held,
+        ],
         { 'data-node': n.id, 'data-state': n.state },
       ),
     ),
   );
   byId('vips').replaceChildren(
     ...v.vips.map((x) =>
-      cells('td', [x.vip, x.kind, el('span', `owner owner-${x.ownerState}`, x.owner), x.epoch, x.since, x.bound, x.reason, x.detail], { 'data-vip': x.vip, 'data-owner': x.owner, 'data-epoch': x.epoch }),
+      cells(
+        'td',
+        [
+          x.vip,
+          x.kind,
+          el('span', `owner owner-${x.ownerState}`, x.owner),
+          x.epoch,
+          x.since,
+          x.bound,
+          x.reason,
+          x.detail,
+        ],
+        { 'data-vip': x.vip, 'data-owner': x.owner, 'data-epoch': x.epoch },
+      ),
     ),
   );
   byId('diagnostics').replaceChildren(...v.diagnostics.map((d) => cells('td', [d.kind, d.concerns, d.message])));
   byId('no-diagnostics').hidden = v.diagnostics.length > 0;
-  byId('scale').textContent = v.failovers.length > 0 ? `The bars share one scale: the full width is ${v.scale} after the old owner's last heartbeat (or, with none, the detection).` : 'No failovers yet.';
+  byId('scale').textContent =
+    v.failovers.length > 0
+      ? `The bars share one scale: the full width is ${v.scale} after the old owner's last heartbeat (or, with none, the detection).`
+      : 'No failovers yet.';
   byId('failovers').replaceChildren(
     ...v.failovers.map((f) => {
-      const head = el('div', 'failover-head', el('strong', '', f.vip), ` ${f.from} → ${f.to}, epoch ${f.epoch}, ${f.reason}, ${f.when}`, f.outcome ? `, ${f.outcome}` : '', f.total === '-' ? '' : ` — ${f.total}`);
+      const head = el(
+        'div',
+        'failover-head',
+        el('strong', '', f.vip),
+        ` ${f.from} → ${f.to}, epoch ${f.epoch}, ${f.reason}, ${f.when}`,
+        f.outcome ? `, ${f.outcome}` : '',
+        f.total === '-' ? '' : ` — ${f.total}`,
+      );
       const row = el('div', 'failover', head, timeline(f));
       row.setAttribute('data-vip', f.vip);
       row.setAttribute('data-event', f.id);
       return row;
     }),
   );
-  byId('events').replaceChildren(...v.events.map((e) => cells('td', [e.when, e.kind, e.vip, e.detail], { 'data-event': e.id })));
+  byId('events').replaceChildren(
+    ...v.events.map((e) => cells('td', [e.when, e.kind, e.vip, e.detail], { 'data-event': e.id })),
+  );
 }
 
 type Fetched = { ok: true; body: unknown } | { ok: false; status: number; message: string };
 
 async function getJson(path: string, token: string | null): Promise<Fetched> {
-  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5000) });
+  const res = await fetch(path, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(5000),
+  });
   const body: unknown = await res.json().catch(() => undefined);
   if (res.ok) return { ok: true, body };
   const err = typeof body === 'object' && body !== null ? (body as { error?: { message?: unknown } }).error : undefined;
-  return { ok: false, status: res.status, message: typeof err?.message === 'string' ? err.message : `HTTP ${res.status}` };
+  return {
+    ok: false,
+    status: res.status,
+    message: typeof err?.message === 'string' ? err.message : `HTTP ${res.status}`,
+  };
 }
 
 function showLogin(message: string): void {
@@ -128,7 +174,9 @@ async function poll(): Promise<void> {
     if (!status.ok && status.status === 401) {
       sessionStorage.removeItem(TOKEN_KEY);
       // Stop polling until a token is given: a wrong one would only be refused again.
-      return showLogin(token ? 'That token was refused. API token:' : 'This control plane needs its API token (control.apiToken).');
+      return showLogin(
+        token ? 'That token was refused. API token:' : 'This control plane needs its API token (control.apiToken).',
+      );
     }
     if (!status.ok) throw new Error(`status: ${status.message}`);
     render(pageView(status.body, events.ok ? events.body : undefined));

@@ -55,8 +55,16 @@ export function statusPageResponse(method: string, path: string): PageResponse |
   const asset = ASSETS[path.replace(/\/+$/, '') || '/'];
   const m = method.toUpperCase();
   if (!asset) return plain(404, `no such page: ${path.slice(0, 100)}`);
-  if (m !== 'GET' && m !== 'HEAD') return { ...plain(405, 'the status page is read with GET'), headers: { ...plain(405, '').headers, allow: 'GET, HEAD' } };
-  return { status: 200, headers: { ...PAGE_HEADERS, 'content-type': asset.type }, body: m === 'HEAD' ? '' : asset.body };
+  if (m !== 'GET' && m !== 'HEAD')
+    return {
+      ...plain(405, 'the status page is read with GET'),
+      headers: { ...plain(405, '').headers, allow: 'GET, HEAD' },
+    };
+  return {
+    status: 200,
+    headers: { ...PAGE_HEADERS, 'content-type': asset.type },
+    body: m === 'HEAD' ? '' : asset.body,
+  };
 }
 
 /** Answers one of the page's paths on a node:http response (true), or leaves any other path alone (false). */

@@ -3,8 +3,12 @@
  * plain strings and numbers, ready to be put into the DOM as text. Pure (no DOM, no clock: ages are
  * measured against the status's own `now`), and defensive: the JSON came over the network, so every
  * field is read as unknown and coerced, never trusted to have the documented shape. This module runs
- * in the browser (bundled into the page's script) and in vitest alike, so it imports nothing.
+ * in the browser (bundled into the page's script) and in vitest alike, so it imports only its sibling
+ * untrusted.ts, which holds the same rules.
  */
+import { ago, duration, list, num, obj, text } from './untrusted';
+
+export { ago, duration, text } from './untrusted';
 
 export type NodeState = 'alive' | 'dead' | 'leaving' | 'unknown';
 
@@ -83,42 +87,6 @@ export interface PageView {
   events: EventRow[];
 }
 
-const MAX_TEXT = 300;
-const MAX_ROWS = 500;
-
-/** Any value as bounded text: strings as they are (the DOM shows them as text), the rest by type. */
-export function text(v: unknown): string {
-  const s = typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'boolean' ? String(v) : '';
-  return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s;
-}
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
-
-function obj(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-function list(v: unknown): unknown[] {
-  return Array.isArray(v) ? v.slice(0, MAX_ROWS) : [];
-}
-
-/** "250 ms", "1.3 s", "42 s", "3 min". */
-export function duration(ms: number): string {
-  const n = Math.max(0, ms);
-  if (n < 1000) return `${Math.round(n)} ms`;
-  if (n < 10_000) return `${(n / 1000).toFixed(1)} s`;
-  if (n < 120_000) return `${Math.round(n / 1000)} s`;
-  if (n < 2 * 3_600_000) return `${Math.round(n / 60_000)} min`;
-  if (n < 2 * 86_400_000) return `${Math.round(n / 3_600_000)} h`;
-  return `${Math.round(n / 86_400_000)} days`;
-}
-
-export function ago(ms: number | undefined): string {
-  return ms === undefined ? 'never' : `${duration(ms)} ago`;
-}
-
 function nodeState(v: unknown): NodeState {
   return v === 'alive' || v === 'dead' || v === 'leaving' ? v : 'unknown';
 }
@@ -127,11 +95,27 @@ function nodeRow(raw: unknown): NodeRow {
   const n = obj(raw);
   const state = nodeState(n.state);
   const silent = num(n.silentMs);
-  const seen = silent === undefined ? 'never seen' : state === 'alive' ? `alive (seen ${ago(silent)})` : `${state} (last seen ${ago(silent)})`;
+  const seen =
+    silent === undefined
+      ? 'never seen'
+      : state === 'alive'
+        ? `alive (seen ${ago(silent)})`
+        : `${state} (last seen ${ago(silent)})`;
   // A node that is not alive shows neither checks nor holdings: those are its last word, not the truth now.
   const live = state === 'alive';
-  const checks = live ? Object.entries(obj(n.checks)).slice(0, 50).map(([name, ok]) => ({ name: text(name), ok: ok === true })) : [];
-  return { id: text(n.id), state, seen, draining: n.draining === true, checks, held: live ? list(n.held).map(text).join(', ') || '-' : '-' };
+  const checks = live
+    ? Object.entries(obj(n.checks))
+        .slice(0, 50)
+        .map(([name, ok]) => ({ name: text(name), ok: ok === true }))
+    : [];
+  return {
+    id: text(n.id),
+    state,
+    seen,
+    draining: n.draining === true,
+    checks,
+    held: live ? list(n.held).map(text).join(', ') || '-' : '-',
+  };
 }
 
 function vipRow(raw: unknown, states: ReadonlyMap<string, NodeState>, now: number | undefined): VipRow {
@@ -140,7 +124,12 @@ function vipRow(raw: unknown, states: ReadonlyMap<string, NodeState>, now: numbe
   const ownerState = owner === '' ? 'none' : (states.get(owner) ?? 'unknown');
   const since = num(v.since);
   const pinned = obj(v.pinned);
-  const detail = [typeof v.pinned === 'object' && v.pinned !== null ? `pinned: ${text(pinned.reason)}` : '', text(v.detail)].filter(Boolean).join('; ');
+  const detail = [
+    typeof v.pinned === 'object' && v.pinned !== null ? `pinned: ${text(pinned.reason)}` : '',
+    text(v.detail),
+  ]
+    .filter(Boolean)
+    .join('; ');
   const down = ownerState !== 'alive' && ownerState !== 'none';
   return {
     vip: text(v.vip),
@@ -161,7 +150,11 @@ function diagnosticRow(raw: unknown): DiagnosticRow {
   return { kind: text(d.kind), concerns: concerns || '(cluster)', message: text(d.message) };
 }
 
-const STEPS: ReadonlyArray<{ step: StepName; from: (t: Record<string, number | undefined>) => number | undefined; to: (t: Record<string, number | undefined>) => number | undefined }> = [
+const STEPS: ReadonlyArray<{
+  step: StepName;
+  from: (t: Record<string, number | undefined>) => number | undefined;
+  to: (t: Record<string, number | undefined>) => number | undefined;
+}> = [
   { step: 'detect', from: (t) => t.lastHeartbeat, to: (t) => t.detected },
   { step: 'decide', from: (t) => t.detected, to: (t) => t.decided },
   { step: 'api', from: (t) => t.apiStart, to: (t) => t.apiDone },
@@ -180,7 +173,8 @@ interface Timed {
 function timed(raw: unknown): Timed | undefined {
   const r = obj(raw);
   const t: Record<string, number | undefined> = {};
-  for (const k of ['lastHeartbeat', 'detected', 'decided', 'apiStart', 'accepted', 'apiDone', 'verified', 'bound']) t[k] = num(r[k]);
+  for (const k of ['lastHeartbeat', 'detected', 'decided', 'apiStart', 'accepted', 'apiDone', 'verified', 'bound'])
+    t[k] = num(r[k]);
   const origin = t.lastHeartbeat ?? t.detected ?? t.decided;
   if (origin === undefined) return undefined;
   const steps: Timed['steps'] = [];
@@ -238,7 +232,13 @@ function failoverRows(moves: unknown[], now: number | undefined): { rows: Failov
 function eventRow(raw: unknown, now: number | undefined): EventRow {
   const e = obj(raw);
   const at = num(e.at);
-  return { id: text(e.id), when: at === undefined || now === undefined ? '-' : ago(now - at), kind: text(e.kind), vip: text(e.vip) || '-', detail: text(e.detail) };
+  return {
+    id: text(e.id),
+    when: at === undefined || now === undefined ? '-' : ago(now - at),
+    kind: text(e.kind),
+    vip: text(e.vip) || '-',
+    detail: text(e.detail),
+  };
 }
 
 /** The whole page from one GET /v1/status answer and (optionally) one GET /v1/events page. */
@@ -251,7 +251,13 @@ export function pageView(statusJson: unknown, eventsJson?: unknown): PageView {
   const version = num(s.version);
   return {
     cluster: text(s.cluster),
-    summary: [version === undefined ? '' : `version ${version}`, typeof s.digest === 'string' ? `digest ${text(s.digest)}` : '', now === undefined ? '' : `as of ${new Date(now).toISOString().slice(11, 19)} UTC`].filter(Boolean).join(' · '),
+    summary: [
+      version === undefined ? '' : `version ${version}`,
+      typeof s.digest === 'string' ? `digest ${text(s.digest)}` : '',
+      now === undefined ? '' : `as of ${new Date(now).toISOString().slice(11, 19)} UTC`,
+    ]
+      .filter(Boolean)
+      .join(' · '),
     nodes,
     vips: list(s.vips).map((v) => vipRow(v, states, now)),
     diagnostics: list(s.diagnostics).map(diagnosticRow),
