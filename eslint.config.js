@@ -7,7 +7,30 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', performance: 'readonly', setImmediate: 'readonly', queueMicrotask: 'readonly', Headers: 'readonly', Response: 'readonly', Request: 'readonly', structuredClone: 'readonly' } },
+    languageOptions: {
+      globals: {
+        console: 'readonly',
+        process: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        performance: 'readonly',
+        setImmediate: 'readonly',
+        queueMicrotask: 'readonly',
+        Headers: 'readonly',
+        Response: 'readonly',
+        Request: 'readonly',
+        structuredClone: 'readonly',
+      },
+    },
     plugins: { layers },
     rules: {
       // The floors of docs/architecture.md: each may import only those below it, at any depth.
@@ -23,10 +46,26 @@ export default tseslint.config(
     files: ['core/**/*.ts'],
     rules: {
       // Which of our floors core may import is layers/floors' job; this keeps it off I/O.
-      'no-restricted-imports': ['error', { patterns: ['node:fs*', 'node:net', 'node:http*', 'node:child_process', 'node:dgram', 'node:dns*', 'node:os', 'node:worker_threads'] }],
-      'no-restricted-properties': ['error',
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            'node:fs*',
+            'node:net',
+            'node:http*',
+            'node:child_process',
+            'node:dgram',
+            'node:dns*',
+            'node:os',
+            'node:worker_threads',
+          ],
+        },
+      ],
+      'no-restricted-properties': [
+        'error',
         { object: 'Date', property: 'now', message: 'core is pure: take time as an argument' },
-        { object: 'Math', property: 'random', message: 'core is pure: no randomness' }],
+        { object: 'Math', property: 'random', message: 'core is pure: no randomness' },
+      ],
     },
   },
 );

@@ -13,7 +13,13 @@ import { ProviderError } from '../core/reasons';
 export type PollVerdict = 'done' | 'wait' | { conflict: string };
 
 /** `verifiedAt` absent: accepted (`acceptedAt`) but not shown done before the deadline (see MoveResult). */
-export type MoveOutcome = { changed: boolean; verifiedAt?: number; acceptedAt?: number; gapMs?: number; detail?: string };
+export type MoveOutcome = {
+  changed: boolean;
+  verifiedAt?: number;
+  acceptedAt?: number;
+  gapMs?: number;
+  detail?: string;
+};
 
 export interface PollOptions {
   /** First pause between verification reads; doubles up to pollMaxMs (equal values: fixed steps). */
@@ -27,7 +33,12 @@ const MAX_POLLS = 500;
  * Runs `body` with a signal that aborts at the deadline (or when `outer` aborts). A failure caused
  * by the deadline is reported as such (code `deadline`), not as a bare abort.
  */
-export async function withDeadline<T>(clock: Clock, deadline: number, outer: AbortSignal | undefined, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  clock: Clock,
+  deadline: number,
+  outer: AbortSignal | undefined,
+  body: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const deadlineHit = new AbortController();
   const stopTimer = new AbortController();
   clock.sleep(Math.max(0, deadline - clock.now()), stopTimer.signal).then(
@@ -38,12 +49,25 @@ export async function withDeadline<T>(clock: Clock, deadline: number, outer: Abo
   try {
     return await body(signal);
   } catch (err) {
-    if (err instanceof ProviderError && deadlineHit.signal.aborted && ['aborted', 'timeout', 'deadline'].includes(err.details.code ?? '')) {
-      throw new ProviderError(err.reason, `the deadline passed during the operation (${err.message})`, { ...err.details, code: 'deadline', cause: err });
+    if (
+      err instanceof ProviderError &&
+      deadlineHit.signal.aborted &&
+      ['aborted', 'timeout', 'deadline'].includes(err.details.code ?? '')
+    ) {
+      throw new ProviderError(err.reason, `the deadline passed during the operation (${err.message})`, {
+        ...err.details,
+        code: 'deadline',
+        cause: err,
+      });
     }
     if (err instanceof ProviderError) throw err;
     // A retry's sleep rejects with the signal's reason when the caller or the deadline aborts.
-    if (signal.aborted) throw new ProviderError('transient', `aborted: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`, { code: 'aborted', cause: err });
+    if (signal.aborted)
+      throw new ProviderError(
+        'transient',
+        `aborted: ${String((signal.reason as Error | undefined)?.message ?? signal.reason)}`,
+        { code: 'aborted', cause: err },
+      );
     throw err;
   } finally {
     stopTimer.abort();
@@ -75,7 +99,11 @@ export async function pollUntil<T>(
     await clock.sleep(pause, signal);
     pause = Math.min(opts.pollMaxMs, pause * 2);
   }
-  throw new ProviderError('transient', `${what}: the provider did not show the change before the deadline (last read ${last})`, { code: 'not-verified' });
+  throw new ProviderError(
+    'transient',
+    `${what}: the provider did not show the change before the deadline (last read ${last})`,
+    { code: 'not-verified' },
+  );
 }
 
 /**
@@ -91,15 +119,42 @@ export async function settleMove(
 ): Promise<MoveResult> {
   // The deadline is on the caller's clock when it gives one (MoveContext.clock): one clock per move.
   const clock = ctx.clock ?? opts.clock;
-  if (ctx.deadline <= clock.now()) return { ok: false, reason: 'transient', message: `${what}: the deadline had passed before the move started`, calls: 0 };
+  if (ctx.deadline <= clock.now())
+    return {
+      ok: false,
+      reason: 'transient',
+      message: `${what}: the deadline had passed before the move started`,
+      calls: 0,
+    };
   try {
     const outcome = await withDeadline(clock, ctx.deadline, ctx.signal, body);
-    opts.logger.debug({ move: what, epoch: ctx.epoch, changed: outcome.changed, calls: calls.snapshot() }, 'move verified');
+    opts.logger.debug(
+      { move: what, epoch: ctx.epoch, changed: outcome.changed, calls: calls.snapshot() },
+      'move verified',
+    );
     return { ok: true, calls: calls.total, ...outcome };
   } catch (err) {
     // Not ours to classify (a bug or an unexpected library error): reported, never thrown.
-    const failure = err instanceof ProviderError ? err : new ProviderError('transient', `unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-    opts.logger.warn({ move: what, epoch: ctx.epoch, reason: failure.reason, code: failure.details.code, calls: calls.snapshot(), err: failure.message }, 'move failed');
-    return { ok: false, reason: failure.reason, message: what ? `${what}: ${failure.message}` : failure.message, calls: calls.total };
+    const failure =
+      err instanceof ProviderError
+        ? err
+        : new ProviderError('transient', `unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    opts.logger.warn(
+      {
+        move: what,
+        epoch: ctx.epoch,
+        reason: failure.reason,
+        code: failure.details.code,
+        calls: calls.snapshot(),
+        err: failure.message,
+      },
+      'move failed',
+    );
+    return {
+      ok: false,
+      reason: failure.reason,
+      message: what ? `${what}: ${failure.message}` : failure.message,
+      calls: calls.total,
+    };
   }
 }

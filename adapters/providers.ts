@@ -51,14 +51,16 @@ export class ProviderSetupError extends Error {
 }
 
 export const PROVIDER_FACTORIES: Record<ProviderFamily, ProviderFactory | undefined> = {
-  'bare-metal': (env) => new BareMetalProvider({ ...env.credentials.bareMetal, ...(env.clock ? { clock: env.clock } : {}) }),
+  'bare-metal': (env) =>
+    new BareMetalProvider({ ...env.credentials.bareMetal, ...(env.clock ? { clock: env.clock } : {}) }),
   'hetzner-cloud': (env, vips) => {
     const c = env.credentials.hetznerCloud ?? missing('a Hetzner Cloud API token (credentials.hetznerCloud)', vips);
     const client = new HetznerCloudClient({ ...c, ...common(env) });
     return new HetznerCloudProvider({ client, nodes: env.config.nodes, ...logger(env, 'hetzner-cloud') });
   },
   'hetzner-robot': (env, vips) => {
-    const c = env.credentials.hetznerRobot ?? missing('a Robot web-service user and password (credentials.hetznerRobot)', vips);
+    const c =
+      env.credentials.hetznerRobot ?? missing('a Robot web-service user and password (credentials.hetznerRobot)', vips);
     const client = new HetznerRobotClient({ ...c, ...common(env) });
     return new HetznerRobotProvider({ client, nodes: env.config.nodes, ...logger(env, 'hetzner-robot') });
   },
@@ -66,7 +68,13 @@ export const PROVIDER_FACTORIES: Record<ProviderFamily, ProviderFactory | undefi
     const aws = env.credentials.aws ?? {};
     return new Ec2Provider({
       nodes: env.config.nodes,
-      ...optional({ region: awsRegion(env), credentials: aws.credentials, endpoint: aws.ec2Endpoint, requestTimeoutMs: aws.requestTimeoutMs, clock: env.clock }),
+      ...optional({
+        region: awsRegion(env),
+        credentials: aws.credentials,
+        endpoint: aws.ec2Endpoint,
+        requestTimeoutMs: aws.requestTimeoutMs,
+        clock: env.clock,
+      }),
       ...logger(env, 'aws-ec2'),
     });
   },
@@ -89,7 +97,14 @@ function route53CoreFor(env: ProviderEnv): Route53Core {
   if (known) return known;
   const aws = env.credentials.aws ?? {};
   const core = new Route53Core({
-    ...optional({ region: aws.region, credentials: aws.credentials, endpoint: aws.route53Endpoint, requestTimeoutMs: aws.requestTimeoutMs, pollMs: aws.route53PollMs, clock: env.clock }),
+    ...optional({
+      region: aws.region,
+      credentials: aws.credentials,
+      endpoint: aws.route53Endpoint,
+      requestTimeoutMs: aws.requestTimeoutMs,
+      pollMs: aws.route53PollMs,
+      clock: env.clock,
+    }),
     ...logger(env, 'aws-route53'),
   });
   route53Cores.set(env, core);
@@ -102,14 +117,19 @@ function awsRegion(env: ProviderEnv): string | undefined {
 
 /** The fields that are set (the adapters' options are optional, not undefined-able). */
 function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 /**
  * One Provider per family present in the config, mapped from every kind present. Throws a
  * ProviderSetupError (naming kinds and VIPs) when a family has no factory or lacks credentials.
  */
-export function buildProviders(env: ProviderEnv, factories: Record<ProviderFamily, ProviderFactory | undefined> = PROVIDER_FACTORIES): Map<VipKind, Provider> {
+export function buildProviders(
+  env: ProviderEnv,
+  factories: Record<ProviderFamily, ProviderFactory | undefined> = PROVIDER_FACTORIES,
+): Map<VipKind, Provider> {
   const byFamily = new Map<ProviderFamily, Vip[]>();
   for (const vip of env.config.vips) {
     const family = FAMILY_OF_KIND[vip.kind];
@@ -121,7 +141,8 @@ export function buildProviders(env: ProviderEnv, factories: Record<ProviderFamil
     if (!factory) missing(`the ${family} provider adapter, which this build does not have yet`, vips);
     const provider = factory(env, vips);
     for (const vip of vips) {
-      if (!provider.kinds.includes(vip.kind)) throw new ProviderSetupError(`the ${family} provider does not serve kind ${vip.kind} (VIP ${vip.name})`);
+      if (!provider.kinds.includes(vip.kind))
+        throw new ProviderSetupError(`the ${family} provider does not serve kind ${vip.kind} (VIP ${vip.name})`);
       out.set(vip.kind, provider);
     }
   }

@@ -37,32 +37,53 @@ export interface StopSignal {
  * before the agent's first round (a claim, a bind), so a port already taken ends the process with
  * the reason and nothing claimed, and a signal at any moment after a claim is a graceful leave.
  */
-export async function runDaemon(options: DaemonOptions, stopSignal: StopSignal = processSignals(), logger = defaultLogger(options)): Promise<number> {
+export async function runDaemon(
+  options: DaemonOptions,
+  stopSignal: StopSignal = processSignals(),
+  logger = defaultLogger(options),
+): Promise<number> {
   // Listening for the signal first: one that arrives while we start is kept, not lost or fatal.
   let signalled: string | undefined;
   const stopped = stopSignal.wait().then((signal) => (signalled = signal));
   const env = options.env ?? process.env;
   const config = await readConfigFile(options.configFile);
   const node = config.nodes.find((n) => n.id === options.nodeId);
-  if (!node) throw new Error(`node "${options.nodeId}" is not in ${options.configFile} (nodes: ${config.nodes.map((n) => n.id).join(', ')})`);
+  if (!node)
+    throw new Error(
+      `node "${options.nodeId}" is not in ${options.configFile} (nodes: ${config.nodes.map((n) => n.id).join(', ')})`,
+    );
   const log = logger.child({ node: node.id });
   const signer = await signerFor(config, node, { keyFile: options.keyFile, env });
   // A key or PSK others may read: said at every start, not only by `ipferry validate`.
-  for (const w of (await inspectFiles(config, options.keyFile ? [options.keyFile] : [])).warnings) log.warn({ field: w.field, path: w.path }, `${w.field} ${w.path} ${w.message}`);
+  for (const w of (await inspectFiles(config, options.keyFile ? [options.keyFile] : [])).warnings)
+    log.warn({ field: w.field, path: w.path }, `${w.field} ${w.path} ${w.message}`);
   const identity = await resolveIdentity({
     node,
     source: options.identity,
     imdsUrl: env.AWS_EC2_METADATA_SERVICE_ENDPOINT,
     hetznerUrl: env.IPFERRY_HETZNER_METADATA_URL,
   });
-  log.info({ source: identity.source, ec2: identity.ec2 && { instanceId: identity.ec2.instanceId, eni: identity.ec2.eni }, hetzner: identity.hetzner && { serverId: identity.hetzner.serverId } }, `identity: ${identity.source}`);
+  log.info(
+    {
+      source: identity.source,
+      ec2: identity.ec2 && { instanceId: identity.ec2.instanceId, eni: identity.ec2.eni },
+      hetzner: identity.hetzner && { serverId: identity.hetzner.serverId },
+    },
+    `identity: ${identity.source}`,
+  );
   // On EC2, Amazon Linux's amazon-ec2-net-utils would add and remove our secondary IPs itself.
-  if (identity.ec2 && node.interface) for (const f of await detectEc2NetUtils(node.interface)) log.warn({ evidence: f.evidence }, f.advice);
+  if (identity.ec2 && node.interface)
+    for (const f of await detectEc2NetUtils(node.interface)) log.warn({ evidence: f.evidence }, f.advice);
   const host = await pickHostNet(options.hostNet, log);
   const metrics = new AgentMetrics();
   // The ops server before the agent: its status reads the agent once there is one.
   const late: { running?: Running } = {};
-  const ops = await startOpsServer({ listen: options.listen, metrics, status: () => late.running?.status() ?? { node: node.id, starting: true }, logger: log }).catch((err: Error) => {
+  const ops = await startOpsServer({
+    listen: options.listen,
+    metrics,
+    status: () => late.running?.status() ?? { node: node.id, starting: true },
+    logger: log,
+  }).catch((err: Error) => {
     log.error({ err: err.message, listen: options.listen }, `start-up failed, nothing claimed: ${err.message}`);
     throw err;
   });
@@ -99,25 +120,85 @@ interface Running {
 }
 
 /** Heartbeats over HTTP to a control plane (local or AWS); its answers say what this node owns. */
-async function startWithControlPlane(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, gate: BindGate | undefined): Promise<Running> {
+async function startWithControlPlane(
+  config: Config,
+  node: NodeSpec,
+  signer: Signer,
+  host: Host,
+  metrics: AgentMetrics,
+  log: Logger,
+  gate: BindGate | undefined,
+): Promise<Running> {
   const transport = await controlTransport(config, node.id);
-  const agent = new Agent({ config, node, signer, hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, gate, metrics });
+  const agent = new Agent({
+    config,
+    node,
+    signer,
+    hostNet: host.hostNet,
+    hostNetKind: host.kind,
+    transport,
+    clock: systemClock,
+    logger: log,
+    gate,
+    metrics,
+  });
   await agent.start();
   return { status: () => agent.status(), stop: () => agent.stop({ graceful: true }) };
 }
 
 /** Witnessed liveness: UDP heartbeats to this node's ring witnesses, reports to the control plane on news (docs/control-plane.md). */
-async function startWitnessed(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, gate: BindGate | undefined, env: NodeJS.ProcessEnv): Promise<Running> {
+async function startWitnessed(
+  config: Config,
+  node: NodeSpec,
+  signer: Signer,
+  host: Host,
+  metrics: AgentMetrics,
+  log: Logger,
+  gate: BindGate | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<Running> {
   const psk = config.security.signing === 'hmac-sha256' ? await presharedKey(config, env) : undefined;
   const transport = await controlTransport(config, node.id);
-  const w = await startWitnessedAgent({ config, node, signer, ...(psk ? { psk } : {}), hostNet: host.hostNet, hostNetKind: host.kind, transport, clock: systemClock, logger: log, metrics, ...(gate ? { gate } : {}), fence: host.kind === 'linux' });
+  const w = await startWitnessedAgent({
+    config,
+    node,
+    signer,
+    ...(psk ? { psk } : {}),
+    hostNet: host.hostNet,
+    hostNetKind: host.kind,
+    transport,
+    clock: systemClock,
+    logger: log,
+    metrics,
+    ...(gate ? { gate } : {}),
+    fence: host.kind === 'linux',
+  });
   return { status: () => ({ ...w.agent.status(), witness: w.loop.status() }), stop: () => w.stop() };
 }
 
 /** Peer mode: UDP heartbeats to every peer, decisions made here (docs/peer-mode.md). */
-async function startPeer(config: Config, node: NodeSpec, signer: Signer, host: Host, metrics: AgentMetrics, log: Logger, env: NodeJS.ProcessEnv): Promise<Running> {
+async function startPeer(
+  config: Config,
+  node: NodeSpec,
+  signer: Signer,
+  host: Host,
+  metrics: AgentMetrics,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+): Promise<Running> {
   const psk = config.security.signing === 'hmac-sha256' ? await presharedKey(config, env) : undefined;
-  const peer = await startPeerAgent({ config, node, signer, ...(psk ? { psk } : {}), hostNet: host.hostNet, hostNetKind: host.kind, clock: systemClock, logger: log, metrics, fence: host.kind === 'linux' });
+  const peer = await startPeerAgent({
+    config,
+    node,
+    signer,
+    ...(psk ? { psk } : {}),
+    hostNet: host.hostNet,
+    hostNetKind: host.kind,
+    clock: systemClock,
+    logger: log,
+    metrics,
+    fence: host.kind === 'linux',
+  });
   return { status: () => ({ ...peer.agent.status(), peer: peer.loop.status() }), stop: () => peer.stop() };
 }
 
@@ -126,7 +207,10 @@ async function pickHostNet(choice: DaemonOptions['hostNet'], logger: Logger) {
     logger.info('host network: linux (asked for with --hostnet linux)');
     return { hostNet: new LinuxHostNet({ logger: logger.child({ part: 'hostnet' }) }), kind: 'linux' };
   }
-  const picked = await selectHostNet({ logger: logger.child({ part: 'hostnet' }), forceRecording: choice === 'recording' ? 'asked for with --hostnet recording' : undefined });
+  const picked = await selectHostNet({
+    logger: logger.child({ part: 'hostnet' }),
+    forceRecording: choice === 'recording' ? 'asked for with --hostnet recording' : undefined,
+  });
   return { hostNet: picked.hostNet, kind: picked.kind === 'linux' ? 'linux' : `recording (${picked.why})` };
 }
 
@@ -134,7 +218,11 @@ async function pickHostNet(choice: DaemonOptions['hostNet'], logger: Logger) {
 function gateFor(identity: ResolvedIdentity): BindGate | undefined {
   const { imds, ec2 } = identity;
   if (!imds || !ec2) return undefined;
-  return new SecondaryIpGate({ localIpv4s: () => imds.localIpv4s(ec2.mac), ipv6s: () => imds.ipv6s(ec2.mac), now: Date.now });
+  return new SecondaryIpGate({
+    localIpv4s: () => imds.localIpv4s(ec2.mac),
+    ipv6s: () => imds.ipv6s(ec2.mac),
+    now: Date.now,
+  });
 }
 
 /** Handlers installed on the first wait(), which runDaemon calls before anything else. */
@@ -145,7 +233,9 @@ function processSignals(): StopSignal {
         let seen: string | undefined;
         const on = (signal: NodeJS.Signals) => {
           if (seen) {
-            process.stderr.write(`ipferry agent: ${signal} again while stopping after ${seen}; still stopping (bounded)\n`);
+            process.stderr.write(
+              `ipferry agent: ${signal} again while stopping after ${seen}; still stopping (bounded)\n`,
+            );
             return;
           }
           seen = signal;

@@ -47,7 +47,8 @@ export function namedFiles(config: Config, keyFiles: readonly string[] = []): Na
     if (c.tls?.caFile) named.push({ field: 'control.tls.caFile', path: c.tls.caFile, kind: 'cert' });
   }
   for (const [name, check] of Object.entries(config.checks)) {
-    if ('ca' in check && typeof check.ca === 'string') named.push({ field: `checks.${name}.ca`, path: check.ca, kind: 'cert' });
+    if ('ca' in check && typeof check.ca === 'string')
+      named.push({ field: `checks.${name}.ca`, path: check.ca, kind: 'cert' });
   }
   return named;
 }
@@ -74,12 +75,16 @@ async function inspectOne({ path, kind }: Named): Promise<{ error?: string; warn
     const st = await handle.stat();
     if (st.isDirectory()) return { error: 'is a directory, expected a file' };
     if (!st.isFile()) return { error: 'is not a regular file' };
-    if (st.size > MAX_BYTES) return { error: `is ${st.size} bytes, more than any ${what(kind)} (at most ${MAX_BYTES})` };
+    if (st.size > MAX_BYTES)
+      return { error: `is ${st.size} bytes, more than any ${what(kind)} (at most ${MAX_BYTES})` };
     const text = (await handle.readFile({ encoding: 'utf8' })).trim();
     const error = contentProblem(kind, text);
     // Who else may read it: certificates are public, a key or PSK is not.
     const others = st.mode & 0o077;
-    const warning = kind !== 'cert' && others !== 0 ? `is readable or writable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it` : undefined;
+    const warning =
+      kind !== 'cert' && others !== 0
+        ? `is readable or writable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 it`
+        : undefined;
     return { ...(error ? { error } : {}), ...(warning ? { warning } : {}) };
   } catch (err) {
     return { error: `cannot read: ${errnoText(err)}` };
@@ -90,7 +95,8 @@ async function inspectOne({ path, kind }: Named): Promise<{ error?: string; warn
 
 function contentProblem(kind: Kind, text: string): string | undefined {
   if (text === '') return `is empty, expected ${what(kind)}`;
-  if (kind === 'psk' && text.length < MIN_PSK_CHARS) return `holds ${text.length} characters, a pre-shared key needs at least ${MIN_PSK_CHARS}`;
+  if (kind === 'psk' && text.length < MIN_PSK_CHARS)
+    return `holds ${text.length} characters, a pre-shared key needs at least ${MIN_PSK_CHARS}`;
   if (kind === 'key') {
     try {
       privateKeyFrom(text);
@@ -105,12 +111,18 @@ function contentProblem(kind: Kind, text: string): string | undefined {
       return `is not a private key in PEM: ${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 200) : 'unreadable'}`;
     }
   }
-  if (kind === 'cert' && !text.includes('-----BEGIN CERTIFICATE-----')) return 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)';
+  if (kind === 'cert' && !text.includes('-----BEGIN CERTIFICATE-----'))
+    return 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)';
   return undefined;
 }
 
 function what(kind: Kind): string {
-  return { psk: 'a pre-shared key', key: 'an Ed25519 private key (PEM)', 'tls-key': 'a private key (PEM)', cert: 'PEM certificates' }[kind];
+  return {
+    psk: 'a pre-shared key',
+    key: 'an Ed25519 private key (PEM)',
+    'tls-key': 'a private key (PEM)',
+    cert: 'PEM certificates',
+  }[kind];
 }
 
 function openFailure(err: unknown): string {

@@ -63,11 +63,17 @@ export interface BenchContext {
  * The frame of an agent benchmark: reads `--duration SECONDS` and `--rates 1,5`, builds the
  * program, starts the check targets, and prints one JSON line per rate from `measure`.
  */
-export async function benchEachRate(script: string, measure: (rateHz: number, ctx: BenchContext) => Promise<object | object[]>): Promise<void> {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '60' }, rates: { type: 'string', default: '1,5' } } });
+export async function benchEachRate(
+  script: string,
+  measure: (rateHz: number, ctx: BenchContext) => Promise<object | object[]>,
+): Promise<void> {
+  const { values } = parseArgs({
+    options: { duration: { type: 'string', default: '60' }, rates: { type: 'string', default: '1,5' } },
+  });
   const durationMs = Number(values.duration) * 1000;
   const rates = values.rates!.split(',').map(Number);
-  if (!(durationMs > 0) || rates.some((r) => !(r > 0))) throw new Error(`usage: ${script} [--duration SECONDS] [--rates 1,5]`);
+  if (!(durationMs > 0) || rates.some((r) => !(r > 0)))
+    throw new Error(`usage: ${script} [--duration SECONDS] [--rates 1,5]`);
   const program = await agentProgram();
   const targets = await checkTargets();
   try {
@@ -107,7 +113,9 @@ async function agentProgram(): Promise<AgentProgram> {
   const unit = await readFile(join(ROOT, 'agent/systemd/ipferry-agent.service'), 'utf8');
   const environment = unitEnvironment(unit);
   const nodeFlags = unitNodeFlags(unit);
-  process.stderr.write(`agent bundle ${bundle}, node flags ${nodeFlags.join(' ') || '(none)'}, environment ${JSON.stringify(environment)} (as agent/systemd/ipferry-agent.service)\n`);
+  process.stderr.write(
+    `agent bundle ${bundle}, node flags ${nodeFlags.join(' ') || '(none)'}, environment ${JSON.stringify(environment)} (as agent/systemd/ipferry-agent.service)\n`,
+  );
   return { bundle, work, nodeFlags, environment, close: () => rm(work, { recursive: true, force: true }) };
 }
 
@@ -116,23 +124,51 @@ async function agentProgram(): Promise<AgentProgram> {
  * run for SETTLE_MS more, then measures for `durationMs` (`windowStarts` is called as it starts).
  * Stops it with SIGTERM however this ends.
  */
-export async function measureAgent(program: AgentProgram, o: { name: string; config: unknown; durationMs: number; ready: (s: StatusSample) => boolean; windowStarts?: () => void }): Promise<Measured> {
+export async function measureAgent(
+  program: AgentProgram,
+  o: {
+    name: string;
+    config: unknown;
+    durationMs: number;
+    ready: (s: StatusSample) => boolean;
+    windowStarts?: () => void;
+  },
+): Promise<Measured> {
   const configFile = join(program.work, `${o.name}.yaml`);
   await writeFile(configFile, stringify(o.config));
   const listen = `127.0.0.1:${await closedPort()}`;
-  const args = [...program.nodeFlags, program.bundle, 'agent', '--config', configFile, '--node', 'n1', '--hostnet', 'recording', '--metrics', listen, '--log-level', 'warn'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '', ...program.environment } });
+  const args = [
+    ...program.nodeFlags,
+    program.bundle,
+    'agent',
+    '--config',
+    configFile,
+    '--node',
+    'n1',
+    '--hostnet',
+    'recording',
+    '--metrics',
+    listen,
+    '--log-level',
+    'warn',
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '', ...program.environment },
+  });
   child.stdout.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   try {
-    const status = async (): Promise<StatusSample> => (await (await fetch(`http://${listen}/status`)).json()) as StatusSample;
+    const status = async (): Promise<StatusSample> =>
+      (await (await fetch(`http://${listen}/status`)).json()) as StatusSample;
     let s: StatusSample | undefined;
     for (let i = 0; i < 100; i++) {
       await sleep(100);
       s = await status().catch(() => undefined);
       if (s && o.ready(s)) break;
     }
-    if (!s || !o.ready(s)) throw new Error(`${o.name}: the agent did not settle within 10 s (last status: ${JSON.stringify(s)})`);
+    if (!s || !o.ready(s))
+      throw new Error(`${o.name}: the agent did not settle within 10 s (last status: ${JSON.stringify(s)})`);
     await sleep(SETTLE_MS);
     const first = await status();
     const startedAt = performance.now();
@@ -145,7 +181,11 @@ export async function measureAgent(program: AgentProgram, o: { name: string; con
     const last = await status();
     rss = Math.max(rss, last.process.rssBytes, await residentBytes(child.pid!));
     const wallMicros = (performance.now() - startedAt) * 1000;
-    const cpuMicros = last.process.cpuUserMicros + last.process.cpuSystemMicros - first.process.cpuUserMicros - first.process.cpuSystemMicros;
+    const cpuMicros =
+      last.process.cpuUserMicros +
+      last.process.cpuSystemMicros -
+      first.process.cpuUserMicros -
+      first.process.cpuSystemMicros;
     const proc = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
     const kb = (field: string) => new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(proc)?.[1] ?? '?';
     return {
@@ -172,7 +212,9 @@ async function residentBytes(pid: number): Promise<number> {
 
 /** The unit's `Environment=NAME=value` lines. */
 function unitEnvironment(unitText: string): Record<string, string> {
-  return Object.fromEntries([...unitText.matchAll(/^Environment=([A-Z_][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+  return Object.fromEntries(
+    [...unitText.matchAll(/^Environment=([A-Z_][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
 }
 
 /** The flags between `node` and the program in the unit's ExecStart ("/usr/bin/env node --x prog agent …"). */
@@ -198,7 +240,12 @@ export function playedNodes(config: Config, nodes: readonly string[], psk: strin
         configDigest: configDigest(config),
         signer: hmacSigner(psk),
         now: () => Date.now(),
-        sources: { checks: () => ({ tcp: { ok: true }, http: { ok: true }, smtp: { ok: true } }), held: () => [], applied: () => ({}), takeHookFailures: () => [] },
+        sources: {
+          checks: () => ({ tcp: { ok: true }, http: { ok: true }, smtp: { ok: true } }),
+          held: () => [],
+          applied: () => ({}),
+          takeHookFailures: () => [],
+        },
       }),
   );
 }

@@ -20,7 +20,10 @@ const PEERS = ['n2', 'n3'];
 
 await benchEachRate('bench/agent-peer.ts', measure);
 
-async function measure(rateHz: number, { program, checks, durationMs }: BenchContext): Promise<{ mode: 'peer'; peers: number; rate_hz: number; rss_mb: number; cpu_pct: number }> {
+async function measure(
+  rateHz: number,
+  { program, checks, durationMs }: BenchContext,
+): Promise<{ mode: 'peer'; peers: number; rate_hz: number; rss_mb: number; cpu_pct: number }> {
   const intervalMs = Math.round(1000 / rateHz);
   const sockets = await Promise.all(PEERS.map(() => boundSocket()));
   const [agentPort] = (await freeUdpPorts(1)) as [number];
@@ -68,7 +71,9 @@ async function measure(rateHz: number, { program, checks, durationMs }: BenchCon
       ready: (s) => s.held.length === 1,
       windowStarts: () => (verifiedBefore = verified),
     });
-    process.stderr.write(`peer mode, rate ${rateHz}/s: ${measured.detail}; ${verified - verifiedBefore} of its heartbeats verified by n2, ${refused} refused\n`);
+    process.stderr.write(
+      `peer mode, rate ${rateHz}/s: ${measured.detail}; ${verified - verifiedBefore} of its heartbeats verified by n2, ${refused} refused\n`,
+    );
     return { mode: 'peer', peers: PEERS.length, rate_hz: rateHz, rss_mb: measured.rss_mb, cpu_pct: measured.cpu_pct };
   } finally {
     clearInterval(beating);
@@ -84,4 +89,3 @@ function boundSocket(): Promise<Socket> {
     socket.bind(0, '127.0.0.1', () => resolve(socket));
   });
 }
-

@@ -16,7 +16,10 @@ const PSK = 'bench-psk-0123456789abcdef';
 const NEIGHBOURS = ['n2', 'n3', 'n4'];
 const address = (i: number) => `127.0.0.${61 + i}`;
 
-export async function measureWitnessed(rateHz: number, { program, checks, durationMs }: BenchContext): Promise<{ mode: 'witnessed'; watched: number; rate_hz: number; rss_mb: number; cpu_pct: number }> {
+export async function measureWitnessed(
+  rateHz: number,
+  { program, checks, durationMs }: BenchContext,
+): Promise<{ mode: 'witnessed'; watched: number; rate_hz: number; rss_mb: number; cpu_pct: number }> {
   const intervalMs = Math.round(1000 / rateHz);
   const [port] = (await freeUdpPorts(1)) as [number];
   const doc = (url: string) => ({
@@ -60,8 +63,16 @@ export async function measureWitnessed(rateHz: number, { program, checks, durati
         reportsBefore = receiver.received.length;
       },
     });
-    process.stderr.write(`witnessed, rate ${rateHz}/s: ${measured.detail}; ${heard - heardBefore} of its heartbeats verified by n2, ${refused} refused, ${receiver.received.length - reportsBefore} reports in the window\n`);
-    return { mode: 'witnessed', watched: NEIGHBOURS.length, rate_hz: rateHz, rss_mb: measured.rss_mb, cpu_pct: measured.cpu_pct };
+    process.stderr.write(
+      `witnessed, rate ${rateHz}/s: ${measured.detail}; ${heard - heardBefore} of its heartbeats verified by n2, ${refused} refused, ${receiver.received.length - reportsBefore} reports in the window\n`,
+    );
+    return {
+      mode: 'witnessed',
+      watched: NEIGHBOURS.length,
+      rate_hz: rateHz,
+      rss_mb: measured.rss_mb,
+      cpu_pct: measured.cpu_pct,
+    };
   } finally {
     clearInterval(beating);
     await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

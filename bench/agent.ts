@@ -20,9 +20,15 @@ import { measureWitnessed } from './agent-witnessed';
 const PSK = 'bench-psk-0123456789abcdef';
 
 // Per rate: the agent beating to a control plane (direct liveness), then watching its neighbours (witnessed).
-await benchEachRate('bench/agent.ts', async (rate, ctx) => [await measure(rate, ctx), await measureWitnessed(rate, ctx)]);
+await benchEachRate('bench/agent.ts', async (rate, ctx) => [
+  await measure(rate, ctx),
+  await measureWitnessed(rate, ctx),
+]);
 
-async function measure(rateHz: number, { program, checks, durationMs }: BenchContext): Promise<{ rate_hz: number; rss_mb: number; cpu_pct: number }> {
+async function measure(
+  rateHz: number,
+  { program, checks, durationMs }: BenchContext,
+): Promise<{ rate_hz: number; rss_mb: number; cpu_pct: number }> {
   const doc = (url: string) => ({
     cluster: 'bench',
     control: { mode: 'local', liveness: 'direct', url },
@@ -48,7 +54,9 @@ async function measure(rateHz: number, { program, checks, durationMs }: BenchCon
       windowStarts: () => (beatsBefore = receiver.received.length),
     });
     const beats = receiver.received.length - beatsBefore;
-    process.stderr.write(`rate ${rateHz}/s: ${measured.detail}; ${beats} heartbeats verified, ${receiver.refused.length} refused\n`);
+    process.stderr.write(
+      `rate ${rateHz}/s: ${measured.detail}; ${beats} heartbeats verified, ${receiver.refused.length} refused\n`,
+    );
     return { rate_hz: rateHz, rss_mb: measured.rss_mb, cpu_pct: measured.cpu_pct };
   } finally {
     await receiver.close();

@@ -44,7 +44,10 @@ export function bigClusterConfig(opts: BigClusterOptions): ConfigInput {
   const nodes = Array.from({ length: opts.nodes }, (_, i) => nodeDoc(i, subnets));
   const vips = Array.from({ length: opts.vips }, (_, j) => vipDoc(j, subnets, nodes));
   const liveness = opts.liveness ? { liveness: opts.liveness } : {};
-  const control = mode === 'aws' ? { mode: 'aws' as const, region: 'us-east-1', ...liveness } : { mode: 'local' as const, ...liveness };
+  const control =
+    mode === 'aws'
+      ? { mode: 'aws' as const, region: 'us-east-1', ...liveness }
+      : { mode: 'local' as const, ...liveness };
   return { cluster: BIG_CLUSTER_NAME, control, security: { signing: 'ed25519' }, nodes, vips };
 }
 
@@ -59,13 +62,21 @@ export function bigClusterNodeId(index: number): string {
 }
 
 function checkCounts(nodes: number, vips: number, subnets: number): void {
-  if (!Number.isInteger(subnets) || subnets < 1 || subnets > MAX_SUBNETS) throw new Error(`subnets must be an integer from 1 to ${MAX_SUBNETS}, got ${subnets}`);
-  if (!Number.isInteger(nodes) || nodes < subnets) throw new Error(`nodes must be an integer of at least one per subnet (${subnets}), got ${nodes}`);
+  if (!Number.isInteger(subnets) || subnets < 1 || subnets > MAX_SUBNETS)
+    throw new Error(`subnets must be an integer from 1 to ${MAX_SUBNETS}, got ${subnets}`);
+  if (!Number.isInteger(nodes) || nodes < subnets)
+    throw new Error(`nodes must be an integer of at least one per subnet (${subnets}), got ${nodes}`);
   if (!Number.isInteger(vips) || vips < 0) throw new Error(`vips must be a non-negative integer, got ${vips}`);
   const hostsPerSubnet = Math.ceil(nodes / subnets);
   const vipsPerSubnet = Math.ceil(vips / subnets);
-  if (HOST_OFFSET + hostsPerSubnet > VIP_OFFSET) throw new Error(`${hostsPerSubnet} hosts per subnet do not fit below the VIPs of a /${SUBNET_BITS} (at most ${VIP_OFFSET - HOST_OFFSET})`);
-  if (VIP_OFFSET + vipsPerSubnet - 1 > LAST_USABLE) throw new Error(`${vipsPerSubnet} VIPs per subnet do not fit in a /${SUBNET_BITS} (at most ${LAST_USABLE - VIP_OFFSET + 1})`);
+  if (HOST_OFFSET + hostsPerSubnet > VIP_OFFSET)
+    throw new Error(
+      `${hostsPerSubnet} hosts per subnet do not fit below the VIPs of a /${SUBNET_BITS} (at most ${VIP_OFFSET - HOST_OFFSET})`,
+    );
+  if (VIP_OFFSET + vipsPerSubnet - 1 > LAST_USABLE)
+    throw new Error(
+      `${vipsPerSubnet} VIPs per subnet do not fit in a /${SUBNET_BITS} (at most ${LAST_USABLE - VIP_OFFSET + 1})`,
+    );
 }
 
 interface NodeDoc {
@@ -103,7 +114,12 @@ function vipDoc(j: number, subnets: number, nodes: readonly NodeDoc[]) {
   const inSubnet = nodes.filter((_, i) => i % subnets === subnet);
   const preferred = inSubnet[slot % inSubnet.length]!;
   const address = intToIpv4(subnetBase(subnet) + VIP_OFFSET + slot);
-  return { name: `vip-${String(j + 1).padStart(5, '0')}`, kind: 'aws-secondary-ip' as const, address: `${address}/${SUBNET_BITS}`, preferred: preferred.id };
+  return {
+    name: `vip-${String(j + 1).padStart(5, '0')}`,
+    kind: 'aws-secondary-ip' as const,
+    address: `${address}/${SUBNET_BITS}`,
+    preferred: preferred.id,
+  };
 }
 
 function subnetBase(subnet: number): number {

@@ -28,10 +28,15 @@ const { values } = parseArgs({
 
 const int = (name: string, text: string, max: number): number => {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer from 1 to ${max}, got ${text}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new Error(`--${name} must be an integer from 1 to ${max}, got ${text}`);
   return n;
 };
-const sizes = { messages: int('messages', values.messages, 10_000), ticks: int('ticks', values.ticks, 500), api: int('api', values.api, 500) };
+const sizes = {
+  messages: int('messages', values.messages, 10_000),
+  ticks: int('ticks', values.ticks, 500),
+  api: int('api', values.api, 500),
+};
 const nodeCounts = values.nodes.split(',').map((n) => int('nodes', n, 240));
 const modes = values.liveness.split(',').map((m) => {
   if (m !== 'witnessed' && m !== 'direct') throw new Error(`--liveness takes witnessed and/or direct, got ${m}`);
@@ -42,12 +47,17 @@ const print = printer();
 const note = (text: string) => void process.stderr.write(`${text}\n`);
 const dynamo = await startDynalite();
 try {
-  note(`bench:cost: ${sizes.messages} heartbeats or reports, ${sizes.ticks} ticks, ${sizes.api} status calls per case; keepalived pair (2 × t4g.nano) $${KEEPALIVED_PAIR.usdMonth.toFixed(2)}/month`);
+  note(
+    `bench:cost: ${sizes.messages} heartbeats or reports, ${sizes.ticks} ticks, ${sizes.api} status calls per case; keepalived pair (2 × t4g.nano) $${KEEPALIVED_PAIR.usdMonth.toFixed(2)}/month`,
+  );
   for (const nodes of nodeCounts) {
     for (const liveness of modes) {
       const cluster = costCluster(nodes, liveness);
       const facts = stackFacts(cluster.text, nodes, () => ({ text: costCluster(2, liveness).text, nodes: 2 }));
-      if (facts.synthError) note(`${liveness} ${nodes} nodes: the stack does not synth (${facts.synthError}); alarms, dashboards, memory and tracing read from the 2-node stack`);
+      if (facts.synthError)
+        note(
+          `${liveness} ${nodes} nodes: the stack does not synth (${facts.synthError}); alarms, dashboards, memory and tracing read from the 2-node stack`,
+        );
       const world = await costWorld(cluster, facts, dynamo.endpoint);
       try {
         const result = await sample(cluster, facts, world, sizes);

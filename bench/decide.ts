@@ -12,7 +12,11 @@ function cluster(nodes: number, vips: number): Config {
   return loadConfig({
     cluster: 'bench',
     security: { psk: 'bench-psk-0123456789abcdef' },
-    nodes: Array.from({ length: nodes }, (_, i) => ({ id: `n${i}`, interface: 'eth0', addresses: [`198.19.${i >> 8}.${i & 255}`] })),
+    nodes: Array.from({ length: nodes }, (_, i) => ({
+      id: `n${i}`,
+      interface: 'eth0',
+      addresses: [`198.19.${i >> 8}.${i & 255}`],
+    })),
     checks: { smtp: { kind: 'smtp', target: '127.0.0.1:25' } },
     vips: Array.from({ length: vips }, (_, i) => ({
       name: `v${i}`,

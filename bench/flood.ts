@@ -28,8 +28,20 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
   },
 });
-const [rate, seconds, procs, nice, runs] = [values.rate, values.seconds, values.procs, values.nice, values.runs].map(Number) as [number, number, number, number, number];
-if (!(rate > 0 && rate <= 1_000_000 && seconds > 0 && seconds <= 60 && procs >= 1 && procs <= 4 && runs >= 1 && runs <= 10 && Number.isInteger(nice))) {
+const [rate, seconds, procs, nice, runs] = [values.rate, values.seconds, values.procs, values.nice, values.runs].map(
+  Number,
+) as [number, number, number, number, number];
+if (!(
+  rate > 0 &&
+  rate <= 1_000_000 &&
+  seconds > 0 &&
+  seconds <= 60 &&
+  procs >= 1 &&
+  procs <= 4 &&
+  runs >= 1 &&
+  runs <= 10 &&
+  Number.isInteger(nice)
+)) {
   throw new Error('usage: bench/flood.ts [--rate N<=1e6] [--seconds N<=60] [--procs 1-4] [--nice N] [--runs 1-10]');
 }
 if (process.getuid?.() !== 0) {
@@ -64,7 +76,18 @@ async function once(): Promise<Record<string, unknown>> {
     let elapsedMs = 0;
     const run = await c.probe({ vip: 'web', limitMs: seconds * 1000 + 20_000, tailMs: 500 }, async (mark) => {
       mark('flood');
-      const gens = Array.from({ length: procs }, () => c.lab.spawn('h4', process.execPath, ['--import', 'tsx', FLOOD, '198.18.0.11', '7401', String(Math.round(rate / procs)), String(seconds), String(nice)]));
+      const gens = Array.from({ length: procs }, () =>
+        c.lab.spawn('h4', process.execPath, [
+          '--import',
+          'tsx',
+          FLOOD,
+          '198.18.0.11',
+          '7401',
+          String(Math.round(rate / procs)),
+          String(seconds),
+          String(nice),
+        ]),
+      );
       const results = await Promise.all(
         gens.map(async (g) => {
           let line = '';

@@ -26,10 +26,13 @@ const SETTINGS: Record<string, Setting> = {
   fast: { name: 'heartbeat 100 ms, deadAfter 300 ms', timers: { heartbeatInterval: 100, deadAfter: 300 } },
 };
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, settings: { type: 'string', default: 'default,fast' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, settings: { type: 'string', default: 'default,fast' } },
+});
 const runs = Number(values.runs);
 const chosen = values.settings!.split(',').map((s) => SETTINGS[s]);
-if (!(runs >= 1) || chosen.some((s) => !s)) throw new Error(`usage: bench/lan.ts [--runs N] [--settings ${Object.keys(SETTINGS).join(',')}]`);
+if (!(runs >= 1) || chosen.some((s) => !s))
+  throw new Error(`usage: bench/lan.ts [--runs N] [--settings ${Object.keys(SETTINGS).join(',')}]`);
 if (process.getuid?.() !== 0) {
   console.error('bench/lan.ts needs root: it builds network namespaces (sim/lab)');
   process.exit(2);
@@ -58,8 +61,13 @@ async function crashOnce(setting: Setting): Promise<RunResult> {
     const r = run.phase('kill');
     const taker = r.firstAnswerAfterOutage?.by ?? null;
     const log = taker ? c.agent(taker.replace('h', 'n')).logs() : [];
-    const decided = log.find((l) => l.msg === 'peer decision' && Number(l.time) >= killedAt && (l.bind as string[] | undefined)?.includes('web'));
-    const added = c.addresses.events().find((e) => e.host === taker && e.added && e.address === c.address('web') && e.at >= killedAt);
+    const decided = log.find(
+      (l) =>
+        l.msg === 'peer decision' && Number(l.time) >= killedAt && (l.bind as string[] | undefined)?.includes('web'),
+    );
+    const added = c.addresses
+      .events()
+      .find((e) => e.host === taker && e.added && e.address === c.address('web') && e.at >= killedAt);
     return {
       outageMs: r.outageMs,
       responders: r.maxDistinctResponders,

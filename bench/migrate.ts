@@ -45,7 +45,10 @@ for (let i = 1; i <= rounds; i++) {
     await sleep(1000);
     const p = await linkDownOutage(b);
     // Counted and said, not thrown: the line still reports the rounds that did recover.
-    for (const [who, o] of [['keepalived', k], ['ipferry', p]] as const) {
+    for (const [who, o] of [
+      ['keepalived', k],
+      ['ipferry', p],
+    ] as const) {
       if (o.recovered) continue;
       unrecovered++;
       console.error(`round ${i}: under ${who} the VIP never answered again within 11 s of h1's link going down`);
@@ -54,7 +57,9 @@ for (let i = 1; i <= rounds; i++) {
     now.push(p.outageMs);
     gaps.push(s.gapMs);
     most = Math.max(most, k.responders, k.holders, s.responders, s.holders, p.responders, p.holders);
-    console.error(`round ${i}: keepalived ${k.outageMs} ms (to ${k.by}); switch gap ${s.gapMs} ms (${s.segments}); ipferry ${p.outageMs} ms (to ${p.by})`);
+    console.error(
+      `round ${i}: keepalived ${k.outageMs} ms (to ${k.by}); switch gap ${s.gapMs} ms (${s.segments}); ipferry ${p.outageMs} ms (to ${p.by})`,
+    );
   } finally {
     await b.destroy();
   }

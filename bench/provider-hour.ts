@@ -24,7 +24,12 @@ import { seedFromConfig as ec2Seed } from '../sim/aws-ec2/from-config';
 import { Route53Emulator } from '../sim/aws-route53';
 import { seedFromConfig as route53Seed } from '../sim/aws-route53/from-config';
 import { HetznerCloudEmulator } from '../sim/hetzner-cloud';
-import { HetznerRobotEmulator, demoRobotSeed, DEFAULT_SWITCHES_PER_HOUR, REAL_READS_PER_HOUR } from '../sim/hetzner-robot';
+import {
+  HetznerRobotEmulator,
+  demoRobotSeed,
+  DEFAULT_SWITCHES_PER_HOUR,
+  REAL_READS_PER_HOUR,
+} from '../sim/hetzner-robot';
 import { cloudConfig, cloudSeed } from '../test/contract/hetzner-cloud-world';
 import { robotConfig } from '../test/contract/hetzner-robot-world';
 import { ec2Config, route53Config } from '../test/adapters/aws-ec2/fixtures';
@@ -52,17 +57,39 @@ const PROVIDERS: Record<string, WorldFactory> = {
   // RequestLimitExceeded answer counts as rate-limited below.
   'aws-ec2': async (clock) => {
     const config = ec2Config();
-    const emulator = new Ec2Emulator({ seed: ec2Seed(config, { sourceDestCheckOff: config.nodes.map((n) => n.id) }), profile: 'real', clock });
+    const emulator = new Ec2Emulator({
+      seed: ec2Seed(config, { sourceDestCheckOff: config.nodes.map((n) => n.id) }),
+      profile: 'real',
+      clock,
+    });
     await emulator.start();
-    const provider = new Ec2Provider({ nodes: config.nodes, endpoint: emulator.url, region: 'eu-central-1', credentials: AWS_CREDENTIALS, clock, pollMs: 500, pollMaxMs: 2000 });
+    const provider = new Ec2Provider({
+      nodes: config.nodes,
+      endpoint: emulator.url,
+      region: 'eu-central-1',
+      credentials: AWS_CREDENTIALS,
+      clock,
+      pollMs: 500,
+      pollMaxMs: 2000,
+    });
     return {
       provider,
       emulator,
       vips: config.vips.filter((v) => ['sec4', 'eip', 'relay'].includes(v.name)),
       nodes: ['b', 'a'].map((id) => config.nodes.find((n) => n.id === id)!),
       budgets: [
-        { name: 'mutating', actions: ['AssignPrivateIpAddresses', 'AssociateAddress', 'ReplaceRoute', 'CreateRoute'], limit: 5 * 3600, source: 'EC2 API throttling: mutating bucket refills 5/s' },
-        { name: 'describe', actions: ['DescribeNetworkInterfaces', 'DescribeAddresses', 'DescribeRouteTables'], limit: 20 * 3600, source: 'EC2 API throttling: non-mutating bucket refills 20/s' },
+        {
+          name: 'mutating',
+          actions: ['AssignPrivateIpAddresses', 'AssociateAddress', 'ReplaceRoute', 'CreateRoute'],
+          limit: 5 * 3600,
+          source: 'EC2 API throttling: mutating bucket refills 5/s',
+        },
+        {
+          name: 'describe',
+          actions: ['DescribeNetworkInterfaces', 'DescribeAddresses', 'DescribeRouteTables'],
+          limit: 20 * 3600,
+          source: 'EC2 API throttling: non-mutating bucket refills 20/s',
+        },
       ],
     };
   },
@@ -90,13 +117,26 @@ const PROVIDERS: Record<string, WorldFactory> = {
       vips: config.vips.filter((v) => v.name === 'vip-db'),
       nodes: ['db2', 'db1'].map((id) => config.nodes.find((n) => n.id === id)!),
       budgets: [
-        { name: 'switches', actions: ['route_failover', 'unroute_failover'], limit: DEFAULT_SWITCHES_PER_HOUR, source: 'Robot webservice: POST /failover/{ip} 50/h' },
-        { name: 'reads', actions: ['get_failover', 'list_failovers'], limit: REAL_READS_PER_HOUR, source: 'Robot webservice: GET /failover 100/h' },
+        {
+          name: 'switches',
+          actions: ['route_failover', 'unroute_failover'],
+          limit: DEFAULT_SWITCHES_PER_HOUR,
+          source: 'Robot webservice: POST /failover/{ip} 50/h',
+        },
+        {
+          name: 'reads',
+          actions: ['get_failover', 'list_failovers'],
+          limit: REAL_READS_PER_HOUR,
+          source: 'Robot webservice: GET /failover 100/h',
+        },
       ],
     };
   },
   'hetzner-cloud': async (clock) => {
-    const emulator = new HetznerCloudEmulator(cloudSeed({ actionDurationMs: undefined }), {}, Date.now, { profile: 'real', clock });
+    const emulator = new HetznerCloudEmulator(cloudSeed({ actionDurationMs: undefined }), {}, Date.now, {
+      profile: 'real',
+      clock,
+    });
     await emulator.start();
     const config = cloudConfig();
     const client = new HetznerCloudClient({ token: 'test-token', baseUrl: emulator.apiUrl, clock });
@@ -105,7 +145,9 @@ const PROVIDERS: Record<string, WorldFactory> = {
       emulator,
       vips: config.vips.filter((v) => v.name === 'vip-mail' || v.name === 'vip-alias'),
       nodes: ['mx2', 'mx1'].map((id) => config.nodes.find((n) => n.id === id)!),
-      budgets: [{ name: 'requests', actions: 'all', limit: 3600, source: 'Hetzner Cloud API: 3600 requests/h per project' }],
+      budgets: [
+        { name: 'requests', actions: 'all', limit: 3600, source: 'Hetzner Cloud API: 3600 requests/h per project' },
+      ],
     };
   },
 };
@@ -147,7 +189,13 @@ async function runHour(name: string, factory: WorldFactory, scale: number): Prom
       const used = b.actions === 'all' ? total : b.actions.reduce((n, a) => n + (calls[a] ?? 0), 0);
       return { name: b.name, used, limit: b.limit, source: b.source };
     });
-    const refused = w.emulator.calls.calls.filter((c) => c.error === 'RATE_LIMIT_EXCEEDED' || c.error === 'rate_limit_exceeded' || c.error === 'RequestLimitExceeded' || c.error === 'Throttling').length;
+    const refused = w.emulator.calls.calls.filter(
+      (c) =>
+        c.error === 'RATE_LIMIT_EXCEEDED' ||
+        c.error === 'rate_limit_exceeded' ||
+        c.error === 'RequestLimitExceeded' ||
+        c.error === 'Throttling',
+    ).length;
     return {
       bench: 'provider-hour',
       provider: name,

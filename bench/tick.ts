@@ -21,7 +21,8 @@ const { values } = parseArgs({
 
 const int = (name: string, text: string, min: number, max: number): number => {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${text}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`--${name} must be an integer from ${min} to ${max}, got ${text}`);
   return n;
 };
 

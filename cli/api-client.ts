@@ -28,13 +28,32 @@ const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
  * self-signed certificate, as agents trust it) when given; aws → control.apiUrl, signed with SigV4
  * for the function URL's IAM auth, credentials from the standard AWS chain, public CAs.
  */
-export function apiClient(opts: { url?: string; token?: string; caFile?: string; config?: Config; env?: NodeJS.ProcessEnv; timeoutMs?: number; credentials?: () => Promise<AwsCredentials> }): ApiClient {
+export function apiClient(opts: {
+  url?: string;
+  token?: string;
+  caFile?: string;
+  config?: Config;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  credentials?: () => Promise<AwsCredentials>;
+}): ApiClient {
   const env = opts.env ?? process.env;
   const control = opts.config?.control;
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const base = opts.url ?? (control?.mode === 'local' ? (control.url ?? `${control.tls?.certFile ? 'https' : 'http'}://${control.listen}`) : control?.mode === 'aws' ? control.apiUrl : undefined);
+  const base =
+    opts.url ??
+    (control?.mode === 'local'
+      ? (control.url ?? `${control.tls?.certFile ? 'https' : 'http'}://${control.listen}`)
+      : control?.mode === 'aws'
+        ? control.apiUrl
+        : undefined);
   if (!base) {
-    const why = control?.mode === 'aws' ? 'the config has no control.apiUrl (known after cdk deploy)' : control?.mode === 'peer' ? 'a peer-mode cluster has no control plane API' : 'give --url or --config';
+    const why =
+      control?.mode === 'aws'
+        ? 'the config has no control.apiUrl (known after cdk deploy)'
+        : control?.mode === 'peer'
+          ? 'a peer-mode cluster has no control plane API'
+          : 'give --url or --config';
     throw new ApiClientError(`no control plane URL: ${why}`);
   }
   const url = base.replace(/\/+$/, '');
@@ -55,21 +74,45 @@ export function apiClient(opts: { url?: string; token?: string; caFile?: string;
     async request(method, path, body) {
       const target = new URL(`${url}${path}`);
       const text = body === undefined ? undefined : JSON.stringify(body);
-      const headers: Record<string, string> = { accept: 'application/json', ...(text === undefined ? {} : { 'content-type': 'application/json' }) };
+      const headers: Record<string, string> = {
+        accept: 'application/json',
+        ...(text === undefined ? {} : { 'content-type': 'application/json' }),
+      };
       const signed = aws
-        ? signRequest({ method, url: target, headers, ...(text === undefined ? {} : { body: text }), region: aws.region, service: 'lambda', credentials: await credentials() })
+        ? signRequest({
+            method,
+            url: target,
+            headers,
+            ...(text === undefined ? {} : { body: text }),
+            region: aws.region,
+            service: 'lambda',
+            credentials: await credentials(),
+          })
         : { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
       // Node's fetch takes no CA of its own; node:https does, for this request alone.
       const withCa = caFile !== undefined && target.protocol === 'https:' ? await trusted() : undefined;
       let res: { status: number; raw: string };
       try {
-        if (withCa !== undefined) res = await httpsWithCa(target, { method, headers: signed, ...(text === undefined ? {} : { body: text }) }, withCa, timeoutMs);
+        if (withCa !== undefined)
+          res = await httpsWithCa(
+            target,
+            { method, headers: signed, ...(text === undefined ? {} : { body: text }) },
+            withCa,
+            timeoutMs,
+          );
         else {
-          const r = await fetch(target, { method, headers: signed, ...(text === undefined ? {} : { body: text }), signal: AbortSignal.timeout(timeoutMs) });
+          const r = await fetch(target, {
+            method,
+            headers: signed,
+            ...(text === undefined ? {} : { body: text }),
+            signal: AbortSignal.timeout(timeoutMs),
+          });
           res = { status: r.status, raw: await r.text() };
         }
       } catch (err) {
-        throw new ApiClientError(`cannot reach the control plane at ${url}: ${termSafe(err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err))}`);
+        throw new ApiClientError(
+          `cannot reach the control plane at ${url}: ${termSafe(err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err))}`,
+        );
       }
       const { raw } = res;
       try {
@@ -82,7 +125,12 @@ export function apiClient(opts: { url?: string; token?: string; caFile?: string;
 }
 
 /** One request over HTTPS trusting `ca` (PEM) instead of Node's bundle; the answer bounded in time and size. */
-function httpsWithCa(target: URL, init: { method: string; headers: Record<string, string>; body?: string }, ca: string, timeoutMs: number): Promise<{ status: number; raw: string }> {
+function httpsWithCa(
+  target: URL,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  ca: string,
+  timeoutMs: number,
+): Promise<{ status: number; raw: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(target, { method: init.method, headers: init.headers, ca }, (res) => {
       const chunks: Buffer[] = [];
@@ -108,9 +156,15 @@ function defaultCredentials(region: string | undefined): () => Promise<AwsCreden
     const client = new DynamoDBClient(region ? { region } : {});
     try {
       const c = await client.config.credentials();
-      return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
+      return {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+      };
     } catch (err) {
-      throw new ApiClientError(`no AWS credentials for the IAM-authenticated API: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ApiClientError(
+        `no AWS credentials for the IAM-authenticated API: ${err instanceof Error ? err.message : String(err)}`,
+      );
     } finally {
       client.destroy();
     }

@@ -44,7 +44,12 @@ export async function runApi(
     return 2;
   }
   try {
-    const client = apiClient({ ...(values.url ? { url: values.url } : {}), ...(values.token ? { token: values.token } : {}), ...(values.ca ? { caFile: values.ca } : {}), ...(config ? { config } : {}) });
+    const client = apiClient({
+      ...(values.url ? { url: values.url } : {}),
+      ...(values.token ? { token: values.token } : {}),
+      ...(values.ca ? { caFile: values.ca } : {}),
+      ...(config ? { config } : {}),
+    });
     const answer = await call(client);
     const ok = answer.status === 200;
     const renderable = ok || (opts.alsoRender ?? []).includes(answer.status);

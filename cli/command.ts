@@ -15,10 +15,20 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export function parse<O extends Options>(
   argv: string[],
   spec: { usage: string; options: O; positionals?: { min?: number; max?: number } },
-): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; args: string[] }>>['values']; positionals: string[] } | number {
+):
+  | {
+      values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; args: string[] }>>['values'];
+      positionals: string[];
+    }
+  | number {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (err) {
     return usageError(spec.usage, parseProblem(err));
   }
@@ -28,8 +38,16 @@ export function parse<O extends Options>(
   }
   const { min = 0, max = 0 } = spec.positionals ?? {};
   const given = parsed.positionals;
-  if (given.length > max) return usageError(spec.usage, `unexpected argument "${given[max]}"${max === 0 ? ' (this command takes none)' : ''}`);
-  if (given.length < min) return usageError(spec.usage, `missing argument${min - given.length === 1 ? '' : 's'}: expected ${min}, got ${given.length}`);
+  if (given.length > max)
+    return usageError(
+      spec.usage,
+      `unexpected argument "${given[max]}"${max === 0 ? ' (this command takes none)' : ''}`,
+    );
+  if (given.length < min)
+    return usageError(
+      spec.usage,
+      `missing argument${min - given.length === 1 ? '' : 's'}: expected ${min}, got ${given.length}`,
+    );
   return parsed as never;
 }
 
@@ -40,7 +58,9 @@ export function parse<O extends Options>(
 export function usageError(usage: string, problem: string): number {
   const lines = usage.split('\n\n')[0]!;
   const name = /usage: ipferry ([a-z0-9-]+)/.exec(lines)?.[1];
-  console.error(`ipferry: ${termSafe(problem, 400)}\n${lines}${name ? `\n(run "ipferry help ${name}" for every option)` : ''}`);
+  console.error(
+    `ipferry: ${termSafe(problem, 400)}\n${lines}${name ? `\n(run "ipferry help ${name}" for every option)` : ''}`,
+  );
   return 2;
 }
 
@@ -52,7 +72,8 @@ function parseProblem(err: unknown): string {
   const option = /--[a-z0-9][a-z0-9-]*/i.exec(message)?.[0] ?? /'(-[^'\s,]+)/.exec(message)?.[1];
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return option ? `unknown option ${option}` : 'unknown option';
   if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    if (/does not take an argument/.test(message)) return option ? `${option} takes no value` : 'an option takes no value';
+    if (/does not take an argument/.test(message))
+      return option ? `${option} takes no value` : 'an option takes no value';
     return option ? `${option} needs a value` : 'an option needs a value';
   }
   return message;

@@ -17,7 +17,11 @@ export function formatStatus(s: StatusReport): string {
       n.id,
       nodeState(n),
       n.draining ? 'yes' : '-',
-      alive.has(n.id) ? Object.entries(n.checks).map(([c, ok]) => `${c} ${ok ? 'ok' : 'FAIL'}`).join(', ') || '-' : '-',
+      alive.has(n.id)
+        ? Object.entries(n.checks)
+            .map(([c, ok]) => `${c} ${ok ? 'ok' : 'FAIL'}`)
+            .join(', ') || '-'
+        : '-',
       alive.has(n.id) ? n.held.join(', ') || '-' : '-',
     ]),
   );
@@ -38,7 +42,13 @@ export function formatStatus(s: StatusReport): string {
       ];
     }),
   );
-  const parts = [`cluster ${termSafe(s.cluster)}  version ${termSafe(s.version)}  digest ${termSafe(s.digest)}`, '', nodes, '', vips];
+  const parts = [
+    `cluster ${termSafe(s.cluster)}  version ${termSafe(s.version)}  digest ${termSafe(s.digest)}`,
+    '',
+    nodes,
+    '',
+    vips,
+  ];
   if (s.diagnostics.length > 0) parts.push('', 'diagnostics:', formatDiagnostics(s.diagnostics));
   if (s.recentMoves.length > 0) parts.push('', 'recent moves:', formatEvents({ events: s.recentMoves }, s.now));
   return parts.join('\n');
@@ -46,7 +56,8 @@ export function formatStatus(s: StatusReport): string {
 
 /** "alive (seen 200 ms ago)", "DEAD (last seen 3 s ago)", "never seen". */
 function nodeState(n: NodeStatus): string {
-  if (n.silentMs === null || n.state === 'unknown') return n.lastSeen === null ? 'never seen' : `unknown (last seen ${ago(n.silentMs)})`;
+  if (n.silentMs === null || n.state === 'unknown')
+    return n.lastSeen === null ? 'never seen' : `unknown (last seen ${ago(n.silentMs)})`;
   if (n.state === 'alive') return `alive (seen ${ago(n.silentMs)})`;
   return `${n.state === 'dead' ? 'DEAD' : n.state} (last seen ${ago(n.silentMs)})`;
 }
@@ -56,7 +67,8 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
   const groups = new Map<string, { kind: string; message: string; subjects: string[] }>();
   for (const d of diagnostics) {
     const subject = d.vip ?? d.nodes?.join(', ') ?? '';
-    const message = subject && d.message.startsWith(`${subject}:`) ? d.message.slice(subject.length + 1).trim() : d.message;
+    const message =
+      subject && d.message.startsWith(`${subject}:`) ? d.message.slice(subject.length + 1).trim() : d.message;
     const key = `${d.kind}\u0000${message}`;
     const g = groups.get(key) ?? { kind: d.kind, message, subjects: [] };
     if (subject && !g.subjects.includes(subject)) g.subjects.push(subject);
@@ -85,17 +97,41 @@ export function formatEvents(page: { events: ControlEvent[]; next?: string }, no
 }
 
 export function formatPlan(p: PlanReport): string {
-  const parts = [p.moves.length === 0 ? `nothing to do (version ${p.version})` : table(['VIP', 'MOVE', 'EPOCH', 'REASON', 'DETAIL'], p.moves.map((m) => [m.vip, `${m.from ?? '-'}→${m.to ?? '-'}`, String(m.epoch), m.reason, m.detail]))];
+  const parts = [
+    p.moves.length === 0
+      ? `nothing to do (version ${p.version})`
+      : table(
+          ['VIP', 'MOVE', 'EPOCH', 'REASON', 'DETAIL'],
+          p.moves.map((m) => [m.vip, `${m.from ?? '-'}→${m.to ?? '-'}`, String(m.epoch), m.reason, m.detail]),
+        ),
+  ];
   const waiting = Object.entries(p.reasons).filter(([vip]) => !p.moves.some((m) => m.vip === vip));
-  if (waiting.length > 0) parts.push('', table(['VIP', 'REASON', 'DETAIL'], waiting.map(([vip, r]) => [vip, r.code, r.detail])));
-  if (p.drift && p.drift.length > 0) parts.push('', 'drift (a reconcile would repair):', table(['VIP', 'COMMITTED', 'PROVIDER SAYS'], p.drift.map((d) => [d.vip, d.committed ?? '-', d.provider])));
+  if (waiting.length > 0)
+    parts.push(
+      '',
+      table(
+        ['VIP', 'REASON', 'DETAIL'],
+        waiting.map(([vip, r]) => [vip, r.code, r.detail]),
+      ),
+    );
+  if (p.drift && p.drift.length > 0)
+    parts.push(
+      '',
+      'drift (a reconcile would repair):',
+      table(
+        ['VIP', 'COMMITTED', 'PROVIDER SAYS'],
+        p.drift.map((d) => [d.vip, d.committed ?? '-', d.provider]),
+      ),
+    );
   for (const f of p.observeFailures ?? []) parts.push(`could not read ${termSafe(f.provider)}: ${termSafe(f.error)}`);
   if (p.diagnostics.length > 0) parts.push('', 'diagnostics:', formatDiagnostics(p.diagnostics));
   return parts.join('\n');
 }
 
 export function formatMove(m: TickMove): string {
-  const what = outcome({ outcome: m.outcome, ...(m.timeline ? { timeline: m.timeline } : {}) }) || 'recorded; the new owner\'s agent binds it';
+  const what =
+    outcome({ outcome: m.outcome, ...(m.timeline ? { timeline: m.timeline } : {}) }) ||
+    "recorded; the new owner's agent binds it";
   return `${termSafe(m.vip)} ${termSafe(m.from ?? '-')}→${termSafe(m.to ?? '-')} epoch ${termSafe(m.epoch)} (${termSafe(m.reason)}): ${termSafe(what)} ${timeline(m.timeline)}`.trim();
 }
 
@@ -103,8 +139,13 @@ export function formatMove(m: TickMove): string {
 function outcome(e: Pick<ControlEvent, 'outcome' | 'timeline'>): string {
   const o = e.outcome;
   if (!o) return '';
-  if (o.ok && o.changed && e.timeline?.accepted !== undefined && e.timeline.verified === undefined) return 'moved (accepted, not in sync yet)';
-  return o.ok ? (o.changed ? 'moved' : 'in place') : `${'skipped' in o && o.skipped ? 'skipped' : 'failed'} (${o.reason}: ${o.message})`;
+  if (o.ok && o.changed && e.timeline?.accepted !== undefined && e.timeline.verified === undefined)
+    return 'moved (accepted, not in sync yet)';
+  return o.ok
+    ? o.changed
+      ? 'moved'
+      : 'in place'
+    : `${'skipped' in o && o.skipped ? 'skipped' : 'failed'} (${o.reason}: ${o.message})`;
 }
 
 /**
@@ -121,7 +162,11 @@ function timeline(t: FailoverTimeline | undefined): string {
     t.decided !== undefined && t.detected !== undefined ? `decide ${ms(t.decided - t.detected)}` : '',
     t.apiStart !== undefined && t.apiDone !== undefined ? `api ${ms(t.apiDone - t.apiStart)}` : '',
     t.accepted !== undefined ? `accepted +${ms(t.accepted - from)}` : '',
-    t.verified !== undefined ? `verified +${ms(t.verified - from)}` : t.accepted !== undefined ? 'not in sync by the deadline' : '',
+    t.verified !== undefined
+      ? `verified +${ms(t.verified - from)}`
+      : t.accepted !== undefined
+        ? 'not in sync by the deadline'
+        : '',
     t.bound !== undefined ? `bound +${ms(t.bound - from)}` : '',
   ];
   return termSafe(parts.filter(Boolean).join(' '));

@@ -12,7 +12,12 @@ export type EndpointFlags = EndpointOverrides;
  * flags win over the environment (HCLOUD_ENDPOINT, AWS_ENDPOINT_URL_EC2, … — what `ipferry sim`
  * prints).
  */
-export function localControlSecrets(config: Config, env: NodeJS.ProcessEnv, flags: EndpointFlags = {}, read: (p: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<ControlSecrets> {
+export function localControlSecrets(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  flags: EndpointFlags = {},
+  read: (p: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+): Promise<ControlSecrets> {
   return controlSecrets({ config, env, readFile: read, endpoints: flags });
 }
 

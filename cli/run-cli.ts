@@ -7,7 +7,11 @@ import { VERSION } from './version';
  * program (the few commands a host runs), so each bundle carries only the commands it lists.
  * Resolves to the exit code; `runCli` sets it on the process.
  */
-export async function dispatch(program: { name: string; title: string }, commands: Record<string, CommandEntry>, argv: string[]): Promise<number> {
+export async function dispatch(
+  program: { name: string; title: string },
+  commands: Record<string, CommandEntry>,
+  argv: string[],
+): Promise<number> {
   const usage = `${program.name} ${VERSION} — ${program.title}
 
 usage: ${program.name} <command> [options]
@@ -19,7 +23,9 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}`;
   const refuse = (problem: string) => {
-    console.error(`${program.name}: ${termSafe(problem)}\nusage: ${program.name} <command> [options]  (run "${program.name} help" for the commands)`);
+    console.error(
+      `${program.name}: ${termSafe(problem)}\nusage: ${program.name} <command> [options]  (run "${program.name} help" for the commands)`,
+    );
     return 2;
   };
 
@@ -45,11 +51,18 @@ ${Object.entries(commands)
     return (await command.load()).run(['--help']);
   }
   const command = commands[name];
-  if (!command) return refuse(name.startsWith('-') ? `unknown option ${name} (options follow the command)` : `unknown command "${name}"`);
+  if (!command)
+    return refuse(
+      name.startsWith('-') ? `unknown option ${name} (options follow the command)` : `unknown command "${name}"`,
+    );
   return (await command.load()).run(rest);
 }
 
-export function runCli(program: { name: string; title: string }, commands: Record<string, CommandEntry>, argv: string[]): void {
+export function runCli(
+  program: { name: string; title: string },
+  commands: Record<string, CommandEntry>,
+  argv: string[],
+): void {
   dispatch(program, commands, argv).then(
     (code) => {
       process.exitCode = code;

@@ -34,12 +34,25 @@ export function signRequest(req: {
   const names = Object.keys(headers).sort();
   const canonicalHeaders = names.map((n) => `${n}:${headers[n]!.trim().replace(/\s+/g, ' ')}\n`).join('');
   const signedHeaders = names.join(';');
-  const canonicalRequest = [req.method.toUpperCase(), canonicalPath(req.url.pathname), canonicalQuery(req.url.searchParams), canonicalHeaders, signedHeaders, payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method.toUpperCase(),
+    canonicalPath(req.url.pathname),
+    canonicalQuery(req.url.searchParams),
+    canonicalHeaders,
+    signedHeaders,
+    payloadHash,
+  ].join('\n');
   const scope = `${day}/${req.region}/${req.service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
-  const key = [day, req.region, req.service, 'aws4_request'].reduce<Buffer | string>((k, part) => hmac(k, part), `AWS4${req.credentials.secretAccessKey}`);
+  const key = [day, req.region, req.service, 'aws4_request'].reduce<Buffer | string>(
+    (k, part) => hmac(k, part),
+    `AWS4${req.credentials.secretAccessKey}`,
+  );
   const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
-  return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${req.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` };
+  return {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${req.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+  };
 }
 
 function sha256(text: string): string {
@@ -60,7 +73,10 @@ function uriEncode(s: string): string {
 }
 
 function canonicalPath(path: string): string {
-  return (path || '/').split('/').map((seg) => uriEncode(decodeURIComponent(seg))).join('/');
+  return (path || '/')
+    .split('/')
+    .map((seg) => uriEncode(decodeURIComponent(seg)))
+    .join('/');
 }
 
 function canonicalQuery(params: URLSearchParams): string {

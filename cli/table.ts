@@ -27,7 +27,9 @@ export function ms(n: number | null | undefined): string {
 /** ISO time without the date when it is today, for event lists. */
 export function clock(at: number, now = Date.now()): string {
   const iso = new Date(at).toISOString();
-  return iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? iso.slice(11, 23) : iso.replace('T', ' ').slice(0, 23);
+  return iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10)
+    ? iso.slice(11, 23)
+    : iso.replace('T', ' ').slice(0, 23);
 }
 
 /** "3 s ago", "250 ms ago", "4 min ago": how long since, for people reading a status. */

@@ -28,5 +28,8 @@ export function termSafe(text: unknown, max = MAX_FIELD): string {
 /** Multi-line text (an error's message, a usage text with a reason in it): each line made safe on its own. */
 export function termSafeLines(text: unknown, max = MAX_FIELD): string {
   const s = typeof text === 'string' ? text : String(text);
-  return s.split('\n').map((line) => termSafe(line, max)).join('\n');
+  return s
+    .split('\n')
+    .map((line) => termSafe(line, max))
+    .join('\n');
 }

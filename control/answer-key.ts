@@ -16,7 +16,10 @@ export interface ControlIdentity {
  * working directory, as pskFile). A private key that does not match `control.answerKey` is an
  * error here, at start, not a stream of answers every agent refuses.
  */
-export async function loadControlIdentity(config: Config, read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<ControlIdentity> {
+export async function loadControlIdentity(
+  config: Config,
+  read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+): Promise<ControlIdentity> {
   const c = config.control;
   if (c.mode !== 'local') return {};
   const out: ControlIdentity = {};
@@ -24,11 +27,17 @@ export async function loadControlIdentity(config: Config, read: (path: string) =
     const key = privateKeyFrom(await readNamed(read, c.answerKeyFile, 'control.answerKeyFile'));
     out.signer = answerSigner(key, c.answerKey);
   } else if (c.answerKey !== undefined) {
-    throw new Error('control.answerKey is set but control.answerKeyFile is not: the control plane cannot sign its answers, and every agent would refuse them (ipferry keygen --for control --out FILE)');
+    throw new Error(
+      'control.answerKey is set but control.answerKeyFile is not: the control plane cannot sign its answers, and every agent would refuse them (ipferry keygen --for control --out FILE)',
+    );
   }
   if (c.tls?.certFile !== undefined || c.tls?.keyFile !== undefined) {
-    if (c.tls.certFile === undefined || c.tls.keyFile === undefined) throw new Error('control.tls needs both certFile and keyFile to serve HTTPS');
-    out.tls = { cert: await readNamed(read, c.tls.certFile, 'control.tls.certFile'), key: await readNamed(read, c.tls.keyFile, 'control.tls.keyFile') };
+    if (c.tls.certFile === undefined || c.tls.keyFile === undefined)
+      throw new Error('control.tls needs both certFile and keyFile to serve HTTPS');
+    out.tls = {
+      cert: await readNamed(read, c.tls.certFile, 'control.tls.certFile'),
+      key: await readNamed(read, c.tls.keyFile, 'control.tls.keyFile'),
+    };
   }
   return out;
 }
@@ -41,7 +50,10 @@ export interface KeySource {
   fix: string;
 }
 
-export const ANSWER_KEY_FILE: KeySource = { holder: 'control.answerKeyFile', fix: 'use the answerKey line ipferry keygen --for control printed with that file' };
+export const ANSWER_KEY_FILE: KeySource = {
+  holder: 'control.answerKeyFile',
+  fix: 'use the answerKey line ipferry keygen --for control printed with that file',
+};
 
 /** The heartbeat function's key source: the secret IPFERRY_ANSWER_KEY_SECRET names (docs/deploy-aws.md). */
 export function answerKeySecret(id: string): KeySource {
@@ -52,11 +64,20 @@ export function answerKeySecret(id: string): KeySource {
 }
 
 /** A signer for answers, refusing a private key whose public half is not the configured one. */
-export function answerSigner(key: KeyObject, answerKey: string | undefined, source: KeySource = ANSWER_KEY_FILE): Signer {
-  if (answerKey === undefined) throw new Error('the control plane has a signing key but the config names no control.answerKey: agents would not check its answers; add the public key it was made with');
+export function answerSigner(
+  key: KeyObject,
+  answerKey: string | undefined,
+  source: KeySource = ANSWER_KEY_FILE,
+): Signer {
+  if (answerKey === undefined)
+    throw new Error(
+      'the control plane has a signing key but the config names no control.answerKey: agents would not check its answers; add the public key it was made with',
+    );
   const mine = createPublicKey(key).export({ format: 'der', type: 'spki' });
   if (!mine.equals(publicKeyFrom(answerKey).export({ format: 'der', type: 'spki' }))) {
-    throw new Error(`${source.holder} does not hold the private half of control.answerKey: agents would refuse every answer; ${source.fix}`);
+    throw new Error(
+      `${source.holder} does not hold the private half of control.answerKey: agents would refuse every answer; ${source.fix}`,
+    );
   }
   return ed25519Signer(key);
 }
@@ -67,7 +88,8 @@ export function answerSigner(key: KeyObject, answerKey: string | undefined, sour
  * `ipferry keygen --public-from-seed -` derives the public half the same way (docs/deploy-aws.md).
  */
 export function keyFromSeed(secret: string): KeyObject {
-  if (secret.length < 32) throw new Error(`the answer key secret is ${secret.length} characters; at least 32 are needed`);
+  if (secret.length < 32)
+    throw new Error(`the answer key secret is ${secret.length} characters; at least 32 are needed`);
   const seed = createHash('sha256').update(secret, 'utf8').digest();
   // PKCS#8 for Ed25519 is a fixed 16-byte prefix and the seed (RFC 8410, section 7).
   const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);

@@ -45,12 +45,21 @@ const ROUTES: Record<string, Record<string, Handler>> = {
     GET: async (ctx, req) => {
       const limit = req.query.get('limit');
       const before = req.query.get('before');
-      if (limit !== null && !/^\d{1,4}$/.test(limit)) throw new OperatorError(400, 'invalid', 'limit must be a whole number up to 1000');
-      const page = await ctx.store.listEvents(ctx.group, { ...(limit ? { limit: Number(limit) } : {}), ...(before ? { before } : {}) });
+      if (limit !== null && !/^\d{1,4}$/.test(limit))
+        throw new OperatorError(400, 'invalid', 'limit must be a whole number up to 1000');
+      const page = await ctx.store.listEvents(ctx.group, {
+        ...(limit ? { limit: Number(limit) } : {}),
+        ...(before ? { before } : {}),
+      });
       return { status: 200, body: page };
     },
   },
-  '/v1/plan': { GET: async (ctx, req) => ({ status: 200, body: await plan(ctx, { observe: ['1', 'true'].includes(req.query.get('observe') ?? '') }) }) },
+  '/v1/plan': {
+    GET: async (ctx, req) => ({
+      status: 200,
+      body: await plan(ctx, { observe: ['1', 'true'].includes(req.query.get('observe') ?? '') }),
+    }),
+  },
   '/v1/drain': { POST: (ctx, req, opts) => drain(ctx, req, opts, true) },
   '/v1/undrain': { POST: (ctx, req, opts) => drain(ctx, req, opts, false) },
   '/v1/move': {
@@ -67,7 +76,9 @@ const ROUTES: Record<string, Record<string, Handler>> = {
     POST: async (ctx, req, opts) => {
       const vip = stringField(jsonBody(req), 'vip');
       const result = await unpin(ctx, { vip, ...(req.by ? { by: req.by } : {}) });
-      const moves = result.event ? await tickAfter(ctx, opts, { kind: 'api', at: result.event.at, detail: result.event.detail }) : undefined;
+      const moves = result.event
+        ? await tickAfter(ctx, opts, { kind: 'api', at: result.event.at, detail: result.event.detail })
+        : undefined;
       return { status: 200, body: { ...result, ...(moves ? { moves } : {}) } };
     },
   },
@@ -77,7 +88,12 @@ export async function handleApi(ctx: ControlContext, req: ApiRequest, opts: ApiO
   const route = ROUTES[req.path.replace(/\/+$/, '') || '/'];
   if (!route) return failure(404, 'not-found', `no route ${req.path}`);
   const handler = route[req.method.toUpperCase()];
-  if (!handler) return failure(405, 'invalid', `${req.method} is not allowed on ${req.path} (use ${Object.keys(route).join(', ')})`);
+  if (!handler)
+    return failure(
+      405,
+      'invalid',
+      `${req.method} is not allowed on ${req.path} (use ${Object.keys(route).join(', ')})`,
+    );
   try {
     return await handler(ctx, req, opts);
   } catch (err) {
@@ -115,13 +131,15 @@ function jsonBody(req: ApiRequest): Record<string, unknown> {
   } catch {
     throw new OperatorError(400, 'invalid', 'the body is not JSON');
   }
-  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new OperatorError(400, 'invalid', 'the body must be a JSON object');
+  if (typeof b !== 'object' || b === null || Array.isArray(b))
+    throw new OperatorError(400, 'invalid', 'the body must be a JSON object');
   return b as Record<string, unknown>;
 }
 
 function stringField(b: Record<string, unknown>, name: string): string {
   const v = b[name];
-  if (typeof v !== 'string' || v.length === 0) throw new OperatorError(400, 'invalid', `"${name}" must be a non-empty string`);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new OperatorError(400, 'invalid', `"${name}" must be a non-empty string`);
   return v;
 }
 

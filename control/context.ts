@@ -23,7 +23,12 @@ export interface Tuning {
   commitAttempts: number;
 }
 
-export const DEFAULT_TUNING: Tuning = { moveConcurrency: 16, moveDeadlineMs: 20_000, leaseMs: 30_000, commitAttempts: 3 };
+export const DEFAULT_TUNING: Tuning = {
+  moveConcurrency: 16,
+  moveDeadlineMs: 20_000,
+  leaseMs: 30_000,
+  commitAttempts: 3,
+};
 
 /** Everything the control loop works with: one cluster (the group), its store, providers, clock, log. */
 export interface ControlContext {

@@ -17,9 +17,11 @@ export interface Drift {
  * provider read less than its `driftIntervalMs` ago is skipped (listed in `skipped`): Robot allows
  * 100 failover reads an hour, and a read every minute would spend 60 of them on drift alone.
  */
-export async function observeAll(
-  ctx: ControlContext,
-): Promise<{ truth: Map<string, Holding>; failures: Array<{ provider: string; error: string }>; skipped: Array<{ provider: string; nextAt: number }> }> {
+export async function observeAll(ctx: ControlContext): Promise<{
+  truth: Map<string, Holding>;
+  failures: Array<{ provider: string; error: string }>;
+  skipped: Array<{ provider: string; nextAt: number }>;
+}> {
   const byProvider = new Map<Provider, Vip[]>();
   // Appended in place: copying the list per VIP cost 220 ms a tick at 10,240 VIPs (bench:tick).
   for (const v of ctx.config.vips) {
@@ -72,7 +74,12 @@ async function diagnoseInRound(ctx: ControlContext, p: Provider, vips: readonly 
  * nobody to give it to); VIPs that this tick moves anyway are skipped. A second holder next to the
  * right one (`foreign` beside `node`) is not drift a move could fix: the agents settle it.
  */
-export function findDrift(config: Config, assignments: readonly Assignment[], truth: ReadonlyMap<string, Holding>, moving: ReadonlySet<string>): Drift[] {
+export function findDrift(
+  config: Config,
+  assignments: readonly Assignment[],
+  truth: ReadonlyMap<string, Holding>,
+  moving: ReadonlySet<string>,
+): Drift[] {
   const byVip = new Map(assignments.map((a) => [a.vip, a]));
   const out: Drift[] = [];
   for (const vip of config.vips) {

@@ -40,14 +40,22 @@ export async function executeMoves(ctx: ControlContext, jobs: readonly MoveJob[]
     const provider = ctx.providers(job.vip.kind);
     if (!provider) {
       if (HOST_BOUND_KINDS.has(job.vip.kind)) return { job };
-      return { job, outcome: { ok: false, reason: 'invalid', message: `no provider moves VIPs of kind ${job.vip.kind}`, calls: 0 } };
+      return {
+        job,
+        outcome: { ok: false, reason: 'invalid', message: `no provider moves VIPs of kind ${job.vip.kind}`, calls: 0 },
+      };
     }
     const budget = provider.budget();
     const busy = inFlight.get(provider) ?? 0;
     if (budget.remaining !== null && budget.remaining <= busy) {
       const resets = budget.resetAt === null ? '' : `, refills by ${new Date(budget.resetAt).toISOString()}`;
       const message = `skipped: ${provider.name} request budget exhausted (${budget.remaining} of ${budget.limit ?? '?'} left, ${busy} moves in flight${resets})`;
-      ctx.log.warn('move skipped', { vip: job.vip.name, to: job.to.id, provider: provider.name, remaining: budget.remaining });
+      ctx.log.warn('move skipped', {
+        vip: job.vip.name,
+        to: job.to.id,
+        provider: provider.name,
+        remaining: budget.remaining,
+      });
       return { job, outcome: { ok: false, reason: 'throttled', message, calls: 0, skipped: true } };
     }
     inFlight.set(provider, busy + 1);
@@ -55,12 +63,26 @@ export async function executeMoves(ctx: ControlContext, jobs: readonly MoveJob[]
       const apiStart = ctx.clock.now();
       const result = await moveWithRetry(ctx, provider, job);
       const apiDone = ctx.clock.now();
-      if (!result.ok) ctx.log.warn('move failed', { vip: job.vip.name, to: job.to.id, reason: result.reason, message: result.message, calls: result.calls });
+      if (!result.ok)
+        ctx.log.warn('move failed', {
+          vip: job.vip.name,
+          to: job.to.id,
+          reason: result.reason,
+          message: result.message,
+          calls: result.calls,
+        });
       const outcome: EventOutcome = result.ok
         ? { ok: true, changed: result.changed, calls: result.calls }
         : { ok: false, reason: result.reason, message: result.message, calls: result.calls };
       const accepted = result.ok && result.acceptedAt !== undefined ? { accepted: result.acceptedAt } : {};
-      return { job, outcome, apiStart, apiDone, ...accepted, ...(result.ok && result.verifiedAt !== undefined ? { verified: result.verifiedAt } : {}) };
+      return {
+        job,
+        outcome,
+        apiStart,
+        apiDone,
+        ...accepted,
+        ...(result.ok && result.verifiedAt !== undefined ? { verified: result.verifiedAt } : {}),
+      };
     } finally {
       inFlight.set(provider, (inFlight.get(provider) ?? 1) - 1);
     }
@@ -98,7 +120,8 @@ async function moveWithRetry(ctx: ControlContext, provider: Provider, job: MoveJ
         baseDelayMs: 100,
         maxDelayMs: 2000,
         shouldRetry: (err) => err instanceof ProviderError && isRetryable(err.reason),
-        onRetry: ({ attempt, delayMs, error }) => ctx.log.info('move retried', { vip: job.vip.name, attempt, delayMs, error: errorText(error) }),
+        onRetry: ({ attempt, delayMs, error }) =>
+          ctx.log.info('move retried', { vip: job.vip.name, attempt, delayMs, error: errorText(error) }),
       },
     );
     return { ...ok, calls };

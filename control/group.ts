@@ -8,7 +8,9 @@ import { witnessedViews, witnessRing, type WitnessRing } from '../core/witness';
  * stored heartbeat views as they are. Witnessed: the views as the witnesses judge them at `now`.
  */
 export function viewsOf(state: GroupState, config: Config, now: number): NodeView[] {
-  const views = witnessed(config) ? witnessedViews({ config, ring: ringOf(config), records: state.nodes, now }) : [...state.nodes.values()].map((r) => r.view);
+  const views = witnessed(config)
+    ? witnessedViews({ config, ring: ringOf(config), records: state.nodes, now })
+    : [...state.nodes.values()].map((r) => r.view);
   return views.map((v) => ({ ...v, draining: state.draining.has(v.id) }));
 }
 

@@ -67,7 +67,13 @@ export interface LocalControlPlane {
 export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Promise<LocalControlPlane> {
   const { config, log } = opts;
   const clock = opts.clock ?? systemClock;
-  const ctx = controlContext({ config, store: opts.store ?? new MemoryStore(), clock, log, ...pick(opts, ['providers', 'publisher', 'instance', 'tuning']) });
+  const ctx = controlContext({
+    config,
+    store: opts.store ?? new MemoryStore(),
+    clock,
+    log,
+    ...pick(opts, ['providers', 'publisher', 'instance', 'tuning']),
+  });
   const verifier = heartbeatVerifier(config, opts.psk === undefined ? {} : { psk: opts.psk });
   const apiToken = config.control.mode === 'local' ? config.control.apiToken : undefined;
   const timers = new Timers(clock, log);
@@ -84,7 +90,13 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     (o) => tick(ctx, o),
     log,
     (r) => {
-      if (r.status === 'done' && r.failed > 0) timers.at('retry', clock.now() + retryAfter, () => runner.request({ kind: 'retry', at: clock.now(), detail: `${r.failed} move(s) failed` }, { repairDrift: true }));
+      if (r.status === 'done' && r.failed > 0)
+        timers.at('retry', clock.now() + retryAfter, () =>
+          runner.request(
+            { kind: 'retry', at: clock.now(), detail: `${r.failed} move(s) failed` },
+            { repairDrift: true },
+          ),
+        );
     },
   );
   const runTick = (trigger: TickTrigger) => runner.request(trigger);
@@ -102,25 +114,49 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     if (url.pathname === '/v1/heartbeat') {
-      if (req.method !== 'POST') return sendJson(res, 405, { error: { reason: 'malformed', message: 'heartbeats are POSTed' } });
+      if (req.method !== 'POST')
+        return sendJson(res, 405, { error: { reason: 'malformed', message: 'heartbeats are POSTed' } });
       const { body, tooLarge } = await readBody(req, config.security.maxHeartbeatBytes);
-      if (tooLarge) return sendJson(res, REFUSAL_STATUS['too-large'], { error: { reason: 'too-large', message: `more than ${config.security.maxHeartbeatBytes} bytes` } });
+      if (tooLarge)
+        return sendJson(res, REFUSAL_STATUS['too-large'], {
+          error: { reason: 'too-large', message: `more than ${config.security.maxHeartbeatBytes} bytes` },
+        });
       // A report is rare and may be the news of a failure: its answer waits for the tick, so the
       // reporter learns the new assignments version and can tell the others (as in Lambda).
       const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: byReports, notBefore });
       if (reply.ok && opts.deadlines !== false) watchDeadline(reply.node);
       const out = replyBytes(reply, signer);
-      res.writeHead(out.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out.text), 'cache-control': 'no-store', ...out.headers });
+      res.writeHead(out.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(out.text),
+        'cache-control': 'no-store',
+        ...out.headers,
+      });
       return void res.end(out.text);
     }
     // The status page's assets carry no data (its script fetches /v1/status with the token).
     if (serveStatusPage(req.method, url.pathname, res)) return;
     if (!bearerOk(req.headers.authorization, apiToken)) {
-      return sendJson(res, 401, { error: { reason: 'forbidden', message: 'missing or wrong bearer token' } }, { 'www-authenticate': 'Bearer' });
+      return sendJson(
+        res,
+        401,
+        { error: { reason: 'forbidden', message: 'missing or wrong bearer token' } },
+        { 'www-authenticate': 'Bearer' },
+      );
     }
     const { body, tooLarge } = await readBody(req, 65_536);
     if (tooLarge) return sendJson(res, 413, { error: { reason: 'invalid', message: 'request body over 64 KiB' } });
-    const reply = await handleApi(ctx, { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body: body.toString('utf8'), by: apiToken ? 'api-token' : 'local' }, { runTick, waitForTick: true });
+    const reply = await handleApi(
+      ctx,
+      {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        body: body.toString('utf8'),
+        by: apiToken ? 'api-token' : 'local',
+      },
+      { runTick, waitForTick: true },
+    );
     log.info('api', { method: req.method, path: url.pathname, status: reply.status });
     sendJson(res, reply.status, reply.body);
   }
@@ -129,31 +165,57 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   function watchDeadline(node: string): void {
     const silence = byReports ? reportDeadline(config) : config.timers.deadAfter;
     const at = clock.now() + silence + 1;
-    timers.at(`deadline:${node}`, at, () => runner.request({ kind: 'deadline', at: clock.now(), detail: `${node}: no ${byReports ? 'report' : 'heartbeat'} for ${silence}ms` }));
+    timers.at(`deadline:${node}`, at, () =>
+      runner.request({
+        kind: 'deadline',
+        at: clock.now(),
+        detail: `${node}: no ${byReports ? 'report' : 'heartbeat'} for ${silence}ms`,
+      }),
+    );
   }
 
-  const { host, port } = parseListen(opts.listen ?? (config.control.mode === 'local' ? config.control.listen : '127.0.0.1:7400'));
+  const { host, port } = parseListen(
+    opts.listen ?? (config.control.mode === 'local' ? config.control.listen : '127.0.0.1:7400'),
+  );
   // Drains and manual moves from anyone who can reach the port: beyond loopback, only with a token.
   if (!apiToken && !isLoopback(host)) {
-    throw new Error(`the control plane would listen on ${host}, beyond loopback, with its API (drain, move, unpin) open to anyone who reaches it: set control.apiToken (16 characters or more), or listen on 127.0.0.1`);
+    throw new Error(
+      `the control plane would listen on ${host}, beyond loopback, with its API (drain, move, unpin) open to anyone who reaches it: set control.apiToken (16 characters or more), or listen on 127.0.0.1`,
+    );
   }
   // Beyond loopback answers cross a network: over HTTPS, and signed (docs/security.md, finding 1).
   if (!isLoopback(host) && (!tls || !signer)) {
-    const missing = [tls ? '' : 'control.tls (certFile, keyFile): plain HTTP', signer ? '' : 'control.answerKey and answerKeyFile (ipferry keygen --for control): unsigned answers'].filter(Boolean);
-    throw new Error(`the control plane would listen on ${host}, beyond loopback, where anyone on the path could rewrite its answers: set ${missing.join('; and ')}; or listen on 127.0.0.1`);
+    const missing = [
+      tls ? '' : 'control.tls (certFile, keyFile): plain HTTP',
+      signer ? '' : 'control.answerKey and answerKeyFile (ipferry keygen --for control): unsigned answers',
+    ].filter(Boolean);
+    throw new Error(
+      `the control plane would listen on ${host}, beyond loopback, where anyone on the path could rewrite its answers: set ${missing.join('; and ')}; or listen on 127.0.0.1`,
+    );
   }
   await listen(server, host, port);
   const address = server.address() as AddressInfo;
   const url = `${tls ? 'https' : 'http'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  timers.every(opts.tickEveryMs ?? interval, () => runner.request({ kind: 'interval', at: clock.now(), detail: 'interval' }));
-  timers.every(opts.reconcileEveryMs ?? 60_000, () => runner.request({ kind: 'schedule', at: clock.now(), detail: 'reconcile' }, { repairDrift: true }));
-  log.info('control plane listening', { url, cluster: config.cluster, digest: ctx.digest, nodes: config.nodes.length, vips: config.vips.length });
+  timers.every(opts.tickEveryMs ?? interval, () =>
+    runner.request({ kind: 'interval', at: clock.now(), detail: 'interval' }),
+  );
+  timers.every(opts.reconcileEveryMs ?? 60_000, () =>
+    runner.request({ kind: 'schedule', at: clock.now(), detail: 'reconcile' }, { repairDrift: true }),
+  );
+  log.info('control plane listening', {
+    url,
+    cluster: config.cluster,
+    digest: ctx.digest,
+    nodes: config.nodes.length,
+    vips: config.vips.length,
+  });
 
   return {
     url,
     ctx,
     runner,
-    tickNow: (trigger = {}, o = {}) => runner.request({ kind: 'api', at: clock.now(), detail: 'requested', ...trigger }, o),
+    tickNow: (trigger = {}, o = {}) =>
+      runner.request({ kind: 'api', at: clock.now(), detail: 'requested', ...trigger }, o),
     async close() {
       timers.close();
       runner.close();

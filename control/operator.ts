@@ -22,8 +22,14 @@ export class OperatorError extends Error {
 }
 
 /** Drain (or undrain) a node: its VIPs move away at the next decision, which the caller starts. */
-export async function setDrain(ctx: ControlContext, node: string, draining: boolean, by?: string): Promise<ControlEvent> {
-  if (!ctx.config.nodes.some((n) => n.id === node)) throw new OperatorError(404, 'not-found', `node ${node} is not in the config`);
+export async function setDrain(
+  ctx: ControlContext,
+  node: string,
+  draining: boolean,
+  by?: string,
+): Promise<ControlEvent> {
+  if (!ctx.config.nodes.some((n) => n.id === node))
+    throw new OperatorError(404, 'not-found', `node ${node} is not in the config`);
   const at = ctx.clock.now();
   await ctx.store.setDraining(ctx.group, node, draining, at);
   const event: ControlEvent = {
@@ -45,7 +51,10 @@ export async function setDrain(ctx: ControlContext, node: string, draining: bool
 /** The longest reason an operator may give: a sentence or two, as a check's detail (300). */
 export const MAX_REASON = 300;
 
-export async function manualMove(ctx: ControlContext, req: { vip: string; node: string; reason: string; by?: string }): Promise<TickMove> {
+export async function manualMove(
+  ctx: ControlContext,
+  req: { vip: string; node: string; reason: string; by?: string },
+): Promise<TickMove> {
   const model = compile(ctx.config);
   const vip = model.vips[model.vipIndex.get(req.vip) ?? -1];
   if (!vip) throw new OperatorError(404, 'not-found', `VIP ${req.vip} is not in the config`);
@@ -53,35 +62,69 @@ export async function manualMove(ctx: ControlContext, req: { vip: string; node: 
   if (!node) throw new OperatorError(404, 'not-found', `node ${req.node} is not in the config`);
   if (!req.reason.trim()) throw new OperatorError(400, 'invalid', 'a manual move needs a reason');
   // Kept in the pin, the event and every /v1/status: a 340 KB reason made status 682 KB.
-  if (req.reason.length > MAX_REASON) throw new OperatorError(400, 'invalid', `a reason is at most ${MAX_REASON} characters (got ${req.reason.length})`);
-  if (!canCarry(vip, node)) throw new OperatorError(409, 'conflict', `node ${node.id} cannot carry ${vip.name} (eligibility, identity or subnet)`);
+  if (req.reason.length > MAX_REASON)
+    throw new OperatorError(400, 'invalid', `a reason is at most ${MAX_REASON} characters (got ${req.reason.length})`);
+  if (!canCarry(vip, node))
+    throw new OperatorError(
+      409,
+      'conflict',
+      `node ${node.id} cannot carry ${vip.name} (eligibility, identity or subnet)`,
+    );
 
-  const lease = await ctx.store.acquireLease(ctx.group, { owner: ctx.instance, ttlMs: ctx.tuning.leaseMs, now: ctx.clock.now() });
-  if (!lease.ok) throw new OperatorError(409, 'conflict', `a tick is running (lease held by ${lease.holder}); try again`);
+  const lease = await ctx.store.acquireLease(ctx.group, {
+    owner: ctx.instance,
+    ttlMs: ctx.tuning.leaseMs,
+    now: ctx.clock.now(),
+  });
+  if (!lease.ok)
+    throw new OperatorError(409, 'conflict', `a tick is running (lease held by ${lease.holder}); try again`);
   try {
     const state = await ctx.store.loadGroup(ctx.group);
     const now = ctx.clock.now();
     const view = viewsOf(state, ctx.config, now).find((v) => v.id === node.id);
-    const alive = !!view && view.lastSeen !== null && now - view.lastSeen <= ctx.config.timers.deadAfter && !view.leaving;
-    if (!alive) throw new OperatorError(409, 'conflict', `node ${node.id} is not alive; the VIP would be moved straight back`);
+    const alive =
+      !!view && view.lastSeen !== null && now - view.lastSeen <= ctx.config.timers.deadAfter && !view.leaving;
+    if (!alive)
+      throw new OperatorError(409, 'conflict', `node ${node.id} is not alive; the VIP would be moved straight back`);
     if (view.draining) throw new OperatorError(409, 'conflict', `node ${node.id} is draining`);
     const failing = vip.checks.filter((c) => !view.checks[c]?.ok);
-    if (failing.length > 0) throw new OperatorError(409, 'conflict', `node ${node.id} fails ${failing.join(', ')}, which ${vip.name} needs`);
+    if (failing.length > 0)
+      throw new OperatorError(409, 'conflict', `node ${node.id} fails ${failing.join(', ')}, which ${vip.name} needs`);
 
     const prev = state.assignments.find((a) => a.vip === vip.name);
     const pinned = { reason: req.reason, ...(req.by ? { by: req.by } : {}) };
     const window = ctx.config.timers.flapBudget.window;
     const moving = prev?.node !== node.id;
     const next: Assignment = moving
-      ? { vip: vip.name, node: node.id, epoch: (prev?.epoch ?? 0) + 1, since: now, moves: [...(prev?.moves.filter((t) => t > now - window) ?? []), now], pinned }
+      ? {
+          vip: vip.name,
+          node: node.id,
+          epoch: (prev?.epoch ?? 0) + 1,
+          since: now,
+          moves: [...(prev?.moves.filter((t) => t > now - window) ?? []), now],
+          pinned,
+        }
       : { ...prev!, pinned };
     const assignments = [...state.assignments.filter((a) => a.vip !== vip.name), next];
-    const r = await ctx.store.commit(ctx.group, { expectedVersion: state.version, assignments, changed: changedVips(state.assignments, assignments) });
-    if (!r.ok) throw new OperatorError(409, 'conflict', `the group changed while moving (version ${r.currentVersion}); try again`);
+    const r = await ctx.store.commit(ctx.group, {
+      expectedVersion: state.version,
+      assignments,
+      changed: changedVips(state.assignments, assignments),
+    });
+    if (!r.ok)
+      throw new OperatorError(
+        409,
+        'conflict',
+        `the group changed while moving (version ${r.currentVersion}); try again`,
+      );
 
     const from = prev?.node ?? null;
     const lastHeartbeat = from === null ? undefined : state.nodes.get(from)?.view.lastSeen;
-    const timeline: FailoverTimeline = { ...(lastHeartbeat == null ? {} : { lastHeartbeat }), detected: now, decided: ctx.clock.now() };
+    const timeline: FailoverTimeline = {
+      ...(lastHeartbeat == null ? {} : { lastHeartbeat }),
+      detected: now,
+      decided: ctx.clock.now(),
+    };
     const event: ControlEvent = {
       id: moving ? moveEventId(next) : eventId(now, `pin#${vip.name}@${next.epoch}`),
       at: now,
@@ -99,14 +142,38 @@ export async function manualMove(ctx: ControlContext, req: { vip: string; node: 
     const [report] = job ? await executeMoves(ctx, [job]) : [];
     const done: ControlEvent = {
       ...event,
-      timeline: { ...timeline, ...(report?.apiStart ? { apiStart: report.apiStart } : {}), ...(report?.accepted ? { accepted: report.accepted } : {}), ...(report?.apiDone ? { apiDone: report.apiDone } : {}), ...(report?.verified ? { verified: report.verified } : {}) },
+      timeline: {
+        ...timeline,
+        ...(report?.apiStart ? { apiStart: report.apiStart } : {}),
+        ...(report?.accepted ? { accepted: report.accepted } : {}),
+        ...(report?.apiDone ? { apiDone: report.apiDone } : {}),
+        ...(report?.verified ? { verified: report.verified } : {}),
+      },
       ...(report?.outcome ? { outcome: report.outcome } : {}),
     };
     if (report) await ctx.store.appendEvents(ctx.group, [done]);
-    ctx.log.info('manual move', { vip: vip.name, from, to: node.id, epoch: next.epoch, by: req.by, outcome: done.outcome });
-    return { eventId: done.id, vip: vip.name, from, to: node.id, epoch: next.epoch, reason: 'manual', ...(done.outcome ? { outcome: done.outcome } : {}), timeline: done.timeline ?? {} };
+    ctx.log.info('manual move', {
+      vip: vip.name,
+      from,
+      to: node.id,
+      epoch: next.epoch,
+      by: req.by,
+      outcome: done.outcome,
+    });
+    return {
+      eventId: done.id,
+      vip: vip.name,
+      from,
+      to: node.id,
+      epoch: next.epoch,
+      reason: 'manual',
+      ...(done.outcome ? { outcome: done.outcome } : {}),
+      timeline: done.timeline ?? {},
+    };
   } finally {
-    await ctx.store.releaseLease(ctx.group, ctx.instance).catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
+    await ctx.store
+      .releaseLease(ctx.group, ctx.instance)
+      .catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
   }
 }
 
@@ -115,18 +182,36 @@ export async function manualMove(ctx: ControlContext, req: { vip: string; node: 
  * so preemption and rebalancing may act on it again at the next decision, which the caller
  * starts. A VIP that is not pinned is left as it is and says so.
  */
-export async function unpin(ctx: ControlContext, req: { vip: string; by?: string }): Promise<{ vip: string; node: string | null; wasPinned: boolean; event?: ControlEvent }> {
-  if (!ctx.config.vips.some((v) => v.name === req.vip)) throw new OperatorError(404, 'not-found', `VIP ${req.vip} is not in the config`);
-  const lease = await ctx.store.acquireLease(ctx.group, { owner: ctx.instance, ttlMs: ctx.tuning.leaseMs, now: ctx.clock.now() });
-  if (!lease.ok) throw new OperatorError(409, 'conflict', `a tick is running (lease held by ${lease.holder}); try again`);
+export async function unpin(
+  ctx: ControlContext,
+  req: { vip: string; by?: string },
+): Promise<{ vip: string; node: string | null; wasPinned: boolean; event?: ControlEvent }> {
+  if (!ctx.config.vips.some((v) => v.name === req.vip))
+    throw new OperatorError(404, 'not-found', `VIP ${req.vip} is not in the config`);
+  const lease = await ctx.store.acquireLease(ctx.group, {
+    owner: ctx.instance,
+    ttlMs: ctx.tuning.leaseMs,
+    now: ctx.clock.now(),
+  });
+  if (!lease.ok)
+    throw new OperatorError(409, 'conflict', `a tick is running (lease held by ${lease.holder}); try again`);
   try {
     const state = await ctx.store.loadGroup(ctx.group);
     const prev = state.assignments.find((a) => a.vip === req.vip);
     if (!prev?.pinned) return { vip: req.vip, node: prev?.node ?? null, wasPinned: false };
     const { pinned, ...rest } = prev;
     const assignments = [...state.assignments.filter((a) => a.vip !== req.vip), rest];
-    const r = await ctx.store.commit(ctx.group, { expectedVersion: state.version, assignments, changed: changedVips(state.assignments, assignments) });
-    if (!r.ok) throw new OperatorError(409, 'conflict', `the group changed while unpinning (version ${r.currentVersion}); try again`);
+    const r = await ctx.store.commit(ctx.group, {
+      expectedVersion: state.version,
+      assignments,
+      changed: changedVips(state.assignments, assignments),
+    });
+    if (!r.ok)
+      throw new OperatorError(
+        409,
+        'conflict',
+        `the group changed while unpinning (version ${r.currentVersion}); try again`,
+      );
     const now = ctx.clock.now();
     const event: ControlEvent = {
       id: eventId(now, `unpin#${req.vip}@${prev.epoch}`),
@@ -141,6 +226,8 @@ export async function unpin(ctx: ControlContext, req: { vip: string; by?: string
     ctx.log.info('unpinned', { vip: req.vip, node: prev.node, epoch: prev.epoch, by: req.by });
     return { vip: req.vip, node: prev.node, wasPinned: true, event };
   } finally {
-    await ctx.store.releaseLease(ctx.group, ctx.instance).catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
+    await ctx.store
+      .releaseLease(ctx.group, ctx.instance)
+      .catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
   }
 }

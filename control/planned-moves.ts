@@ -15,11 +15,17 @@ export interface Planned {
   job?: MoveJob;
 }
 
-export function committedMoves(ctx: ControlContext, step: Extract<CommitStep, { status: 'committed' }>, triggers: readonly TickTrigger[]): Planned[] {
+export function committedMoves(
+  ctx: ControlContext,
+  step: Extract<CommitStep, { status: 'committed' }>,
+  triggers: readonly TickTrigger[],
+): Planned[] {
   const next = new Map(step.decision.assignments.map((a) => [a.vip, a]));
   // The views decide() saw: under witnessed liveness a dead owner's lastSeen is when a witness last heard it.
   const views = new Map(step.views.map((v) => [v.id, v]));
-  const judged = witnessed(ctx.config) ? judgeWitnessed({ config: ctx.config, ring: ringOf(ctx.config), records: step.state.nodes, now: step.judgedAt }) : undefined;
+  const judged = witnessed(ctx.config)
+    ? judgeWitnessed({ config: ctx.config, ring: ringOf(ctx.config), records: step.state.nodes, now: step.judgedAt })
+    : undefined;
   return step.decision.moves.map((m) => {
     const a = next.get(m.vip)!;
     const owner = m.from === null ? undefined : views.get(m.from);
@@ -46,20 +52,33 @@ function witnessWord(j: Judgement, ctx: ControlContext): string {
  * heartbeat, so it was noticed on receipt; a dead owner was noticed by the first trigger after its
  * deadline (lastSeen + deadAfter); anything else by the first trigger. `decidedAt` bounds it all.
  */
-function detectedAt(ctx: ControlContext, m: Move, owner: NodeView | undefined, triggers: readonly TickTrigger[], decidedAt: number): number {
+function detectedAt(
+  ctx: ControlContext,
+  m: Move,
+  owner: NodeView | undefined,
+  triggers: readonly TickTrigger[],
+  decidedAt: number,
+): number {
   const first = (from: number) => Math.min(decidedAt, triggers.find((t) => t.at >= from)?.at ?? decidedAt);
   if (!owner || owner.lastSeen == null) return first(-Infinity);
   if (m.reason === 'owner-leaving') return owner.lastSeen;
   if (m.reason === 'owner-dead') return first(owner.lastSeen + ctx.config.timers.deadAfter);
   if (m.reason === 'owner-unhealthy') {
     const vip = compile(ctx.config).vips[compile(ctx.config).vipIndex.get(m.vip) ?? -1];
-    const since = (vip?.checks ?? []).flatMap((c) => (owner.checks[c] && !owner.checks[c]!.ok ? [owner.checks[c]!.since] : []));
+    const since = (vip?.checks ?? []).flatMap((c) =>
+      owner.checks[c] && !owner.checks[c]!.ok ? [owner.checks[c]!.since] : [],
+    );
     if (since.length > 0) return Math.min(...since);
   }
   return first(-Infinity);
 }
 
-export function driftRepairs(ctx: ControlContext, assignments: readonly Assignment[], truth: ReadonlyMap<string, Holding>, moving: ReadonlySet<string>): Planned[] {
+export function driftRepairs(
+  ctx: ControlContext,
+  assignments: readonly Assignment[],
+  truth: ReadonlyMap<string, Holding>,
+  moving: ReadonlySet<string>,
+): Planned[] {
   const now = ctx.clock.now();
   return findDrift(ctx.config, assignments, truth, moving).map((d) => {
     const id = eventId(now, `drift#${d.vip.name}@${d.assignment.epoch}`);
@@ -79,7 +98,14 @@ export function driftRepairs(ctx: ControlContext, assignments: readonly Assignme
   });
 }
 
-export function jobFor(ctx: ControlContext, vipName: string, to: string | null, epoch: number, reason: ReasonCode, id: string): { job?: MoveJob } {
+export function jobFor(
+  ctx: ControlContext,
+  vipName: string,
+  to: string | null,
+  epoch: number,
+  reason: ReasonCode,
+  id: string,
+): { job?: MoveJob } {
   const model = compile(ctx.config);
   const vip = model.vips[model.vipIndex.get(vipName) ?? -1];
   const node = to === null ? undefined : model.nodes[model.nodeIndex.get(to) ?? -1];
@@ -95,11 +121,16 @@ export function jobFor(ctx: ControlContext, vipName: string, to: string | null, 
  * refilled at 20/s, sim/aws-ec2/throttle.ts) over eight minutes. The tick holds the group's lease,
  * so no other control plane moves anything between that read and now.
  */
-export function satisfiedBy(truth: ReadonlyMap<string, Holding> | undefined, jobs: readonly MoveJob[], at: number): { done: MoveReport[]; todo: MoveJob[] } {
+export function satisfiedBy(
+  truth: ReadonlyMap<string, Holding> | undefined,
+  jobs: readonly MoveJob[],
+  at: number,
+): { done: MoveReport[]; todo: MoveJob[] } {
   const done: MoveReport[] = [];
   const todo: MoveJob[] = [];
   for (const job of jobs) {
-    if (truth?.get(job.vip.name)?.node === job.to.id) done.push({ job, outcome: { ok: true, changed: false, calls: 0 }, verified: at });
+    if (truth?.get(job.vip.name)?.node === job.to.id)
+      done.push({ job, outcome: { ok: true, changed: false, calls: 0 }, verified: at });
     else todo.push(job);
   }
   return { done, todo };

@@ -8,7 +8,9 @@ import type { Provider } from '../core/ports';
  */
 export type ProviderLookup = (kind: VipKind) => Provider | undefined;
 
-export function providerLookup(providers: ReadonlyMap<VipKind, Provider> | ProviderLookup | readonly Provider[] = []): ProviderLookup {
+export function providerLookup(
+  providers: ReadonlyMap<VipKind, Provider> | ProviderLookup | readonly Provider[] = [],
+): ProviderLookup {
   if (typeof providers === 'function') return providers;
   if (providers instanceof Map) return (kind) => providers.get(kind);
   const byKind = new Map<VipKind, Provider>();

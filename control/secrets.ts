@@ -50,7 +50,8 @@ interface Found {
   from: string;
 }
 
-const PSK_SOURCES = 'security.psk, IPFERRY_PSK_SECRET (a Secrets Manager secret), IPFERRY_PSK, security.pskFile or security.pskEnv';
+const PSK_SOURCES =
+  'security.psk, IPFERRY_PSK_SECRET (a Secrets Manager secret), IPFERRY_PSK, security.pskFile or security.pskEnv';
 
 async function presharedKeyOf(src: SecretSources): Promise<string> {
   const { env } = src;
@@ -62,7 +63,8 @@ async function presharedKeyOf(src: SecretSources): Promise<string> {
     (s.pskFile ? await fromFile(src, s.pskFile) : undefined) ??
     (s.pskEnv ? (fromEnv(env, s.pskEnv, `security.pskEnv ($${s.pskEnv})`) ?? missingVariable(s.pskEnv)) : undefined);
   if (!found) throw new Error(`hmac-sha256 heartbeats need the pre-shared key: none of ${PSK_SOURCES} is set`);
-  if (found.value.length < MIN_PSK_LENGTH) throw new Error(`the pre-shared key from ${found.from} is shorter than ${MIN_PSK_LENGTH} characters`);
+  if (found.value.length < MIN_PSK_LENGTH)
+    throw new Error(`the pre-shared key from ${found.from} is shorter than ${MIN_PSK_LENGTH} characters`);
   return found.value;
 }
 
@@ -73,21 +75,35 @@ async function credentialsOf(src: SecretSources): Promise<ProviderCredentials> {
   const families = new Set(config.vips.map((v) => FAMILY_OF_KIND[v.kind]));
   const out: ProviderCredentials = {};
   if (families.has('hetzner-cloud')) {
-    const token = (await fromSecret(src, 'IPFERRY_HETZNER_TOKEN_SECRET')) ?? fromEnv(env, 'IPFERRY_HETZNER_TOKEN') ?? fromEnv(env, 'HCLOUD_TOKEN');
-    if (!token) throw new Error('hetzner-floating-ip / hetzner-alias-ip VIPs need a Hetzner Cloud API token: set IPFERRY_HETZNER_TOKEN_SECRET (a Secrets Manager secret), IPFERRY_HETZNER_TOKEN or HCLOUD_TOKEN');
+    const token =
+      (await fromSecret(src, 'IPFERRY_HETZNER_TOKEN_SECRET')) ??
+      fromEnv(env, 'IPFERRY_HETZNER_TOKEN') ??
+      fromEnv(env, 'HCLOUD_TOKEN');
+    if (!token)
+      throw new Error(
+        'hetzner-floating-ip / hetzner-alias-ip VIPs need a Hetzner Cloud API token: set IPFERRY_HETZNER_TOKEN_SECRET (a Secrets Manager secret), IPFERRY_HETZNER_TOKEN or HCLOUD_TOKEN',
+      );
     const baseUrl = flags.hetznerUrl ?? env.IPFERRY_HETZNER_API_URL ?? env.HCLOUD_ENDPOINT;
     out.hetznerCloud = { token: token.value, ...(baseUrl ? { baseUrl } : {}) };
   }
   if (families.has('hetzner-robot')) {
     const robot = (await robotFromSecret(src)) ?? robotFromEnv(env);
-    if (!robot) throw new Error('hetzner-robot-failover-ip VIPs need the Robot web service user and password: set IPFERRY_ROBOT_SECRET (a Secrets Manager secret holding {"user","password"}), or IPFERRY_ROBOT_USER and IPFERRY_ROBOT_PASSWORD');
+    if (!robot)
+      throw new Error(
+        'hetzner-robot-failover-ip VIPs need the Robot web service user and password: set IPFERRY_ROBOT_SECRET (a Secrets Manager secret holding {"user","password"}), or IPFERRY_ROBOT_USER and IPFERRY_ROBOT_PASSWORD',
+      );
     const baseUrl = flags.robotUrl ?? env.IPFERRY_ROBOT_API_URL;
     out.hetznerRobot = { ...robot, ...(baseUrl ? { baseUrl } : {}) };
   }
   const ec2 = flags.ec2Endpoint ?? env.AWS_ENDPOINT_URL_EC2;
   const route53 = flags.route53Endpoint ?? env.AWS_ENDPOINT_URL_ROUTE_53;
   const region = flags.awsRegion ?? env.AWS_REGION;
-  if (ec2 || route53 || region) out.aws = { ...(region ? { region } : {}), ...(ec2 ? { ec2Endpoint: ec2 } : {}), ...(route53 ? { route53Endpoint: route53 } : {}) };
+  if (ec2 || route53 || region)
+    out.aws = {
+      ...(region ? { region } : {}),
+      ...(ec2 ? { ec2Endpoint: ec2 } : {}),
+      ...(route53 ? { route53Endpoint: route53 } : {}),
+    };
   return out;
 }
 
@@ -97,13 +113,18 @@ function fromEnv(env: NodeJS.ProcessEnv, name: string, from = `$${name}`): Found
 }
 
 function missingVariable(name: string): never {
-  throw new Error(`hmac-sha256 heartbeats need the pre-shared key: security.pskEnv names $${name}, which is not set in the control plane's environment (nor is IPFERRY_PSK_SECRET or IPFERRY_PSK)`);
+  throw new Error(
+    `hmac-sha256 heartbeats need the pre-shared key: security.pskEnv names $${name}, which is not set in the control plane's environment (nor is IPFERRY_PSK_SECRET or IPFERRY_PSK)`,
+  );
 }
 
 async function fromSecret(src: SecretSources, variable: string): Promise<Found | undefined> {
   const id = src.env[variable];
   if (!id) return undefined;
-  if (!src.readSecret) throw new Error(`${variable} names a Secrets Manager secret (${id}), which only the AWS runtime reads: set the value itself instead`);
+  if (!src.readSecret)
+    throw new Error(
+      `${variable} names a Secrets Manager secret (${id}), which only the AWS runtime reads: set the value itself instead`,
+    );
   try {
     return { value: (await src.readSecret(id)).trim(), from: `${variable} (${id})` };
   } catch (err) {
@@ -112,11 +133,16 @@ async function fromSecret(src: SecretSources, variable: string): Promise<Found |
 }
 
 async function fromFile(src: SecretSources, path: string): Promise<Found> {
-  if (!src.readFile) throw new Error(`security.pskFile ${path} cannot be read here (no file system access given): set IPFERRY_PSK_SECRET or IPFERRY_PSK`);
+  if (!src.readFile)
+    throw new Error(
+      `security.pskFile ${path} cannot be read here (no file system access given): set IPFERRY_PSK_SECRET or IPFERRY_PSK`,
+    );
   try {
     return { value: (await src.readFile(path)).trim(), from: `security.pskFile ${path}` };
   } catch (err) {
-    throw new Error(`cannot read security.pskFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(
+      `cannot read security.pskFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -129,7 +155,8 @@ async function robotFromSecret(src: SecretSources): Promise<{ user: string; pass
   } catch {
     throw new Error(`${found.from} must hold JSON {"user":"…","password":"…"}`);
   }
-  if (typeof parsed.user !== 'string' || typeof parsed.password !== 'string') throw new Error(`${found.from} must hold {"user":"…","password":"…"}`);
+  if (typeof parsed.user !== 'string' || typeof parsed.password !== 'string')
+    throw new Error(`${found.from} must hold {"user":"…","password":"…"}`);
   return { user: parsed.user, password: parsed.password };
 }
 
@@ -137,6 +164,9 @@ function robotFromEnv(env: NodeJS.ProcessEnv): { user: string; password: string 
   const user = env.IPFERRY_ROBOT_USER;
   const password = env.IPFERRY_ROBOT_PASSWORD;
   if (!user && !password) return undefined;
-  if (!user || !password) throw new Error(`IPFERRY_ROBOT_${user ? 'PASSWORD' : 'USER'} is not set (IPFERRY_ROBOT_USER and IPFERRY_ROBOT_PASSWORD go together)`);
+  if (!user || !password)
+    throw new Error(
+      `IPFERRY_ROBOT_${user ? 'PASSWORD' : 'USER'} is not set (IPFERRY_ROBOT_USER and IPFERRY_ROBOT_PASSWORD go together)`,
+    );
   return { user, password };
 }

@@ -47,14 +47,24 @@ export interface StatusReport {
 }
 
 export async function status(ctx: ControlContext): Promise<StatusReport> {
-  const [state, recent] = await Promise.all([ctx.store.loadGroup(ctx.group), ctx.store.listEvents(ctx.group, { limit: 50 })]);
+  const [state, recent] = await Promise.all([
+    ctx.store.loadGroup(ctx.group),
+    ctx.store.listEvents(ctx.group, { limit: 50 }),
+  ]);
   const now = ctx.clock.now();
   const d = dryRun(ctx, state, now);
   const byVip = new Map(state.assignments.map((a) => [a.vip, a]));
   const views = new Map(viewsOf(state, ctx.config, now).map((v) => [v.id, v]));
   const nodes: NodeStatus[] = ctx.config.nodes.map((n) => {
     const v = views.get(n.id);
-    const state = !v || v.lastSeen === null ? 'unknown' : v.leaving ? 'leaving' : now - v.lastSeen > ctx.config.timers.deadAfter ? 'dead' : 'alive';
+    const state =
+      !v || v.lastSeen === null
+        ? 'unknown'
+        : v.leaving
+          ? 'leaving'
+          : now - v.lastSeen > ctx.config.timers.deadAfter
+            ? 'dead'
+            : 'alive';
     return {
       id: n.id,
       state,
@@ -88,7 +98,16 @@ export async function status(ctx: ControlContext): Promise<StatusReport> {
   });
   const recentMoves = recent.events.filter((e) => e.kind === 'move').slice(0, 10);
   const diagnostics = [...d.diagnostics, ...keptDiagnoses(ctx, now)];
-  return { cluster: ctx.config.cluster, version: state.version, now, digest: ctx.digest, nodes, vips, diagnostics, recentMoves };
+  return {
+    cluster: ctx.config.cluster,
+    version: state.version,
+    now,
+    digest: ctx.digest,
+    nodes,
+    vips,
+    diagnostics,
+    recentMoves,
+  };
 }
 
 export interface PlanReport {
@@ -115,7 +134,9 @@ export async function plan(ctx: ControlContext, opts: { observe?: boolean } = {}
   const { truth, failures } = await observeAll(ctx);
   const drift = findDrift(ctx.config, d.assignments, truth, new Set(d.moves.map((m) => m.vip)));
   // observeAll just diagnosed every provider it read (and kept it); without that store, ask now.
-  const providerDiagnostics = ctx.diagnoses ? keptDiagnoses(ctx, ctx.clock.now()) : await diagnoseProviders(ctx, failures);
+  const providerDiagnostics = ctx.diagnoses
+    ? keptDiagnoses(ctx, ctx.clock.now())
+    : await diagnoseProviders(ctx, failures);
   return {
     ...report,
     diagnostics: [...report.diagnostics, ...providerDiagnostics],
@@ -133,19 +154,24 @@ function keptDiagnoses(ctx: ControlContext, now: number): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const [p, kept] of ctx.diagnoses ?? []) {
     const age = `read ${Math.max(0, Math.round((now - kept.at) / 1000))} s ago by the drift round`;
-    for (const d of kept.found) out.push({ kind: 'broken', vip: d.vip, nodes: d.nodes, message: `${d.message} (${age})` });
+    for (const d of kept.found)
+      out.push({ kind: 'broken', vip: d.vip, nodes: d.nodes, message: `${d.message} (${age})` });
     if (kept.error) out.push({ kind: 'broken', message: `${p.name} could not be diagnosed (${age}): ${kept.error}` });
   }
   return out;
 }
 
 /** Providers' own findings (Provider.diagnose), as 'broken' diagnostics: the VIP would move but not work. */
-async function diagnoseProviders(ctx: ControlContext, failures: Array<{ provider: string; error: string }>): Promise<Diagnostic[]> {
+async function diagnoseProviders(
+  ctx: ControlContext,
+  failures: Array<{ provider: string; error: string }>,
+): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const providers = new Set(ctx.config.vips.map((v) => ctx.providers(v.kind)).filter((p) => p?.diagnose !== undefined));
   for (const p of providers) {
     try {
-      for (const d of await p!.diagnose!(ctx.config.vips)) out.push({ kind: 'broken', vip: d.vip, nodes: d.nodes, message: d.message });
+      for (const d of await p!.diagnose!(ctx.config.vips))
+        out.push({ kind: 'broken', vip: d.vip, nodes: d.nodes, message: d.message });
     } catch (err) {
       failures.push({ provider: p!.name, error: `diagnose: ${err instanceof Error ? err.message : String(err)}` });
     }
@@ -154,5 +180,11 @@ async function diagnoseProviders(ctx: ControlContext, failures: Array<{ provider
 }
 
 function dryRun(ctx: ControlContext, state: GroupState, now: number) {
-  return decide({ config: ctx.config, nodes: viewsOf(state, ctx.config, now), assignments: state.assignments, now, configDigest: ctx.digest });
+  return decide({
+    config: ctx.config,
+    nodes: viewsOf(state, ctx.config, now),
+    assignments: state.assignments,
+    now,
+    configDigest: ctx.digest,
+  });
 }

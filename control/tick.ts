@@ -46,7 +46,11 @@ export type TickResult =
 export async function tick(ctx: ControlContext, opts: TickOptions): Promise<TickResult> {
   const useLease = opts.lease ?? true;
   if (useLease) {
-    const lease = await ctx.store.acquireLease(ctx.group, { owner: ctx.instance, ttlMs: ctx.tuning.leaseMs, now: ctx.clock.now() });
+    const lease = await ctx.store.acquireLease(ctx.group, {
+      owner: ctx.instance,
+      ttlMs: ctx.tuning.leaseMs,
+      now: ctx.clock.now(),
+    });
     if (!lease.ok) {
       ctx.log.info('tick skipped: lease held', { group: ctx.group, holder: lease.holder, trigger: opts.trigger.kind });
       return { status: 'busy', holder: lease.holder, expiresAt: lease.expiresAt };
@@ -55,7 +59,10 @@ export async function tick(ctx: ControlContext, opts: TickOptions): Promise<Tick
   try {
     return await run(ctx, opts);
   } finally {
-    if (useLease) await ctx.store.releaseLease(ctx.group, ctx.instance).catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
+    if (useLease)
+      await ctx.store
+        .releaseLease(ctx.group, ctx.instance)
+        .catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
   }
 }
 
@@ -74,14 +81,24 @@ async function run(ctx: ControlContext, opts: TickOptions): Promise<TickResult> 
   const planned = [...moves, ...repairs];
   // Moves the providers' truth shows done already are recorded finished in the same write: one
   // write per event, not two, when a first placement finds 10,240 addresses already in place.
-  const { done, todo } = satisfiedBy(truth, planned.flatMap((p) => (p.job ? [p.job] : [])), ctx.clock.now());
+  const { done, todo } = satisfiedBy(
+    truth,
+    planned.flatMap((p) => (p.job ? [p.job] : [])),
+    ctx.clock.now(),
+  );
   const settled = new Map(done.map((r) => [r.job.eventId, r]));
-  if (planned.length > 0) await ctx.store.appendEvents(ctx.group, planned.map((p) => finish(p.event, settled.get(p.event.id))));
+  if (planned.length > 0)
+    await ctx.store.appendEvents(
+      ctx.group,
+      planned.map((p) => finish(p.event, settled.get(p.event.id))),
+    );
 
   const touched = opts.repairDrift ? 'all' : new Set(moves.map((m) => m.event.vip!));
   const [executed, dnsEvents] = await Promise.all([
     executeMoves(ctx, todo),
-    touched === 'all' || touched.size > 0 ? publishRecordSets(ctx, assignments, touched, step.version) : Promise.resolve([]),
+    touched === 'all' || touched.size > 0
+      ? publishRecordSets(ctx, assignments, touched, step.version)
+      : Promise.resolve([]),
   ]);
   const reports = new Map([...done, ...executed].map((r) => [r.job.eventId, r]));
   const finished = planned.map((p) => finish(p.event, reports.get(p.event.id)));

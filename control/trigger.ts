@@ -10,21 +10,41 @@ import { successionOf } from '../core/config/succession';
  * if a tick cannot run now (lease held), the next heartbeat from any node asks again, which is
  * what bounds failover by deadAfter plus one heartbeat interval even with a single survivor.
  */
-export function pendingChange(input: { config: Config; views: readonly NodeView[]; assignments: readonly Assignment[]; now: number; digest: string; arrived?: NodeView }): string | undefined {
+export function pendingChange(input: {
+  config: Config;
+  views: readonly NodeView[];
+  assignments: readonly Assignment[];
+  now: number;
+  digest: string;
+  arrived?: NodeView;
+}): string | undefined {
   if (!suspect(input)) return undefined;
-  const d = decide({ config: input.config, nodes: input.views, assignments: input.assignments, now: input.now, configDigest: input.digest });
+  const d = decide({
+    config: input.config,
+    nodes: input.views,
+    assignments: input.assignments,
+    now: input.now,
+    configDigest: input.digest,
+  });
   if (d.moves.length === 0) return undefined;
   const m = d.moves[0]!;
   const more = d.moves.length > 1 ? ` (+${d.moves.length - 1} more)` : '';
   return `${m.vip} ${m.from ?? '-'}→${m.to ?? '-'} ${m.reason}: ${m.detail}${more}`;
 }
 
-function suspect(input: { config: Config; views: readonly NodeView[]; assignments: readonly Assignment[]; now: number; arrived?: NodeView }): boolean {
+function suspect(input: {
+  config: Config;
+  views: readonly NodeView[];
+  assignments: readonly Assignment[];
+  now: number;
+  arrived?: NodeView;
+}): boolean {
   const { config, now } = input;
   const model = compile(config);
   const { deadAfter, preemptDelay } = config.timers;
   const byId = new Map(input.views.map((v) => [v.id, v]));
-  const alive = (v: NodeView | undefined): v is NodeView => !!v && v.lastSeen !== null && now - v.lastSeen <= deadAfter && !v.leaving;
+  const alive = (v: NodeView | undefined): v is NodeView =>
+    !!v && v.lastSeen !== null && now - v.lastSeen <= deadAfter && !v.leaving;
   if (input.arrived && input.arrived.aliveSince === input.arrived.lastSeen) return true;
   if (input.assignments.length < model.vips.length && input.views.some(alive)) return true;
   for (const a of input.assignments) {

@@ -16,10 +16,20 @@ export interface Observation {
  * sender. Liveness runs restart after a silence longer than deadAfter or a new boot, and a check's
  * `since` moves only when its state changes: preemptDelay counts from there.
  */
-export function foldHeartbeat(prev: NodeView | undefined, id: string, obs: Observation, receivedAt: number, deadAfter: number): NodeView {
+export function foldHeartbeat(
+  prev: NodeView | undefined,
+  id: string,
+  obs: Observation,
+  receivedAt: number,
+  deadAfter: number,
+): NodeView {
   const continuing =
-    prev !== undefined && prev.lastSeen !== null && prev.aliveSince !== null && !prev.leaving &&
-    prev.bootId === obs.bootId && receivedAt - prev.lastSeen <= deadAfter;
+    prev !== undefined &&
+    prev.lastSeen !== null &&
+    prev.aliveSince !== null &&
+    !prev.leaving &&
+    prev.bootId === obs.bootId &&
+    receivedAt - prev.lastSeen <= deadAfter;
   const aliveSince = continuing ? prev.aliveSince : receivedAt;
   const checks: Record<string, CheckState> = {};
   for (const [name, c] of Object.entries(obs.checks)) {

@@ -91,7 +91,10 @@ export const PEER_EPOCH_CAP = 2 ** 48;
  * go: the heartbeat's liveness, held VIPs and checks still count, so one absurd number cannot make a
  * live node look dead (which is what refusing the whole heartbeat did).
  */
-export function admitEpochs(applied: Readonly<Record<string, number>>, seen: (vip: string) => number): { applied: Record<string, number>; ignored: Array<{ vip: string; epoch: number; limit: number }> } {
+export function admitEpochs(
+  applied: Readonly<Record<string, number>>,
+  seen: (vip: string) => number,
+): { applied: Record<string, number>; ignored: Array<{ vip: string; epoch: number; limit: number }> } {
   const out: Record<string, number> = {};
   const ignored: Array<{ vip: string; epoch: number; limit: number }> = [];
   for (const [vip, epoch] of Object.entries(applied)) {
@@ -112,7 +115,13 @@ export function decideAsPeer(input: PeerInput): PeerDecision {
   const { config, self, views, now } = input;
   const live = liveHolders(config, views, now);
   const { assignments, memory } = observe(config, views, live, input.memory, now);
-  const decision = decide({ config, nodes: views, assignments, now, ...(input.configDigest ? { configDigest: input.configDigest } : {}) });
+  const decision = decide({
+    config,
+    nodes: views,
+    assignments,
+    now,
+    ...(input.configDigest ? { configDigest: input.configDigest } : {}),
+  });
   const quorum = leaseQuorum(config, views, self, now);
   const mine = views.find((v) => v.id === self)?.held ?? [];
   const owner = new Map(decision.assignments.map((a) => [a.vip, a.node]));
@@ -147,7 +156,10 @@ export function decideAsPeer(input: PeerInput): PeerDecision {
       const started = input.memory.claims.get(a.vip);
       // Never start a claim another node has already announced; between claims that crossed on the
       // wire (each started before it heard the other), the claim order decides, alike everywhere.
-      const beaten = rivals.find((r) => started === undefined || order(r, self, successionOf(config.vips.find((v) => v.name === a.vip) ?? {})) < 0);
+      const beaten = rivals.find(
+        (r) =>
+          started === undefined || order(r, self, successionOf(config.vips.find((v) => v.name === a.vip) ?? {})) < 0,
+      );
       if (beaten) {
         waiting.push({ vip: a.vip, holder: beaten });
         continue;
@@ -158,7 +170,8 @@ export function decideAsPeer(input: PeerInput): PeerDecision {
     }
   }
   const claiming = [...claims.keys()];
-  const wakeAt = claiming.length === 0 ? null : Math.min(...claiming.map((v) => claims.get(v)! + config.timers.claimHoldoff));
+  const wakeAt =
+    claiming.length === 0 ? null : Math.min(...claiming.map((v) => claims.get(v)! + config.timers.claimHoldoff));
   return { decision, memory: { ...memory, quorumSince, claims }, quorum, bind, unbind, waiting, claiming, wakeAt };
 }
 
@@ -175,7 +188,13 @@ function liveHolders(config: Config, views: readonly NodeView[], now: number): M
 }
 
 /** The current assignments as reality shows them, and the updated memory of holder changes. */
-function observe(config: Config, views: readonly NodeView[], live: Map<string, string[]>, memory: PeerMemory, now: number): { assignments: Assignment[]; memory: PeerMemory } {
+function observe(
+  config: Config,
+  views: readonly NodeView[],
+  live: Map<string, string[]>,
+  memory: PeerMemory,
+  now: number,
+): { assignments: Assignment[]; memory: PeerMemory } {
   const applied = (node: string, vip: string): number => views.find((v) => v.id === node)?.applied?.[vip] ?? 0;
   const holders = new Map(memory.holders);
   const { window } = config.timers.flapBudget;
@@ -186,7 +205,12 @@ function observe(config: Config, views: readonly NodeView[], live: Map<string, s
     const seen = holders.get(vip.name);
     let entry = seen ?? { node, since: now, moves: [] };
     // A planned move passes through "nobody" (break-before-make): count only arrivals at a holder.
-    if (seen && seen.node !== node) entry = { node, since: now, moves: node === null ? seen.moves : [...seen.moves.filter((t) => t > now - window), now] };
+    if (seen && seen.node !== node)
+      entry = {
+        node,
+        since: now,
+        moves: node === null ? seen.moves : [...seen.moves.filter((t) => t > now - window), now],
+      };
     holders.set(vip.name, entry);
     return { vip: vip.name, node, epoch, since: entry.since, moves: entry.moves };
   });
@@ -216,7 +240,11 @@ function claimOrder(config: Config): (a: string, b: string, succession: readonly
 }
 
 /** `nodes` come in config order, so among equals the first configured wins. */
-function winner(nodes: readonly string[], epochOf: (n: string) => number, succession: readonly string[]): string | null {
+function winner(
+  nodes: readonly string[],
+  epochOf: (n: string) => number,
+  succession: readonly string[],
+): string | null {
   if (nodes.length <= 1) return nodes[0] ?? null;
   const best = Math.max(...nodes.map(epochOf));
   const top = nodes.filter((n) => epochOf(n) === best);
@@ -228,7 +256,9 @@ function leaseQuorum(config: Config, views: readonly NodeView[], self: string, n
   const needed = Math.floor(config.nodes.length / 2) + 1;
   const control = config.control;
   const ids = new Set(config.nodes.map((n) => n.id));
-  const heard = views.filter((v) => ids.has(v.id) && (v.id === self || (v.lastSeen !== null && now - v.lastSeen <= window && !v.leaving))).length;
+  const heard = views.filter(
+    (v) => ids.has(v.id) && (v.id === self || (v.lastSeen !== null && now - v.lastSeen <= window && !v.leaving)),
+  ).length;
   const enforced = control.mode === 'peer' && control.quorum === 'majority';
   return { ok: !enforced || heard >= needed, heard, needed, window };
 }

@@ -227,13 +227,19 @@ export interface Store {
   /** The committed assignments with their version, without the node records. */
   loadAssignments(group: string): Promise<Pick<GroupState, 'version' | 'assignments'>>;
   /** Writes the complete next `assignments`; `changed` names the VIPs that differ (or vanished) since `expectedVersion`. */
-  commit(group: string, next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] }): Promise<CommitResult>;
+  commit(
+    group: string,
+    next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] },
+  ): Promise<CommitResult>;
   /** Upserts by id: fields given replace stored ones, timeline fields merge one by one. */
   appendEvents(group: string, events: readonly ControlEvent[]): Promise<void>;
   /** Sets timeline fields of an event that are not set yet (the first "bound" wins). */
   markTimeline(group: string, eventId: string, patch: Partial<FailoverTimeline>): Promise<void>;
   /** Newest first; `before` is the `next` of the previous page. */
-  listEvents(group: string, page?: { limit?: number; before?: string }): Promise<{ events: ControlEvent[]; next?: string }>;
+  listEvents(
+    group: string,
+    page?: { limit?: number; before?: string },
+  ): Promise<{ events: ControlEvent[]; next?: string }>;
   setDraining(group: string, node: string, draining: boolean, at: number): Promise<void>;
   /** Takes the group's tick lease if it is free, expired or already ours. */
   acquireLease(group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult>;

@@ -28,14 +28,24 @@ export async function apiHandler(rt: Runtime, event: LambdaFunctionURLEvent, con
   const page = statusPageResponse(req.method, req.path);
   if (page) return { statusCode: page.status, headers: page.headers, body: page.body };
   if (req.body.length > MAX_API_BODY_BYTES) {
-    rt.logger.warn('api request refused: body too large', { method: req.method, bytes: req.body.length, caller: req.caller });
+    rt.logger.warn('api request refused: body too large', {
+      method: req.method,
+      bytes: req.body.length,
+      caller: req.caller,
+    });
     return errorResult(413, 'invalid', 'request body over 64 KiB');
   }
   const local = forInvocation(ctx, context);
   try {
     const reply = await handleApi(
       local,
-      { method: req.method, path: req.path, query: req.query, body: req.body.toString('utf8'), ...(req.caller ? { by: req.caller } : {}) },
+      {
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        body: req.body.toString('utf8'),
+        ...(req.caller ? { by: req.caller } : {}),
+      },
       {
         waitForTick: true,
         runTick: async (trigger) => {

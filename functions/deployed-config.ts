@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { ConfigError, configDigest, parseConfig, parseConfigText, type Config, type ConfigResult } from '../core/config';
+import {
+  ConfigError,
+  configDigest,
+  parseConfig,
+  parseConfigText,
+  type Config,
+  type ConfigResult,
+} from '../core/config';
 
 /**
  * The variables that tell a function where its config is (docs/aws-runtime.md). The CDK app writes
@@ -24,7 +31,10 @@ export const ASSET_CONFIG_NAME = 'ipferry-config.json';
  * text. When IPFERRY_CONFIG_DIGEST is set the config must have that digest: a function never runs
  * a config other than the one its stack was built from.
  */
-export function configFromEnv(env: NodeJS.ProcessEnv, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): Config {
+export function configFromEnv(
+  env: NodeJS.ProcessEnv,
+  read: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Config {
   const file = env[CONFIG_ENV.file];
   const source = file ? fileSource(env, file, read) : inlineSource(env);
   const r = parsed(source.text);
@@ -32,7 +42,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: (path: string) => st
   const want = env[CONFIG_ENV.digest];
   const have = configDigest(r.config);
   if (want && want !== have) {
-    throw new ConfigError([{ path: '(env)', message: `${source.label} has digest ${have}, but ${CONFIG_ENV.digest} says the stack was built with ${want}: redeploy (cdk deploy) so code and config match` }]);
+    throw new ConfigError([
+      {
+        path: '(env)',
+        message: `${source.label} has digest ${have}, but ${CONFIG_ENV.digest} says the stack was built with ${want}: redeploy (cdk deploy) so code and config match`,
+      },
+    ]);
   }
   return r.config;
 }
@@ -52,18 +67,33 @@ function parsed(text: string): ConfigResult {
   return parseConfig(document);
 }
 
-function fileSource(env: NodeJS.ProcessEnv, file: string, read: (path: string) => string): { text: string; label: string } {
+function fileSource(
+  env: NodeJS.ProcessEnv,
+  file: string,
+  read: (path: string) => string,
+): { text: string; label: string } {
   // Lambda sets LAMBDA_TASK_ROOT to where the code asset is unpacked (/var/task).
   const path = isAbsolute(file) ? file : join(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
   try {
     return { text: read(path), label: path };
   } catch (err) {
-    throw new ConfigError([{ path: '(env)', message: `${CONFIG_ENV.file}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }]);
+    throw new ConfigError([
+      {
+        path: '(env)',
+        message: `${CONFIG_ENV.file}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      },
+    ]);
   }
 }
 
 function inlineSource(env: NodeJS.ProcessEnv): { text: string; label: string } {
   const text = env[CONFIG_ENV.inline];
-  if (!text) throw new ConfigError([{ path: '(env)', message: `neither ${CONFIG_ENV.file} nor ${CONFIG_ENV.inline} is set: the function has no config` }]);
+  if (!text)
+    throw new ConfigError([
+      {
+        path: '(env)',
+        message: `neither ${CONFIG_ENV.file} nor ${CONFIG_ENV.inline} is set: the function has no config`,
+      },
+    ]);
   return { text, label: CONFIG_ENV.inline };
 }

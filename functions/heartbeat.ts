@@ -20,7 +20,11 @@ const runtime = runtimeOnce(() => createRuntime());
  */
 export const handler = urlHandler(runtime, heartbeatHandler);
 
-export async function heartbeatHandler(rt: Runtime, event: LambdaFunctionURLEvent, context?: Context): Promise<UrlResult> {
+export async function heartbeatHandler(
+  rt: Runtime,
+  event: LambdaFunctionURLEvent,
+  context?: Context,
+): Promise<UrlResult> {
   const { ctx, metrics } = rt;
   const req = parseUrlEvent(event);
   if (req.method !== 'POST') return errorResult(405, 'malformed', 'heartbeats are POSTed');
@@ -39,10 +43,16 @@ export async function heartbeatHandler(rt: Runtime, event: LambdaFunctionURLEven
     metrics.addMetric(reply.ok ? 'Heartbeats' : 'HeartbeatsRefused', MetricUnit.Count, 1);
     if (ticked) countTick(metrics, ticked.result, ticked.ms);
     const out = replyBytes(reply, await signerOf(rt));
-    return { statusCode: out.status, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...out.headers }, body: out.text };
+    return {
+      statusCode: out.status,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...out.headers },
+      body: out.text,
+    };
   } catch (err) {
     rt.logger.error('heartbeat failed', { error: errorText(err) });
-    return err instanceof StoreError ? errorResult(503, err.reason, err.message) : errorResult(500, 'transient', errorText(err));
+    return err instanceof StoreError
+      ? errorResult(503, err.reason, err.message)
+      : errorResult(500, 'transient', errorText(err));
   } finally {
     await rt.store.flush();
     metrics.publishStoredMetrics();
@@ -56,7 +66,11 @@ export async function heartbeatHandler(rt: Runtime, event: LambdaFunctionURLEven
  */
 const signers = new WeakMap<Runtime, Promise<Signer | undefined>>();
 
-export function signerOf(rt: Runtime, env: NodeJS.ProcessEnv = process.env, read: SecretReader = secretsManager): Promise<Signer | undefined> {
+export function signerOf(
+  rt: Runtime,
+  env: NodeJS.ProcessEnv = process.env,
+  read: SecretReader = secretsManager,
+): Promise<Signer | undefined> {
   let s = signers.get(rt);
   if (!s) {
     const id = env.IPFERRY_ANSWER_KEY_SECRET;
@@ -65,7 +79,14 @@ export function signerOf(rt: Runtime, env: NodeJS.ProcessEnv = process.env, read
     // Without control.answerKey (the first deploy, before the operator could derive it) the
     // function signs all the same: agents without answerKey ignore the header, and the moment an
     // agent's config gains the key, every answer it gets is already signed.
-    s = id === undefined ? Promise.resolve(undefined) : read(id).then((seed) => (answerKey ? answerSigner(keyFromSeed(seed.trim()), answerKey, answerKeySecret(id)) : ed25519Signer(keyFromSeed(seed.trim()))));
+    s =
+      id === undefined
+        ? Promise.resolve(undefined)
+        : read(id).then((seed) =>
+            answerKey
+              ? answerSigner(keyFromSeed(seed.trim()), answerKey, answerKeySecret(id))
+              : ed25519Signer(keyFromSeed(seed.trim())),
+          );
     // A failed read is not kept: the next heartbeat tries again (and its answer fails, loudly, until then).
     s.catch(() => signers.delete(rt));
     signers.set(rt, s);

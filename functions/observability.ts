@@ -23,7 +23,14 @@ export function makeLogger(): Logger {
  * IPFERRY_METRICS=detailed adds the rest, for the optional dashboard.
  */
 export const ESSENTIAL_METRICS = ['NodesDead', 'UnownedVips', 'ProviderErrors'] as const;
-export const DETAILED_METRICS = ['Heartbeats', 'HeartbeatsRefused', 'TickDurationMs', 'Decisions', 'Failovers', 'ProviderThrottles'] as const;
+export const DETAILED_METRICS = [
+  'Heartbeats',
+  'HeartbeatsRefused',
+  'TickDurationMs',
+  'Decisions',
+  'Failovers',
+  'ProviderThrottles',
+] as const;
 export type MetricSet = 'essential' | 'detailed';
 export const METRICS_ENV = 'IPFERRY_METRICS';
 
@@ -55,7 +62,8 @@ class SelectedMetrics extends Metrics {
 }
 
 export function makeMetrics(cluster: string, env: NodeJS.ProcessEnv = process.env): Metrics {
-  const names: readonly string[] = metricSetOf(env) === 'detailed' ? [...ESSENTIAL_METRICS, ...DETAILED_METRICS] : ESSENTIAL_METRICS;
+  const names: readonly string[] =
+    metricSetOf(env) === 'detailed' ? [...ESSENTIAL_METRICS, ...DETAILED_METRICS] : ESSENTIAL_METRICS;
   return new SelectedMetrics(
     {
       namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'ipferry',
@@ -75,8 +83,16 @@ export function countTick(metrics: Metrics, r: TickResult | undefined, ms: numbe
   if (r.committed) metrics.addMetric('Decisions', MetricUnit.Count, 1);
   const all = [...r.moves, ...r.repairs];
   metrics.addMetric('Failovers', MetricUnit.Count, r.moves.filter((m) => FORCED.has(m.reason)).length);
-  metrics.addMetric('ProviderErrors', MetricUnit.Count, all.filter((m) => m.outcome && !m.outcome.ok && m.outcome.reason !== 'throttled').length);
-  metrics.addMetric('ProviderThrottles', MetricUnit.Count, all.filter((m) => m.outcome && !m.outcome.ok && m.outcome.reason === 'throttled').length);
+  metrics.addMetric(
+    'ProviderErrors',
+    MetricUnit.Count,
+    all.filter((m) => m.outcome && !m.outcome.ok && m.outcome.reason !== 'throttled').length,
+  );
+  metrics.addMetric(
+    'ProviderThrottles',
+    MetricUnit.Count,
+    all.filter((m) => m.outcome && !m.outcome.ok && m.outcome.reason === 'throttled').length,
+  );
 }
 
 export { MetricUnit };

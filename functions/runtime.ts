@@ -55,9 +55,21 @@ export async function createRuntime(deps: RuntimeDeps = {}): Promise<Runtime> {
   // No readFile: security.pskFile is a path on the agents' hosts, never in a Lambda.
   const { psk, credentials } = await controlSecrets({ config, env, readSecret });
   const verifier = heartbeatVerifier(config, psk === undefined ? {} : { psk });
-  const table = env.IPFERRY_TABLE ?? (config.control.mode === 'aws' ? config.control.table : undefined) ?? `ipferry-${config.cluster}`;
-  const store = new DynamoDbStore({ client: deps.dynamo ?? new DynamoDBClient({}), table, onHousekeepingError: (err) => log.warn('store housekeeping failed', { error: String(err) }) });
-  const providerEnv: ProviderEnv = { config, credentials, clock: systemClock, logger: pino({ base: { service: 'ipferry', cluster: config.cluster } }) };
+  const table =
+    env.IPFERRY_TABLE ??
+    (config.control.mode === 'aws' ? config.control.table : undefined) ??
+    `ipferry-${config.cluster}`;
+  const store = new DynamoDbStore({
+    client: deps.dynamo ?? new DynamoDBClient({}),
+    table,
+    onHousekeepingError: (err) => log.warn('store housekeeping failed', { error: String(err) }),
+  });
+  const providerEnv: ProviderEnv = {
+    config,
+    credentials,
+    clock: systemClock,
+    logger: pino({ base: { service: 'ipferry', cluster: config.cluster } }),
+  };
   const providers = deps.providers ?? buildProviders(providerEnv);
   const publisher = deps.publisher ?? buildRecordSetPublisher(providerEnv);
   const ctx = controlContext({
@@ -70,7 +82,13 @@ export async function createRuntime(deps: RuntimeDeps = {}): Promise<Runtime> {
     instance: `lambda-${randomBytes(6).toString('hex')}`,
     ...(deps.tuning ? { tuning: deps.tuning } : {}),
   });
-  log.info('runtime ready', { table, digest: ctx.digest, nodes: config.nodes.length, vips: config.vips.length, kinds: [...new Set(config.vips.map((v) => v.kind))] });
+  log.info('runtime ready', {
+    table,
+    digest: ctx.digest,
+    nodes: config.nodes.length,
+    vips: config.vips.length,
+    kinds: [...new Set(config.vips.map((v) => v.kind))],
+  });
   return { ctx, verifier, store, logger, metrics: makeMetrics(config.cluster, env) };
 }
 
@@ -95,7 +113,10 @@ export function runtimeOnce(build: () => Promise<Runtime>): () => Promise<Runtim
 export function forInvocation(ctx: Runtime['ctx'], context?: Context): Runtime['ctx'] {
   if (!context) return ctx;
   const budget = Math.max(1000, context.getRemainingTimeInMillis() - 3000);
-  return { ...ctx, tuning: { ...ctx.tuning, maxMoveDeadlineMs: Math.min(ctx.tuning.maxMoveDeadlineMs ?? budget, budget) } };
+  return {
+    ...ctx,
+    tuning: { ...ctx.tuning, maxMoveDeadlineMs: Math.min(ctx.tuning.maxMoveDeadlineMs ?? budget, budget) },
+  };
 }
 
 /**
@@ -111,7 +132,9 @@ export function urlHandler(
     try {
       rt = await runtime();
     } catch (err) {
-      console.error(JSON.stringify({ level: 'ERROR', message: 'ipferry runtime failed to start', error: errorText(err) }));
+      console.error(
+        JSON.stringify({ level: 'ERROR', message: 'ipferry runtime failed to start', error: errorText(err) }),
+      );
       return errorResult(500, 'invalid', `control plane misconfigured: ${errorText(err)}`);
     }
     return inner(rt, event, context);

@@ -9,7 +9,17 @@ import { createRuntime, forInvocation, runtimeOnce, type Runtime } from './runti
 const runtime = runtimeOnce(() => createRuntime());
 
 export interface ScheduleSummary {
-  groups: Array<{ group: string; status: string; version?: number; moves?: number; repairs?: number; failed?: number; unowned?: number; dead?: number; error?: string }>;
+  groups: Array<{
+    group: string;
+    status: string;
+    version?: number;
+    moves?: number;
+    repairs?: number;
+    failed?: number;
+    unowned?: number;
+    dead?: number;
+    error?: string;
+  }>;
 }
 
 /**
@@ -26,13 +36,28 @@ export async function scheduleHandler(rt: Runtime, event: ScheduledEvent, contex
   const local = forInvocation(ctx, context);
   const started = Date.now();
   try {
-    const r = await tick(local, { trigger: { kind: 'schedule', at: ctx.clock.now(), detail: `schedule ${event.id ?? ''}`.trim() }, repairDrift: true });
+    const r = await tick(local, {
+      trigger: { kind: 'schedule', at: ctx.clock.now(), detail: `schedule ${event.id ?? ''}`.trim() },
+      repairDrift: true,
+    });
     countTick(metrics, r, Date.now() - started);
     const health = await groupHealth(rt);
     metrics.addMetric('UnownedVips', MetricUnit.Count, health.unowned);
     metrics.addMetric('NodesDead', MetricUnit.Count, health.dead);
     if (r.status !== 'done') return { groups: [{ group: ctx.group, status: r.status, ...health }] };
-    return { groups: [{ group: ctx.group, status: r.status, version: r.version, moves: r.moves.length, repairs: r.repairs.length, failed: r.failed, ...health }] };
+    return {
+      groups: [
+        {
+          group: ctx.group,
+          status: r.status,
+          version: r.version,
+          moves: r.moves.length,
+          repairs: r.repairs.length,
+          failed: r.failed,
+          ...health,
+        },
+      ],
+    };
   } catch (err) {
     rt.logger.error('scheduled tick failed', { error: errorText(err) });
     throw err;

@@ -15,7 +15,8 @@ export interface UrlRequest {
 
 export function parseUrlEvent(event: LambdaFunctionURLEvent): UrlRequest {
   const raw = event.body ?? '';
-  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string; callerId?: string } } }).authorizer?.iam;
+  const iam = (event.requestContext as { authorizer?: { iam?: { userArn?: string; callerId?: string } } }).authorizer
+    ?.iam;
   const caller = iam?.userArn ?? iam?.callerId;
   return {
     method: event.requestContext.http.method.toUpperCase(),
@@ -27,7 +28,11 @@ export function parseUrlEvent(event: LambdaFunctionURLEvent): UrlRequest {
 }
 
 export function jsonResult(statusCode: number, body: unknown): UrlResult {
-  return { statusCode, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
 }
 
 export function errorResult(statusCode: number, reason: string, message: string): UrlResult {

@@ -12,7 +12,10 @@ import { arnScopeOf } from './arns';
 export function alarmTopic(scope: Construct, name: string): Topic {
   const arns = arnScopeOf(scope);
   const cloudwatch = new ServicePrincipal('cloudwatch.amazonaws.com');
-  const key = new Key(scope, 'AlarmTopicKey', { description: `${name}: encrypts the alarm topic`, enableKeyRotation: true });
+  const key = new Key(scope, 'AlarmTopicKey', {
+    description: `${name}: encrypts the alarm topic`,
+    enableKeyRotation: true,
+  });
   key.addToResourcePolicy(
     new PolicyStatement({
       sid: 'CloudWatchAlarmsEncryptNotifications',

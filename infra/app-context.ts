@@ -13,17 +13,20 @@ export const CONTEXT_KEYS = {
   alarmTopicArn: 'an existing SNS topic for alarms',
   tableRemovalPolicy: '"retain" (default) or "destroy"',
   tableDeletionProtection: 'false turns DynamoDB deletion protection off',
-  logRetentionDays: 'days the functions\' logs are kept (a CloudWatch Logs retention value)',
-  tickReservedConcurrency: '1 (default), another number, or "none" (accounts whose concurrency limit is still 10 cannot reserve any)',
-  heartbeatReservedConcurrency: '10 (default: a flood at the public URL cannot take the account\'s concurrency), another number, or "none"',
+  logRetentionDays: "days the functions' logs are kept (a CloudWatch Logs retention value)",
+  tickReservedConcurrency:
+    '1 (default), another number, or "none" (accounts whose concurrency limit is still 10 cannot reserve any)',
+  heartbeatReservedConcurrency:
+    '10 (default: a flood at the public URL cannot take the account\'s concurrency), another number, or "none"',
   tracing: 'true: active X-Ray tracing on the functions (default false)',
-  dashboard: 'true: a CloudWatch dashboard (default false; $3 a month beyond an account\'s first three)',
+  dashboard: "true: a CloudWatch dashboard (default false; $3 a month beyond an account's first three)",
   detailedMetrics: 'true: the six custom metrics beyond the three the alarms need (default false; $0.30 a month each)',
   trafficAlarms: 'true: the HeartbeatsStopped and HeartbeatThrottles alarms (default false; $0.10 a month each)',
   pskSecretArn: 'an existing secret holding the pre-shared key',
   hetznerTokenSecretArn: 'an existing secret holding the Hetzner Cloud API token',
   robotSecretArn: 'an existing secret holding {"user","password"} for Hetzner Robot',
-  answerKeySecretArn: "an existing answer key secret (a stack rebuilt around the one its agents' control.answerKey came from)",
+  answerKeySecretArn:
+    "an existing answer key secret (a stack rebuilt around the one its agents' control.answerKey came from)",
 } as const;
 
 /** The retention periods CloudWatch Logs accepts (0 would mean forever, which is not offered here). */
@@ -48,11 +51,18 @@ export function readContext(node: Node): AppContext {
   const configPath = str('config');
   if (!configPath) throw new Error('no config file: pass -c config=FILE (or set "config" in cdk.json\'s context)');
   const removal = str('tableRemovalPolicy');
-  if (removal !== undefined && removal !== 'retain' && removal !== 'destroy') throw new Error(`-c tableRemovalPolicy: expected retain or destroy, got ${JSON.stringify(removal)}`);
+  if (removal !== undefined && removal !== 'retain' && removal !== 'destroy')
+    throw new Error(`-c tableRemovalPolicy: expected retain or destroy, got ${JSON.stringify(removal)}`);
   const days = str('logRetentionDays');
-  if (days !== undefined && !RETENTIONS.includes(Number(days))) throw new Error(`-c logRetentionDays: expected one of ${RETENTIONS.join(', ')}, got ${JSON.stringify(days)}`);
+  if (days !== undefined && !RETENTIONS.includes(Number(days)))
+    throw new Error(`-c logRetentionDays: expected one of ${RETENTIONS.join(', ')}, got ${JSON.stringify(days)}`);
   const concurrency = reserved(str('tickReservedConcurrency'), str('heartbeatReservedConcurrency'));
-  const secrets = { psk: str('pskSecretArn'), hetznerToken: str('hetznerTokenSecretArn'), robot: str('robotSecretArn'), answerKey: str('answerKeySecretArn') };
+  const secrets = {
+    psk: str('pskSecretArn'),
+    hetznerToken: str('hetznerTokenSecretArn'),
+    robot: str('robotSecretArn'),
+    answerKey: str('answerKeySecretArn'),
+  };
   const given = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined));
   const createAlarmTopic = bool('createAlarmTopic');
   const deletionProtection = bool('tableDeletionProtection');
@@ -68,7 +78,9 @@ export function readContext(node: Node): AppContext {
     props: {
       ...(createAlarmTopic === undefined ? {} : { createAlarmTopic }),
       ...(alarmTopicArn === undefined ? {} : { alarmTopicArn }),
-      ...(removal === undefined ? {} : { tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN }),
+      ...(removal === undefined
+        ? {}
+        : { tableRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN }),
       ...(deletionProtection === undefined ? {} : { tableDeletionProtection: deletionProtection }),
       ...(days === undefined ? {} : { logRetention: Number(days) }),
       ...(concurrency === undefined ? {} : { reservedConcurrency: concurrency }),
@@ -79,11 +91,18 @@ export function readContext(node: Node): AppContext {
 }
 
 /** The two context keys make one map (a given map replaces the default one): each a number, "none", or its default. */
-function reserved(tick: string | undefined, heartbeat: string | undefined): Partial<Record<'tick' | 'heartbeat', number>> | undefined {
+function reserved(
+  tick: string | undefined,
+  heartbeat: string | undefined,
+): Partial<Record<'tick' | 'heartbeat', number>> | undefined {
   if (tick === undefined && heartbeat === undefined) return undefined;
   const map: Partial<Record<'tick' | 'heartbeat', number>> = {};
-  for (const [fn, text, key] of [['tick', tick, 'tickReservedConcurrency'], ['heartbeat', heartbeat, 'heartbeatReservedConcurrency']] as const) {
-    if (text !== undefined && text !== 'none' && !/^[1-9]\d*$/.test(text)) throw new Error(`-c ${key}: expected a positive number or "none", got ${JSON.stringify(text)}`);
+  for (const [fn, text, key] of [
+    ['tick', tick, 'tickReservedConcurrency'],
+    ['heartbeat', heartbeat, 'heartbeatReservedConcurrency'],
+  ] as const) {
+    if (text !== undefined && text !== 'none' && !/^[1-9]\d*$/.test(text))
+      throw new Error(`-c ${key}: expected a positive number or "none", got ${JSON.stringify(text)}`);
     if (text === 'none') continue;
     map[fn] = text === undefined ? DEFAULTS.reservedConcurrency[fn]! : Number(text);
   }

@@ -12,11 +12,14 @@ export interface ArnScope {
 export function arnScopeOf(scope: IConstruct): ArnScope {
   const stack = Stack.of(scope);
   // A known region names its partition, so policies read as plain ARNs instead of Fn::Join.
-  const partition = Token.isUnresolved(stack.region) ? stack.partition : (RegionInfo.get(stack.region).partition ?? stack.partition);
+  const partition = Token.isUnresolved(stack.region)
+    ? stack.partition
+    : (RegionInfo.get(stack.region).partition ?? stack.partition);
   return { partition, region: stack.region, account: stack.account };
 }
 
-export const ec2Arn = (s: ArnScope, resource: string): string => `arn:${s.partition}:ec2:${s.region}:${s.account}:${resource}`;
+export const ec2Arn = (s: ArnScope, resource: string): string =>
+  `arn:${s.partition}:ec2:${s.region}:${s.account}:${resource}`;
 
 /** Route 53 is global: no region, no account in its ARNs. */
 export const route53Arn = (s: ArnScope, resource: string): string => `arn:${s.partition}:route53:::${resource}`;

@@ -35,7 +35,9 @@ export function configHooks(stagedPath: string): ICommandHooks {
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
-    afterBundling: (_inputDir, outputDir) => [`cp ${shellQuote(stagedPath)} ${shellQuote(join(outputDir, ASSET_CONFIG_NAME))}`],
+    afterBundling: (_inputDir, outputDir) => [
+      `cp ${shellQuote(stagedPath)} ${shellQuote(join(outputDir, ASSET_CONFIG_NAME))}`,
+    ],
   };
 }
 

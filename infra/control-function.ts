@@ -40,7 +40,10 @@ export class ControlFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ControlFunctionProps) {
     super(scope, id);
-    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `ipferry ${id} function` });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `ipferry ${id} function`,
+    });
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
     this.fn = new NodejsFunction(this, 'Function', {
       entry: props.entry,
@@ -70,7 +73,8 @@ export class ControlFunction extends Construct {
         // not whatever the runtime happens to ship.
         externalModules: [],
         // CommonJS dependencies call require() for Node built-ins; an ESM bundle has no require.
-        banner: "import { createRequire as __ipferryCreateRequire } from 'node:module'; const require = __ipferryCreateRequire(import.meta.url);",
+        banner:
+          "import { createRequire as __ipferryCreateRequire } from 'node:module'; const require = __ipferryCreateRequire(import.meta.url);",
         ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
       },
     });

@@ -142,7 +142,12 @@ export class IpFerryControlPlane extends Construct {
 
   /** One policy, shared by the three functions: each may run a tick (heartbeats start them, the API moves). */
   private attachPolicy(p: ProviderPermissions): Policy {
-    const statements: PolicyStatement[] = [stateTableStatement(this.table), ...p.ec2, ...(p.ec2Describe ? [p.ec2Describe] : []), ...p.route53];
+    const statements: PolicyStatement[] = [
+      stateTableStatement(this.table),
+      ...p.ec2,
+      ...(p.ec2Describe ? [p.ec2Describe] : []),
+      ...p.route53,
+    ];
     const secrets = secretsStatement(this.secrets);
     if (secrets) statements.push(secrets);
     const fns = Object.values(this.functions);
@@ -158,14 +163,25 @@ export class IpFerryControlPlane extends Construct {
     // GetQueueAttributes and GetQueueUrl), so the destination is bound by hand.
     const toFailedTicks: IDestination = { bind: () => ({ destination: this.failedTicks.queueArn }) };
     this.functions.tick.role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'ReportFailedTicks', effect: Effect.ALLOW, actions: ['sqs:SendMessage'], resources: [this.failedTicks.queueArn] }),
+      new PolicyStatement({
+        sid: 'ReportFailedTicks',
+        effect: Effect.ALLOW,
+        actions: ['sqs:SendMessage'],
+        resources: [this.failedTicks.queueArn],
+      }),
     );
     // A tick that could not start within a minute is superseded by the next one: no retries.
     tick.configureAsyncInvoke({ onFailure: toFailedTicks, retryAttempts: 0, maxEventAge: Duration.minutes(1) });
     new Rule(this, 'TickSchedule', {
       description: `ipferry ${this.config.cluster}: reconcile every group and repair drift`,
       schedule: Schedule.rate(rate),
-      targets: [new LambdaFunction(tick, { deadLetterQueue: this.failedTicks, retryAttempts: 2, maxEventAge: Duration.minutes(1) })],
+      targets: [
+        new LambdaFunction(tick, {
+          deadLetterQueue: this.failedTicks,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(1),
+        }),
+      ],
     });
   }
 
@@ -173,8 +189,11 @@ export class IpFerryControlPlane extends Construct {
     const p = this.permissions;
     const policyFindings = new Map<string, string>();
     if (p.ec2Describe) policyFindings.set('AwsSolutions-IAM5[Resource::*]', REASONS.describeWildcard);
-    for (const s of p.ec2) for (const id of wildcardResourceFindings(this, s)) policyFindings.set(id, REASONS.taggedWildcard(this.config.cluster));
-    for (const s of p.route53) for (const id of wildcardResourceFindings(this, s)) policyFindings.set(id, REASONS.route53Changes);
+    for (const s of p.ec2)
+      for (const id of wildcardResourceFindings(this, s))
+        policyFindings.set(id, REASONS.taggedWildcard(this.config.cluster));
+    for (const s of p.route53)
+      for (const id of wildcardResourceFindings(this, s)) policyFindings.set(id, REASONS.route53Changes);
     for (const [id, reason] of policyFindings) acknowledge(this.policy, id, reason);
     for (const [name, f] of Object.entries(this.functions)) {
       // Tracing puts the X-Ray statement in the role's default policy, next to logs (and, for the tick, its queue).
@@ -184,7 +203,8 @@ export class IpFerryControlPlane extends Construct {
     }
     acknowledge(this.failedTicks, 'AwsSolutions-SQS3', REASONS.deadLetterQueue);
     acknowledge(this.failedTicks, 'Serverless-SQSRedrivePolicy', REASONS.deadLetterQueue);
-    for (const s of [...this.secrets, this.answerKey]) if (s.created) acknowledge(s.created, 'AwsSolutions-SMG4', REASONS.secretRotation[s.role]);
+    for (const s of [...this.secrets, this.answerKey])
+      if (s.created) acknowledge(s.created, 'AwsSolutions-SMG4', REASONS.secretRotation[s.role]);
   }
 }
 
@@ -192,6 +212,11 @@ export class IpFerryControlPlane extends Construct {
 function checkRegion(scope: Construct, config: Config): void {
   const region = Stack.of(scope).region;
   if (config.control.mode === 'aws' && !Token.isUnresolved(region) && region !== config.control.region) {
-    throw new ConfigError([{ path: 'control.region', message: `the stack deploys to ${region}, but the config's control plane is in ${config.control.region}` }]);
+    throw new ConfigError([
+      {
+        path: 'control.region',
+        message: `the stack deploys to ${region}, but the config's control plane is in ${config.control.region}`,
+      },
+    ]);
   }
 }

@@ -42,13 +42,16 @@ export function deploymentIssues(config: Config): ConfigIssue[] {
       message: `cdk deploy builds the AWS control plane: expected "aws" (with region), got ${JSON.stringify(config.control.mode)}`,
     });
   } else if (config.control.table !== undefined && !TABLE_NAME.test(config.control.table)) {
-    issues.push({ path: 'control.table', message: 'a DynamoDB table name is 3 to 255 letters, digits, "_", "-" or "."' });
+    issues.push({
+      path: 'control.table',
+      message: 'a DynamoDB table name is 3 to 255 letters, digits, "_", "-" or "."',
+    });
   }
   if (config.security.psk !== undefined) {
     issues.push({
       path: 'security.psk',
       message:
-        'an inline pre-shared key would sit in the functions\' code asset and the cloud assembly: keep it in Secrets Manager (the stack creates the secret, or give its ARN) and point agents at it with pskFile or pskEnv',
+        "an inline pre-shared key would sit in the functions' code asset and the cloud assembly: keep it in Secrets Manager (the stack creates the secret, or give its ARN) and point agents at it with pskFile or pskEnv",
     });
   }
   return issues;

@@ -40,12 +40,20 @@ export function functionEnvironment(input: EnvironmentInput): Record<string, str
   const size = environmentSize(env);
   if (size > LAMBDA_ENV_LIMIT) {
     // Only a table name or secret ARNs of absurd length can get here: the config is not in it.
-    throw new ConfigError([{ path: '(root)', message: `the functions' environment would take ${size} bytes, over Lambda's limit of ${LAMBDA_ENV_LIMIT}` }]);
+    throw new ConfigError([
+      {
+        path: '(root)',
+        message: `the functions' environment would take ${size} bytes, over Lambda's limit of ${LAMBDA_ENV_LIMIT}`,
+      },
+    ]);
   }
   return env;
 }
 
 /** Bytes of names and values, as Lambda counts them against its limit. */
 export function environmentSize(env: Record<string, string>): number {
-  return Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + (Token.isUnresolved(v) ? TOKEN_ALLOWANCE : Buffer.byteLength(v)), 0);
+  return Object.entries(env).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + (Token.isUnresolved(v) ? TOKEN_ALLOWANCE : Buffer.byteLength(v)),
+    0,
+  );
 }

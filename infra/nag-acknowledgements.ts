@@ -17,16 +17,19 @@ export const REASONS = {
     'Route 53 mints a change id per ChangeResourceRecordSets call, so GetChange cannot name it in advance; GetChange only reads whether a change is INSYNC.',
   xray: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; CDK adds exactly these two for tracing: ACTIVE.',
   noTracing:
-    'X-Ray is off by default because traces are billed per invocation and would be most of a small cluster\'s bill (docs/deploy-aws.md); the structured logs carry the handler timings and every move\'s timeline. Turn it on with the tracing prop (-c tracing=true).',
+    "X-Ray is off by default because traces are billed per invocation and would be most of a small cluster's bill (docs/deploy-aws.md); the structured logs carry the handler timings and every move's timeline. Turn it on with the tracing prop (-c tracing=true).",
   syncOnly:
     'Invoked only synchronously, through its function URL: there are no asynchronous events to dead-letter, and every failure goes back to the caller (the agent retries its heartbeat, the operator the API call).',
   tickDestination:
     'Failed asynchronous invocations go to the on-failure destination (the FailedTicks queue, EventInvokeConfig), which supersedes DeadLetterConfig and also records the error.',
-  deadLetterQueue: 'This queue is itself the dead-letter destination of failed ticks (Lambda on-failure destination and the schedule target); a redrive policy would only move them to yet another queue.',
+  deadLetterQueue:
+    'This queue is itself the dead-letter destination of failed ticks (Lambda on-failure destination and the schedule target); a redrive policy would only move them to yet another queue.',
   secretRotation: {
-    psk: 'Rotating the pre-shared key means re-keying every agent at the same moment, which a rotation function cannot do; rotate it by hand (put-secret-value, then the agents\' pskFile), or use ed25519 signing, which needs no shared secret.',
-    hetznerToken: 'Hetzner Cloud API tokens are issued in the Hetzner console; there is no API a rotation function could mint a new one with.',
-    robot: 'Hetzner Robot web service credentials are set in the Robot console; there is no API a rotation function could change them with.',
+    psk: "Rotating the pre-shared key means re-keying every agent at the same moment, which a rotation function cannot do; rotate it by hand (put-secret-value, then the agents' pskFile), or use ed25519 signing, which needs no shared secret.",
+    hetznerToken:
+      'Hetzner Cloud API tokens are issued in the Hetzner console; there is no API a rotation function could mint a new one with.',
+    robot:
+      'Hetzner Robot web service credentials are set in the Robot console; there is no API a rotation function could change them with.',
     answerKey:
       "A new value is a new answer-signing key, whose public half every agent must hold (control.answerKey) before the function signs with it, or they refuse every answer; a rotation function cannot change the agents' configs, so rotation is by hand, in the order docs/deploy-aws.md gives.",
   } satisfies Record<SecretRole, string>,
@@ -42,7 +45,10 @@ export function acknowledge(construct: IConstruct, id: string, reason: string): 
  */
 export function wildcardResourceFindings(scope: IConstruct, statement: PolicyStatement): string[] {
   const stack = Stack.of(scope);
-  return statement.resources.map((r) => flatten(stack.resolve(r))).filter((r) => r.includes('*')).map((r) => `AwsSolutions-IAM5[Resource::${r}]`);
+  return statement.resources
+    .map((r) => flatten(stack.resolve(r)))
+    .filter((r) => r.includes('*'))
+    .map((r) => `AwsSolutions-IAM5[Resource::${r}]`);
 }
 
 /** cdk-nag's flattening of Ref and Fn::Join, the only intrinsics these ARNs contain. */

@@ -87,21 +87,56 @@ export class Observability extends Construct {
 
     this.alarms = {
       // Ticks report NodesDead every minute; two minutes in a row rules out a node restarting.
-      nodesDead: this.alarm('NodesDead', 'A node has been judged dead (NodesDead > 0 for 2 minutes): its VIPs have moved or are moving.', m('NodesDead', 'Maximum'), { threshold: 1, periods: 2 }),
-      unownedVips: this.alarm('UnownedVips', 'A VIP has no owner (UnownedVips > 0 for 2 minutes): no eligible healthy node can take it.', m('UnownedVips', 'Maximum'), { threshold: 1, periods: 2 }),
-      providerErrors: this.alarm('ProviderErrors', 'A provider call (EC2, Route 53, Hetzner) failed in the last 5 minutes; throttling is counted apart.', m('ProviderErrors', 'Sum', fiveMinutes), { threshold: 1 }),
+      nodesDead: this.alarm(
+        'NodesDead',
+        'A node has been judged dead (NodesDead > 0 for 2 minutes): its VIPs have moved or are moving.',
+        m('NodesDead', 'Maximum'),
+        { threshold: 1, periods: 2 },
+      ),
+      unownedVips: this.alarm(
+        'UnownedVips',
+        'A VIP has no owner (UnownedVips > 0 for 2 minutes): no eligible healthy node can take it.',
+        m('UnownedVips', 'Maximum'),
+        { threshold: 1, periods: 2 },
+      ),
+      providerErrors: this.alarm(
+        'ProviderErrors',
+        'A provider call (EC2, Route 53, Hetzner) failed in the last 5 minutes; throttling is counted apart.',
+        m('ProviderErrors', 'Sum', fiveMinutes),
+        { threshold: 1 },
+      ),
       // Lambda's own metrics: free, and they still report when our code cannot start.
-      tickErrors: this.alarm('TickErrors', 'The tick function failed in 2 of the last 3 minutes: drift repair and scheduled failover are not running.', lambdaErrors(props.tick), { threshold: 1, periods: 3, datapoints: 2 }),
-      heartbeatErrors: this.alarm('HeartbeatErrors', 'The heartbeat function failed in 2 of the last 3 minutes: agents get no answers and nodes will look dead.', lambdaErrors(props.heartbeat), { threshold: 1, periods: 3, datapoints: 2 }),
+      tickErrors: this.alarm(
+        'TickErrors',
+        'The tick function failed in 2 of the last 3 minutes: drift repair and scheduled failover are not running.',
+        lambdaErrors(props.tick),
+        { threshold: 1, periods: 3, datapoints: 2 },
+      ),
+      heartbeatErrors: this.alarm(
+        'HeartbeatErrors',
+        'The heartbeat function failed in 2 of the last 3 minutes: agents get no answers and nodes will look dead.',
+        lambdaErrors(props.heartbeat),
+        { threshold: 1, periods: 3, datapoints: 2 },
+      ),
     };
     if (props.trafficAlarms) {
       // Invocations of the heartbeat URL (a free Lambda metric): none at all means every agent is down or cut off.
-      this.alarms.heartbeatsStopped = this.alarm('HeartbeatsStopped', 'The heartbeat function was not called for 5 minutes: every agent is down, or none can reach the heartbeat URL.', props.heartbeat.metricInvocations({ period: fiveMinutes, statistic: 'Sum' }), {
-        threshold: 1,
-        below: true,
-        missing: TreatMissingData.BREACHING,
-      });
-      this.alarms.heartbeatThrottles = this.alarm('HeartbeatThrottles', 'Heartbeats were throttled: raise the reserved concurrency or the account limit before nodes are judged dead.', props.heartbeat.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }), { threshold: 1 });
+      this.alarms.heartbeatsStopped = this.alarm(
+        'HeartbeatsStopped',
+        'The heartbeat function was not called for 5 minutes: every agent is down, or none can reach the heartbeat URL.',
+        props.heartbeat.metricInvocations({ period: fiveMinutes, statistic: 'Sum' }),
+        {
+          threshold: 1,
+          below: true,
+          missing: TreatMissingData.BREACHING,
+        },
+      );
+      this.alarms.heartbeatThrottles = this.alarm(
+        'HeartbeatThrottles',
+        'Heartbeats were throttled: raise the reserved concurrency or the account limit before nodes are judged dead.',
+        props.heartbeat.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }),
+        { threshold: 1 },
+      );
     }
     if (props.topic) {
       const action = new SnsAction(props.topic);
@@ -114,7 +149,13 @@ export class Observability extends Construct {
   }
 
   private metric(metricName: string, statistic: string, period = Duration.minutes(1)): Metric {
-    return new Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: metricDimensions(this.props.cluster), statistic, period });
+    return new Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: metricDimensions(this.props.cluster),
+      statistic,
+      period,
+    });
   }
 
   private alarm(key: string, description: string, metric: IMetric, opts: AlarmShape): Alarm {
@@ -123,7 +164,9 @@ export class Observability extends Construct {
       alarmDescription: description,
       metric,
       threshold: opts.threshold,
-      comparisonOperator: opts.below ? ComparisonOperator.LESS_THAN_THRESHOLD : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      comparisonOperator: opts.below
+        ? ComparisonOperator.LESS_THAN_THRESHOLD
+        : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: opts.periods ?? 1,
       datapointsToAlarm: opts.datapoints ?? opts.periods ?? 1,
       treatMissingData: opts.missing ?? TreatMissingData.NOT_BREACHING,
@@ -135,22 +178,41 @@ export class Observability extends Construct {
     const p = this.props;
     const m = (name: string, statistic: string): Metric => this.metric(name, statistic);
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: p.name, defaultInterval: Duration.hours(3) });
-    const graph = (title: string, left: IMetric[], width = 8): GraphWidget => new GraphWidget({ title, left, width, height: 6 });
-    const fnMetrics = (fn: IFunction): IMetric[] => [fn.metricErrors({ statistic: 'Sum' }), fn.metricThrottles({ statistic: 'Sum' })];
-    dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms) as IAlarm[], width: 24, height: 3 }));
+    const graph = (title: string, left: IMetric[], width = 8): GraphWidget =>
+      new GraphWidget({ title, left, width, height: 6 });
+    const fnMetrics = (fn: IFunction): IMetric[] => [
+      fn.metricErrors({ statistic: 'Sum' }),
+      fn.metricThrottles({ statistic: 'Sum' }),
+    ];
+    dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms) as IAlarm[], width: 24, height: 3 }),
+    );
     dashboard.addWidgets(
       graph('Dead nodes and unowned VIPs', [m('NodesDead', 'Maximum'), m('UnownedVips', 'Maximum')]),
-      graph('Provider errors' + (p.detailedMetrics ? ' and throttles' : ''), [m('ProviderErrors', 'Sum'), ...(p.detailedMetrics ? [m('ProviderThrottles', 'Sum')] : [])]),
-      graph('Tick function errors and throttles; failed ticks queued', [...fnMetrics(p.tick), p.failedTicks.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })]),
+      graph('Provider errors' + (p.detailedMetrics ? ' and throttles' : ''), [
+        m('ProviderErrors', 'Sum'),
+        ...(p.detailedMetrics ? [m('ProviderThrottles', 'Sum')] : []),
+      ]),
+      graph('Tick function errors and throttles; failed ticks queued', [
+        ...fnMetrics(p.tick),
+        p.failedTicks.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+      ]),
     );
     if (p.detailedMetrics) {
       dashboard.addWidgets(
         graph('Failovers and decisions', [m('Failovers', 'Sum'), m('Decisions', 'Sum')]),
         graph('Heartbeats received and refused (per minute)', [m('Heartbeats', 'Sum'), m('HeartbeatsRefused', 'Sum')]),
-        graph('Tick duration (ms)', [m('TickDurationMs', 'Average'), m('TickDurationMs', 'p99'), m('TickDurationMs', 'Maximum')]),
+        graph('Tick duration (ms)', [
+          m('TickDurationMs', 'Average'),
+          m('TickDurationMs', 'p99'),
+          m('TickDurationMs', 'Maximum'),
+        ]),
       );
     }
-    dashboard.addWidgets(graph('API errors and throttles', fnMetrics(p.api), 12), graph('Heartbeat function errors and throttles', fnMetrics(p.heartbeat), 12));
+    dashboard.addWidgets(
+      graph('API errors and throttles', fnMetrics(p.api), 12),
+      graph('Heartbeat function errors and throttles', fnMetrics(p.heartbeat), 12),
+    );
     return dashboard;
   }
 }

@@ -14,10 +14,16 @@ export const CLUSTER_TAG = 'ipferry:cluster';
  */
 export const EC2_CALLS = {
   secondaryIpv4: { write: ['ec2:AssignPrivateIpAddresses'], describe: ['ec2:DescribeNetworkInterfaces'] },
-  secondaryIpv6: { write: ['ec2:AssignIpv6Addresses', 'ec2:UnassignIpv6Addresses'], describe: ['ec2:DescribeNetworkInterfaces'] },
+  secondaryIpv6: {
+    write: ['ec2:AssignIpv6Addresses', 'ec2:UnassignIpv6Addresses'],
+    describe: ['ec2:DescribeNetworkInterfaces'],
+  },
   elasticIp: { write: ['ec2:AssociateAddress'], describe: ['ec2:DescribeAddresses'] },
   // DescribeNetworkInterfaces: the new owner's source/destination check is read before a route moves.
-  overlayRoute: { write: ['ec2:CreateRoute', 'ec2:ReplaceRoute'], describe: ['ec2:DescribeRouteTables', 'ec2:DescribeNetworkInterfaces'] },
+  overlayRoute: {
+    write: ['ec2:CreateRoute', 'ec2:ReplaceRoute'],
+    describe: ['ec2:DescribeRouteTables', 'ec2:DescribeNetworkInterfaces'],
+  },
 } as const;
 
 /** The Route 53 calls adapters/aws-route53 makes: owner records and round-robin sets, A and AAAA only. */
@@ -59,7 +65,10 @@ function ec2Statements(config: Config, arns: ArnScope): Omit<ProviderPermissions
   for (const need of Object.keys(needs) as (keyof typeof needs)[]) {
     if (needs[need]) for (const a of EC2_CALLS[need].describe) describe.add(a);
   }
-  const secondaryActions = [...(needs.secondaryIpv4 ? EC2_CALLS.secondaryIpv4.write : []), ...(needs.secondaryIpv6 ? EC2_CALLS.secondaryIpv6.write : [])];
+  const secondaryActions = [
+    ...(needs.secondaryIpv4 ? EC2_CALLS.secondaryIpv4.write : []),
+    ...(needs.secondaryIpv6 ? EC2_CALLS.secondaryIpv6.write : []),
+  ];
   if (secondaryActions.length > 0) {
     statements.push(
       new PolicyStatement({
@@ -97,7 +106,12 @@ function ec2Statements(config: Config, arns: ArnScope): Omit<ProviderPermissions
   const ec2Describe =
     describe.size === 0
       ? undefined
-      : new PolicyStatement({ sid: 'DescribeEc2State', effect: Effect.ALLOW, actions: [...describe].sort(), resources: ['*'] });
+      : new PolicyStatement({
+          sid: 'DescribeEc2State',
+          effect: Effect.ALLOW,
+          actions: [...describe].sort(),
+          resources: ['*'],
+        });
   return { ec2: statements, ec2Describe };
 }
 
@@ -108,7 +122,8 @@ export function managedRecords(config: Config): Map<string, string[]> {
     const id = hostedZoneIdOf(zone);
     byZone.set(id, (byZone.get(id) ?? new Set()).add(normalizedRecordName(name)));
   };
-  for (const v of config.vips) if (v.kind === 'aws-route53' && v.aws?.hostedZoneId && v.aws.recordName) add(v.aws.hostedZoneId, v.aws.recordName);
+  for (const v of config.vips)
+    if (v.kind === 'aws-route53' && v.aws?.hostedZoneId && v.aws.recordName) add(v.aws.hostedZoneId, v.aws.recordName);
   for (const d of config.dns) add(d.hostedZoneId, d.name);
   return new Map([...byZone].sort(([a], [b]) => a.localeCompare(b)).map(([zone, names]) => [zone, [...names].sort()]));
 }
@@ -138,7 +153,17 @@ function route53Statements(config: Config, arns: ArnScope): PolicyStatement[] {
   );
   return [
     ...changes,
-    new PolicyStatement({ sid: 'ReadManagedZones', effect: Effect.ALLOW, actions: [ROUTE53_CALLS.list], resources: [...zones.keys()].map(zoneArn) }),
-    new PolicyStatement({ sid: 'FollowRecordChanges', effect: Effect.ALLOW, actions: [ROUTE53_CALLS.getChange], resources: [route53Arn(arns, 'change/*')] }),
+    new PolicyStatement({
+      sid: 'ReadManagedZones',
+      effect: Effect.ALLOW,
+      actions: [ROUTE53_CALLS.list],
+      resources: [...zones.keys()].map(zoneArn),
+    }),
+    new PolicyStatement({
+      sid: 'FollowRecordChanges',
+      effect: Effect.ALLOW,
+      actions: [ROUTE53_CALLS.getChange],
+      resources: [route53Arn(arns, 'change/*')],
+    }),
   ];
 }

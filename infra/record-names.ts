@@ -7,5 +7,7 @@
 export function normalizedRecordName(name: string): string {
   const decoded = name.replace(/\\(\d{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
   const bare = decoded.toLowerCase().replace(/\.$/, '');
-  return [...bare].map((c) => (/[a-z0-9_.-]/.test(c) ? c : `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)).join('');
+  return [...bare]
+    .map((c) => (/[a-z0-9_.-]/.test(c) ? c : `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`))
+    .join('');
 }

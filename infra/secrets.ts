@@ -54,7 +54,10 @@ export function answerKeySecret(scope: Construct, config: Config, given: SecretA
 function secretOf(scope: Construct, config: Config, role: SecretRole, given: SecretArns): ClusterSecret {
   const arn = given[role];
   if (arn !== undefined) return { role, arn: checkedArn(role, arn) };
-  const created = new Secret(scope, CREATED[role].id, { description: `ipferry ${config.cluster}: ${CREATED[role].description}`, ...CREATED[role].value });
+  const created = new Secret(scope, CREATED[role].id, {
+    description: `ipferry ${config.cluster}: ${CREATED[role].description}`,
+    ...CREATED[role].value,
+  });
   created.applyRemovalPolicy(RemovalPolicy.RETAIN);
   return { role, arn: created.secretArn, created };
 }
@@ -72,12 +75,20 @@ const CREATED = {
   },
   robot: {
     id: 'RobotSecret',
-    description: 'Hetzner Robot web service credentials {"user","password"} (replace the placeholders with put-secret-value)',
-    value: { generateSecretString: { secretStringTemplate: JSON.stringify({ user: 'replace-me' }), generateStringKey: 'password', excludePunctuation: true } },
+    description:
+      'Hetzner Robot web service credentials {"user","password"} (replace the placeholders with put-secret-value)',
+    value: {
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ user: 'replace-me' }),
+        generateStringKey: 'password',
+        excludePunctuation: true,
+      },
+    },
   },
   answerKey: {
     id: 'AnswerKeySecret',
-    description: "seed of the control plane's answer-signing Ed25519 key (its SHA-256); ipferry keygen --public-from-seed - prints control.answerKey from it",
+    description:
+      "seed of the control plane's answer-signing Ed25519 key (its SHA-256); ipferry keygen --public-from-seed - prints control.answerKey from it",
     // 64 letters and digits, about 380 bits: more than the 256-bit seed it is hashed into, and no
     // punctuation or spaces that a shell pipe or the function's trim could change.
     value: { generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false } },
@@ -89,13 +100,23 @@ const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:se
 
 function checkedArn(role: SecretRole, arn: string): string {
   if (!Token.isUnresolved(arn) && !COMPLETE_SECRET_ARN.test(arn)) {
-    throw new Error(`secrets.${role}: expected a complete secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), got ${JSON.stringify(arn)}`);
+    throw new Error(
+      `secrets.${role}: expected a complete secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), got ${JSON.stringify(arn)}`,
+    );
   }
   return arn;
 }
 
 /** secretsmanager:GetSecretValue on exactly these secrets: nothing else of Secrets Manager. */
-export function secretsStatement(secrets: readonly ClusterSecret[], sid = 'ReadClusterSecrets'): PolicyStatement | undefined {
+export function secretsStatement(
+  secrets: readonly ClusterSecret[],
+  sid = 'ReadClusterSecrets',
+): PolicyStatement | undefined {
   if (secrets.length === 0) return undefined;
-  return new PolicyStatement({ sid, effect: Effect.ALLOW, actions: ['secretsmanager:GetSecretValue'], resources: secrets.map((s) => s.arn) });
+  return new PolicyStatement({
+    sid,
+    effect: Effect.ALLOW,
+    actions: ['secretsmanager:GetSecretValue'],
+    resources: secrets.map((s) => s.arn),
+  });
 }

@@ -50,5 +50,10 @@ export function stateTable(scope: Construct, opts: StateTableOptions): Table {
 }
 
 export function stateTableStatement(table: Table): PolicyStatement {
-  return new PolicyStatement({ sid: 'ReadWriteClusterState', effect: Effect.ALLOW, actions: [...STORE_ACTIONS], resources: [table.tableArn] });
+  return new PolicyStatement({
+    sid: 'ReadWriteClusterState',
+    effect: Effect.ALLOW,
+    actions: [...STORE_ACTIONS],
+    resources: [table.tableArn],
+  });
 }

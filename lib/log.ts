@@ -21,9 +21,12 @@ export function pinoLog(logger: Logger): Log {
 }
 
 /** Keeps what was logged, for tests that assert a failure was not silent. */
-export function memoryLog(): Log & { entries: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> } {
+export function memoryLog(): Log & {
+  entries: Array<{ level: string; msg: string; fields?: Record<string, unknown> }>;
+} {
   const entries: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void entries.push({ level, msg, ...(fields ? { fields } : {}) });
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    void entries.push({ level, msg, ...(fields ? { fields } : {}) });
   return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

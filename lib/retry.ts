@@ -55,7 +55,11 @@ export async function withRetry<T>(op: (attempt: number) => Promise<T>, opts: Re
 }
 
 /** The wait after failed attempt `attempt` (1-based). */
-export function backoffDelay(attempt: number, err: unknown, opts: Pick<RetryOptions, 'random' | 'baseDelayMs' | 'maxDelayMs'>): number {
+export function backoffDelay(
+  attempt: number,
+  err: unknown,
+  opts: Pick<RetryOptions, 'random' | 'baseDelayMs' | 'maxDelayMs'>,
+): number {
   const base = opts.baseDelayMs ?? 100;
   const cap = Math.min(opts.maxDelayMs ?? 5000, base * 2 ** (attempt - 1));
   const jittered = Math.floor((opts.random ?? Math.random)() * cap);
@@ -75,5 +79,9 @@ export function retryableReason(err: unknown): boolean {
  */
 export function retryableOrConflict(codes: readonly string[]): (err: unknown) => boolean {
   return (err) =>
-    retryableReason(err) || (err instanceof ProviderError && err.reason === 'conflict' && err.details.code !== undefined && codes.includes(err.details.code));
+    retryableReason(err) ||
+    (err instanceof ProviderError &&
+      err.reason === 'conflict' &&
+      err.details.code !== undefined &&
+      codes.includes(err.details.code));
 }

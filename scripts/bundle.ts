@@ -25,7 +25,9 @@ export async function buildBundle(entry: string, outfile: string): Promise<void>
     minifyWhitespace: true,
     legalComments: 'none',
     // CommonJS dependencies (pino, the AWS SDK) call require(); give the ESM bundle one.
-    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __ipferryRequire } from 'node:module';\nconst require = __ipferryRequire(import.meta.url);" },
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __ipferryRequire } from 'node:module';\nconst require = __ipferryRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   });
   await chmod(outfile, 0o755);

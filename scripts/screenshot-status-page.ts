@@ -44,16 +44,31 @@ async function until(what: string, ms: number, ok: () => Promise<boolean>): Prom
   throw new Error(`screenshot: timed out after ${ms} ms waiting for ${what}`);
 }
 
-const cp = await startLocalControlPlane({ config, log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], reconcileEveryMs: 3_600_000 });
-const agents = nodes.map((n) => new TestAgent(n, { config, signer: hmacSigner(PSK), url: () => `${cp.url}/v1/heartbeat` }).start(config.timers.heartbeatInterval));
-const api = async (path: string) => (await fetch(`${cp.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as Promise<{ vips: Array<{ vip: string; node: string | null; bound: boolean | null }> }>;
+const cp = await startLocalControlPlane({
+  config,
+  log: memoryLog(),
+  listen: '127.0.0.1:0',
+  providers: [new BareMetalProvider()],
+  reconcileEveryMs: 3_600_000,
+});
+const agents = nodes.map((n) =>
+  new TestAgent(n, { config, signer: hmacSigner(PSK), url: () => `${cp.url}/v1/heartbeat` }).start(
+    config.timers.heartbeatInterval,
+  ),
+);
+const api = async (path: string) =>
+  (await fetch(`${cp.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json() as Promise<{
+    vips: Array<{ vip: string; node: string | null; bound: boolean | null }>;
+  }>;
 const browser = await launchChromium();
 try {
   await until('every VIP bound', 15_000, async () => (await api('/v1/status')).vips.every((v) => v.bound === true));
   // mx-c fails its imap check (no VIP of its own needs it), and mx-a dies: the page has a dead node, a failing check and a failover.
   agents[2]!.checks.imap = { ok: false, detail: 'connection refused' };
   agents[0]!.stop();
-  await until('smtp moved and bound', 15_000, async () => (await api('/v1/status')).vips.some((v) => v.vip === 'smtp' && v.node !== 'mx-a' && v.bound === true));
+  await until('smtp moved and bound', 15_000, async () =>
+    (await api('/v1/status')).vips.some((v) => v.vip === 'smtp' && v.node !== 'mx-a' && v.bound === true),
+  );
   const page = await browser.newPage();
   await page.setViewport({ width: 1100, height: 900, deviceScaleFactor: 1 });
   await page.goto(`${cp.url}/status`, { waitUntil: 'load' });

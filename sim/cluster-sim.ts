@@ -31,7 +31,13 @@ export class ClusterSim {
     const allChecks = Object.fromEntries(Object.keys(config.checks).map((c) => [c, true]));
     for (const n of config.nodes) {
       const up = opts.up ? opts.up.includes(n.id) : true;
-      this.nodes.set(n.id, { up, boot: 0, checks: { ...allChecks }, leaving: false, ...(opts.digest ? { digest: opts.digest } : {}) });
+      this.nodes.set(n.id, {
+        up,
+        boot: 0,
+        checks: { ...allChecks },
+        leaving: false,
+        ...(opts.digest ? { digest: opts.digest } : {}),
+      });
     }
   }
 
@@ -82,7 +88,19 @@ export class ClusterSim {
       const held = this.assignments.filter((a) => a.node === id).map((a) => a.vip);
       const checks = Object.fromEntries(Object.entries(n.checks).map(([c, ok]) => [c, { ok }]));
       const prev = this.views.get(id);
-      const view = foldHeartbeat(prev, id, { bootId: `${id}-${n.boot}`, checks, held, leaving: n.leaving, ...(n.digest ? { configDigest: n.digest } : {}) }, this.now, this.config.timers.deadAfter);
+      const view = foldHeartbeat(
+        prev,
+        id,
+        {
+          bootId: `${id}-${n.boot}`,
+          checks,
+          held,
+          leaving: n.leaving,
+          ...(n.digest ? { configDigest: n.digest } : {}),
+        },
+        this.now,
+        this.config.timers.deadAfter,
+      );
       this.views.set(id, view);
       if (n.leaving) n.up = false;
     }
@@ -90,7 +108,12 @@ export class ClusterSim {
   }
 
   decideNow(): Decision {
-    const d = decide({ config: this.config, nodes: [...this.views.values()], assignments: this.assignments, now: this.now });
+    const d = decide({
+      config: this.config,
+      nodes: [...this.views.values()],
+      assignments: this.assignments,
+      now: this.now,
+    });
     this.assignments = d.assignments;
     for (const m of d.moves) this.history.push({ ...m, at: this.now });
     this.lastDecision = d;

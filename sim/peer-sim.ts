@@ -46,14 +46,39 @@ export class PeerSim {
     readonly delay: { min: number; max: number } = { min: 0.2, max: 3 },
   ) {
     for (const n of config.nodes) {
-      this.agents.set(n.id, { id: n.id, running: false, boot: 0, seq: 0, views: new Map(), memory: EMPTY_PEER_MEMORY, held: new Set(), applied: {}, claiming: [], checks: Object.fromEntries(Object.keys(config.checks).map((c) => [c, true])), nextBeat: 0, startedAt: 0, lastSeq: new Map() });
+      this.agents.set(n.id, {
+        id: n.id,
+        running: false,
+        boot: 0,
+        seq: 0,
+        views: new Map(),
+        memory: EMPTY_PEER_MEMORY,
+        held: new Set(),
+        applied: {},
+        claiming: [],
+        checks: Object.fromEntries(Object.keys(config.checks).map((c) => [c, true])),
+        nextBeat: 0,
+        startedAt: 0,
+        lastSeq: new Map(),
+      });
       this.group.set(n.id, 0);
     }
   }
 
   start(id: string): void {
     const a = this.agents.get(id)!;
-    Object.assign(a, { running: true, boot: a.boot + 1, seq: 0, views: new Map(), memory: EMPTY_PEER_MEMORY, held: new Set(), applied: {}, claiming: [], startedAt: this.now, lastSeq: new Map() });
+    Object.assign(a, {
+      running: true,
+      boot: a.boot + 1,
+      seq: 0,
+      views: new Map(),
+      memory: EMPTY_PEER_MEMORY,
+      held: new Set(),
+      applied: {},
+      claiming: [],
+      startedAt: this.now,
+      lastSeq: new Map(),
+    });
     this.beat(a, this.now + this.random() * this.config.timers.heartbeatInterval);
   }
 
@@ -113,7 +138,14 @@ export class PeerSim {
   private send(a: Agent): void {
     a.seq += 1;
     const seq = a.seq;
-    const hb = { bootId: `${a.id}-${a.boot}`, checks: Object.fromEntries(Object.entries(a.checks).map(([c, ok]) => [c, { ok }])), held: [...a.held], applied: { ...a.applied }, claiming: [...a.claiming], leaving: false };
+    const hb = {
+      bootId: `${a.id}-${a.boot}`,
+      checks: Object.fromEntries(Object.entries(a.checks).map(([c, ok]) => [c, { ok }])),
+      held: [...a.held],
+      applied: { ...a.applied },
+      claiming: [...a.claiming],
+      leaving: false,
+    };
     a.views.set(a.id, foldHeartbeat(a.views.get(a.id), a.id, hb, this.now, this.config.timers.deadAfter));
     for (const peer of this.agents.values()) {
       if (peer === a || this.group.get(peer.id) !== this.group.get(a.id)) continue;
@@ -136,8 +168,21 @@ export class PeerSim {
     if (!a.running) return;
     const self = a.views.get(a.id);
     if (!self) return;
-    a.views.set(a.id, { ...self, lastSeen: this.now, held: [...a.held], applied: { ...a.applied }, claiming: [...a.claiming] });
-    const d = decideAsPeer({ config: this.config, self: a.id, views: [...a.views.values()], memory: a.memory, now: this.now, startedAt: a.startedAt });
+    a.views.set(a.id, {
+      ...self,
+      lastSeen: this.now,
+      held: [...a.held],
+      applied: { ...a.applied },
+      claiming: [...a.claiming],
+    });
+    const d = decideAsPeer({
+      config: this.config,
+      self: a.id,
+      views: [...a.views.values()],
+      memory: a.memory,
+      now: this.now,
+      startedAt: a.startedAt,
+    });
     a.memory = d.memory;
     let changed = d.claiming.join() !== a.claiming.join();
     a.claiming = d.claiming;
@@ -172,7 +217,7 @@ class EventQueue {
   push(e: Event): void {
     const h = this.heap;
     h.push(e);
-    for (let i = h.length - 1; i > 0; ) {
+    for (let i = h.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!before(h[i]!, h[parent]!)) break;
       [h[i], h[parent]] = [h[parent]!, h[i]!];
@@ -186,7 +231,7 @@ class EventQueue {
     const last = h.pop();
     if (h.length > 0 && last) {
       h[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

@@ -45,7 +45,8 @@ export class Ec2Api {
   async privateIpHolders(f: Frame, ips: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     for (const eni of await this.interfaces(f, 'addresses.private-ip-address', ips)) {
-      for (const a of eni.PrivateIpAddresses ?? []) if (a.PrivateIpAddress && eni.NetworkInterfaceId) found.set(a.PrivateIpAddress, eni.NetworkInterfaceId);
+      for (const a of eni.PrivateIpAddresses ?? [])
+        if (a.PrivateIpAddress && eni.NetworkInterfaceId) found.set(a.PrivateIpAddress, eni.NetworkInterfaceId);
     }
     return found;
   }
@@ -59,7 +60,8 @@ export class Ec2Api {
   async privateIpsInSubnets(f: Frame, subnetIds: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     for (const eni of await this.interfaces(f, 'subnet-id', subnetIds)) {
-      for (const a of eni.PrivateIpAddresses ?? []) if (a.PrivateIpAddress && eni.NetworkInterfaceId) found.set(a.PrivateIpAddress, eni.NetworkInterfaceId);
+      for (const a of eni.PrivateIpAddresses ?? [])
+        if (a.PrivateIpAddress && eni.NetworkInterfaceId) found.set(a.PrivateIpAddress, eni.NetworkInterfaceId);
     }
     return found;
   }
@@ -79,12 +81,23 @@ export class Ec2Api {
   async assignPrivateIp(f: Frame, eni: string, ip: string): Promise<void> {
     // AllowReassignment: the address moves even when another interface holds it (same subnet only).
     await f.call('AssignPrivateIpAddresses', (http) =>
-      this.ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eni, PrivateIpAddresses: [ip], AllowReassignment: true }), http),
+      this.ec2.send(
+        new AssignPrivateIpAddressesCommand({
+          NetworkInterfaceId: eni,
+          PrivateIpAddresses: [ip],
+          AllowReassignment: true,
+        }),
+        http,
+      ),
     );
   }
 
   async assignIpv6(f: Frame, eni: string, ip: string, alsoRetry?: (err: ProviderError) => boolean): Promise<void> {
-    await f.call('AssignIpv6Addresses', (http) => this.ec2.send(new AssignIpv6AddressesCommand({ NetworkInterfaceId: eni, Ipv6Addresses: [ip] }), http), alsoRetry);
+    await f.call(
+      'AssignIpv6Addresses',
+      (http) => this.ec2.send(new AssignIpv6AddressesCommand({ NetworkInterfaceId: eni, Ipv6Addresses: [ip] }), http),
+      alsoRetry,
+    );
   }
 
   /**
@@ -96,7 +109,12 @@ export class Ec2Api {
       try {
         await this.ec2.send(new UnassignIpv6AddressesCommand({ NetworkInterfaceId: eni, Ipv6Addresses: [ip] }), http);
       } catch (err) {
-        if (attempt > 1 && (err as { name?: string }).name === 'InvalidParameterValue' && /not assigned/i.test(String((err as Error).message))) return;
+        if (
+          attempt > 1 &&
+          (err as { name?: string }).name === 'InvalidParameterValue' &&
+          /not assigned/i.test(String((err as Error).message))
+        )
+          return;
         throw err;
       }
     });
@@ -109,9 +127,15 @@ export class Ec2Api {
   async eipAssociations(f: Frame, allocationIds: readonly string[]): Promise<Map<string, EipAssociation>> {
     const found = new Map<string, EipAssociation>();
     for (const chunk of chunks(allocationIds)) {
-      const out = await f.call('DescribeAddresses', (http) => this.ec2.send(new DescribeAddressesCommand({ AllocationIds: chunk }), http));
+      const out = await f.call('DescribeAddresses', (http) =>
+        this.ec2.send(new DescribeAddressesCommand({ AllocationIds: chunk }), http),
+      );
       for (const a of out.Addresses ?? []) {
-        if (a.AllocationId) found.set(a.AllocationId, { ...(a.NetworkInterfaceId ? { eni: a.NetworkInterfaceId } : {}), ...(a.PrivateIpAddress ? { privateIp: a.PrivateIpAddress } : {}) });
+        if (a.AllocationId)
+          found.set(a.AllocationId, {
+            ...(a.NetworkInterfaceId ? { eni: a.NetworkInterfaceId } : {}),
+            ...(a.PrivateIpAddress ? { privateIp: a.PrivateIpAddress } : {}),
+          });
       }
     }
     return found;
@@ -121,7 +145,12 @@ export class Ec2Api {
     // AllowReassociation is always sent: omitted, its meaning depends on the account's platform.
     await f.call('AssociateAddress', (http) =>
       this.ec2.send(
-        new AssociateAddressCommand({ AllocationId: allocationId, NetworkInterfaceId: eni, AllowReassociation: true, ...(privateIp ? { PrivateIpAddress: privateIp } : {}) }),
+        new AssociateAddressCommand({
+          AllocationId: allocationId,
+          NetworkInterfaceId: eni,
+          AllowReassociation: true,
+          ...(privateIp ? { PrivateIpAddress: privateIp } : {}),
+        }),
         http,
       ),
     );
@@ -132,7 +161,9 @@ export class Ec2Api {
     const found = new Map<string, Route[]>();
     for (const chunk of chunks(ids)) {
       // Named ids come back in one answer (EC2 refuses MaxResults with RouteTableId.N).
-      const out = await f.call('DescribeRouteTables', (http) => this.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: chunk }), http));
+      const out = await f.call('DescribeRouteTables', (http) =>
+        this.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: chunk }), http),
+      );
       for (const t of out.RouteTables ?? []) if (t.RouteTableId) found.set(t.RouteTableId, t.Routes ?? []);
     }
     return found;
@@ -146,19 +177,32 @@ export class Ec2Api {
   async sourceDestChecks(f: Frame, enis: readonly string[]): Promise<Map<string, boolean>> {
     const found = new Map<string, boolean>();
     for (const chunk of chunks(enis)) {
-      const out = await f.call('DescribeNetworkInterfaces', (http) => this.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: chunk }), http));
+      const out = await f.call('DescribeNetworkInterfaces', (http) =>
+        this.ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: chunk }), http),
+      );
       // An answer without the field is read as "on": the safe reading of EC2's default.
-      for (const e of out.NetworkInterfaces ?? []) if (e.NetworkInterfaceId) found.set(e.NetworkInterfaceId, e.SourceDestCheck !== false);
+      for (const e of out.NetworkInterfaces ?? [])
+        if (e.NetworkInterfaceId) found.set(e.NetworkInterfaceId, e.SourceDestCheck !== false);
     }
     return found;
   }
 
   async replaceRoute(f: Frame, table: string, dest: Destination, eni: string): Promise<void> {
-    await f.call('ReplaceRoute', (http) => this.ec2.send(new ReplaceRouteCommand({ RouteTableId: table, ...destinationParam(dest), NetworkInterfaceId: eni }), http));
+    await f.call('ReplaceRoute', (http) =>
+      this.ec2.send(
+        new ReplaceRouteCommand({ RouteTableId: table, ...destinationParam(dest), NetworkInterfaceId: eni }),
+        http,
+      ),
+    );
   }
 
   async createRoute(f: Frame, table: string, dest: Destination, eni: string): Promise<void> {
-    await f.call('CreateRoute', (http) => this.ec2.send(new CreateRouteCommand({ RouteTableId: table, ...destinationParam(dest), NetworkInterfaceId: eni }), http));
+    await f.call('CreateRoute', (http) =>
+      this.ec2.send(
+        new CreateRouteCommand({ RouteTableId: table, ...destinationParam(dest), NetworkInterfaceId: eni }),
+        http,
+      ),
+    );
   }
 
   private async interfaces(f: Frame, filter: string, values: readonly string[]): Promise<NetworkInterface[]> {
@@ -167,9 +211,19 @@ export class Ec2Api {
       const filters: Filter[] = [{ Name: filter, Values: chunk }];
       let token: string | undefined;
       for (let page = 0; ; page++) {
-        if (page >= MAX_PAGES) throw new ProviderError('invalid', `EC2 DescribeNetworkInterfaces: more than ${MAX_PAGES} pages`, { code: 'unexpected-answer' });
+        if (page >= MAX_PAGES)
+          throw new ProviderError('invalid', `EC2 DescribeNetworkInterfaces: more than ${MAX_PAGES} pages`, {
+            code: 'unexpected-answer',
+          });
         const answer = await f.call('DescribeNetworkInterfaces', (http) =>
-          this.ec2.send(new DescribeNetworkInterfacesCommand({ Filters: filters, MaxResults: 1000, ...(token ? { NextToken: token } : {}) }), http),
+          this.ec2.send(
+            new DescribeNetworkInterfacesCommand({
+              Filters: filters,
+              MaxResults: 1000,
+              ...(token ? { NextToken: token } : {}),
+            }),
+            http,
+          ),
         );
         out.push(...(answer.NetworkInterfaces ?? []));
         token = answer.NextToken;
@@ -180,13 +234,19 @@ export class Ec2Api {
   }
 }
 
-export function destinationParam(dest: Destination): { DestinationCidrBlock: string } | { DestinationIpv6CidrBlock: string } {
+export function destinationParam(
+  dest: Destination,
+): { DestinationCidrBlock: string } | { DestinationIpv6CidrBlock: string } {
   return dest.family === 4 ? { DestinationCidrBlock: dest.cidr } : { DestinationIpv6CidrBlock: dest.cidr };
 }
 
 /** The route for `dest` in a table's routes, if any. */
 export function routeTo(routes: readonly Route[], dest: Destination): Route | undefined {
-  return routes.find((r) => (dest.family === 4 ? r.DestinationCidrBlock === dest.cidr : r.DestinationIpv6CidrBlock !== undefined && sameCidr6(r.DestinationIpv6CidrBlock, dest.cidr)));
+  return routes.find((r) =>
+    dest.family === 4
+      ? r.DestinationCidrBlock === dest.cidr
+      : r.DestinationIpv6CidrBlock !== undefined && sameCidr6(r.DestinationIpv6CidrBlock, dest.cidr),
+  );
 }
 
 function sameCidr6(a: string, b: string): boolean {

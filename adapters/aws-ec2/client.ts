@@ -24,7 +24,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 3000;
 export function createEc2Client(options: Ec2ClientOptions = {}): EC2Client {
   return new EC2Client({
     maxAttempts: 1,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),

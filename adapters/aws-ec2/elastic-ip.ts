@@ -26,7 +26,12 @@ export class ElasticIpKind implements Ec2Kind {
   async observe(f: Frame, vips: readonly Vip[]): Promise<Map<string, Holding>> {
     const ids = vips.flatMap((v) => (v.aws?.allocationId ? [v.aws.allocationId] : []));
     const found = ids.length > 0 ? await this.deps.api.eipAssociations(f, ids) : new Map<string, EipAssociation>();
-    return new Map(vips.map((v) => [v.name, this.deps.enis.holding(v.aws?.allocationId ? found.get(v.aws.allocationId)?.eni : undefined)]));
+    return new Map(
+      vips.map((v) => [
+        v.name,
+        this.deps.enis.holding(v.aws?.allocationId ? found.get(v.aws.allocationId)?.eni : undefined),
+      ]),
+    );
   }
 
   async move(f: Frame, vip: Vip, to: NodeSpec): Promise<MoveOutcome> {
@@ -41,9 +46,15 @@ export class ElasticIpKind implements Ec2Kind {
     await f.poll(`${allocationId} on ${eni}`, now, (seen): PollVerdict => {
       if (there(seen)) return 'done';
       if (seen.eni === undefined || (seen.eni === before.eni && seen.privateIp === before.privateIp)) return 'wait';
-      return { conflict: `${allocationId} is now associated with ${seen.eni} ${seen.privateIp ?? ''}, not ${eni} (asked for) nor ${before.eni ?? 'nothing'} (before)` };
+      return {
+        conflict: `${allocationId} is now associated with ${seen.eni} ${seen.privateIp ?? ''}, not ${eni} (asked for) nor ${before.eni ?? 'nothing'} (before)`,
+      };
     });
-    return { changed: true, verifiedAt: f.clock.now(), detail: `${allocationId}: ${describe(before)} → ${eni}${privateIp ? ` ${privateIp}` : ''}` };
+    return {
+      changed: true,
+      verifiedAt: f.clock.now(),
+      detail: `${allocationId}: ${describe(before)} → ${eni}${privateIp ? ` ${privateIp}` : ''}`,
+    };
   }
 }
 

@@ -50,7 +50,11 @@ export interface Frame {
    * One API call: counted, bounded by the request timeout and the deadline, classified, and
    * retried with backoff when throttled or transient (or when `alsoRetry` says so).
    */
-  call<T>(action: string, send: (http: HttpOptions, attempt: number) => Promise<T>, alsoRetry?: (err: ProviderError) => boolean): Promise<T>;
+  call<T>(
+    action: string,
+    send: (http: HttpOptions, attempt: number) => Promise<T>,
+    alsoRetry?: (err: ProviderError) => boolean,
+  ): Promise<T>;
   /**
    * Reads until `verdict` accepts ('done') or refuses ({ conflict }) what it sees, with growing
    * pauses, until the deadline. Reads lag writes, so 'wait' means "not visible yet".
@@ -59,7 +63,12 @@ export interface Frame {
 }
 
 /** Runs one move inside a frame and turns whatever happens into a MoveResult. */
-export async function runMove(opts: FrameOptions, ctx: MoveContext, what: string, body: (frame: Frame) => Promise<MoveOutcome>): Promise<MoveResult> {
+export async function runMove(
+  opts: FrameOptions,
+  ctx: MoveContext,
+  what: string,
+  body: (frame: Frame) => Promise<MoveOutcome>,
+): Promise<MoveResult> {
   const calls = new CallCounter();
   // One clock per move: the deadline is on the caller's clock (MoveContext.clock), so the polls,
   // backoff sleeps and request timeouts measured against it must run on that clock too.
@@ -68,19 +77,30 @@ export async function runMove(opts: FrameOptions, ctx: MoveContext, what: string
 }
 
 /** Runs a read-only operation (observe) in a frame; failures are thrown as ProviderErrors. */
-export async function runRead<T>(opts: FrameOptions, timeoutMs: number, body: (frame: Frame) => Promise<T>): Promise<{ value: T; calls: CallCounter }> {
+export async function runRead<T>(
+  opts: FrameOptions,
+  timeoutMs: number,
+  body: (frame: Frame) => Promise<T>,
+): Promise<{ value: T; calls: CallCounter }> {
   const calls = new CallCounter();
   const deadline = opts.clock.now() + timeoutMs;
-  const value = await withDeadline(opts.clock, deadline, undefined, (signal) => body(makeFrame(opts, calls, signal, deadline)));
+  const value = await withDeadline(opts.clock, deadline, undefined, (signal) =>
+    body(makeFrame(opts, calls, signal, deadline)),
+  );
   return { value, calls };
 }
 
 function makeFrame(opts: FrameOptions, calls: CallCounter, signal: AbortSignal, deadline: number): Frame {
   const { clock } = opts;
   const left = () => deadline - clock.now();
-  const passed = (what: string) => new ProviderError('transient', `the deadline passed before ${what}`, { code: 'deadline' });
+  const passed = (what: string) =>
+    new ProviderError('transient', `the deadline passed before ${what}`, { code: 'deadline' });
 
-  const call = <T>(action: string, send: (http: HttpOptions, attempt: number) => Promise<T>, alsoRetry?: (err: ProviderError) => boolean): Promise<T> =>
+  const call = <T>(
+    action: string,
+    send: (http: HttpOptions, attempt: number) => Promise<T>,
+    alsoRetry?: (err: ProviderError) => boolean,
+  ): Promise<T> =>
     withRetry(
       async (attempt) => {
         if (left() <= 0) throw passed(action);
@@ -88,7 +108,10 @@ function makeFrame(opts: FrameOptions, calls: CallCounter, signal: AbortSignal, 
         calls.add(action);
         opts.onCall?.(action, clock.now());
         try {
-          return await send({ abortSignal: signal, requestTimeout: Math.max(1, Math.min(opts.requestTimeoutMs, left())) }, attempt);
+          return await send(
+            { abortSignal: signal, requestTimeout: Math.max(1, Math.min(opts.requestTimeoutMs, left())) },
+            attempt,
+          );
         } catch (err) {
           const failure = opts.classify(err, action);
           if (failure.reason === 'throttled') opts.onThrottle?.(clock.now());
@@ -100,13 +123,18 @@ function makeFrame(opts: FrameOptions, calls: CallCounter, signal: AbortSignal, 
         deadlineMs: Math.max(1, left()),
         signal,
         ...(opts.random ? { random: opts.random } : {}),
-        shouldRetry: (err) => !signal.aborted && err instanceof ProviderError && (isRetryable(err.reason) || (alsoRetry?.(err) ?? false)),
+        shouldRetry: (err) =>
+          !signal.aborted && err instanceof ProviderError && (isRetryable(err.reason) || (alsoRetry?.(err) ?? false)),
         onRetry: ({ attempt, delayMs, error }) =>
-          opts.logger.debug({ action, attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying an AWS call'),
+          opts.logger.debug(
+            { action, attempt, delayMs, err: error instanceof Error ? error.message : String(error) },
+            'retrying an AWS call',
+          ),
       },
     );
 
-  const poll = <T>(what: string, read: () => Promise<T>, verdict: (value: T) => PollVerdict): Promise<T> => pollUntil(clock, deadline, signal, opts, what, read, verdict);
+  const poll = <T>(what: string, read: () => Promise<T>, verdict: (value: T) => PollVerdict): Promise<T> =>
+    pollUntil(clock, deadline, signal, opts, what, read, verdict);
 
   return { clock, deadline, signal, calls, call, poll };
 }

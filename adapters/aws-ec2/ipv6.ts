@@ -12,7 +12,10 @@ import { holderVerdict, vipAddress, type KindDeps } from './kind';
  * from sending the unassign to the assign's answer, so it is an upper bound.
  */
 export async function observeIpv6(deps: KindDeps, f: Frame, vips: readonly Vip[]): Promise<Map<string, Holding>> {
-  const holders = await deps.api.ipv6Holders(f, vips.map((v) => vipAddress(v).text));
+  const holders = await deps.api.ipv6Holders(
+    f,
+    vips.map((v) => vipAddress(v).text),
+  );
   return new Map(vips.map((v) => [v.name, deps.enis.holding(holders.get(canonical(vipAddress(v).text)))]));
 }
 
@@ -33,10 +36,14 @@ export async function moveIpv6(deps: KindDeps, f: Frame, address: string, eni: s
     await api.assignIpv6(f, eni, ip, (err) => gapFrom !== undefined && err.details.code === 'InvalidIPAddress.InUse');
   } catch (err) {
     if (gapFrom === undefined || !(err instanceof ProviderError)) throw err;
-    throw new ProviderError(err.reason, `${ip} was unassigned from ${before} but assigning it to ${eni} failed, so nobody holds it now: ${err.message}`, {
-      ...err.details,
-      cause: err,
-    });
+    throw new ProviderError(
+      err.reason,
+      `${ip} was unassigned from ${before} but assigning it to ${eni} failed, so nobody holds it now: ${err.message}`,
+      {
+        ...err.details,
+        cause: err,
+      },
+    );
   }
   const gapMs = gapFrom === undefined ? undefined : f.clock.now() - gapFrom;
   await f.poll(`${ip} on ${eni}`, holderNow, (seen) => holderVerdict(seen, eni, before, ip));

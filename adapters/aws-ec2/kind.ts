@@ -32,8 +32,15 @@ export function vipAddress(vip: Vip): NonNullable<Vip['ip']> {
  * it; wait while the read still shows the old holder (or none: reads lag writes); a third holder
  * means somebody else moved it meanwhile, which we report instead of fighting over it.
  */
-export function holderVerdict(seen: string | undefined, target: string, before: string | undefined, what: string): PollVerdict {
+export function holderVerdict(
+  seen: string | undefined,
+  target: string,
+  before: string | undefined,
+  what: string,
+): PollVerdict {
   if (seen === target) return 'done';
   if (seen === undefined || seen === before) return 'wait';
-  return { conflict: `${what} is now held by ${seen}, neither ${target} (asked for) nor ${before ?? 'nobody'} (before the move)` };
+  return {
+    conflict: `${what} is now held by ${seen}, neither ${target} (asked for) nor ${before ?? 'nobody'} (before the move)`,
+  };
 }

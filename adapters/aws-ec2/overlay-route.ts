@@ -48,7 +48,10 @@ export class OverlayRouteKind implements Ec2Kind {
     if (stale.length === 0) return { changed: false, verifiedAt: f.clock.now() };
     // Before any route changes: a route to an interface that drops the packets is worse than none.
     const checked = (await api.sourceDestChecks(f, [eni])).get(eni);
-    if (checked !== false) throw new ProviderError('invalid', sourceDestMessage(to.id, eni, checked === undefined), { code: 'SourceDestCheck' });
+    if (checked !== false)
+      throw new ProviderError('invalid', sourceDestMessage(to.id, eni, checked === undefined), {
+        code: 'SourceDestCheck',
+      });
     for (const table of stale) {
       if (before.get(table) === undefined) await this.create(f, table, dest, eni);
       else await this.replace(f, table, dest, eni);
@@ -96,7 +99,9 @@ export class OverlayRouteKind implements Ec2Kind {
  */
 function isMissingRoute(err: ProviderError): boolean {
   const code = err.details.code;
-  return code === 'InvalidRoute.NotFound' || (code === 'InvalidParameterValue' && /no route defined/i.test(err.message));
+  return (
+    code === 'InvalidRoute.NotFound' || (code === 'InvalidParameterValue' && /no route defined/i.test(err.message))
+  );
 }
 
 /** What an operator reads when an overlay route would go to an interface that drops its packets. */
@@ -120,11 +125,25 @@ export function destinationOf(vip: Vip): Destination {
  * Each table's target for `dest`: the interface id, or for routes to something else (a gateway,
  * a NAT) its id, so it never passes for one of our nodes; undefined when there is no such route.
  */
-function targets(tables: ReadonlyMap<string, Route[]>, ids: readonly string[], dest: Destination): Map<string, string | undefined> {
+function targets(
+  tables: ReadonlyMap<string, Route[]>,
+  ids: readonly string[],
+  dest: Destination,
+): Map<string, string | undefined> {
   return new Map(
     ids.map((t) => {
       const r = routeTo(tables.get(t) ?? [], dest);
-      return [t, r ? (r.NetworkInterfaceId ?? r.InstanceId ?? r.GatewayId ?? r.NatGatewayId ?? r.TransitGatewayId ?? 'unknown-target') : undefined];
+      return [
+        t,
+        r
+          ? (r.NetworkInterfaceId ??
+            r.InstanceId ??
+            r.GatewayId ??
+            r.NatGatewayId ??
+            r.TransitGatewayId ??
+            'unknown-target')
+          : undefined,
+      ];
     }),
   );
 }

@@ -15,7 +15,11 @@ import { OverlayRouteKind, sourceDestMessage } from './overlay-route';
 import { SecondaryIpKind } from './secondary-ip';
 import { ThrottleWatch } from './throttle-watch';
 
-export const EC2_KINDS = ['aws-secondary-ip', 'aws-elastic-ip', 'aws-overlay-route'] as const satisfies readonly VipKind[];
+export const EC2_KINDS = [
+  'aws-secondary-ip',
+  'aws-elastic-ip',
+  'aws-overlay-route',
+] as const satisfies readonly VipKind[];
 export type Ec2VipKind = (typeof EC2_KINDS)[number];
 
 export interface Ec2ProviderOptions extends Ec2ClientOptions {
@@ -105,16 +109,32 @@ export class Ec2Provider implements Provider {
     const candidates = overlays.map((v) => ({ vip: v, nodes: this.nodes.filter((n) => n.aws?.eni && canCarry(v, n)) }));
     const enis = [...new Set(candidates.flatMap((c) => c.nodes.map((n) => n.aws!.eni!)))];
     if (enis.length === 0) return [];
-    const { value: checks } = await runRead(this.frame, this.observeTimeoutMs, (f) => this.api.sourceDestChecks(f, enis));
+    const { value: checks } = await runRead(this.frame, this.observeTimeoutMs, (f) =>
+      this.api.sourceDestChecks(f, enis),
+    );
     return candidates.flatMap((c) =>
-      c.nodes.filter((n) => checks.get(n.aws!.eni!) !== false).map((n) => ({ vip: c.vip.name, nodes: [n.id], message: `${c.vip.name}: ${sourceDestMessage(n.id, n.aws!.eni!, !checks.has(n.aws!.eni!))}` })),
+      c.nodes
+        .filter((n) => checks.get(n.aws!.eni!) !== false)
+        .map((n) => ({
+          vip: c.vip.name,
+          nodes: [n.id],
+          message: `${c.vip.name}: ${sourceDestMessage(n.id, n.aws!.eni!, !checks.has(n.aws!.eni!))}`,
+        })),
     );
   }
 
   async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
     const what = `move ${vip.name} to ${to.id}`;
-    const handler = (this.kinds as readonly string[]).includes(vip.kind) ? this.handlers[vip.kind as Ec2VipKind] : undefined;
-    if (!handler) return { ok: false, reason: 'invalid', message: `${what}: kind ${vip.kind} is not served by ${this.name}`, calls: 0 };
+    const handler = (this.kinds as readonly string[]).includes(vip.kind)
+      ? this.handlers[vip.kind as Ec2VipKind]
+      : undefined;
+    if (!handler)
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `${what}: kind ${vip.kind} is not served by ${this.name}`,
+        calls: 0,
+      };
     const refusal = refusalOf(handler, vip, to);
     if (refusal) return { ok: false, reason: 'invalid', message: `${what}: ${refusal}`, calls: 0 };
     return this.lock.run(vip.name, () => runMove(this.frame, ctx, what, (f) => handler.move(f, vip, to)));

@@ -107,10 +107,15 @@ export function classifySdkError(err: unknown, action: string, service: ServiceC
   const status = e.$metadata?.httpStatusCode;
   const what = `${service.service} ${action}`;
   const make = (reason: FailureReason, code: string, text: string) =>
-    new ProviderError(reason, `${what} failed: ${text}`, { code, ...(status === undefined ? {} : { status }), cause: err });
+    new ProviderError(reason, `${what} failed: ${text}`, {
+      code,
+      ...(status === undefined ? {} : { status }),
+      cause: err,
+    });
 
   if (name === 'AbortError') return make('transient', 'aborted', `aborted (${describeCause(err) ?? message})`);
-  if (name === 'TimeoutError' || errno === 'ETIMEDOUT') return make('transient', 'timeout', `no answer in time (${message})`);
+  if (name === 'TimeoutError' || errno === 'ETIMEDOUT')
+    return make('transient', 'timeout', `no answer in time (${message})`);
   if (errno !== undefined && (NETWORK_CODES.has(errno) || (status === undefined && /^E[A-Z_]+$/.test(errno)))) {
     return make('transient', errno, `connection failed: ${message}`);
   }
@@ -118,7 +123,8 @@ export function classifySdkError(err: unknown, action: string, service: ServiceC
     const reason = reasonForCode(name, message, service);
     if (reason) return make(reason, name, `${name}: ${message}`);
   }
-  if (status !== undefined) return make(reasonForStatus(status), name || `HTTP${status}`, `${name || 'error'} (HTTP ${status}): ${message}`);
+  if (status !== undefined)
+    return make(reasonForStatus(status), name || `HTTP${status}`, `${name || 'error'} (HTTP ${status}): ${message}`);
   return make('invalid', 'unexpected', `unexpected error ${name || typeof err}: ${message}`);
 }
 

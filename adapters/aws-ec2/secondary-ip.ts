@@ -29,7 +29,8 @@ export class SecondaryIpKind implements Ec2Kind {
       const field = addr.family === 6 ? 'aws.subnetIpv6Cidr' : 'aws.subnetCidr';
       return `node ${to.id} has no ${field} for ${ip.text}${aws.subnetCidr ? ` (aws.subnetCidr ${aws.subnetCidr} is IPv${addr.family === 6 ? 4 : 6})` : ''}; a secondary private IP moves only within one subnet`;
     }
-    if (!prefixContains(block.prefix, addr)) return `${ip.text} is outside node ${to.id}'s subnet ${block.text}; a secondary private IP moves only within one subnet`;
+    if (!prefixContains(block.prefix, addr))
+      return `${ip.text} is outside node ${to.id}'s subnet ${block.text}; a secondary private IP moves only within one subnet`;
     return undefined;
   }
 
@@ -38,7 +39,10 @@ export class SecondaryIpKind implements Ec2Kind {
     const v6 = vips.filter((v) => vipAddress(v).family === 6);
     const out = new Map<string, Holding>();
     if (v4.length > 0) {
-      const holders = await this.holdersOf(f, v4.map((v) => vipAddress(v).text));
+      const holders = await this.holdersOf(
+        f,
+        v4.map((v) => vipAddress(v).text),
+      );
       for (const v of v4) out.set(v.name, this.deps.enis.holding(holders.get(vipAddress(v).text)));
     }
     if (v6.length > 0) for (const [name, h] of await observeIpv6(this.deps, f, v6)) out.set(name, h);

@@ -33,7 +33,9 @@ export class ThrottleWatch {
     const n = this.recent();
     if (n === 0) return { remaining: null, limit: null, resetAt: null };
     const until = this.recentAt[n - 1]! + Math.min(this.maxCooldownMs, this.baseCooldownMs * 2 ** (n - 1));
-    return until > this.now() ? { remaining: 0, limit: null, resetAt: until } : { remaining: null, limit: null, resetAt: null };
+    return until > this.now()
+      ? { remaining: 0, limit: null, resetAt: until }
+      : { remaining: null, limit: null, resetAt: null };
   }
 
   private forgetOld(): void {

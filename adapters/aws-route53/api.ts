@@ -42,14 +42,28 @@ export class Route53Api {
     let start: { name: string; type: string } = { name: want, type: 'A' };
     for (let page = 0; page < MAX_PAGES; page++) {
       const answer = await f.call('ListResourceRecordSets', (http) =>
-        this.r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: start.name, StartRecordType: start.type as 'A', MaxItems: 10 }), http),
+        this.r53.send(
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            StartRecordName: start.name,
+            StartRecordType: start.type as 'A',
+            MaxItems: 10,
+          }),
+          http,
+        ),
       );
       for (const r of answer.ResourceRecordSets ?? []) {
         const rec = addressRecord(r, want);
         if (rec) out[rec.type] = rec;
       }
       const next = answer.NextRecordName;
-      if (!answer.IsTruncated || !next || fqdn(next) !== want || (answer.NextRecordType !== 'A' && answer.NextRecordType !== 'AAAA')) return out;
+      if (
+        !answer.IsTruncated ||
+        !next ||
+        fqdn(next) !== want ||
+        (answer.NextRecordType !== 'A' && answer.NextRecordType !== 'AAAA')
+      )
+        return out;
       start = { name: next, type: answer.NextRecordType };
     }
     return out;
@@ -59,11 +73,21 @@ export class Route53Api {
   async change(f: Frame, zoneId: string, changes: Change[], comment: string): Promise<{ id: string; status: string }> {
     const answer = await f.call(
       'ChangeResourceRecordSets',
-      (http) => this.r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: comment, Changes: changes } }), http),
+      (http) =>
+        this.r53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            ChangeBatch: { Comment: comment, Changes: changes },
+          }),
+          http,
+        ),
       priorRequestPending,
     );
     const info = answer.ChangeInfo;
-    if (!info?.Id) throw new ProviderError('transient', 'Route 53 ChangeResourceRecordSets answered without a change id', { code: 'unexpected-answer' });
+    if (!info?.Id)
+      throw new ProviderError('transient', 'Route 53 ChangeResourceRecordSets answered without a change id', {
+        code: 'unexpected-answer',
+      });
     return { id: info.Id, status: info.Status ?? 'PENDING' };
   }
 
@@ -74,7 +98,14 @@ export class Route53Api {
 }
 
 function addressRecord(r: ResourceRecordSet, want: string): AddressRecord | undefined {
-  if (!r.Name || fqdn(r.Name) !== want || (r.Type !== 'A' && r.Type !== 'AAAA') || r.SetIdentifier !== undefined || r.AliasTarget !== undefined) return undefined;
+  if (
+    !r.Name ||
+    fqdn(r.Name) !== want ||
+    (r.Type !== 'A' && r.Type !== 'AAAA') ||
+    r.SetIdentifier !== undefined ||
+    r.AliasTarget !== undefined
+  )
+    return undefined;
   const raw = (r.ResourceRecords ?? []).flatMap((v) => (v.Value === undefined ? [] : [v.Value]));
   return { type: r.Type, ttl: r.TTL ?? 0, raw, values: canonicalSorted(raw) };
 }

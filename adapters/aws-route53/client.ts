@@ -20,7 +20,10 @@ export const DEFAULT_ROUTE53_REQUEST_TIMEOUT_MS = 5000;
 export function createRoute53Client(options: Route53ClientOptions = {}): Route53Client {
   return new Route53Client({
     maxAttempts: 1,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? DEFAULT_ROUTE53_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_ROUTE53_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),

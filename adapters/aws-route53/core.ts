@@ -6,7 +6,12 @@ import { KeyedLock } from '../../lib/keyed-lock';
 import { systemClock } from '../../lib/clock';
 import { Route53Api } from './api';
 import { Route53Budget } from './budget';
-import { createRoute53Client, DEFAULT_ROUTE53_REQUEST_TIMEOUT_MS, type Route53ClientOptions, type Route53Sender } from './client';
+import {
+  createRoute53Client,
+  DEFAULT_ROUTE53_REQUEST_TIMEOUT_MS,
+  type Route53ClientOptions,
+  type Route53Sender,
+} from './client';
 import { classifyRoute53Error } from './errors';
 import { RequestPacer } from './pacer';
 

@@ -27,7 +27,9 @@ const ROUTE53_CODES: Record<string, FailureReason> = {
  */
 function refine(code: string, message: string): FailureReason | undefined {
   if (code !== 'InvalidChangeBatch') return undefined;
-  return /but it already exists|but it was not found|values provided do not match/i.test(message) ? 'conflict' : 'invalid';
+  return /but it already exists|but it was not found|values provided do not match/i.test(message)
+    ? 'conflict'
+    : 'invalid';
 }
 
 export const ROUTE53_SERVICE: ServiceCodes = { service: 'Route 53', codes: ROUTE53_CODES, refine };

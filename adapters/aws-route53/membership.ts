@@ -9,7 +9,11 @@ import { canonicalSorted } from './api';
  * the committed assignments (VIP name → node id, or null when unowned). A VIP without an address
  * (an owner record) contributes nothing.
  */
-export function membershipAddresses(config: Config, record: DnsRecordSet, owners: ReadonlyMap<string, string | null>): string[] {
+export function membershipAddresses(
+  config: Config,
+  record: DnsRecordSet,
+  owners: ReadonlyMap<string, string | null>,
+): string[] {
   const find = resolverOf(config.vips);
   const out: string[] = [];
   for (const ref of record.vips) {

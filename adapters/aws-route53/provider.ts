@@ -46,7 +46,10 @@ export class Route53Provider implements Provider {
     const out = new Map<string, Holding>();
     await runRead(this.core.frame, this.core.observeTimeoutMs, async (f) => {
       for (const vip of vips.filter((v) => v.kind === 'aws-route53' && v.aws?.hostedZoneId && v.aws.recordName)) {
-        out.set(vip.name, this.holding(await this.core.backgroundApi.addressRecords(f, vip.aws!.hostedZoneId!, vip.aws!.recordName!)));
+        out.set(
+          vip.name,
+          this.holding(await this.core.backgroundApi.addressRecords(f, vip.aws!.hostedZoneId!, vip.aws!.recordName!)),
+        );
       }
     });
     return out;
@@ -70,8 +73,19 @@ export class Route53Provider implements Provider {
     const desired = { [typeOf(ip)]: { ttl: vip.aws?.ttl ?? 60, values: [ip] } };
     const key = recordKey(zone!, name!);
     return this.core.lock.run(key, async () => {
-      const accepted = (changeId: string, acceptedAt: number) => this.pending.set(key, { vip: vip.name, node: to.id, changeId, acceptedAt });
-      const result = await runMove(this.core.frame, ctx, what, (f) => syncRecords(f, this.core.api, zone!, name!, desired, `ipferry: ${vip.name} → ${to.id} (epoch ${ctx.epoch})`, accepted));
+      const accepted = (changeId: string, acceptedAt: number) =>
+        this.pending.set(key, { vip: vip.name, node: to.id, changeId, acceptedAt });
+      const result = await runMove(this.core.frame, ctx, what, (f) =>
+        syncRecords(
+          f,
+          this.core.api,
+          zone!,
+          name!,
+          desired,
+          `ipferry: ${vip.name} → ${to.id} (epoch ${ctx.epoch})`,
+          accepted,
+        ),
+      );
       // INSYNC seen (or nothing to change: the record was already right): nothing left to follow.
       if (result.ok && result.verifiedAt !== undefined && result.changed) this.pending.delete(key);
       return result;

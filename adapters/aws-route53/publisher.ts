@@ -20,21 +20,33 @@ export class Route53RecordSetPublisher implements RecordSetPublisher {
   }
 
   async observe(record: DnsRecordSet): Promise<string[]> {
-    const { value } = await runRead(this.core.frame, this.core.observeTimeoutMs, (f) => this.core.backgroundApi.addressRecords(f, record.hostedZoneId, record.name));
+    const { value } = await runRead(this.core.frame, this.core.observeTimeoutMs, (f) =>
+      this.core.backgroundApi.addressRecords(f, record.hostedZoneId, record.name),
+    );
     return canonicalSorted([...(value.A?.values ?? []), ...(value.AAAA?.values ?? [])]);
   }
 
   async publish(record: DnsRecordSet, addresses: readonly string[], ctx: MoveContext): Promise<MoveResult> {
     const what = `publish ${record.name} (${addresses.length} addresses)`;
     const bad = addresses.filter((a) => canonicalIp(a) === undefined);
-    if (bad.length > 0) return { ok: false, reason: 'invalid', message: `${what}: not addresses: ${bad.join(', ')}`, calls: 0 };
+    if (bad.length > 0)
+      return { ok: false, reason: 'invalid', message: `${what}: not addresses: ${bad.join(', ')}`, calls: 0 };
     const ips = canonicalSorted(addresses);
     const desired: DesiredRecords = {
       A: { ttl: record.ttl, values: ips.filter((a) => !a.includes(':')) },
       AAAA: { ttl: record.ttl, values: ips.filter((a) => a.includes(':')) },
     };
     return this.core.lock.run(recordKey(record.hostedZoneId, record.name), () =>
-      runMove(this.core.frame, ctx, what, (f) => syncRecords(f, this.core.api, record.hostedZoneId, record.name, desired, `ipferry: ${record.name} (epoch ${ctx.epoch})`)),
+      runMove(this.core.frame, ctx, what, (f) =>
+        syncRecords(
+          f,
+          this.core.api,
+          record.hostedZoneId,
+          record.name,
+          desired,
+          `ipferry: ${record.name} (epoch ${ctx.epoch})`,
+        ),
+      ),
     );
   }
 

@@ -19,11 +19,27 @@ export function changesFor(name: string, current: AddressRecords, desired: Desir
     if (want && want.values.length > 0) {
       const values = canonicalSorted(want.values);
       if (!cur || cur.ttl !== want.ttl || cur.values.join(',') !== values.join(',')) {
-        out.push({ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: type, TTL: want.ttl, ResourceRecords: values.map((Value) => ({ Value })) } });
+        out.push({
+          Action: 'UPSERT',
+          ResourceRecordSet: {
+            Name: name,
+            Type: type,
+            TTL: want.ttl,
+            ResourceRecords: values.map((Value) => ({ Value })),
+          },
+        });
       }
     } else if (cur) {
       // DELETE must repeat the set exactly as Route 53 holds it.
-      out.push({ Action: 'DELETE', ResourceRecordSet: { Name: name, Type: type, TTL: cur.ttl, ResourceRecords: cur.raw.map((Value) => ({ Value })) } });
+      out.push({
+        Action: 'DELETE',
+        ResourceRecordSet: {
+          Name: name,
+          Type: type,
+          TTL: cur.ttl,
+          ResourceRecords: cur.raw.map((Value) => ({ Value })),
+        },
+      });
     }
   }
   return out;
@@ -59,7 +75,11 @@ export async function syncRecords(
     try {
       change = await api.change(f, zoneId, changes, comment);
     } catch (err) {
-      if (!(err instanceof ProviderError && err.details.code === 'InvalidChangeBatch' && err.reason === 'conflict') || rebuild >= REBUILDS) throw err;
+      if (
+        !(err instanceof ProviderError && err.details.code === 'InvalidChangeBatch' && err.reason === 'conflict') ||
+        rebuild >= REBUILDS
+      )
+        throw err;
       before = await api.addressRecords(f, zoneId, name); // changed under us: rebuild the batch from what is there now
       continue;
     }
@@ -74,17 +94,32 @@ export async function syncRecords(
       // failure would make the control plane retry, and a second change would only queue behind
       // the first (PriorRequestNotComplete). Whoever got onAccepted follows it to INSYNC.
       const why = err instanceof Error ? err.message : String(err);
-      return { changed: true, acceptedAt, detail: `${name}: ${describeRecords(before)} → ${describeDesired(desired)}; change ${change.id} accepted, not in sync by the deadline (${why})` };
+      return {
+        changed: true,
+        acceptedAt,
+        detail: `${name}: ${describeRecords(before)} → ${describeDesired(desired)}; change ${change.id} accepted, not in sync by the deadline (${why})`,
+      };
     }
     break;
   }
   const wasBefore = describeRecords(before);
-  await f.poll(`${name} in ${zoneId}`, () => api.addressRecords(f, zoneId, name), (seen) => {
-    if (changesFor(name, seen, desired).length === 0) return 'done';
-    if (describeRecords(seen) === wasBefore) return 'wait'; // reads may lag the change
-    return { conflict: `${name} now holds ${describeRecords(seen)}, neither what was asked nor what was there (${wasBefore})` };
-  });
-  const outcome: MoveOutcome = { changed: true, acceptedAt, verifiedAt: f.clock.now(), detail: `${name}: ${wasBefore} → ${describeDesired(desired)}` };
+  await f.poll(
+    `${name} in ${zoneId}`,
+    () => api.addressRecords(f, zoneId, name),
+    (seen) => {
+      if (changesFor(name, seen, desired).length === 0) return 'done';
+      if (describeRecords(seen) === wasBefore) return 'wait'; // reads may lag the change
+      return {
+        conflict: `${name} now holds ${describeRecords(seen)}, neither what was asked nor what was there (${wasBefore})`,
+      };
+    },
+  );
+  const outcome: MoveOutcome = {
+    changed: true,
+    acceptedAt,
+    verifiedAt: f.clock.now(),
+    detail: `${name}: ${wasBefore} → ${describeDesired(desired)}`,
+  };
   return outcome;
 }
 

@@ -1,1 +1,7 @@
-export { BareMetalProvider, memoryRecord, type BareMetalProviderOptions, type BoundReports, type OwnerRecord } from './provider';
+export {
+  BareMetalProvider,
+  memoryRecord,
+  type BareMetalProviderOptions,
+  type BoundReports,
+  type OwnerRecord,
+} from './provider';

@@ -48,21 +48,49 @@ export class BareMetalProvider implements Provider {
   }
 
   async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
-    if (vip.kind !== 'lan') return { ok: false, reason: 'invalid', message: `the bare-metal provider moves lan VIPs, not ${vip.kind}`, calls: 0 };
+    if (vip.kind !== 'lan')
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `the bare-metal provider moves lan VIPs, not ${vip.kind}`,
+        calls: 0,
+      };
     const missing = missingIdentity(vip, to);
-    if (missing.length > 0) return { ok: false, reason: 'invalid', message: `node ${to.id} cannot carry ${vip.name}: it needs ${missing.join(' and ')}`, calls: 0 };
-    if (ctx.deadline <= this.now()) return { ok: false, reason: 'transient', message: 'the move\'s deadline had passed before it started', calls: 0 };
+    if (missing.length > 0)
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `node ${to.id} cannot carry ${vip.name}: it needs ${missing.join(' and ')}`,
+        calls: 0,
+      };
+    if (ctx.deadline <= this.now())
+      return { ok: false, reason: 'transient', message: "the move's deadline had passed before it started", calls: 0 };
     const changed = this.record.get(vip.name) !== to.id;
     if (changed) this.record.set(vip.name, to.id);
-    return { ok: true, changed, calls: 0, verifiedAt: this.now(), detail: changed ? `owner recorded; ${to.id}'s agent binds and announces` : `already recorded on ${to.id}` };
+    return {
+      ok: true,
+      changed,
+      calls: 0,
+      verifiedAt: this.now(),
+      detail: changed ? `owner recorded; ${to.id}'s agent binds and announces` : `already recorded on ${to.id}`,
+    };
   }
 
   async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
     const wrong = vips.find((v) => v.kind !== 'lan');
-    if (wrong) throw new ProviderError('invalid', `the bare-metal provider observes lan VIPs, not ${wrong.kind}`, { code: 'unsupported_kind' });
+    if (wrong)
+      throw new ProviderError('invalid', `the bare-metal provider observes lan VIPs, not ${wrong.kind}`, {
+        code: 'unsupported_kind',
+      });
     const reports = this.options.bound ? await this.options.bound(vips) : undefined;
     const out = new Map<string, Holding>();
-    for (const v of vips) out.set(v.name, reports ? fromReports(reports.get(v.name) ?? [], this.record.get(v.name)) : { node: this.record.get(v.name) ?? null });
+    for (const v of vips)
+      out.set(
+        v.name,
+        reports
+          ? fromReports(reports.get(v.name) ?? [], this.record.get(v.name))
+          : { node: this.record.get(v.name) ?? null },
+      );
     return out;
   }
 }

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Assignment } from '../../core/decide/types';
 import { StoreError, type CommitResult } from '../../core/ports';
 import { isConditionFailed, storeError } from './errors';
@@ -45,7 +52,9 @@ export class ChunkedAssignments {
 
   async readMeta(group: string): Promise<Meta> {
     try {
-      const r = await this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: groupPk(group), sk: META_SK }, ConsistentRead: true }));
+      const r = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key: { pk: groupPk(group), sk: META_SK }, ConsistentRead: true }),
+      );
       return r.Item ? decodeMeta(r.Item) : { version: 0, chunkCount: this.defaultChunkCount, chunks: {} };
     } catch (err) {
       throw storeError('GetItem #META', err);
@@ -64,19 +73,27 @@ export class ChunkedAssignments {
   private async fetch(group: string, sks: string[]): Promise<void> {
     let keys = sks.map((sk) => ({ pk: groupPk(group), sk }));
     for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt >= 8) throw new StoreError('throttled', `BatchGetItem left ${keys.length} chunk(s) unprocessed after ${attempt} attempts`);
+      if (attempt >= 8)
+        throw new StoreError(
+          'throttled',
+          `BatchGetItem left ${keys.length} chunk(s) unprocessed after ${attempt} attempts`,
+        );
       if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
       let r;
       try {
-        r = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        r = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
       } catch (err) {
         throw storeError('BatchGetItem chunks', err);
       }
-      for (const item of r.Responses?.[this.table] ?? []) this.cache.set(String(item.sk), JSON.parse(String(item.a)) as Assignment[]);
+      for (const item of r.Responses?.[this.table] ?? [])
+        this.cache.set(String(item.sk), JSON.parse(String(item.a)) as Assignment[]);
       keys = (r.UnprocessedKeys?.[this.table]?.Keys ?? []) as typeof keys;
     }
     const lost = sks.filter((sk) => !this.cache.has(sk));
-    if (lost.length > 0) throw new StoreError('transient', `chunk item(s) referenced by #META are missing: ${lost.join(', ')}`);
+    if (lost.length > 0)
+      throw new StoreError('transient', `chunk item(s) referenced by #META are missing: ${lost.join(', ')}`);
   }
 
   private prune(keep: Set<string>): void {
@@ -95,7 +112,11 @@ export class ChunkedAssignments {
     next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] },
     now: number,
   ): Promise<{ result: CommitResult; housekeeping: Promise<void> }> {
-    if (meta.version !== next.expectedVersion) return { result: { ok: false, reason: 'conflict', currentVersion: meta.version }, housekeeping: Promise.resolve() };
+    if (meta.version !== next.expectedVersion)
+      return {
+        result: { ok: false, reason: 'conflict', currentVersion: meta.version },
+        housekeeping: Promise.resolve(),
+      };
     const version = next.expectedVersion + 1;
     const writer = randomBytes(6).toString('base64url');
     const dirty = new Set(next.changed.map((vip) => chunkOf(vip, meta.chunkCount)));
@@ -112,7 +133,11 @@ export class ChunkedAssignments {
         if (list.length === 0) return void delete chunks[c];
         const sk = chunkSk(c, version, writer);
         const text = JSON.stringify(list);
-        if (text.length > MAX_CHUNK_BYTES) throw new StoreError('invalid', `chunk ${c} of ${group} would hold ${text.length} bytes (> ${MAX_CHUNK_BYTES}): the table needs more chunks`);
+        if (text.length > MAX_CHUNK_BYTES)
+          throw new StoreError(
+            'invalid',
+            `chunk ${c} of ${group} would hold ${text.length} bytes (> ${MAX_CHUNK_BYTES}): the table needs more chunks`,
+          );
         await this.put({ pk: groupPk(group), sk, a: text, version, writer, createdAt: now }, 'PutItem chunk');
         written.push(sk);
         chunks[c] = sk;
@@ -132,16 +157,24 @@ export class ChunkedAssignments {
     } catch (err) {
       if (!isConditionFailed(err)) throw storeError('PutItem #META', err);
       const current = err.Item ? decodeMeta(err.Item) : await this.readMeta(group);
-      return { result: { ok: false, reason: 'conflict', currentVersion: current.version }, housekeeping: this.retire(group, written, now) };
+      return {
+        result: { ok: false, reason: 'conflict', currentVersion: current.version },
+        housekeeping: this.retire(group, written, now),
+      };
     }
     for (const sk of written) this.cache.set(sk, members.get(parseChunkSk(sk)!.chunk)!);
     const superseded = Object.values(meta.chunks).filter((sk) => !Object.values(chunks).includes(sk));
-    return { result: { ok: true, version }, housekeeping: this.retire(group, superseded, now).then(() => this.sweep(group, root, now)) };
+    return {
+      result: { ok: true, version },
+      housekeeping: this.retire(group, superseded, now).then(() => this.sweep(group, root, now)),
+    };
   }
 
   private async put(item: Record<string, unknown>, what: string): Promise<void> {
     try {
-      await this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }));
+      await this.doc.send(
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),
+      );
     } catch (err) {
       throw storeError(what, err);
     }
@@ -192,7 +225,8 @@ export class ChunkedAssignments {
       }
       for (const item of r.Items ?? []) {
         const sk = String(item.sk);
-        if (!referenced.has(sk) && item[TTL_ATTRIBUTE] === undefined && Number(item.version) <= root.version) dead.push(sk);
+        if (!referenced.has(sk) && item[TTL_ATTRIBUTE] === undefined && Number(item.version) <= root.version)
+          dead.push(sk);
       }
       start = r.LastEvaluatedKey;
       if (!start) break;
@@ -202,5 +236,9 @@ export class ChunkedAssignments {
 }
 
 function decodeMeta(item: Record<string, unknown>): Meta {
-  return { version: Number(item.version), chunkCount: Number(item.chunkCount), chunks: { ...(item.chunks as Record<string, string>) } };
+  return {
+    version: Number(item.version),
+    chunkCount: Number(item.chunkCount),
+    chunks: { ...(item.chunks as Record<string, string>) },
+  };
 }

@@ -1,4 +1,10 @@
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Assignment, NodeView } from '../../core/decide/types';
 import type {
@@ -71,13 +77,19 @@ export class DynamoDbStore implements Store {
           },
           // The verifier's replay rule again, at write time: two copies of one heartbeat that both
           // passed verification against the same stored guard cannot both land.
-          ConditionExpression: 'attribute_not_exists(sk) OR (bootId = :b AND seq < :s) OR (bootId <> :b AND sentAt < :t)',
+          ConditionExpression:
+            'attribute_not_exists(sk) OR (bootId = :b AND seq < :s) OR (bootId <> :b AND sentAt < :t)',
           ExpressionAttributeValues: { ':b': bootId, ':s': seq, ':t': sentAt },
         }),
       );
       return { ok: true };
     } catch (err) {
-      if (isConditionFailed(err)) return { ok: false, reason: 'replayed', message: `${node}: heartbeat ${bootId}/${seq} is not newer than the stored one` };
+      if (isConditionFailed(err))
+        return {
+          ok: false,
+          reason: 'replayed',
+          message: `${node}: heartbeat ${bootId}/${seq} is not newer than the stored one`,
+        };
       throw storeError(`PutItem heartbeat ${node}`, err);
     }
   }
@@ -132,9 +144,12 @@ export class DynamoDbStore implements Store {
     let pending: typeof keys | undefined = keys;
     // BatchGetItem may leave keys unprocessed under throttling: ask again for those, a few times.
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt >= 5) throw storeError(`BatchGetItem node ${node}`, new Error('keys still unprocessed after 5 attempts'));
+      if (attempt >= 5)
+        throw storeError(`BatchGetItem node ${node}`, new Error('keys still unprocessed after 5 attempts'));
       try {
-        const r = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+        const r = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+        );
         items = [...items, ...(r.Responses?.[this.table] ?? [])];
         pending = r.UnprocessedKeys?.[this.table]?.Keys as typeof keys | undefined;
       } catch (err) {
@@ -142,7 +157,10 @@ export class DynamoDbStore implements Store {
       }
     }
     const record = items.find((i) => String(i.sk).startsWith('N#'));
-    return { ...(record ? { record: nodeRecordOf(record) } : {}), draining: items.some((i) => String(i.sk).startsWith('D#')) };
+    return {
+      ...(record ? { record: nodeRecordOf(record) } : {}),
+      draining: items.some((i) => String(i.sk).startsWith('D#')),
+    };
   }
 
   async loadAssignments(group: string): Promise<Pick<GroupState, 'version' | 'assignments'>> {
@@ -151,7 +169,10 @@ export class DynamoDbStore implements Store {
     return { version: meta.version, assignments: await this.assignments.read(group, meta) };
   }
 
-  async commit(group: string, next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] }): Promise<CommitResult> {
+  async commit(
+    group: string,
+    next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] },
+  ): Promise<CommitResult> {
     let meta = this.metas.get(group);
     if (!meta || meta.version !== next.expectedVersion) meta = await this.assignments.readMeta(group);
     const { result, housekeeping } = await this.assignments.commit(group, meta, next, this.now());
@@ -180,7 +201,10 @@ export class DynamoDbStore implements Store {
     return this.events.mark(group, eventId, patch);
   }
 
-  listEvents(group: string, page: { limit?: number; before?: string } = {}): Promise<{ events: ControlEvent[]; next?: string }> {
+  listEvents(
+    group: string,
+    page: { limit?: number; before?: string } = {},
+  ): Promise<{ events: ControlEvent[]; next?: string }> {
     return this.events.list(group, page);
   }
 
@@ -201,7 +225,6 @@ export class DynamoDbStore implements Store {
   releaseLease(group: string, owner: string): Promise<void> {
     return releaseLease(this.doc, this.table, group, owner);
   }
-
 }
 
 function nodeRecordOf(item: Record<string, unknown>): NodeRecord {

@@ -35,5 +35,7 @@ export function storeError(what: string, err: unknown): StoreError {
     (e.name ? REASON_BY_NAME[e.name] : undefined) ??
     (e.code && /^(ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(e.code) ? 'transient' : undefined) ??
     (status !== undefined && status >= 500 ? 'transient' : status === 400 ? 'invalid' : 'transient');
-  return new StoreError(reason, `DynamoDB ${what} failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, { cause: err });
+  return new StoreError(reason, `DynamoDB ${what} failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, {
+    cause: err,
+  });
 }

@@ -3,7 +3,16 @@ import type { ControlEvent, EventOutcome, FailoverTimeline } from '../../core/po
 import { isConditionFailed, storeError } from './errors';
 import { eventsPk, TTL_ATTRIBUTE } from './keys';
 
-const TIMELINE_FIELDS = ['lastHeartbeat', 'detected', 'decided', 'apiStart', 'accepted', 'apiDone', 'verified', 'bound'] as const;
+const TIMELINE_FIELDS = [
+  'lastHeartbeat',
+  'detected',
+  'decided',
+  'apiStart',
+  'accepted',
+  'apiDone',
+  'verified',
+  'bound',
+] as const;
 const SCALAR_FIELDS = ['at', 'kind', 'vip', 'from', 'to', 'epoch', 'reason', 'detail', 'outcome'] as const;
 
 /**
@@ -19,7 +28,8 @@ export class EventItems {
   ) {}
 
   async append(group: string, events: readonly ControlEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += 16) await Promise.all(events.slice(i, i + 16).map((e) => this.write(group, e)));
+    for (let i = 0; i < events.length; i += 16)
+      await Promise.all(events.slice(i, i + 16).map((e) => this.write(group, e)));
   }
 
   private async write(group: string, e: ControlEvent): Promise<void> {
@@ -69,7 +79,10 @@ export class EventItems {
     }
   }
 
-  async list(group: string, page: { limit?: number; before?: string }): Promise<{ events: ControlEvent[]; next?: string }> {
+  async list(
+    group: string,
+    page: { limit?: number; before?: string },
+  ): Promise<{ events: ControlEvent[]; next?: string }> {
     const limit = Math.max(1, Math.min(page.limit ?? 50, 1000));
     let r;
     try {
@@ -95,7 +108,12 @@ export class EventItems {
 function decodeEvent(item: Record<string, unknown>): ControlEvent {
   const timeline: FailoverTimeline = {};
   for (const f of TIMELINE_FIELDS) if (typeof item[`tl_${f}`] === 'number') timeline[f] = item[`tl_${f}`] as number;
-  const e: ControlEvent = { id: String(item.sk), at: Number(item.at), kind: item.kind as ControlEvent['kind'], detail: String(item.detail ?? '') };
+  const e: ControlEvent = {
+    id: String(item.sk),
+    at: Number(item.at),
+    kind: item.kind as ControlEvent['kind'],
+    detail: String(item.detail ?? ''),
+  };
   if (typeof item.vip === 'string') e.vip = item.vip;
   if ('from' in item) e.from = (item.from as string | null) ?? null;
   if ('to' in item) e.to = (item.to as string | null) ?? null;

@@ -19,7 +19,8 @@ export const META_SK = '#META';
 export const LEASE_SK = '#LEASE';
 export const nodeSk = (node: string): string => `N#${node}`;
 export const drainSk = (node: string): string => `D#${node}`;
-export const chunkSk = (chunk: string, version: number, writer: string): string => `A#${chunk}#${String(version).padStart(12, '0')}#${writer}`;
+export const chunkSk = (chunk: string, version: number, writer: string): string =>
+  `A#${chunk}#${String(version).padStart(12, '0')}#${writer}`;
 
 /** Which chunk a VIP's assignment lives in: a stable hash, so a VIP never wanders between chunks. */
 export function chunkOf(vip: string, chunkCount: number): string {

@@ -7,7 +7,12 @@ import { groupPk, LEASE_SK } from './keys';
  * The tick lease: a conditional put with an expiry (the Powertools idempotency / lock pattern).
  * Taken when free, expired or already ours; given back only by its owner.
  */
-export async function acquireLease(doc: DynamoDBDocumentClient, table: string, group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult> {
+export async function acquireLease(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  group: string,
+  lease: { owner: string; ttlMs: number; now: number },
+): Promise<LeaseResult> {
   const expiresAt = lease.now + lease.ttlMs;
   try {
     await doc.send(
@@ -29,7 +34,11 @@ export async function acquireLease(doc: DynamoDBDocumentClient, table: string, g
   }
 }
 
-async function readLease(doc: DynamoDBDocumentClient, table: string, group: string): Promise<Record<string, unknown> | undefined> {
+async function readLease(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  group: string,
+): Promise<Record<string, unknown> | undefined> {
   try {
     const r = await doc.send(
       new QueryCommand({
@@ -45,7 +54,12 @@ async function readLease(doc: DynamoDBDocumentClient, table: string, group: stri
   }
 }
 
-export async function releaseLease(doc: DynamoDBDocumentClient, table: string, group: string, owner: string): Promise<void> {
+export async function releaseLease(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  group: string,
+  owner: string,
+): Promise<void> {
   try {
     await doc.send(
       new DeleteCommand({

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { TTL_ATTRIBUTE } from './keys';
 
 /** The table the store needs: string keys pk/sk, on demand. TTL on `expiresAt` is set by the CDK app. */
@@ -20,7 +25,11 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
 export { TTL_ATTRIBUTE };
 
 /** Creates the table and waits until it is ACTIVE (bounded): for tests and local emulators. */
-export async function createTable(client: DynamoDBClient, tableName: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+export async function createTable(
+  client: DynamoDBClient,
+  tableName: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<void> {
   await client.send(new CreateTableCommand(tableDefinition(tableName)));
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   while (Date.now() < deadline) {

@@ -45,7 +45,8 @@ export function aliasHolding(env: AliasEnv, vip: Vip, servers: readonly Server[]
 }
 
 function aliasAddress(vip: Vip): string {
-  if (!vip.ip || vip.ip.family !== 4) throw new ProviderError('invalid', `VIP ${vip.name}: alias IPs are IPv4 addresses`, { code: 'invalid_argument' });
+  if (!vip.ip || vip.ip.family !== 4)
+    throw new ProviderError('invalid', `VIP ${vip.name}: alias IPs are IPv4 addresses`, { code: 'invalid_argument' });
   return vip.ip.text;
 }
 
@@ -61,23 +62,40 @@ export async function moveAliasIp(env: AliasEnv, vip: Vip, to: NodeSpec, frame: 
   const target = to.hetzner?.serverId;
   const network = vip.hetzner?.networkId ?? to.hetzner?.networkId;
   if (target === undefined || network === undefined) {
-    throw new ProviderError('invalid', `node ${to.id} needs hetzner.serverId and a network (VIP or node hetzner.networkId) to carry ${vip.name}`, { code: 'invalid_argument' });
+    throw new ProviderError(
+      'invalid',
+      `node ${to.id} needs hetzner.serverId and a network (VIP or node hetzner.networkId) to carry ${vip.name}`,
+      { code: 'invalid_argument' },
+    );
   }
   const opts: CallOptions = { calls: frame.calls, signal: frame.signal };
   const servers = await frame.retry(() => env.client.listServers(opts), retryableReason);
   const targetServer = servers.find((s) => s.id === target);
-  if (!targetServer) throw new ProviderError('not-found', `server ${target} (node ${to.id}) does not exist in the project`, { code: 'not_found' });
+  if (!targetServer)
+    throw new ProviderError('not-found', `server ${target} (node ${to.id}) does not exist in the project`, {
+      code: 'not_found',
+    });
   if (!aliasesOn(targetServer, network)) {
     await frame.retry(() => env.client.getNetwork(network, opts), retryableReason); // an unknown network is not-found, not invalid
-    throw new ProviderError('invalid', `server ${target} (node ${to.id}) is not attached to network ${network}, so it cannot carry ${ip}`, { code: 'not_attached' });
+    throw new ProviderError(
+      'invalid',
+      `server ${target} (node ${to.id}) is not attached to network ${network}, so it cannot carry ${ip}`,
+      { code: 'not_attached' },
+    );
   }
   const holders = servers.filter((s) => aliasesOn(s, network)?.includes(ip)).map((s) => s.id);
   const others = holders.filter((id) => id !== target);
-  if (holders.includes(target) && others.length === 0) return { changed: false, verifiedAt: frame.clock.now(), detail: `${ip} is already on server ${target}` };
+  if (holders.includes(target) && others.length === 0)
+    return { changed: false, verifiedAt: frame.clock.now(), detail: `${ip} is already on server ${target}` };
 
   let removedAt: number | undefined;
   for (const holder of others) {
-    if (await writeAliases(env, frame, holder, network, (list) => (list.includes(ip) ? list.filter((a) => a !== ip) : undefined))) removedAt = frame.clock.now();
+    if (
+      await writeAliases(env, frame, holder, network, (list) =>
+        list.includes(ip) ? list.filter((a) => a !== ip) : undefined,
+      )
+    )
+      removedAt = frame.clock.now();
   }
   try {
     await writeAliases(env, frame, target, network, (list) => (list.includes(ip) ? undefined : [...list, ip]));
@@ -94,11 +112,20 @@ export async function moveAliasIp(env: AliasEnv, vip: Vip, to: NodeSpec, frame: 
  * undefined when nothing needs writing. Returns whether it wrote. Reads fresh on every attempt,
  * and reads back until the API shows the written list (a later writer then reads it, lag or not).
  */
-async function writeAliases(env: AliasEnv, frame: MoveFrame, serverId: number, network: number, change: (list: readonly string[]) => string[] | undefined): Promise<boolean> {
+async function writeAliases(
+  env: AliasEnv,
+  frame: MoveFrame,
+  serverId: number,
+  network: number,
+  change: (list: readonly string[]) => string[] | undefined,
+): Promise<boolean> {
   const opts: CallOptions = { calls: frame.calls, signal: frame.signal };
   const read = async (): Promise<readonly string[]> => {
     const list = aliasesOn(await env.client.getServer(serverId, opts), network);
-    if (!list) throw new ProviderError('invalid', `server ${serverId} is not attached to network ${network}`, { code: 'not_attached' });
+    if (!list)
+      throw new ProviderError('invalid', `server ${serverId} is not attached to network ${network}`, {
+        code: 'not_attached',
+      });
     return list;
   };
   return env.locks.run(`${serverId}`, async () => {
@@ -108,30 +135,53 @@ async function writeAliases(env: AliasEnv, frame: MoveFrame, serverId: number, n
       const next = change(before);
       if (!next) return undefined;
       const action = await env.client.changeAliasIps(serverId, network, next, opts);
-      await env.client.waitForAction(action, { deadlineMs: Math.max(1, frame.deadline - frame.clock.now()), pollMs: env.actionPollMs, ...opts });
+      await env.client.waitForAction(action, {
+        deadlineMs: Math.max(1, frame.deadline - frame.clock.now()),
+        pollMs: env.actionPollMs,
+        ...opts,
+      });
       return next;
     }, hetznerCloudShouldRetry);
     if (!written) return false;
-    await frame.poll(`alias IPs of server ${serverId} on network ${network}`, read, (list) => {
-      if (sameSet(list, written)) return 'done';
-      if (sameSet(list, before)) return 'wait';
-      return { conflict: `the list changed under us to [${list.join(', ')}]` };
-    }, retryableReason);
+    await frame.poll(
+      `alias IPs of server ${serverId} on network ${network}`,
+      read,
+      (list) => {
+        if (sameSet(list, written)) return 'done';
+        if (sameSet(list, before)) return 'wait';
+        return { conflict: `the list changed under us to [${list.join(', ')}]` };
+      },
+      retryableReason,
+    );
     return true;
   });
 }
 
 /** After a failed add: if nobody holds the address now, give it back to where it was. Best effort, within the deadline. */
-async function putBack(env: AliasEnv, frame: MoveFrame, vip: Vip, ip: string, network: number, previous: readonly number[], cause: unknown): Promise<void> {
+async function putBack(
+  env: AliasEnv,
+  frame: MoveFrame,
+  vip: Vip,
+  ip: string,
+  network: number,
+  previous: readonly number[],
+  cause: unknown,
+): Promise<void> {
   const home = previous[0];
   if (home === undefined) return;
   try {
     const servers = await env.client.listServers({ calls: frame.calls, signal: frame.signal });
     if (servers.some((s) => aliasesOn(s, network)?.includes(ip))) return;
     await writeAliases(env, frame, home, network, (list) => (list.includes(ip) ? undefined : [...list, ip]));
-    env.logger.warn({ vip: vip.name, server: home, cause: String(cause) }, 'alias IP add failed; put the address back where it was');
+    env.logger.warn(
+      { vip: vip.name, server: home, cause: String(cause) },
+      'alias IP add failed; put the address back where it was',
+    );
   } catch (err) {
-    env.logger.error({ vip: vip.name, server: home, cause: String(cause), err: String(err) }, 'alias IP add failed and putting it back failed too: the address has no holder');
+    env.logger.error(
+      { vip: vip.name, server: home, cause: String(cause), err: String(err) },
+      'alias IP add failed and putting it back failed too: the address has no holder',
+    );
   }
 }
 

@@ -78,7 +78,9 @@ export class HetznerCloudClient {
 
   async getFloatingIp(id: number, opts: CallOptions = {}): Promise<FloatingIp> {
     checkId(id, 'floating IP');
-    return this.request('get_floating_ip', 'GET', `/floating_ips/${id}`, floatingIpAnswer, undefined, opts).then((a) => a.floating_ip);
+    return this.request('get_floating_ip', 'GET', `/floating_ips/${id}`, floatingIpAnswer, undefined, opts).then(
+      (a) => a.floating_ip,
+    );
   }
 
   /** All floating IPs of the project (every page), optionally only those with `name`. */
@@ -90,12 +92,26 @@ export class HetznerCloudClient {
   async assignFloatingIp(id: number, serverId: number, opts: CallOptions = {}): Promise<Action> {
     checkId(id, 'floating IP');
     checkId(serverId, 'server');
-    return this.request('assign_floating_ip', 'POST', `/floating_ips/${id}/actions/assign`, actionAnswer, { server: serverId }, opts).then((a) => a.action);
+    return this.request(
+      'assign_floating_ip',
+      'POST',
+      `/floating_ips/${id}/actions/assign`,
+      actionAnswer,
+      { server: serverId },
+      opts,
+    ).then((a) => a.action);
   }
 
   async unassignFloatingIp(id: number, opts: CallOptions = {}): Promise<Action> {
     checkId(id, 'floating IP');
-    return this.request('unassign_floating_ip', 'POST', `/floating_ips/${id}/actions/unassign`, actionAnswer, {}, opts).then((a) => a.action);
+    return this.request(
+      'unassign_floating_ip',
+      'POST',
+      `/floating_ips/${id}/actions/unassign`,
+      actionAnswer,
+      {},
+      opts,
+    ).then((a) => a.action);
   }
 
   async getAction(id: number, opts: CallOptions = {}): Promise<Action> {
@@ -121,11 +137,23 @@ export class HetznerCloudClient {
    * Sets the server's WHOLE alias list on `networkId` (the API replaces it): to add an address send
    * the current list plus it, to remove one send the list without it.
    */
-  async changeAliasIps(serverId: number, networkId: number, aliasIps: readonly string[], opts: CallOptions = {}): Promise<Action> {
+  async changeAliasIps(
+    serverId: number,
+    networkId: number,
+    aliasIps: readonly string[],
+    opts: CallOptions = {},
+  ): Promise<Action> {
     checkId(serverId, 'server');
     checkId(networkId, 'network');
     const body = { network: networkId, alias_ips: [...aliasIps] };
-    return this.request('change_alias_ips', 'POST', `/servers/${serverId}/actions/change_alias_ips`, actionAnswer, body, opts).then((a) => a.action);
+    return this.request(
+      'change_alias_ips',
+      'POST',
+      `/servers/${serverId}/actions/change_alias_ips`,
+      actionAnswer,
+      body,
+      opts,
+    ).then((a) => a.action);
   }
 
   async getNetwork(id: number, opts: CallOptions = {}): Promise<Network> {
@@ -149,28 +177,54 @@ export class HetznerCloudClient {
       out.push(...items(answer));
       const next = answer.meta.pagination.next_page;
       if (next === null) return out;
-      if (next <= page) throw new ProviderError('invalid', `GET ${path}: pagination does not advance (page ${page}, next_page ${next})`, { code: 'unexpected_answer' });
+      if (next <= page)
+        throw new ProviderError(
+          'invalid',
+          `GET ${path}: pagination does not advance (page ${page}, next_page ${next})`,
+          { code: 'unexpected_answer' },
+        );
       page = next;
     }
     throw new ProviderError('invalid', `GET ${path}: more than ${MAX_PAGES} pages`, { code: 'unexpected_answer' });
   }
 
-  private async request<T>(operation: string, method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body: unknown, opts: CallOptions): Promise<T> {
+  private async request<T>(
+    operation: string,
+    method: 'GET' | 'POST',
+    path: string,
+    schema: z.ZodType<T>,
+    body: unknown,
+    opts: CallOptions,
+  ): Promise<T> {
     const what = `${method} ${path.split('?')[0]}`;
     this.calls.add(operation);
     opts.calls?.add(operation);
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.token}`,
+      accept: 'application/json',
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const answer = await exchange(
       `${this.baseUrl}${path}`,
       { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
-      { fetch: this.fetchFn, clock: this.clock, timeoutMs: this.timeoutMs, what, ...(opts.signal ? { signal: opts.signal } : {}) },
+      {
+        fetch: this.fetchFn,
+        clock: this.clock,
+        timeoutMs: this.timeoutMs,
+        what,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
     );
     const now = this.clock.now();
     this.rate = parseRateLimit(answer.headers, now) ?? this.rate;
     if (answer.status < 200 || answer.status >= 300) {
       const envelope = errorEnvelopeSchema.safeParse(safeJson(answer.text));
-      throw apiError(what, answer.status, envelope.success ? envelope.data.error : undefined, retryAfterMs(this.rate, now));
+      throw apiError(
+        what,
+        answer.status,
+        envelope.success ? envelope.data.error : undefined,
+        retryAfterMs(this.rate, now),
+      );
     }
     return validateBody(schema, parseJsonBody(answer, what), what, answer.status);
   }
@@ -185,5 +239,8 @@ function safeJson(text: string): unknown {
 }
 
 function checkId(id: number, what: string): void {
-  if (!Number.isSafeInteger(id) || id <= 0) throw new ProviderError('invalid', `${what} id ${String(id)} is not a positive integer`, { code: 'invalid_argument' });
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new ProviderError('invalid', `${what} id ${String(id)} is not a positive integer`, {
+      code: 'invalid_argument',
+    });
 }

@@ -27,7 +27,12 @@ export function holdingOf(env: CloudEnv, serverId: number | null): Holding {
 }
 
 /** The VIP's floating IP: by `hetzner.floatingIpId`, else by address (one list, then remembered). */
-export async function findFloatingIp(env: CloudEnv, ids: FloatingIpIds, vip: Vip, opts: CallOptions): Promise<FloatingIp> {
+export async function findFloatingIp(
+  env: CloudEnv,
+  ids: FloatingIpIds,
+  vip: Vip,
+  opts: CallOptions,
+): Promise<FloatingIp> {
   const id = vip.hetzner?.floatingIpId ?? ids.get(vip.name);
   if (id !== undefined) return checkAddress(vip, await env.client.getFloatingIp(id, opts));
   const found = matchByAddress(vip, await env.client.listFloatingIps(opts));
@@ -38,19 +43,36 @@ export async function findFloatingIp(env: CloudEnv, ids: FloatingIpIds, vip: Vip
 export function matchByAddress(vip: Vip, all: readonly FloatingIp[]): FloatingIp {
   if (vip.hetzner?.floatingIpId !== undefined) {
     const byId = all.find((f) => f.id === vip.hetzner!.floatingIpId);
-    if (!byId) throw new ProviderError('not-found', `floating IP ${vip.hetzner.floatingIpId} (VIP ${vip.name}) does not exist in the project`, { code: 'not_found' });
+    if (!byId)
+      throw new ProviderError(
+        'not-found',
+        `floating IP ${vip.hetzner.floatingIpId} (VIP ${vip.name}) does not exist in the project`,
+        { code: 'not_found' },
+      );
     return checkAddress(vip, byId);
   }
-  if (!vip.ip) throw new ProviderError('invalid', `VIP ${vip.name} names neither a floating IP id nor an address`, { code: 'invalid_argument' });
+  if (!vip.ip)
+    throw new ProviderError('invalid', `VIP ${vip.name} names neither a floating IP id nor an address`, {
+      code: 'invalid_argument',
+    });
   const found = all.find((f) => sameAddress(f.ip, vip.ip!.text));
-  if (!found) throw new ProviderError('not-found', `no floating IP holds ${vip.ip.text} (VIP ${vip.name}) in the project${vip.ip.family === 6 ? ' (an IPv6 one would be its /64)' : ''}`, { code: 'not_found' });
+  if (!found)
+    throw new ProviderError(
+      'not-found',
+      `no floating IP holds ${vip.ip.text} (VIP ${vip.name}) in the project${vip.ip.family === 6 ? ' (an IPv6 one would be its /64)' : ''}`,
+      { code: 'not_found' },
+    );
   return found;
 }
 
 /** A configured id whose address is not the VIP's is a config mistake: moving it would move the wrong address. */
 function checkAddress(vip: Vip, fip: FloatingIp): FloatingIp {
   if (vip.ip && !sameAddress(fip.ip, vip.ip.text)) {
-    throw new ProviderError('invalid', `floating IP ${fip.id} is ${fip.ip}, which does not hold VIP ${vip.name}'s address ${vip.ip.text}`, { code: 'address_mismatch' });
+    throw new ProviderError(
+      'invalid',
+      `floating IP ${fip.id} is ${fip.ip}, which does not hold VIP ${vip.name}'s address ${vip.ip.text}`,
+      { code: 'address_mismatch' },
+    );
   }
   return fip;
 }
@@ -68,12 +90,26 @@ function sameAddress(apiIp: string, vipIp: string): boolean {
  * action, then read until the API shows it (reads lag). A retried assign first reads again,
  * because the attempt that timed out may have happened.
  */
-export async function moveFloatingIp(env: CloudEnv, ids: FloatingIpIds, vip: Vip, to: NodeSpec, frame: MoveFrame): Promise<MoveOutcome> {
+export async function moveFloatingIp(
+  env: CloudEnv,
+  ids: FloatingIpIds,
+  vip: Vip,
+  to: NodeSpec,
+  frame: MoveFrame,
+): Promise<MoveOutcome> {
   const target = to.hetzner?.serverId;
-  if (target === undefined) throw new ProviderError('invalid', `node ${to.id} has no hetzner.serverId to assign ${vip.name} to`, { code: 'invalid_argument' });
+  if (target === undefined)
+    throw new ProviderError('invalid', `node ${to.id} has no hetzner.serverId to assign ${vip.name} to`, {
+      code: 'invalid_argument',
+    });
   const opts: CallOptions = { calls: frame.calls, signal: frame.signal };
   const before = await frame.retry(() => findFloatingIp(env, ids, vip, opts), retryableReason);
-  if (before.server === target) return { changed: false, verifiedAt: frame.clock.now(), detail: `floating IP ${before.id} is already on server ${target}` };
+  if (before.server === target)
+    return {
+      changed: false,
+      verifiedAt: frame.clock.now(),
+      detail: `floating IP ${before.id} is already on server ${target}`,
+    };
 
   // `changed` says a mutating call of ours took effect: an answered assign, or an earlier attempt
   // whose answer was lost but whose effect a later read (or floating_ip_assigned) shows.
@@ -99,13 +135,22 @@ export async function moveFloatingIp(env: CloudEnv, ids: FloatingIpIds, vip: Vip
       throw err;
     }
     changed = true;
-    await env.client.waitForAction(action, { deadlineMs: Math.max(1, frame.deadline - frame.clock.now()), pollMs: env.actionPollMs, ...opts });
+    await env.client.waitForAction(action, {
+      deadlineMs: Math.max(1, frame.deadline - frame.clock.now()),
+      pollMs: env.actionPollMs,
+      ...opts,
+    });
   }, hetznerCloudShouldRetry);
 
   await frame.poll(
     `floating IP ${before.id} on server ${target}`,
     () => env.client.getFloatingIp(before.id, opts),
-    (f) => (f.server === target ? 'done' : f.server === before.server ? 'wait' : { conflict: `it is now on ${holdingText(env, f.server)}, moved by someone else` }),
+    (f) =>
+      f.server === target
+        ? 'done'
+        : f.server === before.server
+          ? 'wait'
+          : { conflict: `it is now on ${holdingText(env, f.server)}, moved by someone else` },
     retryableReason,
   );
   return { changed, verifiedAt: frame.clock.now() };

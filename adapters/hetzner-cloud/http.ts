@@ -42,11 +42,22 @@ export async function exchange(url: string, init: RequestInit, opts: ExchangeOpt
   } catch (err) {
     const reason: unknown = request.signal.aborted ? request.signal.reason : undefined;
     if (reason instanceof Timeout) {
-      throw new ProviderError('transient', `${opts.what} timed out after ${opts.timeoutMs} ms`, { code: 'timeout', cause: err });
+      throw new ProviderError('transient', `${opts.what} timed out after ${opts.timeoutMs} ms`, {
+        code: 'timeout',
+        cause: err,
+      });
     }
     if (opts.signal?.aborted) throw aborted(opts.what, opts.signal.reason);
-    const detail = err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err);
-    throw new ProviderError('transient', `${opts.what} failed before an answer: ${detail}`, { code: 'network', cause: err });
+    const detail =
+      err instanceof Error
+        ? err.cause instanceof Error
+          ? `${err.message}: ${err.cause.message}`
+          : err.message
+        : String(err);
+    throw new ProviderError('transient', `${opts.what} failed before an answer: ${detail}`, {
+      code: 'network',
+      cause: err,
+    });
   } finally {
     timer.abort();
     opts.signal?.removeEventListener('abort', onCallerAbort);
@@ -79,5 +90,8 @@ export function validateBody<T>(schema: z.ZodType<T>, value: unknown, what: stri
     .slice(0, 3)
     .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
     .join('; ');
-  throw new ProviderError('invalid', `${what} answered ${status} with an unexpected shape: ${problems}`, { status, code: 'unexpected_answer' });
+  throw new ProviderError('invalid', `${what} answered ${status} with an unexpected shape: ${problems}`, {
+    status,
+    code: 'unexpected_answer',
+  });
 }

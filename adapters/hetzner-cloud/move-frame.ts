@@ -27,7 +27,12 @@ export interface MoveFrame {
    */
   readonly lastLocked: () => ProviderError | undefined;
   /** Reads (retrying what `shouldRetry` admits) until `verdict` accepts or refuses what it sees. */
-  poll<T>(what: string, read: () => Promise<T>, verdict: (value: T) => PollVerdict, shouldRetry: (err: unknown) => boolean): Promise<T>;
+  poll<T>(
+    what: string,
+    read: () => Promise<T>,
+    verdict: (value: T) => PollVerdict,
+    shouldRetry: (err: unknown) => boolean,
+  ): Promise<T>;
 }
 
 export interface FrameOptions {
@@ -41,7 +46,11 @@ export interface FrameOptions {
 }
 
 /** Runs one move inside a frame and turns whatever happens into a MoveResult. */
-export async function runMove(opts: FrameOptions, ctx: MoveContext, body: (frame: MoveFrame) => Promise<MoveOutcome>): Promise<MoveResult> {
+export async function runMove(
+  opts: FrameOptions,
+  ctx: MoveContext,
+  body: (frame: MoveFrame) => Promise<MoveOutcome>,
+): Promise<MoveResult> {
   const calls = new CallCounter();
   // Waits, polls and the deadline all run on the caller's clock when it gives one.
   const frameOpts = ctx.clock ? { ...opts, clock: ctx.clock } : opts;
@@ -60,11 +69,18 @@ function makeFrame(opts: FrameOptions, calls: CallCounter, signal: AbortSignal, 
       ...(opts.random ? { random: opts.random } : {}),
       onRetry: ({ attempt, delayMs, error }) => {
         if (error instanceof ProviderError && error.details.code === 'locked') locked = error;
-        opts.logger.debug({ attempt, delayMs, err: error instanceof Error ? error.message : String(error) }, 'retrying a provider call');
+        opts.logger.debug(
+          { attempt, delayMs, err: error instanceof Error ? error.message : String(error) },
+          'retrying a provider call',
+        );
       },
     });
-  const poll = <T>(what: string, read: () => Promise<T>, verdict: (value: T) => PollVerdict, shouldRetry: (err: unknown) => boolean): Promise<T> =>
-    pollUntil(clock, deadline, signal, opts, what, () => retry(read, shouldRetry), verdict);
+  const poll = <T>(
+    what: string,
+    read: () => Promise<T>,
+    verdict: (value: T) => PollVerdict,
+    shouldRetry: (err: unknown) => boolean,
+  ): Promise<T> => pollUntil(clock, deadline, signal, opts, what, () => retry(read, shouldRetry), verdict);
   return { clock, calls, signal, deadline, retry, poll, lastLocked: () => locked };
 }
 

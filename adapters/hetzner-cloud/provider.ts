@@ -49,10 +49,18 @@ export class HetznerCloudProvider implements Provider {
       actionPollMs: options.actionPollMs ?? 500,
       locks: new KeyedLock(),
       logger,
-      nodeNetworks: new Set(options.nodes.flatMap((n) => (n.hetzner?.networkId === undefined ? [] : [n.hetzner.networkId]))),
+      nodeNetworks: new Set(
+        options.nodes.flatMap((n) => (n.hetzner?.networkId === undefined ? [] : [n.hetzner.networkId])),
+      ),
     };
     const pollMs = options.verifyPollMs ?? 200;
-    this.frame = { clock: options.client.clock, logger, pollMs, pollMaxMs: Math.max(pollMs, 2000), ...(options.random ? { random: options.random } : {}) };
+    this.frame = {
+      clock: options.client.clock,
+      logger,
+      pollMs,
+      pollMaxMs: Math.max(pollMs, 2000),
+      ...(options.random ? { random: options.random } : {}),
+    };
   }
 
   budget(): Budget {
@@ -76,14 +84,20 @@ export class HetznerCloudProvider implements Provider {
       lastLocked = f.lastLocked;
       if (vip.kind === 'hetzner-floating-ip') return moveFloatingIp(this.env, this.ids, vip, to, f);
       if (vip.kind === 'hetzner-alias-ip') return moveAliasIp({ ...this.env, logger }, vip, to, f);
-      throw new ProviderError('invalid', `the Hetzner Cloud provider does not move VIPs of kind ${vip.kind}`, { code: 'unsupported_kind' });
+      throw new ProviderError('invalid', `the Hetzner Cloud provider does not move VIPs of kind ${vip.kind}`, {
+        code: 'unsupported_kind',
+      });
     });
     // Waiting out a lock until the deadline is still the lock's doing: say so, whichever call the deadline cut.
     const lock = !moved.ok && moved.reason === 'transient' ? lastLocked?.() : undefined;
-    const result: MoveResult = lock && !moved.ok ? { ...moved, reason: 'conflict', message: `${lock.message} until the move's deadline (${moved.message})` } : moved;
+    const result: MoveResult =
+      lock && !moved.ok
+        ? { ...moved, reason: 'conflict', message: `${lock.message} until the move's deadline (${moved.message})` }
+        : moved;
     if (result.ok) logger.info({ changed: result.changed, calls: result.calls, gapMs: result.gapMs }, 'moved');
     if (!result.ok && result.reason === 'conflict' && /\blocked\b/.test(result.message)) {
-      const hint = 'a server is locked by a running action (a backup or snapshot holds it for minutes); the address moves once it ends, and the control plane retries';
+      const hint =
+        'a server is locked by a running action (a backup or snapshot holds it for minutes); the address moves once it ends, and the control plane retries';
       return { ...result, message: `${result.message} — ${hint}` };
     }
     return result;
@@ -94,9 +108,17 @@ export class HetznerCloudProvider implements Provider {
     const floating = vips.filter((v) => v.kind === 'hetzner-floating-ip');
     const alias = vips.filter((v) => v.kind === 'hetzner-alias-ip');
     const other = vips.find((v) => !(KINDS as readonly string[]).includes(v.kind));
-    if (other) throw new ProviderError('invalid', `the Hetzner Cloud provider does not observe VIPs of kind ${other.kind}`, { code: 'unsupported_kind' });
+    if (other)
+      throw new ProviderError('invalid', `the Hetzner Cloud provider does not observe VIPs of kind ${other.kind}`, {
+        code: 'unsupported_kind',
+      });
     const read = <T>(op: () => Promise<T>) =>
-      withRetry(op, { clock: this.frame.clock, deadlineMs: this.options.observeDeadlineMs ?? 10_000, shouldRetry: retryableReason, ...(this.options.random ? { random: this.options.random } : {}) });
+      withRetry(op, {
+        clock: this.frame.clock,
+        deadlineMs: this.options.observeDeadlineMs ?? 10_000,
+        shouldRetry: retryableReason,
+        ...(this.options.random ? { random: this.options.random } : {}),
+      });
     if (floating.length === 1) {
       const fip = await read(() => findFloatingIp(this.env, this.ids, floating[0]!, {}));
       out.set(floating[0]!.name, holdingOf(this.env, fip.server));

@@ -72,7 +72,9 @@ export const networkSchema = z.object({
   id,
   name: z.string(),
   ip_range: z.string(),
-  subnets: z.array(z.object({ type: z.string(), ip_range: z.string(), network_zone: z.string(), gateway: z.string().nullish() })),
+  subnets: z.array(
+    z.object({ type: z.string(), ip_range: z.string(), network_zone: z.string(), gateway: z.string().nullish() }),
+  ),
   servers: z.array(id),
 });
 

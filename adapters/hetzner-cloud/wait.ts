@@ -24,7 +24,11 @@ export interface ActionReader {
   getAction(id: number, opts: CallOptions): Promise<Action>;
 }
 
-export async function waitForAction(client: ActionReader, start: Action | number, opts: WaitOptions & CallOptions): Promise<Action> {
+export async function waitForAction(
+  client: ActionReader,
+  start: Action | number,
+  opts: WaitOptions & CallOptions,
+): Promise<Action> {
   const clock = client.clock;
   const pollMs = Math.max(1, opts.pollMs ?? 1000);
   const deadline = clock.now() + opts.deadlineMs;
@@ -34,16 +38,27 @@ export async function waitForAction(client: ActionReader, start: Action | number
     if (action.status === 'success') return action;
     if (action.status === 'error') {
       const e = action.error ?? { code: 'action_failed', message: 'no error given' };
-      throw new ProviderError('transient', `Hetzner Cloud action ${action.id} (${action.command}) ended in error: ${e.code}: ${e.message}`, { code: e.code });
+      throw new ProviderError(
+        'transient',
+        `Hetzner Cloud action ${action.id} (${action.command}) ended in error: ${e.code}: ${e.message}`,
+        { code: e.code },
+      );
     }
     const left = deadline - clock.now();
     if (left <= 0 || polls >= maxPolls) {
-      throw new ProviderError('transient', `Hetzner Cloud action ${action.id} (${action.command}) still running after ${opts.deadlineMs} ms (progress ${action.progress}%)`, {
-        code: 'action_timeout',
-      });
+      throw new ProviderError(
+        'transient',
+        `Hetzner Cloud action ${action.id} (${action.command}) still running after ${opts.deadlineMs} ms (progress ${action.progress}%)`,
+        {
+          code: 'action_timeout',
+        },
+      );
     }
     await clock.sleep(Math.min(pollMs, left), opts.signal).catch((cause: unknown) => {
-      throw new ProviderError('transient', `waiting for Hetzner Cloud action ${action.id} aborted by the caller`, { code: 'aborted', cause });
+      throw new ProviderError('transient', `waiting for Hetzner Cloud action ${action.id} aborted by the caller`, {
+        code: 'aborted',
+        cause,
+      });
     });
     const id = action.id;
     action = await withRetry(() => client.getAction(id, opts), {

@@ -63,14 +63,23 @@ export class HetznerRobotClient {
   }
 
   async getFailover(ip: string, opts: CallOptions = {}): Promise<Failover> {
-    const answer = await this.request('get_failover', 'GET', `/failover/${checkIp(ip)}`, failoverAnswer, undefined, opts);
+    const answer = await this.request(
+      'get_failover',
+      'GET',
+      `/failover/${checkIp(ip)}`,
+      failoverAnswer,
+      undefined,
+      opts,
+    );
     return answer.failover;
   }
 
   /** All failover IPs of the account; Robot's 404 for "none" is an empty list here. */
   async listFailovers(opts: CallOptions = {}): Promise<Failover[]> {
     try {
-      return (await this.request('list_failovers', 'GET', '/failover', failoverList, undefined, opts)).map((a) => a.failover);
+      return (await this.request('list_failovers', 'GET', '/failover', failoverList, undefined, opts)).map(
+        (a) => a.failover,
+      );
     } catch (err) {
       if (err instanceof ProviderError && err.details.code === 'NOT_FOUND') return [];
       throw err;
@@ -89,7 +98,13 @@ export class HetznerRobotClient {
     return this.switch('unroute_failover', 'DELETE', checkIp(ip), undefined, opts);
   }
 
-  private async switch(operation: string, method: 'POST' | 'DELETE', ip: string, body: string | undefined, opts: CallOptions): Promise<SwitchResult> {
+  private async switch(
+    operation: string,
+    method: 'POST' | 'DELETE',
+    ip: string,
+    body: string | undefined,
+    opts: CallOptions,
+  ): Promise<SwitchResult> {
     this.switches.record(this.clock.now());
     try {
       const answer = await this.request(operation, method, `/failover/${ip}`, failoverAnswer, body, opts);
@@ -100,7 +115,14 @@ export class HetznerRobotClient {
     }
   }
 
-  private async request<T>(operation: string, method: string, path: string, schema: z.ZodType<T>, body: string | undefined, opts: CallOptions): Promise<T> {
+  private async request<T>(
+    operation: string,
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    body: string | undefined,
+    opts: CallOptions,
+  ): Promise<T> {
     const what = `${method} ${path}`;
     this.calls.add(operation);
     opts.calls?.add(operation);
@@ -121,7 +143,8 @@ export class HetznerRobotClient {
     if (answer.status < 200 || answer.status >= 300) {
       const errorBody = parseErrorBody(answer.text);
       const err = robotError(what, answer.status, errorBody);
-      if (err.reason === 'throttled' && mutating) this.switches.exhaustedUntil(this.clock.now() + (robotRetryAfterMs(errorBody) ?? 72_000));
+      if (err.reason === 'throttled' && mutating)
+        this.switches.exhaustedUntil(this.clock.now() + (robotRetryAfterMs(errorBody) ?? 72_000));
       throw err;
     }
     return validateBody(schema, parseJsonBody(answer, what), what, answer.status);
@@ -140,6 +163,7 @@ function parseErrorBody(text: string): RobotErrorBody | undefined {
 /** Only a real address goes into a URL path (no slashes, no surprises). */
 function checkIp(ip: string): string {
   const canonical = canonicalIp(ip);
-  if (canonical === undefined) throw new ProviderError('invalid', `"${ip}" is not an IP address`, { code: 'invalid_argument' });
+  if (canonical === undefined)
+    throw new ProviderError('invalid', `"${ip}" is not an IP address`, { code: 'invalid_argument' });
   return canonical;
 }

@@ -84,7 +84,9 @@ export class HetznerRobotProvider implements Provider {
       logger.warn({ budget }, 'move refused: switch budget spent');
       return { ok: false, reason: 'throttled', message, calls: 0 };
     }
-    const result = await runMove({ ...this.frame, logger }, ctx, (f) => this.switch(vip.ip!.text, canonicalIp(to.hetzner!.robotServerIp!)!, f));
+    const result = await runMove({ ...this.frame, logger }, ctx, (f) =>
+      this.switch(vip.ip!.text, canonicalIp(to.hetzner!.robotServerIp!)!, f),
+    );
     if (result.ok) logger.info({ changed: result.changed, calls: result.calls }, 'moved');
     return result;
   }
@@ -100,14 +102,18 @@ export class HetznerRobotProvider implements Provider {
     const opts: CallOptions = { calls: frame.calls, signal: frame.signal };
     const read = () => frame.retry(() => client.getFailover(ip, opts), retryableReason);
     const before = await read();
-    if (before.active_server_ip === target) return { changed: false, verifiedAt: frame.clock.now(), detail: `${ip} is already routed to ${target}` };
+    if (before.active_server_ip === target)
+      return { changed: false, verifiedAt: frame.clock.now(), detail: `${ip} is already routed to ${target}` };
     let changed = false;
     // The route as last seen before our switch: a read-back showing anything else is someone else's.
     let was = before.active_server_ip;
     // When our last switch was sent: the read-back below gives it the routing time.
     let sentAt = frame.clock.now();
     for (let posts = 0; ; posts++) {
-      if (posts >= MAX_SWITCHES_PER_MOVE) throw new ProviderError('transient', `${ip}: ${posts} switches did not route it to ${target}`, { code: 'FAILOVER_FAILED' });
+      if (posts >= MAX_SWITCHES_PER_MOVE)
+        throw new ProviderError('transient', `${ip}: ${posts} switches did not route it to ${target}`, {
+          code: 'FAILOVER_FAILED',
+        });
       // A refused switch (403 RATE_LIMIT_EXCEEDED) did not happen: waiting Robot's hint and sending it again is safe.
       const sent = await frame.retry(
         () => {
@@ -144,7 +150,9 @@ export class HetznerRobotProvider implements Provider {
       (f) => {
         if (f.active_server_ip === target) return 'done';
         if (f.active_server_ip === was || frame.clock.now() < routedBy) return 'wait';
-        return { conflict: `it is now routed to ${this.describe(f)}, by someone else, after our switch had time to route` };
+        return {
+          conflict: `it is now routed to ${this.describe(f)}, by someone else, after our switch had time to route`,
+        };
       },
       retryableReason,
     );
@@ -173,13 +181,22 @@ export class HetznerRobotProvider implements Provider {
    * Someone's switch is routing the address (FAILOVER_LOCKED). Robot shows no lock on a read, so
    * read, paced, until the route changes or the longest documented routing time has passed.
    */
-  private async awaitLock(ip: string, target: string, was: string | null, frame: MoveFrame, read: () => Promise<Failover>, locked: ProviderError): Promise<{ kind: 'routed' } | { kind: 'free'; seen: string | null }> {
+  private async awaitLock(
+    ip: string,
+    target: string,
+    was: string | null,
+    frame: MoveFrame,
+    read: () => Promise<Failover>,
+    locked: ProviderError,
+  ): Promise<{ kind: 'routed' } | { kind: 'free'; seen: string | null }> {
     const { clock } = frame;
     const until = clock.now() + this.routingMaxMs;
     let pause = this.frame.pollMs;
     for (;;) {
       if (clock.now() + pause >= frame.deadline) {
-        throw new ProviderError('conflict', `${locked.message}; ${ip} was still being routed at the move's deadline`, { code: 'FAILOVER_LOCKED' });
+        throw new ProviderError('conflict', `${locked.message}; ${ip} was still being routed at the move's deadline`, {
+          code: 'FAILOVER_LOCKED',
+        });
       }
       await clock.sleep(pause, frame.signal);
       const now = (await read()).active_server_ip;
@@ -195,15 +212,27 @@ export class HetznerRobotProvider implements Provider {
     if (b.remaining !== 0) return;
     const now = this.options.client.clock.now();
     const waitMs = Math.max(1, (b.resetAt ?? now + 72_000) - now);
-    throw new ProviderError('throttled', `no failover switches left this hour (limit ${b.limit})`, { code: 'RATE_LIMIT_EXCEEDED', retryAfterMs: waitMs });
+    throw new ProviderError('throttled', `no failover switches left this hour (limit ${b.limit})`, {
+      code: 'RATE_LIMIT_EXCEEDED',
+      retryAfterMs: waitMs,
+    });
   }
 
   async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
     const { client } = this.options;
     const read = <T>(op: () => Promise<T>) =>
-      withRetry(op, { clock: this.frame.clock, deadlineMs: this.options.observeDeadlineMs ?? 10_000, shouldRetry: retryableReason, ...(this.options.random ? { random: this.options.random } : {}) });
+      withRetry(op, {
+        clock: this.frame.clock,
+        deadlineMs: this.options.observeDeadlineMs ?? 10_000,
+        shouldRetry: retryableReason,
+        ...(this.options.random ? { random: this.options.random } : {}),
+      });
     const out = new Map<string, Holding>();
-    for (const v of vips) if (v.kind !== 'hetzner-robot-failover-ip' || !v.ip) throw new ProviderError('invalid', `VIP ${v.name} is not a Robot failover IP with an address`, { code: 'unsupported_kind' });
+    for (const v of vips)
+      if (v.kind !== 'hetzner-robot-failover-ip' || !v.ip)
+        throw new ProviderError('invalid', `VIP ${v.name} is not a Robot failover IP with an address`, {
+          code: 'unsupported_kind',
+        });
     if (vips.length === 1) {
       const f = await read(() => client.getFailover(vips[0]!.ip!.text));
       out.set(vips[0]!.name, this.holding(f));
@@ -212,7 +241,10 @@ export class HetznerRobotProvider implements Provider {
     const all = vips.length === 0 ? [] : await read(() => client.listFailovers());
     for (const v of vips) {
       const f = all.find((x) => canonicalIp(x.ip) === v.ip!.text);
-      if (!f) throw new ProviderError('not-found', `failover IP ${v.ip!.text} (VIP ${v.name}) is not in the Robot account`, { code: 'NOT_FOUND' });
+      if (!f)
+        throw new ProviderError('not-found', `failover IP ${v.ip!.text} (VIP ${v.name}) is not in the Robot account`, {
+          code: 'NOT_FOUND',
+        });
       out.set(v.name, this.holding(f));
     }
     return out;
@@ -232,11 +264,17 @@ export class HetznerRobotProvider implements Provider {
 
 const MAX_SWITCHES_PER_MOVE = 3;
 
-type SwitchSent = { kind: 'routed' } | { kind: 'already' } | { kind: 'locked'; error: ProviderError } | { kind: 'failed'; error: ProviderError } | { kind: 'doubt'; error: ProviderError };
+type SwitchSent =
+  | { kind: 'routed' }
+  | { kind: 'already' }
+  | { kind: 'locked'; error: ProviderError }
+  | { kind: 'failed'; error: ProviderError }
+  | { kind: 'doubt'; error: ProviderError };
 
 /** Refusals that need no call (and so spend no switch): what Robot would answer INVALID_INPUT to. */
 function checkRequest(vip: Vip, to: NodeSpec): string | undefined {
-  if (vip.kind !== 'hetzner-robot-failover-ip' || !vip.ip) return `VIP ${vip.name} is not a Robot failover IP with an address`;
+  if (vip.kind !== 'hetzner-robot-failover-ip' || !vip.ip)
+    return `VIP ${vip.name} is not a Robot failover IP with an address`;
   const raw = to.hetzner?.robotServerIp;
   const target = raw === undefined ? undefined : canonicalIp(raw);
   if (target === undefined) return `node ${to.id} has no hetzner.robotServerIp to route ${vip.name} to`;

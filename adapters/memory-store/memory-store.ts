@@ -49,7 +49,11 @@ export class MemoryStore implements Store {
     const g = this.data(group);
     const stored = g.nodes.get(node)?.guard;
     if (!isNewer(stored, record.guard)) {
-      return { ok: false, reason: 'replayed', message: `${node}: heartbeat ${describe(record.guard)} is not newer than ${describe(stored!)}` };
+      return {
+        ok: false,
+        reason: 'replayed',
+        message: `${node}: heartbeat ${describe(record.guard)} is not newer than ${describe(stored!)}`,
+      };
     }
     g.nodes.set(node, structuredClone(record));
     return { ok: true };
@@ -77,7 +81,10 @@ export class MemoryStore implements Store {
     return { version: g.version, assignments: structuredClone([...g.assignments.values()]) };
   }
 
-  async commit(group: string, next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] }): Promise<CommitResult> {
+  async commit(
+    group: string,
+    next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] },
+  ): Promise<CommitResult> {
     const g = this.data(group);
     if (g.version !== next.expectedVersion) return { ok: false, reason: 'conflict', currentVersion: g.version };
     const byVip = new Map(next.assignments.map((a) => [a.vip, a]));
@@ -107,11 +114,15 @@ export class MemoryStore implements Store {
     const e = this.data(group).events.get(eventId);
     if (!e) return;
     const timeline: FailoverTimeline = { ...e.timeline };
-    for (const [k, v] of Object.entries(patch) as Array<[keyof FailoverTimeline, number]>) if (timeline[k] === undefined) timeline[k] = v;
+    for (const [k, v] of Object.entries(patch) as Array<[keyof FailoverTimeline, number]>)
+      if (timeline[k] === undefined) timeline[k] = v;
     e.timeline = timeline;
   }
 
-  async listEvents(group: string, page: { limit?: number; before?: string } = {}): Promise<{ events: ControlEvent[]; next?: string }> {
+  async listEvents(
+    group: string,
+    page: { limit?: number; before?: string } = {},
+  ): Promise<{ events: ControlEvent[]; next?: string }> {
     const limit = Math.max(1, Math.min(page.limit ?? 50, 1000));
     const ids = [...this.data(group).events.keys()].sort().reverse();
     const from = page.before === undefined ? 0 : ids.findIndex((id) => id < page.before!);
@@ -130,7 +141,8 @@ export class MemoryStore implements Store {
   async acquireLease(group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult> {
     const g = this.data(group);
     const held = g.lease;
-    if (held && held.owner !== lease.owner && held.expiresAt > lease.now) return { ok: false, holder: held.owner, expiresAt: held.expiresAt };
+    if (held && held.owner !== lease.owner && held.expiresAt > lease.now)
+      return { ok: false, holder: held.owner, expiresAt: held.expiresAt };
     g.lease = { owner: lease.owner, expiresAt: lease.now + lease.ttlMs };
     return { ok: true, expiresAt: g.lease.expiresAt };
   }

@@ -31,7 +31,9 @@ export function dnsCheck(spec: DnsCheckSpec, ctx: CheckContext = {}): Promise<Ch
     if (answers.length === 0) throw new CheckFailed(`${spec.type} ${spec.name} from ${spec.target}: no records`);
     const missing = (spec.expect ?? []).filter((want) => !answers.includes(normalize(want, spec.type)));
     if (missing.length > 0) {
-      throw new CheckFailed(`${spec.type} ${spec.name} lacks ${missing.map((m) => quote(m)).join(', ')}; answer was ${quote(answers.join(', '))}`);
+      throw new CheckFailed(
+        `${spec.type} ${spec.name} lacks ${missing.map((m) => quote(m)).join(', ')}; answer was ${quote(answers.join(', '))}`,
+      );
     }
     return { detail: `${spec.type} ${spec.name} = ${answers.join(', ')}` };
   });

@@ -1,7 +1,15 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { attempt, CheckFailed, quote, type Attempt, type CheckContext, type CheckOutcome, type Success } from './attempt';
+import {
+  attempt,
+  CheckFailed,
+  quote,
+  type Attempt,
+  type CheckContext,
+  type CheckOutcome,
+  type Success,
+} from './attempt';
 import { DEFAULT_WARN_BEFORE_MS, judgeValidity, peerCertificate } from './certificate';
 import { loadCa } from './connection';
 import type { HttpCheckSpec } from './specs';
@@ -21,7 +29,10 @@ export function httpCheck(spec: HttpCheckSpec, ctx: CheckContext = {}): Promise<
     const secure = url.protocol === 'https:';
     const ca = secure ? await loadCa(spec.ca) : undefined;
 
-    const { res, cert } = await request(a, url, spec.method, secure, { rejectUnauthorized: !spec.insecure, ...(ca ? { ca } : {}) });
+    const { res, cert } = await request(a, url, spec.method, secure, {
+      rejectUnauthorized: !spec.insecure,
+      ...(ca ? { ca } : {}),
+    });
     const status = res.statusCode ?? 0;
     const accepted = spec.expectStatus ? spec.expectStatus.includes(status) : status >= 200 && status <= 399;
     if (!accepted) {
@@ -92,5 +103,9 @@ async function readBounded(res: IncomingMessage): Promise<{ text: string; bytes:
     if (bytes >= MAX_BODY_BYTES) break; // leaving the loop destroys the stream
   }
   const all = Buffer.concat(chunks);
-  return { text: all.subarray(0, MAX_BODY_BYTES).toString('utf8'), bytes: Math.min(bytes, MAX_BODY_BYTES), truncated: bytes >= MAX_BODY_BYTES };
+  return {
+    text: all.subarray(0, MAX_BODY_BYTES).toString('utf8'),
+    bytes: Math.min(bytes, MAX_BODY_BYTES),
+    truncated: bytes >= MAX_BODY_BYTES,
+  };
 }

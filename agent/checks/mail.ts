@@ -19,7 +19,11 @@ export function mailCheck(spec: MailCheckSpec, ctx: CheckContext = {}): Promise<
   return attempt(spec.timeout, ctx.signal, async (a) => {
     const target = parseTarget(spec.target);
     const tlsSettings = spec.tls
-      ? { insecure: spec.insecure, ca: await loadCa(spec.ca), ...(spec.servername ? { servername: spec.servername } : {}) }
+      ? {
+          insecure: spec.insecure,
+          ca: await loadCa(spec.ca),
+          ...(spec.servername ? { servername: spec.servername } : {}),
+        }
       : undefined;
     const socket = await openConnection(a, target, tlsSettings);
     // Read now: once the server hangs up after QUIT, the socket no longer has its certificate.

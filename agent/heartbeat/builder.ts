@@ -61,7 +61,10 @@ export class HeartbeatBuilder {
     const { sources } = this.options;
     const hookFailures = sources.takeHookFailures();
     const checks = Object.fromEntries(
-      Object.entries(sources.checks()).map(([name, c]) => [name, c.detail === undefined ? { ok: c.ok } : { ok: c.ok, detail: c.detail.slice(0, MAX_DETAIL) }]),
+      Object.entries(sources.checks()).map(([name, c]) => [
+        name,
+        c.detail === undefined ? { ok: c.ok } : { ok: c.ok, detail: c.detail.slice(0, MAX_DETAIL) },
+      ]),
     );
     const hb: HeartbeatInput = {
       ...this.head(),
@@ -71,7 +74,9 @@ export class HeartbeatBuilder {
       claiming: sources.claiming?.() ?? [],
       leaving,
       hookFailures,
-      ...(purpose === 'report' ? { report: true, version: sources.version?.() ?? 0, watch: sources.watch?.() ?? {} } : {}),
+      ...(purpose === 'report'
+        ? { report: true, version: sources.version?.() ?? 0, watch: sources.watch?.() ?? {} }
+        : {}),
     };
     return this.seal(hb, hookFailures);
   }
@@ -87,7 +92,15 @@ export class HeartbeatBuilder {
 
   /** Who sends, which boot, the next seq, and when: every heartbeat's first fields. */
   private head(): Pick<HeartbeatInput, 'v' | 'cluster' | 'node' | 'bootId' | 'seq' | 'sentAt' | 'configDigest'> {
-    return { v: HEARTBEAT_VERSION, cluster: this.options.cluster, node: this.options.node, bootId: this.bootId, seq: ++this.seq, sentAt: this.options.now(), configDigest: this.options.configDigest };
+    return {
+      v: HEARTBEAT_VERSION,
+      cluster: this.options.cluster,
+      node: this.options.node,
+      bootId: this.bootId,
+      seq: ++this.seq,
+      sentAt: this.options.now(),
+      configDigest: this.options.configDigest,
+    };
   }
 
   private seal(hb: HeartbeatInput, hookFailures: HookFailure[]): BuiltHeartbeat {

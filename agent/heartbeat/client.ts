@@ -28,7 +28,9 @@ export interface HeartbeatClientOptions {
 }
 
 /** Why a heartbeat's exchange was cut short by the next one: a timeout (see SendOptions). */
-const NEXT_HEARTBEAT_DUE = Object.assign(new Error('no answer before the next heartbeat was due'), { name: 'TimeoutError' });
+const NEXT_HEARTBEAT_DUE = Object.assign(new Error('no answer before the next heartbeat was due'), {
+  name: 'TimeoutError',
+});
 
 /** What `ipferry agent status` shows about the control plane. */
 export interface ControlStatus {
@@ -73,7 +75,14 @@ export class HeartbeatClient {
     this.logger = options.logger ?? pino({ enabled: false });
     this.timeoutMs = options.timeoutMs === undefined ? undefined : Math.min(options.timeoutMs, options.intervalMs);
     this.maxBackoffMs = options.maxBackoffMs ?? defaultMaxBackoff(options.intervalMs);
-    this.state = { target: options.transport.target, reachable: false, consecutiveFailures: 0, sent: 0, answersRefused: 0, answersSigned: options.transport.answersSigned ?? false };
+    this.state = {
+      target: options.transport.target,
+      reachable: false,
+      consecutiveFailures: 0,
+      sent: 0,
+      answersRefused: 0,
+      answersSigned: options.transport.answersSigned ?? false,
+    };
   }
 
   /** `origin`: where the schedule's grid starts (the agent's start, shared with its checks). */
@@ -91,8 +100,13 @@ export class HeartbeatClient {
   /** The graceful stop's one `leaving: true` heartbeat, with its own short timeout. */
   async sendLeaving(timeoutMs: number): Promise<SendResult> {
     const result = await this.beat(true, timeoutMs, undefined);
-    if (result.kind === 'answer' || result.kind === 'sent') this.logger.info({ rttMs: result.rttMs }, 'leaving heartbeat delivered');
-    else this.logger.warn({ result }, `leaving heartbeat not delivered (${result.kind}: ${result.message}); the control plane will notice after deadAfter`);
+    if (result.kind === 'answer' || result.kind === 'sent')
+      this.logger.info({ rttMs: result.rttMs }, 'leaving heartbeat delivered');
+    else
+      this.logger.warn(
+        { result },
+        `leaving heartbeat not delivered (${result.kind}: ${result.message}); the control plane will notice after deadAfter`,
+      );
     return result;
   }
 
@@ -127,7 +141,11 @@ export class HeartbeatClient {
       if (stop.aborted) return;
       due = next;
       if (result.kind !== 'answer' && result.kind !== 'sent') {
-        const backoff = backoffDelay(this.failures, { intervalMs, maxMs: this.maxBackoffMs, random: this.options.random ?? Math.random });
+        const backoff = backoffDelay(this.failures, {
+          intervalMs,
+          maxMs: this.maxBackoffMs,
+          random: this.options.random ?? Math.random,
+        });
         due = gridAtOrAfter(origin, intervalMs, Math.max(next - intervalMs + backoff, clock.now()));
       }
       if (this.options.purpose === 'report' ? await this.waitOrNudge(tick) : (await tick, false)) {
@@ -159,24 +177,36 @@ export class HeartbeatClient {
     return nudged;
   }
 
-  private async beat(leaving: boolean, timeoutMs: number | undefined, until: Promise<Error> | undefined): Promise<SendResult> {
+  private async beat(
+    leaving: boolean,
+    timeoutMs: number | undefined,
+    until: Promise<Error> | undefined,
+  ): Promise<SendResult> {
     let built;
     try {
       built = this.options.builder.build(leaving, this.options.purpose);
     } catch (err) {
       // A source that throws is a bug; report it as a failed heartbeat rather than kill the loop.
-      const result: SendResult = { kind: 'failed', reason: 'bad-answer', message: `cannot build heartbeat: ${(err as Error).message}` };
+      const result: SendResult = {
+        kind: 'failed',
+        reason: 'bad-answer',
+        message: `cannot build heartbeat: ${(err as Error).message}`,
+      };
       this.record(result, 0, leaving);
       return result;
     }
     const tooLarge = this.options.maxBytes !== undefined && built.bytes > this.options.maxBytes;
     if (tooLarge && !this.warnedTooLarge) {
-      this.logger.warn({ bytes: built.bytes, max: this.options.maxBytes }, `heartbeat is ${built.bytes} bytes, more than security.maxHeartbeatBytes ${this.options.maxBytes}: the receiver will refuse it`);
+      this.logger.warn(
+        { bytes: built.bytes, max: this.options.maxBytes },
+        `heartbeat is ${built.bytes} bytes, more than security.maxHeartbeatBytes ${this.options.maxBytes}: the receiver will refuse it`,
+      );
     }
     this.warnedTooLarge = tooLarge;
     this.state.sent++;
     const result = await this.options.transport.send(built.envelope, { timeoutMs, until });
-    if (result.kind !== 'answer' && result.kind !== 'sent' && built.hookFailures.length > 0) this.options.returnHookFailures?.(built.hookFailures);
+    if (result.kind !== 'answer' && result.kind !== 'sent' && built.hookFailures.length > 0)
+      this.options.returnHookFailures?.(built.hookFailures);
     this.record(result, built.seq, leaving);
     return result;
   }
@@ -184,7 +214,11 @@ export class HeartbeatClient {
   private record(result: SendResult, seq: number, leaving: boolean): void {
     const now = this.options.clock.now();
     if (result.kind === 'answer' || result.kind === 'sent') {
-      if (this.failures > 0) this.logger.info({ after: this.failures }, `control plane reachable again after ${this.failures} failed heartbeats`);
+      if (this.failures > 0)
+        this.logger.info(
+          { after: this.failures },
+          `control plane reachable again after ${this.failures} failed heartbeats`,
+        );
       this.failures = 0;
       this.state = { ...this.state, reachable: true, consecutiveFailures: 0, lastRttMs: result.rttMs };
       if (result.kind === 'answer') {
@@ -200,11 +234,20 @@ export class HeartbeatClient {
       this.failures++;
       const reason = result.reason;
       if (reason === 'forged-answer') this.state.answersRefused++;
-      this.state = { ...this.state, reachable: false, consecutiveFailures: this.failures, lastFailure: { at: now, kind: result.kind, reason, message: result.message } };
+      this.state = {
+        ...this.state,
+        reachable: false,
+        consecutiveFailures: this.failures,
+        lastFailure: { at: now, kind: result.kind, reason, message: result.message },
+      };
       // The first failure and then every tenth: a control plane down for an hour must not flood the log.
       if (this.failures === 1 || this.failures % 10 === 0) {
         const log = { seq, kind: result.kind, reason, failures: this.failures, target: this.options.transport.target };
-        if (result.kind === 'refused' || reason === 'forged-answer') this.logger.error(log, `heartbeat ${result.kind === 'refused' ? 'refused' : 'answer refused'} (${reason}): ${result.message}`);
+        if (result.kind === 'refused' || reason === 'forged-answer')
+          this.logger.error(
+            log,
+            `heartbeat ${result.kind === 'refused' ? 'refused' : 'answer refused'} (${reason}): ${result.message}`,
+          );
         else this.logger.warn(log, `heartbeat failed (${reason}): ${result.message}`);
       }
     }

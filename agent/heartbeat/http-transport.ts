@@ -25,7 +25,9 @@ export interface HttpTransportOptions {
 /** Errors that mean "this kept-alive socket was closed under us". */
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
-type Exchange = { kind: 'response'; status: number; text: string; signature: string | undefined } | { kind: 'error'; reason: 'timeout' | 'unreachable' | 'bad-answer' | 'aborted'; message: string; retry: boolean };
+type Exchange =
+  | { kind: 'response'; status: number; text: string; signature: string | undefined }
+  | { kind: 'error'; reason: 'timeout' | 'unreachable' | 'bad-answer' | 'aborted'; message: string; retry: boolean };
 
 /**
  * POSTs envelopes with Node's own client over one kept-alive socket (a TCP and, for the AWS
@@ -45,13 +47,18 @@ export class HttpTransport implements HeartbeatTransport {
 
   constructor(private readonly options: HttpTransportOptions) {
     const url = new URL(options.url);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`heartbeat URL must be http(s): ${options.url}`);
-    if (url.username || url.password) throw new Error('heartbeat URL must not carry credentials: heartbeats are signed instead');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`heartbeat URL must be http(s): ${options.url}`);
+    if (url.username || url.password)
+      throw new Error('heartbeat URL must not carry credentials: heartbeats are signed instead');
     this.url = url;
     this.target = url.toString();
     // One socket, kept: heartbeats go one at a time, and a second socket would be a second handshake.
     const agentOptions = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: 'lifo' as const };
-    this.agent = url.protocol === 'https:' ? new https.Agent({ ...agentOptions, ...(options.ca ? { ca: options.ca } : {}) }) : new http.Agent(agentOptions);
+    this.agent =
+      url.protocol === 'https:'
+        ? new https.Agent({ ...agentOptions, ...(options.ca ? { ca: options.ca } : {}) })
+        : new http.Agent(agentOptions);
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -68,7 +75,8 @@ export class HttpTransport implements HeartbeatTransport {
     let result = await this.exchange(envelope, timeoutMs, until);
     if (result.kind === 'error' && result.retry) {
       const left = timeoutMs === undefined ? undefined : timeoutMs - (this.now() - started);
-      if (left !== undefined && left <= 0) return { kind: 'failed', reason: 'timeout', message: `no answer within ${timeoutMs}ms` };
+      if (left !== undefined && left <= 0)
+        return { kind: 'failed', reason: 'timeout', message: `no answer within ${timeoutMs}ms` };
       result = await this.exchange(envelope, left, until);
     }
     if (result.kind === 'error') return { kind: 'failed', reason: result.reason, message: result.message };
@@ -88,7 +96,12 @@ export class HttpTransport implements HeartbeatTransport {
     } catch {
       // Not a sealed heartbeat (the builder always makes one): no answer can match it.
     }
-    return { cluster: this.options.cluster, node: this.options.node, bootId: typeof hb.bootId === 'string' ? hb.bootId : '', seq: typeof hb.seq === 'number' ? hb.seq : -1 };
+    return {
+      cluster: this.options.cluster,
+      node: this.options.node,
+      bootId: typeof hb.bootId === 'string' ? hb.bootId : '',
+      seq: typeof hb.seq === 'number' ? hb.seq : -1,
+    };
   }
 
   private exchange(body: string, timeoutMs: number | undefined, until: Promise<Error> | undefined): Promise<Exchange> {
@@ -104,30 +117,68 @@ export class HttpTransport implements HeartbeatTransport {
       const client = this.url.protocol === 'https:' ? https : http;
       const req = client.request(
         this.url,
-        { method: 'POST', agent: this.agent, headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'ipferry-agent' } },
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'ipferry-agent',
+          },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (c: Buffer) => {
             size += c.length;
             if (size > max) {
-              finish({ kind: 'error', reason: 'bad-answer', message: `${this.target}: answer over ${max} bytes`, retry: false });
+              finish({
+                kind: 'error',
+                reason: 'bad-answer',
+                message: `${this.target}: answer over ${max} bytes`,
+                retry: false,
+              });
               req.destroy();
             } else chunks.push(c);
           });
           res.on('end', () => {
             const sig = res.headers[ANSWER_SIGNATURE_HEADER];
-            finish({ kind: 'response', status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), signature: typeof sig === 'string' ? sig : undefined });
+            finish({
+              kind: 'response',
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+              signature: typeof sig === 'string' ? sig : undefined,
+            });
           });
-          res.on('error', (err) => finish({ kind: 'error', reason: 'unreachable', message: `${this.target}: ${err.message}`, retry: false }));
+          res.on('error', (err) =>
+            finish({ kind: 'error', reason: 'unreachable', message: `${this.target}: ${err.message}`, retry: false }),
+          );
         },
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
         const retry = req.reusedSocket && err.code !== undefined && STALE_SOCKET.has(err.code);
-        finish({ kind: 'error', reason: err.code?.startsWith('HPE_') ? 'bad-answer' : 'unreachable', message: `${this.target}: ${err.code ?? err.message}`, retry });
+        finish({
+          kind: 'error',
+          reason: err.code?.startsWith('HPE_') ? 'bad-answer' : 'unreachable',
+          message: `${this.target}: ${err.code ?? err.message}`,
+          retry,
+        });
       });
       // Only when asked: a timer cleared by the answer still wakes the process when it was due.
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => end({ kind: 'error', reason: 'timeout', message: `no answer within ${timeoutMs}ms from ${this.target}`, retry: false }), timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(
+              () =>
+                end({
+                  kind: 'error',
+                  reason: 'timeout',
+                  message: `no answer within ${timeoutMs}ms from ${this.target}`,
+                  retry: false,
+                }),
+              timeoutMs,
+            );
       const end = (r: Exchange): void => {
         finish(r);
         req.destroy();
@@ -141,7 +192,14 @@ export class HttpTransport implements HeartbeatTransport {
     const { status, text } = r;
     if (status === 200) {
       const verdict = checkAnswer(text, r.signature, expect, this.options.answerKey, this.seenVersion);
-      if (!verdict.ok) return { kind: 'failed', reason: 'forged-answer', status, answerRefusal: verdict.why, message: `answer refused (${verdict.why}): ${verdict.message}` };
+      if (!verdict.ok)
+        return {
+          kind: 'failed',
+          reason: 'forged-answer',
+          status,
+          answerRefusal: verdict.why,
+          message: `answer refused (${verdict.why}): ${verdict.message}`,
+        };
       const v = verdict.answer.version;
       if (v !== undefined) this.seenVersion = Math.max(v, this.seenVersion ?? 0);
       return { kind: 'answer', answer: verdict.answer, rttMs };
@@ -149,11 +207,17 @@ export class HttpTransport implements HeartbeatTransport {
     if (status >= 400 && status < 500) {
       const error = (parseJson(text) as { error?: { reason?: unknown; message?: unknown } } | undefined)?.error;
       // Unauthenticated text: a reason becomes a metrics label, so only a short plain word is kept.
-      const reason = typeof error?.reason === 'string' && /^[a-z-]{1,32}$/.test(error.reason) ? error.reason : `http-${status}`;
+      const reason =
+        typeof error?.reason === 'string' && /^[a-z-]{1,32}$/.test(error.reason) ? error.reason : `http-${status}`;
       const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : text.slice(0, 200);
       return { kind: 'refused', status, reason, message, rttMs };
     }
-    return { kind: 'failed', reason: 'server-error', status, message: `HTTP ${status}: ${text.slice(0, 200) || '(no body)'}` };
+    return {
+      kind: 'failed',
+      reason: 'server-error',
+      status,
+      message: `HTTP ${status}: ${text.slice(0, 200) || '(no body)'}`,
+    };
   }
 }
 

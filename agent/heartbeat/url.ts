@@ -14,7 +14,10 @@ export function heartbeatUrl(config: Config): string {
     return `${base.replace(/\/+$/, '')}/v1/heartbeat`;
   }
   if (c.mode === 'aws') {
-    if (!c.heartbeatUrl) throw new Error('control.heartbeatUrl is not set: put the heartbeat function URL (from cdk deploy) in the config');
+    if (!c.heartbeatUrl)
+      throw new Error(
+        'control.heartbeatUrl is not set: put the heartbeat function URL (from cdk deploy) in the config',
+      );
     return c.heartbeatUrl;
   }
   throw new Error('control.mode peer: heartbeats go to peers over UDP, which this agent does not speak yet');
@@ -25,7 +28,11 @@ export function heartbeatUrl(config: Config): string {
  * answers with (from the config, never from the control plane), and the CA file (or pinned
  * certificate) for HTTPS to a local control plane.
  */
-export async function controlTransport(config: Config, node: string, read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8')): Promise<HttpTransport> {
+export async function controlTransport(
+  config: Config,
+  node: string,
+  read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+): Promise<HttpTransport> {
   const c = config.control;
   if (c.mode === 'peer') throw new Error('control.mode peer has no control plane to send heartbeats to');
   const caFile = c.mode === 'local' ? c.tls?.caFile : undefined;
@@ -34,16 +41,26 @@ export async function controlTransport(config: Config, node: string, read: (path
     try {
       ca = await read(caFile);
     } catch (err) {
-      throw new Error(`cannot read control.tls.caFile ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Error(
+        `cannot read control.tls.caFile ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   const url = heartbeatUrl(config);
   // The AWS function URL is HTTPS under a public CA: answers are signed only once the stack's key
   // is wired in (docs/deploy-aws.md). A local control plane beyond loopback has no such guard.
   if (!c.answerKey && c.mode === 'local' && !isLoopbackUrl(url)) {
-    throw new Error(`control.answerKey is not set, and answers from ${url} cross a network: anyone on the path could rewrite them (docs/security.md); add the control plane's public key`);
+    throw new Error(
+      `control.answerKey is not set, and answers from ${url} cross a network: anyone on the path could rewrite them (docs/security.md); add the control plane's public key`,
+    );
   }
-  return new HttpTransport({ url, cluster: config.cluster, node, ...(c.answerKey ? { answerKey: publicKeyFrom(c.answerKey) } : {}), ...(ca ? { ca } : {}) });
+  return new HttpTransport({
+    url,
+    cluster: config.cluster,
+    node,
+    ...(c.answerKey ? { answerKey: publicKeyFrom(c.answerKey) } : {}),
+    ...(ca ? { ca } : {}),
+  });
 }
 
 function isLoopbackUrl(url: string): boolean {

@@ -27,7 +27,12 @@ export interface DropOptions {
 }
 
 const CAP_SETPCAP = 8n;
-const NAMES: Record<string, string> = { '12': 'CAP_NET_ADMIN', '13': 'CAP_NET_RAW', '21': 'CAP_SYS_ADMIN', '8': 'CAP_SETPCAP' };
+const NAMES: Record<string, string> = {
+  '12': 'CAP_NET_ADMIN',
+  '13': 'CAP_NET_RAW',
+  '21': 'CAP_SYS_ADMIN',
+  '8': 'CAP_SETPCAP',
+};
 /** Where Debian, Ubuntu, Fedora and Alpine (util-linux-misc) put it; no PATH search, so no PATH trickery. */
 const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
 
@@ -57,12 +62,19 @@ export function withoutCapabilities(file: string, args: readonly string[], opts:
   const held = caps.permitted | caps.effective | caps.ambient | caps.inheritable;
   if (held === 0n) return { ok: true, file, args: [...args] };
   if (opts.setpriv === undefined) {
-    return { ok: false, error: `${file}: not run, the agent's capabilities (${capNames(held)}) cannot be dropped: setpriv (util-linux) not found at ${SETPRIV_PATHS.join(' or ')}` };
+    return {
+      ok: false,
+      error: `${file}: not run, the agent's capabilities (${capNames(held)}) cannot be dropped: setpriv (util-linux) not found at ${SETPRIV_PATHS.join(' or ')}`,
+    };
   }
   // Lowering the bounding set needs CAP_SETPCAP (root has it; the unit's unprivileged user does
   // not, and needs no such drop: with NoNewPrivileges nothing it runs can gain capabilities back).
   const bounding = (caps.effective >> CAP_SETPCAP) & 1n ? ['--bounding-set=-all'] : [];
-  return { ok: true, file: opts.setpriv, args: ['--inh-caps=-all', '--ambient-caps=-all', ...bounding, '--', file, ...args] };
+  return {
+    ok: true,
+    file: opts.setpriv,
+    args: ['--inh-caps=-all', '--ambient-caps=-all', ...bounding, '--', file, ...args],
+  };
 }
 
 /** This host's setpriv, looked up in the fixed places (executable), or undefined. */

@@ -109,13 +109,22 @@ export class HookRunner {
       timeoutMs: t.hooks?.timeout ?? 10_000,
     };
     const log = { vip: t.vip, hook: name, state: t.state, epoch: t.epoch, command: [command.file, ...command.args] };
-    const outcome = await this.exec(command).catch((err: unknown) => ({ ok: false as const, ms: 0, error: `could not run: ${String(err)}` }));
+    const outcome = await this.exec(command).catch((err: unknown) => ({
+      ok: false as const,
+      ms: 0,
+      error: `could not run: ${String(err)}`,
+    }));
     if (outcome.ok) {
       this.logger.info({ ...log, ms: outcome.ms }, `${name} hook ran`);
       return;
     }
     this.logger.error({ ...log, ms: outcome.ms, error: outcome.error }, `${name} hook failed: ${outcome.error}`);
-    const failure: HookFailure = { vip: t.vip, hook: name, error: outcome.error.slice(0, MAX_ERROR_CHARS), at: this.options.now() };
+    const failure: HookFailure = {
+      vip: t.vip,
+      hook: name,
+      error: outcome.error.slice(0, MAX_ERROR_CHARS),
+      at: this.options.now(),
+    };
     this.keep([...this.failures, failure]);
     try {
       this.options.onFailure?.(failure);
@@ -126,7 +135,11 @@ export class HookRunner {
 
   private keep(failures: HookFailure[]): void {
     const dropped = failures.length - MAX_KEPT_FAILURES;
-    if (dropped > 0) this.logger.warn({ dropped }, `${dropped} hook failures not reported: more than ${MAX_KEPT_FAILURES} since the last heartbeat`);
+    if (dropped > 0)
+      this.logger.warn(
+        { dropped },
+        `${dropped} hook failures not reported: more than ${MAX_KEPT_FAILURES} since the last heartbeat`,
+      );
     this.failures = failures.slice(Math.max(0, dropped));
   }
 }

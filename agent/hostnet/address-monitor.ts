@@ -8,7 +8,10 @@ import type { AddressEvents } from '../../core/ports';
  * second (each costs about 3 ms of the agent's CPU to fork and wait, and 1.5 ms of its own).
  * `args` lets a test watch a lab namespace (`-n ns monitor address`).
  */
-export function monitorAddresses(events: AddressEvents, args: readonly string[] = ['monitor', 'address']): { stop(): void } {
+export function monitorAddresses(
+  events: AddressEvents,
+  args: readonly string[] = ['monitor', 'address'],
+): { stop(): void } {
   let over = false;
   let stderr = '';
   const end = (reason: string) => {
@@ -24,7 +27,9 @@ export function monitorAddresses(events: AddressEvents, args: readonly string[] 
     stderr = (stderr + chunk.toString()).slice(-300);
   });
   child.on('error', (err) => end(`cannot run ip ${args.join(' ')}: ${err.message}`));
-  child.on('exit', (code, signal) => end(`ip ${args.join(' ')} exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ''}`));
+  child.on('exit', (code, signal) =>
+    end(`ip ${args.join(' ')} exited (${signal ?? `code ${code}`})${stderr.trim() ? `: ${stderr.trim()}` : ''}`),
+  );
   return {
     stop() {
       over = true;

@@ -112,7 +112,10 @@ export class Announcer {
   private fire(entry: Entry, phase: AnnouncePhase): void {
     if (entry.stop.signal.aborted) return;
     if (entry.inFlight >= this.maxInFlight) {
-      const err = new HostNetError('transient', `announce ${entry.addr.address} skipped: ${entry.inFlight} still running`);
+      const err = new HostNetError(
+        'transient',
+        `announce ${entry.addr.address} skipped: ${entry.inFlight} still running`,
+      );
       this.report(err, entry, phase);
       return;
     }

@@ -71,9 +71,12 @@ export const execFileRunner: CommandRunner = (file, args, opts = {}) => {
         const result = { stdout, stderr, signal: e.signal ?? null };
         if (opts.signal?.aborted) return reject(new CommandError('signal', command, result, 'aborted', { cause: err }));
         if (e.killed && e.signal === 'SIGKILL') {
-          return reject(new CommandError('timeout', command, result, `timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`));
+          return reject(
+            new CommandError('timeout', command, result, `timed out after ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`),
+          );
         }
-        if (e.signal) return reject(new CommandError('signal', command, result, `killed by ${e.signal}`, { cause: err }));
+        if (e.signal)
+          return reject(new CommandError('signal', command, result, `killed by ${e.signal}`, { cause: err }));
         reject(new CommandError('spawn', command, result, `could not run: ${e.message}`, { cause: err }));
       },
     );
@@ -110,5 +113,10 @@ export async function runChecked(
 }
 
 export function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
 }

@@ -28,7 +28,12 @@ const NO_DEVICE = [/Cannot find device/, /Device ".*" does not exist/, /Device \
 /** arping and the NA sender bind to the address they announce: refused when this host does not hold it. */
 const NOT_LOCAL = [/Cannot assign requested address/];
 const NOT_PERMITTED = [/Operation not permitted/, /Permission denied/];
-const BAD_INPUT = [/any valid prefix is expected/, /(?:inet|an) (?:prefix|address) is expected/, /Invalid argument/, /invalid/i];
+const BAD_INPUT = [
+  /any valid prefix is expected/,
+  /(?:inet|an) (?:prefix|address) is expected/,
+  /Invalid argument/,
+  /invalid/i,
+];
 
 const matches = (patterns: RegExp[], text: string) => patterns.some((p) => p.test(text));
 

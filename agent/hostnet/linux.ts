@@ -42,7 +42,8 @@ export class LinuxHostNet implements HostNet {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.na = new NeighbourAdvertiser(this.run, options.naTool ?? 'auto');
     // Only where it watches the host the commands run on: commands run here, or told how.
-    if (this.run === execFileRunner || options.monitorArgs) this.watch = (events) => monitorAddresses(events, options.monitorArgs);
+    if (this.run === execFileRunner || options.monitorArgs)
+      this.watch = (events) => monitorAddresses(events, options.monitorArgs);
   }
 
   async bound(interfaces: readonly string[]): Promise<Set<string>> {
@@ -62,7 +63,8 @@ export class LinuxHostNet implements HostNet {
       this.logger.info({ address: cidr(addr), interface: addr.interface }, 'bound');
       return;
     }
-    if (!saysAlreadyPresent(result.stderr)) throw toolError(`bind ${cidr(addr)} on ${addr.interface}`, formatCommand('ip', args), result);
+    if (!saysAlreadyPresent(result.stderr))
+      throw toolError(`bind ${cidr(addr)} on ${addr.interface}`, formatCommand('ip', args), result);
     await this.expectExactly(addr, 'bind');
     this.logger.debug({ address: cidr(addr), interface: addr.interface }, 'already bound');
   }
@@ -74,11 +76,17 @@ export class LinuxHostNet implements HostNet {
       this.logger.info({ address: cidr(addr), interface: addr.interface }, 'unbound');
       return;
     }
-    if (!saysAlreadyAbsent(result.stderr)) throw toolError(`unbind ${cidr(addr)} from ${addr.interface}`, formatCommand('ip', args), result);
+    if (!saysAlreadyAbsent(result.stderr))
+      throw toolError(`unbind ${cidr(addr)} from ${addr.interface}`, formatCommand('ip', args), result);
     // "not found" also means "there, but with another prefix length": that is not ours to remove.
-    const other = (await this.addresses()).addresses.find((a) => a.interface === addr.interface && a.address === addr.address);
+    const other = (await this.addresses()).addresses.find(
+      (a) => a.interface === addr.interface && a.address === addr.address,
+    );
     if (other) {
-      throw new HostNetError('conflict', `unbind ${cidr(addr)}: ${addr.interface} holds it as /${other.prefixLength}, not removing it`);
+      throw new HostNetError(
+        'conflict',
+        `unbind ${cidr(addr)}: ${addr.interface} holds it as /${other.prefixLength}, not removing it`,
+      );
     }
     this.logger.debug({ address: cidr(addr), interface: addr.interface }, 'already unbound');
   }
@@ -113,7 +121,11 @@ export class LinuxHostNet implements HostNet {
       try {
         sent = await this.na.send(addr.address, addr.interface, this.timeoutMs);
       } catch (err) {
-        throw new HostNetError('transient', `announce ${addr.address} on ${addr.interface}: ${(err as Error).message}`, { cause: err });
+        throw new HostNetError(
+          'transient',
+          `announce ${addr.address} on ${addr.interface}: ${(err as Error).message}`,
+          { cause: err },
+        );
       }
       const { command, result } = sent;
       if (result.code !== 0) throw toolError(`announce ${addr.address} on ${addr.interface}`, command, result);
@@ -124,7 +136,8 @@ export class LinuxHostNet implements HostNet {
     // by some devices. -c 1: exactly one packet (arping still waits one second before it exits).
     const args = ['-U', '-c', '1', '-I', addr.interface, addr.address];
     const result = await this.command('arping', args);
-    if (result.code !== 0) throw toolError(`announce ${addr.address} on ${addr.interface}`, formatCommand('arping', args), result);
+    if (result.code !== 0)
+      throw toolError(`announce ${addr.address} on ${addr.interface}`, formatCommand('arping', args), result);
   }
 
   private async addresses(): Promise<{ interfaces: Set<string>; addresses: ConfiguredAddress[] }> {
@@ -140,9 +153,14 @@ export class LinuxHostNet implements HostNet {
 
   /** After "already assigned": fine only when it is there with the prefix length asked for. */
   private async expectExactly(addr: HostAddress, op: string): Promise<void> {
-    const found = (await this.addresses()).addresses.find((a) => a.interface === addr.interface && a.address === addr.address);
+    const found = (await this.addresses()).addresses.find(
+      (a) => a.interface === addr.interface && a.address === addr.address,
+    );
     if (found && found.prefixLength !== addr.prefixLength) {
-      throw new HostNetError('conflict', `${op} ${cidr(addr)}: ${addr.interface} already holds it as /${found.prefixLength}`);
+      throw new HostNetError(
+        'conflict',
+        `${op} ${cidr(addr)}: ${addr.interface} already holds it as /${found.prefixLength}`,
+      );
     }
   }
 

@@ -138,7 +138,8 @@ export class RecordingHostNet implements HostNet {
     }
     this.operations.push({ at, op, ...fields, addr: copy(fields.addr), changed: fields.changed ?? false });
     // Trimmed in batches so a long run does not pay an array shift per operation.
-    if (this.operations.length > this.maxOperations * 1.1) this.operations.splice(0, this.operations.length - this.maxOperations);
+    if (this.operations.length > this.maxOperations * 1.1)
+      this.operations.splice(0, this.operations.length - this.maxOperations);
   }
 }
 

@@ -50,7 +50,9 @@ export async function selectHostNet(options: SelectHostNetOptions = {}): Promise
     throw err;
   });
   const hostNet =
-    choice.kind === 'linux' ? new LinuxHostNet({ run, logger }) : new RecordingHostNet({ reason: choice.why, now: options.now });
+    choice.kind === 'linux'
+      ? new LinuxHostNet({ run, logger })
+      : new RecordingHostNet({ reason: choice.why, now: options.now });
   const how = choice.kind === 'linux' ? 'applied with ip and arping' : 'recorded, not applied';
   logger.info({ hostNet: choice.kind, why: choice.why }, `host network: ${choice.kind} (${how}: ${choice.why})`);
   return { hostNet, ...choice };

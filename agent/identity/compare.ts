@@ -14,8 +14,14 @@ export interface Mismatch {
 export function compareEc2(node: NodeSpec, found: Ec2Identity): Mismatch[] {
   const aws = node.aws ?? {};
   const out: Mismatch[] = [];
-  const check = (field: string, want: string | undefined, got: string | undefined, same = (a: string, b: string) => a === b) => {
-    if (want !== undefined && (got === undefined || !same(want, got))) out.push({ field: `aws.${field}`, config: want, discovered: got ?? '(none)' });
+  const check = (
+    field: string,
+    want: string | undefined,
+    got: string | undefined,
+    same = (a: string, b: string) => a === b,
+  ) => {
+    if (want !== undefined && (got === undefined || !same(want, got)))
+      out.push({ field: `aws.${field}`, config: want, discovered: got ?? '(none)' });
   };
   check('instanceId', aws.instanceId, found.instanceId);
   check('eni', aws.eni, found.eni);
@@ -30,8 +36,10 @@ export function compareEc2(node: NodeSpec, found: Ec2Identity): Mismatch[] {
 export function compareHetzner(node: NodeSpec, found: HetznerIdentity): Mismatch[] {
   const hz = node.hetzner ?? {};
   const out: Mismatch[] = [];
-  if (hz.serverId !== undefined && hz.serverId !== found.serverId) out.push({ field: 'hetzner.serverId', config: String(hz.serverId), discovered: String(found.serverId) });
-  if (hz.location !== undefined && hz.location !== found.location) out.push({ field: 'hetzner.location', config: hz.location, discovered: found.location ?? '(none)' });
+  if (hz.serverId !== undefined && hz.serverId !== found.serverId)
+    out.push({ field: 'hetzner.serverId', config: String(hz.serverId), discovered: String(found.serverId) });
+  if (hz.location !== undefined && hz.location !== found.location)
+    out.push({ field: 'hetzner.location', config: hz.location, discovered: found.location ?? '(none)' });
   const networks = found.privateNetworks.flatMap((n) => (n.networkId === undefined ? [] : [n.networkId]));
   // Older metadata has no network_id; only a list that has ids can contradict the config.
   if (hz.networkId !== undefined && networks.length > 0 && !networks.includes(hz.networkId)) {
@@ -41,7 +49,9 @@ export function compareHetzner(node: NodeSpec, found: HetznerIdentity): Mismatch
 }
 
 export function formatMismatches(nodeId: string, source: string, mismatches: readonly Mismatch[]): string {
-  const lines = mismatches.map((m) => `  nodes[${nodeId}].${m.field}: config says ${m.config}, ${source} says ${m.discovered}`);
+  const lines = mismatches.map(
+    (m) => `  nodes[${nodeId}].${m.field}: config says ${m.config}, ${source} says ${m.discovered}`,
+  );
   return `this host is not node ${nodeId} as the config describes it (${source}):\n${lines.join('\n')}`;
 }
 

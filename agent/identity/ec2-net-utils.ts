@@ -21,7 +21,12 @@ const V2 = [
   'usr/bin/setup-policy-routes',
   'usr/lib/udev/rules.d/99-vpc-policy-routes.rules',
 ];
-const V1 = ['etc/sysconfig/network-scripts/ec2net-functions', 'usr/lib/udev/rules.d/53-ec2-network-interfaces.rules', 'etc/udev/rules.d/53-ec2-network-interfaces.rules', 'etc/dhcp/dhclient.d/ec2dhcp.sh'];
+const V1 = [
+  'etc/sysconfig/network-scripts/ec2net-functions',
+  'usr/lib/udev/rules.d/53-ec2-network-interfaces.rules',
+  'etc/udev/rules.d/53-ec2-network-interfaces.rules',
+  'etc/dhcp/dhclient.d/ec2dhcp.sh',
+];
 
 export interface NetUtilsFinding {
   version: '1.x' | '2.x';
@@ -40,7 +45,13 @@ export interface NetUtilsProbe {
 /** The amazon-ec2-net-utils installs on this host that would fight the agent over `iface`. */
 export async function detectEc2NetUtils(iface: string, probe: NetUtilsProbe = {}): Promise<NetUtilsFinding[]> {
   const root = probe.root ?? '/';
-  const exists = probe.exists ?? ((p: string) => access(p).then(() => true, () => false));
+  const exists =
+    probe.exists ??
+    ((p: string) =>
+      access(p).then(
+        () => true,
+        () => false,
+      ));
   const present = async (paths: readonly string[]) => {
     const found: string[] = [];
     for (const p of paths) if (await exists(join(root, p))) found.push(join(root, p));

@@ -21,7 +21,11 @@ export interface Ec2Identity {
  * lists the ones that are.
  */
 export async function discoverEc2(imds: Imds, wantedEni?: string): Promise<Ec2Identity> {
-  const [instanceId, az, primaryMac] = await Promise.all([imds.get('instance-id'), imds.get('placement/availability-zone'), imds.get('mac')]);
+  const [instanceId, az, primaryMac] = await Promise.all([
+    imds.get('instance-id'),
+    imds.get('placement/availability-zone'),
+    imds.get('mac'),
+  ]);
   const eniOf = (mac: string) => imds.get(`network/interfaces/macs/${mac}/interface-id`);
   let mac = primaryMac;
   let eni = await eniOf(primaryMac);
@@ -30,10 +34,17 @@ export async function discoverEc2(imds: Imds, wantedEni?: string): Promise<Ec2Id
     const macs = await imds.list('network/interfaces/macs/');
     attached = await Promise.all(macs.map(async (m) => ({ mac: m, eni: await eniOf(m) })));
     const found = attached.find((a) => a.eni === wantedEni);
-    if (!found) throw new Error(`aws.eni ${wantedEni} is not attached to instance ${instanceId} (attached: ${attached.map((a) => a.eni).join(', ')})`);
+    if (!found)
+      throw new Error(
+        `aws.eni ${wantedEni} is not attached to instance ${instanceId} (attached: ${attached.map((a) => a.eni).join(', ')})`,
+      );
     ({ mac, eni } = found);
   }
   const base = `network/interfaces/macs/${mac}`;
-  const [subnetId, subnetCidr, localIpv4s] = await Promise.all([imds.get(`${base}/subnet-id`), imds.get(`${base}/subnet-ipv4-cidr-block`), imds.localIpv4s(mac)]);
+  const [subnetId, subnetCidr, localIpv4s] = await Promise.all([
+    imds.get(`${base}/subnet-id`),
+    imds.get(`${base}/subnet-ipv4-cidr-block`),
+    imds.localIpv4s(mac),
+  ]);
   return { instanceId, az, mac, eni, subnetId, subnetCidr, localIpv4s, attached };
 }

@@ -61,7 +61,8 @@ export async function discoverHetzner(options: HetznerMetadataOptions = {}): Pro
   let networks = s['private-networks'] ?? [];
   if (networks.length === 0 && networksRaw !== undefined && networksRaw !== null) {
     const parsed = z.array(PrivateNetworkSchema).safeParse(networksRaw);
-    if (!parsed.success) throw new MetadataError(`GET ${base}/private-networks: unexpected metadata: ${describe(parsed.error)}`);
+    if (!parsed.success)
+      throw new MetadataError(`GET ${base}/private-networks: unexpected metadata: ${describe(parsed.error)}`);
     networks = parsed.data;
   }
   const az = s['availability-zone'];

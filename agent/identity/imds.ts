@@ -37,13 +37,19 @@ export class Imds {
     const url = `${this.baseUrl}/latest/meta-data/${path}`;
     for (let attempt = 0; attempt < 2; attempt++) {
       const token = await this.sessionToken();
-      const res = await metadataRequest(this.fetch, url, { headers: { 'X-aws-ec2-metadata-token': token }, timeoutMs: this.timeoutMs });
+      const res = await metadataRequest(this.fetch, url, {
+        headers: { 'X-aws-ec2-metadata-token': token },
+        timeoutMs: this.timeoutMs,
+      });
       if (res.status === 200) return res.text.trim();
       if (res.status === 401 && attempt === 0) {
         this.token = undefined;
         continue;
       }
-      throw new MetadataError(`GET ${url}: HTTP ${res.status}${res.status === 404 ? ' (not on this instance)' : ''}`, res.status);
+      throw new MetadataError(
+        `GET ${url}: HTTP ${res.status}${res.status === 404 ? ' (not on this instance)' : ''}`,
+        res.status,
+      );
     }
     throw new MetadataError(`GET ${url}: token refused twice`, 401);
   }
@@ -94,11 +100,15 @@ export class Imds {
       headers: { 'X-aws-ec2-metadata-token-ttl-seconds': String(this.ttl) },
       timeoutMs: this.timeoutMs,
     });
-    if (res.status !== 200 || !res.text) throw new MetadataError(`PUT ${url}: HTTP ${res.status}, no session token`, res.status);
+    if (res.status !== 200 || !res.text)
+      throw new MetadataError(`PUT ${url}: HTTP ${res.status}, no session token`, res.status);
     return res.text.trim();
   }
 }
 
 export function lines(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }

@@ -22,7 +22,11 @@ export async function metadataRequest(
 ): Promise<{ status: number; text: string }> {
   let res: Response;
   try {
-    res = await fetchImpl(url, { method: init.method ?? 'GET', headers: init.headers, signal: AbortSignal.timeout(init.timeoutMs) });
+    res = await fetchImpl(url, {
+      method: init.method ?? 'GET',
+      headers: init.headers,
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
     const why = e.name === 'TimeoutError' ? `no answer within ${init.timeoutMs}ms` : (e.cause?.code ?? e.message);

@@ -38,7 +38,14 @@ export class IdentityError extends Error {
  */
 export async function resolveIdentity(options: ResolveOptions): Promise<ResolvedIdentity> {
   const { node } = options;
-  const source = options.source === 'auto' ? (node.aws ? 'ec2' : node.hetzner?.serverId !== undefined ? 'hetzner' : 'config') : options.source;
+  const source =
+    options.source === 'auto'
+      ? node.aws
+        ? 'ec2'
+        : node.hetzner?.serverId !== undefined
+          ? 'hetzner'
+          : 'config'
+      : options.source;
   if (source === 'config') return { source };
   if (source === 'ec2') {
     const imds = new Imds({ baseUrl: options.imdsUrl, timeoutMs: options.timeoutMs, fetch: options.fetch });
@@ -54,7 +61,11 @@ export async function resolveIdentity(options: ResolveOptions): Promise<Resolved
   }
   let hetzner: HetznerIdentity;
   try {
-    hetzner = await discoverHetzner({ baseUrl: options.hetznerUrl, timeoutMs: options.timeoutMs, fetch: options.fetch });
+    hetzner = await discoverHetzner({
+      baseUrl: options.hetznerUrl,
+      timeoutMs: options.timeoutMs,
+      fetch: options.fetch,
+    });
   } catch (err) {
     throw new IdentityError(`node ${node.id}: cannot read Hetzner server metadata: ${(err as Error).message}`);
   }

@@ -25,7 +25,14 @@ else fail(`usage: legacy-watch watch … (got ${JSON.stringify(command ?? '')});
 function watch(argv: string[]): void {
   const { values } = parseArgs({
     args: argv,
-    options: { iface: { type: 'string' }, vrid: { type: 'string' }, state: { type: 'string' }, 'state-dir': { type: 'string' }, own: { type: 'string', multiple: true }, 'quiet-ms': { type: 'string' } },
+    options: {
+      iface: { type: 'string' },
+      vrid: { type: 'string' },
+      state: { type: 'string' },
+      'state-dir': { type: 'string' },
+      own: { type: 'string', multiple: true },
+      'quiet-ms': { type: 'string' },
+    },
   });
   if (!values.iface || !values.vrid) fail('watch: --iface and --vrid are required');
   const iface = values.iface;
@@ -40,7 +47,9 @@ function watch(argv: string[]): void {
   const { file: perl, args } = captureCommand(iface);
   const capture = spawn(perl, args, { stdio: ['pipe', 'pipe', 'pipe'] }); // stdin: its lifeline (raw-capture.ts)
   capture.once('error', (err) => fail(`watch: cannot run the capture (${perl}): ${err.message}`));
-  capture.once('exit', (code, signal) => fail(`watch: the capture ended (${signal ?? `exit ${code}`}): the state goes stale, so the check turns passive`));
+  capture.once('exit', (code, signal) =>
+    fail(`watch: the capture ended (${signal ?? `exit ${code}`}): the state goes stale, so the check turns passive`),
+  );
   createInterface({ input: capture.stderr }).on('line', (l) => {
     if (l === 'ready') {
       // Listening only now: silence is counted from here, not from when node started.
@@ -71,7 +80,9 @@ function rateLimited(): (reason: string) => void {
   return (reason) => {
     const now = Date.now();
     if (now - last < 1000) return void quiet++;
-    process.stderr.write(`ignored packet: ${reason}${quiet ? ` (and ${quiet} more unsaid since the last line)` : ''}\n`);
+    process.stderr.write(
+      `ignored packet: ${reason}${quiet ? ` (and ${quiet} more unsaid since the last line)` : ''}\n`,
+    );
     last = now;
     quiet = 0;
   };

@@ -13,7 +13,12 @@ export interface LegacyState {
 }
 
 /** Folds one advert into the state: only a master (priority > 0) from another host, for a watched VRID, counts. */
-export function heard(state: LegacyState, advert: VrrpAdvert, at: number, ownAddresses: readonly string[]): LegacyState {
+export function heard(
+  state: LegacyState,
+  advert: VrrpAdvert,
+  at: number,
+  ownAddresses: readonly string[],
+): LegacyState {
   if (!state.vrids.includes(advert.vrid)) return state;
   if (ownAddresses.includes(advert.source)) return state;
   // Priority 0 is a master saying it leaves; a backup will take over within its skew time and be

@@ -27,15 +27,19 @@ const VRRP_FIXED = 8;
 const V2_AUTH = 8;
 
 export function parseVrrpPacket(packet: Uint8Array): VrrpParse {
-  if (packet.length < IPV4_MIN_HEADER) return no(`truncated IPv4 header: ${packet.length} bytes, need ${IPV4_MIN_HEADER}`);
+  if (packet.length < IPV4_MIN_HEADER)
+    return no(`truncated IPv4 header: ${packet.length} bytes, need ${IPV4_MIN_HEADER}`);
   const ipVersion = packet[0]! >> 4;
   if (ipVersion !== 4) return no(`IP version ${ipVersion}, not 4`);
   const headerLength = (packet[0]! & 0x0f) * 4;
   if (headerLength < IPV4_MIN_HEADER) return no(`IPv4 header length ${headerLength} is below ${IPV4_MIN_HEADER}`);
-  if (packet.length < headerLength) return no(`truncated IPv4 header: ${packet.length} bytes, header says ${headerLength}`);
+  if (packet.length < headerLength)
+    return no(`truncated IPv4 header: ${packet.length} bytes, header says ${headerLength}`);
   const totalLength = (packet[2]! << 8) | packet[3]!;
-  if (totalLength > packet.length) return no(`truncated packet: ${packet.length} bytes, IPv4 total length ${totalLength}`);
-  if (totalLength < headerLength) return no(`IPv4 total length ${totalLength} is shorter than its header (${headerLength})`);
+  if (totalLength > packet.length)
+    return no(`truncated packet: ${packet.length} bytes, IPv4 total length ${totalLength}`);
+  if (totalLength < headerLength)
+    return no(`IPv4 total length ${totalLength} is shorter than its header (${headerLength})`);
   const fragment = ((packet[6]! << 8) | packet[7]!) & 0x3fff;
   if (fragment !== 0) return no('an IPv4 fragment (VRRP adverts are never fragmented)');
   if (packet[9] !== VRRP_PROTOCOL) return no(`IP protocol ${packet[9]}, not VRRP (${VRRP_PROTOCOL})`);
@@ -49,7 +53,8 @@ export function parseVrrpPacket(packet: Uint8Array): VrrpParse {
   if (vrid === 0) return no('VRID 0 (valid ones are 1-255)');
   const count = vrrp[3]!;
   const need = VRRP_FIXED + 4 * count + (version === 2 ? V2_AUTH : 0);
-  if (vrrp.length < need) return no(`truncated VRRP v${version} advert: ${vrrp.length} bytes for ${count} addresses, need ${need}`);
+  if (vrrp.length < need)
+    return no(`truncated VRRP v${version} advert: ${vrrp.length} bytes for ${count} addresses, need ${need}`);
   const advertIntervalMs = version === 2 ? vrrp[5]! * 1000 : (((vrrp[4]! & 0x0f) << 8) | vrrp[5]!) * 10;
   if (advertIntervalMs === 0) return no('advert interval 0');
   const addresses: string[] = [];

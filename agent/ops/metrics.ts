@@ -18,11 +18,35 @@ export class AgentMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: this.r,
   });
-  readonly heartbeats = new Counter({ name: 'ipferry_heartbeats_total', help: 'Heartbeats sent, by outcome', labelNames: ['outcome'], registers: this.r });
-  readonly heartbeatFailures = new Counter({ name: 'ipferry_heartbeat_failures_total', help: 'Heartbeats refused or not answered, by reason', labelNames: ['reason'], registers: this.r });
-  readonly controlReachable = new Gauge({ name: 'ipferry_control_plane_reachable', help: '1 when the last heartbeat was answered', registers: this.r });
-  readonly checkUp = new Gauge({ name: 'ipferry_check_up', help: 'Check state after rise/fall (1 healthy)', labelNames: ['check'], registers: this.r });
-  readonly checkRuns = new Counter({ name: 'ipferry_check_runs_total', help: 'Check runs, by result', labelNames: ['check', 'result'], registers: this.r });
+  readonly heartbeats = new Counter({
+    name: 'ipferry_heartbeats_total',
+    help: 'Heartbeats sent, by outcome',
+    labelNames: ['outcome'],
+    registers: this.r,
+  });
+  readonly heartbeatFailures = new Counter({
+    name: 'ipferry_heartbeat_failures_total',
+    help: 'Heartbeats refused or not answered, by reason',
+    labelNames: ['reason'],
+    registers: this.r,
+  });
+  readonly controlReachable = new Gauge({
+    name: 'ipferry_control_plane_reachable',
+    help: '1 when the last heartbeat was answered',
+    registers: this.r,
+  });
+  readonly checkUp = new Gauge({
+    name: 'ipferry_check_up',
+    help: 'Check state after rise/fall (1 healthy)',
+    labelNames: ['check'],
+    registers: this.r,
+  });
+  readonly checkRuns = new Counter({
+    name: 'ipferry_check_runs_total',
+    help: 'Check runs, by result',
+    labelNames: ['check', 'result'],
+    registers: this.r,
+  });
   readonly checkLatency = new Histogram({
     name: 'ipferry_check_latency_seconds',
     help: 'How long each check run took',
@@ -30,19 +54,53 @@ export class AgentMetrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: this.r,
   });
-  readonly vipsHeld = new Gauge({ name: 'ipferry_vips_held', help: 'Managed VIPs bound on this host', registers: this.r });
-  readonly binds = new Counter({ name: 'ipferry_vip_binds_total', help: 'VIPs bound on this host (takeovers)', registers: this.r });
-  readonly unbinds = new Counter({ name: 'ipferry_vip_unbinds_total', help: 'VIPs unbound on this host, by why', labelNames: ['why'], registers: this.r });
-  readonly hostErrors = new Counter({ name: 'ipferry_host_errors_total', help: 'Failed host operations, by operation and reason', labelNames: ['op', 'reason'], registers: this.r });
-  readonly hookFailures = new Counter({ name: 'ipferry_hook_failures_total', help: 'Failed hook runs, by hook', labelNames: ['hook'], registers: this.r });
-  readonly witnessRefused = new Counter({ name: 'ipferry_witness_refused_total', help: 'Witness datagrams refused, by reason (not-a-node, bad-signature, replayed, …)', labelNames: ['reason'], registers: this.r });
-  readonly witnessHeard = new Gauge({ name: 'ipferry_witness_heard', help: 'Each watched node: 1 heard within deadAfter, 0 silent', labelNames: ['node'], registers: this.r });
+  readonly vipsHeld = new Gauge({
+    name: 'ipferry_vips_held',
+    help: 'Managed VIPs bound on this host',
+    registers: this.r,
+  });
+  readonly binds = new Counter({
+    name: 'ipferry_vip_binds_total',
+    help: 'VIPs bound on this host (takeovers)',
+    registers: this.r,
+  });
+  readonly unbinds = new Counter({
+    name: 'ipferry_vip_unbinds_total',
+    help: 'VIPs unbound on this host, by why',
+    labelNames: ['why'],
+    registers: this.r,
+  });
+  readonly hostErrors = new Counter({
+    name: 'ipferry_host_errors_total',
+    help: 'Failed host operations, by operation and reason',
+    labelNames: ['op', 'reason'],
+    registers: this.r,
+  });
+  readonly hookFailures = new Counter({
+    name: 'ipferry_hook_failures_total',
+    help: 'Failed hook runs, by hook',
+    labelNames: ['hook'],
+    registers: this.r,
+  });
+  readonly witnessRefused = new Counter({
+    name: 'ipferry_witness_refused_total',
+    help: 'Witness datagrams refused, by reason (not-a-node, bad-signature, replayed, …)',
+    labelNames: ['reason'],
+    registers: this.r,
+  });
+  readonly witnessHeard = new Gauge({
+    name: 'ipferry_witness_heard',
+    help: 'Each watched node: 1 heard within deadAfter, 0 silent',
+    labelNames: ['node'],
+    registers: this.r,
+  });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // Event loop lag sampled once a second, not prom-client's 100 times: each sample is a timer
     // wake-up of its own (the 10 ms default alone cost the agent about 0.4% of a core, bench/agent.ts),
     // and a loop held up for long enough to matter still shows.
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'ipferry_', eventLoopMonitoringPrecision: 1000 });
+    if (options.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'ipferry_', eventLoopMonitoringPrecision: 1000 });
   }
 
   checkResult(r: CheckResult): void {

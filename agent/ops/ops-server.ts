@@ -48,7 +48,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`cannot listen on ${options.listen} for /metrics and /status: ${err.message}`)));
+    server.once('error', (err) =>
+      reject(new Error(`cannot listen on ${options.listen} for /metrics and /status: ${err.message}`)),
+    );
     server.listen(port, host, () => resolve());
   });
   const bound = server.address() as AddressInfo;

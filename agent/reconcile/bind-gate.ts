@@ -37,7 +37,11 @@ export class SecondaryIpGate implements BindGate {
     const family = vip.addr.family;
     const list = family === 6 ? 'ipv6s' : 'local-ipv4s';
     const source = family === 6 ? this.options.ipv6s : this.options.localIpv4s;
-    if (!source) return { ready: false, detail: `no IMDS ${list} source was given to the bind gate, so ${vip.addr.address} cannot be confirmed` };
+    if (!source)
+      return {
+        ready: false,
+        detail: `no IMDS ${list} source was given to the bind gate, so ${vip.addr.address} cannot be confirmed`,
+      };
     let addresses: string[];
     try {
       addresses = await this.read(family, source);
@@ -48,7 +52,10 @@ export class SecondaryIpGate implements BindGate {
     // IPv6 text has many spellings (IMDS may not compress as the config does): compare canonically.
     const want = canonicalIp(vip.addr.address) ?? vip.addr.address;
     if (addresses.some((a) => (canonicalIp(a) ?? a) === want)) return { ready: true };
-    return { ready: false, detail: `EC2 has not assigned ${vip.addr.address} to this ENI yet (IMDS ${list}: ${addresses.join(', ') || 'none'})` };
+    return {
+      ready: false,
+      detail: `EC2 has not assigned ${vip.addr.address} to this ENI yet (IMDS ${list}: ${addresses.join(', ') || 'none'})`,
+    };
   }
 
   private read(family: 4 | 6, source: () => Promise<string[]>): Promise<string[]> {

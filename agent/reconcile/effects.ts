@@ -48,11 +48,17 @@ export class Effects {
       case 'bind':
         return this.bind(m, step.epoch, step.vanished);
       case 'adopt':
-        this.o.logger.info({ vip: m.name, epoch: step.epoch }, `${m.name} was already bound here; adopting it at epoch ${step.epoch}`);
+        this.o.logger.info(
+          { vip: m.name, epoch: step.epoch },
+          `${m.name} was already bound here; adopting it at epoch ${step.epoch}`,
+        );
         this.took(m, step.epoch);
         return true;
       case 'retag':
-        this.o.logger.info({ vip: m.name, epoch: step.epoch, from: step.from }, `${m.name} stays bound; epoch ${step.from} → ${step.epoch}`);
+        this.o.logger.info(
+          { vip: m.name, epoch: step.epoch, from: step.from },
+          `${m.name} stays bound; epoch ${step.from} → ${step.epoch}`,
+        );
         this.mark(m, step.epoch);
         // It may have been elsewhere in between: the segment may have learnt another MAC.
         this.announcers.get(m.name)?.restart(m.addr);
@@ -84,10 +90,15 @@ export class Effects {
 
   private async bind(m: ManagedVip, epoch: number, vanished: boolean): Promise<boolean> {
     const { logger } = this.o;
-    if (vanished) logger.warn({ vip: m.name }, `${m.name} disappeared from ${m.addr.interface} (removed by someone else); binding it again`);
+    if (vanished)
+      logger.warn(
+        { vip: m.name },
+        `${m.name} disappeared from ${m.addr.interface} (removed by someone else); binding it again`,
+      );
     const gate = await this.o.gate.check(m);
     if (!gate.ready) {
-      if (this.state.waiting.get(m.name) !== gate.detail) logger.info({ vip: m.name, detail: gate.detail }, `${m.name} not bound yet: ${gate.detail}`);
+      if (this.state.waiting.get(m.name) !== gate.detail)
+        logger.info({ vip: m.name, detail: gate.detail }, `${m.name} not bound yet: ${gate.detail}`);
       this.state.waiting.set(m.name, gate.detail);
       return false;
     }
@@ -101,7 +112,10 @@ export class Effects {
       this.state.faults.set(m.name, message);
       return false;
     }
-    logger.info({ vip: m.name, epoch, address: `${m.addr.address}/${m.addr.prefixLength}`, interface: m.addr.interface }, `bound ${m.name}`);
+    logger.info(
+      { vip: m.name, epoch, address: `${m.addr.address}/${m.addr.prefixLength}`, interface: m.addr.interface },
+      `bound ${m.name}`,
+    );
     this.o.events?.bound?.(m.name, epoch);
     this.took(m, epoch);
     return true;
@@ -128,7 +142,10 @@ export class Effects {
       this.fail('unbind', m.name, err, `cannot unbind ${m.name}; retrying next round`);
       return false;
     }
-    this.o.logger.info({ vip: m.name, why, address: `${m.addr.address}/${m.addr.prefixLength}`, interface: m.addr.interface }, `unbound ${m.name} (${why})`);
+    this.o.logger.info(
+      { vip: m.name, why, address: `${m.addr.address}/${m.addr.prefixLength}`, interface: m.addr.interface },
+      `unbound ${m.name} (${why})`,
+    );
     this.o.events?.unbound?.(m.name, why);
     this.released(m, why === 'control-loss' ? 'fault' : 'down', true);
     return true;
@@ -154,7 +171,13 @@ export class Effects {
         spacingMs: spacing,
         refreshMs: refresh,
         onError: (err, _addr, ctx) => {
-          if (!ctx.afterStop) this.fail('announce', m.name, err, `announcing ${m.name} failed (${ctx.phase}); the next one will try again`);
+          if (!ctx.afterStop)
+            this.fail(
+              'announce',
+              m.name,
+              err,
+              `announcing ${m.name} failed (${ctx.phase}); the next one will try again`,
+            );
         },
       });
       this.announcers.set(m.name, a);
@@ -163,6 +186,14 @@ export class Effects {
   }
 
   private transition(m: ManagedVip, state: Transition['state'], epoch: number, released: boolean): void {
-    this.o.hooks?.transition({ vip: m.name, address: m.addr.address, interface: m.addr.interface, hooks: m.vip.hooks, state, epoch, released });
+    this.o.hooks?.transition({
+      vip: m.name,
+      address: m.addr.address,
+      interface: m.addr.interface,
+      hooks: m.vip.hooks,
+      state,
+      epoch,
+      released,
+    });
   }
 }

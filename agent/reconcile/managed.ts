@@ -14,7 +14,10 @@ export interface ManagedVip {
  * A VIP with no interface here (neither its own nor the node's) cannot be plumbed; it is
  * returned in `skipped` with the reason, for the log.
  */
-export function managedVips(config: Config, node: NodeSpec): { managed: ManagedVip[]; skipped: Array<{ vip: string; reason: string }> } {
+export function managedVips(
+  config: Config,
+  node: NodeSpec,
+): { managed: ManagedVip[]; skipped: Array<{ vip: string; reason: string }> } {
   const managed: ManagedVip[] = [];
   const skipped: Array<{ vip: string; reason: string }> = [];
   for (const vip of config.vips) {

@@ -39,7 +39,8 @@ export function planRound(input: PlanInput): Step[] {
     if (wanted && !isBound) steps.push({ kind: 'bind', vip, epoch, vanished: applied !== undefined });
     else if (wanted && applied === undefined) steps.push({ kind: 'adopt', vip, epoch });
     else if (wanted && applied !== epoch) steps.push({ kind: 'retag', vip, epoch, from: applied! });
-    else if (!wanted && isBound) steps.push({ kind: 'unbind', vip, why: epoch !== undefined ? 'control-loss' : 'not-assigned' });
+    else if (!wanted && isBound)
+      steps.push({ kind: 'unbind', vip, why: epoch !== undefined ? 'control-loss' : 'not-assigned' });
     else if (!wanted && applied !== undefined) steps.push({ kind: 'forget', vip });
   }
   return steps;

@@ -76,7 +76,14 @@ export class Reconciler {
     this.interfaces = interfacesOf(managed);
     this.known = new Set(options.config.vips.map((v) => v.name));
     const { clock, hostNet, hooks, events } = options;
-    this.effects = new Effects(this.state, { clock, hostNet, hooks, events, logger: this.logger, gate: options.gate ?? openGate });
+    this.effects = new Effects(this.state, {
+      clock,
+      hostNet,
+      hooks,
+      events,
+      logger: this.logger,
+      gate: options.gate ?? openGate,
+    });
     const { heartbeatInterval, deadAfter } = options.config.timers;
     const listEveryMs = options.listEveryMs ?? Math.max(heartbeatInterval, 1000);
     this.schedule = new RoundSchedule({
@@ -94,10 +101,17 @@ export class Reconciler {
   accept(assignments: readonly Assignment[]): Accepted {
     const { state } = this;
     const result = acceptAssignments(state.owned, state.fence, assignments, this.known);
-    for (const f of result.fenced) this.logger.warn(f, `ignored assignment of ${f.vip} at epoch ${f.epoch}: epoch ${f.applied} was already applied`);
-    if (result.unknown.length > 0) this.logger.warn({ vips: result.unknown }, 'answer assigns VIPs the config does not know (another config?); ignored');
-    for (const [vip, epoch] of result.owned) if (!state.owned.has(vip)) this.logger.info({ vip, epoch }, `assigned ${vip} (epoch ${epoch})`);
-    for (const vip of state.owned.keys()) if (!result.owned.has(vip)) this.logger.info({ vip }, `${vip} is no longer assigned here`);
+    for (const f of result.fenced)
+      this.logger.warn(f, `ignored assignment of ${f.vip} at epoch ${f.epoch}: epoch ${f.applied} was already applied`);
+    if (result.unknown.length > 0)
+      this.logger.warn(
+        { vips: result.unknown },
+        'answer assigns VIPs the config does not know (another config?); ignored',
+      );
+    for (const [vip, epoch] of result.owned)
+      if (!state.owned.has(vip)) this.logger.info({ vip, epoch }, `assigned ${vip} (epoch ${epoch})`);
+    for (const vip of state.owned.keys())
+      if (!result.owned.has(vip)) this.logger.info({ vip }, `${vip} is no longer assigned here`);
     const changed = !sameEpochs(state.owned, result.owned);
     state.owned = result.owned;
     const now = this.options.clock.now();
@@ -157,7 +171,13 @@ export class Reconciler {
   status(): VipStatus[] {
     const s = this.state;
     return this.managed.map((m) =>
-      vipStatus(m, { owned: s.owned.get(m.name), applied: s.applied.get(m.name), bound: s.bound.has(m.name), waiting: s.waiting.get(m.name), fault: s.faults.get(m.name) }),
+      vipStatus(m, {
+        owned: s.owned.get(m.name),
+        applied: s.applied.get(m.name),
+        bound: s.bound.has(m.name),
+        waiting: s.waiting.get(m.name),
+        fault: s.faults.get(m.name),
+      }),
     );
   }
 
@@ -179,9 +199,17 @@ export class Reconciler {
       bound = await this.options.hostNet.bound(this.interfaces);
     } catch (err) {
       this.effects.fail('list', undefined, err, 'cannot list addresses before releasing; unbinding every applied VIP');
-      bound = new Set(this.managed.filter((m) => state.applied.has(m.name) || state.bound.has(m.name)).map((m) => m.addr.address));
+      bound = new Set(
+        this.managed.filter((m) => state.applied.has(m.name) || state.bound.has(m.name)).map((m) => m.addr.address),
+      );
     }
-    const steps = planRound({ managed: this.managed, bound, owned: state.owned, applied: state.applied, controlLost: false });
+    const steps = planRound({
+      managed: this.managed,
+      bound,
+      owned: state.owned,
+      applied: state.applied,
+      controlLost: false,
+    });
     await mapLimit(steps, this.options.concurrency ?? 8, async (s) => {
       await this.effects.apply(s, true);
     });
@@ -231,7 +259,13 @@ export class Reconciler {
     }
     state.bound.clear();
     for (const m of this.managed) if (bound.has(m.addr.address)) state.bound.add(m.name);
-    const steps = planRound({ managed: this.managed, bound, owned: state.owned, applied: state.applied, controlLost: this.schedule.lossActedOn });
+    const steps = planRound({
+      managed: this.managed,
+      bound,
+      owned: state.owned,
+      applied: state.applied,
+      controlLost: this.schedule.lossActedOn,
+    });
     await mapLimit(steps, this.options.concurrency ?? 8, async (s) => {
       // A step that did not take (failed, or waiting for EC2) is retried by a round one interval later.
       if (!(await this.effects.apply(s, false))) this.schedule.needsRound = true;
@@ -246,8 +280,15 @@ export class Reconciler {
     this.schedule.lossActedOn = lost;
     this.schedule.needsRound = true;
     const afterMs = this.options.controlLossAfterMs ?? this.options.config.timers.deadAfter;
-    if (lost && (this.options.cutOff?.() ?? false)) this.logger.warn('cut off from most of the nodes it watches with no answer since: releasing VIPs with onControlLoss=release, holding the others');
-    else if (lost) this.logger.warn({ afterMs }, `control plane out of reach for longer than ${afterMs} ms: releasing VIPs with onControlLoss=release, holding the others`);
+    if (lost && (this.options.cutOff?.() ?? false))
+      this.logger.warn(
+        'cut off from most of the nodes it watches with no answer since: releasing VIPs with onControlLoss=release, holding the others',
+      );
+    else if (lost)
+      this.logger.warn(
+        { afterMs },
+        `control plane out of reach for longer than ${afterMs} ms: releasing VIPs with onControlLoss=release, holding the others`,
+      );
     else this.logger.info('control plane reachable again');
   }
 }

@@ -168,7 +168,10 @@ class HostWatch {
         this.losses++;
         // The first loss and every tenth in a row: a host without `ip monitor` must not flood the log.
         if (this.losses === 1 || this.losses % 10 === 0) {
-          this.o.logger.warn({ reason, losses: this.losses, retryMs }, `no longer told about address changes (${reason}); listing the host every ${this.o.listEveryMs} ms, watching again in ${retryMs} ms`);
+          this.o.logger.warn(
+            { reason, losses: this.losses, retryMs },
+            `no longer told about address changes (${reason}); listing the host every ${this.o.listEveryMs} ms, watching again in ${retryMs} ms`,
+          );
         }
         this.changed();
         this.cancelRewatch = this.o.clock.setTimer(retryMs, () => {

@@ -18,5 +18,12 @@ export interface HostState {
 }
 
 export function emptyState(): HostState {
-  return { owned: new Map(), applied: new Map(), fence: new Map(), bound: new Set(), waiting: new Map(), faults: new Map() };
+  return {
+    owned: new Map(),
+    applied: new Map(),
+    fence: new Map(),
+    bound: new Set(),
+    waiting: new Map(),
+    faults: new Map(),
+  };
 }

@@ -16,7 +16,13 @@ export interface VipStatus {
 
 export function vipStatus(
   m: ManagedVip,
-  s: { owned: number | undefined; applied: number | undefined; bound: boolean; waiting: string | undefined; fault: string | undefined },
+  s: {
+    owned: number | undefined;
+    applied: number | undefined;
+    bound: boolean;
+    waiting: string | undefined;
+    fault: string | undefined;
+  },
 ): VipStatus {
   const state = s.bound ? (s.owned !== undefined ? 'held' : 'releasing') : s.owned !== undefined ? 'pending' : 'idle';
   const detail = s.fault ?? s.waiting;

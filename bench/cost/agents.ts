@@ -61,7 +61,10 @@ export class BenchAgent {
         held: () => Object.keys(this.applied),
         applied: () => ({ ...this.applied }),
         takeHookFailures: () => [],
-        watch: () => Object.fromEntries([...this.hears].map(([x, h]) => [x, { heard: h.heard, forMs: Math.max(0, this.now() - h.since) }])),
+        watch: () =>
+          Object.fromEntries(
+            [...this.hears].map(([x, h]) => [x, { heard: h.heard, forMs: Math.max(0, this.now() - h.since) }]),
+          ),
         version: () => this.version,
       },
     });

@@ -24,7 +24,8 @@ export const MAX_NODES = 80 * ZONES.length;
  * that can go anywhere. Timers and witness settings are left to the defaults of `liveness`.
  */
 export function costCluster(nodes: number, liveness: Liveness): CostCluster {
-  if (!Number.isInteger(nodes) || nodes < 2 || nodes > MAX_NODES) throw new Error(`nodes must be an integer from 2 to ${MAX_NODES}, got ${nodes}`);
+  if (!Number.isInteger(nodes) || nodes < 2 || nodes > MAX_NODES)
+    throw new Error(`nodes must be an integer from 2 to ${MAX_NODES}, got ${nodes}`);
   const keys = new Map<string, string>();
   const nodeDocs = Array.from({ length: nodes }, (_, i) => {
     const id = `node${String(i + 1).padStart(3, '0')}`;
@@ -64,7 +65,14 @@ export function costCluster(nodes: number, liveness: Liveness): CostCluster {
     checks: { svc: { kind: 'tcp', target: '127.0.0.1:25' } },
     vips: [
       ...secondary,
-      { name: 'public', kind: 'aws-elastic-ip', address: '198.51.100.25/32', preferred: nodeDocs[0]!.id, checks: ['svc'], aws: { allocationId: 'eipalloc-0000000000000c001' } },
+      {
+        name: 'public',
+        kind: 'aws-elastic-ip',
+        address: '198.51.100.25/32',
+        preferred: nodeDocs[0]!.id,
+        checks: ['svc'],
+        aws: { allocationId: 'eipalloc-0000000000000c001' },
+      },
     ],
   };
   return { config: loadConfig(doc), text: JSON.stringify(doc), keys };

@@ -66,7 +66,14 @@ export function printer(): (line: string) => void {
  * platform events): START, END and REPORT (with an XRAY line when tracing is active, and Init
  * Duration on a cold start). Request ids are UUIDs, durations printed with two decimals.
  */
-export function platformLines(opts: { format: 'Text' | 'JSON'; durationMs: number; memoryMb: number; maxMemoryMb: number; tracing: boolean; initMs?: number }): string[] {
+export function platformLines(opts: {
+  format: 'Text' | 'JSON';
+  durationMs: number;
+  memoryMb: number;
+  maxMemoryMb: number;
+  tracing: boolean;
+  initMs?: number;
+}): string[] {
   const id = '8f5bd1b9-6a2e-4b8c-9d41-2f3a5c7e9b10';
   const d = opts.durationMs.toFixed(2);
   const billed = Math.ceil(opts.durationMs);
@@ -81,7 +88,9 @@ export function platformLines(opts: { format: 'Text' | 'JSON'; durationMs: numbe
     ];
   }
   const time = '2026-12-04T10:00:00.000Z';
-  const tracing = opts.tracing ? `,"tracing":{"spanId":"6b1ae2ab04eb5f6a","type":"X-Amzn-Trace-Id","value":"Root=${trace};Parent=6b1ae2ab04eb5f6a;Sampled=1"}` : '';
+  const tracing = opts.tracing
+    ? `,"tracing":{"spanId":"6b1ae2ab04eb5f6a","type":"X-Amzn-Trace-Id","value":"Root=${trace};Parent=6b1ae2ab04eb5f6a;Sampled=1"}`
+    : '';
   return [
     `{"time":"${time}","type":"platform.start","record":{"requestId":"${id}","version":"$LATEST"${tracing}}}`,
     `{"time":"${time}","type":"platform.runtimeDone","record":{"requestId":"${id}","status":"success","metrics":{"durationMs":${d},"producedBytes":0}}}`,
@@ -103,7 +112,11 @@ export function emfMetrics(lines: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const line of lines) {
     if (!line.includes('"_aws"')) continue;
-    let blob: { _aws?: { CloudWatchMetrics?: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } } & Record<string, unknown>;
+    let blob: {
+      _aws?: {
+        CloudWatchMetrics?: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }>;
+      };
+    } & Record<string, unknown>;
     try {
       blob = JSON.parse(line) as typeof blob;
     } catch {

@@ -55,7 +55,8 @@ const FUNCTIONS: FunctionName[] = ['heartbeat', 'tick', 'api'];
 export function monthlyCounts(config: Config): Record<Kind, number> {
   const days = SECONDS_PER_MONTH / 86_400;
   const witnessed = config.control.mode !== 'peer' && config.control.liveness === 'witnessed';
-  const every = config.control.mode !== 'peer' && witnessed ? config.control.witness.keepalive : config.timers.heartbeatInterval;
+  const every =
+    config.control.mode !== 'peer' && witnessed ? config.control.witness.keepalive : config.timers.heartbeatInterval;
   return {
     message: (config.nodes.length * SECONDS_PER_MONTH * 1000) / every,
     tick: SECONDS_PER_MONTH / WORKLOAD.tickEverySeconds,
@@ -89,7 +90,11 @@ export function costLine(config: Config, facts: StackFacts, s: SampleResult): Co
   const traces = FUNCTIONS.filter((f) => facts.tracing[f]).reduce((n, f) => n + sampledTraces(invocations[f]), 0);
   const coldStarts = FUNCTIONS.length * WORKLOAD.coldStartsPerFunctionPerHour * (SECONDS_PER_MONTH / 3600);
   const units: MonthlyUnits = {
-    invocations: { heartbeat: Math.round(invocations.heartbeat), tick: Math.round(invocations.tick), api: Math.round(invocations.api) },
+    invocations: {
+      heartbeat: Math.round(invocations.heartbeat),
+      tick: Math.round(invocations.tick),
+      api: Math.round(invocations.api),
+    },
     gb_s: round(gbS, 1),
     rru: Math.round(rru),
     wru: Math.round(wru),
@@ -102,10 +107,19 @@ export function costLine(config: Config, facts: StackFacts, s: SampleResult): Co
     secret_calls: Math.round(facts.secrets * coldStarts),
     transfer_gb: round(interZoneBytes(config, s.witnessDatagramBytes) / GB, 4),
   };
-  return { liveness: livenessOf(config), nodes: config.nodes.length, heartbeat: config.timers.heartbeatInterval, ...priced(units), units };
+  return {
+    liveness: livenessOf(config),
+    nodes: config.nodes.length,
+    heartbeat: config.timers.heartbeatInterval,
+    ...priced(units),
+    units,
+  };
 }
 
-type Money = Pick<CostLine, 'usd_month' | 'usd_month_free_tier' | 'lambda' | 'dynamodb' | 'logs' | 'cloudwatch' | 'xray' | 'transfer' | 'secrets'>;
+type Money = Pick<
+  CostLine,
+  'usd_month' | 'usd_month_free_tier' | 'lambda' | 'dynamodb' | 'logs' | 'cloudwatch' | 'xray' | 'transfer' | 'secrets'
+>;
 
 /** Units × list prices; the free-tier total takes the always-free allowances off first. Exported for the smoke test's recomputation. */
 export function priced(u: MonthlyUnits): Money {
@@ -116,7 +130,10 @@ export function priced(u: MonthlyUnits): Money {
     dynamodb: u.rru * P.dynamodb.usdPerRru + u.wru * P.dynamodb.usdPerWru,
     // Logs are kept a month (the construct's default retention): a month of ingestion is stored at any time.
     logs: u.log_gb * (P.logs.usdPerGbIngested + P.logs.usdPerGbMonthStored),
-    cloudwatch: u.metrics * P.cloudwatch.usdPerMetricMonth + u.alarms * P.cloudwatch.usdPerAlarmMonth + u.dashboards * P.cloudwatch.usdPerDashboardMonth,
+    cloudwatch:
+      u.metrics * P.cloudwatch.usdPerMetricMonth +
+      u.alarms * P.cloudwatch.usdPerAlarmMonth +
+      u.dashboards * P.cloudwatch.usdPerDashboardMonth,
     xray: u.traces * P.xray.usdPerTrace,
     transfer: u.transfer_gb * 2 * P.transfer.usdPerGbEachDirection,
     secrets: u.secrets * P.secretsManager.usdPerSecretMonth + u.secret_calls * P.secretsManager.usdPerCall,
@@ -124,10 +141,17 @@ export function priced(u: MonthlyUnits): Money {
   const over = (n: number, free: number) => Math.max(0, n - free);
   const ingestFree = Math.min(u.log_gb, FREE_TIER.logGb);
   const free = {
-    lambda: over(requests, FREE_TIER.lambdaRequests) * P.lambda.usdPerRequest + over(u.gb_s, FREE_TIER.lambdaGbSeconds) * P.lambda.usdPerGbSecondArm,
+    lambda:
+      over(requests, FREE_TIER.lambdaRequests) * P.lambda.usdPerRequest +
+      over(u.gb_s, FREE_TIER.lambdaGbSeconds) * P.lambda.usdPerGbSecondArm,
     dynamodb: list.dynamodb,
-    logs: (u.log_gb - ingestFree) * P.logs.usdPerGbIngested + over(u.log_gb, FREE_TIER.logGb - ingestFree) * P.logs.usdPerGbMonthStored,
-    cloudwatch: over(u.metrics, FREE_TIER.metrics) * P.cloudwatch.usdPerMetricMonth + over(u.alarms, FREE_TIER.alarms) * P.cloudwatch.usdPerAlarmMonth + over(u.dashboards, FREE_TIER.dashboards) * P.cloudwatch.usdPerDashboardMonth,
+    logs:
+      (u.log_gb - ingestFree) * P.logs.usdPerGbIngested +
+      over(u.log_gb, FREE_TIER.logGb - ingestFree) * P.logs.usdPerGbMonthStored,
+    cloudwatch:
+      over(u.metrics, FREE_TIER.metrics) * P.cloudwatch.usdPerMetricMonth +
+      over(u.alarms, FREE_TIER.alarms) * P.cloudwatch.usdPerAlarmMonth +
+      over(u.dashboards, FREE_TIER.dashboards) * P.cloudwatch.usdPerDashboardMonth,
     xray: over(u.traces, FREE_TIER.traces) * P.xray.usdPerTrace,
     transfer: list.transfer,
     secrets: list.secrets,

@@ -48,13 +48,25 @@ const emptyTotals = (): KindTotals => ({ invocations: zero(), billedMs: zero(), 
  * return. Each invocation is timed (billed: rounded up to 1 ms), its DynamoDB units and its log
  * lines (with Lambda's own) counted.
  */
-export async function sample(cluster: CostCluster, facts: StackFacts, world: CostWorld, sizes: SampleSizes): Promise<SampleResult> {
+export async function sample(
+  cluster: CostCluster,
+  facts: StackFacts,
+  world: CostWorld,
+  sizes: SampleSizes,
+): Promise<SampleResult> {
   const { config } = cluster;
   const { clock, runtimes } = world;
   const witnessed = config.control.mode !== 'peer' && config.control.liveness === 'witnessed';
   const purpose = witnessed ? 'report' : 'control';
-  const agents = new Map(config.nodes.map((n) => [n.id, new BenchAgent(n.id, config, cluster.keys.get(n.id)!, () => clock.now())]));
-  const totals: Record<Kind, KindTotals> = { message: emptyTotals(), tick: emptyTotals(), api: emptyTotals(), event: emptyTotals() };
+  const agents = new Map(
+    config.nodes.map((n) => [n.id, new BenchAgent(n.id, config, cluster.keys.get(n.id)!, () => clock.now())]),
+  );
+  const totals: Record<Kind, KindTotals> = {
+    message: emptyTotals(),
+    tick: emptyTotals(),
+    api: emptyTotals(),
+    event: emptyTotals(),
+  };
   const metrics = new Set<string>();
   let counting = false;
 
@@ -67,7 +79,16 @@ export async function sample(cluster: CostCluster, facts: StackFacts, world: Cos
     const lines = world.logs.takeLines();
     if (!counting) return result;
     for (const m of emfMetrics(lines)) metrics.add(m);
-    const all = [...lines, ...platformLines({ format: facts.logFormat[fn], durationMs: ms, memoryMb: facts.memoryMb[fn], maxMemoryMb: Math.round(process.memoryUsage().rss / 2 ** 20), tracing: facts.tracing[fn] })];
+    const all = [
+      ...lines,
+      ...platformLines({
+        format: facts.logFormat[fn],
+        durationMs: ms,
+        memoryMb: facts.memoryMb[fn],
+        maxMemoryMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+        tracing: facts.tracing[fn],
+      }),
+    ];
     const t = totals[kind];
     t.invocations[fn] += 1;
     t.billedMs[fn] += Math.ceil(ms);
@@ -78,17 +99,29 @@ export async function sample(cluster: CostCluster, facts: StackFacts, world: Cos
   };
   const send = async (kind: Kind, node: string): Promise<void> => {
     const agent = agents.get(node)!;
-    const res = (await invoke(kind, 'heartbeat', () => heartbeatHandler(runtimes.heartbeat, urlEvent({ body: agent.envelope(purpose) }), lambdaContext()))) as { statusCode?: number; body?: string };
+    const res = (await invoke(kind, 'heartbeat', () =>
+      heartbeatHandler(runtimes.heartbeat, urlEvent({ body: agent.envelope(purpose) }), lambdaContext()),
+    )) as { statusCode?: number; body?: string };
     if (res.statusCode !== 200) throw new Error(`${node}'s ${purpose} was refused: ${res.statusCode} ${res.body}`);
     agent.apply(res.body ?? '');
   };
-  const tick = () => invoke('tick', 'tick', () => scheduleHandler(runtimes.tick, scheduledEvent(), lambdaContext(50_000)));
-  const status = () => invoke('api', 'api', () => apiHandler(runtimes.api, urlEvent({ method: 'GET', path: '/v1/status', callerArn: 'arn:aws:iam::111111111111:user/operator' }), lambdaContext()));
+  const tick = () =>
+    invoke('tick', 'tick', () => scheduleHandler(runtimes.tick, scheduledEvent(), lambdaContext(50_000)));
+  const status = () =>
+    invoke('api', 'api', () =>
+      apiHandler(
+        runtimes.api,
+        urlEvent({ method: 'GET', path: '/v1/status', callerArn: 'arn:aws:iam::111111111111:user/operator' }),
+        lambdaContext(),
+      ),
+    );
 
   // Warm-up, not counted: every node's first word, a tick that commits the assignments, and a
   // round in which each node reports what it applied; the cluster is then in its quiet state.
   const ids = config.nodes.map((n) => n.id);
-  const gap = (witnessed && config.control.mode !== 'peer' ? config.control.witness.keepalive : config.timers.heartbeatInterval) / ids.length;
+  const gap =
+    (witnessed && config.control.mode !== 'peer' ? config.control.witness.keepalive : config.timers.heartbeatInterval) /
+    ids.length;
   for (let round = 0; round < 3; round++) {
     for (const id of ids) {
       clock.advanceTo(clock.now() + gap);
@@ -108,10 +141,12 @@ export async function sample(cluster: CostCluster, facts: StackFacts, world: Cos
   }
   let events = 0;
   if (witnessed) {
-    const owners = async (): Promise<Owners> => new Map((await runtimes.tick.store.loadAssignments(config.cluster)).assignments.map((a) => [a.vip, a.node]));
+    const owners = async (): Promise<Owners> =>
+      new Map((await runtimes.tick.store.loadAssignments(config.cluster)).assignments.map((a) => [a.vip, a.node]));
     await failoverAndReturn(cluster, agents, clock, {
       report: (node) => send('event', node),
-      scheduledTick: () => invoke('event', 'tick', () => scheduleHandler(runtimes.tick, scheduledEvent(), lambdaContext(50_000))),
+      scheduledTick: () =>
+        invoke('event', 'tick', () => scheduleHandler(runtimes.tick, scheduledEvent(), lambdaContext(50_000))),
       owners,
     });
     events = 1;
@@ -130,7 +165,12 @@ export async function sample(cluster: CostCluster, facts: StackFacts, world: Cos
  * preemptDelay the next scheduled tick may move its addresses home. Every node that gained or lost
  * an address on the way reports its new state once.
  */
-async function failoverAndReturn(cluster: CostCluster, agents: Map<string, BenchAgent>, clock: CostWorld['clock'], io: { report: (node: string) => Promise<void>; scheduledTick: () => Promise<unknown>; owners: () => Promise<Owners> }): Promise<void> {
+async function failoverAndReturn(
+  cluster: CostCluster,
+  agents: Map<string, BenchAgent>,
+  clock: CostWorld['clock'],
+  io: { report: (node: string) => Promise<void>; scheduledTick: () => Promise<unknown>; owners: () => Promise<Owners> },
+): Promise<void> {
   const { config } = cluster;
   const ring = witnessRing(config);
   const victim = config.nodes[0]!.id;

@@ -58,7 +58,12 @@ const EC2_LATENCY_MS = 120;
  */
 export async function costWorld(cluster: CostCluster, facts: StackFacts, dynamoEndpoint: string): Promise<CostWorld> {
   const capacity = emptyCapacity();
-  const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 2 });
+  const dynamo = new DynamoDBClient({
+    endpoint: dynamoEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 2,
+  });
   const table = `ipferry-cost-${Math.random().toString(16).slice(2, 10)}`;
   await createTable(dynamo, table);
   countCapacity(dynamo, capacity);
@@ -75,13 +80,24 @@ export async function costWorld(cluster: CostCluster, facts: StackFacts, dynamoE
       // The config comes inline instead of from the asset's file (no bundle here); the digest the
       // template pins still checks it, unless the template was synthesized from the fallback config.
       const { IPFERRY_CONFIG_FILE: _file, IPFERRY_CONFIG_DIGEST: digest, ...templateEnv } = facts.environment[fn];
-      const pinned = digest !== undefined && facts.synthesizedNodes === cluster.config.nodes.length ? { IPFERRY_CONFIG_DIGEST: digest } : {};
-      Object.assign(process.env, templateEnv, pinned, { _X_AMZN_TRACE_ID: 'Root=1-675a3c2e-4f8b2d6a1c9e7f3b5d0a8c2e;Parent=6b1ae2ab04eb5f6a;Sampled=0' });
+      const pinned =
+        digest !== undefined && facts.synthesizedNodes === cluster.config.nodes.length
+          ? { IPFERRY_CONFIG_DIGEST: digest }
+          : {};
+      Object.assign(process.env, templateEnv, pinned, {
+        _X_AMZN_TRACE_ID: 'Root=1-675a3c2e-4f8b2d6a1c9e7f3b5d0a8c2e;Parent=6b1ae2ab04eb5f6a;Sampled=0',
+      });
       delete process.env.IPFERRY_CONFIG_FILE;
       const env = { ...process.env, IPFERRY_CONFIG: cluster.text, IPFERRY_TABLE: table };
       const providers = buildProviders({
         config: cluster.config,
-        credentials: { aws: { region: 'us-east-1', ec2Endpoint: ec2.url, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } } },
+        credentials: {
+          aws: {
+            region: 'us-east-1',
+            ec2Endpoint: ec2.url,
+            credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+          },
+        },
         clock: systemClock,
         // runtime.ts builds the same logger (same base fields); in Lambda it writes to stdout.
         logger: pino({ base: { service: 'ipferry', cluster: cluster.config.cluster } }, logs.stream),

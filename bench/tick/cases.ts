@@ -55,7 +55,12 @@ export async function runCase(world: TickWorld, kind: TickCase, ticks: number, s
     subnets,
     ticks,
     ms_p50: round(median((s) => s.ms)),
-    ms_p99: round(percentile(samples.map((s) => s.ms), 99)),
+    ms_p99: round(
+      percentile(
+        samples.map((s) => s.ms),
+        99,
+      ),
+    ),
     rss_mb: round(process.memoryUsage().rss / 2 ** 20),
     ec2_calls: median((s) => s.ec2),
     dynamo_calls: median((s) => s.dynamo),
@@ -71,7 +76,7 @@ async function prepare(world: TickWorld, kind: TickCase, i: number): Promise<voi
   await world.reportAll();
   if (kind === 'failover') {
     // A different node each time, one per subnet in turn: every node it leaves behind is still alive.
-    const victim = config.nodes[i * 17 % config.nodes.length]!.id;
+    const victim = config.nodes[(i * 17) % config.nodes.length]!.id;
     await world.silence(victim, clock.now());
     clock.advance(config.timers.deadAfter + 1);
   }
@@ -81,16 +86,33 @@ async function timedTick(world: TickWorld, kind: TickCase): Promise<Sample> {
   const ec2Before = world.ec2.calls.calls.length;
   const dynamoBefore = world.dynamoCalls.count;
   const started = performance.now();
-  const r = await tick(world.ctx, { trigger: { kind: 'schedule', at: world.clock.now(), detail: `bench:tick ${kind}` }, repairDrift: true });
+  const r = await tick(world.ctx, {
+    trigger: { kind: 'schedule', at: world.clock.now(), detail: `bench:tick ${kind}` },
+    repairDrift: true,
+  });
   const ms = performance.now() - started;
   const done = expectDone(r, kind);
   expectPlaced(world, done, kind);
-  return { ms, ec2: world.ec2.calls.calls.length - ec2Before, dynamo: world.dynamoCalls.count - dynamoBefore, moves: done.moves.length, repairs: done.repairs.length };
+  return {
+    ms,
+    ec2: world.ec2.calls.calls.length - ec2Before,
+    dynamo: world.dynamoCalls.count - dynamoBefore,
+    moves: done.moves.length,
+    repairs: done.repairs.length,
+  };
 }
 
 function expectDone(r: TickResult, kind: TickCase): Extract<TickResult, { status: 'done' }> {
   if (r.status !== 'done') throw new TickBenchError(`${kind} tick ended ${r.status}: ${JSON.stringify(r)}`);
-  if (r.failed > 0) throw new TickBenchError(`${kind} tick: ${r.failed} moves or repairs failed: ${r.moves.concat(r.repairs).filter((m) => m.outcome && !m.outcome.ok).slice(0, 3).map((m) => JSON.stringify(m.outcome)).join('; ')}`);
+  if (r.failed > 0)
+    throw new TickBenchError(
+      `${kind} tick: ${r.failed} moves or repairs failed: ${r.moves
+        .concat(r.repairs)
+        .filter((m) => m.outcome && !m.outcome.ok)
+        .slice(0, 3)
+        .map((m) => JSON.stringify(m.outcome))
+        .join('; ')}`,
+    );
   if (kind === 'failover' && r.moves.length === 0) throw new TickBenchError('failover tick moved nothing');
   return r;
 }
@@ -103,7 +125,10 @@ function expectPlaced(world: TickWorld, r: Extract<TickResult, { status: 'done' 
     const owner = byVip.get(v.name);
     if (!owner) throw new TickBenchError(`${kind} tick left ${v.name} without an owner`);
     const holder = world.ec2.holderOfPrivateIp(v.ip!.text);
-    if (holder !== eniOf.get(owner)) throw new TickBenchError(`${kind} tick: ${v.name} is committed to ${owner} but EC2 has it on ${holder ?? 'nobody'}`);
+    if (holder !== eniOf.get(owner))
+      throw new TickBenchError(
+        `${kind} tick: ${v.name} is committed to ${owner} but EC2 has it on ${holder ?? 'nobody'}`,
+      );
   }
 }
 

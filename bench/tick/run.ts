@@ -21,7 +21,12 @@ export interface TickBenchOptions {
 export async function runTickBench(opts: TickBenchOptions): Promise<TickLine[]> {
   const dynamo = await startDynalite();
   try {
-    const world = await tickWorld({ nodes: opts.nodes, vips: opts.vips, subnets: opts.subnets, dynamoEndpoint: dynamo.endpoint });
+    const world = await tickWorld({
+      nodes: opts.nodes,
+      vips: opts.vips,
+      subnets: opts.subnets,
+      dynamoEndpoint: dynamo.endpoint,
+    });
     try {
       const lines: TickLine[] = [];
       for (const kind of opts.cases ?? (['first', 'steady', 'failover'] as const)) {

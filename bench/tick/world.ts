@@ -68,16 +68,37 @@ export interface TickWorld {
  * preferred node's interface: a cluster whose addresses are already in place, as when ipferry
  * takes over a running fleet) and the real EC2 provider through @aws-sdk/client-ec2.
  */
-export async function tickWorld(opts: { nodes: number; vips: number; subnets?: number; dynamoEndpoint: string }): Promise<TickWorld> {
-  const config = loadConfig(bigClusterConfig({ nodes: opts.nodes, vips: opts.vips, ...(opts.subnets ? { subnets: opts.subnets } : {}) }));
-  const ec2 = new Ec2Emulator({ seed: seedFromConfig(config), settings: { latencyMs: EC2_LATENCY_MS, consistencyLagMs: EC2_LAG_MS } });
+export async function tickWorld(opts: {
+  nodes: number;
+  vips: number;
+  subnets?: number;
+  dynamoEndpoint: string;
+}): Promise<TickWorld> {
+  const config = loadConfig(
+    bigClusterConfig({ nodes: opts.nodes, vips: opts.vips, ...(opts.subnets ? { subnets: opts.subnets } : {}) }),
+  );
+  const ec2 = new Ec2Emulator({
+    seed: seedFromConfig(config),
+    settings: { latencyMs: EC2_LATENCY_MS, consistencyLagMs: EC2_LAG_MS },
+  });
   await ec2.start(0);
-  const dynamo = new DynamoDBClient({ endpoint: opts.dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 2 });
+  const dynamo = new DynamoDBClient({
+    endpoint: opts.dynamoEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    maxAttempts: 2,
+  });
   const dynamoCalls = { count: 0 };
   countRequests(dynamo, dynamoCalls);
   const providers = buildProviders({
     config,
-    credentials: { aws: { region: 'us-east-1', ec2Endpoint: ec2.url, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } } },
+    credentials: {
+      aws: {
+        region: 'us-east-1',
+        ec2Endpoint: ec2.url,
+        credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+      },
+    },
     clock: systemClock,
     logger: pino({ enabled: false }),
   });
@@ -97,12 +118,24 @@ export async function tickWorld(opts: { nodes: number; vips: number; subnets?: n
     const now = clock.now();
     seq += 1;
     // As control/heartbeat.ts builds it from a report: the folded view, the replay guard, what was applied, what it watches.
-    const view = foldHeartbeat(undefined, id, { bootId: `boot-${id}`, checks: {}, held: [], leaving: false, configDigest: ctx.digest }, now, reportDeadline(config));
-    const record: NodeRecord = { view: { ...view, aliveSince: bootAt, draining: false }, guard: { bootId: `boot-${id}`, seq, sentAt: now }, applied: {}, watch };
+    const view = foldHeartbeat(
+      undefined,
+      id,
+      { bootId: `boot-${id}`, checks: {}, held: [], leaving: false, configDigest: ctx.digest },
+      now,
+      reportDeadline(config),
+    );
+    const record: NodeRecord = {
+      view: { ...view, aliveSince: bootAt, draining: false },
+      guard: { bootId: `boot-${id}`, seq, sentAt: now },
+      applied: {},
+      watch,
+    };
     const r = await ctx.store.putHeartbeat(config.cluster, id, record);
     if (!r.ok) throw new Error(`bench: the record of ${id} was refused: ${r.message}`);
   };
-  const hearing = (id: string): Record<string, WatchState> => Object.fromEntries(ring.watchedBy(id).map((x) => [x, { heard: true, since: bootAt }]));
+  const hearing = (id: string): Record<string, WatchState> =>
+    Object.fromEntries(ring.watchedBy(id).map((x) => [x, { heard: true, since: bootAt }]));
   const silenced = new Map<string, number>();
   const watchOf = (id: string) => {
     const watch = hearing(id);
@@ -122,11 +155,19 @@ export async function tickWorld(opts: { nodes: number; vips: number; subnets?: n
       silenced.clear();
     },
     async reportAll() {
-      await inBatches(config.nodes.map((n) => n.id).filter((id) => !silenced.has(id)), 32, (id) => put(id, watchOf(id)));
+      await inBatches(
+        config.nodes.map((n) => n.id).filter((id) => !silenced.has(id)),
+        32,
+        (id) => put(id, watchOf(id)),
+      );
     },
     async silence(node, since) {
       silenced.set(node, since);
-      await inBatches([...ring.witnessesOf(node)].filter((w) => !silenced.has(w)), 32, (w) => put(w, watchOf(w)));
+      await inBatches(
+        [...ring.witnessesOf(node)].filter((w) => !silenced.has(w)),
+        32,
+        (w) => put(w, watchOf(w)),
+      );
     },
     async close() {
       for (const p of new Set(providers.values())) (p as Provider & { close?: () => void }).close?.();

@@ -45,13 +45,14 @@ export const agent: Command = {
     const v = args.values;
     const hostNet = v.hostnet ?? 'auto';
     const identity = v.identity ?? 'auto';
-    const problem = !v.config || !v.node
-      ? '--config and --node are required'
-      : !['auto', 'linux', 'recording'].includes(hostNet)
-        ? `--hostnet must be auto, linux or recording, not "${hostNet}"`
-        : !['auto', 'config', 'ec2', 'hetzner'].includes(identity)
-          ? `--identity must be auto, config, ec2 or hetzner, not "${identity}"`
-          : undefined;
+    const problem =
+      !v.config || !v.node
+        ? '--config and --node are required'
+        : !['auto', 'linux', 'recording'].includes(hostNet)
+          ? `--hostnet must be auto, linux or recording, not "${hostNet}"`
+          : !['auto', 'config', 'ec2', 'hetzner'].includes(identity)
+            ? `--identity must be auto, config, ec2 or hetzner, not "${identity}"`
+            : undefined;
     if (problem) {
       return usageError(USAGE, problem);
     }
@@ -76,7 +77,11 @@ export const agent: Command = {
 };
 
 async function status(argv: string[]): Promise<number> {
-  const args = parse(argv, { usage: USAGE, options: { metrics: { type: 'string' }, json: { type: 'boolean' } }, positionals: { max: 0 } });
+  const args = parse(argv, {
+    usage: USAGE,
+    options: { metrics: { type: 'string' }, json: { type: 'boolean' } },
+    positionals: { max: 0 },
+  });
   if (typeof args === 'number') return args;
   const listen = args.values.metrics ?? DEFAULT_LISTEN;
   const { parseListen } = await import('../../agent/ops/ops-server');
@@ -89,7 +94,9 @@ async function status(argv: string[]): Promise<number> {
     body = (await res.json()) as AgentStatusView;
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    console.error(`ipferry agent status: no agent answered on ${url} (${t(e.cause?.code ?? e.message)}); is it running, with --metrics ${listen}?`);
+    console.error(
+      `ipferry agent status: no agent answered on ${url} (${t(e.cause?.code ?? e.message)}); is it running, with --metrics ${listen}?`,
+    );
     return 1;
   }
   if (args.values.json) console.log(JSON.stringify(body));
@@ -102,7 +109,15 @@ export interface AgentStatusView {
   cluster: string;
   node: string;
   hostNet: string;
-  controlPlane: { target: string; reachable: boolean; lost: boolean; lastAnswerAt?: number; lastRttMs?: number; consecutiveFailures: number; lastFailure?: { reason: string; message: string } };
+  controlPlane: {
+    target: string;
+    reachable: boolean;
+    lost: boolean;
+    lastAnswerAt?: number;
+    lastRttMs?: number;
+    consecutiveFailures: number;
+    lastFailure?: { reason: string; message: string };
+  };
   held: Array<{ vip: string; epoch: number | null }>;
   vips: Array<{ name: string; address: string; state: string; owned?: number; detail?: string }>;
   checks: Record<string, { ok: boolean; detail: string; latencyMs: number }>;
@@ -112,12 +127,21 @@ export interface AgentStatusView {
 export function formatAgentStatus(s: AgentStatusView, now = Date.now()): string {
   const cp = s.controlPlane ?? { target: '?', reachable: false, lost: false, consecutiveFailures: 0 };
   const lines = [`node ${t(s.node)} in cluster ${t(s.cluster)} (host network: ${t(s.hostNet)})`];
-  const last = typeof cp.lastAnswerAt === 'number' ? `last answer ${ago(now - cp.lastAnswerAt)}, rtt ${t(cp.lastRttMs)} ms` : 'no answer yet';
+  const last =
+    typeof cp.lastAnswerAt === 'number'
+      ? `last answer ${ago(now - cp.lastAnswerAt)}, rtt ${t(cp.lastRttMs)} ms`
+      : 'no answer yet';
   const failure = cp.lastFailure ? `, ${t(cp.lastFailure.reason)}: ${t(cp.lastFailure.message)}` : '';
-  lines.push(`control plane ${t(cp.target)}: ${cp.reachable ? 'reachable' : `unreachable (${t(cp.consecutiveFailures)} failures${failure})`}; ${last}${cp.lost ? '; LOST (onControlLoss applies)' : ''}`);
+  lines.push(
+    `control plane ${t(cp.target)}: ${cp.reachable ? 'reachable' : `unreachable (${t(cp.consecutiveFailures)} failures${failure})`}; ${last}${cp.lost ? '; LOST (onControlLoss applies)' : ''}`,
+  );
   const held = s.held ?? [];
   lines.push(`held: ${held.length === 0 ? 'none' : held.map((h) => `${t(h.vip)}@${t(h.epoch ?? '?')}`).join(', ')}`);
-  for (const v of s.vips ?? []) lines.push(`  vip ${t(v.name).padEnd(16)} ${t(v.address).padEnd(22)} ${t(v.state)}${v.owned !== undefined ? ` epoch ${t(v.owned)}` : ''}${v.detail ? ` — ${t(v.detail)}` : ''}`);
-  for (const [name, c] of Object.entries(s.checks ?? {})) lines.push(`  check ${t(name).padEnd(14)} ${c.ok ? 'ok  ' : 'FAIL'} ${t(c.latencyMs)} ms ${t(c.detail)}`);
+  for (const v of s.vips ?? [])
+    lines.push(
+      `  vip ${t(v.name).padEnd(16)} ${t(v.address).padEnd(22)} ${t(v.state)}${v.owned !== undefined ? ` epoch ${t(v.owned)}` : ''}${v.detail ? ` — ${t(v.detail)}` : ''}`,
+    );
+  for (const [name, c] of Object.entries(s.checks ?? {}))
+    lines.push(`  check ${t(name).padEnd(14)} ${c.ok ? 'ok  ' : 'FAIL'} ${t(c.latencyMs)} ms ${t(c.detail)}`);
   return lines.join('\n');
 }

@@ -31,7 +31,10 @@ IPFERRY_ROBOT_PASSWORD (Robot), the standard AWS chain; an hmac-sha256 key from 
 IPFERRY_PSK, security.pskFile or security.pskEnv, in that order. "ipferry sim" prints what to
 export to point all of this at an emulator.`;
 
-export function controlCommand(until: () => Promise<void> = untilSignalled, env: NodeJS.ProcessEnv = process.env): Command {
+export function controlCommand(
+  until: () => Promise<void> = untilSignalled,
+  env: NodeJS.ProcessEnv = process.env,
+): Command {
   return {
     async run(argv) {
       const args = parse(argv, {
@@ -67,21 +70,42 @@ export function controlCommand(until: () => Promise<void> = untilSignalled, env:
         return 1;
       }
       if (config.control.mode === 'peer') {
-        console.error(`ipferry: ${termSafe(v.config)}: control.mode is peer: the agents decide among themselves, there is no control plane to run`);
+        console.error(
+          `ipferry: ${termSafe(v.config)}: control.mode is peer: the agents decide among themselves, there is no control plane to run`,
+        );
         return 1;
       }
-      const logger = pino({ level: v['log-level'] ?? env.IPFERRY_LOG_LEVEL ?? 'info', base: { service: 'ipferry-control', cluster: config.cluster } });
+      const logger = pino({
+        level: v['log-level'] ?? env.IPFERRY_LOG_LEVEL ?? 'info',
+        base: { service: 'ipferry-control', cluster: config.cluster },
+      });
       const log = pinoLog(logger);
       let cp;
       try {
-        const { psk, credentials } = await localControlSecrets(config, env, { hetznerUrl: v['hetzner-url'], robotUrl: v['robot-url'], ec2Endpoint: v['ec2-endpoint'], route53Endpoint: v['route53-endpoint'], awsRegion: v['aws-region'] });
+        const { psk, credentials } = await localControlSecrets(config, env, {
+          hetznerUrl: v['hetzner-url'],
+          robotUrl: v['robot-url'],
+          ec2Endpoint: v['ec2-endpoint'],
+          route53Endpoint: v['route53-endpoint'],
+          awsRegion: v['aws-region'],
+        });
         const { providers, publisher } = providersFor(config, credentials, logger);
-        cp = await startLocalControlPlane({ config, log, providers, ...(publisher ? { publisher } : {}), ...(psk ? { psk } : {}), ...(v.listen ? { listen: v.listen } : {}), reconcileEveryMs: reconcile });
+        cp = await startLocalControlPlane({
+          config,
+          log,
+          providers,
+          ...(publisher ? { publisher } : {}),
+          ...(psk ? { psk } : {}),
+          ...(v.listen ? { listen: v.listen } : {}),
+          reconcileEveryMs: reconcile,
+        });
       } catch (err) {
         console.error(`ipferry control: ${termSafeLines(err instanceof Error ? err.message : String(err))}`);
         return 1;
       }
-      console.log(`ipferry control plane for cluster ${config.cluster} on ${cp.url} (heartbeats: ${cp.url}/v1/heartbeat)`);
+      console.log(
+        `ipferry control plane for cluster ${config.cluster} on ${cp.url} (heartbeats: ${cp.url}/v1/heartbeat)`,
+      );
       await until();
       await cp.close();
       return 0;

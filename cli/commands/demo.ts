@@ -38,7 +38,18 @@ its timeline; then brings the node back and shows the VIPs going home.
 
 export const demo: Command = {
   async run(argv) {
-    const args = parse(argv, { usage: USAGE, options: { seeds: { type: 'boolean' }, json: { type: 'boolean' }, keep: { type: 'boolean' }, lan: { type: 'boolean' }, liveness: { type: 'string' }, provider: { type: 'string' }, profile: { type: 'string' } } });
+    const args = parse(argv, {
+      usage: USAGE,
+      options: {
+        seeds: { type: 'boolean' },
+        json: { type: 'boolean' },
+        keep: { type: 'boolean' },
+        lan: { type: 'boolean' },
+        liveness: { type: 'string' },
+        provider: { type: 'string' },
+        profile: { type: 'string' },
+      },
+    });
     if (typeof args === 'number') return args;
     const json = args.values.json === true;
     // --json is for pipes: JSON lines alone on stdout, narration on stderr, a reader that exits early ends the demo.
@@ -54,16 +65,27 @@ export const demo: Command = {
         return 0;
       }
       const liveness = args.values.liveness ?? 'witnessed';
-      if (liveness !== 'witnessed' && liveness !== 'direct') return usageError(USAGE, `--liveness is witnessed or direct, not ${JSON.stringify(liveness)}`);
+      if (liveness !== 'witnessed' && liveness !== 'direct')
+        return usageError(USAGE, `--liveness is witnessed or direct, not ${JSON.stringify(liveness)}`);
       const provider = args.values.provider ?? 'ec2';
-      if (!(DEMO_PROVIDERS as readonly string[]).includes(provider)) return usageError(USAGE, `--provider is one of ${DEMO_PROVIDERS.join(', ')}, not ${JSON.stringify(provider)}`);
+      if (!(DEMO_PROVIDERS as readonly string[]).includes(provider))
+        return usageError(USAGE, `--provider is one of ${DEMO_PROVIDERS.join(', ')}, not ${JSON.stringify(provider)}`);
       let profile;
       try {
         profile = parseProfile(args.values.profile ?? 'fast');
       } catch (err) {
         return usageError(USAGE, `--${(err as Error).message}`);
       }
-      await cloudDemo({ json, liveness, provider: provider as DemoProvider, profile, print, readerGone: print.gone, progress: (line) => console.error(line), keepFiles: args.values.keep === true });
+      await cloudDemo({
+        json,
+        liveness,
+        provider: provider as DemoProvider,
+        profile,
+        print,
+        readerGone: print.gone,
+        progress: (line) => console.error(line),
+        keepFiles: args.values.keep === true,
+      });
       return 0;
     } catch (err) {
       if (isReaderGone(err)) return 0;

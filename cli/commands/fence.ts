@@ -13,11 +13,19 @@ export const fence: Command = {
     if (typeof args === 'number') return args;
     const lease = Number(args.values.lease);
     if (!Number.isInteger(lease) || lease < 10) {
-      return usageError(USAGE, `--lease must be a whole number of milliseconds (at least 10), not "${args.values.lease ?? ''}"`);
+      return usageError(
+        USAGE,
+        `--lease must be a whole number of milliseconds (at least 10), not "${args.values.lease ?? ''}"`,
+      );
     }
     // The agent's death closes stdin; it must not also stop the fence with SIGINT from a terminal.
     process.on('SIGINT', () => undefined);
-    await runFence({ leaseMs: lease, hostNet: new LinuxHostNet(), input: process.stdin, say: (l) => process.stderr.write(`${l}\n`) });
+    await runFence({
+      leaseMs: lease,
+      hostNet: new LinuxHostNet(),
+      input: process.stdin,
+      say: (l) => process.stderr.write(`${l}\n`),
+    });
     return 0;
   },
 };

@@ -2,7 +2,17 @@ import type { CommandEntry } from '../command';
 
 /** The commands a host runs: the agent (and its status), the fence it starts, and validate. */
 export const hostCommands: Record<string, CommandEntry> = {
-  agent: { summary: "run this host's agent (checks, heartbeats, host plumbing); agent status", load: async () => (await import('./agent')).agent },
-  validate: { summary: 'check a config file; prints every problem with its path', load: async () => (await import('./validate')).validate },
-  fence: { summary: "peer mode's dead-man's switch, started by the agent", load: async () => (await import('./fence')).fence, hidden: true },
+  agent: {
+    summary: "run this host's agent (checks, heartbeats, host plumbing); agent status",
+    load: async () => (await import('./agent')).agent,
+  },
+  validate: {
+    summary: 'check a config file; prints every problem with its path',
+    load: async () => (await import('./validate')).validate,
+  },
+  fence: {
+    summary: "peer mode's dead-man's switch, started by the agent",
+    load: async () => (await import('./fence')).fence,
+    hidden: true,
+  },
 };

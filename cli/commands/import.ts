@@ -34,28 +34,50 @@ export const importCommand: Command = {
   async run(argv) {
     const args = parse(argv, {
       usage: USAGE,
-      options: { node: { type: 'string', multiple: true }, interfaces: { type: 'string', multiple: true }, out: { type: 'string', short: 'o' }, cluster: { type: 'string' }, prefix: { type: 'string' } },
+      options: {
+        node: { type: 'string', multiple: true },
+        interfaces: { type: 'string', multiple: true },
+        out: { type: 'string', short: 'o' },
+        cluster: { type: 'string' },
+        prefix: { type: 'string' },
+      },
       positionals: { min: 1, max: 1 },
     });
     if (typeof args === 'number') return args;
     const source = args.positionals[0]!;
-    if (source !== 'keepalived' && source !== 'ucarp') return usageError(USAGE, `cannot import from "${source}": keepalived or ucarp`);
+    if (source !== 'keepalived' && source !== 'ucarp')
+      return usageError(USAGE, `cannot import from "${source}": keepalived or ucarp`);
     const pairs: [string, string][] = [];
     const files: [string, string][] = [];
-    if (source !== 'ucarp' && args.values.interfaces) return usageError(USAGE, '--interfaces is for ucarp: Debian\'s ucarp-* options in /etc/network/interfaces');
-    for (const [spec, flag] of [...(args.values.node ?? []).map((s) => [s, 'node'] as const), ...(args.values.interfaces ?? []).map((s) => [s, 'interfaces'] as const)]) {
+    if (source !== 'ucarp' && args.values.interfaces)
+      return usageError(USAGE, "--interfaces is for ucarp: Debian's ucarp-* options in /etc/network/interfaces");
+    for (const [spec, flag] of [
+      ...(args.values.node ?? []).map((s) => [s, 'node'] as const),
+      ...(args.values.interfaces ?? []).map((s) => [s, 'interfaces'] as const),
+    ]) {
       const eq = spec.indexOf('=');
-      if (eq <= 0 || eq === spec.length - 1) return usageError(USAGE, `--${flag} ${spec}: expected NAME=${source === 'ucarp' && flag === 'node' ? 'COMMAND' : 'FILE'}`);
+      if (eq <= 0 || eq === spec.length - 1)
+        return usageError(
+          USAGE,
+          `--${flag} ${spec}: expected NAME=${source === 'ucarp' && flag === 'node' ? 'COMMAND' : 'FILE'}`,
+        );
       const name = spec.slice(0, eq);
       // The name becomes the node id in the config and in every note: refuse what the config would.
-      if (!NODE_ID.test(name)) return usageError(USAGE, `--node ${name}: a node id is letters, digits, ".", "_", ":" or "-" (at most 63, starting with a letter or digit)`);
-      if (spec.length - eq > MAX_COMMAND_LINE) return usageError(USAGE, `--node ${name}: longer than ${MAX_COMMAND_LINE} characters`);
+      if (!NODE_ID.test(name))
+        return usageError(
+          USAGE,
+          `--node ${name}: a node id is letters, digits, ".", "_", ":" or "-" (at most 63, starting with a letter or digit)`,
+        );
+      if (spec.length - eq > MAX_COMMAND_LINE)
+        return usageError(USAGE, `--node ${name}: longer than ${MAX_COMMAND_LINE} characters`);
       (flag === 'node' ? pairs : files).push([name, spec.slice(eq + 1)]);
     }
-    if (pairs.length + files.length > MAX_NODES) return usageError(USAGE, `at most ${MAX_NODES} --node options: one per host (or ucarp process)`);
+    if (pairs.length + files.length > MAX_NODES)
+      return usageError(USAGE, `at most ${MAX_NODES} --node options: one per host (or ucarp process)`);
     if (pairs.length + files.length === 0) return usageError(USAGE, 'give each host with --node NAME=…');
     const prefix = args.values.prefix === undefined ? undefined : Number(args.values.prefix);
-    if (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > 128)) return usageError(USAGE, `--prefix ${args.values.prefix}: expected a prefix length from 0 to 128`);
+    if (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > 128))
+      return usageError(USAGE, `--prefix ${args.values.prefix}: expected a prefix length from 0 to 128`);
     const notes = new Notes();
     try {
       if (source === 'keepalived') {
@@ -72,7 +94,10 @@ export const importCommand: Command = {
         lines.push(...read.lines);
         stanzaPrefix ??= read.prefixLength;
       }
-      return finishImport(mapUcarp(args.values.cluster ?? 'imported', lines, notes, prefix ?? stanzaPrefix), args.values.out);
+      return finishImport(
+        mapUcarp(args.values.cluster ?? 'imported', lines, notes, prefix ?? stanzaPrefix),
+        args.values.out,
+      );
     } catch (err) {
       if (!(err instanceof ImportError)) throw err;
       console.error(`ipferry: ${termSafe(err.message, 400)}`); // it quotes the files: escapes included

@@ -27,17 +27,28 @@ const MAX_SEED_BYTES = 65_536;
 
 export const keygen: Command = {
   async run(argv) {
-    const args = parse(argv, { usage: USAGE, options: { out: { type: 'string' }, force: { type: 'boolean' }, for: { type: 'string' }, 'public-from-seed': { type: 'string' } } });
+    const args = parse(argv, {
+      usage: USAGE,
+      options: {
+        out: { type: 'string' },
+        force: { type: 'boolean' },
+        for: { type: 'string' },
+        'public-from-seed': { type: 'string' },
+      },
+    });
     if (typeof args === 'number') return args;
     if (args.values['public-from-seed'] !== undefined) {
-      if (args.values['public-from-seed'] !== '-') return usageError(USAGE, '--public-from-seed takes - (the secret on stdin)');
+      if (args.values['public-from-seed'] !== '-')
+        return usageError(USAGE, '--public-from-seed takes - (the secret on stdin)');
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const c of process.stdin) {
         size += (c as Buffer).length;
         // A secret is a line of text; anything this large is the wrong input, not a seed.
         if (size > MAX_SEED_BYTES) {
-          console.error(`ipferry keygen: more than ${MAX_SEED_BYTES} bytes on stdin: expected the secret's text (--query SecretString --output text)`);
+          console.error(
+            `ipferry keygen: more than ${MAX_SEED_BYTES} bytes on stdin: expected the secret's text (--query SecretString --output text)`,
+          );
           return 1;
         }
         chunks.push(c as Buffer);
@@ -45,7 +56,9 @@ export const keygen: Command = {
       const seed = Buffer.concat(chunks).toString('utf8').trim();
       if (seed === '') {
         // The usual cause: the aws command before the pipe failed and printed only to stderr.
-        console.error('ipferry keygen: nothing on stdin: did aws secretsmanager get-secret-value fail (region, credentials, secret id)?');
+        console.error(
+          'ipferry keygen: nothing on stdin: did aws secretsmanager get-secret-value fail (region, credentials, secret id)?',
+        );
         return 1;
       }
       try {
@@ -69,16 +82,27 @@ export const keygen: Command = {
       await writeFile(out, key.privateKeyPem, { mode: 0o600, flag: 'wx' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'EEXIST' ? 'it exists (--force replaces it)' : code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      const why =
+        code === 'EEXIST'
+          ? 'it exists (--force replaces it)'
+          : code === 'ENOENT'
+            ? 'its folder does not exist'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : (err as Error).message;
       console.error(`ipferry keygen: cannot write ${termSafe(out)}: ${termSafe(why)}`);
       return 1;
     }
     if (who === 'control') {
       console.log(`answerKey: ${key.publicKey}`);
-      console.error(`private key written to ${termSafe(out)} (mode 0600); under control: put the answerKey line and answerKeyFile: ${termSafe(out)}`);
+      console.error(
+        `private key written to ${termSafe(out)} (mode 0600); under control: put the answerKey line and answerKeyFile: ${termSafe(out)}`,
+      );
     } else {
       console.log(`publicKey: ${key.publicKey}`);
-      console.error(`private key written to ${termSafe(out)} (mode 0600); put the publicKey line under the node in the config`);
+      console.error(
+        `private key written to ${termSafe(out)} (mode 0600); put the publicKey line under the node in the config`,
+      );
     }
     return 0;
   },

@@ -31,7 +31,11 @@ export const undrain = drainCommand(false);
 export const move: Command = {
   async run(argv) {
     const usage = `usage: ipferry move VIP NODE --reason TEXT [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --reason TEXT    why (recorded in the event; required)\n${API_FLAGS_USAGE}`;
-    const args = parse(argv, { usage, options: { ...API_FLAGS, reason: { type: 'string' } }, positionals: { min: 2, max: 2 } });
+    const args = parse(argv, {
+      usage,
+      options: { ...API_FLAGS, reason: { type: 'string' } },
+      positionals: { min: 2, max: 2 },
+    });
     if (typeof args === 'number') return args;
     const reason = args.values.reason?.trim();
     if (!reason) {
@@ -39,7 +43,12 @@ export const move: Command = {
     }
     const [vip, node] = args.positionals as [string, string];
     // 502: committed, but the provider did not complete the move (the next reconcile retries it).
-    return runApi(args.values, (c) => c.request('POST', '/v1/move', { vip, node, reason }), (b) => formatMove(b.move as TickMove), { alsoRender: [502] });
+    return runApi(
+      args.values,
+      (c) => c.request('POST', '/v1/move', { vip, node, reason }),
+      (b) => formatMove(b.move as TickMove),
+      { alsoRender: [502] },
+    );
   },
 };
 
@@ -54,7 +63,9 @@ export const unpin: Command = {
       (c) => c.request('POST', '/v1/unpin', { vip }),
       (b) => {
         const moves = (b.moves as TickMove[] | undefined) ?? [];
-        const head = b.wasPinned ? termSafe((b.event as ControlEvent | undefined)?.detail) : `${termSafe(vip)} was not pinned; nothing changed`;
+        const head = b.wasPinned
+          ? termSafe((b.event as ControlEvent | undefined)?.detail)
+          : `${termSafe(vip)} was not pinned; nothing changed`;
         return [head, ...moves.map(formatMove)].join('\n');
       },
     );

@@ -35,17 +35,29 @@ export interface RunningSim {
 }
 
 /** Builds the emulator for `kind` from the config (or its example seed) and starts it on 127.0.0.1. */
-export async function startSim(kind: SimKind, opts: { port?: number; config?: Config; profile?: EmulatorProfile } = {}): Promise<RunningSim> {
+export async function startSim(
+  kind: SimKind,
+  opts: { port?: number; config?: Config; profile?: EmulatorProfile } = {},
+): Promise<RunningSim> {
   const cfg = opts.config;
   const profile = opts.profile ?? DEFAULT_PROFILE;
   const emulator = buildEmulator(kind, cfg, profile);
   const server = await emulator.start(opts.port ?? 0);
   const url = server.url;
-  const lines = [`${LABEL[kind]} emulator on ${url} (${cfg ? `seeded from cluster ${cfg.cluster}` : 'example world'}${profile === 'real' ? ', real profile' : ''})`, ...howTo(kind, url, cfg), ...adminLines(url)];
+  const lines = [
+    `${LABEL[kind]} emulator on ${url} (${cfg ? `seeded from cluster ${cfg.cluster}` : 'example world'}${profile === 'real' ? ', real profile' : ''})`,
+    ...howTo(kind, url, cfg),
+    ...adminLines(url),
+  ];
   return { emulator, url, lines, close: () => emulator.close() };
 }
 
-const LABEL: Record<SimKind, string> = { ec2: 'EC2', route53: 'Route 53', hetzner: 'Hetzner Cloud', robot: 'Hetzner Robot' };
+const LABEL: Record<SimKind, string> = {
+  ec2: 'EC2',
+  route53: 'Route 53',
+  hetzner: 'Hetzner Cloud',
+  robot: 'Hetzner Robot',
+};
 
 function buildEmulator(kind: SimKind, cfg: Config | undefined, profile: EmulatorProfile): Emulator {
   switch (kind) {
@@ -78,10 +90,18 @@ function howTo(kind: SimKind, url: string, cfg: Config | undefined): string[] {
     case 'route53':
       return [...awsEnv('AWS_ENDPOINT_URL_ROUTE_53'), '  aws route53 list-hosted-zones   # for example'];
     case 'hetzner':
-      return ['point ipferry (and the hcloud CLI) at it with:', `  export HCLOUD_ENDPOINT=${url}/v1 HCLOUD_TOKEN=${DEFAULT_TOKEN}`, `  curl -H "Authorization: Bearer ${DEFAULT_TOKEN}" ${url}/v1/floating_ips`];
+      return [
+        'point ipferry (and the hcloud CLI) at it with:',
+        `  export HCLOUD_ENDPOINT=${url}/v1 HCLOUD_TOKEN=${DEFAULT_TOKEN}`,
+        `  curl -H "Authorization: Bearer ${DEFAULT_TOKEN}" ${url}/v1/floating_ips`,
+      ];
     case 'robot': {
       const { user, password } = DEFAULT_ROBOT_CREDENTIALS;
-      return ['point ipferry at it with the Robot base URL and web-service user:', `  base URL ${url}  user ${user}  password ${password}`, `  curl -u ${user}:${password} ${url}/failover`];
+      return [
+        'point ipferry at it with the Robot base URL and web-service user:',
+        `  base URL ${url}  user ${user}  password ${password}`,
+        `  curl -u ${user}:${password} ${url}/failover`,
+      ];
     }
   }
 }
@@ -99,7 +119,11 @@ function adminLines(url: string): string[] {
 export function simCommand(until: () => Promise<void> = untilSignalled): Command {
   return {
     async run(argv) {
-      const args = parse(argv, { usage: USAGE, options: { port: { type: 'string' }, config: { type: 'string' }, profile: { type: 'string' } }, positionals: { min: 1, max: 1 } });
+      const args = parse(argv, {
+        usage: USAGE,
+        options: { port: { type: 'string' }, config: { type: 'string' }, profile: { type: 'string' } },
+        positionals: { min: 1, max: 1 },
+      });
       if (typeof args === 'number') return args;
       const kind = args.positionals[0]!;
       if (!(SIM_KINDS as readonly string[]).includes(kind)) {

@@ -9,29 +9,49 @@ export const status: Command = {
     const usage = `usage: ipferry status [--url URL | --config FILE] [--token TOKEN] [--json]\n\n${API_FLAGS_USAGE}`;
     const args = parse(argv, { usage, options: API_FLAGS, positionals: { max: 0 } });
     if (typeof args === 'number') return args;
-    return runApi(args.values, (c) => c.request('GET', '/v1/status'), (b) => formatStatus(b as unknown as StatusReport));
+    return runApi(
+      args.values,
+      (c) => c.request('GET', '/v1/status'),
+      (b) => formatStatus(b as unknown as StatusReport),
+    );
   },
 };
 
 export const events: Command = {
   async run(argv) {
     const usage = `usage: ipferry events [--limit N] [--before ID] [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --limit N        events per page (default 20, at most 1000)\n  --before ID      the page after the one that printed this id\n${API_FLAGS_USAGE}`;
-    const args = parse(argv, { usage, options: { ...API_FLAGS, limit: { type: 'string' }, before: { type: 'string' } }, positionals: { max: 0 } });
+    const args = parse(argv, {
+      usage,
+      options: { ...API_FLAGS, limit: { type: 'string' }, before: { type: 'string' } },
+      positionals: { max: 0 },
+    });
     if (typeof args === 'number') return args;
     const limit = args.values.limit ?? '20';
     if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) {
       return usageError(usage, `--limit must be a number from 1 to 1000, not "${limit}"`);
     }
     const query = new URLSearchParams({ limit, ...(args.values.before ? { before: args.values.before } : {}) });
-    return runApi(args.values, (c) => c.request('GET', `/v1/events?${query}`), (b) => formatEvents(b as unknown as { events: ControlEvent[]; next?: string }));
+    return runApi(
+      args.values,
+      (c) => c.request('GET', `/v1/events?${query}`),
+      (b) => formatEvents(b as unknown as { events: ControlEvent[]; next?: string }),
+    );
   },
 };
 
 export const plan: Command = {
   async run(argv) {
     const usage = `usage: ipferry plan [--observe] [--url URL | --config FILE] [--token TOKEN] [--json]\n\n  --observe        also read the providers and list drift a reconcile would repair\n${API_FLAGS_USAGE}`;
-    const args = parse(argv, { usage, options: { ...API_FLAGS, observe: { type: 'boolean' } }, positionals: { max: 0 } });
+    const args = parse(argv, {
+      usage,
+      options: { ...API_FLAGS, observe: { type: 'boolean' } },
+      positionals: { max: 0 },
+    });
     if (typeof args === 'number') return args;
-    return runApi(args.values, (c) => c.request('GET', `/v1/plan${args.values.observe ? '?observe=1' : ''}`), (b) => formatPlan(b as unknown as PlanReport));
+    return runApi(
+      args.values,
+      (c) => c.request('GET', `/v1/plan${args.values.observe ? '?observe=1' : ''}`),
+      (b) => formatPlan(b as unknown as PlanReport),
+    );
   },
 };

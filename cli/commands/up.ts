@@ -25,12 +25,17 @@ const POLL_MS = 500;
 
 export const up: Command = {
   async run(argv) {
-    const args = parse(argv, { usage: USAGE, options: { config: { type: 'string' }, checks: { type: 'string' } }, positionals: { max: 0 } });
+    const args = parse(argv, {
+      usage: USAGE,
+      options: { config: { type: 'string' }, checks: { type: 'string' } },
+      positionals: { max: 0 },
+    });
     if (typeof args === 'number') return args;
     const file = args.values.config;
     if (!file) return usageError(USAGE, '--config FILE is required');
     const checks = args.values.checks ?? 'stand-in';
-    if (checks !== 'stand-in' && checks !== 'as-is') return usageError(USAGE, `--checks must be stand-in or as-is, not "${checks}"`);
+    if (checks !== 'stand-in' && checks !== 'as-is')
+      return usageError(USAGE, `--checks must be stand-in or as-is, not "${checks}"`);
     let config;
     try {
       config = await readConfigFile(file);
@@ -80,19 +85,25 @@ async function runUp(s: UpSession): Promise<number> {
         if (exited.has(a.node) || (a.child.exitCode === null && a.child.signalCode === null)) continue;
         exited.add(a.node);
         const how = a.child.signalCode ?? `exit code ${a.child.exitCode}`;
-        say(`${stamp(started)}  ${termSafe(a.node)} (pid ${a.pid}) ended: ${how}${a.child.exitCode ? ` — ${await lastLine(a.logFile)}` : ''}`);
+        say(
+          `${stamp(started)}  ${termSafe(a.node)} (pid ${a.pid}) ended: ${how}${a.child.exitCode ? ` — ${await lastLine(a.logFile)}` : ''}`,
+        );
       }
       const status = await api<StatusReport>(s.controlUrl, '/v1/status').catch(() => undefined);
       if (status && !settled && (status.nodes.every((n) => n.state === 'alive') || Date.now() - started > SETTLE_MS)) {
         settled = true;
         const notAlive = status.nodes.filter((n) => n.state !== 'alive').map((n) => `${n.id} ${n.state}`);
-        say(`${stamp(started)}  ${notAlive.length === 0 ? 'every node is up' : `not up after ${SETTLE_MS / 1000} s: ${notAlive.join(', ')}`}; VIPs: ${status.vips.map((v) => `${v.vip} on ${v.node ?? 'nobody'}`).join(', ')}`);
+        say(
+          `${stamp(started)}  ${notAlive.length === 0 ? 'every node is up' : `not up after ${SETTLE_MS / 1000} s: ${notAlive.join(', ')}`}; VIPs: ${status.vips.map((v) => `${v.vip} on ${v.node ?? 'nobody'}`).join(', ')}`,
+        );
       }
       const events = await api<{ events: ControlEvent[] }>(s.controlUrl, '/v1/events?limit=100').catch(() => undefined);
       for (const e of [...(events?.events ?? [])].reverse()) {
         if (seen.has(e.id) || e.kind !== 'move') continue;
         seen.add(e.id);
-        say(`${stamp(started)}  ${termSafe(e.vip ?? '?')}: ${termSafe(e.from ?? '—')} → ${termSafe(e.to ?? '—')}  ${e.reason ?? ''}  ${termSafe(e.detail, 200)}`);
+        say(
+          `${stamp(started)}  ${termSafe(e.vip ?? '?')}: ${termSafe(e.from ?? '—')} → ${termSafe(e.to ?? '—')}  ${e.reason ?? ''}  ${termSafe(e.detail, 200)}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, POLL_MS);
@@ -114,18 +125,24 @@ async function runUp(s: UpSession): Promise<number> {
 
 function printSession(s: UpSession, say: (line: string) => void): void {
   const c = s.config;
-  say(`ipferry up: cluster ${termSafe(c.cluster)}, ${c.nodes.length} node${c.nodes.length === 1 ? '' : 's'}, ${c.vips.length} VIP${c.vips.length === 1 ? '' : 's'}, all on this machine`);
+  say(
+    `ipferry up: cluster ${termSafe(c.cluster)}, ${c.nodes.length} node${c.nodes.length === 1 ? '' : 's'}, ${c.vips.length} VIP${c.vips.length === 1 ? '' : 's'}, all on this machine`,
+  );
   for (const n of s.notes) say(`  note: ${n}`);
   say(`\n  control plane  ${s.controlUrl}`);
   for (const e of s.emulators) say(`  emulator       ${e.kind.padEnd(8)} ${e.url}`);
   say(`  session files  ${s.dir}  (config, keys, logs; removed when up ends)\n`);
   const width = Math.max(4, ...s.agents.map((a) => a.node.length));
   say(`  ${'node'.padEnd(width)}  pid      metrics and status`);
-  for (const a of s.agents) say(`  ${termSafe(a.node).padEnd(width)}  ${String(a.pid).padEnd(7)}  http://${a.metrics}/status`);
+  for (const a of s.agents)
+    say(`  ${termSafe(a.node).padEnd(width)}  ${String(a.pid).padEnd(7)}  http://${a.metrics}/status`);
   const first = s.agents[0];
   say(`\nwatch it:     ipferry status --url ${s.controlUrl}     ipferry events --url ${s.controlUrl}`);
   say(`              (or --config ${s.configFile})`);
-  if (first) say(`kill a node:  kill -9 ${first.pid}   (a crash: ${first.node}'s VIPs move after deadAfter)    kill ${first.pid}   (a graceful leave: at once)`);
+  if (first)
+    say(
+      `kill a node:  kill -9 ${first.pid}   (a crash: ${first.node}'s VIPs move after deadAfter)    kill ${first.pid}   (a graceful leave: at once)`,
+    );
   say('stop:         Ctrl-C (the agents leave, everything stops, the session files are removed)\n');
 }
 

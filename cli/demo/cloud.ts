@@ -72,11 +72,17 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     const keys = demoKeys();
     const provider = opts.provider ?? 'ec2';
     const profile = opts.profile ?? 'fast';
-    const yaml = demoConfigYaml({ control: await freePort(), witness: await freePort() }, keys, opts.liveness ?? 'witnessed', provider);
+    const yaml = demoConfigYaml(
+      { control: await freePort(), witness: await freePort() },
+      keys,
+      opts.liveness ?? 'witnessed',
+      provider,
+    );
     const config = loadConfig(yaml);
     const configFile = join(dir, 'ipferry.yaml');
     await writeFile(configFile, yaml, { mode: 0o600 });
-    for (const id of DEMO_NODES) await writeFile(join(dir, `${id}.pem`), keys[id]!.privateKeyPem, { mode: 0o600, flag: 'wx' });
+    for (const id of DEMO_NODES)
+      await writeFile(join(dir, `${id}.pem`), keys[id]!.privateKeyPem, { mode: 0o600, flag: 'wx' });
 
     const emu = await startDemoEmulator(provider, config, profile);
     cleanups.push(() => emu.sim.close());
@@ -85,14 +91,25 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     const { providers } = providersFor(config, emu.credentials, logger);
     const calls = (from: number) => callsBetween(emu.sim.emulator.calls.calls, from, Date.now());
     // However long the slowest kind's move may take (a Robot switch: minutes), plus the rest.
-    const settleMs = SETTLE_MARGIN_MS + Math.max(...config.vips.map((v) => providers.get(v.kind)?.moveDeadlineMs?.(v.kind) ?? 20_000));
+    const settleMs =
+      SETTLE_MARGIN_MS + Math.max(...config.vips.map((v) => providers.get(v.kind)?.moveDeadlineMs?.(v.kind) ?? 20_000));
     const cp = await startLocalControlPlane({ config, log: pinoLog(logger), providers });
     cleanups.push(() => cp.close());
     const api = async <T>(path: string): Promise<T> => (await (await fetch(`${cp.url}${path}`)).json()) as T;
     const events = async () => (await api<{ events: ControlEvent[] }>('/v1/events?limit=100')).events;
     const self = opts.self ?? selfCommand();
     const start = async (node: string) =>
-      agents.set(node, spawnAgent({ self, node, configFile, keyFile: join(dir, `${node}.pem`), metricsPort: await freePort(), logFile: join(dir, `${node}.log`) }));
+      agents.set(
+        node,
+        spawnAgent({
+          self,
+          node,
+          configFile,
+          keyFile: join(dir, `${node}.pem`),
+          metricsPort: await freePort(),
+          logFile: join(dir, `${node}.log`),
+        }),
+      );
 
     say(`ipferry demo: a local control plane, the ${provider} emulator and three agents, all on this machine`);
     say('(no cloud account, no root: the agents record their host plumbing instead of applying it)\n');
@@ -100,7 +117,10 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     say(`  emulator       ${emu.describe}`);
     say(`  files and logs ${dir}`);
     say(`  VIPs           ${DEMO_VIPS_TEXT[provider]}`);
-    const how = config.control.mode !== 'peer' && config.control.liveness === 'witnessed' ? 'witnessed: agents beat to their ring neighbours over UDP and report news' : 'direct: every agent beats to the control plane';
+    const how =
+      config.control.mode !== 'peer' && config.control.liveness === 'witnessed'
+        ? 'witnessed: agents beat to their ring neighbours over UDP and report news'
+        : 'direct: every agent beats to the control plane';
     say(`  liveness       ${how}`);
     say(`  timers         heartbeat ${config.timers.heartbeatInterval} ms, deadAfter ${config.timers.deadAfter} ms\n`);
 
@@ -108,11 +128,23 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     // VIPs, and under the real profile that is a Robot switch of 50 s and another to come home.
     say('starting three agents (web1, then web2 and web3)…');
     await start('web1');
-    await until(settleMs, async () => (await api<StatusLike>('/v1/status')).nodes.some((n) => n.id === 'web1' && n.state === 'alive'), 'web1 to come up', opts.readerGone);
+    await until(
+      settleMs,
+      async () => (await api<StatusLike>('/v1/status')).nodes.some((n) => n.id === 'web1' && n.state === 'alive'),
+      'web1 to come up',
+      opts.readerGone,
+    );
     for (const id of DEMO_NODES.filter((n) => n !== 'web1')) await start(id);
     // Every agent heard from before the kill: a survivor not yet heard could not take the VIPs.
-    await until(settleMs, async () => settledOn(await api<StatusLike>('/v1/status'), 'web1'), 'the agents to start and web1 to hold every VIP', opts.readerGone);
-    say(`${config.vips.map((v) => v.name).join(' and ')} on web1 (${provider}: ${await holders(providers, config.vips)}), bound by its agent where a host carries it\n`);
+    await until(
+      settleMs,
+      async () => settledOn(await api<StatusLike>('/v1/status'), 'web1'),
+      'the agents to start and web1 to hold every VIP',
+      opts.readerGone,
+    );
+    say(
+      `${config.vips.map((v) => v.name).join(' and ')} on web1 (${provider}: ${await holders(providers, config.vips)}), bound by its agent where a host carries it\n`,
+    );
 
     const crashAt = Date.now();
     agents.get('web1')!.child.kill('SIGKILL');
@@ -121,11 +153,16 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     const failover = new FailoverWatch(crashAt, 'web1', say, hostBound);
     const waiting = waitingNote(crashAt, say, () => calls(crashAt).calls);
     try {
-      await until(settleMs, async () => {
-        const list = await events();
-        if (failover.update(list)) waiting.heard();
-        return failover.done(list, config.vips.length);
-      }, 'the failover to be verified and bound', opts.readerGone);
+      await until(
+        settleMs,
+        async () => {
+          const list = await events();
+          if (failover.update(list)) waiting.heard();
+          return failover.done(list, config.vips.length);
+        },
+        'the failover to be verified and bound',
+        opts.readerGone,
+      );
     } finally {
       waiting.stop();
     }
@@ -138,16 +175,23 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     if (opts.showReturn ?? true) {
       const backAt = Date.now();
       const survivor = reports[0]?.to ?? 'web2';
-      say(`\nweb1 comes back; it is preferred, so it takes the VIPs back once healthy for preemptDelay (${config.timers.preemptDelay} ms)`);
+      say(
+        `\nweb1 comes back; it is preferred, so it takes the VIPs back once healthy for preemptDelay (${config.timers.preemptDelay} ms)`,
+      );
       await start('web1');
       const handback = new FailoverWatch(backAt, survivor, say, hostBound);
       const waitingBack = waitingNote(backAt, say, () => calls(backAt).calls);
       try {
-        await until(settleMs + config.timers.preemptDelay, async () => {
-          const list = await events();
-          if (handback.update(list)) waitingBack.heard();
-          return handback.done(list, config.vips.length) && settledOn(await api<StatusLike>('/v1/status'), 'web1');
-        }, 'web1 to take its VIPs back', opts.readerGone);
+        await until(
+          settleMs + config.timers.preemptDelay,
+          async () => {
+            const list = await events();
+            if (handback.update(list)) waitingBack.heard();
+            return handback.done(list, config.vips.length) && settledOn(await api<StatusLike>('/v1/status'), 'web1');
+          },
+          'web1 to take its VIPs back',
+          opts.readerGone,
+        );
       } finally {
         waitingBack.stop();
       }

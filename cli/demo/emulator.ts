@@ -17,23 +17,44 @@ export interface DemoEmulator {
   describe: string;
 }
 
-const LABEL: Record<DemoProvider, string> = { ec2: 'EC2', route53: 'Route 53', hetzner: 'Hetzner Cloud', robot: 'Hetzner Robot' };
+const LABEL: Record<DemoProvider, string> = {
+  ec2: 'EC2',
+  route53: 'Route 53',
+  hetzner: 'Hetzner Cloud',
+  robot: 'Hetzner Robot',
+};
 
 /**
  * The provider's emulator, seeded from the demo config, as `ipferry sim` and `ipferry up` start it
  * (startSim), under the chosen profile; and the credentials pointing the real adapter at it.
  */
-export async function startDemoEmulator(provider: DemoProvider, config: Config, profile: EmulatorProfile): Promise<DemoEmulator> {
+export async function startDemoEmulator(
+  provider: DemoProvider,
+  config: Config,
+  profile: EmulatorProfile,
+): Promise<DemoEmulator> {
   const sim = await startSim(provider, { config, profile });
-  if (provider === 'ec2' && profile === 'fast') Object.assign(sim.emulator.settings, { latencyMs: EC2_FAST_LATENCY_MS, consistencyLagMs: EC2_FAST_LAG_MS });
+  if (provider === 'ec2' && profile === 'fast')
+    Object.assign(sim.emulator.settings, { latencyMs: EC2_FAST_LATENCY_MS, consistencyLagMs: EC2_FAST_LAG_MS });
   // Under real the adapter polls Route 53 at its own pace (1 s, as against AWS); fast keeps up's 200 ms.
-  const credentials = emulatorCredentials([{ kind: provider, url: sim.url }], 'eu-central-1', profile === 'real' ? undefined : 200);
-  return { sim, credentials, describe: `${LABEL[provider].padEnd(14)} ${sim.url}  (${profile} profile${timings(provider, profile, sim)})` };
+  const credentials = emulatorCredentials(
+    [{ kind: provider, url: sim.url }],
+    'eu-central-1',
+    profile === 'real' ? undefined : 200,
+  );
+  return {
+    sim,
+    credentials,
+    describe: `${LABEL[provider].padEnd(14)} ${sim.url}  (${profile} profile${timings(provider, profile, sim)})`,
+  };
 }
 
 function timings(provider: DemoProvider, profile: EmulatorProfile, sim: RunningSim): string {
   const s = sim.emulator.settings;
-  const base = s.latencyMs > 0 || s.consistencyLagMs > 0 ? `: API latency ${s.latencyMs} ms, reads lag writes by ${s.consistencyLagMs} ms` : '';
+  const base =
+    s.latencyMs > 0 || s.consistencyLagMs > 0
+      ? `: API latency ${s.latencyMs} ms, reads lag writes by ${s.consistencyLagMs} ms`
+      : '';
   const real = profile === 'real';
   switch (provider) {
     case 'ec2':
@@ -48,12 +69,17 @@ function timings(provider: DemoProvider, profile: EmulatorProfile, sim: RunningS
 }
 
 /** The emulator's calls in [from, to], counted by action and, for those that failed, by error code. */
-export function callsBetween(calls: readonly CallRecord[], from: number, to: number): { calls: Record<string, number>; errors: Record<string, number> } {
+export function callsBetween(
+  calls: readonly CallRecord[],
+  from: number,
+  to: number,
+): { calls: Record<string, number>; errors: Record<string, number> } {
   const out = { calls: {} as Record<string, number>, errors: {} as Record<string, number> };
   for (const c of calls) {
     if (c.at < from || c.at > to) continue;
     out.calls[c.action] = (out.calls[c.action] ?? 0) + 1;
-    if (c.error !== undefined || c.status >= 400) out.errors[c.error ?? `HTTP ${c.status}`] = (out.errors[c.error ?? `HTTP ${c.status}`] ?? 0) + 1;
+    if (c.error !== undefined || c.status >= 400)
+      out.errors[c.error ?? `HTTP ${c.status}`] = (out.errors[c.error ?? `HTTP ${c.status}`] ?? 0) + 1;
   }
   return out;
 }

@@ -55,12 +55,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function lanDemo(opts: LanDemoOptions): Promise<number> {
   if (!(opts.isRoot ?? (() => process.getuid?.() === 0))()) {
-    console.error('ipferry demo --lan needs root: it builds a LAN of network namespaces (ip netns, veth, a bridge) and plumbs addresses in them.\nRun it as root (sudo npm run demo -- --lan), or run `npm run demo` for the cloud demo, which needs no root.');
+    console.error(
+      'ipferry demo --lan needs root: it builds a LAN of network namespaces (ip netns, veth, a bridge) and plumbs addresses in them.\nRun it as root (sudo npm run demo -- --lan), or run `npm run demo` for the cloud demo, which needs no root.',
+    );
     return 2;
   }
   if (!import.meta.url.endsWith('.ts')) {
     // The lab compiles the programs it runs in the namespaces (responder, prober) from their sources.
-    console.error('ipferry demo --lan runs from a checkout of ipferry (npm run demo -- --lan): the lab builds its in-namespace programs from the sources, which the single-file bundle does not carry.');
+    console.error(
+      'ipferry demo --lan runs from a checkout of ipferry (npm run demo -- --lan): the lab builds its in-namespace programs from the sources, which the single-file bundle does not carry.',
+    );
     return 2;
   }
   const say = (line: string) => (opts.json ? undefined : opts.print(line));
@@ -77,13 +81,34 @@ export async function lanDemo(opts: LanDemoOptions): Promise<number> {
     say('ipferry demo --lan: three hosts on one Ethernet segment in network namespaces, no cloud, no control plane');
     lab = await createLab({ hosts: 3 });
     const l = lab;
-    say(`  lab ${l.prefix}: h1 198.18.0.11, h2 .12, h3 .13 on eth0; a client at .200 probes ${VIP} over UDP every 10 ms`);
-    say(`  peer timers: heartbeat ${heartbeatInterval} ms, deadAfter ${deadAfter} ms, preemptDelay ${preemptDelay} ms; config: ${configFile}\n`);
+    say(
+      `  lab ${l.prefix}: h1 198.18.0.11, h2 .12, h3 .13 on eth0; a client at .200 probes ${VIP} over UDP every 10 ms`,
+    );
+    say(
+      `  peer timers: heartbeat ${heartbeatInterval} ms, deadAfter ${deadAfter} ms, preemptDelay ${preemptDelay} ms; config: ${configFile}\n`,
+    );
     const held = await l.watchAddresses();
     const agents = new Map<string, LabProcess>();
-    const start = (node: string) => agents.set(node, l.spawn(hostOf(node), cmd!, [...pre, 'agent', '--config', configFile, '--node', node, '--hostnet', 'linux', '--identity', 'config', '--metrics', '127.0.0.1:9477']));
+    const start = (node: string) =>
+      agents.set(
+        node,
+        l.spawn(hostOf(node), cmd!, [
+          ...pre,
+          'agent',
+          '--config',
+          configFile,
+          '--node',
+          node,
+          '--hostnet',
+          'linux',
+          '--identity',
+          'config',
+          '--metrics',
+          '127.0.0.1:9477',
+        ]),
+      );
     for (const n of NODES) start(n);
-    say('starting three agents; n1 is web\'s preferred node…');
+    say("starting three agents; n1 is web's preferred node…");
     await waitFor(() => held.holders(VIP).join() === 'h1', 60_000, 'h1 to hold web', agents);
     say(`web is on h1 (bound by its agent and announced with gratuitous ARP)\n`);
 
@@ -92,19 +117,32 @@ export async function lanDemo(opts: LanDemoOptions): Promise<number> {
     await sleep(2000);
     const crashAt = Date.now();
     agents.get('n1')!.kill('SIGKILL');
-    live.note(crashAt, 'n1\'s agent killed (SIGKILL): no leaving heartbeat; its fence removes the address at once');
+    live.note(crashAt, "n1's agent killed (SIGKILL): no leaving heartbeat; its fence removes the address at once");
     await waitFor(() => ['h2', 'h3'].includes(held.holders(VIP)[0] ?? ''), 15_000, 'a survivor to take web', agents);
     await sleep(1500);
     const failover = phase(prober, held, crashAt, Date.now() - 200);
-    report(opts, say, { event: 'crash', from: 'h1', ...failover, lab: l.prefix }, `failover: ${failover.to} answers after an outage of ${failover.outage_ms} ms (the peers declare n1 dead ${deadAfter} ms after its last heartbeat); at most ${failover.responders} host(s) answered at once`);
+    report(
+      opts,
+      say,
+      { event: 'crash', from: 'h1', ...failover, lab: l.prefix },
+      `failover: ${failover.to} answers after an outage of ${failover.outage_ms} ms (the peers declare n1 dead ${deadAfter} ms after its last heartbeat); at most ${failover.responders} host(s) answered at once`,
+    );
 
     const backAt = Date.now();
     start('n1');
-    live.note(backAt, `n1's agent starts again; it is preferred, so it takes web back once healthy for preemptDelay (${preemptDelay / 1000} s)`);
+    live.note(
+      backAt,
+      `n1's agent starts again; it is preferred, so it takes web back once healthy for preemptDelay (${preemptDelay / 1000} s)`,
+    );
     await waitFor(() => held.holders(VIP).join() === 'h1', 60_000, 'h1 to take web back', agents);
     await sleep(1500);
     const handback = phase(prober, held, backAt, Date.now() - 200);
-    report(opts, say, { event: 'return', from: failover.to, ...handback, lab: l.prefix }, `home: h1 answers again; the handback (break before make) cost the client ${handback.outage_ms} ms; at most ${handback.responders} host(s) answered at once`);
+    report(
+      opts,
+      say,
+      { event: 'return', from: failover.to, ...handback, lab: l.prefix },
+      `home: h1 answers again; the handback (break before make) cost the client ${handback.outage_ms} ms; at most ${handback.responders} host(s) answered at once`,
+    );
     live.stop();
     await prober.stop();
     return 0;
@@ -126,9 +164,18 @@ interface Phase {
 
 function phase(prober: Prober, held: AddressWatch, from: number, to: number): Phase {
   const t = prober.snapshot();
-  const slice = { ...t, endedAt: to, udp: t.udp.filter((p) => p.sentAt >= from && p.sentAt < to), tcp: t.tcp.filter((p) => p.sentAt >= from && p.sentAt < to) };
+  const slice = {
+    ...t,
+    endedAt: to,
+    udp: t.udp.filter((p) => p.sentAt >= from && p.sentAt < to),
+    tcp: t.tcp.filter((p) => p.sentAt >= from && p.sentAt < to),
+  };
   const a = analyze(slice, { faultAt: from });
-  return { to: a.segments.at(-1)?.by ?? null, outage_ms: a.outageMs, responders: Math.max(a.maxDistinctResponders, held.maxHolders(VIP, from, to)) };
+  return {
+    to: a.segments.at(-1)?.by ?? null,
+    outage_ms: a.outageMs,
+    responders: Math.max(a.maxDistinctResponders, held.maxHolders(VIP, from, to)),
+  };
 }
 
 function report(opts: LanDemoOptions, say: (l: string) => void, line: object, text: string): void {
@@ -147,7 +194,9 @@ function liveView(prober: Prober, held: AddressWatch, say: (l: string) => void) 
     const by = new Map<string, number>();
     for (const p of recent) for (const r of p.replies) by.set(r.by, (by.get(r.by) ?? 0) + 1);
     const answers = by.size === 0 ? 'no answers' : [...by].map(([h, n]) => `${h} ${n}/s`).join(', ');
-    say(`${stamp(now - t0)}  web on [${held.holders(VIP).join(', ') || 'nobody'}]   client: ${answers} (of ${recent.length} probes)`);
+    say(
+      `${stamp(now - t0)}  web on [${held.holders(VIP).join(', ') || 'nobody'}]   client: ${answers} (of ${recent.length} probes)`,
+    );
   }, 1000);
   const events = setInterval(() => {
     const all = changes();
@@ -163,11 +212,18 @@ function liveView(prober: Prober, held: AddressWatch, say: (l: string) => void) 
   };
 }
 
-async function waitFor(ok: () => boolean, timeoutMs: number, what: string, agents: ReadonlyMap<string, LabProcess>): Promise<void> {
+async function waitFor(
+  ok: () => boolean,
+  timeoutMs: number,
+  what: string,
+  agents: ReadonlyMap<string, LabProcess>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
     if (Date.now() > deadline) {
-      const tails = [...agents].map(([n, p]) => `${n}: ${p.stderrTail().split('\n').slice(-3).join(' | ') || '(no stderr)'}`).join('\n');
+      const tails = [...agents]
+        .map(([n, p]) => `${n}: ${p.stderrTail().split('\n').slice(-3).join(' | ') || '(no stderr)'}`)
+        .join('\n');
       throw new Error(`demo --lan: timed out after ${timeoutMs / 1000} s waiting for ${what}\n${tails}`);
     }
     await sleep(50);

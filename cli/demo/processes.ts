@@ -23,23 +23,39 @@ export interface ChildAgent {
 }
 
 /** Starts `ipferry agent` for one node, its output going to a log file. */
-export function spawnAgent(opts: { self: string[]; node: string; configFile: string; keyFile: string; metricsPort: number; logFile: string }): ChildAgent {
+export function spawnAgent(opts: {
+  self: string[];
+  node: string;
+  configFile: string;
+  keyFile: string;
+  metricsPort: number;
+  logFile: string;
+}): ChildAgent {
   const [cmd, ...pre] = opts.self;
   const args = [
     ...pre,
     'agent',
-    '--config', opts.configFile,
-    '--node', opts.node,
-    '--key', opts.keyFile,
-    '--hostnet', 'recording',
-    '--identity', 'config',
-    '--metrics', `127.0.0.1:${opts.metricsPort}`,
-    '--log-level', 'info',
+    '--config',
+    opts.configFile,
+    '--node',
+    opts.node,
+    '--key',
+    opts.keyFile,
+    '--hostnet',
+    'recording',
+    '--identity',
+    'config',
+    '--metrics',
+    `127.0.0.1:${opts.metricsPort}`,
+    '--log-level',
+    'info',
   ];
   const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(opts.logFile);
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { node: opts.node, child, exited };
 }

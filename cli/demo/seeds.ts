@@ -10,22 +10,49 @@ import { SEED_001_RING_YAML } from './embedded';
 export function seedWalkthrough(print: (line: string) => void, json: boolean): void {
   const ring = loadConfig(SEED_001_RING_YAML);
   // A control plane (cloud or local) has no quorum to lose, so three of five may die at once.
-  const sim = new ClusterSim({ ...ring, control: { mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 30_000 } } });
+  const sim = new ClusterSim({
+    ...ring,
+    control: {
+      mode: 'local',
+      listen: '127.0.0.1:7400',
+      liveness: 'direct',
+      witness: { port: 7402, watchers: 3, keepalive: 30_000 },
+    },
+  });
   const start = sim.now;
   const at = () => `t=${humanDuration(sim.now - start)}`.padEnd(9);
   const show = (moves: ReturnType<ClusterSim['run']>) => {
     for (const m of moves) {
-      if (json) print(JSON.stringify({ t_ms: m.at - start, vip: m.vip, from: m.from, to: m.to, reason: m.reason, epoch: m.epoch, detail: m.detail }));
-      else print(`${`t=${humanDuration(m.at - start)}`.padEnd(9)}${m.vip.padEnd(7)} ${(m.from ?? '—').padEnd(7)}→ ${(m.to ?? '—').padEnd(7)} ${m.reason.padEnd(15)} ${m.detail}`);
+      if (json)
+        print(
+          JSON.stringify({
+            t_ms: m.at - start,
+            vip: m.vip,
+            from: m.from,
+            to: m.to,
+            reason: m.reason,
+            epoch: m.epoch,
+            detail: m.detail,
+          }),
+        );
+      else
+        print(
+          `${`t=${humanDuration(m.at - start)}`.padEnd(9)}${m.vip.padEnd(7)} ${(m.from ?? '—').padEnd(7)}→ ${(m.to ?? '—').padEnd(7)} ${m.reason.padEnd(15)} ${m.detail}`,
+        );
     }
   };
-  const loads = () => Object.entries(sim.loads()).map(([n, c]) => `${n} ${c}`).join(', ');
+  const loads = () =>
+    Object.entries(sim.loads())
+      .map(([n, c]) => `${n} ${c}`)
+      .join(', ');
   const say = (line: string) => {
     if (!json) print(line);
   };
 
   say('Seed 001: five mail servers in a ring, ten VIPs, two preferred by each (simulated time).');
-  say(`timers: heartbeat ${humanDuration(ring.timers.heartbeatInterval)}, deadAfter ${humanDuration(ring.timers.deadAfter)}, preemptDelay ${humanDuration(ring.timers.preemptDelay)}\n`);
+  say(
+    `timers: heartbeat ${humanDuration(ring.timers.heartbeatInterval)}, deadAfter ${humanDuration(ring.timers.deadAfter)}, preemptDelay ${humanDuration(ring.timers.preemptDelay)}\n`,
+  );
   show(sim.run(1000));
   say(`${at()}all up — ${loads()}\n`);
 

@@ -78,12 +78,20 @@ export class FailoverWatch {
       for (const [key, words] of PHASES) {
         const at = tl[key];
         if (at === undefined) continue;
-        const extra = key === 'verified' && tl.apiStart !== undefined && tl.apiDone !== undefined ? ` (API ${esc(tl.apiDone - tl.apiStart)} ms, ${esc(e.outcome?.calls ?? '?')} calls)` : '';
+        const extra =
+          key === 'verified' && tl.apiStart !== undefined && tl.apiDone !== undefined
+            ? ` (API ${esc(tl.apiDone - tl.apiStart)} ms, ${esc(e.outcome?.calls ?? '?')} calls)`
+            : '';
         // A change that propagates (Route 53) is verified when the provider says it is in sync.
         const said = key === 'verified' && tl.accepted !== undefined ? 'in sync at the provider (verified)' : words;
         once(`${e.id}:${key}`, at, `  ${esc(e.vip)}: ${said}${extra}`);
       }
-      if (e.outcome && !e.outcome.ok) once(`${e.id}:failed`, e.at, `  ${esc(e.vip)}: provider call failed: ${esc(e.outcome.reason)}: ${esc(e.outcome.message)}`);
+      if (e.outcome && !e.outcome.ok)
+        once(
+          `${e.id}:failed`,
+          e.at,
+          `  ${esc(e.vip)}: provider call failed: ${esc(e.outcome.reason)}: ${esc(e.outcome.message)}`,
+        );
     }
     for (const [, line] of lines.sort((a, b) => a[0] - b[0])) this.print(line);
     return lines.length > 0;

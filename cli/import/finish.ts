@@ -33,6 +33,8 @@ export function finishImport(result: ImportResult, out: string | undefined): num
   else console.log(text);
   for (const n of result.notes) console.error(formatNote(n));
   const dropped = result.notes.filter((n) => n.level === 'dropped').length;
-  console.error(`${out ?? 'config'}: ${checked.config.nodes.length} nodes, ${checked.config.vips.length} VIPs; ${dropped} statement${dropped === 1 ? '' : 's'} dropped`);
+  console.error(
+    `${out ?? 'config'}: ${checked.config.nodes.length} nodes, ${checked.config.vips.length} VIPs; ${dropped} statement${dropped === 1 ? '' : 's'} dropped`,
+  );
   return dropped > 0 ? 1 : 0;
 }

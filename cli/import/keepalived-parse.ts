@@ -45,7 +45,10 @@ export function tokenize(text: string, file: string): Token[][] {
     let j = 0;
     while (j < raw.length) {
       const c = raw[j]!;
-      if (c === ' ' || c === '\t') { j++; continue; }
+      if (c === ' ' || c === '\t') {
+        j++;
+        continue;
+      }
       if (c === '#' || c === '!') break;
       if (c === '"') {
         const end = raw.indexOf('"', j + 1);
@@ -54,7 +57,11 @@ export function tokenize(text: string, file: string): Token[][] {
         j = end + 1;
         continue;
       }
-      if (c === '{' || c === '}') { tokens.push({ text: c, quoted: false, line }); j++; continue; }
+      if (c === '{' || c === '}') {
+        tokens.push({ text: c, quoted: false, line });
+        j++;
+        continue;
+      }
       let k = j;
       while (k < raw.length && !' \t{}#!"'.includes(raw[k]!)) k++;
       tokens.push({ text: raw.slice(j, k), quoted: false, line });
@@ -85,15 +92,21 @@ function readFile(path: string, depth: number, state: ReadState, from: string): 
   } catch (err) {
     throw new ImportError(from, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  if (size > MAX_FILE_BYTES) throw new ImportError(from, `${path} is ${size} bytes, more than the ${MAX_FILE_BYTES} a keepalived.conf can sensibly be`);
+  if (size > MAX_FILE_BYTES)
+    throw new ImportError(
+      from,
+      `${path} is ${size} bytes, more than the ${MAX_FILE_BYTES} a keepalived.conf can sensibly be`,
+    );
   state.bytes += size;
-  if (state.bytes > MAX_TOTAL_BYTES) throw new ImportError(from, `the included files add up to more than ${MAX_TOTAL_BYTES} bytes`);
+  if (state.bytes > MAX_TOTAL_BYTES)
+    throw new ImportError(from, `the included files add up to more than ${MAX_TOTAL_BYTES} bytes`);
   const text = readFileSync(path, 'utf8');
   state.open.push(path);
   const shown = displayName(path);
   const flat = tokenize(text, shown).flatMap((tokens) => tokens);
   const out = parseBlock(flat, { i: 0 }, shown, 0, (words, line) => {
-    if (depth + 1 > MAX_INCLUDE_DEPTH) throw new ImportError(`${shown}:${line}`, `includes nested deeper than ${MAX_INCLUDE_DEPTH}`);
+    if (depth + 1 > MAX_INCLUDE_DEPTH)
+      throw new ImportError(`${shown}:${line}`, `includes nested deeper than ${MAX_INCLUDE_DEPTH}`);
     const pattern = words[1];
     if (pattern === undefined) throw new ImportError(`${shown}:${line}`, 'include needs a file name');
     // keepalived resolves a relative include against the including file's folder.
@@ -114,7 +127,8 @@ type Include = (words: string[], line: number) => Statement[];
 
 /** Statements until the closing `}` (or the end of the file at the top level). */
 function parseBlock(tokens: Token[], pos: { i: number }, file: string, depth: number, include: Include): Statement[] {
-  if (depth > MAX_BLOCK_DEPTH) throw new ImportError(`${file}:${tokens[pos.i]?.line ?? 0}`, `blocks nested deeper than ${MAX_BLOCK_DEPTH}`);
+  if (depth > MAX_BLOCK_DEPTH)
+    throw new ImportError(`${file}:${tokens[pos.i]?.line ?? 0}`, `blocks nested deeper than ${MAX_BLOCK_DEPTH}`);
   const out: Statement[] = [];
   while (pos.i < tokens.length) {
     const first = tokens[pos.i]!;
@@ -125,19 +139,24 @@ function parseBlock(tokens: Token[], pos: { i: number }, file: string, depth: nu
     }
     const words: string[] = [];
     const line = first.line;
-    while (pos.i < tokens.length && tokens[pos.i]!.line === line && !isBrace(tokens[pos.i]!)) words.push(tokens[pos.i++]!.text);
+    while (pos.i < tokens.length && tokens[pos.i]!.line === line && !isBrace(tokens[pos.i]!))
+      words.push(tokens[pos.i++]!.text);
     const next = tokens[pos.i];
     let children: Statement[] | undefined;
     if (next && next.text === '{' && !next.quoted) {
       pos.i++;
       children = parseBlock(tokens, pos, file, depth + 1, include);
-      if (words.length === 0) { out.push(...children); continue; }
+      if (words.length === 0) {
+        out.push(...children);
+        continue;
+      }
     }
     if (words.length === 0) continue;
     if (words[0] === 'include' && children === undefined) out.push(...include(words, line));
     else out.push({ words, file, line, ...(children ? { children } : {}) });
   }
-  if (depth > 0) throw new ImportError(`${file}:${tokens.at(-1)?.line ?? 0}`, 'a block is not closed before the end of the file');
+  if (depth > 0)
+    throw new ImportError(`${file}:${tokens.at(-1)?.line ?? 0}`, 'a block is not closed before the end of the file');
   return out;
 }
 
@@ -152,9 +171,17 @@ export function expandGlob(path: string): string[] {
   let found = [parts[0] === '' ? sep : parts[0]!];
   for (const part of parts.slice(1)) {
     if (part === '') continue;
-    if (!/[*?[]/.test(part)) { found = found.map((d) => join(d, part)); continue; }
+    if (!/[*?[]/.test(part)) {
+      found = found.map((d) => join(d, part));
+      continue;
+    }
     const re = globPart(part);
-    found = found.flatMap((d) => listDir(d).filter((n) => re.test(n) && !n.startsWith('.')).sort().map((n) => join(d, n)));
+    found = found.flatMap((d) =>
+      listDir(d)
+        .filter((n) => re.test(n) && !n.startsWith('.'))
+        .sort()
+        .map((n) => join(d, n)),
+    );
   }
   return found.filter((f) => isFile(f));
 }
@@ -168,7 +195,13 @@ function globPart(part: string): RegExp {
     else if (c === '[') {
       const end = part.indexOf(']', i + 1);
       if (end < 0) re += '\\[';
-      else { re += `[${part.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`; i = end; }
+      else {
+        re += `[${part
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);

@@ -58,6 +58,10 @@ export function ms(value: number): string {
 
 /** No password anywhere: heartbeats must still be signed, so a fresh key is made for the cluster. */
 export function freshPsk(notes: Notes): string {
-  notes.warn('security', 'security.psk', 'the files set no password, so a random pre-shared key was generated: keep it secret (move it to security.pskFile), or run `ipferry keygen` per node for ed25519');
+  notes.warn(
+    'security',
+    'security.psk',
+    'the files set no password, so a random pre-shared key was generated: keep it secret (move it to security.pskFile), or run `ipferry keygen` per node for ed25519',
+  );
   return randomBytes(24).toString('base64url');
 }

@@ -9,7 +9,11 @@ export function shellWords(line: string): string[] {
   let quote: "'" | '"' | undefined;
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
-    if (quote === "'") { if (c === "'") quote = undefined; else word = (word ?? '') + c; continue; }
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else word = (word ?? '') + c;
+      continue;
+    }
     if (quote === '"') {
       if (c === '"') quote = undefined;
       else if (c === '\\' && i + 1 < line.length) word = (word ?? '') + line[++i];
@@ -19,9 +23,13 @@ export function shellWords(line: string): string[] {
     if (c === ' ' || c === '\t' || c === '\n') {
       if (word !== undefined) words.push(word);
       word = undefined;
-    } else if (c === "'" || c === '"') { quote = c; word ??= ''; }
-    else if (c === '\\' && i + 1 < line.length) { const n = line[++i]!; if (n !== '\n') word = (word ?? '') + n; }
-    else word = (word ?? '') + c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      word ??= '';
+    } else if (c === '\\' && i + 1 < line.length) {
+      const n = line[++i]!;
+      if (n !== '\n') word = (word ?? '') + n;
+    } else word = (word ?? '') + c;
   }
   if (quote) throw new Error(`a ${quote === '"' ? 'double' : 'single'} quote is not closed`);
   if (word !== undefined) words.push(word);

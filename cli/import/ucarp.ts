@@ -23,19 +23,46 @@ export interface UcarpLine {
 
 // ucarp(8): flags that take a value, short and long.
 const VALUED: Record<string, keyof UcarpLine> = {
-  i: 'interface', interface: 'interface', s: 'srcip', srcip: 'srcip', v: 'vhid', vhid: 'vhid', p: 'pass', pass: 'pass',
-  a: 'addr', addr: 'addr', b: 'advbase', advbase: 'advbase', k: 'advskew', advskew: 'advskew', r: 'deadratio', deadratio: 'deadratio',
-  u: 'upscript', upscript: 'upscript', d: 'downscript', downscript: 'downscript', x: 'xparam', xparam: 'xparam',
+  i: 'interface',
+  interface: 'interface',
+  s: 'srcip',
+  srcip: 'srcip',
+  v: 'vhid',
+  vhid: 'vhid',
+  p: 'pass',
+  pass: 'pass',
+  a: 'addr',
+  addr: 'addr',
+  b: 'advbase',
+  advbase: 'advbase',
+  k: 'advskew',
+  advskew: 'advskew',
+  r: 'deadratio',
+  deadratio: 'deadratio',
+  u: 'upscript',
+  upscript: 'upscript',
+  d: 'downscript',
+  downscript: 'downscript',
+  x: 'xparam',
+  xparam: 'xparam',
 };
 const WHY_FLAG: Record<string, string> = {
-  B: 'ipferry agents run under systemd, not as daemons', daemonize: 'ipferry agents run under systemd, not as daemons',
-  z: 'ipferry calls hooks.down when an agent stops while holding a VIP (what --shutdown asked for)', shutdown: 'ipferry calls hooks.down when an agent stops while holding a VIP (what --shutdown asked for)',
-  n: 'ipferry has no neutral mode', neutral: 'ipferry has no neutral mode',
-  m: 'ipferry heartbeats are not CARP adverts; nodes are reached on their addresses', mcast: 'ipferry heartbeats are not CARP adverts; nodes are reached on their addresses',
-  o: 'a password file: give the secret as security.pskFile', passfile: 'a password file: give the secret as security.pskFile',
-  f: 'ipferry logs to stdout/journald', facility: 'ipferry logs to stdout/journald',
-  S: 'ipferry never needs to skip an interface check', ignoreifstate: 'ipferry never needs to skip an interface check',
-  M: 'ipferry heartbeats are not CARP adverts', nomcast: 'ipferry heartbeats are not CARP adverts',
+  B: 'ipferry agents run under systemd, not as daemons',
+  daemonize: 'ipferry agents run under systemd, not as daemons',
+  z: 'ipferry calls hooks.down when an agent stops while holding a VIP (what --shutdown asked for)',
+  shutdown: 'ipferry calls hooks.down when an agent stops while holding a VIP (what --shutdown asked for)',
+  n: 'ipferry has no neutral mode',
+  neutral: 'ipferry has no neutral mode',
+  m: 'ipferry heartbeats are not CARP adverts; nodes are reached on their addresses',
+  mcast: 'ipferry heartbeats are not CARP adverts; nodes are reached on their addresses',
+  o: 'a password file: give the secret as security.pskFile',
+  passfile: 'a password file: give the secret as security.pskFile',
+  f: 'ipferry logs to stdout/journald',
+  facility: 'ipferry logs to stdout/journald',
+  S: 'ipferry never needs to skip an interface check',
+  ignoreifstate: 'ipferry never needs to skip an interface check',
+  M: 'ipferry heartbeats are not CARP adverts',
+  nomcast: 'ipferry heartbeats are not CARP adverts',
 };
 const FLAG_WITH_VALUE = new Set(['m', 'mcast', 'o', 'passfile', 'f', 'facility']);
 
@@ -53,20 +80,31 @@ export function parseUcarp(host: string, line: string, notes: Notes): UcarpLine 
     const word = words[i]!;
     // getopt: a long flag (--vhid=1, --vhid 1) or a short one with its value attached or not (-k10, -k 10).
     const m = /^--([A-Za-z][A-Za-z-]*)(?:=(.*))?$/.exec(word) ?? /^-([A-Za-z])(.+)?$/.exec(word);
-    if (!m) { notes.drop(host, word, 'not a ucarp flag'); continue; }
+    if (!m) {
+      notes.drop(host, word, 'not a ucarp flag');
+      continue;
+    }
     const flag = m[1]!;
-    if (flag === 'P' || flag === 'preempt') { out.preempt = true; continue; }
+    if (flag === 'P' || flag === 'preempt') {
+      out.preempt = true;
+      continue;
+    }
     const field = VALUED[flag];
     if (field === undefined) {
       const value = FLAG_WITH_VALUE.has(flag) ? (m[2] ?? words[++i]) : undefined;
-      notes.drop(host, value === undefined ? word : `${word} ${value}`, WHY_FLAG[flag] ?? 'not a ucarp flag the importer knows');
+      notes.drop(
+        host,
+        value === undefined ? word : `${word} ${value}`,
+        WHY_FLAG[flag] ?? 'not a ucarp flag the importer knows',
+      );
       continue;
     }
     const value = m[2] ?? words[++i];
     if (value === undefined) throw new ImportError(host, `${word} needs a value`);
     if (['vhid', 'advbase', 'advskew', 'deadratio'].includes(field)) {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 0 || n > 255) throw new ImportError(host, `${word} ${value} is not a number from 0 to 255`);
+      if (!Number.isInteger(n) || n < 0 || n > 255)
+        throw new ImportError(host, `${word} ${value} is not a number from 0 to 255`);
       (out as unknown as Record<string, number>)[field] = n;
     } else (out as unknown as Record<string, string>)[field] = value;
   }
@@ -81,8 +119,15 @@ const withPrefix = (address: string, prefixLength?: number): string =>
 
 /** One ipferry config from the ucarp command lines of every host (several lines per host allowed). */
 export function mapUcarp(cluster: string, lines: UcarpLine[], notes: Notes, prefixLength?: number): ImportResult {
-  const header = [`Imported from ucarp command lines of ${[...new Set(lines.map((l) => l.host))].join(', ')} by \`ipferry import ucarp\`.`];
-  if (prefixLength === undefined) notes.warn('--addr', 'prefix length', 'ucarp has none (the up script sets it): /32 (or /128) is used; give --prefix N to match your up script');
+  const header = [
+    `Imported from ucarp command lines of ${[...new Set(lines.map((l) => l.host))].join(', ')} by \`ipferry import ucarp\`.`,
+  ];
+  if (prefixLength === undefined)
+    notes.warn(
+      '--addr',
+      'prefix length',
+      'ucarp has none (the up script sets it): /32 (or /128) is used; give --prefix N to match your up script',
+    );
   const byVhid = new Map<number, UcarpLine[]>();
   for (const l of lines) byVhid.set(l.vhid!, [...(byVhid.get(l.vhid!) ?? []), l]);
   const vips: Record<string, unknown>[] = [];
@@ -90,15 +135,48 @@ export function mapUcarp(cluster: string, lines: UcarpLine[], notes: Notes, pref
     // CARP: the lowest advskew advertises most often and wins; advbase first, as ucarp compares it.
     const order = [...members].sort((a, b) => a.advbase - b.advbase || a.advskew - b.advskew);
     const lead = order[0]!;
-    for (const m of order.slice(1)) if (m.addr !== lead.addr) notes.warn(m.host, `vhid ${vhid} address ${m.addr}`, `differs from ${lead.host}'s ${lead.addr}: the hosts disagree; ${lead.host}'s is used`);
+    for (const m of order.slice(1))
+      if (m.addr !== lead.addr)
+        notes.warn(
+          m.host,
+          `vhid ${vhid} address ${m.addr}`,
+          `differs from ${lead.host}'s ${lead.addr}: the hosts disagree; ${lead.host}'s is used`,
+        );
     // CARP compares advbase, then advskew: one key, lower is better (advskew is under 256).
-    const preferred = successionFrom(order.map((m) => ({ host: identifierOf(m.host), key: m.advbase * 256 + m.advskew })));
-    if (order.length > 1) header.push(successionNote(`vhid ${vhid}`, order.map((m) => `${m.host} (advskew ${m.advskew})`), preferred));
-    const vip: Record<string, unknown> = { name: `vhid${vhid}`, address: withPrefix(lead.addr!, prefixLength), preferred, preempt: order.some((m) => m.preempt) };
-    if (order.some((m) => m.preempt !== lead.preempt)) notes.warn(lead.host, `vhid ${vhid} --preempt`, 'set on some hosts only: preempt is one setting per VIP, so it is on');
-    const hooks = { ...(lead.upscript ? { up: lead.upscript } : {}), ...(lead.downscript ? { down: lead.downscript } : {}) };
+    const preferred = successionFrom(
+      order.map((m) => ({ host: identifierOf(m.host), key: m.advbase * 256 + m.advskew })),
+    );
+    if (order.length > 1)
+      header.push(
+        successionNote(
+          `vhid ${vhid}`,
+          order.map((m) => `${m.host} (advskew ${m.advskew})`),
+          preferred,
+        ),
+      );
+    const vip: Record<string, unknown> = {
+      name: `vhid${vhid}`,
+      address: withPrefix(lead.addr!, prefixLength),
+      preferred,
+      preempt: order.some((m) => m.preempt),
+    };
+    if (order.some((m) => m.preempt !== lead.preempt))
+      notes.warn(
+        lead.host,
+        `vhid ${vhid} --preempt`,
+        'set on some hosts only: preempt is one setting per VIP, so it is on',
+      );
+    const hooks = {
+      ...(lead.upscript ? { up: lead.upscript } : {}),
+      ...(lead.downscript ? { down: lead.downscript } : {}),
+    };
     if (Object.keys(hooks).length > 0) vip.hooks = hooks;
-    if (lead.xparam !== undefined) notes.drop(lead.host, `--xparam ${lead.xparam}`, 'ipferry calls hooks with ($1 interface, $2 address) only; put the extra parameter into the hook command itself');
+    if (lead.xparam !== undefined)
+      notes.drop(
+        lead.host,
+        `--xparam ${lead.xparam}`,
+        'ipferry calls hooks with ($1 interface, $2 address) only; put the extra parameter into the hook command itself',
+      );
     vips.push(vip);
   }
   const hosts = [...new Set(lines.map((l) => l.host))];
@@ -117,7 +195,10 @@ export function mapUcarp(cluster: string, lines: UcarpLine[], notes: Notes, pref
       cluster,
       control: peerControl(nodes, [], notes),
       // ucarp declares a master dead after deadratio missed adverts of advbase seconds.
-      timers: { heartbeatInterval: ms(Math.max(1, advbase) * 1000), deadAfter: ms(Math.max(1, advbase) * deadratio * 1000) },
+      timers: {
+        heartbeatInterval: ms(Math.max(1, advbase) * 1000),
+        deadAfter: ms(Math.max(1, advbase) * deadratio * 1000),
+      },
       security: { psk: pass ? pskFrom(pass.pass!, pass.host, notes, 'CARP') : freshPsk(notes) },
       nodes,
       vips,

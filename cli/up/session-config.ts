@@ -36,8 +36,12 @@ export const MAX_UP_NODES = 240;
  * in for unless kept. Pure: the caller picks the ports and writes the keys.
  */
 export function sessionConfig(raw: Doc, config: Config, facts: SessionFacts): SessionConfig {
-  if (!LOOPBACK_PREFIX.test(facts.loopbackPrefix)) throw new Error(`loopback prefix "${facts.loopbackPrefix}" is not 127.a.b`);
-  if (config.nodes.length > MAX_UP_NODES) throw new Error(`ipferry up runs at most ${MAX_UP_NODES} nodes on one machine; the config has ${config.nodes.length}`);
+  if (!LOOPBACK_PREFIX.test(facts.loopbackPrefix))
+    throw new Error(`loopback prefix "${facts.loopbackPrefix}" is not 127.a.b`);
+  if (config.nodes.length > MAX_UP_NODES)
+    throw new Error(
+      `ipferry up runs at most ${MAX_UP_NODES} nodes on one machine; the config has ${config.nodes.length}`,
+    );
   const notes: string[] = [];
   const doc: Doc = { ...raw };
   const c = config.control;
@@ -50,13 +54,20 @@ export function sessionConfig(raw: Doc, config: Config, facts: SessionFacts): Se
     witness: { ...witness, port: facts.witnessPort },
   };
   if (c.mode === 'peer') {
-    notes.push('peer mode needs a network per node (npm run demo -- --lan does that in namespaces, as root); here a local control plane decides, with the same nodes, checks and VIPs, so ipferry status and events can show it');
+    notes.push(
+      'peer mode needs a network per node (npm run demo -- --lan does that in namespaces, as root); here a local control plane decides, with the same nodes, checks and VIPs, so ipferry status and events can show it',
+    );
   } else if (c.mode === 'aws') {
-    notes.push(`control.mode aws runs here as a local control plane, with the providers' emulators in place of ${c.region}`);
+    notes.push(
+      `control.mode aws runs here as a local control plane, with the providers' emulators in place of ${c.region}`,
+    );
   }
 
   doc.nodes = (raw.nodes as Doc[]).map((n, i) => {
-    const node: Doc = { ...n, addresses: [`${facts.loopbackPrefix}.${10 + i}`, ...((n.addresses as string[] | undefined) ?? [])] };
+    const node: Doc = {
+      ...n,
+      addresses: [`${facts.loopbackPrefix}.${10 + i}`, ...((n.addresses as string[] | undefined) ?? [])],
+    };
     const key = facts.publicKeys?.[String(n.id)];
     if (config.security.signing === 'ed25519') {
       if (!key) throw new Error(`no session key for node ${String(n.id)}`);
@@ -64,18 +75,20 @@ export function sessionConfig(raw: Doc, config: Config, facts: SessionFacts): Se
     }
     return node;
   });
-  notes.push(`each node is watched on its own loopback address (${facts.loopbackPrefix}.10 onwards, UDP ${facts.witnessPort}) before its own`);
+  notes.push(
+    `each node is watched on its own loopback address (${facts.loopbackPrefix}.10 onwards, UDP ${facts.witnessPort}) before its own`,
+  );
 
   const security: Doc = { ...((raw.security as Doc | undefined) ?? {}) };
   if (config.security.signing === 'ed25519') {
-    notes.push('heartbeat keys: made for this session (the config\'s public keys are not used)');
+    notes.push("heartbeat keys: made for this session (the config's public keys are not used)");
   } else {
-    if (!facts.pskFile) throw new Error('an hmac-sha256 cluster needs the session\'s pskFile');
+    if (!facts.pskFile) throw new Error("an hmac-sha256 cluster needs the session's pskFile");
     delete security.psk;
     delete security.pskEnv;
     security.signing = 'hmac-sha256';
     security.pskFile = facts.pskFile;
-    notes.push('pre-shared key: made for this session (the config\'s psk, pskFile or pskEnv is not read)');
+    notes.push("pre-shared key: made for this session (the config's psk, pskFile or pskEnv is not read)");
   }
   doc.security = security;
 
@@ -83,8 +96,15 @@ export function sessionConfig(raw: Doc, config: Config, facts: SessionFacts): Se
     // The checks probe 127.0.0.1, the same machine for every node here: they cannot tell nodes
     // apart, and the services they expect are seldom running. Kept with --checks as-is.
     const rawChecks = (raw.checks as Record<string, Doc> | undefined) ?? {};
-    doc.checks = Object.fromEntries(Object.keys(rawChecks).map((name) => [name, { kind: 'exec', command: ['true'], interval: '2s', timeout: '1s', rise: 1, fall: 2 }]));
-    notes.push(`checks (${Object.keys(rawChecks).join(', ')}) stood in for by a command that passes: they probe this machine, the same for every node here (--checks as-is keeps them)`);
+    doc.checks = Object.fromEntries(
+      Object.keys(rawChecks).map((name) => [
+        name,
+        { kind: 'exec', command: ['true'], interval: '2s', timeout: '1s', rise: 1, fall: 2 },
+      ]),
+    );
+    notes.push(
+      `checks (${Object.keys(rawChecks).join(', ')}) stood in for by a command that passes: they probe this machine, the same for every node here (--checks as-is keeps them)`,
+    );
   }
 
   const vips = (raw.vips as Doc[] | undefined) ?? [];
@@ -93,7 +113,10 @@ export function sessionConfig(raw: Doc, config: Config, facts: SessionFacts): Se
     notes.push('hooks are not run: they would act on this machine');
   }
   const hostBound = config.vips.filter((v) => HOST_BOUND_KINDS.has(v.kind)).length;
-  if (hostBound > 0) notes.push(`host plumbing is recorded, not applied (${hostBound} VIP${hostBound === 1 ? '' : 's'} an agent binds): no root needed`);
+  if (hostBound > 0)
+    notes.push(
+      `host plumbing is recorded, not applied (${hostBound} VIP${hostBound === 1 ? '' : 's'} an agent binds): no root needed`,
+    );
   return { doc, notes };
 }
 

@@ -51,7 +51,11 @@ const REGION_DEFAULT = 'eu-central-1';
  * (0600), the emulators its providers need, a local control plane in this process and one agent
  * per node as a child process. Whatever fails on the way is undone before the error is thrown.
  */
-export async function startSession(raw: Record<string, unknown>, config: Config, opts: { keepChecks: boolean; self?: string[]; tmpRoot?: string }): Promise<UpSession> {
+export async function startSession(
+  raw: Record<string, unknown>,
+  config: Config,
+  opts: { keepChecks: boolean; self?: string[]; tmpRoot?: string },
+): Promise<UpSession> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dir = await mkdtemp(join(opts.tmpRoot ?? tmpdir(), 'ipferry-up-'));
   await chmod(dir, 0o700);
@@ -86,7 +90,8 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
   try {
     const ed25519 = config.security.signing === 'ed25519';
     const keys = ed25519 ? Object.fromEntries(config.nodes.map((n) => [n.id, generateNodeKey()])) : {};
-    for (const [id, k] of Object.entries(keys)) await writeFile(join(dir, `${id}.pem`), k.privateKeyPem, { mode: 0o600, flag: 'wx' });
+    for (const [id, k] of Object.entries(keys))
+      await writeFile(join(dir, `${id}.pem`), k.privateKeyPem, { mode: 0o600, flag: 'wx' });
     const pskFile = ed25519 ? undefined : join(dir, 'psk');
     const psk = randomBytes(24).toString('base64url');
     if (pskFile) await writeFile(pskFile, `${psk}\n`, { mode: 0o600, flag: 'wx' });
@@ -95,7 +100,9 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
       controlPort: await freePort(),
       witnessPort: await freeUdpPort(`${loopbackPrefix}.10`),
       loopbackPrefix,
-      ...(ed25519 ? { publicKeys: Object.fromEntries(Object.entries(keys).map(([id, k]) => [id, k.publicKey])) } : { pskFile: pskFile! }),
+      ...(ed25519
+        ? { publicKeys: Object.fromEntries(Object.entries(keys).map(([id, k]) => [id, k.publicKey])) }
+        : { pskFile: pskFile! }),
       keepChecks: opts.keepChecks,
     });
     const yaml = `# written by ipferry up for this session only; removed when it ends\n${stringify(session.doc)}`;
@@ -109,19 +116,46 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
       emulators.push({ kind, url: sim.url });
       closers.push(() => sim.close());
     }
-    const credentials = emulatorCredentials(emulators, config.control.mode === 'aws' ? config.control.region : REGION_DEFAULT);
+    const credentials = emulatorCredentials(
+      emulators,
+      config.control.mode === 'aws' ? config.control.region : REGION_DEFAULT,
+    );
     const logger = pino({ level: 'info' }, pino.destination({ dest: join(dir, 'control-plane.log'), sync: false }));
     closers.push(() => logger.flush());
     const { providers, publisher } = providersFor(sessionCfg, credentials, logger);
-    const cp = await startLocalControlPlane({ config: sessionCfg, log: pinoLog(logger), providers, ...(publisher ? { publisher } : {}), ...(ed25519 ? {} : { psk }) });
+    const cp = await startLocalControlPlane({
+      config: sessionCfg,
+      log: pinoLog(logger),
+      providers,
+      ...(publisher ? { publisher } : {}),
+      ...(ed25519 ? {} : { psk }),
+    });
     closers.push(() => cp.close());
 
     const self = opts.self ?? selfCommand();
     for (const n of sessionCfg.nodes) {
       const metrics = `127.0.0.1:${await freePort()}`;
-      agents.push(spawnAgent(self, { node: n.id, configFile, metrics, logFile: join(dir, `${n.id}.log`), ...(ed25519 ? { keyFile: join(dir, `${n.id}.pem`) } : {}) }));
+      agents.push(
+        spawnAgent(self, {
+          node: n.id,
+          configFile,
+          metrics,
+          logFile: join(dir, `${n.id}.log`),
+          ...(ed25519 ? { keyFile: join(dir, `${n.id}.pem`) } : {}),
+        }),
+      );
     }
-    return { dir, configFile, config: sessionCfg, controlUrl: cp.url, emulators, agents, notes: session.notes, stop, stopNow };
+    return {
+      dir,
+      configFile,
+      config: sessionCfg,
+      controlUrl: cp.url,
+      emulators,
+      agents,
+      notes: session.notes,
+      stop,
+      stopNow,
+    };
   } catch (err) {
     await stop();
     throw err;
@@ -132,27 +166,57 @@ export async function startSession(raw: Record<string, unknown>, config: Config,
 }
 
 /** The providers' credentials for running emulators: their URLs, their fixed test secrets (also the demo's). */
-export function emulatorCredentials(emulators: ReadonlyArray<{ kind: string; url: string }>, region: string, route53PollMs: number | undefined = 200): ProviderCredentials {
+export function emulatorCredentials(
+  emulators: ReadonlyArray<{ kind: string; url: string }>,
+  region: string,
+  route53PollMs: number | undefined = 200,
+): ProviderCredentials {
   const url = (kind: string) => emulators.find((e) => e.kind === kind)?.url;
   const poll = route53PollMs === undefined ? {} : { route53PollMs };
   return {
-    aws: { region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, ...(url('ec2') ? { ec2Endpoint: url('ec2') } : {}), ...(url('route53') ? { route53Endpoint: url('route53'), ...poll } : {}) },
+    aws: {
+      region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      ...(url('ec2') ? { ec2Endpoint: url('ec2') } : {}),
+      ...(url('route53') ? { route53Endpoint: url('route53'), ...poll } : {}),
+    },
     ...(url('hetzner') ? { hetznerCloud: { token: DEFAULT_TOKEN, baseUrl: `${url('hetzner')}/v1` } } : {}),
     ...(url('robot') ? { hetznerRobot: { ...DEFAULT_ROBOT_CREDENTIALS, baseUrl: url('robot')! } } : {}),
   };
 }
 
 /** Starts `ipferry agent` for one node with recorded plumbing and the config's identity; output to its log file. */
-function spawnAgent(self: string[], o: { node: string; configFile: string; metrics: string; logFile: string; keyFile?: string }): UpAgent {
+function spawnAgent(
+  self: string[],
+  o: { node: string; configFile: string; metrics: string; logFile: string; keyFile?: string },
+): UpAgent {
   const [cmd, ...pre] = self;
-  const args = [...pre, 'agent', '--config', o.configFile, '--node', o.node, ...(o.keyFile ? ['--key', o.keyFile] : []), '--hostnet', 'recording', '--identity', 'config', '--metrics', o.metrics, '--log-level', 'info'];
+  const args = [
+    ...pre,
+    'agent',
+    '--config',
+    o.configFile,
+    '--node',
+    o.node,
+    ...(o.keyFile ? ['--key', o.keyFile] : []),
+    '--hostnet',
+    'recording',
+    '--identity',
+    'config',
+    '--metrics',
+    o.metrics,
+    '--log-level',
+    'info',
+  ];
   const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(o.logFile, { mode: 0o600 });
   // The folder may be removed while the agent still writes: a lost log line, not a crash.
   log.on('error', () => undefined);
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { node: o.node, pid: child.pid ?? -1, metrics: o.metrics, logFile: o.logFile, child, exited };
 }
 
@@ -163,8 +227,13 @@ function spawnAgent(self: string[], o: { node: string; configFile: string; metri
  */
 async function startEc2(config: Config): Promise<{ url: string; close(): Promise<void> }> {
   const overlay = config.vips.filter((v) => v.kind === 'aws-overlay-route');
-  const off = config.nodes.filter((n) => overlay.some((v) => !v.eligible?.nodes || v.eligible.nodes.includes(n.id))).map((n) => n.id);
-  const emulator = new Ec2Emulator({ seed: ec2Seed(config, { sourceDestCheckOff: off }), settings: { strictReassociation: true } });
+  const off = config.nodes
+    .filter((n) => overlay.some((v) => !v.eligible?.nodes || v.eligible.nodes.includes(n.id)))
+    .map((n) => n.id);
+  const emulator = new Ec2Emulator({
+    seed: ec2Seed(config, { sourceDestCheckOff: off }),
+    settings: { strictReassociation: true },
+  });
   const server = await emulator.start(0);
   return { url: server.url, close: () => emulator.close() };
 }

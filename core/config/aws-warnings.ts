@@ -28,7 +28,9 @@ export function awsWarnings(config: Config): ConfigIssue[] {
       message:
         `${node.id} may carry the Elastic IP ${names} on its primary private address: EC2 then releases its public address ${node.aws.publicIp} ` +
         `and gives it a new one (or none) when the EIP leaves` +
-        (pointing.length > 0 ? `, so the Route 53 record of ${pointing.join(', ')} must not be built from this fixed address` : '') +
+        (pointing.length > 0
+          ? `, so the Route 53 record of ${pointing.join(', ')} must not be built from this fixed address`
+          : '') +
         `; put the EIP on a secondary private address (aws.privateIp), or use an Elastic IP as the node's public address`,
     });
   });

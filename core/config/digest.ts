@@ -21,5 +21,8 @@ export function configDigest(config: Config): string {
   const { security, control, ...rest } = config;
   const { psk: _psk, ...publicSecurity } = security;
   const { apiToken: _token, ...publicControl } = control as typeof control & { apiToken?: string };
-  return createHash('sha256').update(canonicalJson({ ...rest, control: publicControl, security: publicSecurity })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson({ ...rest, control: publicControl, security: publicSecurity }))
+    .digest('hex')
+    .slice(0, 16);
 }

@@ -51,7 +51,11 @@ export function checkHetznerAddresses(config: Config): ConfigIssue[] {
     const net = floatingIpv6Network(v.ip.text)!;
     const first = sameFloating.get(net);
     if (first === undefined) sameFloating.set(net, i);
-    else issues.push({ path: at, message: `${v.ip.text} is in the same floating IP (${net}) as vips[${first}]; a floating IP moves as a whole, so give it one VIP` });
+    else
+      issues.push({
+        path: at,
+        message: `${v.ip.text} is in the same floating IP (${net}) as vips[${first}]; a floating IP moves as a whole, so give it one VIP`,
+      });
   });
   return issues;
 }

@@ -38,7 +38,9 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): ConfigIssue[
 function phrase(iss: z.core.$ZodIssue): string {
   switch (iss.code) {
     case 'invalid_type':
-      return iss.input === undefined ? `required (expected ${iss.expected})` : `expected ${iss.expected}, got ${describe(iss.input)}`;
+      return iss.input === undefined
+        ? `required (expected ${iss.expected})`
+        : `expected ${iss.expected}, got ${describe(iss.input)}`;
     case 'invalid_value':
       return `expected one of ${iss.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(iss.input)}`;
     case 'invalid_union': {
@@ -55,7 +57,9 @@ function phrase(iss: z.core.$ZodIssue): string {
 
 /** zod reports either the object or the discriminator's own value as the input. */
 function valueAt(input: unknown, key: string): unknown {
-  return typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>)[key] : input;
+  return typeof input === 'object' && input !== null && !Array.isArray(input)
+    ? (input as Record<string, unknown>)[key]
+    : input;
 }
 
 function describe(v: unknown): string {

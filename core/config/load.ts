@@ -58,7 +58,10 @@ function crossIssuesOfSoundPart(raw: unknown, refused: readonly z.core.$ZodIssue
   const kept = new Map<string, number[]>();
   for (const [list, bad] of badEntries) {
     const entries = doc[list] as unknown[];
-    kept.set(list, entries.map((_, i) => i).filter((i) => !bad.has(i)));
+    kept.set(
+      list,
+      entries.map((_, i) => i).filter((i) => !bad.has(i)),
+    );
     for (const i of bad) {
       const e = entries[i] as { id?: unknown; name?: unknown } | null;
       for (const name of [e?.id, e?.name]) if (typeof name === 'string') droppedNames.add(name);
@@ -69,9 +72,16 @@ function crossIssuesOfSoundPart(raw: unknown, refused: readonly z.core.$ZodIssue
   if (!again.success) return [];
   const { config, issues } = normalize(again.data);
   issues.push(...crossCheck(config));
-  const original = (text: string) => text.replace(ENTRY_REF, (ref, list: string, i: string) => (kept.has(list) ? `${list}[${kept.get(list)![Number(i)]}]` : ref));
+  const original = (text: string) =>
+    text.replace(ENTRY_REF, (ref, list: string, i: string) =>
+      kept.has(list) ? `${list}[${kept.get(list)![Number(i)]}]` : ref,
+    );
   return issues
-    .filter((i) => !droppedSections.has(i.path.split(/[.[]/)[0]!) && ![...droppedNames].some((name) => i.message.includes(`"${name}"`)))
+    .filter(
+      (i) =>
+        !droppedSections.has(i.path.split(/[.[]/)[0]!) &&
+        ![...droppedNames].some((name) => i.message.includes(`"${name}"`)),
+    )
     .map((i) => ({ path: original(i.path), message: original(i.message) }));
 }
 
@@ -97,7 +107,11 @@ export function parseConfigText(text: string, source = 'the document'): ConfigRe
     };
   }
   const raw: unknown = doc.toJS();
-  if (raw === null || raw === undefined) return { ok: false, issues: [{ path: FILE_ISSUE_PATH, message: `${source} is empty: expected a cluster description` }] };
+  if (raw === null || raw === undefined)
+    return {
+      ok: false,
+      issues: [{ path: FILE_ISSUE_PATH, message: `${source} is empty: expected a cluster description` }],
+    };
   return parseConfig(raw);
 }
 
@@ -108,10 +122,13 @@ export const FILE_ISSUE_PATH = '(file)';
 export function unreadableFileIssue(path: string, err: unknown): ConfigIssue {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const message =
-    code === 'ENOENT' ? `no such file: ${path}`
-    : code === 'EACCES' || code === 'EPERM' ? `not allowed to read ${path} (permission denied)`
-    : code === 'EISDIR' ? `${path} is a folder, not a config file`
-    : `cannot read ${path}: ${code ?? (err instanceof Error ? err.message : String(err))}`;
+    code === 'ENOENT'
+      ? `no such file: ${path}`
+      : code === 'EACCES' || code === 'EPERM'
+        ? `not allowed to read ${path} (permission denied)`
+        : code === 'EISDIR'
+          ? `${path} is a folder, not a config file`
+          : `cannot read ${path}: ${code ?? (err instanceof Error ? err.message : String(err))}`;
   return { path: FILE_ISSUE_PATH, message };
 }
 

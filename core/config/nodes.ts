@@ -3,14 +3,25 @@ import { identifier, ipAddress, prefix } from './primitives';
 
 /** What EC2 calls this node: needed by the aws-* VIP kinds. */
 const awsIdentity = z.strictObject({
-  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, { message: 'expected an instance id like "i-0abc1234def567890"' }).optional(),
+  instanceId: z
+    .string()
+    .regex(/^i-[0-9a-f]{8,17}$/, { message: 'expected an instance id like "i-0abc1234def567890"' })
+    .optional(),
   /** The network interface that carries the VIPs (secondary IPs, EIP association, overlay route target). */
-  eni: z.string().regex(/^eni-[0-9a-f]{8,17}$/, { message: 'expected an interface id like "eni-0abc1234def567890"' }).optional(),
-  subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'expected a subnet id like "subnet-0abc1234"' }).optional(),
+  eni: z
+    .string()
+    .regex(/^eni-[0-9a-f]{8,17}$/, { message: 'expected an interface id like "eni-0abc1234def567890"' })
+    .optional(),
+  subnetId: z
+    .string()
+    .regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'expected a subnet id like "subnet-0abc1234"' })
+    .optional(),
   /** The subnet's CIDR: a secondary private IP can only move between ENIs in one subnet. */
   subnetCidr: prefix.optional(),
   /** The subnet's IPv6 block, for IPv6 secondary VIPs on a dual-stack subnet (subnetCidr being its IPv4 one). */
-  subnetIpv6Cidr: prefix.refine((s) => s.includes(':'), { message: 'expected an IPv6 block like "2001:db8:0:1::/64"' }).optional(),
+  subnetIpv6Cidr: prefix
+    .refine((s) => s.includes(':'), { message: 'expected an IPv6 block like "2001:db8:0:1::/64"' })
+    .optional(),
   az: z.string().optional(),
   /** The ENI's primary private address, the target of Elastic IP associations. */
   privateIp: ipAddress.optional(),

@@ -54,7 +54,8 @@ export function normalize(parsed: ParsedConfig): { config: Config; issues: Confi
     };
     if (name) {
       const taken = byKey.get(name);
-      if (taken !== undefined) issues.push({ path: `vips[${i}].name`, message: `"${name}" is already used by ${taken}` });
+      if (taken !== undefined)
+        issues.push({ path: `vips[${i}].name`, message: `"${name}" is already used by ${taken}` });
       else byKey.set(name, `vips[${i}]`);
     }
     return vip;
@@ -75,7 +76,11 @@ export function normalize(parsed: ParsedConfig): { config: Config; issues: Confi
       vips,
       dns: parsed.dns,
       control: resolveControl(parsed),
-      security: { ...parsed.security, signing: resolveSigning(parsed), clockSkew: parsed.security.clockSkew ?? defaultClockSkew(resolveTimers(parsed.control, parsed.timers)) },
+      security: {
+        ...parsed.security,
+        signing: resolveSigning(parsed),
+        clockSkew: parsed.security.clockSkew ?? defaultClockSkew(resolveTimers(parsed.control, parsed.timers)),
+      },
     },
     issues,
   };
@@ -95,7 +100,8 @@ function resolveControl(parsed: ParsedConfig): ControlConfig {
   const c = parsed.control;
   // A report costs a Lambda invocation and a DynamoDB write in AWS, nothing locally; and a decision
   // no report started (a drain, a preemption) reaches the agents at the next keepalive of any node.
-  if (c.mode !== 'peer') return { ...c, witness: { ...c.witness, keepalive: c.witness.keepalive ?? (c.mode === 'aws' ? 60_000 : 5_000) } };
+  if (c.mode !== 'peer')
+    return { ...c, witness: { ...c.witness, keepalive: c.witness.keepalive ?? (c.mode === 'aws' ? 60_000 : 5_000) } };
   const peers = c.peers ?? parsed.nodes.flatMap((n) => (n.addresses[0] ? [hostPortOf(n.addresses[0], c.port)] : []));
   return { ...c, peers, quorum: c.quorum ?? (parsed.nodes.length >= 3 ? 'majority' : 'none') };
 }

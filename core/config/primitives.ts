@@ -19,11 +19,9 @@ export const duration = z
   .meta({ description: 'A duration: "500ms", "1s", "2m", "1h", or a number of milliseconds.' });
 
 /** Names of nodes, checks and VIPs: safe in logs, file names, DynamoDB keys and shell-free argv. */
-export const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/, {
-    message: 'expected a name of letters, digits, ".", "_", ":" or "-" (at most 63, starting with a letter or digit)',
-  });
+export const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/, {
+  message: 'expected a name of letters, digits, ".", "_", ":" or "-" (at most 63, starting with a letter or digit)',
+});
 
 export const ipAddress = z.string().refine((s) => parseIp(s) !== undefined, {
   message: 'expected an IPv4 or IPv6 address',

@@ -73,7 +73,13 @@ const control = z.discriminatedUnion('mode', [
     /** The control plane's own Ed25519 private key (PEM, `ipferry keygen --for control`): read by `ipferry control` only. */
     answerKeyFile: z.string().min(1).optional(),
     /** HTTPS: required to listen beyond loopback (cert and key: the control plane; ca: what agents trust, or the pinned certificate itself). */
-    tls: z.strictObject({ certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional(), caFile: z.string().min(1).optional() }).optional(),
+    tls: z
+      .strictObject({
+        certFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+        caFile: z.string().min(1).optional(),
+      })
+      .optional(),
   }),
   z.strictObject({
     mode: z.literal('aws'),

@@ -13,7 +13,10 @@ export function missingIdentity(vip: Vip, node: NodeSpec): string[] {
       return vip.interface || node.interface ? [] : ['interface'];
     case 'aws-secondary-ip': {
       const family = vip.ip?.family ?? 4;
-      return [...(aws.eni ? [] : ['aws.eni']), ...(subnetBlock(node, family) ? [] : [family === 6 ? 'aws.subnetIpv6Cidr' : 'aws.subnetCidr'])];
+      return [
+        ...(aws.eni ? [] : ['aws.eni']),
+        ...(subnetBlock(node, family) ? [] : [family === 6 ? 'aws.subnetIpv6Cidr' : 'aws.subnetCidr']),
+      ];
     }
     case 'aws-elastic-ip':
     case 'aws-overlay-route':
@@ -23,7 +26,10 @@ export function missingIdentity(vip: Vip, node: NodeSpec): string[] {
     case 'hetzner-floating-ip':
       return hz.serverId ? [] : ['hetzner.serverId'];
     case 'hetzner-alias-ip':
-      return [...(hz.serverId ? [] : ['hetzner.serverId']), ...(vip.hetzner?.networkId || hz.networkId ? [] : ['hetzner.networkId'])];
+      return [
+        ...(hz.serverId ? [] : ['hetzner.serverId']),
+        ...(vip.hetzner?.networkId || hz.networkId ? [] : ['hetzner.networkId']),
+      ];
     case 'hetzner-robot-failover-ip':
       return hz.robotServerIp ? [] : ['hetzner.robotServerIp'];
   }

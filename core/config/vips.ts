@@ -28,7 +28,6 @@ export const FAMILY_OF_KIND: Record<VipKind, ProviderFamily> = {
   'aws-route53': 'aws-route53',
 };
 
-
 /** Kinds whose address the owner's OS must carry (the agent binds it). Route 53 and EIPs are the provider's alone. */
 export const HOST_BOUND_KINDS: ReadonlySet<VipKind> = new Set([
   'lan',
@@ -60,9 +59,14 @@ const announce = z.strictObject({
 
 const awsVip = z.strictObject({
   /** aws-elastic-ip: the allocation to associate. */
-  allocationId: z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, { message: 'expected an allocation id like "eipalloc-0abc1234"' }).optional(),
+  allocationId: z
+    .string()
+    .regex(/^eipalloc-[0-9a-f]{8,17}$/, { message: 'expected an allocation id like "eipalloc-0abc1234"' })
+    .optional(),
   /** aws-overlay-route: the route tables whose route to this prefix points at the owner's ENI. */
-  routeTables: z.array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { message: 'expected a route table id like "rtb-0abc1234"' })).optional(),
+  routeTables: z
+    .array(z.string().regex(/^rtb-[0-9a-f]{8,17}$/, { message: 'expected a route table id like "rtb-0abc1234"' }))
+    .optional(),
   /** aws-route53: the zone and record pointing at the owner. */
   hostedZoneId: z.string().min(1).optional(),
   recordName: z.string().min(1).optional(),

@@ -58,13 +58,22 @@ function findMove(plan: Plan): Candidate | undefined {
       // Up the order of succession when a better-placed node is lighter; sideways only among
       // unlisted nodes, and only while no listed node could take it: balance never sends a VIP
       // down its order, nor to an unlisted node while a listed one is a candidate.
-      const up = model.orderOf[leader]!.slice(0, here).find((n) => set.includes(n) && plan.load[n]! + size < plan.load[from]!);
+      const up = model.orderOf[leader]!.slice(0, here).find(
+        (n) => set.includes(n) && plan.load[n]! + size < plan.load[from]!,
+      );
       const home = up !== undefined;
       if (!home && (here < model.orderOf[leader]!.length || firstListed(model, leader, set) >= 0)) continue;
       const to = home ? up : plan.leastLoaded(leader, set, from);
       if (to < 0 || plan.load[to]! + size >= plan.load[from]!) continue;
-      const key: [number, number, number] = [home ? 0 : 1, plan.load[to]!, rank(model.vipHash[leader]!, model.nodeHash[to]!)];
-      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))) {
+      const key: [number, number, number] = [
+        home ? 0 : 1,
+        plan.load[to]!,
+        rank(model.vipHash[leader]!, model.nodeHash[to]!),
+      ];
+      if (
+        key[0] < bestKey[0] ||
+        (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] > bestKey[2])))
+      ) {
         best = { group, to, home };
         bestKey = key;
       }

@@ -34,5 +34,10 @@ export function dualHolders(situation: Situation): Diagnostic[] {
   });
   return [...holders]
     .filter(([, ids]) => ids.length > 1)
-    .map(([vip, ids]) => ({ kind: 'dual-holder' as const, vip, nodes: ids, message: `${vip} is bound on ${ids.join(' and ')} at once` }));
+    .map(([vip, ids]) => ({
+      kind: 'dual-holder' as const,
+      vip,
+      nodes: ids,
+      message: `${vip} is bound on ${ids.join(' and ')} at once`,
+    }));
 }

@@ -44,7 +44,12 @@ function withoutQuorum(plan: Plan, diagnostics: Decision['diagnostics']): Decisi
     reasons[vip.name] = { code: 'no-quorum', detail: seen };
     return plan.assignments[i] ?? initial(vip.name, now);
   });
-  return { assignments, moves: [], reasons, diagnostics: [...diagnostics, { kind: 'no-quorum', message: `no quorum: ${seen}; no new claims` }] };
+  return {
+    assignments,
+    moves: [],
+    reasons,
+    diagnostics: [...diagnostics, { kind: 'no-quorum', message: `no quorum: ${seen}; no new claims` }],
+  };
 }
 
 function initial(vip: string, now: number): Assignment {
@@ -80,7 +85,8 @@ function finish(plan: Plan, diagnostics: Decision['diagnostics']): Decision {
     assignments.push(next);
     // A previous holder that is no longer configured still counts as "from", so its agent lets go.
     const fromId = from >= 0 ? plan.nodeId(from) : (prev?.node ?? null);
-    if (fromId !== next.node) moves.push({ vip: vip.name, from: fromId, to: next.node, reason: reason.code, detail: reason.detail, epoch });
+    if (fromId !== next.node)
+      moves.push({ vip: vip.name, from: fromId, to: next.node, reason: reason.code, detail: reason.detail, epoch });
   });
   return { assignments, moves, reasons, diagnostics };
 }

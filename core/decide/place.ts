@@ -57,7 +57,8 @@ export function holdAndPlace(plan: Plan): void {
       loose.push(...group.slice(1));
       continue;
     }
-    const reason = why.code === 'claim' ? { code: 'claim' as const, detail: `claimed by ${model.nodes[target]!.id}` } : why;
+    const reason =
+      why.code === 'claim' ? { code: 'claim' as const, detail: `claimed by ${model.nodes[target]!.id}` } : why;
     seat(plan, group, target, reason, loose);
   }
 
@@ -70,7 +71,9 @@ function groupWhy(plan: Plan, group: readonly number[], node: number): Reason {
   for (const m of group) {
     const why = situation.whyNot(node, model.classOf[m]!);
     if (why.code === 'stable') continue;
-    return m === group[0] ? why : { code: why.code, detail: `${why.detail}, needed by follower ${model.vips[m]!.name}` };
+    return m === group[0]
+      ? why
+      : { code: why.code, detail: `${why.detail}, needed by follower ${model.vips[m]!.name}` };
   }
   return { code: 'owner-ineligible', detail: `${model.nodes[node]!.id} cannot carry the whole group` };
 }
@@ -163,5 +166,9 @@ export function placeAlone(plan: Plan, vip: number): void {
     plan.diagnostics.push({ kind: 'unowned', vip: v.name, message: detail });
     return plan.assign(vip, -1, { code: 'no-eligible-node', detail });
   }
-  plan.assign(vip, target, cur >= 0 ? situation.whyNot(cur, cls) : { code: 'claim', detail: `claimed by ${model.nodes[target]!.id}` });
+  plan.assign(
+    vip,
+    target,
+    cur >= 0 ? situation.whyNot(cur, cls) : { code: 'claim', detail: `claimed by ${model.nodes[target]!.id}` },
+  );
 }

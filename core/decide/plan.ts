@@ -29,7 +29,9 @@ export class Plan {
       const i = model.vipIndex.get(a.vip);
       if (i !== undefined) this.assignments[i] = a;
     }
-    this.current = Int32Array.from(this.assignments, (a) => (a?.node == null ? -1 : (model.nodeIndex.get(a.node) ?? -1)));
+    this.current = Int32Array.from(this.assignments, (a) =>
+      a?.node == null ? -1 : (model.nodeIndex.get(a.node) ?? -1),
+    );
     this.next = new Int32Array(count).fill(-1);
     this.reasons = new Array<Reason>(count).fill(STABLE);
     this.load = new Int32Array(model.nodes.length);

@@ -34,7 +34,8 @@ export function preempt(plan: Plan): void {
       continue;
     }
     const loose: number[] = [];
-    const place = target === model.preferredOf[leader] ? 'preferred' : `#${standing(model, leader, target) + 1} in preferred`;
+    const place =
+      target === model.preferredOf[leader] ? 'preferred' : `#${standing(model, leader, target) + 1} in preferred`;
     const detail = `${targetId} (${place}) healthy for ${humanDuration(now - situation.healthySince(target, cls))} ≥ preemptDelay ${formatDuration(delay)}`;
     seat(plan, group, target, { code: 'preempt', detail }, loose);
     for (const f of loose) placeAlone(plan, f);

@@ -55,7 +55,9 @@ export class Situation {
   private entry(cls: number): { list: number[]; mask: Uint8Array } {
     let e = this.candidateCache.get(cls);
     if (!e) {
-      const list = this.model.classes[cls]!.staticNodes.filter((n) => this.alive[n] && !this.draining[n] && this.passes(n, cls));
+      const list = this.model.classes[cls]!.staticNodes.filter(
+        (n) => this.alive[n] && !this.draining[n] && this.passes(n, cls),
+      );
       const mask = new Uint8Array(this.model.nodes.length);
       for (const n of list) mask[n] = 1;
       e = { list, mask };
@@ -80,8 +82,12 @@ export class Situation {
       return { code: 'owner-ineligible', detail: `${id} is not eligible for this VIP` };
     if (v?.leaving) return { code: 'owner-leaving', detail: `${id} said it is leaving` };
     if (!this.alive[node]) {
-      const silent = v?.lastSeen == null ? 'never heard from' : `no heartbeat for ${humanDuration(this.now - v.lastSeen)}`;
-      return { code: 'owner-dead', detail: `${id}: ${silent} (deadAfter ${formatDuration(this.model.config.timers.deadAfter)})` };
+      const silent =
+        v?.lastSeen == null ? 'never heard from' : `no heartbeat for ${humanDuration(this.now - v.lastSeen)}`;
+      return {
+        code: 'owner-dead',
+        detail: `${id}: ${silent} (deadAfter ${formatDuration(this.model.config.timers.deadAfter)})`,
+      };
     }
     const failing = this.model.classes[cls]!.checks.filter((c) => !v?.checks[c]?.ok);
     if (failing.length > 0) {

@@ -82,7 +82,8 @@ export interface Move {
   epoch: number;
 }
 
-export type DiagnosticKind = 'unsafe' | 'broken' | 'unowned' | 'no-quorum' | 'drain-blocked' | 'dual-holder' | 'flap-budget';
+export type DiagnosticKind =
+  'unsafe' | 'broken' | 'unowned' | 'no-quorum' | 'drain-blocked' | 'dual-holder' | 'flap-budget';
 
 export interface Diagnostic {
   kind: DiagnosticKind;

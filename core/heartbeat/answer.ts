@@ -26,7 +26,14 @@ export function signAnswer(answer: HeartbeatAnswer, signer: Signer): { text: str
   return { text, signature: `${signer.alg} ${signer.sign(Buffer.from(text, 'utf8'))}` };
 }
 
-export const ANSWER_REFUSALS = ['unsigned', 'bad-signature', 'malformed', 'wrong-node', 'not-our-request', 'epoch-jump'] as const;
+export const ANSWER_REFUSALS = [
+  'unsigned',
+  'bad-signature',
+  'malformed',
+  'wrong-node',
+  'not-our-request',
+  'epoch-jump',
+] as const;
 export type AnswerRefusal = (typeof ANSWER_REFUSALS)[number];
 
 export interface AnswerExpectation {
@@ -45,12 +52,20 @@ export type AnswerVerdict = { ok: true; answer: HeartbeatAnswer } | { ok: false;
  * heartbeat it answers, and that no epoch runs away: none above the answer's own version or the
  * cap, and, once this agent has seen a version, none more than MAX_EPOCH_STEP above it. Pure.
  */
-export function checkAnswer(text: string, signature: string | undefined, expect: AnswerExpectation, key: KeyObject | undefined, seenVersion: number | undefined): AnswerVerdict {
+export function checkAnswer(
+  text: string,
+  signature: string | undefined,
+  expect: AnswerExpectation,
+  key: KeyObject | undefined,
+  seenVersion: number | undefined,
+): AnswerVerdict {
   const refuse = (why: AnswerRefusal, message: string): AnswerVerdict => ({ ok: false, why, message });
   if (key) {
-    if (!signature) return refuse('unsigned', `no ${ANSWER_SIGNATURE_HEADER} header, and control.answerKey says answers are signed`);
+    if (!signature)
+      return refuse('unsigned', `no ${ANSWER_SIGNATURE_HEADER} header, and control.answerKey says answers are signed`);
     const m = /^ed25519 ([A-Za-z0-9+/=]{1,200})$/.exec(signature);
-    if (!m || !verifyEd25519(key, Buffer.from(text, 'utf8'), m[1]!)) return refuse('bad-signature', 'the signature does not verify with control.answerKey');
+    if (!m || !verifyEd25519(key, Buffer.from(text, 'utf8'), m[1]!))
+      return refuse('bad-signature', 'the signature does not verify with control.answerKey');
   }
   let raw: unknown;
   try {
@@ -61,13 +76,20 @@ export function checkAnswer(text: string, signature: string | undefined, expect:
   const parsed = HeartbeatAnswerSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return refuse('malformed', `answer is not a heartbeat answer: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+    return refuse(
+      'malformed',
+      `answer is not a heartbeat answer: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+    );
   }
   const a = parsed.data;
-  if (a.cluster !== expect.cluster || a.node !== expect.node) return refuse('wrong-node', `answer is for ${a.cluster}/${a.node}, not ${expect.cluster}/${expect.node}`);
+  if (a.cluster !== expect.cluster || a.node !== expect.node)
+    return refuse('wrong-node', `answer is for ${a.cluster}/${a.node}, not ${expect.cluster}/${expect.node}`);
   const to = a.inReplyTo;
   if (!to || to.bootId !== expect.bootId || to.seq !== expect.seq) {
-    return refuse('not-our-request', `answer replies to ${to ? `boot ${to.bootId} seq ${to.seq}` : 'no heartbeat'}, this exchange sent boot ${expect.bootId} seq ${expect.seq}`);
+    return refuse(
+      'not-our-request',
+      `answer replies to ${to ? `boot ${to.bootId} seq ${to.seq}` : 'no heartbeat'}, this exchange sent boot ${expect.bootId} seq ${expect.seq}`,
+    );
   }
   const runaway = runawayEpoch(a, seenVersion);
   if (runaway) return refuse('epoch-jump', runaway);
@@ -76,11 +98,13 @@ export function checkAnswer(text: string, signature: string | undefined, expect:
 
 function runawayEpoch(a: HeartbeatAnswer, seenVersion: number | undefined): string | undefined {
   const version = a.version;
-  if (version === undefined) return a.assignments.length > 0 ? 'assignments without the version they belong to' : undefined;
+  if (version === undefined)
+    return a.assignments.length > 0 ? 'assignments without the version they belong to' : undefined;
   if (version > MAX_EPOCH) return `version ${version} is above the cap ${MAX_EPOCH}`;
   for (const { vip, epoch } of a.assignments) {
     if (epoch > version) return `${vip} at epoch ${epoch}, above the answer's own version ${version}`;
-    if (seenVersion !== undefined && epoch > seenVersion + MAX_EPOCH_STEP) return `${vip} at epoch ${epoch}, more than ${MAX_EPOCH_STEP} above version ${seenVersion}, the highest this agent has seen`;
+    if (seenVersion !== undefined && epoch > seenVersion + MAX_EPOCH_STEP)
+      return `${vip} at epoch ${epoch}, more than ${MAX_EPOCH_STEP} above version ${seenVersion}, the highest this agent has seen`;
   }
   return undefined;
 }

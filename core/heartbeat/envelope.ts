@@ -7,7 +7,11 @@ import { HeartbeatSchema, type Heartbeat, type HeartbeatInput } from './message'
  * On the wire a heartbeat is `{"alg","payload","sig"}` where `payload` is the heartbeat's JSON
  * text and `sig` signs exactly those bytes, so no canonical form is needed to verify it.
  */
-const EnvelopeSchema = z.strictObject({ alg: z.enum(['ed25519', 'hmac-sha256']), payload: z.string(), sig: z.string().max(200) });
+const EnvelopeSchema = z.strictObject({
+  alg: z.enum(['ed25519', 'hmac-sha256']),
+  payload: z.string(),
+  sig: z.string().max(200),
+});
 
 export function sealHeartbeat(hb: HeartbeatInput, signer: Signer): string {
   const payload = JSON.stringify(hb);
@@ -21,10 +25,23 @@ export interface ReplayGuard {
   sentAt: number;
 }
 
-export const REFUSAL_REASONS = ['too-large', 'malformed', 'wrong-algorithm', 'unknown-node', 'bad-signature', 'wrong-cluster', 'stale', 'future', 'replayed', 'wrong-channel', 'out-of-ring'] as const;
+export const REFUSAL_REASONS = [
+  'too-large',
+  'malformed',
+  'wrong-algorithm',
+  'unknown-node',
+  'bad-signature',
+  'wrong-cluster',
+  'stale',
+  'future',
+  'replayed',
+  'wrong-channel',
+  'out-of-ring',
+] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
-export type Verdict = { ok: true; heartbeat: Heartbeat; guard: ReplayGuard } | { ok: false; reason: RefusalReason; message: string };
+export type Verdict =
+  { ok: true; heartbeat: Heartbeat; guard: ReplayGuard } | { ok: false; reason: RefusalReason; message: string };
 
 export interface HeartbeatVerifier {
   /** Checks everything in order; a refusal says why. Pure: `now` and the last guard come in. */
@@ -57,9 +74,16 @@ export function heartbeatVerifier(config: Config, secrets: { psk?: string } = {}
       const raw = parseJson(env.data.payload);
       const node = typeof raw === 'object' && raw !== null ? (raw as { node?: unknown }).node : undefined;
       // Unsigned, so the attacker's: at most 64 characters, JSON-escaped, reach the WARN line and the answer.
-      if (typeof node !== 'string' || !known.has(node)) return refuse('unknown-node', `node ${typeof node === 'string' ? JSON.stringify(node.slice(0, 64)) + (node.length > 64 ? ` (${node.length} characters, cut)` : '') : `(${typeof node})`} is not in the config`);
+      if (typeof node !== 'string' || !known.has(node))
+        return refuse(
+          'unknown-node',
+          `node ${typeof node === 'string' ? JSON.stringify(node.slice(0, 64)) + (node.length > 64 ? ` (${node.length} characters, cut)` : '') : `(${typeof node})`} is not in the config`,
+        );
       const data = Buffer.from(env.data.payload, 'utf8');
-      const good = alg === 'ed25519' ? !!keys.get(node) && verifyEd25519(keys.get(node)!, data, env.data.sig) : verifyHmac(mac!, data, env.data.sig);
+      const good =
+        alg === 'ed25519'
+          ? !!keys.get(node) && verifyEd25519(keys.get(node)!, data, env.data.sig)
+          : verifyHmac(mac!, data, env.data.sig);
       if (!good) return refuse('bad-signature', `signature does not verify for ${node}`);
       let hb = repeated(lastValid.get(node), raw);
       if (!hb) {
@@ -71,14 +95,18 @@ export function heartbeatVerifier(config: Config, secrets: { psk?: string } = {}
         hb = parsed.data;
         lastValid.set(node, { raw, heartbeat: hb });
       }
-      if (hb.cluster !== config.cluster) return refuse('wrong-cluster', `for cluster ${hb.cluster}, this is ${config.cluster}`);
+      if (hb.cluster !== config.cluster)
+        return refuse('wrong-cluster', `for cluster ${hb.cluster}, this is ${config.cluster}`);
       if (hb.sentAt < now - clockSkew) return refuse('stale', `sent ${now - hb.sentAt}ms ago (window ${clockSkew}ms)`);
-      if (hb.sentAt > now + clockSkew) return refuse('future', `sent ${hb.sentAt - now}ms in the future (window ${clockSkew}ms)`);
+      if (hb.sentAt > now + clockSkew)
+        return refuse('future', `sent ${hb.sentAt - now}ms in the future (window ${clockSkew}ms)`);
       const last = lastGuard(node);
       if (last) {
-        if (last.bootId === hb.bootId && hb.seq <= last.seq) return refuse('replayed', `seq ${hb.seq} ≤ last ${last.seq} for boot ${hb.bootId}`);
+        if (last.bootId === hb.bootId && hb.seq <= last.seq)
+          return refuse('replayed', `seq ${hb.seq} ≤ last ${last.seq} for boot ${hb.bootId}`);
         // A new boot must be newer than the last one seen, or an old boot's heartbeat could be replayed.
-        if (last.bootId !== hb.bootId && hb.sentAt <= last.sentAt) return refuse('replayed', `boot ${hb.bootId} is older than boot ${last.bootId}`);
+        if (last.bootId !== hb.bootId && hb.sentAt <= last.sentAt)
+          return refuse('replayed', `boot ${hb.bootId} is older than boot ${last.bootId}`);
       }
       // The guard keeps sentAt no later than our own clock: a new boot must be newer than it, and a
       // forged boot dated ahead (within the skew) would otherwise make the real node's heartbeats
@@ -97,7 +125,8 @@ export function heartbeatVerifier(config: Config, secrets: { psk?: string } = {}
 function repeated(last: { raw: unknown; heartbeat: Heartbeat } | undefined, raw: unknown): Heartbeat | undefined {
   if (!last || !isPlainObject(raw) || !isPlainObject(last.raw)) return undefined;
   const { seq, sentAt } = raw;
-  if (!Number.isSafeInteger(seq) || (seq as number) < 0 || !Number.isSafeInteger(sentAt) || (sentAt as number) <= 0) return undefined;
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0 || !Number.isSafeInteger(sentAt) || (sentAt as number) <= 0)
+    return undefined;
   if (!sameJson({ ...raw, seq: 0, sentAt: 0 }, { ...last.raw, seq: 0, sentAt: 0 })) return undefined;
   return { ...last.heartbeat, seq: seq as number, sentAt: sentAt as number };
 }
@@ -114,7 +143,9 @@ function sameJson(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const ak = Object.keys(a);
   if (ak.length !== Object.keys(b).length) return false;
-  return ak.every((k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ak.every(
+    (k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }
 
 function parseJson(body: string | Buffer): unknown {

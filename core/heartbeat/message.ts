@@ -53,7 +53,14 @@ export const HeartbeatSchema = z.strictObject({
   /** Hook failures since the last heartbeat (reported, never blocking). */
   hookFailures: z
     // `at` within what a Date can hold: 9e15 passed, was stored, and then toISOString threw (a 503).
-    .array(z.strictObject({ vip: identifier, hook: z.enum(['up', 'down', 'notify']), error: z.string().max(300), at: z.number().int().positive().max(MAX_DATE_MS) }))
+    .array(
+      z.strictObject({
+        vip: identifier,
+        hook: z.enum(['up', 'down', 'notify']),
+        error: z.string().max(300),
+        at: z.number().int().positive().max(MAX_DATE_MS),
+      }),
+    )
     .max(100)
     .default([]),
 });
@@ -80,7 +87,12 @@ export const HeartbeatAnswerSchema = z.strictObject({
    * The heartbeat this answers (its boot and seq): an agent takes an answer only to the request
    * it is waiting for, so an answer captured earlier cannot be played back (answer.ts).
    */
-  inReplyTo: z.strictObject({ bootId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/), seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }).optional(),
+  inReplyTo: z
+    .strictObject({
+      bootId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+      seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    })
+    .optional(),
 });
 
 export type HeartbeatAnswer = z.output<typeof HeartbeatAnswerSchema>;

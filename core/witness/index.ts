@@ -1,2 +1,10 @@
 export { witnessRing, zoneOf, type WitnessRing } from './ring';
-export { judgeWitnessed, reportDeadline, witnessedViews, type Judgement, type WatchState, type WitnessedRecord, type WitnessInput } from './judge';
+export {
+  judgeWitnessed,
+  reportDeadline,
+  witnessedViews,
+  type Judgement,
+  type WatchState,
+  type WitnessedRecord,
+  type WitnessInput,
+} from './judge';

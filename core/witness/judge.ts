@@ -54,7 +54,11 @@ export function reportDeadline(config: Config): number {
 export function judgeWitnessed(input: WitnessInput): Map<string, Judgement> {
   const { config, ring, records, now } = input;
   const deadline = reportDeadline(config);
-  const fresh = new Set([...records].filter(([, r]) => !r.view.leaving && r.view.lastSeen !== null && now - r.view.lastSeen <= deadline).map(([id]) => id));
+  const fresh = new Set(
+    [...records]
+      .filter(([, r]) => !r.view.leaving && r.view.lastSeen !== null && now - r.view.lastSeen <= deadline)
+      .map(([id]) => id),
+  );
   const majority = majorityComponent(config, ring, records, fresh);
   let silenced = new Map<string, Judgement>();
   // A witness judged dead in one round does not vote in the next; a few rounds settle it (each
@@ -89,23 +93,42 @@ export function witnessedViews(input: WitnessInput): NodeView[] {
       // Older than deadAfter in any case: the witnesses' verdict is what makes it dead.
       return { ...r.view, lastSeen: Math.min(j.lastHeard ?? 0, now - config.timers.deadAfter - 1) };
     }
-    const heardSince = j.voters.map((w) => records.get(w)?.watch?.[id]).filter((s): s is WatchState => !!s?.heard).map((s) => s.since);
-    const aliveSince = heardSince.length === 0 ? r.view.aliveSince : Math.max(r.view.aliveSince ?? 0, Math.min(...heardSince));
+    const heardSince = j.voters
+      .map((w) => records.get(w)?.watch?.[id])
+      .filter((s): s is WatchState => !!s?.heard)
+      .map((s) => s.since);
+    const aliveSince =
+      heardSince.length === 0 ? r.view.aliveSince : Math.max(r.view.aliveSince ?? 0, Math.min(...heardSince));
     return { ...r.view, lastSeen: now, aliveSince };
   });
 }
 
-function byWitnesses(id: string, ring: WitnessRing, records: ReadonlyMap<string, WitnessedRecord>, majority: ReadonlySet<string>, silenced: ReadonlyMap<string, Judgement>): Judgement | undefined {
-  const voters = ring.witnessesOf(id).filter((w) => majority.has(w) && !silenced.has(w) && records.get(w)?.watch?.[id] !== undefined);
+function byWitnesses(
+  id: string,
+  ring: WitnessRing,
+  records: ReadonlyMap<string, WitnessedRecord>,
+  majority: ReadonlySet<string>,
+  silenced: ReadonlyMap<string, Judgement>,
+): Judgement | undefined {
+  const voters = ring
+    .witnessesOf(id)
+    .filter((w) => majority.has(w) && !silenced.has(w) && records.get(w)?.watch?.[id] !== undefined);
   if (voters.length === 0) return undefined;
   const accusers = voters.filter((w) => !records.get(w)!.watch![id]!.heard);
   const dead = accusers.length >= Math.floor(voters.length / 2) + 1;
-  const lastHeard = dead ? Math.max(...accusers.map((w) => records.get(w)!.watch![id]!.since)) : records.get(id)?.view.lastSeen ?? null;
+  const lastHeard = dead
+    ? Math.max(...accusers.map((w) => records.get(w)!.watch![id]!.since))
+    : (records.get(id)?.view.lastSeen ?? null);
   return { alive: !dead, by: 'witnesses', voters, accusers, lastHeard };
 }
 
 /** The largest set of fresh nodes linked by "heard" reports, when it holds more than half of all nodes. */
-function majorityComponent(config: Config, ring: WitnessRing, records: ReadonlyMap<string, WitnessedRecord>, fresh: ReadonlySet<string>): Set<string> {
+function majorityComponent(
+  config: Config,
+  ring: WitnessRing,
+  records: ReadonlyMap<string, WitnessedRecord>,
+  fresh: ReadonlySet<string>,
+): Set<string> {
   const parent = new Map([...fresh].map((id) => [id, id]));
   const find = (x: string): string => {
     let root = x;

@@ -42,21 +42,38 @@ type Body = Record<string, unknown>;
 const BY_HAND: Record<string, (b: Body, emu: AdminTarget) => [string, Record<string, unknown>]> = {
   '/__admin/associate': (b) => [
     'AssociateAddress',
-    { AllocationId: b.allocationId, NetworkInterfaceId: b.networkInterfaceId, InstanceId: b.instanceId, PrivateIpAddress: b.privateIpAddress, AllowReassociation: true },
+    {
+      AllocationId: b.allocationId,
+      NetworkInterfaceId: b.networkInterfaceId,
+      InstanceId: b.instanceId,
+      PrivateIpAddress: b.privateIpAddress,
+      AllowReassociation: true,
+    },
   ],
   // The console names the address; the API wants its current association.
   '/__admin/disassociate': (b, emu) => [
     'DisassociateAddress',
-    { AssociationId: emu.elasticIp(String(b.allocationId))?.association?.associationId ?? `not-associated:${String(b.allocationId)}` },
+    {
+      AssociationId:
+        emu.elasticIp(String(b.allocationId))?.association?.associationId ?? `not-associated:${String(b.allocationId)}`,
+    },
   ],
   '/__admin/assign-private-ip': (b) => [
     'AssignPrivateIpAddresses',
     { NetworkInterfaceId: b.networkInterfaceId, PrivateIpAddress: [b.privateIpAddress], AllowReassignment: true },
   ],
-  '/__admin/unassign-private-ip': (b) => ['UnassignPrivateIpAddresses', { NetworkInterfaceId: b.networkInterfaceId, PrivateIpAddress: [b.privateIpAddress] }],
+  '/__admin/unassign-private-ip': (b) => [
+    'UnassignPrivateIpAddresses',
+    { NetworkInterfaceId: b.networkInterfaceId, PrivateIpAddress: [b.privateIpAddress] },
+  ],
   '/__admin/replace-route': (b) => [
     'ReplaceRoute',
-    { RouteTableId: b.routeTableId, DestinationCidrBlock: b.destinationCidrBlock, NetworkInterfaceId: b.networkInterfaceId, InstanceId: b.instanceId },
+    {
+      RouteTableId: b.routeTableId,
+      DestinationCidrBlock: b.destinationCidrBlock,
+      NetworkInterfaceId: b.networkInterfaceId,
+      InstanceId: b.instanceId,
+    },
   ],
   '/__admin/act': (b) => [String(b.action ?? ''), (b.params ?? {}) as Record<string, unknown>],
 };
@@ -66,7 +83,10 @@ export class Ec2Admin {
 
   denies(action: string, params: QueryParams): boolean {
     const values = params.values();
-    return this.emu.denyRules.some((r) => (r.action === undefined || r.action === action) && (r.resource === undefined || values.includes(r.resource)));
+    return this.emu.denyRules.some(
+      (r) =>
+        (r.action === undefined || r.action === action) && (r.resource === undefined || values.includes(r.resource)),
+    );
   }
 
   handle(req: HttpRequest): HttpAnswer | undefined {
@@ -93,7 +113,8 @@ export class Ec2Admin {
       const rule: DenyRule = {};
       if (typeof b.action === 'string') rule.action = b.action;
       if (typeof b.resource === 'string') rule.resource = b.resource;
-      if (rule.action === undefined && rule.resource === undefined) throw new Error('a deny rule needs "action" and/or "resource"');
+      if (rule.action === undefined && rule.resource === undefined)
+        throw new Error('a deny rule needs "action" and/or "resource"');
       this.emu.denyRules.push(rule);
     }
     return json(200, { rules: this.emu.denyRules });

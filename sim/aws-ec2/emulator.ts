@@ -50,7 +50,10 @@ export class Ec2Emulator extends Emulator {
     super({ ...ec2Timings(profile), ...shared }, options.clock ? () => options.clock!.now() : options.now);
     this.profile = profile;
     this.clock = options.clock;
-    this.ec2Settings = { ...DEFAULT_EC2_SETTINGS, ...(strictReassociation === undefined ? {} : { strictReassociation }) };
+    this.ec2Settings = {
+      ...DEFAULT_EC2_SETTINGS,
+      ...(strictReassociation === undefined ? {} : { strictReassociation }),
+    };
     this.world = new Lagged(stateFromSeed(options.seed, (p) => this.newId(p)));
     this.throttle = new Ec2Throttle(this.now);
     this.ec2Admin = new Ec2Admin(this);
@@ -78,7 +81,9 @@ export class Ec2Emulator extends Emulator {
 
   /** The Elastic IP with this allocation id or public address, in the true state. */
   elasticIp(allocationIdOrPublicIp: string): Eip | undefined {
-    return Object.values(this.state.eips).find((e) => e.allocationId === allocationIdOrPublicIp || e.publicIp === allocationIdOrPublicIp);
+    return Object.values(this.state.eips).find(
+      (e) => e.allocationId === allocationIdOrPublicIp || e.publicIp === allocationIdOrPublicIp,
+    );
   }
 
   route(routeTableId: string, destinationCidr: string): Route | undefined {
@@ -95,7 +100,8 @@ export class Ec2Emulator extends Emulator {
     if (!r) return { delivers: false, why: `no route for ${destinationCidr} in ${routeTableId}` };
     const eni = r.networkInterfaceId ? this.state.enis[r.networkInterfaceId] : undefined;
     if (!eni) return { delivers: r.gatewayId !== undefined, why: `routed to ${r.gatewayId ?? 'nothing'}` };
-    if (eni.sourceDestCheck) return { delivers: false, why: `${eni.id} has source/destination check on: EC2 drops the routed packets` };
+    if (eni.sourceDestCheck)
+      return { delivers: false, why: `${eni.id} has source/destination check on: EC2 drops the routed packets` };
     return { delivers: true, why: `delivered to ${eni.id}` };
   }
 
@@ -160,31 +166,52 @@ export class Ec2Emulator extends Emulator {
     }
     if (answer.hangMs !== undefined) error = 'hang';
     // A hang sends no status at all; the log says 504 so it never counts as a success.
-    this.calls.record({ at: this.now(), action, mutating: spec?.mutating ?? false, status: answer.hangMs === undefined ? answer.status : 504, error });
+    this.calls.record({
+      at: this.now(),
+      action,
+      mutating: spec?.mutating ?? false,
+      status: answer.hangMs === undefined ? answer.status : 504,
+      error,
+    });
     return answer;
   }
 
   /** The answer to one call; EC2 errors are thrown as Ec2Error. */
-  private async answer(action: string, spec: ActionSpec | undefined, params: QueryParams, requestId: string): Promise<HttpAnswer> {
+  private async answer(
+    action: string,
+    spec: ActionSpec | undefined,
+    params: QueryParams,
+    requestId: string,
+  ): Promise<HttpAnswer> {
     const fault = this.takeFault(action);
     if (fault?.kind === 'hang') return { status: 0, hangMs: fault.ms ?? DEFAULT_HANG_MS };
     if (fault?.kind === 'error') {
       const status = fault.status ?? 500;
-      if (status === 503) throw new Ec2Error('Unavailable', "The server is overloaded and can't handle the request.", 503);
+      if (status === 503)
+        throw new Ec2Error('Unavailable', "The server is overloaded and can't handle the request.", 503);
       throw new Ec2Error('InternalError', 'An internal error has occurred', status);
     }
     if (fault?.kind === 'throttle') throw new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
     if (action === '') throw new Ec2Error('MissingAction', 'The request must contain the parameter Action');
     if (!spec) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
     if (this.ec2Admin.denies(action, params)) {
-      throw new Ec2Error('UnauthorizedOperation', `You are not authorized to perform this operation. (emulator deny list: ${action})`, 403);
+      throw new Ec2Error(
+        'UnauthorizedOperation',
+        `You are not authorized to perform this operation. (emulator deny list: ${action})`,
+        403,
+      );
     }
-    if (params.bool('DryRun') === true) throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
+    if (params.bool('DryRun') === true)
+      throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
     if (this.settings.throttling && !this.throttle.admit(action, spec.mutating, params)) {
       throw new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
     }
     await this.delay();
     if (spec.mutating) return successAnswer(action, requestId, this.mutate(spec, params));
-    return successAnswer(action, requestId, spec.run({ params, state: this.visibleState(), newId: (p) => this.newId(p), settings: this.ec2Settings }));
+    return successAnswer(
+      action,
+      requestId,
+      spec.run({ params, state: this.visibleState(), newId: (p) => this.newId(p), settings: this.ec2Settings }),
+    );
   }
 }

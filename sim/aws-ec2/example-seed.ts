@@ -17,16 +17,43 @@ export function exampleEc2Seed(): Ec2Seed {
   return {
     vpcs: [{ id: 'vpc-0a1', cidr: '10.0.0.0/16' }],
     subnets: [
-      { id: 'subnet-0a', vpcId: 'vpc-0a1', cidr: '10.0.1.0/24', az: 'eu-central-1a', ipv6Cidr: '2001:db8:0:1::/64', tags: { Name: 'a' } },
-      { id: 'subnet-0b', vpcId: 'vpc-0a1', cidr: '10.0.2.0/24', az: 'eu-central-1b', ipv6Cidr: '2001:db8:0:2::/64', tags: { Name: 'b' } },
+      {
+        id: 'subnet-0a',
+        vpcId: 'vpc-0a1',
+        cidr: '10.0.1.0/24',
+        az: 'eu-central-1a',
+        ipv6Cidr: '2001:db8:0:1::/64',
+        tags: { Name: 'a' },
+      },
+      {
+        id: 'subnet-0b',
+        vpcId: 'vpc-0a1',
+        cidr: '10.0.2.0/24',
+        az: 'eu-central-1b',
+        ipv6Cidr: '2001:db8:0:2::/64',
+        tags: { Name: 'b' },
+      },
     ],
     instances: [
-      { id: 'i-0aaa', subnetId: 'subnet-0a', privateIp: '10.0.1.10', secondaryIps: ['10.0.1.100'], ipv6: ['2001:db8:0:1::100'], tags: { Name: 'node-a' } },
+      {
+        id: 'i-0aaa',
+        subnetId: 'subnet-0a',
+        privateIp: '10.0.1.10',
+        secondaryIps: ['10.0.1.100'],
+        ipv6: ['2001:db8:0:1::100'],
+        tags: { Name: 'node-a' },
+      },
       { id: 'i-0bbb', subnetId: 'subnet-0a', privateIp: '10.0.1.11', tags: { Name: 'node-b' } },
       { id: 'i-0ccc', subnetId: 'subnet-0b', privateIp: '10.0.2.10', tags: { Name: 'node-c' } },
     ],
     elasticIps: [
-      { allocationId: 'eipalloc-0aaa', publicIp: '198.51.100.10', networkInterfaceId: 'eni-0aaa', privateIp: '10.0.1.100', tags: { vip: 'web' } },
+      {
+        allocationId: 'eipalloc-0aaa',
+        publicIp: '198.51.100.10',
+        networkInterfaceId: 'eni-0aaa',
+        privateIp: '10.0.1.100',
+        tags: { vip: 'web' },
+      },
       { allocationId: 'eipalloc-0bbb', publicIp: '198.51.100.11' },
     ],
     routeTables: [

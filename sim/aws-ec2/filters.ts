@@ -17,7 +17,9 @@ export function applyFilters<T extends { tags: Tags }>(records: T[], filters: Fi
     }
     if (f.values.length === 0) throw invalidValue(`The filter '${f.name}' has no values`);
   }
-  return records.filter((r) => filters.every((f) => valuesOf(r, f.name, fields).some((v) => f.values.some((p) => globMatch(p, v)))));
+  return records.filter((r) =>
+    filters.every((f) => valuesOf(r, f.name, fields).some((v) => f.values.some((p) => globMatch(p, v)))),
+  );
 }
 
 function valuesOf<T extends { tags: Tags }>(r: T, name: string, fields: FilterFields<T>): string[] {
@@ -32,7 +34,10 @@ function valuesOf<T extends { tags: Tags }>(r: T, name: string, fields: FilterFi
 
 function globMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`).test(value);
 }
 
@@ -40,11 +45,19 @@ function globMatch(pattern: string, value: string): boolean {
  * `MaxResults` / `NextToken` paging. The token is opaque to callers; here it is the offset.
  * EC2 refuses MaxResults together with explicit ids on these actions.
  */
-export function page<T>(items: T[], maxResults: number | undefined, nextToken: string | undefined, idsGiven: boolean): { items: T[]; next?: string } {
+export function page<T>(
+  items: T[],
+  maxResults: number | undefined,
+  nextToken: string | undefined,
+  idsGiven: boolean,
+): { items: T[]; next?: string } {
   if (maxResults === undefined && nextToken === undefined) return { items };
-  if (idsGiven) throw new Ec2Error('InvalidParameterCombination', 'The parameter MaxResults cannot be used with resource IDs');
+  if (idsGiven)
+    throw new Ec2Error('InvalidParameterCombination', 'The parameter MaxResults cannot be used with resource IDs');
   if (maxResults !== undefined && (maxResults < 5 || maxResults > 1000)) {
-    throw invalidValue(`Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+    throw invalidValue(
+      `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+    );
   }
   let start = 0;
   if (nextToken !== undefined) {

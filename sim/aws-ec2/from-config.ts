@@ -34,12 +34,17 @@ export interface FromConfigOptions {
 export function seedFromConfig(config: Config, options: FromConfigOptions = {}): Ec2Seed {
   const checkOff = new Set(options.sourceDestCheckOff ?? []);
   const region = config.control.mode === 'aws' ? config.control.region : 'us-east-1';
-  const nodes = config.nodes.filter((n) => n.aws && (n.aws.eni || n.aws.instanceId || n.aws.subnetCidr || n.aws.subnetId));
+  const nodes = config.nodes.filter(
+    (n) => n.aws && (n.aws.eni || n.aws.instanceId || n.aws.subnetCidr || n.aws.subnetId),
+  );
   const subnets = subnetsOf(nodes, region);
   const vpc = { id: 'vpc-0000000000000f001', cidr: coveringCidr([...subnets.values()].map((s) => s.cidr)) };
   const vipAddresses = new Set(config.vips.flatMap((v) => (v.ip ? [v.ip.text] : [])));
   // Addresses the config names are reserved first, so a generated primary never collides with one.
-  const taken = new Set<string>([...vipAddresses, ...nodes.flatMap((n) => [...(n.aws?.privateIp ? [n.aws.privateIp] : []), ...n.addresses])]);
+  const taken = new Set<string>([
+    ...vipAddresses,
+    ...nodes.flatMap((n) => [...(n.aws?.privateIp ? [n.aws.privateIp] : []), ...n.addresses]),
+  ]);
   const instances: InstanceSeed[] = nodes.map((n, i) => {
     const subnet = subnets.get(subnetKey(n))!;
     const privateIp = primaryAddress(n, subnet, taken);
@@ -70,11 +75,16 @@ export function seedFromConfig(config: Config, options: FromConfigOptions = {}):
   }
   for (const inst of instances) {
     const subnet = [...subnets.values()].find((s) => s.id === inst.subnetId)!;
-    const movable = config.vips.filter((v) => v.kind === 'aws-secondary-ip' && v.ip?.family === 4 && inCidr4(v.ip.text, subnet.cidr)).length;
+    const movable = config.vips.filter(
+      (v) => v.kind === 'aws-secondary-ip' && v.ip?.family === 4 && inCidr4(v.ip.text, subnet.cidr),
+    ).length;
     // The default type when it holds them all, else the smallest documented type that does.
-    const type = 1 + movable <= ipv4PerEni(DEFAULT_INSTANCE_TYPE) ? DEFAULT_INSTANCE_TYPE : smallestTypeFor(1 + movable);
+    const type =
+      1 + movable <= ipv4PerEni(DEFAULT_INSTANCE_TYPE) ? DEFAULT_INSTANCE_TYPE : smallestTypeFor(1 + movable);
     if (type === undefined) {
-      throw new SeedError(`EC2 seed from config: ${movable} secondary VIPs in ${subnet.cidr} exceed every instance type's limit per interface (at most 50 addresses, primary included)`);
+      throw new SeedError(
+        `EC2 seed from config: ${movable} secondary VIPs in ${subnet.cidr} exceed every instance type's limit per interface (at most 50 addresses, primary included)`,
+      );
     }
     inst.instanceType = type;
   }
@@ -82,13 +92,28 @@ export function seedFromConfig(config: Config, options: FromConfigOptions = {}):
     .filter((v) => v.kind === 'aws-elastic-ip' && v.aws?.allocationId && v.ip)
     .map((v) => {
       const h = holder(v);
-      const association = h ? { networkInterfaceId: h.instance.networkInterfaceId, ...(h.node.aws?.privateIp ? { privateIp: h.node.aws.privateIp } : {}) } : {};
+      const association = h
+        ? {
+            networkInterfaceId: h.instance.networkInterfaceId,
+            ...(h.node.aws?.privateIp ? { privateIp: h.node.aws.privateIp } : {}),
+          }
+        : {};
       return { allocationId: v.aws!.allocationId!, publicIp: v.ip!.text, ...association, tags: { Name: v.name } };
     });
-  return { vpcs: [vpc], subnets: [...subnets.values()], instances, elasticIps, routeTables: routeTablesOf(config, vpc.id, (v) => holder(v)?.instance.networkInterfaceId) };
+  return {
+    vpcs: [vpc],
+    subnets: [...subnets.values()],
+    instances,
+    elasticIps,
+    routeTables: routeTablesOf(config, vpc.id, (v) => holder(v)?.instance.networkInterfaceId),
+  };
 }
 
-function routeTablesOf(config: Config, vpcId: string, holderEni: (v: Vip) => string | undefined): NonNullable<Ec2Seed['routeTables']> {
+function routeTablesOf(
+  config: Config,
+  vpcId: string,
+  holderEni: (v: Vip) => string | undefined,
+): NonNullable<Ec2Seed['routeTables']> {
   const overlays = config.vips.filter((v) => v.kind === 'aws-overlay-route' && v.ip);
   const ids = [...new Set(overlays.flatMap((v) => v.aws?.routeTables ?? []))];
   return ids.map((id, i) => ({
@@ -119,8 +144,14 @@ function subnetsOf(nodes: readonly NodeSpec[], region: string): Map<string, Subn
     const v6 = given6 ? networkOf(given6.text) : undefined;
     const seen = out.get(key);
     if (seen) {
-      if (given4 && seen.cidr !== v4) throw new SeedError(`EC2 seed from config: ${key} is given as ${seen.cidr} and as ${given4.text} (node ${n.id})`);
-      if (given6 && seen.ipv6Cidr !== v6) throw new SeedError(`EC2 seed from config: ${key} is given as ${seen.ipv6Cidr ?? 'IPv4 only'} and as ${given6.text} (node ${n.id})`);
+      if (given4 && seen.cidr !== v4)
+        throw new SeedError(
+          `EC2 seed from config: ${key} is given as ${seen.cidr} and as ${given4.text} (node ${n.id})`,
+        );
+      if (given6 && seen.ipv6Cidr !== v6)
+        throw new SeedError(
+          `EC2 seed from config: ${key} is given as ${seen.ipv6Cidr ?? 'IPv4 only'} and as ${given6.text} (node ${n.id})`,
+        );
       return;
     }
     out.set(key, {
@@ -145,12 +176,15 @@ function primaryAddress(n: NodeSpec, subnet: SubnetSeed, taken: Set<string>): st
   const given = n.aws?.privateIp ?? n.addresses.find((a) => inCidr4(a, subnet.cidr));
   if (given !== undefined) {
     if (!inCidr4(given, subnet.cidr) || isReservedInSubnet(given, subnet.cidr)) {
-      throw new SeedError(`EC2 seed from config: node ${n.id}'s private address ${given} is not a usable address of ${subnet.id} ${subnet.cidr}`);
+      throw new SeedError(
+        `EC2 seed from config: node ${n.id}'s private address ${given} is not a usable address of ${subnet.id} ${subnet.cidr}`,
+      );
     }
     return given;
   }
   const [free] = freeIpv4(subnet.cidr, taken, 1);
-  if (free === undefined) throw new SeedError(`EC2 seed from config: no free address left in ${subnet.cidr} for node ${n.id}`);
+  if (free === undefined)
+    throw new SeedError(`EC2 seed from config: no free address left in ${subnet.cidr} for node ${n.id}`);
   return free;
 }
 
@@ -172,7 +206,8 @@ export function coveringCidr(cidrs: readonly string[]): string {
   if (nets.length === 0) return '10.0.0.0/16';
   let len = Math.min(16, ...nets.map((p) => p.length));
   const first = nets[0]!;
-  while (len > 0 && !nets.every((p) => prefixContains({ ...first, length: len }, { family: 4, value: p.address }))) len -= 1;
+  while (len > 0 && !nets.every((p) => prefixContains({ ...first, length: len }, { family: 4, value: p.address })))
+    len -= 1;
   return networkOf(`${first.text}/${len}`);
 }
 

@@ -36,7 +36,10 @@ export const DEFAULT_INSTANCE_TYPE = 'm5.large';
 /** The per-interface limit of a type the table knows; throws naming the known types otherwise. */
 export function ipv4PerEni(instanceType: string): number {
   const n = IPV4_PER_ENI[instanceType];
-  if (n === undefined) throw new Error(`instance type "${instanceType}" is not in the emulator's table (${Object.keys(IPV4_PER_ENI).join(', ')})`);
+  if (n === undefined)
+    throw new Error(
+      `instance type "${instanceType}" is not in the emulator's table (${Object.keys(IPV4_PER_ENI).join(', ')})`,
+    );
   return n;
 }
 

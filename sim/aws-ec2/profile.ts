@@ -21,5 +21,8 @@ export interface Ec2Timings {
 }
 
 export function ec2Timings(profile: EmulatorProfile): Ec2Timings {
-  return byProfile<Ec2Timings>(profile, { real: { latencyMs: 400, consistencyLagMs: 3000 }, fast: { latencyMs: 0, consistencyLagMs: 0 } });
+  return byProfile<Ec2Timings>(profile, {
+    real: { latencyMs: 400, consistencyLagMs: 3000 },
+    fast: { latencyMs: 0, consistencyLagMs: 0 },
+  });
 }

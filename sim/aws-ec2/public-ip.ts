@@ -23,7 +23,10 @@ export function releasePublicIp(eni: Eni, privateIp: string): void {
 /** Call after an EIP left `privateIp` of `eni` (moved or disassociated). */
 export function renewPublicIp(s: Ec2State, eni: Eni | undefined, privateIp: string): void {
   if (!eni || privateIp !== eni.primaryIp || !eni.autoPublicIp || eni.publicIp !== undefined) return;
-  const used = new Set<string>([...Object.values(s.eips).map((e) => e.publicIp), ...Object.values(s.enis).flatMap((e) => (e.publicIp ? [e.publicIp] : []))]);
+  const used = new Set<string>([
+    ...Object.values(s.eips).map((e) => e.publicIp),
+    ...Object.values(s.enis).flatMap((e) => (e.publicIp ? [e.publicIp] : [])),
+  ]);
   for (const e of Object.values(s.enis)) for (const old of e.releasedPublicIps ?? []) used.add(old);
   for (let i = POOL_FIRST; i < 255; i++) {
     const ip = `${POOL_PREFIX}${i}`;

@@ -3,7 +3,16 @@
  * (`networkInterfaceSet/item/privateIpAddressesSet/item`, `tagSet/item/{key,value}`, ...).
  */
 import { el, list, opt, type Xml, type XmlContent } from '../common/xml';
-import { eipOnPrivateIp, type Ec2State, type Eip, type Eni, type Instance, type RouteTable, type Subnet, type Tags } from './state';
+import {
+  eipOnPrivateIp,
+  type Ec2State,
+  type Eip,
+  type Eni,
+  type Instance,
+  type RouteTable,
+  type Subnet,
+  type Tags,
+} from './state';
 
 export const OWNER_ID = '123456789012';
 
@@ -26,7 +35,12 @@ function eipAssociationXml(eip: Eip | undefined): Xml | undefined {
 /** An auto-assigned public address shows as an association owned by "amazon", with no ids. */
 function publicIpXml(eni: Eni, ip: string): Xml | undefined {
   if (ip !== eni.primaryIp || eni.publicIp === undefined) return undefined;
-  return el('association', el('publicIp', eni.publicIp), el('publicDnsName', `ec2-${eni.publicIp.replace(/\./g, '-')}.compute.example`), el('ipOwnerId', 'amazon'));
+  return el(
+    'association',
+    el('publicIp', eni.publicIp),
+    el('publicDnsName', `ec2-${eni.publicIp.replace(/\./g, '-')}.compute.example`),
+    el('ipOwnerId', 'amazon'),
+  );
 }
 
 function associationXml(s: Ec2State, eni: Eni, ip: string): Xml | undefined {
@@ -105,25 +119,22 @@ export function routeTableXml(rt: RouteTable): XmlContent[] {
       el('state', 'active'),
       el('origin', r.origin),
     ]),
-    list(
-      'associationSet',
-      [...(rt.main ? [undefined] : []), ...rt.subnetIds],
-      'item',
-      (subnetId) => [
-        el('routeTableAssociationId', `rtbassoc-${rt.id.slice(4)}${subnetId ? `-${subnetId.slice(7)}` : ''}`),
-        el('routeTableId', rt.id),
-        opt('subnetId', subnetId),
-        el('main', subnetId === undefined),
-        el('associationState', el('state', 'associated')),
-      ],
-    ),
+    list('associationSet', [...(rt.main ? [undefined] : []), ...rt.subnetIds], 'item', (subnetId) => [
+      el('routeTableAssociationId', `rtbassoc-${rt.id.slice(4)}${subnetId ? `-${subnetId.slice(7)}` : ''}`),
+      el('routeTableId', rt.id),
+      opt('subnetId', subnetId),
+      el('main', subnetId === undefined),
+      el('associationState', el('state', 'associated')),
+    ]),
     list('propagatingVgwSet', [], 'item', () => undefined),
     tagSet(rt.tags),
   ];
 }
 
 export function subnetXml(s: Ec2State, sn: Subnet): XmlContent[] {
-  const used = Object.values(s.enis).filter((e) => e.subnetId === sn.id).reduce((n, e) => n + 1 + e.secondaryIps.length, 0);
+  const used = Object.values(s.enis)
+    .filter((e) => e.subnetId === sn.id)
+    .reduce((n, e) => n + 1 + e.secondaryIps.length, 0);
   const size = 2 ** (32 - Number(sn.cidr.split('/')[1]));
   return [
     el('subnetId', sn.id),

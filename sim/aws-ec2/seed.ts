@@ -95,26 +95,37 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
     unique(s.subnets, sn.id, 'subnet-');
     if (!parseCidr4(sn.cidr)) fail(`${sn.id}: "${sn.cidr}" is not a CIDR block`);
     const vpc = s.vpcs[sn.vpcId];
-    if (vpc && !inCidr4(sn.cidr.split('/')[0]!, vpc.cidr)) fail(`${sn.id}: ${sn.cidr} is outside ${vpc.id} ${vpc.cidr}`);
+    if (vpc && !inCidr4(sn.cidr.split('/')[0]!, vpc.cidr))
+      fail(`${sn.id}: ${sn.cidr} is outside ${vpc.id} ${vpc.cidr}`);
     if (sn.ipv6Cidr !== undefined && !canonicalIpv6(sn.ipv6Cidr.split('/')[0] ?? '')) fail(`${sn.id}: bad ipv6Cidr`);
-    s.subnets[sn.id] = { id: sn.id, vpcId: sn.vpcId, cidr: sn.cidr, az: sn.az, ipv6Cidr: sn.ipv6Cidr, tags: { ...sn.tags } };
+    s.subnets[sn.id] = {
+      id: sn.id,
+      vpcId: sn.vpcId,
+      cidr: sn.cidr,
+      az: sn.az,
+      ipv6Cidr: sn.ipv6Cidr,
+      tags: { ...sn.tags },
+    };
   }
   const addEni = (e: NonNullable<Ec2Seed['networkInterfaces']>[number], typeLimit = DEFAULT_MAX_IPV4_PER_ENI): Eni => {
     unique(s.enis, e.id, 'eni-');
     const subnet = s.subnets[e.subnetId] ?? fail(`${e.id}: unknown subnet "${e.subnetId}"`);
     const v4 = [e.privateIp, ...(e.secondaryIps ?? [])];
     for (const ip of v4) {
-      if (!isIPv4(ip) || !inCidr4(ip, subnet.cidr)) fail(`${e.id}: ${ip} is not an address of ${subnet.id} ${subnet.cidr}`);
+      if (!isIPv4(ip) || !inCidr4(ip, subnet.cidr))
+        fail(`${e.id}: ${ip} is not an address of ${subnet.id} ${subnet.cidr}`);
       if (isReservedInSubnet(ip, subnet.cidr)) fail(`${e.id}: ${ip} is reserved by AWS in ${subnet.cidr}`);
     }
     const ipv6 = (e.ipv6 ?? []).map((ip) => {
       const c = canonicalIpv6(ip);
-      if (!c || !subnet.ipv6Cidr || !inCidr6(c, subnet.ipv6Cidr)) fail(`${e.id}: ${ip} is not in ${subnet.id}'s IPv6 block`);
+      if (!c || !subnet.ipv6Cidr || !inCidr6(c, subnet.ipv6Cidr))
+        fail(`${e.id}: ${ip} is not in ${subnet.id}'s IPv6 block`);
       return c!;
     });
     const maxIpv4 = e.maxIpv4 ?? typeLimit;
     if (!(Number.isInteger(maxIpv4) && maxIpv4 >= 1)) fail(`${e.id}: maxIpv4 must be a positive integer`);
-    if (maxIpv4 > typeLimit) fail(`${e.id}: maxIpv4 ${maxIpv4} is above its instance type's limit of ${typeLimit} per interface`);
+    if (maxIpv4 > typeLimit)
+      fail(`${e.id}: maxIpv4 ${maxIpv4} is above its instance type's limit of ${typeLimit} per interface`);
     if (v4.length > maxIpv4) fail(`${e.id}: ${v4.length} addresses exceed maxIpv4 ${maxIpv4}`);
     const n = Object.keys(s.enis).length + 1;
     const eni: Eni = {
@@ -145,7 +156,15 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
       fail(`${i.id}: ${(err as Error).message}`);
     }
     const eni = addEni(
-      { id: eniId, subnetId: i.subnetId, privateIp: i.privateIp, secondaryIps: i.secondaryIps, ipv6: i.ipv6, maxIpv4: i.maxIpv4, sourceDestCheck: i.sourceDestCheck },
+      {
+        id: eniId,
+        subnetId: i.subnetId,
+        privateIp: i.privateIp,
+        secondaryIps: i.secondaryIps,
+        ipv6: i.ipv6,
+        maxIpv4: i.maxIpv4,
+        sourceDestCheck: i.sourceDestCheck,
+      },
       limit,
     );
     eni.attachment = { attachmentId: newId('eni-attach-'), instanceId: i.id, deviceIndex: 0 };
@@ -154,14 +173,26 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
       eni.publicIp = i.publicIp;
       eni.autoPublicIp = true;
     }
-    s.instances[i.id] = { id: i.id, subnetId: i.subnetId, az: eni.az, primaryEniId: eniId, instanceType, state: i.state ?? 'running', tags: { ...i.tags } };
+    s.instances[i.id] = {
+      id: i.id,
+      subnetId: i.subnetId,
+      az: eni.az,
+      primaryEniId: eniId,
+      instanceType,
+      state: i.state ?? 'running',
+      tags: { ...i.tags },
+    };
   }
   for (const e of seed.networkInterfaces ?? []) {
     const owner = e.instanceId === undefined ? undefined : s.instances[e.instanceId];
     const eni = addEni(e, owner ? ipv4PerEni(owner.instanceType) : DEFAULT_MAX_IPV4_PER_ENI);
     if (e.instanceId !== undefined) {
       if (!s.instances[e.instanceId]) fail(`${e.id}: unknown instance "${e.instanceId}"`);
-      eni.attachment = { attachmentId: newId('eni-attach-'), instanceId: e.instanceId, deviceIndex: e.deviceIndex ?? 1 };
+      eni.attachment = {
+        attachmentId: newId('eni-attach-'),
+        instanceId: e.instanceId,
+        deviceIndex: e.deviceIndex ?? 1,
+      };
     }
   }
   for (const a of seed.elasticIps ?? []) {
@@ -169,9 +200,15 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
     if (!isIPv4(a.publicIp)) fail(`${a.allocationId}: "${a.publicIp}" is not an IPv4 address`);
     const eip = { allocationId: a.allocationId, publicIp: a.publicIp, tags: { ...a.tags } } as Ec2State['eips'][string];
     if (a.networkInterfaceId !== undefined) {
-      const eni = s.enis[a.networkInterfaceId] ?? fail(`${a.allocationId}: unknown interface "${a.networkInterfaceId}"`);
+      const eni =
+        s.enis[a.networkInterfaceId] ?? fail(`${a.allocationId}: unknown interface "${a.networkInterfaceId}"`);
       const privateIp = a.privateIp ?? eni.primaryIp;
-      eip.association = { associationId: newId('eipassoc-'), eniId: eni.id, privateIp, instanceId: eni.attachment?.instanceId };
+      eip.association = {
+        associationId: newId('eipassoc-'),
+        eniId: eni.id,
+        privateIp,
+        instanceId: eni.attachment?.instanceId,
+      };
       releasePublicIp(eni, privateIp);
     }
     s.eips[a.allocationId] = eip;
@@ -183,12 +220,26 @@ export function stateFromSeed(seed: Ec2Seed, newId: (prefix: string) => string):
     for (const r of rt.routes ?? []) {
       if (!parseCidr4(r.destination)) fail(`${rt.id}: "${r.destination}" is not a CIDR block`);
       let eniId = r.networkInterfaceId;
-      if (r.instanceId !== undefined) eniId = (s.instances[r.instanceId] ?? fail(`${rt.id}: unknown instance "${r.instanceId}"`)).primaryEniId;
+      if (r.instanceId !== undefined)
+        eniId = (s.instances[r.instanceId] ?? fail(`${rt.id}: unknown instance "${r.instanceId}"`)).primaryEniId;
       if (eniId !== undefined && !s.enis[eniId]) fail(`${rt.id}: unknown interface "${eniId}"`);
       const instanceId = eniId === undefined ? undefined : s.enis[eniId]!.attachment?.instanceId;
-      routes.push({ destination: r.destination, networkInterfaceId: eniId, instanceId, gatewayId: eniId ? undefined : r.gatewayId, origin: 'CreateRoute' });
+      routes.push({
+        destination: r.destination,
+        networkInterfaceId: eniId,
+        instanceId,
+        gatewayId: eniId ? undefined : r.gatewayId,
+        origin: 'CreateRoute',
+      });
     }
-    s.routeTables[rt.id] = { id: rt.id, vpcId: rt.vpcId, main: rt.main ?? false, subnetIds: [...(rt.subnetIds ?? [])], routes, tags: { ...rt.tags } };
+    s.routeTables[rt.id] = {
+      id: rt.id,
+      vpcId: rt.vpcId,
+      main: rt.main ?? false,
+      subnetIds: [...(rt.subnetIds ?? [])],
+      routes,
+      tags: { ...rt.tags },
+    };
   }
   const problems = findViolations(s);
   if (problems.length > 0) fail(problems.join('; '));

@@ -37,7 +37,10 @@ export class Ec2Throttle {
   /** Takes a token for this call; answers whether the call may proceed. */
   admit(action: string, mutating: boolean, params: QueryParams): boolean {
     const unfiltered =
-      HAS_UNFILTERED_BUCKET.has(action) && params.filters().length === 0 && params.get('MaxResults') === undefined && params.get('NextToken') === undefined;
+      HAS_UNFILTERED_BUCKET.has(action) &&
+      params.filters().length === 0 &&
+      params.get('MaxResults') === undefined &&
+      params.get('NextToken') === undefined;
     const key = unfiltered ? `${action}#unfiltered` : action;
     let bucket = this.buckets.get(key);
     if (!bucket) {

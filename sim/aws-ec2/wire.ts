@@ -19,7 +19,8 @@ export class Ec2Error extends Error {
   }
 }
 
-export const missing = (name: string) => new Ec2Error('MissingParameter', `The request must contain the parameter ${name}`);
+export const missing = (name: string) =>
+  new Ec2Error('MissingParameter', `The request must contain the parameter ${name}`);
 export const invalidValue = (message: string) => new Ec2Error('InvalidParameterValue', message);
 
 export interface Filter {
@@ -99,5 +100,9 @@ export function errorAnswer(err: Ec2Error, requestId: string): HttpAnswer {
   const body =
     `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${escapeXml(err.code)}</Code>` +
     `<Message>${escapeXml(err.message)}</Message></Error></Errors><RequestID>${escapeXml(requestId)}</RequestID></Response>`;
-  return { status: err.status, headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId }, body };
+  return {
+    status: err.status,
+    headers: { 'content-type': 'text/xml;charset=UTF-8', 'x-amzn-requestid': requestId },
+    body,
+  };
 }

@@ -46,18 +46,38 @@ export class Route53Emulator extends Emulator {
   private readonly clock?: Clock;
 
   constructor(options: Route53EmulatorOptions) {
-    const { propagationDelayMs, enforcePriorRequest, priorRequestWindowMs, legacyInvalidChangeBatch, requestsPerSecond, ...shared } = options.settings ?? {};
+    const {
+      propagationDelayMs,
+      enforcePriorRequest,
+      priorRequestWindowMs,
+      legacyInvalidChangeBatch,
+      requestsPerSecond,
+      ...shared
+    } = options.settings ?? {};
     const profile = options.profile ?? DEFAULT_PROFILE;
     const timings = route53Timings(profile);
     super({ latencyMs: timings.latencyMs, ...shared }, options.clock ? () => options.clock!.now() : options.now);
     this.profile = profile;
     this.clock = options.clock;
-    const own = { propagationDelayMs, enforcePriorRequest, priorRequestWindowMs, legacyInvalidChangeBatch, requestsPerSecond };
-    this.route53Settings = parseRoute53Settings(own, { ...DEFAULT_ROUTE53_SETTINGS, propagationDelayMs: timings.propagationDelayMs });
+    const own = {
+      propagationDelayMs,
+      enforcePriorRequest,
+      priorRequestWindowMs,
+      legacyInvalidChangeBatch,
+      requestsPerSecond,
+    };
+    this.route53Settings = parseRoute53Settings(own, {
+      ...DEFAULT_ROUTE53_SETTINGS,
+      propagationDelayMs: timings.propagationDelayMs,
+    });
     const zones = zonesFromSeed(options.seed, () => this.newId('Z'));
     this.world = new Lagged(zones);
     this.initialRecords = Object.fromEntries(Object.values(zones).map((z) => [z.id, z.records]));
-    this.bucket = new TokenBucket(this.route53Settings.requestsPerSecond, this.route53Settings.requestsPerSecond, this.now);
+    this.bucket = new TokenBucket(
+      this.route53Settings.requestsPerSecond,
+      this.route53Settings.requestsPerSecond,
+      this.now,
+    );
   }
 
   /** The true state: zones by id. Treat as read-only. */
@@ -83,7 +103,10 @@ export class Route53Emulator extends Emulator {
       .filter((z) => inZone(n, z.name))
       .sort((a, b) => b.name.length - a.name.length)[0];
     if (!zone) return [];
-    const synced = [...this.changes.values()].filter((c) => c.zoneId === zone.id && c.insyncAt <= this.now()).sort((a, b) => a.submittedAt - b.submittedAt).at(-1);
+    const synced = [...this.changes.values()]
+      .filter((c) => c.zoneId === zone.id && c.insyncAt <= this.now())
+      .sort((a, b) => a.submittedAt - b.submittedAt)
+      .at(-1);
     const records = synced?.recordsAfter ?? this.initialRecords[zone.id] ?? [];
     return records.filter((r) => r.name === n && r.type === type).flatMap((r) => r.values);
   }
@@ -94,7 +117,15 @@ export class Route53Emulator extends Emulator {
   }
 
   snapshot(): unknown {
-    return { profile: this.profile, zones: this.zones, changes: [...this.changes.values()].map(({ recordsAfter: _r, ...c }) => ({ ...c, status: this.changeStatus(c.id) })), route53Settings: this.route53Settings };
+    return {
+      profile: this.profile,
+      zones: this.zones,
+      changes: [...this.changes.values()].map(({ recordsAfter: _r, ...c }) => ({
+        ...c,
+        status: this.changeStatus(c.id),
+      })),
+      route53Settings: this.route53Settings,
+    };
   }
 
   /** Latency sleeps on the shared clock when there is one, so a fake clock runs the real profile. */
@@ -124,7 +155,10 @@ export class Route53Emulator extends Emulator {
   zoneBusy(zoneId: string): boolean {
     const last = this.lastChangeOfZone.get(zoneId);
     if (!this.route53Settings.enforcePriorRequest || !last) return false;
-    const until = this.route53Settings.priorRequestWindowMs === null ? last.insyncAt : last.submittedAt + this.route53Settings.priorRequestWindowMs;
+    const until =
+      this.route53Settings.priorRequestWindowMs === null
+        ? last.insyncAt
+        : last.submittedAt + this.route53Settings.priorRequestWindowMs;
     return this.now() < until;
   }
 
@@ -137,7 +171,14 @@ export class Route53Emulator extends Emulator {
     next[zoneId]!.records = records;
     const now = this.now();
     this.world.set(next, now);
-    const change: ChangeRecord = { id: this.newId('C'), zoneId, submittedAt: now, insyncAt: now + this.route53Settings.propagationDelayMs, comment: batch.comment, recordsAfter: records };
+    const change: ChangeRecord = {
+      id: this.newId('C'),
+      zoneId,
+      submittedAt: now,
+      insyncAt: now + this.route53Settings.propagationDelayMs,
+      comment: batch.comment,
+      recordsAfter: records,
+    };
     this.changes.set(change.id, change);
     this.lastChangeOfZone.set(zoneId, change);
     this.checkInvariant();
@@ -169,7 +210,10 @@ export class Route53Emulator extends Emulator {
   /** POST {"operation"?: name} denies it (every operation when absent); DELETE clears; GET lists. */
   private deny(req: HttpRequest): HttpAnswer {
     if (req.method === 'DELETE') this.deniedOperations.clear();
-    else if (req.method === 'POST') this.deniedOperations.add(String((JSON.parse(req.body.toString('utf8') || '{}') as { operation?: string }).operation ?? '*'));
+    else if (req.method === 'POST')
+      this.deniedOperations.add(
+        String((JSON.parse(req.body.toString('utf8') || '{}') as { operation?: string }).operation ?? '*'),
+      );
     return json(200, { denied: [...this.deniedOperations] });
   }
 
@@ -179,24 +223,49 @@ export class Route53Emulator extends Emulator {
     const { answer, error } = await this.answer(op, req, requestId);
     // A hang sends no status at all; the log says 504 so it never counts as a success.
     const status = answer.hangMs === undefined ? answer.status : 504;
-    this.calls.record({ at: this.now(), action: op?.name ?? 'Unknown', mutating: op?.name === 'ChangeResourceRecordSets', status, error });
+    this.calls.record({
+      at: this.now(),
+      action: op?.name ?? 'Unknown',
+      mutating: op?.name === 'ChangeResourceRecordSets',
+      status,
+      error,
+    });
     return answer;
   }
 
-  private async answer(op: Operation | undefined, req: HttpRequest, requestId: string): Promise<{ answer: HttpAnswer; error?: string }> {
-    const fail = (err: Route53Error) => ({ answer: errorAnswer(err, requestId, this.route53Settings.legacyInvalidChangeBatch), error: err.code });
-    if (!op) return fail(new Route53Error('UnknownOperationException', `No operation at ${req.method} ${req.path}`, 404));
+  private async answer(
+    op: Operation | undefined,
+    req: HttpRequest,
+    requestId: string,
+  ): Promise<{ answer: HttpAnswer; error?: string }> {
+    const fail = (err: Route53Error) => ({
+      answer: errorAnswer(err, requestId, this.route53Settings.legacyInvalidChangeBatch),
+      error: err.code,
+    });
+    if (!op)
+      return fail(new Route53Error('UnknownOperationException', `No operation at ${req.method} ${req.path}`, 404));
     const fault = this.takeFault(op.name);
     if (fault?.kind === 'hang') return { answer: { status: 0, hangMs: fault.ms ?? DEFAULT_HANG_MS }, error: 'hang' };
     if (fault?.kind === 'error') {
       const status = fault.status ?? 500;
-      return fail(status === 503 ? new Route53Error('ServiceUnavailable', 'Service is unavailable.', 503) : new Route53Error('InternalFailure', 'An internal error occurred.', status));
+      return fail(
+        status === 503
+          ? new Route53Error('ServiceUnavailable', 'Service is unavailable.', 503)
+          : new Route53Error('InternalFailure', 'An internal error occurred.', status),
+      );
     }
     if (this.deniedOperations.has(op.name) || this.deniedOperations.has('*')) {
-      return fail(new Route53Error('AccessDenied', `User: arn:aws:sts::123456789012:assumed-role/emulator is not authorized to perform: route53:${op.name} (emulator deny list)`, 403));
+      return fail(
+        new Route53Error(
+          'AccessDenied',
+          `User: arn:aws:sts::123456789012:assumed-role/emulator is not authorized to perform: route53:${op.name} (emulator deny list)`,
+          403,
+        ),
+      );
     }
     try {
-      if (fault?.kind === 'throttle' || (this.settings.throttling && this.bucket.take() > 0)) throw new Route53Error('Throttling', 'Rate exceeded', 400);
+      if (fault?.kind === 'throttle' || (this.settings.throttling && this.bucket.take() > 0))
+        throw new Route53Error('Throttling', 'Rate exceeded', 400);
       await this.delay();
       return { answer: op.run(requestId) };
     } catch (err) {

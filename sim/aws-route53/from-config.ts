@@ -17,7 +17,9 @@ type RecordSeed = NonNullable<Route53Seed['zones'][number]['records']>[number];
 
 export function seedFromConfig(config: Config): Route53Seed {
   const byZone = new Map<string, { names: string[]; records: RecordSeed[] }>();
-  const zone = (id: string) => byZone.get(id) ?? (byZone.set(id, { names: [], records: [] }).get(id) as { names: string[]; records: RecordSeed[] });
+  const zone = (id: string) =>
+    byZone.get(id) ??
+    (byZone.set(id, { names: [], records: [] }).get(id) as { names: string[]; records: RecordSeed[] });
   const nodes = new Map(config.nodes.map((n) => [n.id, n]));
 
   for (const v of config.vips.filter((x) => x.kind === 'aws-route53' && x.aws?.hostedZoneId && x.aws.recordName)) {
@@ -25,7 +27,8 @@ export function seedFromConfig(config: Config): Route53Seed {
     const name = bare(v.aws!.recordName!);
     z.names.push(name);
     const address = v.preferred ? ownerAddress(nodes.get(v.preferred)) : undefined;
-    if (address) z.records.push({ name, type: address.includes(':') ? 'AAAA' : 'A', ttl: v.aws!.ttl, values: [address] });
+    if (address)
+      z.records.push({ name, type: address.includes(':') ? 'AAAA' : 'A', ttl: v.aws!.ttl, values: [address] });
   }
 
   const find = resolverOf(config.vips);
@@ -34,22 +37,35 @@ export function seedFromConfig(config: Config): Route53Seed {
     const z = zone(zoneIdOf(d.hostedZoneId));
     const name = bare(d.name);
     z.names.push(name);
-    const owned = d.vips.map((ref) => byName.get(find(ref) ?? '')).filter((v): v is Vip => !!v?.ip && v.preferred !== undefined);
-    for (const [type, family] of [['A', 4], ['AAAA', 6]] as const) {
+    const owned = d.vips
+      .map((ref) => byName.get(find(ref) ?? ''))
+      .filter((v): v is Vip => !!v?.ip && v.preferred !== undefined);
+    for (const [type, family] of [
+      ['A', 4],
+      ['AAAA', 6],
+    ] as const) {
       const values = owned.filter((v) => v.ip!.family === family).map((v) => v.ip!.text);
       if (values.length > 0) z.records.push({ name, type, ttl: d.ttl, values });
     }
   }
 
   return {
-    zones: [...byZone.entries()].map(([id, z]) => ({ id, name: zoneNameOf(z.names), comment: `ipferry sim: ${config.cluster}`, records: z.records })),
+    zones: [...byZone.entries()].map(([id, z]) => ({
+      id,
+      name: zoneNameOf(z.names),
+      comment: `ipferry sim: ${config.cluster}`,
+      records: z.records,
+    })),
   };
 }
 
 /** Route 53 also accepts "/hostedzone/Z…"; the emulator's seed wants the bare id. */
 function zoneIdOf(id: string): string {
   const bareId = id.replace(/^\/hostedzone\//, '');
-  if (!/^Z[A-Z0-9]{1,31}$/.test(bareId)) throw new Route53SeedError(`Route 53 seed from config: hosted zone id "${id}" must be Z followed by capitals and digits`);
+  if (!/^Z[A-Z0-9]{1,31}$/.test(bareId))
+    throw new Route53SeedError(
+      `Route 53 seed from config: hosted zone id "${id}" must be Z followed by capitals and digits`,
+    );
   return bareId;
 }
 
@@ -68,7 +84,8 @@ export function zoneNameOf(names: readonly string[]): string {
   for (let i = 0; labels.every((l) => l[i] !== undefined && l[i] === labels[0]![i]); i++) common.push(labels[0]![i]!);
   const distinct = new Set(names);
   // Every name equal to the suffix would make the record the apex; the parent is the likelier zone.
-  if (common.length >= 2 && !(distinct.size === 1 && common.length === labels[0]!.length && common.length > 2)) return common.reverse().join('.');
+  if (common.length >= 2 && !(distinct.size === 1 && common.length === labels[0]!.length && common.length > 2))
+    return common.reverse().join('.');
   const first = names[0]!.split('.');
   return first.length > 2 ? first.slice(1).join('.') : names[0]!;
 }

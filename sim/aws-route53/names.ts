@@ -23,7 +23,10 @@ export function inZone(name: string, zone: string): boolean {
 
 /** Sort key: labels right to left, so a zone's records list as Route 53 lists them. */
 export function nameOrderKey(name: string): string[] {
-  return name.split('.').filter((l) => l !== '').reverse();
+  return name
+    .split('.')
+    .filter((l) => l !== '')
+    .reverse();
 }
 
 export function compareNames(a: string, b: string): number {

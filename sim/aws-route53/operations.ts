@@ -36,13 +36,16 @@ export class Route53Operations {
   route(req: HttpRequest): Operation | undefined {
     const p = req.path;
     let m = /^\/2013-04-01\/hostedzone\/([^/]+)\/rrset\/?$/.exec(p);
-    if (m && req.method === 'POST') return { name: 'ChangeResourceRecordSets', run: (id) => this.change(m![1]!, req.body.toString('utf8'), id) };
-    if (m && req.method === 'GET') return { name: 'ListResourceRecordSets', run: (id) => this.list(m![1]!, req.query, id) };
+    if (m && req.method === 'POST')
+      return { name: 'ChangeResourceRecordSets', run: (id) => this.change(m![1]!, req.body.toString('utf8'), id) };
+    if (m && req.method === 'GET')
+      return { name: 'ListResourceRecordSets', run: (id) => this.list(m![1]!, req.query, id) };
     m = /^\/2013-04-01\/change\/([^/]+)$/.exec(p);
     if (m && req.method === 'GET') return { name: 'GetChange', run: (id) => this.getChange(m![1]!, id) };
     m = /^\/2013-04-01\/hostedzone\/([^/]+)$/.exec(p);
     if (m && req.method === 'GET') return { name: 'GetHostedZone', run: (id) => this.getHostedZone(m![1]!, id) };
-    if (/^\/2013-04-01\/hostedzone\/?$/.test(p) && req.method === 'GET') return { name: 'ListHostedZones', run: (id) => this.listHostedZones(req.query, id) };
+    if (/^\/2013-04-01\/hostedzone\/?$/.test(p) && req.method === 'GET')
+      return { name: 'ListHostedZones', run: (id) => this.listHostedZones(req.query, id) };
     return undefined;
   }
 
@@ -50,7 +53,11 @@ export class Route53Operations {
     if (!this.core.zones[zoneId]) throw noSuchZone(zoneId);
     const batch = parseChangeBatch(body);
     if (this.core.zoneBusy(zoneId)) {
-      throw new Route53Error('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.', 400);
+      throw new Route53Error(
+        'PriorRequestNotComplete',
+        'The request was rejected because Route 53 was still processing a prior request.',
+        400,
+      );
     }
     const change = this.core.submit(zoneId, batch);
     return okAnswer('ChangeResourceRecordSetsResponse', requestId, changeInfoXml(change, this.core.now()));
@@ -62,12 +69,18 @@ export class Route53Operations {
     const name = q.get('name') ?? undefined;
     const type = q.get('type') ?? undefined;
     const identifier = q.get('identifier') ?? undefined;
-    if (type !== undefined && name === undefined) throw new Route53Error('InvalidInput', 'The input is not valid: StartRecordType requires StartRecordName');
-    if (identifier !== undefined && type === undefined) throw new Route53Error('InvalidInput', 'The input is not valid: StartRecordIdentifier requires StartRecordType');
-    if (type !== undefined && !RECORD_TYPES.includes(type)) throw new Route53Error('InvalidInput', `The input is not valid: "${type}" is not a record type`);
+    if (type !== undefined && name === undefined)
+      throw new Route53Error('InvalidInput', 'The input is not valid: StartRecordType requires StartRecordName');
+    if (identifier !== undefined && type === undefined)
+      throw new Route53Error('InvalidInput', 'The input is not valid: StartRecordIdentifier requires StartRecordType');
+    if (type !== undefined && !RECORD_TYPES.includes(type))
+      throw new Route53Error('InvalidInput', `The input is not valid: "${type}" is not a record type`);
     const maxItems = maxItemsOf(q);
     const sorted = [...zone.records].sort(compareRecords);
-    const start = name === undefined ? { name: '', type: '' } : { name: normaliseName(name), type: type ?? '', setIdentifier: identifier };
+    const start =
+      name === undefined
+        ? { name: '', type: '' }
+        : { name: normaliseName(name), type: type ?? '', setIdentifier: identifier };
     let from = name === undefined ? 0 : sorted.findIndex((r) => compareRecords(r, { ...start, values: [] }) >= 0);
     if (from < 0) from = sorted.length;
     const page = sorted.slice(from, from + maxItems);
@@ -86,7 +99,8 @@ export class Route53Operations {
 
   private getChange(changeId: string, requestId: string): HttpAnswer {
     const change = this.core.changes.get(changeId);
-    if (!change) throw new Route53Error('NoSuchChange', `A change with the specified change ID does not exist: ${changeId}`, 404);
+    if (!change)
+      throw new Route53Error('NoSuchChange', `A change with the specified change ID does not exist: ${changeId}`, 404);
     return okAnswer('GetChangeResponse', requestId, changeInfoXml(change, this.core.now()));
   }
 
@@ -122,6 +136,7 @@ function noSuchZone(zoneId: string): Route53Error {
 function maxItemsOf(q: URLSearchParams, limit = MAX_ITEMS): number {
   const raw = q.get('maxitems');
   if (raw === null) return limit;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Route53Error('InvalidInput', `The input is not valid: maxitems "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new Route53Error('InvalidInput', `The input is not valid: maxitems "${raw}"`);
   return Math.min(Number(raw), limit);
 }

@@ -27,7 +27,10 @@ export interface Route53Settings {
  * fast: INSYNC after 1 s, no added latency.
  */
 export function route53Timings(profile: EmulatorProfile): { propagationDelayMs: number; latencyMs: number } {
-  return byProfile(profile, { real: { propagationDelayMs: 30_000, latencyMs: 300 }, fast: { propagationDelayMs: 1000, latencyMs: 0 } });
+  return byProfile(profile, {
+    real: { propagationDelayMs: 30_000, latencyMs: 300 },
+    fast: { propagationDelayMs: 1000, latencyMs: 0 },
+  });
 }
 
 export const DEFAULT_ROUTE53_SETTINGS: Route53Settings = {
@@ -55,7 +58,8 @@ export function parseRoute53Settings(input: Record<string, unknown>, current: Ro
   }
   const w = input.priorRequestWindowMs;
   if (w !== undefined) {
-    if (w !== null && (typeof w !== 'number' || !(w >= 0))) throw new Error('priorRequestWindowMs must be null or a non-negative number');
+    if (w !== null && (typeof w !== 'number' || !(w >= 0)))
+      throw new Error('priorRequestWindowMs must be null or a non-negative number');
     next.priorRequestWindowMs = w;
   }
   return next;

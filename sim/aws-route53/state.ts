@@ -35,7 +35,25 @@ export interface ChangeRecord {
 /** Zones by id; the whole map is one value so a batch can replace it atomically. */
 export type Zones = Record<string, HostedZone>;
 
-export const RECORD_TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'DS', 'HTTPS', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SPF', 'SRV', 'SSHFP', 'SVCB', 'TLSA', 'TXT'];
+export const RECORD_TYPES = [
+  'A',
+  'AAAA',
+  'CAA',
+  'CNAME',
+  'DS',
+  'HTTPS',
+  'MX',
+  'NAPTR',
+  'NS',
+  'PTR',
+  'SOA',
+  'SPF',
+  'SRV',
+  'SSHFP',
+  'SVCB',
+  'TLSA',
+  'TXT',
+];
 
 /** Identity of a record set within a zone. */
 export function recordKey(r: { name: string; type: string; setIdentifier?: string }): string {
@@ -53,7 +71,12 @@ function cmp(a: string, b: string): number {
 
 /** The SOA and NS record sets every new hosted zone starts with. */
 export function apexRecords(zoneName: string): RecordSet[] {
-  const ns = ['ns-1.awsdns-00.example.', 'ns-2.awsdns-00.example.', 'ns-3.awsdns-00.example.', 'ns-4.awsdns-00.example.'];
+  const ns = [
+    'ns-1.awsdns-00.example.',
+    'ns-2.awsdns-00.example.',
+    'ns-3.awsdns-00.example.',
+    'ns-4.awsdns-00.example.',
+  ];
   return [
     { name: zoneName, type: 'NS', ttl: 172800, values: ns },
     { name: zoneName, type: 'SOA', ttl: 900, values: [`${ns[0]} awsdns-hostmaster.example. 1 7200 900 1209600 86400`] },
@@ -61,5 +84,7 @@ export function apexRecords(zoneName: string): RecordSet[] {
 }
 
 export function nameServers(zone: HostedZone): string[] {
-  return zone.records.find((r) => r.name === zone.name && r.type === 'NS')?.values.map((v) => v.replace(/\.$/, '')) ?? [];
+  return (
+    zone.records.find((r) => r.name === zone.name && r.type === 'NS')?.values.map((v) => v.replace(/\.$/, '')) ?? []
+  );
 }

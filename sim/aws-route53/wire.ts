@@ -33,17 +33,31 @@ export function invalidChangeBatch(messages: string[]): Route53Error {
 const XML_HEADERS = { 'content-type': 'text/xml' };
 
 export function okAnswer(root: string, requestId: string, ...content: XmlContent[]): HttpAnswer {
-  return { status: 200, headers: { ...XML_HEADERS, 'x-amzn-requestid': requestId }, body: document(root, ROUTE53_NAMESPACE, ...content) };
+  return {
+    status: 200,
+    headers: { ...XML_HEADERS, 'x-amzn-requestid': requestId },
+    body: document(root, ROUTE53_NAMESPACE, ...content),
+  };
 }
 
 export function errorAnswer(err: Route53Error, requestId: string, legacyInvalidChangeBatch = false): HttpAnswer {
   const headers = { ...XML_HEADERS, 'x-amzn-requestid': requestId };
   if (err.code === 'InvalidChangeBatch' && legacyInvalidChangeBatch) {
-    const body = document('InvalidChangeBatch', ROUTE53_NAMESPACE, list('Messages', err.messages, 'Message', (m) => m), el('RequestId', requestId));
+    const body = document(
+      'InvalidChangeBatch',
+      ROUTE53_NAMESPACE,
+      list('Messages', err.messages, 'Message', (m) => m),
+      el('RequestId', requestId),
+    );
     return { status: err.status, headers, body };
   }
   const type = err.status >= 500 ? 'Receiver' : 'Sender';
-  const body = document('ErrorResponse', ROUTE53_NAMESPACE, el('Error', el('Type', type), el('Code', err.code), el('Message', err.message)), el('RequestId', requestId));
+  const body = document(
+    'ErrorResponse',
+    ROUTE53_NAMESPACE,
+    el('Error', el('Type', type), el('Code', err.code), el('Message', err.message)),
+    el('RequestId', requestId),
+  );
   return { status: err.status, headers, body };
 }
 
@@ -65,7 +79,12 @@ export function recordSetFields(r: RecordSet): XmlContent[] {
     opt('SetIdentifier', r.setIdentifier),
     opt('Weight', r.weight),
     r.aliasTarget
-      ? el('AliasTarget', el('HostedZoneId', r.aliasTarget.hostedZoneId), el('DNSName', r.aliasTarget.dnsName), el('EvaluateTargetHealth', r.aliasTarget.evaluateTargetHealth))
+      ? el(
+          'AliasTarget',
+          el('HostedZoneId', r.aliasTarget.hostedZoneId),
+          el('DNSName', r.aliasTarget.dnsName),
+          el('EvaluateTargetHealth', r.aliasTarget.evaluateTargetHealth),
+        )
       : [el('TTL', r.ttl), list('ResourceRecords', r.values, 'ResourceRecord', (v) => el('Value', v))],
   ];
 }
@@ -82,5 +101,10 @@ export function hostedZoneFields(zone: HostedZone): XmlContent[] {
 }
 
 export function delegationXml(zone: HostedZone): Xml {
-  return zone.privateZone ? list('VPCs', [], 'VPC', () => undefined) : el('DelegationSet', list('NameServers', nameServers(zone), 'NameServer', (n) => n));
+  return zone.privateZone
+    ? list('VPCs', [], 'VPC', () => undefined)
+    : el(
+        'DelegationSet',
+        list('NameServers', nameServers(zone), 'NameServer', (n) => n),
+      );
 }

@@ -22,7 +22,7 @@ export class CallLog {
       (c) =>
         (filter.action === undefined || c.action === filter.action) &&
         (filter.mutating === undefined || c.mutating === filter.mutating) &&
-        (filter.ok === undefined || (c.status < 400) === filter.ok),
+        (filter.ok === undefined || c.status < 400 === filter.ok),
     ).length;
   }
 

@@ -41,7 +41,10 @@ export function opt(name: string, value: XmlContent): Xml | undefined {
 
 /** A list as `<name><member>..</member>...</name>` (EC2 uses `item` as the member name). */
 export function list<T>(name: string, items: readonly T[], member: string, renderItem: (item: T) => XmlContent): Xml {
-  return el(name, items.map((i) => el(member, renderItem(i))));
+  return el(
+    name,
+    items.map((i) => el(member, renderItem(i))),
+  );
 }
 
 /** A whole document with the declaration and a namespaced root element. */

@@ -8,7 +8,13 @@ import { CloudApiError } from './errors';
 import { HandMoveError, moveAliasIpByHand, moveFloatingIpByHand } from './hand-moves';
 import { cloudViolations } from './invariants';
 import { matchRoute, type Route } from './routes';
-import { DEFAULT_ACTION_DURATION_MS, DEFAULT_TOKEN, REAL_ACTION_DURATION_MS, REAL_IMAGE_LOCK_MS, type CloudSeed } from './seed';
+import {
+  DEFAULT_ACTION_DURATION_MS,
+  DEFAULT_TOKEN,
+  REAL_ACTION_DURATION_MS,
+  REAL_IMAGE_LOCK_MS,
+  type CloudSeed,
+} from './seed';
 import { CloudState } from './state';
 import { cloudSnapshot } from './snapshot';
 
@@ -40,12 +46,19 @@ export class HetznerCloudEmulator extends Emulator {
   readonly imageLockMs: number;
   private readonly tokens: ReadonlySet<string>;
 
-  constructor(seed: CloudSeed = {}, settings: Partial<EmulatorSettings> = {}, now: () => number = Date.now, options: ProfileOptions = {}) {
+  constructor(
+    seed: CloudSeed = {},
+    settings: Partial<EmulatorSettings> = {},
+    now: () => number = Date.now,
+    options: ProfileOptions = {},
+  ) {
     super(settings, options.clock ? () => options.clock!.now() : now);
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.state = new CloudState(seed);
     this.tokens = new Set(seed.tokens ?? [DEFAULT_TOKEN]);
-    this.actionDurationMs = seed.actionDurationMs ?? byProfile(this.profile, { real: REAL_ACTION_DURATION_MS, fast: DEFAULT_ACTION_DURATION_MS });
+    this.actionDurationMs =
+      seed.actionDurationMs ??
+      byProfile(this.profile, { real: REAL_ACTION_DURATION_MS, fast: DEFAULT_ACTION_DURATION_MS });
     this.imageLockMs = byProfile(this.profile, { real: REAL_IMAGE_LOCK_MS, fast: 2_000 });
     const perHour = seed.rateLimitPerHour ?? 3600;
     this.rateLimit = new TokenBucket(perHour, perHour / 3600, this.now);
@@ -64,13 +77,22 @@ export class HetznerCloudEmulator extends Emulator {
     await this.delay();
     const { answer, error } = this.answer(req, matched);
     const status = answer.hangMs === undefined ? answer.status : 504;
-    this.calls.record({ at: this.now(), action, mutating: matched?.route.mutating ?? false, status, ...(error ? { error } : {}) });
+    this.calls.record({
+      at: this.now(),
+      action,
+      mutating: matched?.route.mutating ?? false,
+      status,
+      ...(error ? { error } : {}),
+    });
     if (matched?.route.mutating && status < 300) this.checkInvariant();
     if (answer.hangMs !== undefined) return answer;
     return { ...answer, headers: { ...answer.headers, ...this.rateLimitHeaders() } };
   }
 
-  private answer(req: HttpRequest, matched: { route: Route; params: string[] } | undefined): { answer: HttpAnswer; error?: string } {
+  private answer(
+    req: HttpRequest,
+    matched: { route: Route; params: string[] } | undefined,
+  ): { answer: HttpAnswer; error?: string } {
     try {
       // Every request, even an unauthenticated one, spends from the bucket, as the API documents.
       if (this.settings.throttling && this.rateLimit.take() > 0) {
@@ -155,7 +177,8 @@ export class HetznerCloudEmulator extends Emulator {
   protected override applyExtraSettings(input: Record<string, unknown>): Record<string, unknown> {
     if ('actionDurationMs' in input) {
       const ms = input.actionDurationMs;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new Error('actionDurationMs must be a non-negative number');
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+        throw new Error('actionDurationMs must be a non-negative number');
       this.actionDurationMs = ms;
     }
     return { actionDurationMs: this.actionDurationMs };
@@ -163,7 +186,8 @@ export class HetznerCloudEmulator extends Emulator {
 
   protected override async adminExtra(req: HttpRequest): Promise<HttpAnswer | undefined> {
     const route = `${req.method} ${req.path}`;
-    const body = (): Record<string, unknown> => JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>;
+    const body = (): Record<string, unknown> =>
+      JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>;
     try {
       switch (route) {
         case 'POST /__admin/move-floating-ip': {
@@ -178,12 +202,20 @@ export class HetznerCloudEmulator extends Emulator {
         }
         case 'POST /__admin/fail-actions': {
           const b = body();
-          this.actions.failNext({ command: String(b.command), count: Number(b.count ?? 1), ...pickStrings(b, ['code', 'message']) });
+          this.actions.failNext({
+            command: String(b.command),
+            count: Number(b.count ?? 1),
+            ...pickStrings(b, ['code', 'message']),
+          });
           return json(200, { ok: true });
         }
         case 'POST /__admin/lock-server': {
           const b = body();
-          const until = this.lockServer(Number(b.server), b.ms == null ? undefined : Number(b.ms), typeof b.command === 'string' ? b.command : undefined);
+          const until = this.lockServer(
+            Number(b.server),
+            b.ms == null ? undefined : Number(b.ms),
+            typeof b.command === 'string' ? b.command : undefined,
+          );
           return json(200, { lockedUntil: until });
         }
         case 'POST /__admin/drain-rate-limit':

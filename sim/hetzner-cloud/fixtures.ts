@@ -8,10 +8,31 @@ import type { CloudSeed } from './seed';
 export function demoCloudSeed(overrides: Partial<CloudSeed> = {}): CloudSeed {
   return {
     tokens: ['test-token'],
-    networks: [{ id: 10, name: 'ha-net', ipRange: '10.0.0.0/16', subnets: [{ ipRange: '10.0.1.0/24', networkZone: 'eu-central' }] }],
+    networks: [
+      {
+        id: 10,
+        name: 'ha-net',
+        ipRange: '10.0.0.0/16',
+        subnets: [{ ipRange: '10.0.1.0/24', networkZone: 'eu-central' }],
+      },
+    ],
     servers: [
-      { id: 1, name: 'mx1', location: 'fsn1', publicIpv4: '198.18.1.1', publicIpv6: '2001:db8:1::/64', privateNets: [{ network: 10, ip: '10.0.1.2' }] },
-      { id: 2, name: 'mx2', location: 'nbg1', publicIpv4: '198.18.1.2', publicIpv6: '2001:db8:2::/64', privateNets: [{ network: 10, ip: '10.0.1.3' }] },
+      {
+        id: 1,
+        name: 'mx1',
+        location: 'fsn1',
+        publicIpv4: '198.18.1.1',
+        publicIpv6: '2001:db8:1::/64',
+        privateNets: [{ network: 10, ip: '10.0.1.2' }],
+      },
+      {
+        id: 2,
+        name: 'mx2',
+        location: 'nbg1',
+        publicIpv4: '198.18.1.2',
+        publicIpv6: '2001:db8:2::/64',
+        privateNets: [{ network: 10, ip: '10.0.1.3' }],
+      },
       { id: 3, name: 'us1', location: 'ash', publicIpv4: '198.18.2.1' },
     ],
     floatingIps: [

@@ -10,7 +10,9 @@ import type { FloatingIpRecord } from './state';
 
 export function listFloatingIps(ctx: CloudContext, req: HttpRequest): HttpAnswer {
   const name = req.query.get('name');
-  const all = [...ctx.state.floatingIps.values()].filter((f) => name === null || f.name === name).sort((a, b) => a.id - b.id);
+  const all = [...ctx.state.floatingIps.values()]
+    .filter((f) => name === null || f.name === name)
+    .sort((a, b) => a.id - b.id);
   const page = paginate(all, req.query);
   return json(200, { floating_ips: page.items.map((f) => renderFloatingIp(f, ctx.view)), meta: page.meta });
 }
@@ -39,7 +41,15 @@ export function assignFloatingIp(ctx: CloudContext, id: number, req: HttpRequest
   if (fip.server.current() === serverId) {
     throw new CloudApiError('floating_ip_assigned', `floating IP ${id} is already assigned to server ${serverId}`);
   }
-  const action = ctx.actions.start('assign_floating_ip', [{ id: serverId, type: 'server' }, { id, type: 'floating_ip' }], ctx.now, ctx.actionDurationMs);
+  const action = ctx.actions.start(
+    'assign_floating_ip',
+    [
+      { id: serverId, type: 'server' },
+      { id, type: 'floating_ip' },
+    ],
+    ctx.now,
+    ctx.actionDurationMs,
+  );
   if (!action.failure) fip.server.set(serverId, action.finishAt);
   return json(201, { action: renderAction(action, ctx.now) });
 }

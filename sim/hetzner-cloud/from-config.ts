@@ -19,19 +19,45 @@ export function seedFromConfig(config: Config): CloudSeed {
   const nodes = config.nodes.filter((n) => n.hetzner?.serverId !== undefined);
   const aliasVips = config.vips.filter((v) => v.kind === 'hetzner-alias-ip' && v.ip);
   const networkOfVip = (v: Vip, holder?: NodeSpec) => v.hetzner?.networkId ?? holder?.hetzner?.networkId;
-  const networkIds = [...new Set([...nodes.flatMap((n) => (n.hetzner?.networkId ? [n.hetzner.networkId] : [])), ...aliasVips.flatMap((v) => (v.hetzner?.networkId ? [v.hetzner.networkId] : []))])];
+  const networkIds = [
+    ...new Set([
+      ...nodes.flatMap((n) => (n.hetzner?.networkId ? [n.hetzner.networkId] : [])),
+      ...aliasVips.flatMap((v) => (v.hetzner?.networkId ? [v.hetzner.networkId] : [])),
+    ]),
+  ];
   const networks: NetworkSeed[] = networkIds.map((id, i) => {
-    const inside = aliasVips.filter((v) => v.hetzner?.networkId === id || (!v.hetzner?.networkId && nodes.some((n) => n.hetzner?.networkId === id)));
-    return { id, name: `ipferry-${config.cluster}-${id}`, ipRange: rangeAround(inside.map((v) => v.ip!.text), i) };
+    const inside = aliasVips.filter(
+      (v) => v.hetzner?.networkId === id || (!v.hetzner?.networkId && nodes.some((n) => n.hetzner?.networkId === id)),
+    );
+    return {
+      id,
+      name: `ipferry-${config.cluster}-${id}`,
+      ipRange: rangeAround(
+        inside.map((v) => v.ip!.text),
+        i,
+      ),
+    };
   });
   const ranges = new Map(networks.map((n) => [n.id, parsePrefix(n.ipRange)!]));
-  const taken = new Set<string>([...config.vips.flatMap((v) => (v.ip ? [v.ip.text] : [])), ...nodes.flatMap((n) => n.addresses)]);
+  const taken = new Set<string>([
+    ...config.vips.flatMap((v) => (v.ip ? [v.ip.text] : [])),
+    ...nodes.flatMap((n) => n.addresses),
+  ]);
   const byNode = new Map<string, ServerSeed>();
   for (const n of nodes) {
-    const outside = n.addresses.find((a) => parseIp(a)?.family === 4 && ![...ranges.values()].some((r) => contains(r, a)));
+    const outside = n.addresses.find(
+      (a) => parseIp(a)?.family === 4 && ![...ranges.values()].some((r) => contains(r, a)),
+    );
     const net = n.hetzner?.networkId;
-    const privateNets = net === undefined ? [] : [{ network: net, ip: privateIp(n, ranges.get(net)!, taken), aliasIps: [] as string[] }];
-    const server: ServerSeed = { id: n.hetzner!.serverId!, name: n.id, location: n.hetzner?.location ?? 'fsn1', publicIpv4: outside ?? null, privateNets };
+    const privateNets =
+      net === undefined ? [] : [{ network: net, ip: privateIp(n, ranges.get(net)!, taken), aliasIps: [] as string[] }];
+    const server: ServerSeed = {
+      id: n.hetzner!.serverId!,
+      name: n.id,
+      location: n.hetzner?.location ?? 'fsn1',
+      publicIpv4: outside ?? null,
+      privateNets,
+    };
     byNode.set(n.id, server);
   }
   const holder = (v: Vip) => {
@@ -48,7 +74,13 @@ export function seedFromConfig(config: Config): CloudSeed {
     .map((v, i) => {
       const h = holder(v);
       const home = h?.hetzner?.location ?? nodes.find((n) => canCarry(v, n))?.hetzner?.location ?? 'fsn1';
-      return { id: v.hetzner?.floatingIpId ?? 1000 + i, name: v.name, ip: v.ip!.family === 4 ? v.ip!.text : floatingIpv6Network(v.ip!.text)!, homeLocation: home, server: h?.hetzner?.serverId ?? null };
+      return {
+        id: v.hetzner?.floatingIpId ?? 1000 + i,
+        name: v.name,
+        ip: v.ip!.family === 4 ? v.ip!.text : floatingIpv6Network(v.ip!.text)!,
+        homeLocation: home,
+        server: h?.hetzner?.serverId ?? null,
+      };
     });
   return { tokens: [DEFAULT_TOKEN], networks, servers: [...byNode.values()], floatingIps };
 }

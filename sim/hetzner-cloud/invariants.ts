@@ -8,8 +8,9 @@ import type { CloudState } from './state';
 export function cloudViolations(state: CloudState, now: number): string[] {
   const out: string[] = [];
   for (const view of ['in effect', 'reserved'] as const) {
-    const aliasesOf = (n: { aliases: { current(): readonly string[]; visible(at: number, lag: number): readonly string[] } }) =>
-      view === 'reserved' ? n.aliases.current() : n.aliases.visible(now, 0);
+    const aliasesOf = (n: {
+      aliases: { current(): readonly string[]; visible(at: number, lag: number): readonly string[] };
+    }) => (view === 'reserved' ? n.aliases.current() : n.aliases.visible(now, 0));
     for (const network of state.networks.values()) {
       const holders = new Map<string, number[]>();
       for (const s of state.servers.values()) {
@@ -29,7 +30,8 @@ export function cloudViolations(state: CloudState, now: number): string[] {
     if (other !== undefined) out.push(`floating IPs ${other} and ${f.id} share the address ${f.ip}`);
     seen.set(f.ip, f.id);
     for (const server of [f.server.current(), f.server.visible(now, 0)]) {
-      if (server !== null && !state.servers.has(server)) out.push(`floating IP ${f.id} is assigned to unknown server ${server}`);
+      if (server !== null && !state.servers.has(server))
+        out.push(`floating IP ${f.id} is assigned to unknown server ${server}`);
     }
     for (const s of state.servers.values()) {
       if (s.publicIpv4 === f.ip) out.push(`floating IP ${f.id} address ${f.ip} is also server ${s.id}'s primary IPv4`);

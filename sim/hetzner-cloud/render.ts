@@ -30,14 +30,19 @@ export function renderFloatingIp(f: FloatingIpRecord, v: View): Record<string, u
 }
 
 export function renderServer(s: ServerRecord, v: View): Record<string, unknown> {
-  const floating = [...v.state.floatingIps.values()].filter((f) => f.server.visible(v.at, v.lagMs) === s.id).map((f) => f.id);
+  const floating = [...v.state.floatingIps.values()]
+    .filter((f) => f.server.visible(v.at, v.lagMs) === s.id)
+    .map((f) => f.id);
   return {
     id: s.id,
     name: s.name,
     status: s.status,
     created: v.state.created,
     public_net: {
-      ipv4: s.publicIpv4 === null ? null : { id: s.id * 10 + 4, ip: s.publicIpv4, blocked: false, dns_ptr: `static.${s.name}.example` },
+      ipv4:
+        s.publicIpv4 === null
+          ? null
+          : { id: s.id * 10 + 4, ip: s.publicIpv4, blocked: false, dns_ptr: `static.${s.name}.example` },
       ipv6: s.publicIpv6 === null ? null : { id: s.id * 10 + 6, ip: s.publicIpv6, blocked: false, dns_ptr: [] },
       floating_ips: floating,
       firewalls: [],
@@ -48,8 +53,24 @@ export function renderServer(s: ServerRecord, v: View): Record<string, unknown> 
       alias_ips: [...n.aliases.visible(v.at, v.lagMs)],
       mac_address: n.macAddress,
     })),
-    server_type: { id: 22, name: 'cx22', description: 'CX22', cores: 2, memory: 4, disk: 40, deprecated: false, storage_type: 'local', cpu_type: 'shared', architecture: 'x86' },
-    datacenter: { id: s.location.id * 10, name: s.datacenter, description: `${s.location.city} ${s.datacenter}`, location: s.location },
+    server_type: {
+      id: 22,
+      name: 'cx22',
+      description: 'CX22',
+      cores: 2,
+      memory: 4,
+      disk: 40,
+      deprecated: false,
+      storage_type: 'local',
+      cpu_type: 'shared',
+      architecture: 'x86',
+    },
+    datacenter: {
+      id: s.location.id * 10,
+      name: s.datacenter,
+      description: `${s.location.city} ${s.datacenter}`,
+      location: s.location,
+    },
     image: null,
     iso: null,
     rescue_enabled: false,

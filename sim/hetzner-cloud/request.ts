@@ -16,7 +16,10 @@ export function readJsonObject(req: HttpRequest): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new CloudApiError('json_error', `request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CloudApiError(
+      'json_error',
+      `request body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new CloudApiError('json_error', 'request body must be a JSON object');

@@ -11,7 +11,9 @@ import { inNetwork, type ServerRecord } from './state';
 
 export function listServers(ctx: CloudContext, req: HttpRequest): HttpAnswer {
   const name = req.query.get('name');
-  const all = [...ctx.state.servers.values()].filter((s) => name === null || s.name === name).sort((a, b) => a.id - b.id);
+  const all = [...ctx.state.servers.values()]
+    .filter((s) => name === null || s.name === name)
+    .sort((a, b) => a.id - b.id);
   const page = paginate(all, req.query);
   return json(200, { servers: page.items.map((s) => renderServer(s, ctx.view)), meta: page.meta });
 }
@@ -29,20 +31,31 @@ export function changeAliasIps(ctx: CloudContext, id: number, req: HttpRequest):
   const body = readJsonObject(req);
   const server = serverOrThrow(ctx, id);
   const networkId = body.network;
-  if (typeof networkId !== 'number' || !Number.isSafeInteger(networkId)) throw invalidField('network', 'is required and must be a network id');
+  if (typeof networkId !== 'number' || !Number.isSafeInteger(networkId))
+    throw invalidField('network', 'is required and must be a network id');
   const network = ctx.state.networks.get(networkId);
   if (!network) throw new CloudApiError('not_found', `network with ID ${networkId} not found`);
   const attachment = server.nets.get(networkId);
   if (!attachment) throw invalidField('network', `server ${id} is not attached to network ${networkId}`);
   const aliases = aliasList(body.alias_ips);
-  if (aliases.length > server.aliasLimit) throw invalidField('alias_ips', `at most ${server.aliasLimit} alias IPs per server and network`);
+  if (aliases.length > server.aliasLimit)
+    throw invalidField('alias_ips', `at most ${server.aliasLimit} alias IPs per server and network`);
   for (const ip of aliases) {
     if (!inNetwork(network, ip)) throw invalidField('alias_ips', `${ip} is outside the ranges of network ${networkId}`);
   }
-  if (ctx.actions.isLocked('server', id, ctx.now)) throw new CloudApiError('locked', `server ${id} is locked: an action is still running`);
+  if (ctx.actions.isLocked('server', id, ctx.now))
+    throw new CloudApiError('locked', `server ${id} is locked: an action is still running`);
   const finishAt = ctx.now + ctx.actionDurationMs;
   for (const ip of aliases) throwIfTaken(ctx, server, networkId, ip, finishAt);
-  const action = ctx.actions.start('change_alias_ips', [{ id, type: 'server' }, { id: networkId, type: 'network' }], ctx.now, ctx.actionDurationMs);
+  const action = ctx.actions.start(
+    'change_alias_ips',
+    [
+      { id, type: 'server' },
+      { id: networkId, type: 'network' },
+    ],
+    ctx.now,
+    ctx.actionDurationMs,
+  );
   if (!action.failure) attachment.aliases.set(aliases, action.finishAt);
   return json(201, { action: renderAction(action, ctx.now) });
 }
@@ -52,7 +65,8 @@ function aliasList(value: unknown): string[] {
   const out: string[] = [];
   for (const item of value) {
     const ip = typeof item === 'string' ? canonicalIp(item) : undefined;
-    if (ip === undefined || ip.includes(':')) throw invalidField('alias_ips', `"${String(item)}" is not an IPv4 address`);
+    if (ip === undefined || ip.includes(':'))
+      throw invalidField('alias_ips', `"${String(item)}" is not an IPv4 address`);
     if (out.includes(ip)) throw invalidField('alias_ips', `${ip} is listed twice`);
     out.push(ip);
   }

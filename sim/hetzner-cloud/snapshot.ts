@@ -5,7 +5,12 @@ import type { CloudState } from './state';
  * The emulator's true state for `GET /__admin/state`: what is in effect now (`server`,
  * `aliasIps`) and what running actions have reserved (`reservedServer`, `reservedAliasIps`).
  */
-export function cloudSnapshot(state: CloudState, actions: ActionBook, now: number, rateLimitRemaining: number): unknown {
+export function cloudSnapshot(
+  state: CloudState,
+  actions: ActionBook,
+  now: number,
+  rateLimitRemaining: number,
+): unknown {
   return {
     floatingIps: [...state.floatingIps.values()].map((f) => ({
       id: f.id,

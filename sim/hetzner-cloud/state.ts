@@ -57,7 +57,8 @@ export class CloudState {
   constructor(seed: CloudSeed) {
     for (const n of seed.networks ?? []) addUnique(this.networks, n.id, buildNetwork(n), 'network');
     for (const s of seed.servers ?? []) addUnique(this.servers, s.id, buildServer(s, this.networks), 'server');
-    for (const f of seed.floatingIps ?? []) addUnique(this.floatingIps, f.id, buildFloatingIp(f, this.servers), 'floating IP');
+    for (const f of seed.floatingIps ?? [])
+      addUnique(this.floatingIps, f.id, buildFloatingIp(f, this.servers), 'floating IP');
   }
 
   /** Servers whose alias list on `network` holds `ip`, as reserved now and as in effect at `at`. */
@@ -104,7 +105,12 @@ function buildNetwork(n: NetworkSeed): NetworkRecord {
       throw new Error(`seed: subnet ${s.ipRange} is outside network ${n.id} (${n.ipRange})`);
     }
     const first = (p.address >> BigInt(32 - p.length)) << BigInt(32 - p.length);
-    return { ipRange: p, networkZone: s.networkZone ?? 'eu-central', type: s.type ?? 'cloud', gateway: v4Text(first + 1n) };
+    return {
+      ipRange: p,
+      networkZone: s.networkZone ?? 'eu-central',
+      type: s.type ?? 'cloud',
+      gateway: v4Text(first + 1n),
+    };
   });
   return { id: n.id, name: n.name ?? `network-${n.id}`, ipRange, subnets };
 }
@@ -119,7 +125,11 @@ function buildServer(s: ServerSeed, networks: Map<number, NetworkRecord>): Serve
       if (!inNetwork(net, ip)) throw new Error(`seed: server ${s.id} address ${ip} is outside network ${net.id}`);
     }
     const mac = pn.macAddress ?? `86:00:00:${hex2(s.id >> 8)}:${hex2(s.id)}:${hex2(i + 1)}`;
-    nets.set(pn.network, { ip: pn.ip, macAddress: mac, aliases: new Lagged<readonly string[]>([...(pn.aliasIps ?? [])]) });
+    nets.set(pn.network, {
+      ip: pn.ip,
+      macAddress: mac,
+      aliases: new Lagged<readonly string[]>([...(pn.aliasIps ?? [])]),
+    });
   }
   return {
     id: s.id,
@@ -139,8 +149,10 @@ function buildFloatingIp(f: FloatingIpSeed, servers: Map<number, ServerRecord>):
   if (family === undefined) throw new Error(`seed: floating IP ${f.id} address "${f.ip}" is not an IP`);
   const ip = floatingIpText(f, family);
   const type = f.type ?? (family === 4 ? 'ipv4' : 'ipv6');
-  if ((type === 'ipv4') !== (family === 4)) throw new Error(`seed: floating IP ${f.id} type ${type} does not match ${f.ip}`);
-  if (f.server != null && !servers.has(f.server)) throw new Error(`seed: floating IP ${f.id} assigned to unknown server ${f.server}`);
+  if ((type === 'ipv4') !== (family === 4))
+    throw new Error(`seed: floating IP ${f.id} type ${type} does not match ${f.ip}`);
+  if (f.server != null && !servers.has(f.server))
+    throw new Error(`seed: floating IP ${f.id} assigned to unknown server ${f.server}`);
   return {
     id: f.id,
     name: f.name ?? `floating-ip-${f.id}`,
@@ -163,10 +175,12 @@ function buildFloatingIp(f: FloatingIpSeed, servers: Map<number, ServerRecord>):
 function floatingIpText(f: FloatingIpSeed, family: 4 | 6): string {
   const [address, length, extra] = f.ip.split('/');
   if (family === 4) {
-    if ((length !== undefined && length !== '32') || extra !== undefined) throw new Error(`seed: floating IP ${f.id} "${f.ip}": an IPv4 floating IP is one address`);
+    if ((length !== undefined && length !== '32') || extra !== undefined)
+      throw new Error(`seed: floating IP ${f.id} "${f.ip}": an IPv4 floating IP is one address`);
     return canonicalIp(address!)!;
   }
-  if ((length !== undefined && length !== '64') || extra !== undefined) throw new Error(`seed: floating IP ${f.id} "${f.ip}": an IPv6 floating IP is a /64`);
+  if ((length !== undefined && length !== '64') || extra !== undefined)
+    throw new Error(`seed: floating IP ${f.id} "${f.ip}": an IPv6 floating IP is a /64`);
   return floatingIpv6Network(address!)!;
 }
 

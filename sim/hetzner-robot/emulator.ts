@@ -4,9 +4,24 @@ import { Emulator, type EmulatorSettings } from '../common/emulator';
 import { json, type HttpAnswer, type HttpRequest } from '../common/http';
 import { byProfile, DEFAULT_PROFILE, wallClock, type EmulatorProfile, type ProfileOptions } from '../common/profile';
 import { RobotApiError } from './errors';
-import { failoverOrThrow, getFailover, listFailovers, routeFailover, switchTo, unrouteFailover, type RobotContext } from './handlers';
+import {
+  failoverOrThrow,
+  getFailover,
+  listFailovers,
+  routeFailover,
+  switchTo,
+  unrouteFailover,
+  type RobotContext,
+} from './handlers';
 import { RequestWindow } from './request-window';
-import { DEFAULT_ROBOT_CREDENTIALS, DEFAULT_ROUTING_MS, DEFAULT_SWITCHES_PER_HOUR, REAL_READS_PER_HOUR, REAL_ROUTING_MS, type RobotSeed } from './seed';
+import {
+  DEFAULT_ROBOT_CREDENTIALS,
+  DEFAULT_ROUTING_MS,
+  DEFAULT_SWITCHES_PER_HOUR,
+  REAL_READS_PER_HOUR,
+  REAL_ROUTING_MS,
+  type RobotSeed,
+} from './seed';
 import { RobotState, robotViolations } from './state';
 
 const HOUR_MS = 3_600_000;
@@ -48,7 +63,12 @@ export class HetznerRobotEmulator extends Emulator {
    * `now` is the old way to give a clock (rules only, no blocking waits); `options.clock` gives
    * both, and the real profile's blocking switch sleeps on it.
    */
-  constructor(seed: RobotSeed, settings: Partial<EmulatorSettings> = {}, now: () => number = Date.now, options: ProfileOptions = {}) {
+  constructor(
+    seed: RobotSeed,
+    settings: Partial<EmulatorSettings> = {},
+    now: () => number = Date.now,
+    options: ProfileOptions = {},
+  ) {
     const clock = options.clock ?? wallClock(now);
     super(settings, () => clock.now());
     this.clock = clock;
@@ -57,7 +77,10 @@ export class HetznerRobotEmulator extends Emulator {
     this.state = new RobotState(seed);
     this.routingMs = seed.routingMs ?? byProfile(this.profile, { real: REAL_ROUTING_MS, fast: DEFAULT_ROUTING_MS });
     this.switches = new RequestWindow(seed.switchesPerHour ?? DEFAULT_SWITCHES_PER_HOUR, HOUR_MS, this.now);
-    const reads = seed.readsPerHour === undefined ? byProfile<number | null>(this.profile, { real: REAL_READS_PER_HOUR, fast: null }) : seed.readsPerHour;
+    const reads =
+      seed.readsPerHour === undefined
+        ? byProfile<number | null>(this.profile, { real: REAL_READS_PER_HOUR, fast: null })
+        : seed.readsPerHour;
     this.reads = reads === null ? undefined : new RequestWindow(reads, HOUR_MS, this.now);
     const creds = seed.credentials ?? [DEFAULT_ROBOT_CREDENTIALS];
     this.credentials = new Set(creds.map((c) => Buffer.from(`${c.user}:${c.password}`).toString('base64')));
@@ -80,7 +103,8 @@ export class HetznerRobotEmulator extends Emulator {
       answer = err.toAnswer();
       error = err.code;
     }
-    const switched = matched?.route.mutating === true && answer.status >= 200 && answer.status < 300 && answer.hangMs === undefined;
+    const switched =
+      matched?.route.mutating === true && answer.status >= 200 && answer.status < 300 && answer.hangMs === undefined;
     if (switched) this.checkInvariant();
     if (switched && this.blockingSwitch) {
       // Robot holds the request until routing is done: the answer comes back 40-60 s later.
@@ -93,13 +117,22 @@ export class HetznerRobotEmulator extends Emulator {
       const answerAt = incomplete || routed === undefined ? startedAt + this.routingMs : routed;
       for (let i = 0; i < 10 && this.now() < answerAt; i++) await this.clock.sleep(answerAt - this.now());
       if (incomplete) {
-        const e = new RobotApiError('FAILOVER_NOT_COMPLETE', `Due to an internal error switching of the failover IP address ${matched.ip} failed`);
+        const e = new RobotApiError(
+          'FAILOVER_NOT_COMPLETE',
+          `Due to an internal error switching of the failover IP address ${matched.ip} failed`,
+        );
         answer = e.toAnswer();
         error = e.code;
       }
     }
     const status = answer.hangMs === undefined ? answer.status : 504;
-    this.calls.record({ at: startedAt, action, mutating: matched?.route.mutating ?? false, status, ...(error ? { error } : {}) });
+    this.calls.record({
+      at: startedAt,
+      action,
+      mutating: matched?.route.mutating ?? false,
+      status,
+      ...(error ? { error } : {}),
+    });
     return answer;
   }
 
@@ -113,13 +146,21 @@ export class HetznerRobotEmulator extends Emulator {
     if (fault?.kind === 'throttle') throw this.rateLimited(window ?? this.switches);
     if (fault?.kind === 'error') {
       const status = (fault as { status?: number }).status;
-      throw new RobotApiError(matched.route.mutating ? 'FAILOVER_FAILED' : 'INTERNAL_ERROR', 'internal error (injected)', {}, status);
+      throw new RobotApiError(
+        matched.route.mutating ? 'FAILOVER_FAILED' : 'INTERNAL_ERROR',
+        'internal error (injected)',
+        {},
+        status,
+      );
     }
     return matched.route.handle(this.context(), matched.ip, req);
   }
 
   private rateLimited(window: RequestWindow): RobotApiError {
-    return new RobotApiError('RATE_LIMIT_EXCEEDED', 'Rate limit exceeded', { max_request: window.max, interval: window.intervalMs / 1000 });
+    return new RobotApiError('RATE_LIMIT_EXCEEDED', 'Rate limit exceeded', {
+      max_request: window.max,
+      interval: window.intervalMs / 1000,
+    });
   }
 
   private authorized(req: HttpRequest): boolean {
@@ -131,7 +172,12 @@ export class HetznerRobotEmulator extends Emulator {
     // A switch armed to answer FAILOVER_NOT_COMPLETE routes for two routing times: it is still
     // going on (locked, old target visible) when its POST gives up after one.
     const slow = this.blockingSwitch && this.incompleteSwitches > 0;
-    return { state: this.state, now: this.now(), lagMs: this.settings.consistencyLagMs, routingMs: slow ? 2 * this.routingMs : this.routingMs };
+    return {
+      state: this.state,
+      now: this.now(),
+      lagMs: this.settings.consistencyLagMs,
+      routingMs: slow ? 2 * this.routingMs : this.routingMs,
+    };
   }
 
   snapshot(): unknown {
@@ -167,19 +213,22 @@ export class HetznerRobotEmulator extends Emulator {
   protected override applyExtraSettings(input: Record<string, unknown>): Record<string, unknown> {
     if ('routingMs' in input) {
       const ms = input.routingMs;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new Error('routingMs must be a non-negative number');
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+        throw new Error('routingMs must be a non-negative number');
       this.routingMs = ms;
     }
     if ('incompleteSwitches' in input) {
       const k = input.incompleteSwitches;
-      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new Error('incompleteSwitches must be a non-negative integer');
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 0)
+        throw new Error('incompleteSwitches must be a non-negative integer');
       this.incompleteSwitches = k;
     }
     return { routingMs: this.routingMs, incompleteSwitches: this.incompleteSwitches, profile: this.profile };
   }
 
   protected override async adminExtra(req: HttpRequest): Promise<HttpAnswer | undefined> {
-    const body = (): Record<string, unknown> => JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>;
+    const body = (): Record<string, unknown> =>
+      JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>;
     try {
       switch (`${req.method} ${req.path}`) {
         case 'POST /__admin/route-failover': {

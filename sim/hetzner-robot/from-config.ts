@@ -9,8 +9,14 @@ import { canCarry, type Config } from '../../core/config';
 import { DEFAULT_ROBOT_CREDENTIALS, type RobotSeed } from './seed';
 
 export function seedFromConfig(config: Config): RobotSeed {
-  const nodes = config.nodes.filter((n) => n.hetzner?.robotServerIp !== undefined && !n.hetzner.robotServerIp.includes(':'));
-  const servers = nodes.map((n, i) => ({ number: n.hetzner?.serverId ?? 101 + i, ip: n.hetzner!.robotServerIp!, name: n.id }));
+  const nodes = config.nodes.filter(
+    (n) => n.hetzner?.robotServerIp !== undefined && !n.hetzner.robotServerIp.includes(':'),
+  );
+  const servers = nodes.map((n, i) => ({
+    number: n.hetzner?.serverId ?? 101 + i,
+    ip: n.hetzner!.robotServerIp!,
+    name: n.id,
+  }));
   const numberOf = new Map(nodes.map((n, i) => [n.id, servers[i]!.number]));
   const failoverIps = config.vips
     .filter((v) => v.kind === 'hetzner-robot-failover-ip' && v.ip && servers.length > 0)

@@ -15,7 +15,10 @@ export interface RobotContext {
 export function listFailovers(ctx: RobotContext): HttpAnswer {
   const all = [...ctx.state.failovers.values()];
   if (all.length === 0) throw new RobotApiError('NOT_FOUND', 'No failover IPs found');
-  return json(200, all.map((f) => ({ failover: renderFailover(f, f.active.visible(ctx.now, ctx.lagMs)) })));
+  return json(
+    200,
+    all.map((f) => ({ failover: renderFailover(f, f.active.visible(ctx.now, ctx.lagMs)) })),
+  );
 }
 
 export function getFailover(ctx: RobotContext, ip: string): HttpAnswer {
@@ -28,12 +31,14 @@ export function routeFailover(ctx: RobotContext, ip: string, req: HttpRequest): 
   const f = failoverOrThrow(ctx, ip);
   const form = new URLSearchParams(req.body.toString('utf8'));
   const raw = form.get('active_server_ip');
-  if (raw === null || raw === '') throw new RobotApiError('INVALID_INPUT', 'invalid input', { missing: ['active_server_ip'], invalid: [] });
+  if (raw === null || raw === '')
+    throw new RobotApiError('INVALID_INPUT', 'invalid input', { missing: ['active_server_ip'], invalid: [] });
   const target = canonicalIp(raw);
   if (target === undefined || target.includes(':') !== (f.family === 6)) {
     throw new RobotApiError('INVALID_INPUT', 'invalid input', { missing: [], invalid: ['active_server_ip'] });
   }
-  if (!ctx.state.targetServer(f.family, target)) throw new RobotApiError('FAILOVER_NEW_SERVER_NOT_FOUND', `failover destination server ${target} not found`);
+  if (!ctx.state.targetServer(f.family, target))
+    throw new RobotApiError('FAILOVER_NEW_SERVER_NOT_FOUND', `failover destination server ${target} not found`);
   return json(200, { failover: renderFailover(f, switchTo(ctx, f, target)) });
 }
 
@@ -45,9 +50,13 @@ export function unrouteFailover(ctx: RobotContext, ip: string): HttpAnswer {
 
 /** Shared by the API and the admin hand move: same lock, same "already routed" rule. */
 export function switchTo(ctx: RobotContext, f: FailoverRecord, target: string | null): string | null {
-  if (ctx.now < f.lockedUntil) throw new RobotApiError('FAILOVER_LOCKED', `failover IP ${f.ip} is being routed; try again later`);
+  if (ctx.now < f.lockedUntil)
+    throw new RobotApiError('FAILOVER_LOCKED', `failover IP ${f.ip} is being routed; try again later`);
   if (f.active.current() === target) {
-    throw new RobotApiError('FAILOVER_ALREADY_ROUTED', target === null ? `failover IP ${f.ip} is not routed` : `failover IP ${f.ip} is already routed to ${target}`);
+    throw new RobotApiError(
+      'FAILOVER_ALREADY_ROUTED',
+      target === null ? `failover IP ${f.ip} is not routed` : `failover IP ${f.ip} is already routed to ${target}`,
+    );
   }
   f.active.set(target, ctx.now + ctx.routingMs);
   f.lockedUntil = ctx.now + ctx.routingMs;

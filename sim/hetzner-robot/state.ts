@@ -51,9 +51,12 @@ export class RobotState {
     const server = this.servers.get(f.server);
     if (!server) throw new Error(`seed: failover IP ${f.ip} is booked on unknown server ${f.server}`);
     const own = ip.family === 4 ? server.ip : server.ipv6Net;
-    const initial = f.activeServerIp === undefined ? own : f.activeServerIp === null ? null : canonicalIp(f.activeServerIp);
+    const initial =
+      f.activeServerIp === undefined ? own : f.activeServerIp === null ? null : canonicalIp(f.activeServerIp);
     if (initial === undefined || (initial !== null && !this.targetServer(ip.family, initial))) {
-      throw new Error(`seed: failover IP ${f.ip} is routed to ${String(f.activeServerIp)}, which is no server of the account`);
+      throw new Error(
+        `seed: failover IP ${f.ip} is routed to ${String(f.activeServerIp)}, which is no server of the account`,
+      );
     }
     return {
       ip: canonicalIp(f.ip)!,
@@ -90,9 +93,11 @@ export function robotViolations(state: RobotState, now: number): string[] {
   const out: string[] = [];
   for (const f of state.failovers.values()) {
     for (const target of [f.active.current(), f.active.visible(now, 0)]) {
-      if (target !== null && !state.targetServer(f.family, target)) out.push(`failover IP ${f.ip} is routed to ${target}, no server of the account`);
+      if (target !== null && !state.targetServer(f.family, target))
+        out.push(`failover IP ${f.ip} is routed to ${target}, no server of the account`);
     }
-    for (const s of state.servers.values()) if (s.ip === f.ip) out.push(`failover IP ${f.ip} is also server ${s.number}'s main IP`);
+    for (const s of state.servers.values())
+      if (s.ip === f.ip) out.push(`failover IP ${f.ip} is also server ${s.number}'s main IP`);
   }
   return out;
 }

@@ -34,7 +34,14 @@ const LINE = /^(Deleted )?\d+: (\S+)\s+inet6? ([0-9a-fA-F.:]+)\/(\d+)/;
 export function parseMonitorLine(line: string, host: string, at: number): AddressEvent | undefined {
   const m = LINE.exec(line);
   if (!m) return undefined;
-  return { at, host, address: m[3]!.toLowerCase(), prefixLength: Number(m[4]), interface: m[2]!, added: m[1] === undefined };
+  return {
+    at,
+    host,
+    address: m[3]!.toLowerCase(),
+    prefixLength: Number(m[4]),
+    interface: m[2]!,
+    added: m[1] === undefined,
+  };
 }
 
 /**
@@ -43,7 +50,11 @@ export function parseMonitorLine(line: string, host: string, at: number): Addres
  */
 export function createAddressWatch(hosts: readonly string[]): AddressWatch & {
   attach(host: string, proc: LabProcess): void;
-  seed(host: string, addresses: ReadonlyArray<{ address: string; prefixLength: number; interface: string }>, at: number): void;
+  seed(
+    host: string,
+    addresses: ReadonlyArray<{ address: string; prefixLength: number; interface: string }>,
+    at: number,
+  ): void;
 } {
   const events: AddressEvent[] = [];
   const procs: LabProcess[] = [];
@@ -77,7 +88,15 @@ export function createAddressWatch(hosts: readonly string[]): AddressWatch & {
     seed(host, addresses, at) {
       for (const a of addresses) {
         const seen = events.some((e) => e.host === host && e.address === a.address.toLowerCase());
-        if (!seen) record({ at, host, address: a.address.toLowerCase(), prefixLength: a.prefixLength, interface: a.interface, added: true });
+        if (!seen)
+          record({
+            at,
+            host,
+            address: a.address.toLowerCase(),
+            prefixLength: a.prefixLength,
+            interface: a.interface,
+            added: true,
+          });
       }
     },
     holders(address) {

@@ -27,7 +27,11 @@ export interface ProbeAnalysis {
 export function analyze(timeline: ProbeTimeline, opts: { faultAt: number; arp?: readonly ArpRound[] }): ProbeAnalysis {
   const udp = [...timeline.udp].sort((a, b) => a.seq - b.seq);
   const end = timeline.endedAt ?? Math.max(timeline.startedAt, ...udp.map((p) => p.sentAt));
-  const gap = longestGap(udp.map((p) => ({ at: p.sentAt, ok: p.replies.length > 0 })), opts.faultAt, end);
+  const gap = longestGap(
+    udp.map((p) => ({ at: p.sentAt, ok: p.replies.length > 0 })),
+    opts.faultAt,
+    end,
+  );
   const tcp = [...timeline.tcp].sort((a, b) => a.sentAt - b.sentAt);
   const tcpGap = tcp.length === 0 ? null : longestGap(tcp.map(tcpPoint), opts.faultAt, end);
   const answeredBy: Record<string, number> = {};
@@ -64,10 +68,12 @@ function longestGap(points: Array<{ at: number; ok: boolean }>, faultAt: number,
       runStart ??= p.at;
       continue;
     }
-    if (runStart !== null && p.at > faultAt && p.at - runStart > best.ms) best = { ms: p.at - runStart, recovered: true, endAt: p.at };
+    if (runStart !== null && p.at > faultAt && p.at - runStart > best.ms)
+      best = { ms: p.at - runStart, recovered: true, endAt: p.at };
     runStart = null;
   }
-  if (runStart !== null && end > faultAt && end - runStart > best.ms) best = { ms: end - runStart, recovered: false, endAt: null };
+  if (runStart !== null && end > faultAt && end - runStart > best.ms)
+    best = { ms: end - runStart, recovered: false, endAt: null };
   if (runStart !== null && end > faultAt) best.recovered = false;
   return best;
 }

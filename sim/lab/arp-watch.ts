@@ -66,7 +66,8 @@ export function createResponderWatch(
       }
     });
   };
-  const snapshot = () => rounds.map((r) => ({ ...r, macs: [...r.macs], hosts: [...r.hosts] })).sort((a, b) => a.at - b.at);
+  const snapshot = () =>
+    rounds.map((r) => ({ ...r, macs: [...r.macs], hosts: [...r.hosts] })).sort((a, b) => a.at - b.at);
   return {
     attach,
     rounds: snapshot,

@@ -50,8 +50,10 @@ export interface FloodResult {
 const LAB_TARGET = /^(127\.\d+\.\d+\.\d+|198\.1[89]\.\d+\.\d+)$/;
 
 export async function flood(o: FloodOptions): Promise<FloodResult> {
-  if (!LAB_TARGET.test(o.host)) throw new Error(`flood: refusing target ${JSON.stringify(o.host)}: only loopback and 198.18.0.0/15 (the lab)`);
-  if (!(o.rate > 0 && o.rate <= 1_000_000 && o.seconds > 0 && o.seconds <= 60)) throw new Error('flood: rate must be in (0, 1e6] and seconds in (0, 60]');
+  if (!LAB_TARGET.test(o.host))
+    throw new Error(`flood: refusing target ${JSON.stringify(o.host)}: only loopback and 198.18.0.0/15 (the lab)`);
+  if (!(o.rate > 0 && o.rate <= 1_000_000 && o.seconds > 0 && o.seconds <= 60))
+    throw new Error('flood: rate must be in (0, 1e6] and seconds in (0, 60]');
   if (o.nice !== undefined) {
     try {
       setPriority(0, o.nice);
@@ -68,7 +70,10 @@ export async function flood(o: FloodOptions): Promise<FloodResult> {
   let errors = 0;
   socket.on('error', () => errors++);
   if (o.from) {
-    if (!LAB_TARGET.test(o.from.host)) throw new Error(`flood: refusing source ${JSON.stringify(o.from.host)}: only loopback and 198.18.0.0/15 (the lab)`);
+    if (!LAB_TARGET.test(o.from.host))
+      throw new Error(
+        `flood: refusing source ${JSON.stringify(o.from.host)}: only loopback and 198.18.0.0/15 (the lab)`,
+      );
     const from = o.from;
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -103,7 +108,13 @@ export async function flood(o: FloodOptions): Promise<FloodResult> {
   });
   const elapsedMs = performance.now() - started;
   await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return { sent, elapsedMs: Math.round(elapsedMs), perSecond: Math.round(sent / (elapsedMs / 1000)), errors, nice: getPriority(0) };
+  return {
+    sent,
+    elapsedMs: Math.round(elapsedMs),
+    perSecond: Math.round(sent / (elapsedMs / 1000)),
+    errors,
+    nice: getPriority(0),
+  };
 }
 
 /** `node --import tsx sim/lab/flood.ts HOST PORT RATE SECONDS [NICE [FROM_ADDR:FROM_PORT]]`: one JSON line with the result. */
@@ -121,7 +132,14 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const result = await flood({ host, port: n(port), rate: n(rate), seconds: n(seconds), ...(nice !== undefined && Number.isInteger(n(nice)) ? { nice: n(nice) } : {}), ...(src ? { from: { host: src[1]!, port: n(src[2]) } } : {}) });
+  const result = await flood({
+    host,
+    port: n(port),
+    rate: n(rate),
+    seconds: n(seconds),
+    ...(nice !== undefined && Number.isInteger(n(nice)) ? { nice: n(nice) } : {}),
+    ...(src ? { from: { host: src[1]!, port: n(src[2]) } } : {}),
+  });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -155,14 +155,30 @@ export class Lab {
   async partition(names: readonly string[]): Promise<void> {
     await this.heal();
     for (const name of names) {
-      await must(this.run, 'ip', ['-n', bridgeNetns(this.prefix), 'link', 'set', this.member(name).bridgePort, 'master', CUT_BRIDGE]);
+      await must(this.run, 'ip', [
+        '-n',
+        bridgeNetns(this.prefix),
+        'link',
+        'set',
+        this.member(name).bridgePort,
+        'master',
+        CUT_BRIDGE,
+      ]);
       this.partitioned.add(name);
     }
   }
 
   async heal(): Promise<void> {
     for (const name of [...this.partitioned]) {
-      await must(this.run, 'ip', ['-n', bridgeNetns(this.prefix), 'link', 'set', this.member(name).bridgePort, 'master', MAIN_BRIDGE]);
+      await must(this.run, 'ip', [
+        '-n',
+        bridgeNetns(this.prefix),
+        'link',
+        'set',
+        this.member(name).bridgePort,
+        'master',
+        MAIN_BRIDGE,
+      ]);
       this.partitioned.delete(name);
     }
   }
@@ -223,7 +239,10 @@ export class Lab {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const p of this.processes) p.kill('SIGKILL'); // SIGKILL reaches stopped processes too
-    await Promise.race([Promise.all([...this.processes].map((p) => p.exited)), new Promise((r) => setTimeout(r, 3000))]);
+    await Promise.race([
+      Promise.all([...this.processes].map((p) => p.exited)),
+      new Promise((r) => setTimeout(r, 3000)),
+    ]);
     const problems = await removeNetns(teardownOrder(this.prefix, [...this.byName.values()]), this.run);
     releaseLab(this.prefix);
     await this.privilege.close();
@@ -234,8 +253,15 @@ export class Lab {
 
 /** `ip -j addr show` → every address with its interface. */
 function listedAddresses(json: string): Array<{ address: string; prefixLength: number; interface: string }> {
-  const links = JSON.parse(json || '[]') as Array<{ ifname?: string; addr_info?: Array<{ local?: string; prefixlen?: number }> }>;
-  return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.local !== undefined).map((a) => ({ address: a.local!, prefixLength: a.prefixlen ?? 0, interface: l.ifname ?? '' })));
+  const links = JSON.parse(json || '[]') as Array<{
+    ifname?: string;
+    addr_info?: Array<{ local?: string; prefixlen?: number }>;
+  }>;
+  return links.flatMap((l) =>
+    (l.addr_info ?? [])
+      .filter((a) => a.local !== undefined)
+      .map((a) => ({ address: a.local!, prefixLength: a.prefixlen ?? 0, interface: l.ifname ?? '' })),
+  );
 }
 
 export function createLab(options: LabOptions): Promise<Lab> {

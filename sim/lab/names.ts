@@ -41,9 +41,13 @@ export function bridgeNetns(prefix: string): string {
 }
 
 /** Host i (1-based) is 198.18.0.(10+i); the client is .200 and the ARP observer .201. */
-export function labMembers(prefix: string, hosts: number): { hosts: LabMember[]; client: LabMember; observer: LabMember } {
+export function labMembers(
+  prefix: string,
+  hosts: number,
+): { hosts: LabMember[]; client: LabMember; observer: LabMember } {
   if (!isLabPrefix(prefix)) throw new Error(`lab prefix must match ${PREFIX_RE}: got "${prefix}"`);
-  if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS) throw new Error(`hosts must be 1..${MAX_HOSTS}: got ${hosts}`);
+  if (!Number.isInteger(hosts) || hosts < 1 || hosts > MAX_HOSTS)
+    throw new Error(`hosts must be 1..${MAX_HOSTS}: got ${hosts}`);
   const member = (name: string, tag: string, octet: number): LabMember => ({
     name,
     netns: `${prefix}-${tag}`,

@@ -58,13 +58,22 @@ export type ResolvedProberOptions = Required<ProberOptions>;
 
 export function resolveProberOptions(o: ProberOptions, defaultPort: number): ResolvedProberOptions {
   const r = { port: defaultPort, udpIntervalMs: 10, tcpIntervalMs: 100, tcpTimeoutMs: 1000, graceMs: 300, ...o };
-  if (!(r.durationMs > 0) || !(r.udpIntervalMs >= 1)) throw new Error('prober needs durationMs > 0 and udpIntervalMs ≥ 1');
+  if (!(r.durationMs > 0) || !(r.udpIntervalMs >= 1))
+    throw new Error('prober needs durationMs > 0 and udpIntervalMs ≥ 1');
   return r;
 }
 
 /** Reads a running probe-client's lines into a timeline. */
 export async function attachProber(proc: LabProcess, o: ResolvedProberOptions): Promise<Prober> {
-  const timeline: ProbeTimeline = { vip: o.vip, udpIntervalMs: o.udpIntervalMs, startedAt: 0, endedAt: null, complete: false, udp: [], tcp: [] };
+  const timeline: ProbeTimeline = {
+    vip: o.vip,
+    udpIntervalMs: o.udpIntervalMs,
+    startedAt: 0,
+    endedAt: null,
+    complete: false,
+    udp: [],
+    tcp: [],
+  };
   const udp = new Map<number, UdpProbe>();
   let last = 0;
   proc.onLine((line) => {
@@ -81,7 +90,8 @@ export async function attachProber(proc: LabProcess, o: ResolvedProberOptions): 
       const p: UdpProbe = { seq: e.q, sentAt: t, replies: [] };
       udp.set(e.q, p);
       timeline.udp.push(p);
-    } else if (e.k === 'ur' && e.q !== undefined && typeof e.b === 'string') udp.get(e.q)?.replies.push({ by: e.b, at: t });
+    } else if (e.k === 'ur' && e.q !== undefined && typeof e.b === 'string')
+      udp.get(e.q)?.replies.push({ by: e.b, at: t });
     else if (e.k === 'tc' && e.q !== undefined) {
       timeline.tcp.push({ seq: e.q, sentAt: t, by: e.b ?? null, ms: e.ms ?? 0, ...(e.e ? { error: e.e } : {}) });
     } else if (e.k === 'end') {
@@ -89,7 +99,11 @@ export async function attachProber(proc: LabProcess, o: ResolvedProberOptions): 
       timeline.complete = true;
     }
   });
-  const startedAt = await waitForLine(proc, (l) => (l.startsWith('{"k":"start"') ? (JSON.parse(l) as { t: number }).t : undefined), 10_000);
+  const startedAt = await waitForLine(
+    proc,
+    (l) => (l.startsWith('{"k":"start"') ? (JSON.parse(l) as { t: number }).t : undefined),
+    10_000,
+  );
   const finished = proc.exited.then(() => {
     timeline.endedAt ??= last || Date.now();
     return copy(timeline);

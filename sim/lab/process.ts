@@ -28,7 +28,13 @@ export interface LabProcess {
 const STDERR_KEEP = 50;
 
 /** `enter`: an argv prefix that reaches the lab's namespaces first (nsenter, as an ordinary user; see userns.ts). */
-export function spawnInNetns(member: string, netns: string, file: string, args: readonly string[], enter: readonly string[] = []): LabProcess {
+export function spawnInNetns(
+  member: string,
+  netns: string,
+  file: string,
+  args: readonly string[],
+  enter: readonly string[] = [],
+): LabProcess {
   const command = [file, ...args].join(' ');
   // stdin stays a pipe the program can watch: our scripts exit when it closes, so they die with
   // the test process even when it is killed without running destroy().
@@ -79,7 +85,11 @@ export function spawnInNetns(member: string, netns: string, file: string, args: 
 }
 
 /** Waits for the first stdout line that `match` accepts; fails on exit or after `timeoutMs`. */
-export function waitForLine<T>(proc: LabProcess, match: (line: string) => T | undefined, timeoutMs: number): Promise<T> {
+export function waitForLine<T>(
+  proc: LabProcess,
+  match: (line: string) => T | undefined,
+  timeoutMs: number,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {
@@ -89,7 +99,14 @@ export function waitForLine<T>(proc: LabProcess, match: (line: string) => T | un
       fn();
     };
     const timer = setTimeout(
-      () => finish(() => reject(new Error(`${proc.command} in ${proc.member}: no ready line within ${timeoutMs} ms; stderr: ${proc.stderrTail() || '(none)'}`))),
+      () =>
+        finish(() =>
+          reject(
+            new Error(
+              `${proc.command} in ${proc.member}: no ready line within ${timeoutMs} ms; stderr: ${proc.stderrTail() || '(none)'}`,
+            ),
+          ),
+        ),
       timeoutMs,
     );
     proc.onLine((line) => {
@@ -97,7 +114,13 @@ export function waitForLine<T>(proc: LabProcess, match: (line: string) => T | un
       if (value !== undefined) finish(() => resolve(value));
     });
     void proc.exited.then((e) =>
-      finish(() => reject(new Error(`${proc.command} in ${proc.member} exited (${e.signal ?? e.code}) before it was ready; stderr: ${proc.stderrTail() || '(none)'}`))),
+      finish(() =>
+        reject(
+          new Error(
+            `${proc.command} in ${proc.member} exited (${e.signal ?? e.code}) before it was ready; stderr: ${proc.stderrTail() || '(none)'}`,
+          ),
+        ),
+      ),
     );
   });
 }

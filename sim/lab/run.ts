@@ -23,7 +23,14 @@ export const runCommand: LabRunner = (file, args, opts = {}) =>
     execFile(
       file,
       [...args],
-      { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 16 << 20, signal: opts.signal, env: { ...process.env, LC_ALL: 'C' } },
+      {
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        encoding: 'utf8',
+        maxBuffer: 16 << 20,
+        signal: opts.signal,
+        env: { ...process.env, LC_ALL: 'C' },
+      },
       (err, stdout, stderr) => {
         if (!err) return resolve({ code: 0, stdout, stderr });
         const e = err as { code?: unknown; signal?: string | null; message: string };

@@ -11,7 +11,11 @@ export const CUT_BRIDGE = 'br1';
  * Multicast snooping is off so IPv6 neighbour discovery floods like a plain hub and never depends
  * on MLD state the bridge may not have learnt yet.
  */
-export async function buildSegment(prefix: string, members: readonly LabMember[], run: LabRunner = runCommand): Promise<void> {
+export async function buildSegment(
+  prefix: string,
+  members: readonly LabMember[],
+  run: LabRunner = runCommand,
+): Promise<void> {
   const br = bridgeNetns(prefix);
   await must(run, 'ip', ['netns', 'add', br]);
   for (const bridge of [MAIN_BRIDGE, CUT_BRIDGE]) {
@@ -25,7 +29,22 @@ async function addMember(br: string, m: LabMember, run: LabRunner): Promise<void
   await must(run, 'ip', ['netns', 'add', m.netns]);
   // Created inside the bridge namespace with its peer straight in the member's: nothing ever
   // appears in the root namespace, so concurrent labs cannot collide there.
-  await must(run, 'ip', ['-n', br, 'link', 'add', m.bridgePort, 'type', 'veth', 'peer', 'name', 'eth0', 'address', m.mac, 'netns', m.netns]);
+  await must(run, 'ip', [
+    '-n',
+    br,
+    'link',
+    'add',
+    m.bridgePort,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth0',
+    'address',
+    m.mac,
+    'netns',
+    m.netns,
+  ]);
   await must(run, 'ip', ['-n', br, 'link', 'set', m.bridgePort, 'master', MAIN_BRIDGE, 'up']);
   await must(run, 'ip', ['-n', m.netns, 'link', 'set', 'lo', 'up']);
   await must(run, 'ip', ['-n', m.netns, 'addr', 'add', `${m.ipv4}/24`, 'dev', 'eth0']);

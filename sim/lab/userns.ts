@@ -22,7 +22,11 @@ export interface LabPrivilege {
 
 /** The sysctls that decide whether an ordinary user may create user namespaces, as read now. */
 export function userNamespaceSysctls(read: (path: string) => string | undefined = readSysctl): string {
-  const paths = ['/proc/sys/kernel/unprivileged_userns_clone', '/proc/sys/user/max_user_namespaces', '/proc/sys/kernel/apparmor_restrict_unprivileged_userns'];
+  const paths = [
+    '/proc/sys/kernel/unprivileged_userns_clone',
+    '/proc/sys/user/max_user_namespaces',
+    '/proc/sys/kernel/apparmor_restrict_unprivileged_userns',
+  ];
   return paths
     .map((p) => [p, read(p)] as const)
     .filter(([, v]) => v !== undefined)
@@ -51,7 +55,8 @@ export function noPrivilegeMessage(why: string, sysctls: string): string {
 
 // The holder's script: /run becomes a private tmpfs (only in its mount namespace) so /run/netns can
 // be created by its root; then it waits on stdin, so it dies with the process that started it.
-const HOLDER_SCRIPT = 'mount -t tmpfs -o mode=0755 ipferry-lab /run && mkdir /run/netns && echo ready && exec cat >/dev/null';
+const HOLDER_SCRIPT =
+  'mount -t tmpfs -o mode=0755 ipferry-lab /run && mkdir /run/netns && echo ready && exec cat >/dev/null';
 
 export async function labPrivilege(isRoot = process.getuid?.() === 0, startTimeoutMs = 10_000): Promise<LabPrivilege> {
   if (isRoot) return { kind: 'root', run: runCommand, enter: [], close: async () => {} };
@@ -60,7 +65,17 @@ export async function labPrivilege(isRoot = process.getuid?.() === 0, startTimeo
   });
   // --wd: entering a mount namespace moves the cwd to its root, and programs (node --import tsx)
   // resolve relative to it.
-  const enter = ['nsenter', '-t', String(holder.pid), '-U', '-m', '-n', '--preserve-credentials', `--wd=${process.cwd()}`, '--'];
+  const enter = [
+    'nsenter',
+    '-t',
+    String(holder.pid),
+    '-U',
+    '-m',
+    '-n',
+    '--preserve-credentials',
+    `--wd=${process.cwd()}`,
+    '--',
+  ];
   const run: LabRunner = (file, args, opts) => runCommand(enter[0]!, [...enter.slice(1), file, ...args], opts);
   return {
     kind: 'userns',
@@ -77,7 +92,9 @@ export async function labPrivilege(isRoot = process.getuid?.() === 0, startTimeo
 
 function startHolder(timeoutMs: number): Promise<ChildProcessWithoutNullStreams> {
   return new Promise((resolve, reject) => {
-    const child = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', 'sh', '-c', HOLDER_SCRIPT], { stdio: 'pipe' });
+    const child = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', 'sh', '-c', HOLDER_SCRIPT], {
+      stdio: 'pipe',
+    });
     let stderr = '';
     let settled = false;
     const fail = (why: string) => {

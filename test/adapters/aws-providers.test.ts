@@ -24,7 +24,15 @@ async function env(): Promise<ProviderEnv> {
   await Promise.all([ec2.start(0), r53.start(0)]);
   return {
     config: cfg,
-    credentials: { aws: { credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, ec2Endpoint: ec2.url, route53Endpoint: r53.url, requestTimeoutMs: 1000, route53PollMs: 50 } },
+    credentials: {
+      aws: {
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        ec2Endpoint: ec2.url,
+        route53Endpoint: r53.url,
+        requestTimeoutMs: 1000,
+        route53PollMs: 50,
+      },
+    },
   };
 }
 
@@ -55,7 +63,11 @@ describe('the AWS families in the provider registry', () => {
       relay: { node: 'mail2' },
       webmail: { node: 'mail2' },
     });
-    expect(await buildRecordSetPublisher(e)!.observe(cfg.dns[0]!)).toEqual(['10.20.1.100', '10.20.2.100', '10.255.0.25']);
+    expect(await buildRecordSetPublisher(e)!.observe(cfg.dns[0]!)).toEqual([
+      '10.20.1.100',
+      '10.20.2.100',
+      '10.255.0.25',
+    ]);
 
     const smtpA = cfg.vips.find((v) => v.name === 'smtp-a')!;
     const mail2 = cfg.nodes.find((n) => n.id === 'mail2')!;

@@ -30,7 +30,12 @@ const credentials = {
 describe('buildProviders', () => {
   it('builds one provider per family present, shared by the kinds of that family', () => {
     const providers = buildProviders({ config: mixed, credentials });
-    expect([...providers.keys()].sort()).toEqual(['hetzner-alias-ip', 'hetzner-floating-ip', 'hetzner-robot-failover-ip', 'lan']);
+    expect([...providers.keys()].sort()).toEqual([
+      'hetzner-alias-ip',
+      'hetzner-floating-ip',
+      'hetzner-robot-failover-ip',
+      'lan',
+    ]);
     expect(providers.get('lan')).toBeInstanceOf(BareMetalProvider);
     expect(providers.get('hetzner-floating-ip')).toBeInstanceOf(HetznerCloudProvider);
     expect(providers.get('hetzner-alias-ip')).toBe(providers.get('hetzner-floating-ip'));
@@ -38,14 +43,20 @@ describe('buildProviders', () => {
   });
 
   it('names the missing credentials and the VIPs that need them', () => {
-    expect(() => buildProviders({ config: mixed, credentials: { hetznerRobot: credentials.hetznerRobot } })).toThrow(ProviderSetupError);
+    expect(() => buildProviders({ config: mixed, credentials: { hetznerRobot: credentials.hetznerRobot } })).toThrow(
+      ProviderSetupError,
+    );
     expect(() => buildProviders({ config: mixed, credentials: { hetznerRobot: credentials.hetznerRobot } })).toThrow(
       /hetzner-floating-ip, hetzner-alias-ip \(fip, alias\) need a Hetzner Cloud API token/,
     );
   });
 
   it('a config with only LAN VIPs needs no credentials at all', () => {
-    const lanOnly = config({ ...base, nodes: [{ id: 'n1', interface: 'eth0' }], vips: [{ address: '198.18.0.50/24' }] });
+    const lanOnly = config({
+      ...base,
+      nodes: [{ id: 'n1', interface: 'eth0' }],
+      vips: [{ address: '198.18.0.50/24' }],
+    });
     expect([...buildProviders({ config: lanOnly, credentials: {} }).keys()]).toEqual(['lan']);
   });
 
@@ -53,17 +64,33 @@ describe('buildProviders', () => {
     const aws = config({
       ...base,
       nodes: [{ id: 'a1', interface: 'eth0', aws: { eni: 'eni-0123456789abcdef0' } }],
-      vips: [{ name: 'eip', address: '198.18.7.1/32', kind: 'aws-elastic-ip', aws: { allocationId: 'eipalloc-0123abcd' } }],
+      vips: [
+        { name: 'eip', address: '198.18.7.1/32', kind: 'aws-elastic-ip', aws: { allocationId: 'eipalloc-0123abcd' } },
+      ],
     });
     const without = { ...PROVIDER_FACTORIES, 'aws-ec2': undefined };
-    expect(() => buildProviders({ config: aws, credentials: {} }, without)).toThrow(/aws-elastic-ip \(eip\) need the aws-ec2 provider adapter/);
-    const stub: Provider = { name: 'stub-ec2', kinds: ['aws-elastic-ip'], observe: async () => new Map(), move: async () => ({ ok: true, changed: false, calls: 0, verifiedAt: 0 }), budget: () => ({ remaining: null, limit: null, resetAt: null }) };
+    expect(() => buildProviders({ config: aws, credentials: {} }, without)).toThrow(
+      /aws-elastic-ip \(eip\) need the aws-ec2 provider adapter/,
+    );
+    const stub: Provider = {
+      name: 'stub-ec2',
+      kinds: ['aws-elastic-ip'],
+      observe: async () => new Map(),
+      move: async () => ({ ok: true, changed: false, calls: 0, verifiedAt: 0 }),
+      budget: () => ({ remaining: null, limit: null, resetAt: null }),
+    };
     const factory: ProviderFactory = (_env, vips) => (expect(vips.map((v) => v.name)).toEqual(['eip']), stub);
-    expect(buildProviders({ config: aws, credentials: {} }, { ...PROVIDER_FACTORIES, 'aws-ec2': factory }).get('aws-elastic-ip')).toBe(stub);
+    expect(
+      buildProviders({ config: aws, credentials: {} }, { ...PROVIDER_FACTORIES, 'aws-ec2': factory }).get(
+        'aws-elastic-ip',
+      ),
+    ).toBe(stub);
   });
 
   it('refuses a factory whose provider does not serve the kind it was built for', () => {
     const liar: ProviderFactory = () => new BareMetalProvider();
-    expect(() => buildProviders({ config: mixed, credentials }, { ...PROVIDER_FACTORIES, 'hetzner-robot': liar })).toThrow(/does not serve kind hetzner-robot-failover-ip/);
+    expect(() =>
+      buildProviders({ config: mixed, credentials }, { ...PROVIDER_FACTORIES, 'hetzner-robot': liar }),
+    ).toThrow(/does not serve kind hetzner-robot-failover-ip/);
   });
 });

@@ -24,7 +24,10 @@ export async function until(predicate: () => boolean, timeoutMs = 3000, what = '
  * A whole agent in this process on the real clock: real checks, real HTTP to a verifying receiver,
  * real hooks; only the host network is the recording one (no root, nothing applied).
  */
-export async function startAgentFixture(make: (controlUrl: string) => Config, options: { initial?: HostAddress[]; metrics?: boolean } = {}) {
+export async function startAgentFixture(
+  make: (controlUrl: string) => Config,
+  options: { initial?: HostAddress[]; metrics?: boolean } = {},
+) {
   // The receiver needs the config to verify and the config needs the receiver's URL; the URL plays
   // no part in verification, so a config built with a placeholder serves the receiver.
   const receiver: HeartbeatReceiver = await startHeartbeatReceiver(make('http://127.0.0.1:1'));
@@ -43,6 +46,7 @@ export async function startAgentFixture(make: (controlUrl: string) => Config, op
     logger: pino({ enabled: false }),
     metrics,
   });
-  const changes = () => host.operations.filter((o) => o.op === 'bind' || o.op === 'unbind').map((o) => `${o.op} ${o.addr!.address}`);
+  const changes = () =>
+    host.operations.filter((o) => o.op === 'bind' || o.op === 'unbind').map((o) => `${o.op} ${o.addr!.address}`);
   return { agent, host, receiver, config, metrics, changes };
 }

@@ -13,12 +13,16 @@ let web: HttpServer;
 
 async function hook(name: string, before = ''): Promise<string> {
   const path = join(dir, name);
-  await writeFile(path, `#!/bin/sh\n${before}\necho "${name} $1 $2 $IPFERRY_STATE $IPFERRY_EPOCH" >> "${join(dir, 'hooks.log')}"\n`);
+  await writeFile(
+    path,
+    `#!/bin/sh\n${before}\necho "${name} $1 $2 $IPFERRY_STATE $IPFERRY_EPOCH" >> "${join(dir, 'hooks.log')}"\n`,
+  );
   await chmod(path, 0o755);
   return path;
 }
 
-const hookLog = async () => (await readFile(join(dir, 'hooks.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+const hookLog = async () =>
+  (await readFile(join(dir, 'hooks.log'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ipferry-agent-'));
@@ -48,7 +52,10 @@ describe('Agent', () => {
           control: { mode: 'local', liveness: 'direct', url },
           timers: { heartbeatInterval: 100, deadAfter: 300 },
           checks: { web: { kind: 'http', target: web.url('/health'), interval: 100, timeout: 80, rise: 1, fall: 1 } },
-          vips: [{ name: 'v1', hooks }, { name: 'v2', hooks }],
+          vips: [
+            { name: 'v1', hooks },
+            { name: 'v2', hooks },
+          ],
         }),
       { initial: [{ address: '198.18.0.102', prefixLength: 24, family: 4, interface: 'eth0' }] },
     );
@@ -69,23 +76,35 @@ describe('Agent', () => {
     const last = receiver.received.at(-1)!.heartbeat;
     expect(last).toMatchObject({ leaving: true, held: ['v1'] });
     expect(f.changes()).toEqual(['unbind 198.18.0.102', 'bind 198.18.0.101', 'unbind 198.18.0.101']);
-    expect(await hookLog()).toEqual(['down.sh eth0 198.18.0.102 down 0', 'up.sh eth0 198.18.0.101 up 4', 'down.sh eth0 198.18.0.101 down 4']);
+    expect(await hookLog()).toEqual([
+      'down.sh eth0 198.18.0.102 down 0',
+      'up.sh eth0 198.18.0.101 up 4',
+      'down.sh eth0 198.18.0.101 down 4',
+    ]);
     const count = receiver.received.length;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.received.length).toBe(count);
   });
 
-  it('binds a second VIP at once while the first one\'s up hook is still running', async () => {
+  it("binds a second VIP at once while the first one's up hook is still running", async () => {
     const slow = await hook('slow-up.sh', 'sleep 2');
     const f = await startAgentFixture((url) =>
-      lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, timers: { heartbeatInterval: 100, deadAfter: 300 }, vips: [{ name: 'v1', hooks: { up: slow, timeout: 5000 } }, { name: 'v2' }] }),
+      lan({
+        nodes: 1,
+        control: { mode: 'local', liveness: 'direct', url },
+        timers: { heartbeatInterval: 100, deadAfter: 300 },
+        vips: [{ name: 'v1', hooks: { up: slow, timeout: 5000 } }, { name: 'v2' }],
+      }),
     );
     ({ agent, receiver } = f);
     await f.agent.start();
     receiver.assign('n1', [{ vip: 'v1', epoch: 1 }]);
     await until(() => f.host.only('bind').length === 1, 2000, 'v1 bound');
     const assignedAt = Date.now();
-    receiver.assign('n1', [{ vip: 'v1', epoch: 1 }, { vip: 'v2', epoch: 1 }]);
+    receiver.assign('n1', [
+      { vip: 'v1', epoch: 1 },
+      { vip: 'v2', epoch: 1 },
+    ]);
     await until(() => f.host.only('bind').length === 2, 2000, 'v2 bound');
     expect(Date.now() - assignedAt).toBeLessThan(1000);
   });
@@ -94,17 +113,33 @@ describe('Agent', () => {
     const bad = join(dir, 'fails.sh');
     await writeFile(bad, '#!/bin/sh\necho "cannot start postfix" >&2\nexit 4\n');
     await chmod(bad, 0o755);
-    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, timers: { heartbeatInterval: 100, deadAfter: 300 }, vips: [{ name: 'v1', hooks: { up: bad } }] }));
+    const f = await startAgentFixture((url) =>
+      lan({
+        nodes: 1,
+        control: { mode: 'local', liveness: 'direct', url },
+        timers: { heartbeatInterval: 100, deadAfter: 300 },
+        vips: [{ name: 'v1', hooks: { up: bad } }],
+      }),
+    );
     ({ agent, receiver } = f);
     await f.agent.start();
     receiver.assign('n1', [{ vip: 'v1', epoch: 2 }]);
     const hb = await receiver.next((h) => h.hookFailures.length > 0, 3000);
-    expect(hb.hookFailures).toEqual([{ vip: 'v1', hook: 'up', error: 'exit code 4: cannot start postfix', at: expect.any(Number) }]);
+    expect(hb.hookFailures).toEqual([
+      { vip: 'v1', hook: 'up', error: 'exit code 4: cannot start postfix', at: expect.any(Number) },
+    ]);
     expect(hb.held).toEqual(['v1']);
   });
 
   it('stops within its deadline even when the control plane hangs', async () => {
-    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v1' }] }));
+    const f = await startAgentFixture((url) =>
+      lan({
+        nodes: 1,
+        control: { mode: 'local', liveness: 'direct', url },
+        timers: { heartbeatInterval: 200, deadAfter: 600 },
+        vips: [{ name: 'v1' }],
+      }),
+    );
     ({ agent, receiver } = f);
     await f.agent.start();
     receiver.assign('n1', [{ vip: 'v1', epoch: 1 }]);

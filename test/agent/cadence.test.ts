@@ -35,24 +35,36 @@ describe('cadence grid', () => {
 
   it('checks whose periods are multiples of the heartbeat interval fall due on heartbeat instants', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e12 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 1e7 }), (origin, beat, multiple, offset) => {
-        const check = gridAtOrAfter(origin, beat * multiple, origin + offset);
-        expect(gridAtOrAfter(origin, beat, check)).toBe(check);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e12 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 0, max: 1e7 }),
+        (origin, beat, multiple, offset) => {
+          const check = gridAtOrAfter(origin, beat * multiple, origin + offset);
+          expect(gridAtOrAfter(origin, beat, check)).toBe(check);
+        },
+      ),
     );
   });
 
   it('the next instant is on the grid, after both the instant that was due and now, and less than a period past them', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: -5, max: 1e6 }), (origin, period, k, late) => {
-        const due = origin + k * period + (k % 3 === 0 ? 0 : k % period);
-        const now = due + late;
-        const next = nextDue(origin, period, due, now);
-        expect((next - origin) % period).toBe(0);
-        expect(next).toBeGreaterThan(due);
-        expect(next).toBeGreaterThanOrEqual(now);
-        expect(next - Math.max(due, now)).toBeLessThanOrEqual(period);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e9 }),
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: -5, max: 1e6 }),
+        (origin, period, k, late) => {
+          const due = origin + k * period + (k % 3 === 0 ? 0 : k % period);
+          const now = due + late;
+          const next = nextDue(origin, period, due, now);
+          expect((next - origin) % period).toBe(0);
+          expect(next).toBeGreaterThan(due);
+          expect(next).toBeGreaterThanOrEqual(now);
+          expect(next - Math.max(due, now)).toBeLessThanOrEqual(period);
+        },
+      ),
     );
   });
 });

@@ -21,7 +21,11 @@ function setup(overrides: Partial<AnnouncerOptions> = {}) {
     onError: (err, addr, ctx) => errors.push({ err, addr, ...ctx }),
     ...overrides,
   });
-  const times = (a: HostAddress = vip) => host.only('announce').filter((o) => o.addr?.address === a.address).map((o) => o.at);
+  const times = (a: HostAddress = vip) =>
+    host
+      .only('announce')
+      .filter((o) => o.addr?.address === a.address)
+      .map((o) => o.at);
   return { clock, host, errors, announcer, times };
 }
 
@@ -141,7 +145,10 @@ describe('Announcer', () => {
     announcer.start(vip);
     await clock.advance(350);
     expect(calls).toEqual([0, 100]);
-    expect(errors).toEqual(['announce 198.18.0.50 skipped: 2 still running', 'announce 198.18.0.50 skipped: 2 still running']);
+    expect(errors).toEqual([
+      'announce 198.18.0.50 skipped: 2 still running',
+      'announce 198.18.0.50 skipped: 2 still running',
+    ]);
     announcer.stopAll();
   });
 

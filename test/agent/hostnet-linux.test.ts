@@ -21,8 +21,18 @@ afterAll(async () => {
   await lab?.destroy();
 });
 
-const v4 = (last: number): HostAddress => ({ address: `198.18.0.${last}`, prefixLength: 24, family: 4, interface: 'eth0' });
-const v6 = (last: string): HostAddress => ({ address: `2001:db8::${last}`, prefixLength: 64, family: 6, interface: 'eth0' });
+const v4 = (last: number): HostAddress => ({
+  address: `198.18.0.${last}`,
+  prefixLength: 24,
+  family: 4,
+  interface: 'eth0',
+});
+const v6 = (last: string): HostAddress => ({
+  address: `2001:db8::${last}`,
+  prefixLength: 64,
+  family: 6,
+  interface: 'eth0',
+});
 
 /** One UDP question from the client to the responders; the answer names the host. */
 async function ask(vip: string): Promise<string> {
@@ -172,9 +182,14 @@ describe('LinuxHostNet in a lab host', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(lost).toEqual([]); // stopping is not losing it
 
-    const broken = new LinuxHostNet({ run: inNetns(netns), monitorArgs: ['-n', 'no-such-netns', 'monitor', 'address'] });
+    const broken = new LinuxHostNet({
+      run: inNetns(netns),
+      monitorArgs: ['-n', 'no-such-netns', 'monitor', 'address'],
+    });
     broken.watch!({ changed: () => changes++, lost: (reason) => lost.push(reason) });
     await until(() => lost.length > 0);
-    expect(lost).toEqual([expect.stringMatching(/^ip -n no-such-netns monitor address exited \(code \d+\): .*no-such-netns/)]);
+    expect(lost).toEqual([
+      expect.stringMatching(/^ip -n no-such-netns monitor address exited \(code \d+\): .*no-such-netns/),
+    ]);
   });
 });

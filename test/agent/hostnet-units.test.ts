@@ -22,7 +22,10 @@ const node = process.execPath;
 
 describe('execFileRunner', () => {
   it('resolves with the exit code and both streams, for any exit code', async () => {
-    const r = await execFileRunner(node, ['-e', 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)']);
+    const r = await execFileRunner(node, [
+      '-e',
+      'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)',
+    ]);
     expect(r).toEqual({ code: 3, stdout: 'out', stderr: 'err' });
   });
 
@@ -32,7 +35,9 @@ describe('execFileRunner', () => {
   });
 
   it('rejects a timeout with the command named', async () => {
-    const err = await execFileRunner(node, ['-e', 'setTimeout(() => {}, 10000)'], { timeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await execFileRunner(node, ['-e', 'setTimeout(() => {}, 10000)'], { timeoutMs: 200 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CommandError);
     expect((err as CommandError).failure).toBe('timeout');
     expect((err as CommandError).message).toMatch(/node -e .*timed out after 200 ms/);
@@ -45,7 +50,10 @@ describe('execFileRunner', () => {
   });
 
   it('runChecked throws with stderr and exit code on failure', async () => {
-    const err = await runChecked(execFileRunner, node, ['-e', 'console.error("Cannot find device \\"eth9\\""); process.exit(1)']).catch((e: unknown) => e);
+    const err = await runChecked(execFileRunner, node, [
+      '-e',
+      'console.error("Cannot find device \\"eth9\\""); process.exit(1)',
+    ]).catch((e: unknown) => e);
     expect((err as CommandError).failure).toBe('exit');
     expect((err as CommandError).message).toContain('exit code 1: Cannot find device "eth9"');
     expect((err as CommandError).stderr).toContain('eth9');
@@ -57,7 +65,9 @@ describe('execFileRunner', () => {
     await inNetns('lab-h1', fake)('ip', ['addr', 'show']);
     expect(seen).toEqual([['ip', 'netns', 'exec', 'lab-h1', 'ip', 'addr', 'show']]);
     expect(formatCommand('python3', ['-c', "print('x y')"])).toBe(`python3 -c 'print('\\''x y'\\'')'`);
-    expect(isMissingProgram({ code: 1, stdout: '', stderr: 'exec of "ndsend" failed: No such file or directory\n' })).toBe(true);
+    expect(
+      isMissingProgram({ code: 1, stdout: '', stderr: 'exec of "ndsend" failed: No such file or directory\n' }),
+    ).toBe(true);
   });
 });
 
@@ -77,7 +87,14 @@ describe('iproute2 output', () => {
     ]);
     const { interfaces, addresses } = parseIpAddrJson(json);
     expect([...interfaces]).toEqual(['lo', 'eth0']);
-    expect(addresses).toContainEqual({ address: '2001:db8::50', prefixLength: 64, family: 6, interface: 'eth0', tentative: true, dadFailed: false });
+    expect(addresses).toContainEqual({
+      address: '2001:db8::50',
+      prefixLength: 64,
+      family: 6,
+      interface: 'eth0',
+      tentative: true,
+      dadFailed: false,
+    });
     expect(addresses.find((a) => a.address === 'fe80::1')?.dadFailed).toBe(true);
     expect(addresses).toHaveLength(4);
   });
@@ -147,7 +164,9 @@ describe('RecordingHostNet', () => {
     expect(err).toBeInstanceOf(HostNetError);
     expect((err as HostNetError).reason).toBe('forbidden');
     expect(host.has(vip)).toBe(true);
-    expect(host.describe(host.operations[0]!)).toBe('unbind 198.18.0.50/24 from eth0 failed: RTNETLINK answers: Operation not permitted');
+    expect(host.describe(host.operations[0]!)).toBe(
+      'unbind 198.18.0.50/24 from eth0 failed: RTNETLINK answers: Operation not permitted',
+    );
     await host.unbind(vip);
     expect(host.has(vip)).toBe(false);
   });
@@ -158,21 +177,31 @@ describe('selectHostNet', () => {
   const both = (1n << BigInt(CAP_NET_ADMIN)) | (1n << BigInt(CAP_NET_RAW));
 
   it('records only when asked for, and says so', async () => {
-    const choice = await selectHostNet({ forceRecording: 'asked for with --hostnet recording', capabilities: () => 0n, logger: quiet });
+    const choice = await selectHostNet({
+      forceRecording: 'asked for with --hostnet recording',
+      capabilities: () => 0n,
+      logger: quiet,
+    });
     expect(choice.kind).toBe('recording');
     expect(choice.hostNet).toBeInstanceOf(RecordingHostNet);
     await choice.hostNet.bind(vip);
     const rec = choice.hostNet as RecordingHostNet;
-    expect(rec.describe(rec.operations[0]!)).toBe('bind 198.18.0.50/24 on eth0 (recorded, not applied: asked for with --hostnet recording)');
+    expect(rec.describe(rec.operations[0]!)).toBe(
+      'bind 198.18.0.50/24 on eth0 (recorded, not applied: asked for with --hostnet recording)',
+    );
   });
 
   it('refuses, never records, without CAP_NET_ADMIN and CAP_NET_RAW, naming what is missing', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
-    const err = await selectHostNet({ capabilities: () => 1n << BigInt(CAP_NET_ADMIN), logger }).catch((e: unknown) => e);
+    const err = await selectHostNet({ capabilities: () => 1n << BigInt(CAP_NET_ADMIN), logger }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(HostNetError);
     expect((err as HostNetError).reason).toBe('forbidden');
-    expect((err as Error).message).toMatch(/lacks CAP_NET_RAW \(arping and neighbour advertisements\)\. Run as root or grant/);
+    expect((err as Error).message).toMatch(
+      /lacks CAP_NET_RAW \(arping and neighbour advertisements\)\. Run as root or grant/,
+    );
     expect((err as Error).message).not.toContain('CAP_NET_ADMIN (');
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 50, hostNet: 'none' });
     const none = await selectHostNet({ capabilities: () => 0n, logger: quiet }).catch((e: Error) => e.message);
@@ -183,7 +212,10 @@ describe('selectHostNet', () => {
     const run: CommandRunner = () => execFileRunner('/nonexistent/ip', ['-V']);
     const err = await selectHostNet({ capabilities: () => both, run, logger: quiet }).catch((e: Error) => e.message);
     expect(err).toMatch(/CAP_NET_ADMIN and CAP_NET_RAW effective \(uid \d+\), but ip could not run: .*could not run/);
-    const unread = await selectHostNet({ capabilities: () => new Error('/proc/self/status: ENOENT'), logger: quiet }).catch((e: Error) => e.message);
+    const unread = await selectHostNet({
+      capabilities: () => new Error('/proc/self/status: ENOENT'),
+      logger: quiet,
+    }).catch((e: Error) => e.message);
     expect(unread).toMatch(/cannot read this process's capabilities \(\/proc\/self\/status: ENOENT\)/);
   });
 
@@ -193,7 +225,10 @@ describe('selectHostNet', () => {
     const choice = await selectHostNet({ logger, capabilities: () => both });
     expect(choice.kind).toBe('linux');
     expect(choice.why).toMatch(/^CAP_NET_ADMIN and CAP_NET_RAW effective \(uid \d+\), iproute2 [\d.]+ found$/);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ hostNet: 'linux', msg: expect.stringContaining('host network: linux') });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      hostNet: 'linux',
+      msg: expect.stringContaining('host network: linux'),
+    });
   });
 
   it('reads CapEff from /proc/self/status', () => {
@@ -210,18 +245,31 @@ describe('selectHostNet', () => {
 describe('--hostnet auto as an ordinary user (setpriv)', () => {
   const script = fileURLToPath(new URL('./fixtures/select-hostnet.ts', import.meta.url));
   const asNobody = (extra: string[]) => {
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...extra, process.execPath, '--import', 'tsx', script], {
-      encoding: 'utf8',
-      timeout: 30_000,
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    });
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', ...extra, process.execPath, '--import', 'tsx', script],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { kind?: string; why?: string; error?: string; uid: number };
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      kind?: string;
+      why?: string;
+      error?: string;
+      uid: number;
+    };
   };
 
   it('uid 65534 with ambient CAP_NET_ADMIN and CAP_NET_RAW picks linux', () => {
     const out = asNobody(['--inh-caps=+net_admin,+net_raw', '--ambient-caps=+net_admin,+net_raw']);
-    expect(out).toMatchObject({ uid: 65534, kind: 'linux', why: expect.stringMatching(/^CAP_NET_ADMIN and CAP_NET_RAW effective \(uid 65534\), iproute2 /) });
+    expect(out).toMatchObject({
+      uid: 65534,
+      kind: 'linux',
+      why: expect.stringMatching(/^CAP_NET_ADMIN and CAP_NET_RAW effective \(uid 65534\), iproute2 /),
+    });
   });
 
   it('uid 65534 with only CAP_NET_ADMIN is refused, naming CAP_NET_RAW', () => {

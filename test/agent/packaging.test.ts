@@ -90,13 +90,20 @@ describe('agent/install.sh', () => {
     expect((await lstat(join(dest, 'usr/local/bin/ipferry'))).isSymbolicLink()).toBe(true);
     expect(await readlink(join(dest, 'usr/local/bin/ipferry'))).toBe('../lib/ipferry/ipferry.mjs');
     expect((await stat(join(dest, 'etc/ipferry'))).mode & 0o777).toBe(0o750);
-    expect(await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8')).toBe(await readFile(UNIT, 'utf8'));
+    expect(await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8')).toBe(
+      await readFile(UNIT, 'utf8'),
+    );
 
-    await writeFile(join(dest, 'etc/ipferry/agent.env'), 'IPFERRY_NODE=mail1\nIPFERRY_AGENT_ARGS=--key /etc/ipferry/node.key\n');
+    await writeFile(
+      join(dest, 'etc/ipferry/agent.env'),
+      'IPFERRY_NODE=mail1\nIPFERRY_AGENT_ARGS=--key /etc/ipferry/node.key\n',
+    );
     const second = await install({ DESTDIR: dest }, [...bundles(), '--node', 'other']);
     expect(second).toMatchObject({ code: 0 });
     expect(second.stdout).toContain('kept');
-    expect(await readFile(join(dest, 'etc/ipferry/agent.env'), 'utf8')).toBe('IPFERRY_NODE=mail1\nIPFERRY_AGENT_ARGS=--key /etc/ipferry/node.key\n');
+    expect(await readFile(join(dest, 'etc/ipferry/agent.env'), 'utf8')).toBe(
+      'IPFERRY_NODE=mail1\nIPFERRY_AGENT_ARGS=--key /etc/ipferry/node.key\n',
+    );
 
     // The installed `ipferry` is the whole CLI in one file.
     const { stdout } = await run(join(dest, 'usr/local/bin/ipferry'), ['--help']);
@@ -105,7 +112,9 @@ describe('agent/install.sh', () => {
     // The unit's program, run as the unit runs it: the agent and what a host needs, nothing else.
     expect((await stat(join(dest, 'usr/local/lib/ipferry/ipferry-agent.mjs'))).mode & 0o777).toBe(0o755);
     const exec = parseUnit(await readFile(UNIT, 'utf8')).Service!.ExecStart!.split(' ');
-    const agentProgram = exec.slice(0, exec.indexOf('agent')).map((w) => w.replace('/usr/local/', `${dest}/usr/local/`));
+    const agentProgram = exec
+      .slice(0, exec.indexOf('agent'))
+      .map((w) => w.replace('/usr/local/', `${dest}/usr/local/`));
     const help = await run(agentProgram[0]!, [...agentProgram.slice(1), 'agent', '--help']);
     expect(help.stdout).toContain('usage: ipferry agent --config FILE --node ID [options]');
     const usage = await run(agentProgram[0]!, [...agentProgram.slice(1), '--help']);
@@ -115,16 +124,27 @@ describe('agent/install.sh', () => {
 
   it('follows PREFIX and SYSCONFDIR in the unit it installs', async () => {
     const dest = join(dir, 'opt');
-    expect(await install({ DESTDIR: dest, PREFIX: '/opt/ipferry', SYSCONFDIR: '/srv/etc' }, bundles())).toMatchObject({ code: 0 });
+    expect(await install({ DESTDIR: dest, PREFIX: '/opt/ipferry', SYSCONFDIR: '/srv/etc' }, bundles())).toMatchObject({
+      code: 0,
+    });
     const unit = parseUnit(await readFile(join(dest, 'etc/systemd/system/ipferry-agent.service'), 'utf8'));
-    expect(unit.Service!.ExecStart).toMatch(/^\/usr\/bin\/env node --no-opt \/opt\/ipferry\/lib\/ipferry\/ipferry-agent\.mjs agent --config \/srv\/etc\/ipferry\/ipferry\.yaml /);
+    expect(unit.Service!.ExecStart).toMatch(
+      /^\/usr\/bin\/env node --no-opt \/opt\/ipferry\/lib\/ipferry\/ipferry-agent\.mjs agent --config \/srv\/etc\/ipferry\/ipferry\.yaml /,
+    );
     expect(unit.Service!.EnvironmentFile).toBe('/srv/etc/ipferry/agent.env');
   });
 
   it('refuses to install without a bundle, saying how to make one', async () => {
-    const r = await install({ DESTDIR: join(dir, 'none') }, ['--bundle', join(dir, 'missing.mjs'), '--agent-bundle', agentBundle]);
+    const r = await install({ DESTDIR: join(dir, 'none') }, [
+      '--bundle',
+      join(dir, 'missing.mjs'),
+      '--agent-bundle',
+      agentBundle,
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`install.sh: no bundle at ${join(dir, 'missing.mjs')}: run 'npm run build' first, or pass --bundle\n`);
+    expect(r.stderr).toBe(
+      `install.sh: no bundle at ${join(dir, 'missing.mjs')}: run 'npm run build' first, or pass --bundle\n`,
+    );
   });
 
   it('installs a unit that systemd-analyze accepts without a warning (when systemd is on this host)', async () => {
@@ -136,7 +156,10 @@ describe('agent/install.sh', () => {
       .replaceAll('/etc/ipferry/', join(dest, 'etc/ipferry/'));
     const unitFile = join(dir, 'ipferry-agent.service');
     await writeFile(unitFile, staged);
-    const analyze = await run('systemd-analyze', ['--version']).then(() => true, () => false);
+    const analyze = await run('systemd-analyze', ['--version']).then(
+      () => true,
+      () => false,
+    );
     if (!analyze) {
       expect(Object.keys(parseUnit(staged))).toEqual(['Unit', 'Service', 'Install']);
       return;

@@ -50,7 +50,19 @@ async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs: numb
 }
 
 function agent(node: string, metrics = '127.0.0.1:0'): AgentProcess {
-  const p = spawnIpferry(['agent', '--config', configFile, '--node', node, '--hostnet', 'recording', '--metrics', metrics, '--log-level', 'info']);
+  const p = spawnIpferry([
+    'agent',
+    '--config',
+    configFile,
+    '--node',
+    node,
+    '--hostnet',
+    'recording',
+    '--metrics',
+    metrics,
+    '--log-level',
+    'info',
+  ]);
   procs.push(p);
   return p;
 }
@@ -98,8 +110,12 @@ describe('ipferry agent start-up and signals', () => {
       expect(await p.exited(20_000)).toBe(1);
       expect(p.stderr()).toContain(`cannot listen on ${taken}`);
       expect(p.stderr()).toContain('EADDRINUSE');
-      expect(p.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('start-up failed, nothing claimed'))).toBe(true);
-      expect(p.logs.some((l) => l.msg === 'agent started' || (typeof l.msg === 'string' && l.msg.startsWith('bound ')))).toBe(false);
+      expect(
+        p.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('start-up failed, nothing claimed')),
+      ).toBe(true);
+      expect(
+        p.logs.some((l) => l.msg === 'agent started' || (typeof l.msg === 'string' && l.msg.startsWith('bound '))),
+      ).toBe(false);
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
@@ -115,7 +131,9 @@ describe('ipferry agent start-up and signals', () => {
       const p = agent('s1');
       expect(await p.exited(20_000)).toBe(1);
       expect(p.stderr()).toContain('EADDRINUSE');
-      expect(p.logs.some((l) => l.msg === 'agent started' || (typeof l.msg === 'string' && l.msg.startsWith('bound ')))).toBe(false);
+      expect(
+        p.logs.some((l) => l.msg === 'agent started' || (typeof l.msg === 'string' && l.msg.startsWith('bound '))),
+      ).toBe(false);
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
     }
@@ -132,10 +150,14 @@ describe('ipferry agent start-up and signals', () => {
     expect(await s1.exited(15_000)).toBe(0);
     expect(s1.logs.some((l) => l.msg === 'unbound v1 (stopping)')).toBe(true);
     expect(s1.logs.some((l) => l.msg === 'agent stopped')).toBe(true);
-    const away = await eventually(async () => {
-      const { events } = await api<{ events: ControlEvent[] }>('/v1/events?limit=100');
-      return events.find((e) => e.kind === 'move' && e.vip === 'v1' && e.from === 's1');
-    }, 10_000, 'v1 moved away from s1');
+    const away = await eventually(
+      async () => {
+        const { events } = await api<{ events: ControlEvent[] }>('/v1/events?limit=100');
+        return events.find((e) => e.kind === 'move' && e.vip === 'v1' && e.from === 's1');
+      },
+      10_000,
+      'v1 moved away from s1',
+    );
     expect(away).toMatchObject({ to: 's2', reason: 'owner-leaving' });
     expect(await nodeState('s1')).toBe('leaving');
 
@@ -146,4 +168,3 @@ describe('ipferry agent start-up and signals', () => {
     await eventually(async () => ((await nodeState('s2')) === 'leaving' ? true : undefined), 10_000, 's2 seen leaving');
   }, 60_000);
 });
-

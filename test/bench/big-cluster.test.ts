@@ -7,7 +7,13 @@ import { verify } from 'node:crypto';
 describe('bigClusterConfig', () => {
   it('builds a DuraVIP-scale document that validation accepts: 256 nodes, 10,240 secondary IPs over 4 subnets', () => {
     const r = parseConfig(bigClusterConfig({ nodes: 256, vips: 10_240 }));
-    if (!r.ok) throw new Error(r.issues.slice(0, 5).map((i) => `${i.path}: ${i.message}`).join('\n'));
+    if (!r.ok)
+      throw new Error(
+        r.issues
+          .slice(0, 5)
+          .map((i) => `${i.path}: ${i.message}`)
+          .join('\n'),
+      );
     const { config } = r;
     expect(config.control).toMatchObject({ mode: 'aws', region: 'us-east-1' });
     expect(config.nodes).toHaveLength(256);

@@ -8,12 +8,31 @@ import { FREE_TIER, PRICES, SECONDS_PER_MONTH } from '../../bench/prices';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-const KEYS = ['liveness', 'nodes', 'heartbeat', 'usd_month', 'usd_month_free_tier', 'lambda', 'dynamodb', 'logs', 'cloudwatch', 'xray', 'transfer'];
+const KEYS = [
+  'liveness',
+  'nodes',
+  'heartbeat',
+  'usd_month',
+  'usd_month_free_tier',
+  'lambda',
+  'dynamodb',
+  'logs',
+  'cloudwatch',
+  'xray',
+  'transfer',
+];
 
 describe('bench/cost.ts', () => {
   it('prices a 2-node cluster in both liveness modes from the real handlers, and the money is units × prices', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/cost.ts', '--nodes', '2', '--messages', '12', '--ticks', '2', '--api', '2'], { cwd: ROOT, timeout: 150_000 });
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as CostLine);
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'bench/cost.ts', '--nodes', '2', '--messages', '12', '--ticks', '2', '--api', '2'],
+      { cwd: ROOT, timeout: 150_000 },
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as CostLine);
     expect(lines.map((l) => [l.liveness, l.nodes, l.heartbeat])).toEqual([
       ['witnessed', 2, 200],
       ['direct', 2, 1000],
@@ -32,11 +51,25 @@ describe('bench/cost.ts', () => {
       expect(u.metrics).toBeGreaterThan(0);
       expect(u.alarms).toBeGreaterThan(0);
       // The money, recomputed from the units and the price table.
-      expect({ ...l, units: undefined, liveness: undefined, nodes: undefined, heartbeat: undefined }).toEqual({ ...priced(u), units: undefined, liveness: undefined, nodes: undefined, heartbeat: undefined });
+      expect({ ...l, units: undefined, liveness: undefined, nodes: undefined, heartbeat: undefined }).toEqual({
+        ...priced(u),
+        units: undefined,
+        liveness: undefined,
+        nodes: undefined,
+        heartbeat: undefined,
+      });
       const requests = u.invocations.heartbeat + u.invocations.tick + u.invocations.api;
-      expect(l.lambda).toBeCloseTo(requests * PRICES.lambda.usdPerRequest + u.gb_s * PRICES.lambda.usdPerGbSecondArm, 2);
+      expect(l.lambda).toBeCloseTo(
+        requests * PRICES.lambda.usdPerRequest + u.gb_s * PRICES.lambda.usdPerGbSecondArm,
+        2,
+      );
       expect(l.dynamodb).toBeCloseTo(u.rru * PRICES.dynamodb.usdPerRru + u.wru * PRICES.dynamodb.usdPerWru, 2);
-      expect(l.cloudwatch).toBeCloseTo(u.metrics * PRICES.cloudwatch.usdPerMetricMonth + u.alarms * PRICES.cloudwatch.usdPerAlarmMonth + u.dashboards * PRICES.cloudwatch.usdPerDashboardMonth, 2);
+      expect(l.cloudwatch).toBeCloseTo(
+        u.metrics * PRICES.cloudwatch.usdPerMetricMonth +
+          u.alarms * PRICES.cloudwatch.usdPerAlarmMonth +
+          u.dashboards * PRICES.cloudwatch.usdPerDashboardMonth,
+        2,
+      );
       expect(l.transfer).toBeCloseTo(u.transfer_gb * 2 * PRICES.transfer.usdPerGbEachDirection, 2);
       const parts = l.lambda + l.dynamodb + l.logs + l.cloudwatch + l.xray + l.transfer + l.secrets;
       expect(Math.abs(l.usd_month - parts)).toBeLessThanOrEqual(0.05);
@@ -57,7 +90,20 @@ describe('bench/cost/model.ts', () => {
     // Below one request a second every request is traced; above, 1/s plus 5 % of the rest.
     expect(sampledTraces(SECONDS_PER_MONTH / 2)).toBeCloseTo(SECONDS_PER_MONTH / 2);
     expect(sampledTraces(11 * SECONDS_PER_MONTH)).toBeCloseTo(SECONDS_PER_MONTH * (1 + 0.05 * 10));
-    const small = { invocations: { heartbeat: 100_000, tick: 43_200, api: 3000 }, gb_s: 1000, rru: 0, wru: 0, log_gb: 1, metrics: 3, alarms: 5, dashboards: 1, traces: 50_000, secrets: 0, secret_calls: 0, transfer_gb: 0 };
+    const small = {
+      invocations: { heartbeat: 100_000, tick: 43_200, api: 3000 },
+      gb_s: 1000,
+      rru: 0,
+      wru: 0,
+      log_gb: 1,
+      metrics: 3,
+      alarms: 5,
+      dashboards: 1,
+      traces: 50_000,
+      secrets: 0,
+      secret_calls: 0,
+      transfer_gb: 0,
+    };
     const money = priced(small);
     expect(money.usd_month).toBeGreaterThan(0);
     // All inside the always-free allowances.

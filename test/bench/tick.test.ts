@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { runTickBench } from '../../bench/tick/run';
 
 describe('bench:tick at a small size', () => {
-  it('prints one line per case, places every VIP at the first tick and moves a silent node\'s VIPs', async () => {
+  it("prints one line per case, places every VIP at the first tick and moves a silent node's VIPs", async () => {
     const lines = await runTickBench({ nodes: 8, vips: 64, subnets: 4, ticks: 1 });
     expect(lines.map((l) => l.case)).toEqual(['first', 'steady', 'failover']);
     for (const l of lines) {
       expect(l).toMatchObject({ vips: 64, nodes: 8, subnets: 4, ticks: 1 });
-      for (const k of ['ms_p50', 'ms_p99', 'rss_mb', 'ec2_calls', 'dynamo_calls'] as const) expect(l[k]).toBeGreaterThan(0);
+      for (const k of ['ms_p50', 'ms_p99', 'rss_mb', 'ec2_calls', 'dynamo_calls'] as const)
+        expect(l[k]).toBeGreaterThan(0);
       expect(l.ms_p99).toBeGreaterThanOrEqual(l.ms_p50);
       expect(JSON.parse(JSON.stringify(l))).toEqual(l);
     }

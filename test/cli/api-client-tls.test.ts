@@ -34,8 +34,22 @@ beforeAll(async () => {
   await writeFile(at('answer.key'), privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   await writeFile(at('tls.key'), cert.key, { mode: 0o600 });
   await writeFile(at('tls.crt'), cert.cert);
-  const control = { mode: 'local', liveness: 'direct', apiToken: TOKEN, answerKey: publicKeyText(privateKey), answerKeyFile: at('answer.key'), tls: { certFile: at('tls.crt'), keyFile: at('tls.key'), caFile: cert.caPath } };
-  cp = await startLocalControlPlane({ config: lan({ nodes: 2, vips: [{ name: 'v1', preferred: 'n1' }], control }), log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], tickEveryMs: 3_600_000, reconcileEveryMs: 3_600_000 });
+  const control = {
+    mode: 'local',
+    liveness: 'direct',
+    apiToken: TOKEN,
+    answerKey: publicKeyText(privateKey),
+    answerKeyFile: at('answer.key'),
+    tls: { certFile: at('tls.crt'), keyFile: at('tls.key'), caFile: cert.caPath },
+  };
+  cp = await startLocalControlPlane({
+    config: lan({ nodes: 2, vips: [{ name: 'v1', preferred: 'n1' }], control }),
+    log: memoryLog(),
+    listen: '127.0.0.1:0',
+    providers: [new BareMetalProvider()],
+    tickEveryMs: 3_600_000,
+    reconcileEveryMs: 3_600_000,
+  });
   url = cp.url;
   // The operator's copy of the config: where the control plane is and what to trust.
   configFile = at('ipferry.json');
@@ -56,7 +70,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(cmd: { run(argv: string[]): Promise<number> }, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  cmd: { run(argv: string[]): Promise<number> },
+  argv: string[],
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
@@ -88,7 +105,9 @@ describe('the CLI talks HTTPS to a local control plane with a self-signed certif
     expect(ok.code, ok.err).toBe(0);
     const untrusting = await cli(status, ['--url', url, '--token', TOKEN]);
     expect(untrusting.code).toBe(1);
-    expect(untrusting.err).toMatch(/cannot reach the control plane at https:\/\/127\.0\.0\.1:\d+: .*(self.signed|unable to verify)/i);
+    expect(untrusting.err).toMatch(
+      /cannot reach the control plane at https:\/\/127\.0\.0\.1:\d+: .*(self.signed|unable to verify)/i,
+    );
     const missing = await cli(status, ['--url', url, '--token', TOKEN, '--ca', join(dir, 'nope.crt')]);
     expect(missing.code).toBe(1);
     expect(missing.err).toBe(`ipferry: cannot read --ca ${join(dir, 'nope.crt')}: ENOENT`);

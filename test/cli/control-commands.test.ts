@@ -12,7 +12,10 @@ import { TestAgent } from '../control/helpers/test-agent';
 import { waitFor } from '../control/helpers/wait';
 
 const TOKEN = 'cli-test-token-0123456789';
-const input = hetznerClusterInput({ control: { mode: 'local', liveness: 'direct', apiToken: TOKEN }, timers: { heartbeatInterval: 200, deadAfter: 1000, preemptDelay: 60_000 } });
+const input = hetznerClusterInput({
+  control: { mode: 'local', liveness: 'direct', apiToken: TOKEN },
+  timers: { heartbeatInterval: 200, deadAfter: 1000, preemptDelay: 60_000 },
+});
 const config = loadConfig(input);
 const dir = mkdtempSync(join(tmpdir(), 'ipferry-cli-'));
 const configFile = join(dir, 'ipferry.json');
@@ -22,10 +25,15 @@ let hz: Awaited<ReturnType<typeof startHetzner>>;
 let stop: () => void;
 let running: Promise<number>;
 let url: string;
-const agents = ['n1', 'n2', 'n3'].map((n) => new TestAgent(n, { config, signer: signer(), url: () => `${url}/v1/heartbeat` }));
+const agents = ['n1', 'n2', 'n3'].map(
+  (n) => new TestAgent(n, { config, signer: signer(), url: () => `${url}/v1/heartbeat` }),
+);
 
 /** Runs a command with console output captured. */
-async function cli(cmd: { run(argv: string[]): Promise<number> }, argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  cmd: { run(argv: string[]): Promise<number> },
+  argv: string[],
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
@@ -46,7 +54,9 @@ beforeAll(async () => {
   const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
   const env = { HCLOUD_TOKEN: 'test-token', HCLOUD_ENDPOINT: hz.emulator.apiUrl, IPFERRY_LOG_LEVEL: 'silent' };
   running = controlCommand(() => until, env).run(['--config', configFile, '--listen', '127.0.0.1:0']);
-  url = await waitFor(() => /on (http:\/\/127\.0\.0\.1:\d+)/.exec(lines.join('\n'))?.[1], { what: 'the control plane to print its URL' });
+  url = await waitFor(() => /on (http:\/\/127\.0\.0\.1:\d+)/.exec(lines.join('\n'))?.[1], {
+    what: 'the control plane to print its URL',
+  });
   log.mockRestore();
   for (const a of agents) a.start(200);
   await waitFor(
@@ -88,7 +98,10 @@ describe('ipferry status / events / plan', () => {
 
   it('the URL and token can come from the config file', async () => {
     const withUrl = join(dir, 'with-url.json');
-    writeFileSync(withUrl, JSON.stringify({ ...input, control: { mode: 'local', liveness: 'direct', apiToken: TOKEN, url } }));
+    writeFileSync(
+      withUrl,
+      JSON.stringify({ ...input, control: { mode: 'local', liveness: 'direct', apiToken: TOKEN, url } }),
+    );
     const r = await cli(status, ['--config', withUrl, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ cluster: 'mail' });
@@ -99,7 +112,9 @@ describe('ipferry drain / undrain / move', () => {
   it('drain moves the VIPs away and says where; undrain lets the node back', async () => {
     const r = await cli(drain, ['n1', ...api()]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^n1 drained by api-token\nmx n1→n[23] epoch 2 \(drain\): moved detect \d+ms decide \d+ms api \d+ms verified \+\d+ms/);
+    expect(r.out).toMatch(
+      /^n1 drained by api-token\nmx n1→n[23] epoch 2 \(drain\): moved detect \d+ms decide \d+ms api \d+ms verified \+\d+ms/,
+    );
     expect((await cli(undrain, ['n1', ...api()])).out).toBe('n1 undrained by api-token');
   });
 
@@ -114,30 +129,68 @@ describe('ipferry drain / undrain / move', () => {
 
     const u = await cli(unpin, ['mx', ...api()]);
     expect(u).toMatchObject({ code: 0, err: '' });
-    expect(u.out.split('\n')[0]).toBe('mx unpinned on n3 by api-token (pinned for: NIC firmware on n2); preemption and rebalancing apply again');
+    expect(u.out.split('\n')[0]).toBe(
+      'mx unpinned on n3 by api-token (pinned for: NIC firmware on n2); preemption and rebalancing apply again',
+    );
     const after = JSON.parse((await cli(status, [...api(), '--json'])).out) as { vips: Array<{ pinned?: unknown }> };
     expect(after.vips[0]!.pinned).toBeUndefined();
     expect((await cli(unpin, ['mx', ...api()])).out).toBe('mx was not pinned; nothing changed');
-    expect(await cli(unpin, ['nope', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('not-found: VIP nope is not in the config (HTTP 404)') });
+    expect(await cli(unpin, ['nope', ...api()])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('not-found: VIP nope is not in the config (HTTP 404)'),
+    });
   });
 });
 
 describe('errors carry reasons and exit codes', () => {
   it('a wrong token, an unknown node, a missing reason, an unreachable control plane', async () => {
-    expect(await cli(status, ['--url', url, '--token', 'wrong-token-0123456789'])).toMatchObject({ code: 1, err: expect.stringContaining('forbidden: missing or wrong bearer token (HTTP 401)') });
-    expect(await cli(drain, ['n9', ...api()])).toMatchObject({ code: 1, err: expect.stringContaining('not-found: node n9 is not in the config (HTTP 404)') });
-    expect(await cli(move, ['mx', 'n2', ...api()])).toMatchObject({ code: 2, err: expect.stringContaining('--reason is required') });
-    expect(await cli(status, [])).toMatchObject({ code: 2, err: expect.stringContaining('--url URL or --config FILE') });
-    expect(await cli(status, ['--url', 'http://127.0.0.1:9', '--token', TOKEN])).toMatchObject({ code: 1, err: expect.stringContaining('cannot reach the control plane at http://127.0.0.1:9') });
+    expect(await cli(status, ['--url', url, '--token', 'wrong-token-0123456789'])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('forbidden: missing or wrong bearer token (HTTP 401)'),
+    });
+    expect(await cli(drain, ['n9', ...api()])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('not-found: node n9 is not in the config (HTTP 404)'),
+    });
+    expect(await cli(move, ['mx', 'n2', ...api()])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--reason is required'),
+    });
+    expect(await cli(status, [])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--url URL or --config FILE'),
+    });
+    expect(await cli(status, ['--url', 'http://127.0.0.1:9', '--token', TOKEN])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('cannot reach the control plane at http://127.0.0.1:9'),
+    });
     expect(await cli(events, [...api(), '--limit', 'all'])).toMatchObject({ code: 2 });
   });
 
   it('ipferry control refuses what it cannot run', async () => {
-    expect(await cli(controlCommand(async () => {}), [])).toMatchObject({ code: 2, err: expect.stringContaining('--config is required') });
+    expect(
+      await cli(
+        controlCommand(async () => {}),
+        [],
+      ),
+    ).toMatchObject({ code: 2, err: expect.stringContaining('--config is required') });
     const peer = join(dir, 'peer.json');
-    const nodes = (input.nodes as Array<Record<string, unknown>>).map((n, i) => ({ ...n, addresses: [`198.18.0.${11 + i}`] }));
+    const nodes = (input.nodes as Array<Record<string, unknown>>).map((n, i) => ({
+      ...n,
+      addresses: [`198.18.0.${11 + i}`],
+    }));
     writeFileSync(peer, JSON.stringify({ ...input, nodes, control: { mode: 'peer' } }));
-    expect(await cli(controlCommand(async () => {}), ['--config', peer])).toMatchObject({ code: 1, err: expect.stringContaining('control.mode is peer') });
-    expect(await cli(controlCommand(async () => {}, {}), ['--config', configFile, '--listen', '127.0.0.1:0'])).toMatchObject({ code: 1, err: expect.stringContaining('Hetzner Cloud API token') });
+    expect(
+      await cli(
+        controlCommand(async () => {}),
+        ['--config', peer],
+      ),
+    ).toMatchObject({ code: 1, err: expect.stringContaining('control.mode is peer') });
+    expect(
+      await cli(
+        controlCommand(async () => {}, {}),
+        ['--config', configFile, '--listen', '127.0.0.1:0'],
+      ),
+    ).toMatchObject({ code: 1, err: expect.stringContaining('Hetzner Cloud API token') });
   });
 });

@@ -23,7 +23,7 @@ describe('ipferry keeps the CLI conventions', () => {
     expect((await run('--version', 'extra')).code).toBe(2);
   });
 
-  it('help CMD prints that command\'s help, not the list of commands', async () => {
+  it("help CMD prints that command's help, not the list of commands", async () => {
     const r = await run('help', 'validate');
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(r.out).toMatch(/^usage: ipferry validate FILE/);
@@ -38,10 +38,12 @@ describe('ipferry keeps the CLI conventions', () => {
     expect(r.err).toMatch(/^ipferry: no command "nosuch"\nusage: ipferry <command>/);
   });
 
-  it('an unknown flag is named in our words, with the command\'s usage line, not parseArgs\' text', async () => {
+  it("an unknown flag is named in our words, with the command's usage line, not parseArgs' text", async () => {
     const r = await run('validate', 'x.yaml', '--bogus');
     expect(r.code).toBe(2);
-    expect(r.err).toBe('ipferry: unknown option --bogus\nusage: ipferry validate FILE [--key KEYFILE]... [--json]\n(run "ipferry help validate" for every option)');
+    expect(r.err).toBe(
+      'ipferry: unknown option --bogus\nusage: ipferry validate FILE [--key KEYFILE]... [--json]\n(run "ipferry help validate" for every option)',
+    );
     const missing = await run('status', '--url');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/^ipferry: --url needs a value\nusage: ipferry status /);
@@ -49,18 +51,32 @@ describe('ipferry keeps the CLI conventions', () => {
   });
 
   it('extra positional arguments are refused', async () => {
-    for (const argv of [['status', 'extra'], ['schema', 'x'], ['demo', 'now'], ['validate', 'a.yaml', 'b.yaml'], ['agent', 'status', 'x']]) {
+    for (const argv of [
+      ['status', 'extra'],
+      ['schema', 'x'],
+      ['demo', 'now'],
+      ['validate', 'a.yaml', 'b.yaml'],
+      ['agent', 'status', 'x'],
+    ]) {
       const r = await run(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err, argv.join(' ')).toMatch(/^ipferry: unexpected argument "[a-z.]+"/);
       expect(r.out).toBe('');
     }
-    expect((await run('drain')).err).toMatch(/^ipferry: missing argument: expected 1, got 0\nusage: ipferry drain NODE/);
+    expect((await run('drain')).err).toMatch(
+      /^ipferry: missing argument: expected 1, got 0\nusage: ipferry drain NODE/,
+    );
   });
 
   it('an unknown command or a flag before the command is refused with exit code 2', async () => {
-    expect(await run('frobnicate')).toMatchObject({ code: 2, err: expect.stringMatching(/^ipferry: unknown command "frobnicate"\n/) });
-    expect(await run('--json')).toMatchObject({ code: 2, err: expect.stringMatching(/^ipferry: unknown option --json \(options follow the command\)/) });
+    expect(await run('frobnicate')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^ipferry: unknown command "frobnicate"\n/),
+    });
+    expect(await run('--json')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/^ipferry: unknown option --json \(options follow the command\)/),
+    });
   });
 
   it('other usage problems keep the prefix and the usage line too', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cloudDemo } from '../../cli/demo/cloud';
 
 describe('the embedded demo (local control plane, EC2 emulator, three agent processes)', () => {
-  it('kills the owner and reports each VIP\'s failover, verified at EC2 and bound by the new owner, then the return', async () => {
+  it("kills the owner and reports each VIP's failover, verified at EC2 and bound by the new owner, then the return", async () => {
     const lines: string[] = [];
     const all = await cloudDemo({
       json: true,
@@ -14,7 +14,24 @@ describe('the embedded demo (local control plane, EC2 emulator, three agent proc
     });
     expect(lines.map((l) => JSON.parse(l) as { vip: string })).toEqual(all);
     // Every line has the same keys, bound_ms null where no host binds (the Elastic IP).
-    for (const l of lines) expect(Object.keys(JSON.parse(l) as object).sort()).toEqual(['accepted_ms', 'api_ms', 'bound_ms', 'calls', 'decide_ms', 'detect_ms', 'errors', 'event', 'from', 'provider', 'reason', 'state', 'to', 'total_ms', 'vip']);
+    for (const l of lines)
+      expect(Object.keys(JSON.parse(l) as object).sort()).toEqual([
+        'accepted_ms',
+        'api_ms',
+        'bound_ms',
+        'calls',
+        'decide_ms',
+        'detect_ms',
+        'errors',
+        'event',
+        'from',
+        'provider',
+        'reason',
+        'state',
+        'to',
+        'total_ms',
+        'vip',
+      ]);
     expect(all.find((r) => r.vip === 'web-public' && r.event === 'failover')!.bound_ms).toBeNull();
     const reports = all.filter((r) => r.event === 'failover');
     const back = all.filter((r) => r.event === 'return');
@@ -23,7 +40,14 @@ describe('the embedded demo (local control plane, EC2 emulator, three agent proc
     expect(reports.map((r) => r.vip).sort()).toEqual(['web', 'web-public']);
     for (const r of reports) {
       // EC2 reads its state back: verified, with no accepted step; the emulator's calls are counted, none failed.
-      expect(r).toMatchObject({ provider: 'ec2', from: 'web1', reason: 'owner-dead', state: 'verified', accepted_ms: null, errors: {} });
+      expect(r).toMatchObject({
+        provider: 'ec2',
+        from: 'web1',
+        reason: 'owner-dead',
+        state: 'verified',
+        accepted_ms: null,
+        errors: {},
+      });
       expect(r.calls.AssignPrivateIpAddresses).toBe(1);
       expect(r.calls.AssociateAddress).toBe(1);
       expect(['web2', 'web3']).toContain(r.to);

@@ -7,8 +7,15 @@ import { LAN_EXAMPLE_YAML, lanDemo } from '../../cli/demo/lan';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** `ipferry demo …` as its own process, killed if it outlives `timeoutMs`. */
-function ipferry(args: string[], opts: { uid?: number; timeoutMs: number }): Promise<{ code: number | string; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }) });
+function ipferry(
+  args: string[],
+  opts: { uid?: number; timeoutMs: number },
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.uid }),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -24,7 +31,9 @@ function ipferry(args: string[], opts: { uid?: number; timeoutMs: number }): Pro
 
 describe('ipferry demo --lan', () => {
   it('embeds examples/lan/ipferry.yaml as it is', () => {
-    expect(LAN_EXAMPLE_YAML).toBe(readFileSync(fileURLToPath(new URL('../../examples/lan/ipferry.yaml', import.meta.url)), 'utf8'));
+    expect(LAN_EXAMPLE_YAML).toBe(
+      readFileSync(fileURLToPath(new URL('../../examples/lan/ipferry.yaml', import.meta.url)), 'utf8'),
+    );
   });
 
   it('without root: says why and what to run instead, exit code 2, touches nothing', async () => {
@@ -46,7 +55,20 @@ describe('ipferry demo --lan', () => {
   it('as root: fails over after a kill -9 and goes home on return, one responder at a time, then destroys the lab', async () => {
     const r = await ipferry(['demo', '--lan', '--json'], { timeoutMs: 150_000 });
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; from: string; to: string; outage_ms: number; responders: number; lab: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            event: string;
+            from: string;
+            to: string;
+            outage_ms: number;
+            responders: number;
+            lab: string;
+          },
+      );
     expect(lines.map((l) => l.event)).toEqual(['crash', 'return']);
     const [crash, back] = lines as [(typeof lines)[0], (typeof lines)[0]];
     expect(crash.from).toBe('h1');

@@ -27,12 +27,29 @@ describe('demo --json in a pipe', () => {
         // While it runs: the folder is private to this user, the keys readable by it alone.
         const [dir] = readdirSync(root);
         modes[dir!] = statSync(join(root, dir!)).mode & 0o777;
-        for (const f of readdirSync(join(root, dir!)).filter((n) => n.endsWith('.pem'))) modes[f] = statSync(join(root, dir!, f)).mode & 0o777;
+        for (const f of readdirSync(join(root, dir!)).filter((n) => n.endsWith('.pem')))
+          modes[f] = statSync(join(root, dir!, f)).mode & 0o777;
       },
       self: [process.execPath, '--import', 'tsx', resolve('cli/main.ts')],
     });
     expect(lines).toHaveLength(1);
-    expect(Object.keys(JSON.parse(lines[0]!) as object).sort()).toEqual(['accepted_ms', 'api_ms', 'bound_ms', 'calls', 'decide_ms', 'detect_ms', 'errors', 'event', 'from', 'provider', 'reason', 'state', 'to', 'total_ms', 'vip']);
+    expect(Object.keys(JSON.parse(lines[0]!) as object).sort()).toEqual([
+      'accepted_ms',
+      'api_ms',
+      'bound_ms',
+      'calls',
+      'decide_ms',
+      'detect_ms',
+      'errors',
+      'event',
+      'from',
+      'provider',
+      'reason',
+      'state',
+      'to',
+      'total_ms',
+      'vip',
+    ]);
     // It stopped at the second line: the return was never started.
     expect(reports.every((r) => r.event === 'failover')).toBe(true);
     expect(Object.values(modes)).toEqual([0o700, 0o600, 0o600, 0o600]);

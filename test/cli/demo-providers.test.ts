@@ -4,9 +4,16 @@ import { describe, expect, it } from 'vitest';
 import type { FailoverReport } from '../../cli/demo/watch';
 
 /** Runs `ipferry demo --provider P --profile fast --json` as a child process, killed if it outlives `timeoutMs`. */
-function runDemo(provider: string, timeoutMs: number): Promise<{ code: number | null; lines: FailoverReport[]; stderr: string }> {
+function runDemo(
+  provider: string,
+  timeoutMs: number,
+): Promise<{ code: number | null; lines: FailoverReport[]; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve('cli/main.ts'), 'demo', '--provider', provider, '--profile', 'fast', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', resolve('cli/main.ts'), 'demo', '--provider', provider, '--profile', 'fast', '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -16,7 +23,15 @@ function runDemo(provider: string, timeoutMs: number): Promise<{ code: number | 
     child.once('exit', (code) => {
       clearTimeout(timer);
       try {
-        done({ code, lines: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FailoverReport), stderr });
+        done({
+          code,
+          lines: stdout
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as FailoverReport),
+          stderr,
+        });
       } catch (err) {
         fail(new Error(`${provider}: stdout is not JSON lines (${String(err)}):\n${stdout}\n${stderr}`));
       }
@@ -24,13 +39,47 @@ function runDemo(provider: string, timeoutMs: number): Promise<{ code: number | 
   });
 }
 
-const KEYS = ['accepted_ms', 'api_ms', 'bound_ms', 'calls', 'decide_ms', 'detect_ms', 'errors', 'event', 'from', 'provider', 'reason', 'state', 'to', 'total_ms', 'vip'];
+const KEYS = [
+  'accepted_ms',
+  'api_ms',
+  'bound_ms',
+  'calls',
+  'decide_ms',
+  'detect_ms',
+  'errors',
+  'event',
+  'from',
+  'provider',
+  'reason',
+  'state',
+  'to',
+  'total_ms',
+  'vip',
+];
 
 /** Per provider: its VIPs, the state a finished move reports, the mutating call each move makes, and whether a host binds them. */
 const CASES = [
-  { provider: 'ec2', vips: ['web', 'web-public'], state: 'verified', switches: { AssignPrivateIpAddresses: 1, AssociateAddress: 1 }, bound: { web: true, 'web-public': false } },
-  { provider: 'route53', vips: ['web'], state: 'accepted', switches: { ChangeResourceRecordSets: 1 }, bound: { web: false } },
-  { provider: 'hetzner', vips: ['web', 'web-private'], state: 'verified', switches: { assign_floating_ip: 1 }, bound: { web: true, 'web-private': true } },
+  {
+    provider: 'ec2',
+    vips: ['web', 'web-public'],
+    state: 'verified',
+    switches: { AssignPrivateIpAddresses: 1, AssociateAddress: 1 },
+    bound: { web: true, 'web-public': false },
+  },
+  {
+    provider: 'route53',
+    vips: ['web'],
+    state: 'accepted',
+    switches: { ChangeResourceRecordSets: 1 },
+    bound: { web: false },
+  },
+  {
+    provider: 'hetzner',
+    vips: ['web', 'web-private'],
+    state: 'verified',
+    switches: { assign_floating_ip: 1 },
+    bound: { web: true, 'web-private': true },
+  },
   { provider: 'robot', vips: ['web'], state: 'verified', switches: { route_failover: 1 }, bound: { web: true } },
 ] as const;
 
@@ -45,7 +94,14 @@ describe('ipferry demo --provider P --profile fast --json (a child process per p
       const to = failover[0]!.to;
       expect(['web2', 'web3']).toContain(to);
       for (const l of failover) {
-        expect(l).toMatchObject({ provider: c.provider, from: 'web1', to, reason: 'owner-dead', state: c.state, errors: {} });
+        expect(l).toMatchObject({
+          provider: c.provider,
+          from: 'web1',
+          to,
+          reason: 'owner-dead',
+          state: c.state,
+          errors: {},
+        });
         expect(l.calls).toMatchObject(c.switches);
         expect(l.total_ms).toBeGreaterThanOrEqual(l.detect_ms + l.decide_ms);
         // Only a change that propagates has an accepted step, and it comes before it is in sync.

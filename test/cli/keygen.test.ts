@@ -30,11 +30,19 @@ describe('ipferry keygen', () => {
     const publicKey = /^publicKey: ([A-Za-z0-9+/]{43}=)$/.exec(r.out[0]!)![1]!;
     // The printed key verifies what the written key signs.
     const raw = Buffer.from(publicKey, 'base64');
-    const spki = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
+    const spki = createPublicKey({
+      key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]),
+      format: 'der',
+      type: 'spki',
+    });
     const data = Buffer.from('heartbeat');
     expect(verify(null, data, spki, sign(null, data, privateKey))).toBe(true);
     // And the line is what the config takes.
-    const config = loadConfig({ cluster: 'k', security: { signing: 'ed25519' }, nodes: [{ id: 'web1', interface: 'eth0', publicKey }] });
+    const config = loadConfig({
+      cluster: 'k',
+      security: { signing: 'ed25519' },
+      nodes: [{ id: 'web1', interface: 'eth0', publicKey }],
+    });
     expect(config.nodes[0]!.publicKey).toBeDefined();
   });
 

@@ -17,7 +17,7 @@ describe('signRequest (SigV4)', () => {
     );
   });
 
-  it('signs a function URL call like the AWS SDK\'s signer does (query encoding, payload hash, session token)', () => {
+  it("signs a function URL call like the AWS SDK's signer does (query encoding, payload hash, session token)", () => {
     const h = signRequest({
       method: 'POST',
       url: new URL('https://abc.lambda-url.eu-central-1.on.aws/v1/events?limit=5&before=000001%23a%20b'),
@@ -41,8 +41,14 @@ describe('signRequest (SigV4)', () => {
       credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' },
       now: new Date('2026-01-02T03:04:05Z'),
     });
-    expect(h).toMatchObject({ host: 'abc.lambda-url.eu-central-1.on.aws', 'x-amz-date': '20260102T030405Z', 'x-amz-security-token': 'token' });
+    expect(h).toMatchObject({
+      host: 'abc.lambda-url.eu-central-1.on.aws',
+      'x-amz-date': '20260102T030405Z',
+      'x-amz-security-token': 'token',
+    });
     expect(h['x-amz-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
-    expect(h.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\/20260102\/eu-central-1\/lambda\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/);
+    expect(h.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKID\/20260102\/eu-central-1\/lambda\/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/,
+    );
   });
 });

@@ -43,10 +43,24 @@ describe('ipferry sim', () => {
     const code = await whileRunning(['ec2', '--config', 'examples/aws/ipferry.yaml'], async (url, out) => {
       seenUrl = url;
       expect(out[0]).toBe(`EC2 emulator on ${url} (seeded from cluster mail-eu)`);
-      expect(out).toContain(`  export AWS_ENDPOINT_URL_EC2=${url} AWS_REGION=eu-central-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`);
-      const ec2 = new EC2Client({ endpoint: url, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-      const enis = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: ['subnet-000000000000a0001'] }] }));
-      expect(enis.NetworkInterfaces?.map((e) => e.NetworkInterfaceId).sort()).toEqual(['eni-0000000000000e001', 'eni-0000000000000e002']);
+      expect(out).toContain(
+        `  export AWS_ENDPOINT_URL_EC2=${url} AWS_REGION=eu-central-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
+      );
+      const ec2 = new EC2Client({
+        endpoint: url,
+        region: 'eu-central-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
+      });
+      const enis = await ec2.send(
+        new DescribeNetworkInterfacesCommand({
+          Filters: [{ Name: 'subnet-id', Values: ['subnet-000000000000a0001'] }],
+        }),
+      );
+      expect(enis.NetworkInterfaces?.map((e) => e.NetworkInterfaceId).sort()).toEqual([
+        'eni-0000000000000e001',
+        'eni-0000000000000e002',
+      ]);
       ec2.destroy();
     });
     expect(code).toBe(0);
@@ -58,7 +72,12 @@ describe('ipferry sim', () => {
     const running = await startSim('ec2', { config: cfg });
     const saved = { ...process.env };
     try {
-      Object.assign(process.env, { AWS_ENDPOINT_URL_EC2: running.url, AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_EC2: running.url,
+        AWS_REGION: 'eu-central-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      });
       const provider = buildProviders({ config: cfg, credentials: {} }).get('aws-secondary-ip')!;
       const seen = await provider.observe(cfg.vips.filter((v) => v.kind === 'aws-secondary-ip'));
       expect(Object.fromEntries(seen)).toEqual({ 'smtp-a': { node: 'mail1' }, 'smtp-b': { node: 'mail3' } });
@@ -74,9 +93,17 @@ describe('ipferry sim', () => {
   it('runs Route 53 from a config, and Hetzner Cloud and Robot from their example worlds', async () => {
     expect(
       await whileRunning(['route53', '--config', 'examples/aws/ipferry.yaml'], async (url, out) => {
-        expect(out).toContain(`  export AWS_ENDPOINT_URL_ROUTE_53=${url} AWS_REGION=eu-central-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`);
-        const state = (await (await fetch(`${url}/__admin/state`)).json()) as { zones: Record<string, { name: string }> };
-        expect(Object.values(state.zones).map((z) => z.name).sort()).toEqual(['example.net.', 'internal.example.net.']);
+        expect(out).toContain(
+          `  export AWS_ENDPOINT_URL_ROUTE_53=${url} AWS_REGION=eu-central-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
+        );
+        const state = (await (await fetch(`${url}/__admin/state`)).json()) as {
+          zones: Record<string, { name: string }>;
+        };
+        expect(
+          Object.values(state.zones)
+            .map((z) => z.name)
+            .sort(),
+        ).toEqual(['example.net.', 'internal.example.net.']);
       }),
     ).toBe(0);
     expect(
@@ -88,7 +115,9 @@ describe('ipferry sim', () => {
     ).toBe(0);
     expect(
       await whileRunning(['robot', '--config', 'examples/hetzner/ipferry.yaml'], async (url) => {
-        const res = await fetch(`${url}/failover`, { headers: { authorization: `Basic ${Buffer.from('robot-user:robot-pass').toString('base64')}` } });
+        const res = await fetch(`${url}/failover`, {
+          headers: { authorization: `Basic ${Buffer.from('robot-user:robot-pass').toString('base64')}` },
+        });
         expect(await res.text()).toContain('198.51.100.143');
       }),
     ).toBe(0);
@@ -105,8 +134,19 @@ describe('ipferry sim', () => {
     expect(err.at(-1)).toBe('ipferry: no such file: /nonexistent/ipferry.yaml');
     const dir = mkdtempSync(join(tmpdir(), 'ipferry-sim-'));
     const file = join(dir, 'bad-zone.yaml');
-    writeFileSync(file, ['cluster: c', 'security: { psk: "0123456789abcdef0" }', 'nodes: [{ id: n1, interface: eth0, addresses: [198.18.0.1] }]', 'vips: [{ name: www, kind: aws-route53, aws: { hostedZoneId: zone-1, recordName: www.example.org } }]', ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'cluster: c',
+        'security: { psk: "0123456789abcdef0" }',
+        'nodes: [{ id: n1, interface: eth0, addresses: [198.18.0.1] }]',
+        'vips: [{ name: www, kind: aws-route53, aws: { hostedZoneId: zone-1, recordName: www.example.org } }]',
+        '',
+      ].join('\n'),
+    );
     expect(await cmd.run(['route53', '--config', file])).toBe(1);
-    expect(err.at(-1)).toMatch(/ipferry sim route53: .*hosted zone id "zone-1" must be Z followed by capitals and digits/);
+    expect(err.at(-1)).toMatch(
+      /ipferry sim route53: .*hosted zone id "zone-1" must be Z followed by capitals and digits/,
+    );
   });
 });

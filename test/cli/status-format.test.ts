@@ -13,11 +13,49 @@ function deadOwner(): StatusReport {
     now: NOW,
     digest: '0123456789abcdef',
     nodes: [
-      { id: 'web1', state: 'dead', lastSeen: NOW - 3_000, silentMs: 3_000, aliveSince: 0, draining: false, checks: { smtp: true }, held: ['web'] },
-      { id: 'web2', state: 'alive', lastSeen: NOW - 200, silentMs: 200, aliveSince: 0, draining: false, checks: { smtp: true }, held: [] },
-      { id: 'web3', state: 'unknown', lastSeen: null, silentMs: null, aliveSince: null, draining: false, checks: {}, held: [] },
+      {
+        id: 'web1',
+        state: 'dead',
+        lastSeen: NOW - 3_000,
+        silentMs: 3_000,
+        aliveSince: 0,
+        draining: false,
+        checks: { smtp: true },
+        held: ['web'],
+      },
+      {
+        id: 'web2',
+        state: 'alive',
+        lastSeen: NOW - 200,
+        silentMs: 200,
+        aliveSince: 0,
+        draining: false,
+        checks: { smtp: true },
+        held: [],
+      },
+      {
+        id: 'web3',
+        state: 'unknown',
+        lastSeen: null,
+        silentMs: null,
+        aliveSince: null,
+        draining: false,
+        checks: {},
+        held: [],
+      },
     ],
-    vips: [{ vip: 'web', kind: 'aws-secondary-ip', node: 'web1', epoch: 4, since: NOW - 65_000, bound: true, reason: 'owner-dead', detail: 'web1: no heartbeat for 3s' }],
+    vips: [
+      {
+        vip: 'web',
+        kind: 'aws-secondary-ip',
+        node: 'web1',
+        epoch: 4,
+        since: NOW - 65_000,
+        bound: true,
+        reason: 'owner-dead',
+        detail: 'web1: no heartbeat for 3s',
+      },
+    ],
     diagnostics: [],
     recentMoves: [],
   };
@@ -34,8 +72,12 @@ describe('ipferry status tells the truth at a glance', () => {
   });
 
   it('does not call a VIP bound on a dead owner, and names the owner as dead', () => {
-    const vip = formatStatus(deadOwner()).split('\n').find((l) => l.startsWith('web '))!;
-    expect(vip).toMatch(/^web +aws-secondary-ip +web1 \(dead\) +4 +65 s ago +unknown +owner-dead +web1: no heartbeat for 3s$/);
+    const vip = formatStatus(deadOwner())
+      .split('\n')
+      .find((l) => l.startsWith('web '))!;
+    expect(vip).toMatch(
+      /^web +aws-secondary-ip +web1 \(dead\) +4 +65 s ago +unknown +owner-dead +web1: no heartbeat for 3s$/,
+    );
   });
 
   it('names the VIPs a diagnostic concerns, one line for VIPs that share a reason', () => {

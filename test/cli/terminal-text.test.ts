@@ -18,11 +18,24 @@ function expectInert(text: string): void {
   expect(text).toContain('\\x1b]0;pwned\\x07');
 }
 
-const event: ControlEvent = { id: 'e1', at: 1_000, kind: 'move', vip: 'web', from: 'n1', to: 'n2', epoch: 2, reason: 'owner-dead', detail: HOSTILE, outcome: { ok: false, reason: 'invalid', message: HOSTILE } } as ControlEvent;
+const event: ControlEvent = {
+  id: 'e1',
+  at: 1_000,
+  kind: 'move',
+  vip: 'web',
+  from: 'n1',
+  to: 'n2',
+  epoch: 2,
+  reason: 'owner-dead',
+  detail: HOSTILE,
+  outcome: { ok: false, reason: 'invalid', message: HOSTILE },
+} as ControlEvent;
 
 describe('termSafe', () => {
   it('shows C0, DEL, C1, ESC and OSC sequences and bidi overrides escaped', () => {
-    expect(termSafe(`a${CLEAR}b${TITLE}c\u007f\u0085\u202e\n\t`)).toBe('a\\x1b[2Jb\\x1b]0;pwned\\x07c\\x7f\\x85\\u202e\\x0a\\x09');
+    expect(termSafe(`a${CLEAR}b${TITLE}c\u007f\u0085\u202e\n\t`)).toBe(
+      'a\\x1b[2Jb\\x1b]0;pwned\\x07c\\x7f\\x85\\u202e\\x0a\\x09',
+    );
   });
 
   it('keeps ordinary text, accents and arrows as they are', () => {
@@ -50,8 +63,30 @@ describe('every printer escapes what the network said', () => {
       version: 3,
       now: 10_000,
       digest: 'abc',
-      nodes: [{ id: 'n1', state: 'alive', lastSeen: 9_000, silentMs: 1_000, aliveSince: 0, draining: false, checks: { [`smtp${TITLE}`]: true }, held: ['web'] }],
-      vips: [{ vip: 'web', kind: 'aws-secondary-ip', node: 'n1', epoch: 2, since: 0, bound: true, reason: 'stable', detail: HOSTILE }],
+      nodes: [
+        {
+          id: 'n1',
+          state: 'alive',
+          lastSeen: 9_000,
+          silentMs: 1_000,
+          aliveSince: 0,
+          draining: false,
+          checks: { [`smtp${TITLE}`]: true },
+          held: ['web'],
+        },
+      ],
+      vips: [
+        {
+          vip: 'web',
+          kind: 'aws-secondary-ip',
+          node: 'n1',
+          epoch: 2,
+          since: 0,
+          bound: true,
+          reason: 'stable',
+          detail: HOSTILE,
+        },
+      ],
       diagnostics: [{ kind: 'unowned', vip: 'web', message: HOSTILE }],
       recentMoves: [event],
     };
@@ -62,9 +97,26 @@ describe('every printer escapes what the network said', () => {
 
   it('ipferry events, plan and a move', () => {
     expectInert(formatEvents({ events: [event] }, 2_000));
-    const plan: PlanReport = { now: 0, version: 1, moves: [], reasons: { web: { code: 'no-eligible-node', detail: HOSTILE } }, diagnostics: [{ kind: 'broken', message: HOSTILE }], observeFailures: [{ provider: 'ec2', error: HOSTILE }] };
+    const plan: PlanReport = {
+      now: 0,
+      version: 1,
+      moves: [],
+      reasons: { web: { code: 'no-eligible-node', detail: HOSTILE } },
+      diagnostics: [{ kind: 'broken', message: HOSTILE }],
+      observeFailures: [{ provider: 'ec2', error: HOSTILE }],
+    };
     expectInert(formatPlan(plan));
-    expectInert(formatMove({ vip: 'web', from: 'n1', to: 'n2', epoch: 2, reason: 'manual', detail: '', outcome: { ok: false, reason: 'invalid', message: HOSTILE } } as never));
+    expectInert(
+      formatMove({
+        vip: 'web',
+        from: 'n1',
+        to: 'n2',
+        epoch: 2,
+        reason: 'manual',
+        detail: '',
+        outcome: { ok: false, reason: 'invalid', message: HOSTILE },
+      } as never),
+    );
   });
 
   it('ipferry agent status: hook errors, check details, control-plane failures', () => {
@@ -72,7 +124,13 @@ describe('every printer escapes what the network said', () => {
       cluster: 'c',
       node: 'n1',
       hostNet: 'recording',
-      controlPlane: { target: 'http://cp', reachable: false, lost: true, consecutiveFailures: 3, lastFailure: { reason: 'transient', message: HOSTILE } },
+      controlPlane: {
+        target: 'http://cp',
+        reachable: false,
+        lost: true,
+        consecutiveFailures: 3,
+        lastFailure: { reason: 'transient', message: HOSTILE },
+      },
       held: [{ vip: `web${CLEAR}`, epoch: 1 }],
       vips: [{ name: 'web', address: '10.0.1.50/24', state: 'failed', detail: HOSTILE }],
       checks: { smtp: { ok: false, detail: HOSTILE, latencyMs: 3 } },
@@ -83,7 +141,9 @@ describe('every printer escapes what the network said', () => {
   it('the demo narrating a failover', () => {
     const lines: string[] = [];
     const watch = new FailoverWatch(0, 'n1', (l) => lines.push(l), new Set(['web']));
-    watch.update([{ ...event, timeline: { decided: 1_200, apiStart: 1_300, apiDone: 1_500, verified: 1_600 } } as ControlEvent]);
+    watch.update([
+      { ...event, timeline: { decided: 1_200, apiStart: 1_300, apiDone: 1_500, verified: 1_600 } } as ControlEvent,
+    ]);
     expect(lines.length).toBeGreaterThan(2);
     expectInert(lines.join('\n'));
   });

@@ -74,7 +74,9 @@ describe('ipferry up', () => {
     const lines = text(up);
     const url = /control plane\s+(\S+)/.exec(lines.join('\n'))![1]!;
     const sessionDir = /session files\s+(\S+)/.exec(lines.join('\n'))![1]!;
-    const agents = new Map(lines.flatMap((l) => [...l.matchAll(/^ {2}(t\d)\s+(\d+)\s+http/g)].map((m) => [m[1]!, Number(m[2])] as const)));
+    const agents = new Map(
+      lines.flatMap((l) => [...l.matchAll(/^ {2}(t\d)\s+(\d+)\s+http/g)].map((m) => [m[1]!, Number(m[2])] as const)),
+    );
     expect([...agents.keys()]).toEqual(['t1', 't2', 't3']);
     pids.push(...agents.values());
     // The checks were stood in for (they probe port 9 here, which answers nothing).
@@ -91,10 +93,14 @@ describe('ipferry up', () => {
     await eventually(owner, 60_000, 'web on its preferred t1, bound');
 
     process.kill(agents.get('t1')!, 'SIGKILL');
-    await eventually(async () => {
-      const s = (await (await fetch(`${url}/v1/status`)).json()) as StatusReport;
-      return s.vips.find((v) => v.vip === 'web' && v.node !== 't1' && v.node !== null && v.bound === true);
-    }, 30_000, 'web away from t1');
+    await eventually(
+      async () => {
+        const s = (await (await fetch(`${url}/v1/status`)).json()) as StatusReport;
+        return s.vips.find((v) => v.vip === 'web' && v.node !== 't1' && v.node !== null && v.bound === true);
+      },
+      30_000,
+      'web away from t1',
+    );
 
     const status = await cli<StatusReport>(['status', '--url', url, '--json']);
     expect(status.nodes.find((n) => n.id === 't1')?.state).toBe('dead');
@@ -133,12 +139,17 @@ describe('ipferry up', () => {
     });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    const exited = new Promise<number | string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+    );
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     expect(readdirSync(tmpRoot).filter((f) => f.startsWith('ipferry-up-'))).toHaveLength(1);
     // The reader goes away; up's next line (a claim or 'every node is up') meets EPIPE.
     child.stdout.destroy();
-    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 90 s'), 90_000).unref())]);
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running after 90 s'), 90_000).unref()),
+    ]);
     if (code !== 0) child.kill('SIGKILL');
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(readdirSync(tmpRoot).filter((f) => f.startsWith('ipferry-up-'))).toEqual([]);

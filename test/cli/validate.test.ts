@@ -42,7 +42,18 @@ describe('ipferry validate', () => {
 
   it('prints every problem with its path and exits non-zero', async () => {
     const { err } = capture();
-    const path = file(['cluster: mail', 'security: { psk: "0123456789abcdef0" }', 'nodes:', '  - { id: mail01, interface: eth0 }', 'vips:', '  - { name: a, address: 198.18.0.50/24, preferred: mail07 }', '  - { name: b, address: 198.18.0.50/24 }', ''].join('\n'));
+    const path = file(
+      [
+        'cluster: mail',
+        'security: { psk: "0123456789abcdef0" }',
+        'nodes:',
+        '  - { id: mail01, interface: eth0 }',
+        'vips:',
+        '  - { name: a, address: 198.18.0.50/24, preferred: mail07 }',
+        '  - { name: b, address: 198.18.0.50/24 }',
+        '',
+      ].join('\n'),
+    );
     expect(await validate.run([path])).toBe(1);
     expect(err).toEqual([
       `${path}: 2 problems`,
@@ -54,7 +65,10 @@ describe('ipferry validate', () => {
   it('answers --json for scripts', async () => {
     const { out } = capture();
     expect(await validate.run([file('cluster: x\n'), '--json'])).toBe(1);
-    expect(JSON.parse(out[0]!)).toMatchObject({ ok: false, issues: [{ path: 'nodes', message: 'required (expected array)' }] });
+    expect(JSON.parse(out[0]!)).toMatchObject({
+      ok: false,
+      issues: [{ path: 'nodes', message: 'required (expected array)' }],
+    });
   });
 
   it('says plainly that a file is missing', async () => {

@@ -11,16 +11,24 @@ import { providerContract } from './provider-contract';
 
 providerContract({
   name: 'aws-ec2 (aws-secondary-ip, IPv4)',
-  notApplicable: { 'not-found': 'a secondary private IP names no EC2 resource of its own: the address is a value, and one nobody holds is simply unassigned' },
+  notApplicable: {
+    'not-found':
+      'a secondary private IP names no EC2 resource of its own: the address is a value, and one nobody holds is simply unassigned',
+  },
   async make() {
     const w = await ec2World();
-    return harness(w, w.vip('sec4'), 'AssignPrivateIpAddresses', () => w.emu.holderOfPrivateIp('10.0.1.100'), { wrongPlace: w.node('c') });
+    return harness(w, w.vip('sec4'), 'AssignPrivateIpAddresses', () => w.emu.holderOfPrivateIp('10.0.1.100'), {
+      wrongPlace: w.node('c'),
+    });
   },
 });
 
 providerContract({
   name: 'aws-ec2 (aws-secondary-ip, IPv6: unassign then assign)',
-  notApplicable: { 'not-found': 'a secondary IPv6 address names no EC2 resource of its own: the address is a value, and one nobody holds is simply unassigned' },
+  notApplicable: {
+    'not-found':
+      'a secondary IPv6 address names no EC2 resource of its own: the address is a value, and one nobody holds is simply unassigned',
+  },
   async make() {
     const w = await ec2World();
     return harness(w, w.vip('sec6'), 'UnassignIpv6Addresses', () => w.emu.holderOfIpv6('2001:db8:0:1::100'), {
@@ -33,10 +41,15 @@ providerContract({
 
 providerContract({
   name: 'aws-ec2 (aws-elastic-ip)',
-  notApplicable: { 'wrong-place': 'an Elastic IP can be associated with an interface in any subnet and zone of the region, so no node is in the wrong place for it' },
+  notApplicable: {
+    'wrong-place':
+      'an Elastic IP can be associated with an interface in any subnet and zone of the region, so no node is in the wrong place for it',
+  },
   async make() {
     const w = await ec2World();
-    return harness(w, w.vip('eip'), 'AssociateAddress', () => w.emu.elasticIp(IDS.alloc)?.association?.eniId, { unknownVip: unknownVips().eip });
+    return harness(w, w.vip('eip'), 'AssociateAddress', () => w.emu.elasticIp(IDS.alloc)?.association?.eniId, {
+      unknownVip: unknownVips().eip,
+    });
   },
 });
 

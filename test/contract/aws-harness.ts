@@ -4,9 +4,16 @@ import { EmulatorAdmin } from './emulator-admin';
 import type { ContractHarness } from './provider-contract';
 
 /** The contract harness of an EC2 world, shared by the fast- and real-profile contract files. */
-const nodeOfEni = (w: Ec2World, eni: string | undefined): string | null => (eni === undefined ? null : (w.cfg.nodes.find((n) => n.aws?.eni === eni)?.id ?? `foreign:${eni}`));
+const nodeOfEni = (w: Ec2World, eni: string | undefined): string | null =>
+  eni === undefined ? null : (w.cfg.nodes.find((n) => n.aws?.eni === eni)?.id ?? `foreign:${eni}`);
 
-export function ec2Harness(w: Ec2World, vip: Vip, mutating: string, holder: () => string | undefined, extra: Partial<ContractHarness>): ContractHarness {
+export function ec2Harness(
+  w: Ec2World,
+  vip: Vip,
+  mutating: string,
+  holder: () => string | undefined,
+  extra: Partial<ContractHarness>,
+): ContractHarness {
   const admin = new EmulatorAdmin(w.emu.url);
   return {
     provider: w.provider,
@@ -26,4 +33,3 @@ export function ec2Harness(w: Ec2World, vip: Vip, mutating: string, holder: () =
     ...extra,
   };
 }
-

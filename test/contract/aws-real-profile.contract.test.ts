@@ -20,7 +20,9 @@ providerContract({
   notApplicable: { 'not-found': 'a secondary private IP names no EC2 resource of its own: the address is a value' },
   async make() {
     const w = await ec2World(real());
-    return ec2Harness(w, w.vip('sec4'), 'AssignPrivateIpAddresses', () => w.emu.holderOfPrivateIp('10.0.1.100'), { wrongPlace: w.node('c') });
+    return ec2Harness(w, w.vip('sec4'), 'AssignPrivateIpAddresses', () => w.emu.holderOfPrivateIp('10.0.1.100'), {
+      wrongPlace: w.node('c'),
+    });
   },
 });
 
@@ -47,7 +49,10 @@ providerContract({
 
 providerContract({
   name: 'aws-route53 real profile (owner record)',
-  notApplicable: { 'wrong-place': 'a DNS record can point at any address, in any zone or network, so no node is in the wrong place for it' },
+  notApplicable: {
+    'wrong-place':
+      'a DNS record can point at any address, in any zone or network, so no node is in the wrong place for it',
+  },
   async make() {
     const w = await route53World({}, undefined, { ...real(), adapterRequestsPerSecond: 5 * SCALE });
     const admin = new EmulatorAdmin(w.emu.url);
@@ -59,7 +64,11 @@ providerContract({
       changesPerMove: 1,
       holder: async () => {
         const values = w.emu.recordSet(ZONE, 'webmail.example.net', 'A')?.values ?? [];
-        return values.length === 1 ? (byAddress.get(values[0]) ?? `foreign:${values[0]}`) : values.length === 0 ? null : `several:${values.join(',')}`;
+        return values.length === 1
+          ? (byAddress.get(values[0]) ?? `foreign:${values[0]}`)
+          : values.length === 0
+            ? null
+            : `several:${values.join(',')}`;
       },
       calls: () => admin.calls(),
       invariants: () => admin.invariants(),
@@ -70,7 +79,13 @@ providerContract({
         control: { mode: 'local', liveness: 'direct' },
         security: { psk: 'test-psk-0123456789abcdef' },
         nodes: route53Config().nodes,
-        vips: [{ name: 'gone', kind: 'aws-route53', aws: { hostedZoneId: 'Z0000000000GONE1', recordName: 'gone.example.org' } }],
+        vips: [
+          {
+            name: 'gone',
+            kind: 'aws-route53',
+            aws: { hostedZoneId: 'Z0000000000GONE1', recordName: 'gone.example.org' },
+          },
+        ],
       }).vips[0]!,
       forbidden: () => {
         w.emu.deniedOperations.add('ChangeResourceRecordSets');

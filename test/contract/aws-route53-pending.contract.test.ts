@@ -19,10 +19,18 @@ afterEach(async () => w?.close());
 describe('aws-route53: accepted, not in sync by the deadline', () => {
   it('counts as moved, stays a diagnostic until INSYNC, and is never changed twice', async () => {
     const clock = scaledClock(SCALE);
-    w = await route53World({ propagationDelayMs: PROPAGATION_MS }, undefined, { profile: 'real', clock, adapterRequestsPerSecond: 5 * SCALE });
+    w = await route53World({ propagationDelayMs: PROPAGATION_MS }, undefined, {
+      profile: 'real',
+      clock,
+      adapterRequestsPerSecond: 5 * SCALE,
+    });
     const webmail = w.vip('webmail');
     const start = clock.now();
-    const r = await w.provider.move(webmail, w.node('b'), { epoch: 1, deadline: start + ROUTE53_MOVE_DEADLINE_MS, clock });
+    const r = await w.provider.move(webmail, w.node('b'), {
+      epoch: 1,
+      deadline: start + ROUTE53_MOVE_DEADLINE_MS,
+      clock,
+    });
     const ended = clock.now();
 
     if (!r.ok) throw new Error(`move failed: ${r.message}`);

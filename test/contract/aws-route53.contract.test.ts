@@ -11,7 +11,10 @@ import { providerContract } from './provider-contract';
  */
 providerContract({
   name: 'aws-route53 (owner record)',
-  notApplicable: { 'wrong-place': 'a DNS record can point at any address, in any zone or network, so no node is in the wrong place for it' },
+  notApplicable: {
+    'wrong-place':
+      'a DNS record can point at any address, in any zone or network, so no node is in the wrong place for it',
+  },
   async make() {
     const w = await route53World();
     const admin = new EmulatorAdmin(w.emu.url);
@@ -21,7 +24,13 @@ providerContract({
       control: { mode: 'local', liveness: 'direct' },
       security: { psk: 'test-psk-0123456789abcdef' },
       nodes: route53Config().nodes,
-      vips: [{ name: 'gone', kind: 'aws-route53', aws: { hostedZoneId: 'Z0000000000GONE1', recordName: 'gone.example.org' } }],
+      vips: [
+        {
+          name: 'gone',
+          kind: 'aws-route53',
+          aws: { hostedZoneId: 'Z0000000000GONE1', recordName: 'gone.example.org' },
+        },
+      ],
     }).vips[0]!;
     return {
       provider: w.provider,
@@ -30,7 +39,11 @@ providerContract({
       changesPerMove: 1,
       holder: async () => {
         const values = w.emu.recordSet(ZONE, 'webmail.example.net', 'A')?.values ?? [];
-        return values.length === 1 ? (byAddress.get(values[0]) ?? `foreign:${values[0]}`) : values.length === 0 ? null : `several:${values.join(',')}`;
+        return values.length === 1
+          ? (byAddress.get(values[0]) ?? `foreign:${values[0]}`)
+          : values.length === 0
+            ? null
+            : `several:${values.join(',')}`;
       },
       calls: () => admin.calls(),
       invariants: () => admin.invariants(),

@@ -14,7 +14,10 @@ providerContract({
     const ids = new Set(config.nodes.map((n) => n.id));
     const inner = memoryRecord();
     const writes: string[] = [];
-    const record: OwnerRecord = { get: (vip) => inner.get(vip), set: (vip, node) => (writes.push(node), inner.set(vip, node)) };
+    const record: OwnerRecord = {
+      get: (vip) => inner.get(vip),
+      set: (vip, node) => (writes.push(node), inner.set(vip, node)),
+    };
     const node = (id: string) => config.nodes.find((n) => n.id === id)!;
     return {
       provider: new BareMetalProvider({ record }),
@@ -31,10 +34,12 @@ providerContract({
     };
   },
   notApplicable: {
-    'wrong-place': 'a LAN address has no provider topology: any node with an interface on the segment can carry it, and eligibility in the config decides which do',
+    'wrong-place':
+      'a LAN address has no provider topology: any node with an interface on the segment can carry it, and eligibility in the config decides which do',
     throttling: 'there is no API and so no rate limit: a move writes a record in memory',
-    lag: 'the owner record is read-your-writes in this process; there is no remote read to lag (heartbeat latency is the agents\' concern)',
-    deadline: 'a move makes no remote call that could hang or fail; only an already passed deadline applies, and the common case covers it',
+    lag: "the owner record is read-your-writes in this process; there is no remote read to lag (heartbeat latency is the agents' concern)",
+    deadline:
+      'a move makes no remote call that could hang or fail; only an already passed deadline applies, and the common case covers it',
     'not-found': 'a LAN VIP names no provider resource: the address exists wherever an agent binds it',
     forbidden: 'there are no credentials: nothing is asked of anyone who could refuse',
   },

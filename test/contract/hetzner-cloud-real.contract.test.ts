@@ -13,7 +13,14 @@ import { aliasHolder, cloudWorld, floatingHolder, type CloudWorld } from './hetz
  */
 const SCALE = 10;
 
-function harness(w: CloudWorld, rest: Omit<ContractHarness, 'provider' | 'nodes' | 'calls' | 'invariants' | 'setLag' | 'forbidden' | 'close' | 'clock'>, clock: ContractHarness['clock']): ContractHarness {
+function harness(
+  w: CloudWorld,
+  rest: Omit<
+    ContractHarness,
+    'provider' | 'nodes' | 'calls' | 'invariants' | 'setLag' | 'forbidden' | 'close' | 'clock'
+  >,
+  clock: ContractHarness['clock'],
+): ContractHarness {
   return {
     ...rest,
     provider: w.provider,

@@ -16,8 +16,17 @@ export function cloudSeed(overrides: Partial<CloudSeed> = {}): CloudSeed {
   const servers = seed.servers!.map((s) => ({ ...s, privateNets: s.privateNets?.map((n) => ({ ...n })) }));
   servers[0]!.privateNets![0]!.aliasIps = ['10.0.1.50', '10.0.1.60'];
   servers[1]!.privateNets![0]!.aliasIps = ['10.0.1.70'];
-  servers.push({ id: 4, name: 'mx3', location: 'hel1', publicIpv4: '198.18.1.4', privateNets: [{ network: 10, ip: '10.0.1.4' }] });
-  const floatingIps = [...seed.floatingIps!, { id: 103, name: 'vip-found-by-address', ip: '198.18.9.3', homeLocation: 'fsn1', server: 2 }];
+  servers.push({
+    id: 4,
+    name: 'mx3',
+    location: 'hel1',
+    publicIpv4: '198.18.1.4',
+    privateNets: [{ network: 10, ip: '10.0.1.4' }],
+  });
+  const floatingIps = [
+    ...seed.floatingIps!,
+    { id: 103, name: 'vip-found-by-address', ip: '198.18.9.3', homeLocation: 'fsn1', server: 2 },
+  ];
   return { ...seed, servers, floatingIps, ...(overrides.servers ? { servers: overrides.servers } : {}) };
 }
 
@@ -61,7 +70,9 @@ export interface CloudWorld {
  * the real one, only faster.
  */
 export async function cloudWorld(seed: CloudSeed = cloudSeed(), real?: { clock: Clock }): Promise<CloudWorld> {
-  const emu = real ? new HetznerCloudEmulator(withoutActionDuration(seed), {}, Date.now, { profile: 'real', clock: real.clock }) : new HetznerCloudEmulator(seed);
+  const emu = real
+    ? new HetznerCloudEmulator(withoutActionDuration(seed), {}, Date.now, { profile: 'real', clock: real.clock })
+    : new HetznerCloudEmulator(seed);
   await emu.start();
   const config = cloudConfig();
   const build = (token: string) => {
@@ -70,7 +81,10 @@ export async function cloudWorld(seed: CloudSeed = cloudSeed(), real?: { clock: 
       return { client, provider: new HetznerCloudProvider({ client, nodes: config.nodes }) };
     }
     const client = new HetznerCloudClient({ token, baseUrl: emu.apiUrl, timeoutMs: 5000 });
-    return { client, provider: new HetznerCloudProvider({ client, nodes: config.nodes, actionPollMs: 20, verifyPollMs: 20 }) };
+    return {
+      client,
+      provider: new HetznerCloudProvider({ client, nodes: config.nodes, actionPollMs: 20, verifyPollMs: 20 }),
+    };
   };
   const { client, provider } = build('test-token');
   return {
@@ -100,7 +114,9 @@ export async function floatingHolder(w: CloudWorld, id: number): Promise<string 
 /** The node(s) holding alias `ip` on `network` in the true state; two holders come back joined, to fail loudly. */
 export async function aliasHolder(w: CloudWorld, network: number, ip: string): Promise<string | null> {
   const state = await w.admin.state<CloudState>();
-  const holders = state.servers.filter((s) => s.privateNets.some((n) => n.network === network && n.aliasIps.includes(ip))).map((s) => nodeOfServer(w, s.id));
+  const holders = state.servers
+    .filter((s) => s.privateNets.some((n) => n.network === network && n.aliasIps.includes(ip)))
+    .map((s) => nodeOfServer(w, s.id));
   return holders.length === 0 ? null : holders.join(' and ');
 }
 

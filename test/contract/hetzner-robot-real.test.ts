@@ -18,7 +18,12 @@ afterEach(async () => {
   emu = undefined;
 });
 
-async function realWorld(): Promise<{ emu: HetznerRobotEmulator; clock: Clock; provider: HetznerRobotProvider; client: HetznerRobotClient }> {
+async function realWorld(): Promise<{
+  emu: HetznerRobotEmulator;
+  clock: Clock;
+  provider: HetznerRobotProvider;
+  client: HetznerRobotClient;
+}> {
   const clock = scaledClock(SCALE);
   emu = new HetznerRobotEmulator(demoRobotSeed(), {}, Date.now, { profile: 'real', clock });
   await emu.start();
@@ -46,14 +51,20 @@ describe('Hetzner Robot, real profile (time x50)', () => {
     expect(w.emu.calls.calls.filter((c) => c.action === 'get_failover')).toHaveLength(2);
     const posts = w.emu.calls.calls.filter((c) => c.action === 'route_failover');
     expect(posts.map((c) => [c.status, c.error ?? null])).toEqual([[200, null]]);
-    expect(w.emu.snapshot()).toMatchObject({ failovers: [{ ip: '198.18.8.1', activeServerIp: '198.18.3.2', locked: false }, {}] });
+    expect(w.emu.snapshot()).toMatchObject({
+      failovers: [{ ip: '198.18.8.1', activeServerIp: '198.18.3.2', locked: false }, {}],
+    });
   });
 
   it('FAILOVER_NOT_COMPLETE is followed by reads, never by a second switch', async () => {
     const w = await realWorld();
     w.emu.incompleteSwitches = 1;
     const started = w.clock.now();
-    const r = await w.provider.move(vip(), node('db3'), { epoch: 1, deadline: started + w.provider.moveDeadlineMs('hetzner-robot-failover-ip'), clock: w.clock });
+    const r = await w.provider.move(vip(), node('db3'), {
+      epoch: 1,
+      deadline: started + w.provider.moveDeadlineMs('hetzner-robot-failover-ip'),
+      clock: w.clock,
+    });
     expect(r).toMatchObject({ ok: true, changed: true });
     const posts = w.emu.calls.calls.filter((c) => c.action === 'route_failover');
     expect(posts.map((c) => c.error)).toEqual(['FAILOVER_NOT_COMPLETE']);
@@ -66,12 +77,18 @@ describe('Hetzner Robot, real profile (time x50)', () => {
   it('limits failover reads to 100 an hour with RATE_LIMIT_EXCEEDED, and the adapter reports it throttled', async () => {
     const w = await realWorld();
     for (let i = 0; i < 100; i++) await w.client.getFailover('198.18.8.1');
-    await expect(w.client.getFailover('198.18.8.1')).rejects.toMatchObject({ reason: 'throttled', details: { code: 'RATE_LIMIT_EXCEEDED', status: 403 } });
+    await expect(w.client.getFailover('198.18.8.1')).rejects.toMatchObject({
+      reason: 'throttled',
+      details: { code: 'RATE_LIMIT_EXCEEDED', status: 403 },
+    });
     expect(w.emu.reads?.remaining).toBe(0);
   });
 
   it('an unknown destination is FAILOVER_NEW_SERVER_NOT_FOUND, answered at once', async () => {
     const w = await realWorld();
-    await expect(w.client.routeFailover('198.18.8.1', '198.18.7.7')).rejects.toMatchObject({ reason: 'not-found', details: { code: 'FAILOVER_NEW_SERVER_NOT_FOUND' } });
+    await expect(w.client.routeFailover('198.18.8.1', '198.18.7.7')).rejects.toMatchObject({
+      reason: 'not-found',
+      details: { code: 'FAILOVER_NEW_SERVER_NOT_FOUND' },
+    });
   });
 });

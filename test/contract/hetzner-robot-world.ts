@@ -21,7 +21,12 @@ export function robotConfig(): Config {
     ],
     vips: [
       { name: 'vip-db', address: '198.18.8.1/32', kind: 'hetzner-robot-failover-ip' },
-      { name: 'vip-db6', address: '2001:db8:f0::/64', kind: 'hetzner-robot-failover-ip', eligible: { nodes: ['db3v6'] } },
+      {
+        name: 'vip-db6',
+        address: '2001:db8:f0::/64',
+        kind: 'hetzner-robot-failover-ip',
+        eligible: { nodes: ['db3v6'] },
+      },
       { name: 'vip-gone', address: '198.18.8.99/32', kind: 'hetzner-robot-failover-ip' },
     ],
   });
@@ -44,16 +49,28 @@ export interface RobotWorld {
  * sets both the account's and the client's limit; Robot's retry hint is the average spacing
  * (an hour / limit), so the contract runs with 3600 (1 s hints) where production has 50 (72 s).
  */
-export async function robotWorld(opts: { switchesPerHour?: number; seed?: Partial<RobotSeed> } = {}): Promise<RobotWorld> {
+export async function robotWorld(
+  opts: { switchesPerHour?: number; seed?: Partial<RobotSeed> } = {},
+): Promise<RobotWorld> {
   const switchesPerHour = opts.switchesPerHour ?? 50;
   const routingMs = opts.seed?.routingMs ?? 50;
   const emu = new HetznerRobotEmulator(demoRobotSeed({ routingMs, switchesPerHour, ...opts.seed }));
   await emu.start();
   const config = robotConfig();
   const build = (password: string) => {
-    const client = new HetznerRobotClient({ user: 'robot-user', password, baseUrl: emu.url, timeoutMs: 5000, switchTimeoutMs: 5000, switchesPerHour });
+    const client = new HetznerRobotClient({
+      user: 'robot-user',
+      password,
+      baseUrl: emu.url,
+      timeoutMs: 5000,
+      switchTimeoutMs: 5000,
+      switchesPerHour,
+    });
     // The provider's longest routing time is the emulator's, as production's 60 s is Robot's.
-    return { client, provider: new HetznerRobotProvider({ client, nodes: config.nodes, verifyPollMs: 20, routingMaxMs: routingMs }) };
+    return {
+      client,
+      provider: new HetznerRobotProvider({ client, nodes: config.nodes, verifyPollMs: 20, routingMaxMs: routingMs }),
+    };
   };
   const { client, provider } = build('robot-pass');
   const admin = new EmulatorAdmin(emu.url);

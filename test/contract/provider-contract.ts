@@ -54,7 +54,15 @@ import { describe, expect, it } from 'vitest';
 import { commonCases, optionalCases } from './provider-contract-cases';
 import { FIELD_OF, type ContractSpec, type OptionalCase, type Suite } from './provider-contract-types';
 
-export { FIELD_OF, type CallCounts, type ContractHarness, type ContractSpec, type FaultKind, type OptionalCase, type Suite } from './provider-contract-types';
+export {
+  FIELD_OF,
+  type CallCounts,
+  type ContractHarness,
+  type ContractSpec,
+  type FaultKind,
+  type OptionalCase,
+  type Suite,
+} from './provider-contract-types';
 
 export function providerContract(spec: ContractSpec): void {
   const na = spec.notApplicable ?? {};
@@ -80,7 +88,10 @@ export function providerContract(spec: ContractSpec): void {
     },
     need: (h, c) => {
       const value = h[FIELD_OF[c]];
-      if (value === undefined) throw new Error(`${spec.name}: case "${c}" applies but the harness gives no ${FIELD_OF[c]} (or declare it in notApplicable with a reason)`);
+      if (value === undefined)
+        throw new Error(
+          `${spec.name}: case "${c}" applies but the harness gives no ${FIELD_OF[c]} (or declare it in notApplicable with a reason)`,
+        );
       return value as never;
     },
   };
@@ -96,7 +107,9 @@ export function providerContract(spec: ContractSpec): void {
         try {
           for (const [c, why] of skipped) {
             expect(why.trim().length, `reason for ${c}`).toBeGreaterThanOrEqual(20);
-            const usedElsewhere = (Object.keys(FIELD_OF) as OptionalCase[]).some((o) => o !== c && applies(o) && FIELD_OF[o] === FIELD_OF[c]);
+            const usedElsewhere = (Object.keys(FIELD_OF) as OptionalCase[]).some(
+              (o) => o !== c && applies(o) && FIELD_OF[o] === FIELD_OF[c],
+            );
             if (!usedElsewhere) expect(h[FIELD_OF[c]], `${c} is declared not applicable`).toBeUndefined();
           }
         } finally {

@@ -16,11 +16,25 @@ export interface StoreHarness {
 const G = 'mail';
 const T0 = 1_700_000_000_000;
 
-export function record(node: string, guard: { bootId?: string; seq: number; sentAt?: number }, extra: Partial<NodeView> = {}): NodeRecord {
+export function record(
+  node: string,
+  guard: { bootId?: string; seq: number; sentAt?: number },
+  extra: Partial<NodeView> = {},
+): NodeRecord {
   const bootId = guard.bootId ?? `${node}-boot-1`;
   const sentAt = guard.sentAt ?? T0 + guard.seq;
   return {
-    view: { id: node, bootId, lastSeen: sentAt, aliveSince: T0, checks: { smtp: { ok: true, since: T0 } }, held: [], draining: false, leaving: false, ...extra },
+    view: {
+      id: node,
+      bootId,
+      lastSeen: sentAt,
+      aliveSince: T0,
+      checks: { smtp: { ok: true, since: T0 } },
+      held: [],
+      draining: false,
+      leaving: false,
+      ...extra,
+    },
     guard: { bootId, seq: guard.seq, sentAt },
     applied: { smtp: guard.seq },
   };
@@ -31,7 +45,18 @@ export function assignment(vip: string, node: string | null, epoch = 1): Assignm
 }
 
 function moveEvent(at: number, vip: string, extra: Partial<ControlEvent> = {}): ControlEvent {
-  return { id: `${String(at).padStart(15, '0')}#${vip}@1`, at, kind: 'move', vip, from: 'a', to: 'b', epoch: 1, reason: 'owner-dead', detail: 'a: silent', ...extra };
+  return {
+    id: `${String(at).padStart(15, '0')}#${vip}@1`,
+    at,
+    kind: 'move',
+    vip,
+    from: 'a',
+    to: 'b',
+    epoch: 1,
+    reason: 'owner-dead',
+    detail: 'a: silent',
+    ...extra,
+  };
 }
 
 async function withStore(make: () => Promise<StoreHarness>, body: (s: Store) => Promise<void>): Promise<void> {
@@ -87,22 +112,32 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
 
       test('a new boot is accepted only when sent later than the last heartbeat', async (s) => {
         await s.putHeartbeat(G, 'a', record('a', { seq: 9, sentAt: T0 + 100 }));
-        expect(await s.putHeartbeat(G, 'a', record('a', { bootId: 'a-old-boot', seq: 1, sentAt: T0 + 50 }))).toMatchObject({ ok: false });
-        expect(await s.putHeartbeat(G, 'a', record('a', { bootId: 'a-boot-2', seq: 0, sentAt: T0 + 200 }))).toEqual({ ok: true });
+        expect(
+          await s.putHeartbeat(G, 'a', record('a', { bootId: 'a-old-boot', seq: 1, sentAt: T0 + 50 })),
+        ).toMatchObject({ ok: false });
+        expect(await s.putHeartbeat(G, 'a', record('a', { bootId: 'a-boot-2', seq: 0, sentAt: T0 + 200 }))).toEqual({
+          ok: true,
+        });
         expect((await s.loadGroup(G)).nodes.get('a')!.guard).toEqual({ bootId: 'a-boot-2', seq: 0, sentAt: T0 + 200 });
       });
 
       test('race: two copies of one heartbeat at once, exactly one is accepted', async (s) => {
         await s.putHeartbeat(G, 'a', record('a', { seq: 1 }));
         for (let seq = 2; seq < 7; seq++) {
-          const results = await Promise.all([s.putHeartbeat(G, 'a', record('a', { seq })), s.putHeartbeat(G, 'a', record('a', { seq }))]);
+          const results = await Promise.all([
+            s.putHeartbeat(G, 'a', record('a', { seq })),
+            s.putHeartbeat(G, 'a', record('a', { seq })),
+          ]);
           expect(results.filter((r) => r.ok)).toHaveLength(1);
         }
         expect((await s.loadGroup(G)).nodes.get('a')!.guard.seq).toBe(6);
       });
 
       test('one node is read alone: its record as written (witness observations included) and its drain flag', async (s) => {
-        const r = { ...record('a', { seq: 2 }, { held: ['smtp'] }), watch: { b: { heard: true, since: T0 - 5000 }, c: { heard: false, since: T0 - 700 } } };
+        const r = {
+          ...record('a', { seq: 2 }, { held: ['smtp'] }),
+          watch: { b: { heard: true, since: T0 - 5000 }, c: { heard: false, since: T0 - 700 } },
+        };
         await s.putHeartbeat(G, 'a', r);
         await s.putHeartbeat(G, 'b', record('b', { seq: 1 }));
         await s.setDraining(G, 'a', true, T0);
@@ -123,7 +158,11 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       test('the assignments are read without the nodes, with their version', async (s) => {
         expect(await s.loadAssignments(G)).toEqual({ version: 0, assignments: [] });
         await s.putHeartbeat(G, 'a', record('a', { seq: 1 }));
-        await s.commit(G, { expectedVersion: 0, assignments: [assignment('smtp', 'a'), assignment('imap', 'b')], changed: ['smtp', 'imap'] });
+        await s.commit(G, {
+          expectedVersion: 0,
+          assignments: [assignment('smtp', 'a'), assignment('imap', 'b')],
+          changed: ['smtp', 'imap'],
+        });
         const read = await s.loadAssignments(G);
         expect(read.version).toBe(1);
         expect(sorted(read.assignments)).toEqual(sorted([assignment('smtp', 'a'), assignment('imap', 'b')]));
@@ -132,7 +171,10 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
 
       test('a commit at the expected version is read back with the next version', async (s) => {
         const next = [assignment('smtp', 'a'), assignment('imap', null, 0)];
-        expect(await s.commit(G, { expectedVersion: 0, assignments: next, changed: ['smtp', 'imap'] })).toEqual({ ok: true, version: 1 });
+        expect(await s.commit(G, { expectedVersion: 0, assignments: next, changed: ['smtp', 'imap'] })).toEqual({
+          ok: true,
+          version: 1,
+        });
         const g = await s.loadGroup(G);
         expect(g.version).toBe(1);
         expect(sorted(g.assignments)).toEqual(sorted(next));
@@ -140,20 +182,35 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
 
       test('a commit at a stale version is refused with the current version, changing nothing', async (s) => {
         await s.commit(G, { expectedVersion: 0, assignments: [assignment('smtp', 'a')], changed: ['smtp'] });
-        const r = await s.commit(G, { expectedVersion: 0, assignments: [assignment('smtp', 'b', 2)], changed: ['smtp'] });
+        const r = await s.commit(G, {
+          expectedVersion: 0,
+          assignments: [assignment('smtp', 'b', 2)],
+          changed: ['smtp'],
+        });
         expect(r).toEqual({ ok: false, reason: 'conflict', currentVersion: 1 });
         expect((await s.loadGroup(G)).assignments).toEqual([assignment('smtp', 'a')]);
       });
 
       test('only changed VIPs are written; VIPs missing from the next state vanish', async (s) => {
-        await s.commit(G, { expectedVersion: 0, assignments: [assignment('v1', 'a'), assignment('v2', 'a'), assignment('v3', 'a')], changed: ['v1', 'v2', 'v3'] });
+        await s.commit(G, {
+          expectedVersion: 0,
+          assignments: [assignment('v1', 'a'), assignment('v2', 'a'), assignment('v3', 'a')],
+          changed: ['v1', 'v2', 'v3'],
+        });
         const next = [assignment('v1', 'b', 2), assignment('v2', 'a')];
-        expect(await s.commit(G, { expectedVersion: 1, assignments: next, changed: ['v1', 'v3'] })).toEqual({ ok: true, version: 2 });
+        expect(await s.commit(G, { expectedVersion: 1, assignments: next, changed: ['v1', 'v3'] })).toEqual({
+          ok: true,
+          version: 2,
+        });
         expect(sorted((await s.loadGroup(G)).assignments)).toEqual(sorted(next));
       });
 
       test('pins and move history survive the round trip', async (s) => {
-        const a: Assignment = { ...assignment('smtp', 'b', 4), moves: [T0, T0 + 1, T0 + 2], pinned: { reason: 'maintenance of a', by: 'ops' } };
+        const a: Assignment = {
+          ...assignment('smtp', 'b', 4),
+          moves: [T0, T0 + 1, T0 + 2],
+          pinned: { reason: 'maintenance of a', by: 'ops' },
+        };
         await s.commit(G, { expectedVersion: 0, assignments: [a], changed: ['smtp'] });
         expect((await s.loadGroup(G)).assignments).toEqual([a]);
       });
@@ -180,7 +237,10 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       test('10,240 VIPs commit and load whole; a later commit of three leaves the rest alone', async (s) => {
         const vips = Array.from({ length: 10_240 }, (_, i) => `vip-${String(i).padStart(5, '0')}`);
         const all = vips.map((v, i) => assignment(v, `node-${String(i % 256).padStart(3, '0')}`));
-        expect(await s.commit(G, { expectedVersion: 0, assignments: all, changed: vips })).toEqual({ ok: true, version: 1 });
+        expect(await s.commit(G, { expectedVersion: 0, assignments: all, changed: vips })).toEqual({
+          ok: true,
+          version: 1,
+        });
         const changed = ['vip-00007', 'vip-05000', 'vip-10239'];
         const next = all.map((a) => (changed.includes(a.vip) ? { ...a, node: 'node-999', epoch: 2 } : a));
         expect(await s.commit(G, { expectedVersion: 1, assignments: next, changed })).toEqual({ ok: true, version: 2 });
@@ -204,17 +264,34 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       });
 
       test('an event is read back as written', async (s) => {
-        const e = moveEvent(T0, 'smtp', { timeline: { lastHeartbeat: T0 - 400, detected: T0 - 10, decided: T0 }, outcome: { ok: false, reason: 'throttled', message: 'budget', calls: 0, skipped: true } });
-        await s.appendEvents(G, [e, { id: `${String(T0 + 1).padStart(15, '0')}#drain#a`, at: T0 + 1, kind: 'drain', detail: 'a drained by ops' }]);
+        const e = moveEvent(T0, 'smtp', {
+          timeline: { lastHeartbeat: T0 - 400, detected: T0 - 10, decided: T0 },
+          outcome: { ok: false, reason: 'throttled', message: 'budget', calls: 0, skipped: true },
+        });
+        await s.appendEvents(G, [
+          e,
+          { id: `${String(T0 + 1).padStart(15, '0')}#drain#a`, at: T0 + 1, kind: 'drain', detail: 'a drained by ops' },
+        ]);
         const { events } = await s.listEvents(G);
         expect(events[1]).toEqual(e);
-        expect(events[0]).toEqual({ id: `${String(T0 + 1).padStart(15, '0')}#drain#a`, at: T0 + 1, kind: 'drain', detail: 'a drained by ops' });
+        expect(events[0]).toEqual({
+          id: `${String(T0 + 1).padStart(15, '0')}#drain#a`,
+          at: T0 + 1,
+          kind: 'drain',
+          detail: 'a drained by ops',
+        });
       });
 
       test('writing an event again merges its timeline and outcome', async (s) => {
         const e = moveEvent(T0, 'smtp', { timeline: { decided: T0 } });
         await s.appendEvents(G, [e]);
-        await s.appendEvents(G, [{ ...e, timeline: { apiStart: T0 + 1, apiDone: T0 + 5, verified: T0 + 6 }, outcome: { ok: true, changed: true, calls: 3 } }]);
+        await s.appendEvents(G, [
+          {
+            ...e,
+            timeline: { apiStart: T0 + 1, apiDone: T0 + 5, verified: T0 + 6 },
+            outcome: { ok: true, changed: true, calls: 3 },
+          },
+        ]);
         const [got] = (await s.listEvents(G)).events;
         expect(got!.timeline).toEqual({ decided: T0, apiStart: T0 + 1, apiDone: T0 + 5, verified: T0 + 6 });
         expect(got!.outcome).toEqual({ ok: true, changed: true, calls: 3 });
@@ -245,13 +322,26 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
 
     describe('tick lease', () => {
       test('held by one owner until it expires or is released', async (s) => {
-        expect(await s.acquireLease(G, { owner: 'tick-1', ttlMs: 5000, now: T0 })).toEqual({ ok: true, expiresAt: T0 + 5000 });
-        expect(await s.acquireLease(G, { owner: 'tick-2', ttlMs: 5000, now: T0 + 10 })).toEqual({ ok: false, holder: 'tick-1', expiresAt: T0 + 5000 });
-        expect(await s.acquireLease(G, { owner: 'tick-1', ttlMs: 5000, now: T0 + 20 })).toEqual({ ok: true, expiresAt: T0 + 5020 });
+        expect(await s.acquireLease(G, { owner: 'tick-1', ttlMs: 5000, now: T0 })).toEqual({
+          ok: true,
+          expiresAt: T0 + 5000,
+        });
+        expect(await s.acquireLease(G, { owner: 'tick-2', ttlMs: 5000, now: T0 + 10 })).toEqual({
+          ok: false,
+          holder: 'tick-1',
+          expiresAt: T0 + 5000,
+        });
+        expect(await s.acquireLease(G, { owner: 'tick-1', ttlMs: 5000, now: T0 + 20 })).toEqual({
+          ok: true,
+          expiresAt: T0 + 5020,
+        });
         await s.releaseLease(G, 'tick-2');
         expect((await s.acquireLease(G, { owner: 'tick-2', ttlMs: 5000, now: T0 + 30 })).ok).toBe(false);
         await s.releaseLease(G, 'tick-1');
-        expect(await s.acquireLease(G, { owner: 'tick-2', ttlMs: 5000, now: T0 + 40 })).toEqual({ ok: true, expiresAt: T0 + 5040 });
+        expect(await s.acquireLease(G, { owner: 'tick-2', ttlMs: 5000, now: T0 + 40 })).toEqual({
+          ok: true,
+          expiresAt: T0 + 5040,
+        });
       });
 
       test('an expired lease can be taken over', async (s) => {
@@ -260,7 +350,9 @@ export function storeContract(name: string, make: () => Promise<StoreHarness>): 
       });
 
       test('race: contenders at once, exactly one holds the lease', async (s) => {
-        const results = await Promise.all(['t1', 't2', 't3', 't4'].map((owner) => s.acquireLease(G, { owner, ttlMs: 5000, now: T0 })));
+        const results = await Promise.all(
+          ['t1', 't2', 't3', 't4'].map((owner) => s.acquireLease(G, { owner, ttlMs: 5000, now: T0 })),
+        );
         expect(results.filter((r) => r.ok)).toHaveLength(1);
         const losers = results.filter((r) => !r.ok) as Array<{ holder: string }>;
         const winner = ['t1', 't2', 't3', 't4'][results.findIndex((r) => r.ok)];

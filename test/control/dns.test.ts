@@ -37,14 +37,34 @@ let core: Route53Core;
 let ctx: ControlContext;
 let store: MemoryStore;
 const verifier = heartbeatVerifier(config);
-const agents = { a: new TestAgent('a', { config, signer: signer(), url: () => '' }), b: new TestAgent('b', { config, signer: signer(), url: () => '' }) };
+const agents = {
+  a: new TestAgent('a', { config, signer: signer(), url: () => '' }),
+  b: new TestAgent('b', { config, signer: signer(), url: () => '' }),
+};
 
 beforeEach(async () => {
-  emu = new Route53Emulator({ seed: { ...seedFromConfig(config), zones: seedFromConfig(config).zones.map((z) => ({ ...z, records: [] })) }, settings: { propagationDelayMs: 30, requestsPerSecond: 1000 } });
+  emu = new Route53Emulator({
+    seed: { ...seedFromConfig(config), zones: seedFromConfig(config).zones.map((z) => ({ ...z, records: [] })) },
+    settings: { propagationDelayMs: 30, requestsPerSecond: 1000 },
+  });
   await emu.start(0);
-  core = new Route53Core({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, requestTimeoutMs: 1000, pollMs: 20, logger: pino({ enabled: false }) });
+  core = new Route53Core({
+    endpoint: emu.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    requestTimeoutMs: 1000,
+    pollMs: 20,
+    logger: pino({ enabled: false }),
+  });
   store = new MemoryStore();
-  ctx = controlContext({ config, store, clock: systemClock, log: memoryLog(), providers: [new BareMetalProvider()], publisher: new Route53RecordSetPublisher({ core }) });
+  ctx = controlContext({
+    config,
+    store,
+    clock: systemClock,
+    log: memoryLog(),
+    providers: [new BareMetalProvider()],
+    publisher: new Route53RecordSetPublisher({ core }),
+  });
 });
 afterEach(async () => {
   core.close();
@@ -63,7 +83,10 @@ describe('round-robin DNS membership', () => {
     await done(await tick(ctx, { trigger: { kind: 'api', at: Date.now(), detail: 'start' } }));
     expect(values()).toEqual(['198.18.5.1', '198.18.5.2']);
     expect((await store.listEvents('mail')).events.filter((e) => e.kind === 'dns')).toEqual([
-      expect.objectContaining({ detail: 'smtp.example.net: 198.18.5.1, 198.18.5.2', outcome: { ok: true, changed: true, calls: expect.any(Number) } }),
+      expect.objectContaining({
+        detail: 'smtp.example.net: 198.18.5.1, 198.18.5.2',
+        outcome: { ok: true, changed: true, calls: expect.any(Number) },
+      }),
     ]);
 
     await new Promise((r) => setTimeout(r, 400)); // a is dead; smtp-a can go nowhere else
@@ -77,14 +100,27 @@ describe('round-robin DNS membership', () => {
     await beat('a', 'b');
     await tick(ctx, { trigger: { kind: 'api', at: Date.now(), detail: 'start' } });
     const events = (await store.listEvents('mail')).events.length;
-    await done(await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }));
+    await done(
+      await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }),
+    );
     expect((await store.listEvents('mail')).events).toHaveLength(events);
 
-    const res = await fetch(`${emu.url}/__admin/change`, { method: 'POST', body: JSON.stringify({ zoneId: ZONE, changes: [{ action: 'UPSERT', name: 'smtp.example.net', type: 'A', ttl: 30, values: ['192.0.2.9'] }] }) });
+    const res = await fetch(`${emu.url}/__admin/change`, {
+      method: 'POST',
+      body: JSON.stringify({
+        zoneId: ZONE,
+        changes: [{ action: 'UPSERT', name: 'smtp.example.net', type: 'A', ttl: 30, values: ['192.0.2.9'] }],
+      }),
+    });
     expect(res.status).toBe(200);
     await beat('a', 'b');
-    await done(await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }));
+    await done(
+      await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }),
+    );
     expect(values()).toEqual(['198.18.5.1', '198.18.5.2']);
-    expect((await store.listEvents('mail')).events[0]).toMatchObject({ kind: 'dns', outcome: { ok: true, changed: true } });
+    expect((await store.listEvents('mail')).events[0]).toMatchObject({
+      kind: 'dns',
+      outcome: { ok: true, changed: true },
+    });
   });
 });

@@ -45,10 +45,13 @@ describe('e2e: failover', () => {
     const before = await world.settledOn('n1');
     const changes = world.hz.changes();
     world.agents.n1!.stop();
-    const next = await waitFor(async () => {
-      const a = await world!.owner();
-      return a && a.epoch > before.epoch ? a : undefined;
-    }, { timeoutMs: 2000, what: 'mx to leave n1' });
+    const next = await waitFor(
+      async () => {
+        const a = await world!.owner();
+        return a && a.epoch > before.epoch ? a : undefined;
+      },
+      { timeoutMs: 2000, what: 'mx to leave n1' },
+    );
     expect(next).toMatchObject({ node: expect.stringMatching(/^n[23]$/), epoch: before.epoch + 1 });
     const e = await world.moveEvent(next.epoch, 'bound');
     expect(e).toMatchObject({ reason: 'owner-dead', from: 'n1', to: next.node, outcome: { ok: true, changed: true } });
@@ -100,10 +103,13 @@ describe('e2e: failover', () => {
     world = await startWorld(dynamo);
     const first = await world.settledOn('n1');
     world.agents.n1!.stop();
-    const away = await waitFor(async () => {
-      const a = await world!.owner();
-      return a && a.epoch > first.epoch ? a : undefined;
-    }, { what: 'mx to leave n1' });
+    const away = await waitFor(
+      async () => {
+        const a = await world!.owner();
+        return a && a.epoch > first.epoch ? a : undefined;
+      },
+      { what: 'mx to leave n1' },
+    );
     await world.settledOn(away.node!);
     const back = Date.now();
     world.agents.n1!.restart().start(INTERVAL);
@@ -117,7 +123,10 @@ describe('e2e: failover', () => {
   it('the emulator throttles during a failover: it still converges within the move deadline', async () => {
     world = await startWorld(dynamo, { cp: { deadlines: false } });
     const before = await world.settledOn('n1');
-    await fetch(`${world.hz.emulator.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'throttle', count: 3, action: 'assign_floating_ip' }) });
+    await fetch(`${world.hz.emulator.url}/__admin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'throttle', count: 3, action: 'assign_floating_ip' }),
+    });
     world.agents.n1!.stop();
     // Each 429 asks for a pause of at least a second (Hetzner's RateLimit-* headers): about 3 s in all.
     const e = await world.moveEvent(before.epoch + 1, 'verified', 8000);
@@ -137,18 +146,32 @@ describe('e2e: races and drift', () => {
     world = await startWorld(dynamo, { cp: { deadlines: false, tickEveryMs: 3_600_000, instance: 'cp-a' } });
     const w = world;
     const before = await w.settledOn('n1');
-    const other = await startLocalControlPlane({ config: w.config, log: w.log, store: w.store, providers: [w.hz.provider], listen: '127.0.0.1:0', instance: 'cp-b', deadlines: false, tickEveryMs: 3_600_000, reconcileEveryMs: 3_600_000 });
+    const other = await startLocalControlPlane({
+      config: w.config,
+      log: w.log,
+      store: w.store,
+      providers: [w.hz.provider],
+      listen: '127.0.0.1:0',
+      instance: 'cp-b',
+      deadlines: false,
+      tickEveryMs: 3_600_000,
+      reconcileEveryMs: 3_600_000,
+    });
     try {
       for (const a of Object.values(w.agents)) a.stop();
       await new Promise((r) => setTimeout(r, DEAD_AFTER + 50));
       // n2 and n3 are heard (without starting a tick), n1 is not: a failover is due.
       const verifier = heartbeatVerifier(w.config);
-      for (const n of ['n2', 'n3']) expect((await handleHeartbeat(w.cp.ctx, verifier, w.agents[n]!.seal())).status).toBe(200);
+      for (const n of ['n2', 'n3'])
+        expect((await handleHeartbeat(w.cp.ctx, verifier, w.agents[n]!.seal())).status).toBe(200);
       const changes = w.hz.changes();
 
       const withLease = await Promise.all([w.cp.tickNow(), other.tickNow()]);
       expect(withLease.map((r) => r.status).sort()).toEqual(['busy', 'done']);
-      expect(withLease.find((r) => r.status === 'done')).toMatchObject({ committed: true, moves: [{ reason: 'owner-dead', outcome: { ok: true, changed: true } }] });
+      expect(withLease.find((r) => r.status === 'done')).toMatchObject({
+        committed: true,
+        moves: [{ reason: 'owner-dead', outcome: { ok: true, changed: true } }],
+      });
       expect(w.hz.changes() - changes).toBe(1);
       expect(await w.owner()).toMatchObject({ epoch: before.epoch + 1 });
     } finally {
@@ -163,7 +186,8 @@ describe('e2e: races and drift', () => {
     for (const a of Object.values(w.agents)) a.stop();
     await new Promise((r) => setTimeout(r, DEAD_AFTER + 50));
     const verifier = heartbeatVerifier(w.config);
-    for (const n of ['n2', 'n3']) expect((await handleHeartbeat(w.cp.ctx, verifier, w.agents[n]!.seal())).status).toBe(200);
+    for (const n of ['n2', 'n3'])
+      expect((await handleHeartbeat(w.cp.ctx, verifier, w.agents[n]!.seal())).status).toBe(200);
     const changes = w.hz.changes();
     const version = (await w.store.loadGroup('mail')).version;
 
@@ -183,10 +207,16 @@ describe('e2e: races and drift', () => {
   it('someone moves the address by hand: the next reconcile repairs it with reason drift', async () => {
     world = await startWorld(dynamo, { cp: { reconcileEveryMs: 400 } });
     await world.settledOn('n1');
-    const res = await fetch(`${world.hz.emulator.url}/__admin/move-floating-ip`, { method: 'POST', body: JSON.stringify({ floatingIp: 100, server: 2 }) });
+    const res = await fetch(`${world.hz.emulator.url}/__admin/move-floating-ip`, {
+      method: 'POST',
+      body: JSON.stringify({ floatingIp: 100, server: 2 }),
+    });
     expect(res.status).toBe(200);
     const movedAt = Date.now();
-    const e = await waitFor(async () => (await world!.store.listEvents('mail')).events.find((x) => x.reason === 'drift' && x.outcome), { timeoutMs: 2000, what: 'a drift repair' });
+    const e = await waitFor(
+      async () => (await world!.store.listEvents('mail')).events.find((x) => x.reason === 'drift' && x.outcome),
+      { timeoutMs: 2000, what: 'a drift repair' },
+    );
     expect(e).toMatchObject({ kind: 'move', vip: 'mx', from: 'n2', to: 'n1', outcome: { ok: true, changed: true } });
     expect(e.at - movedAt).toBeLessThanOrEqual(400 + SLACK);
     expect(world.hz.holderServer()).toBe(1);

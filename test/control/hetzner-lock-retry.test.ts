@@ -30,8 +30,18 @@ let agents: Record<string, TestAgent>;
 beforeEach(async () => {
   hz = await startHetzner(config.nodes);
   store = new MemoryStore();
-  ctx = controlContext({ config, store, clock: systemClock, log: memoryLog(), providers: [hz.provider], instance: 'cp-a', tuning: { moveDeadlineMs: 3000, maxMoveDeadlineMs: 1500, leaseMs: 5000 } });
-  agents = Object.fromEntries(['n1', 'n2', 'n3'].map((n) => [n, new TestAgent(n, { config, signer: signer(), url: () => 'unused' })]));
+  ctx = controlContext({
+    config,
+    store,
+    clock: systemClock,
+    log: memoryLog(),
+    providers: [hz.provider],
+    instance: 'cp-a',
+    tuning: { moveDeadlineMs: 3000, maxMoveDeadlineMs: 1500, leaseMs: 5000 },
+  });
+  agents = Object.fromEntries(
+    ['n1', 'n2', 'n3'].map((n) => [n, new TestAgent(n, { config, signer: signer(), url: () => 'unused' })]),
+  );
 });
 afterEach(async () => {
   await hz.close();
@@ -60,21 +70,38 @@ describe('control loop and a Hetzner server lock', () => {
     const failover = done(await tick(ctx, { trigger: { kind: 'api', at: Date.now(), detail: 'n1 silent' } }));
     expect(failover.failed).toBe(1);
     const attempt = failover.moves[0]!;
-    expect(attempt).toMatchObject({ vip: 'mx', from: 'n1', reason: 'owner-dead', outcome: { ok: false, reason: 'conflict' } });
-    expect(JSON.stringify(attempt.outcome)).toMatch(new RegExp(`server ${serverOf[attempt.to!]} is locked.*backup or snapshot`));
+    expect(attempt).toMatchObject({
+      vip: 'mx',
+      from: 'n1',
+      reason: 'owner-dead',
+      outcome: { ok: false, reason: 'conflict' },
+    });
+    expect(JSON.stringify(attempt.outcome)).toMatch(
+      new RegExp(`server ${serverOf[attempt.to!]} is locked.*backup or snapshot`),
+    );
     expect(hz.holderServer()).toBe(1); // nothing moved while locked
-    expect(hz.emulator.calls.calls.filter((c) => c.action === 'assign_floating_ip').every((c) => c.error === 'locked')).toBe(true);
+    expect(
+      hz.emulator.calls.calls.filter((c) => c.action === 'assign_floating_ip').every((c) => c.error === 'locked'),
+    ).toBe(true);
 
     // A reconcile while the lock still holds tries again and fails the same way, and says so.
     await beat('n2', 'n3');
-    const stillLocked = done(await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }));
-    expect(stillLocked.repairs).toMatchObject([{ vip: 'mx', to: attempt.to, reason: 'drift', outcome: { ok: false, reason: 'conflict' } }]);
+    const stillLocked = done(
+      await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }),
+    );
+    expect(stillLocked.repairs).toMatchObject([
+      { vip: 'mx', to: attempt.to, reason: 'drift', outcome: { ok: false, reason: 'conflict' } },
+    ]);
 
     await sleep(Math.max(0, lockedUntil - Date.now()) + 50);
     await beat('n2', 'n3');
-    const retry = done(await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }));
+    const retry = done(
+      await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }),
+    );
     expect(retry.committed).toBe(false); // the decision stands; only the provider catches up
-    expect(retry.repairs).toMatchObject([{ vip: 'mx', from: 'n1', to: attempt.to, reason: 'drift', outcome: { ok: true, changed: true } }]);
+    expect(retry.repairs).toMatchObject([
+      { vip: 'mx', from: 'n1', to: attempt.to, reason: 'drift', outcome: { ok: true, changed: true } },
+    ]);
     expect(hz.holderServer()).toBe(serverOf[attempt.to!]);
     expect((await hz.provider.observe([config.vips[0]!])).get('mx')).toEqual({ node: attempt.to });
 

@@ -20,13 +20,25 @@ describe('scale', () => {
       control: { mode: 'local', liveness: 'direct' },
       timers: { heartbeatInterval: 1000, deadAfter: 3000 },
       nodes: nodes.map((id) => ({ id, interface: 'eth0' })),
-      vips: Array.from({ length: 10_240 }, (_, i) => ({ name: `v${i}`, address: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}/16` })),
+      vips: Array.from({ length: 10_240 }, (_, i) => ({
+        name: `v${i}`,
+        address: `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}/16`,
+      })),
     });
     const clock = new ManualClock(1_700_000_000_000);
     const store = new MemoryStore({ maxEvents: 50_000 });
-    const ctx = controlContext({ config, store, clock, log: memoryLog(), providers: [new BareMetalProvider({ clock })], tuning: { moveConcurrency: 64 } });
+    const ctx = controlContext({
+      config,
+      store,
+      clock,
+      log: memoryLog(),
+      providers: [new BareMetalProvider({ clock })],
+      tuning: { moveConcurrency: 64 },
+    });
     const verifier = heartbeatVerifier(config);
-    const agents = nodes.map((n) => new TestAgent(n, { config, signer: signer(), url: () => '', now: () => clock.now() }));
+    const agents = nodes.map(
+      (n) => new TestAgent(n, { config, signer: signer(), url: () => '', now: () => clock.now() }),
+    );
     for (const a of agents) await handleHeartbeat(ctx, verifier, a.seal());
     const first = await tick(ctx, { trigger: { kind: 'api', at: clock.now(), detail: 'start' } });
     expect(first).toMatchObject({ status: 'done', committed: true, version: 1 });
@@ -44,6 +56,8 @@ describe('scale', () => {
     expect(after.filter((a) => a.node === 'd')).toHaveLength(0);
     const loads = ['a', 'b', 'c'].map((n) => after.filter((a) => a.node === n).length);
     expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
-    expect((await store.listEvents('big', { limit: 1000 })).events.filter((e) => e.reason === 'owner-dead')).toHaveLength(1000);
+    expect(
+      (await store.listEvents('big', { limit: 1000 })).events.filter((e) => e.reason === 'owner-dead'),
+    ).toHaveLength(1000);
   });
 });

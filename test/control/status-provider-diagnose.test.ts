@@ -22,11 +22,17 @@ afterEach(async () => {
 
 const describes = () => w.emu.calls.count({ action: 'DescribeNetworkInterfaces' });
 
-describe('status: the drift round\'s provider diagnostics, with their age', () => {
+describe("status: the drift round's provider diagnostics, with their age", () => {
   it('shows what the last drift round found without reading EC2, and the fix once the next round reads it', async () => {
     w = await ec2World({ sourceDestCheckOn: ['b'] });
     const clock = new ManualClock(Date.now());
-    const ctx = controlContext({ config: w.cfg, store: new MemoryStore(), clock, log: memoryLog(), providers: [w.provider] });
+    const ctx = controlContext({
+      config: w.cfg,
+      store: new MemoryStore(),
+      clock,
+      log: memoryLog(),
+      providers: [w.provider],
+    });
 
     expect((await status(ctx)).diagnostics.filter((d) => /source\/destination/.test(d.message))).toEqual([]); // nothing read yet
     expect(describes()).toBe(0);
@@ -37,7 +43,14 @@ describe('status: the drift round\'s provider diagnostics, with their age', () =
     await clock.advance(42_000);
     const shown = (await status(ctx)).diagnostics.filter((d) => /source\/destination/.test(d.message));
     expect(shown).toEqual([
-      expect.objectContaining({ kind: 'broken', vip: 'relay', nodes: ['b'], message: expect.stringMatching(new RegExp(`${IDS.eniB} has source/destination check on.*\\(read 42 s ago by the drift round\\)$`)) }),
+      expect.objectContaining({
+        kind: 'broken',
+        vip: 'relay',
+        nodes: ['b'],
+        message: expect.stringMatching(
+          new RegExp(`${IDS.eniB} has source/destination check on.*\\(read 42 s ago by the drift round\\)$`),
+        ),
+      }),
     ]);
     await status(ctx);
     expect(describes()).toBe(afterRound); // status calls read nothing
@@ -47,8 +60,15 @@ describe('status: the drift round\'s provider diagnostics, with their age', () =
     expect(describes()).toBe(2 * afterRound);
     expect(p.diagnostics.filter((d) => /source\/destination/.test(d.message))).toHaveLength(1);
 
-    client = new EC2Client({ endpoint: w.emu.url, region: 'eu-central-1', credentials: { accessKeyId: 'op', secretAccessKey: 'op' }, maxAttempts: 1 });
-    await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: IDS.eniB, SourceDestCheck: { Value: false } }));
+    client = new EC2Client({
+      endpoint: w.emu.url,
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'op', secretAccessKey: 'op' },
+      maxAttempts: 1,
+    });
+    await client.send(
+      new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: IDS.eniB, SourceDestCheck: { Value: false } }),
+    );
     expect((await status(ctx)).diagnostics.filter((d) => /source\/destination/.test(d.message))).toHaveLength(1); // not read again yet
     await observeAll(ctx);
     expect((await status(ctx)).diagnostics.filter((d) => /source\/destination/.test(d.message))).toEqual([]);

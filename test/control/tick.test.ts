@@ -24,8 +24,18 @@ beforeEach(async () => {
   hz = await startHetzner(config.nodes);
   store = new MemoryStore();
   log = memoryLog();
-  ctx = controlContext({ config, store, clock: systemClock, log, providers: [hz.provider], instance: 'cp-a', tuning: { moveDeadlineMs: 3000, leaseMs: 5000 } });
-  agents = Object.fromEntries(['n1', 'n2', 'n3'].map((n) => [n, new TestAgent(n, { config, signer: signer(), url: () => 'unused' })]));
+  ctx = controlContext({
+    config,
+    store,
+    clock: systemClock,
+    log,
+    providers: [hz.provider],
+    instance: 'cp-a',
+    tuning: { moveDeadlineMs: 3000, leaseMs: 5000 },
+  });
+  agents = Object.fromEntries(
+    ['n1', 'n2', 'n3'].map((n) => [n, new TestAgent(n, { config, signer: signer(), url: () => 'unused' })]),
+  );
 });
 afterEach(async () => {
   await hz.close();
@@ -44,11 +54,27 @@ describe('tick', () => {
   it('claims, commits, moves through the provider and records the timeline', async () => {
     await beat('n1', 'n2', 'n3');
     const r = done(await tick(ctx, { trigger: { ...now, at: Date.now() } }));
-    expect(r).toMatchObject({ committed: true, version: 1, failed: 0, moves: [{ vip: 'mx', from: null, to: 'n1', reason: 'claim', epoch: 1, outcome: { ok: true, changed: false } }] });
+    expect(r).toMatchObject({
+      committed: true,
+      version: 1,
+      failed: 0,
+      moves: [{ vip: 'mx', from: null, to: 'n1', reason: 'claim', epoch: 1, outcome: { ok: true, changed: false } }],
+    });
     const t = r.moves[0]!.timeline;
-    expect(t.detected! <= t.decided! && t.decided! <= t.apiStart! && t.apiStart! <= t.apiDone! && t.verified! <= t.apiDone!).toBe(true);
+    expect(
+      t.detected! <= t.decided! && t.decided! <= t.apiStart! && t.apiStart! <= t.apiDone! && t.verified! <= t.apiDone!,
+    ).toBe(true);
     const { events } = await store.listEvents('mail');
-    expect(events).toEqual([expect.objectContaining({ kind: 'move', vip: 'mx', to: 'n1', reason: 'claim', timeline: t, outcome: { ok: true, changed: false, calls: expect.any(Number) } })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        kind: 'move',
+        vip: 'mx',
+        to: 'n1',
+        reason: 'claim',
+        timeline: t,
+        outcome: { ok: true, changed: false, calls: expect.any(Number) },
+      }),
+    ]);
   });
 
   it('a quiet group: nothing committed, no provider call, no event', async () => {
@@ -71,7 +97,9 @@ describe('tick', () => {
     await beat('n2', 'n3');
     const detected = Date.now();
     const r = done(await tick(ctx, { trigger: { kind: 'deadline', at: detected, detail: 'n1 silent' } }));
-    expect(r.moves).toMatchObject([{ vip: 'mx', from: 'n1', reason: 'owner-dead', epoch: 2, outcome: { ok: true, changed: true } }]);
+    expect(r.moves).toMatchObject([
+      { vip: 'mx', from: 'n1', reason: 'owner-dead', epoch: 2, outcome: { ok: true, changed: true } },
+    ]);
     expect(r.moves[0]!.timeline).toMatchObject({ lastHeartbeat, detected });
     expect(hz.holderServer()).toBe(config.nodes.find((n) => n.id === r.moves[0]!.to)!.hetzner!.serverId);
   });
@@ -89,7 +117,14 @@ describe('tick', () => {
     await tick(ctx, { trigger: { ...now, at: Date.now() } });
     expect((await store.acquireLease('mail', { owner: 'cp-b', ttlMs: 100, now: Date.now() })).ok).toBe(true);
     await store.releaseLease('mail', 'cp-b');
-    const broken = controlContext({ ...ctx, store: Object.assign(Object.create(store) as MemoryStore, { loadGroup: () => Promise.reject(new Error('disk on fire')) }), providers: [hz.provider], instance: 'cp-a' });
+    const broken = controlContext({
+      ...ctx,
+      store: Object.assign(Object.create(store) as MemoryStore, {
+        loadGroup: () => Promise.reject(new Error('disk on fire')),
+      }),
+      providers: [hz.provider],
+      instance: 'cp-a',
+    });
     await expect(tick(broken, { trigger: { ...now, at: Date.now() } })).rejects.toThrow('disk on fire');
     expect((await store.acquireLease('mail', { owner: 'cp-b', ttlMs: 100, now: Date.now() })).ok).toBe(true);
   });
@@ -105,17 +140,29 @@ describe('tick', () => {
     await beat('n2', 'n3');
     const r = done(await tick(ctx, { trigger: { ...now, at: Date.now() } }));
     expect(r.failed).toBe(1);
-    expect(r.moves[0]!.outcome).toMatchObject({ ok: false, reason: 'throttled', skipped: true, calls: 0, message: expect.stringContaining('budget exhausted') });
+    expect(r.moves[0]!.outcome).toMatchObject({
+      ok: false,
+      reason: 'throttled',
+      skipped: true,
+      calls: 0,
+      message: expect.stringContaining('budget exhausted'),
+    });
     expect(hz.changes()).toBe(changes);
     const { events } = await store.listEvents('mail');
-    expect(events[0]).toMatchObject({ reason: 'owner-dead', outcome: { ok: false, reason: 'throttled', skipped: true } });
+    expect(events[0]).toMatchObject({
+      reason: 'owner-dead',
+      outcome: { ok: false, reason: 'throttled', skipped: true },
+    });
     expect(log.entries.some((e) => e.msg === 'move skipped')).toBe(true);
   });
 
   it('a provider that keeps failing: the move is reported failed with its reason, never silently', async () => {
     await beat('n1', 'n2', 'n3');
     await tick(ctx, { trigger: { ...now, at: Date.now() } });
-    await fetch(`${hz.emulator.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'error', count: 1000, action: 'assign_floating_ip' }) });
+    await fetch(`${hz.emulator.url}/__admin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'error', count: 1000, action: 'assign_floating_ip' }),
+    });
     await sleep(400);
     await beat('n2', 'n3');
     const fast = { ...ctx, tuning: { ...ctx.tuning, maxMoveDeadlineMs: 600 } };
@@ -136,14 +183,26 @@ describe('drift', () => {
     expect(done(await tick(ctx, { trigger: { ...now, at: Date.now() } })).repairs).toEqual([]);
     expect(hz.holderServer()).toBe(2);
 
-    const r = done(await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }));
+    const r = done(
+      await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }),
+    );
     expect(r.committed).toBe(false);
-    expect(r.repairs).toMatchObject([{ vip: 'mx', from: 'n2', to: 'n1', reason: 'drift', epoch: 1, outcome: { ok: true, changed: true } }]);
+    expect(r.repairs).toMatchObject([
+      { vip: 'mx', from: 'n2', to: 'n1', reason: 'drift', epoch: 1, outcome: { ok: true, changed: true } },
+    ]);
     expect(hz.holderServer()).toBe(1);
     const { events } = await store.listEvents('mail');
-    expect(events[0]).toMatchObject({ kind: 'move', reason: 'drift', from: 'n2', to: 'n1', detail: 'provider has it on n2, committed owner is n1' });
+    expect(events[0]).toMatchObject({
+      kind: 'move',
+      reason: 'drift',
+      from: 'n2',
+      to: 'n1',
+      detail: 'provider has it on n2, committed owner is n1',
+    });
 
-    const again = done(await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }));
+    const again = done(
+      await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }),
+    );
     expect(again.repairs).toEqual([]);
   });
 
@@ -151,7 +210,9 @@ describe('drift', () => {
     await beat('n1', 'n2', 'n3');
     await tick(ctx, { trigger: { ...now, at: Date.now() } });
     hz.emulator.moveFloatingIp(100, 5);
-    const r = done(await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }));
+    const r = done(
+      await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }),
+    );
     expect(r.repairs).toMatchObject([{ from: 'server 5', to: 'n1', reason: 'drift' }]);
     expect(hz.holderServer()).toBe(1);
   });
@@ -160,9 +221,13 @@ describe('drift', () => {
     await beat('n1', 'n2', 'n3');
     await tick(ctx, { trigger: { ...now, at: Date.now() } });
     await hz.close();
-    const r = done(await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }));
+    const r = done(
+      await tick(ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'reconcile' }, repairDrift: true }),
+    );
     expect(r.repairs).toEqual([]);
-    expect(log.entries.find((e) => e.msg === 'observe failed')).toMatchObject({ fields: { provider: 'hetzner-cloud' } });
+    expect(log.entries.find((e) => e.msg === 'observe failed')).toMatchObject({
+      fields: { provider: 'hetzner-cloud' },
+    });
   });
 });
 
@@ -174,7 +239,12 @@ describe('commit races', () => {
     await beat('n2', 'n3');
     const before = hz.changes();
     const other = { ...ctx, instance: 'cp-b' };
-    const [a, b] = (await Promise.all([tick(ctx, { trigger: { ...now, at: Date.now() }, lease: false }), tick(other, { trigger: { ...now, at: Date.now() }, lease: false })])).map(done);
+    const [a, b] = (
+      await Promise.all([
+        tick(ctx, { trigger: { ...now, at: Date.now() }, lease: false }),
+        tick(other, { trigger: { ...now, at: Date.now() }, lease: false }),
+      ])
+    ).map(done);
     expect([a!.committed, b!.committed].sort()).toEqual([false, true]);
     const loser = a!.committed ? b! : a!;
     expect(loser).toMatchObject({ conflicts: 1, moves: [] });
@@ -185,7 +255,10 @@ describe('commit races', () => {
 
   it('two ticks at once with the lease: one runs, the other is told the lease is held', async () => {
     await beat('n1', 'n2', 'n3');
-    const results = await Promise.all([tick(ctx, { trigger: { ...now, at: Date.now() } }), tick({ ...ctx, instance: 'cp-b' }, { trigger: { ...now, at: Date.now() } })]);
+    const results = await Promise.all([
+      tick(ctx, { trigger: { ...now, at: Date.now() } }),
+      tick({ ...ctx, instance: 'cp-b' }, { trigger: { ...now, at: Date.now() } }),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['busy', 'done']);
     expect((await store.loadGroup('mail')).version).toBe(1);
   });

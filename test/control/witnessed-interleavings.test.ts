@@ -33,10 +33,39 @@ type Step =
 const steps = (n: number) =>
   fc.array(
     fc.oneof(
-      { weight: 3, arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 50, max: 3000 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('crash' as const, 'restart' as const, 'cut' as const, 'heal' as const), node: fc.integer({ min: 0, max: n - 1 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('deaf' as const), node: fc.integer({ min: 0, max: n - 1 }), to: fc.integer({ min: 0, max: n - 1 }) }) },
-      { weight: 6, arbitrary: fc.record({ kind: fc.constant('report' as const), node: fc.integer({ min: 0, max: n - 1 }), deliver: fc.constantFrom('now' as const, 'now' as const, 'lost' as const, 'later' as const, 'replay' as const) }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 50, max: 3000 }) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constantFrom('crash' as const, 'restart' as const, 'cut' as const, 'heal' as const),
+          node: fc.integer({ min: 0, max: n - 1 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('deaf' as const),
+          node: fc.integer({ min: 0, max: n - 1 }),
+          to: fc.integer({ min: 0, max: n - 1 }),
+        }),
+      },
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant('report' as const),
+          node: fc.integer({ min: 0, max: n - 1 }),
+          deliver: fc.constantFrom(
+            'now' as const,
+            'now' as const,
+            'lost' as const,
+            'later' as const,
+            'replay' as const,
+          ),
+        }),
+      },
     ),
     { minLength: 5, maxLength: 60 },
   );
@@ -62,7 +91,8 @@ async function run(n: number, script: readonly Step[]): Promise<void> {
   const heard = new Map<string, { last: number; since: number }>();
   /** One-way losses: "w>x" means w no longer hears x (an asymmetric partition), until x or w heals. */
   const deaf = new Set<string>();
-  const link = (w: number, x: number) => world[w]!.up && world[x]!.up && !world[w]!.cut && !world[x]!.cut && !deaf.has(`${w}>${x}`);
+  const link = (w: number, x: number) =>
+    world[w]!.up && world[x]!.up && !world[w]!.cut && !world[x]!.cut && !deaf.has(`${w}>${x}`);
   const refresh = () => {
     const now = clock.now();
     for (let w = 0; w < n; w++)
@@ -70,7 +100,8 @@ async function run(n: number, script: readonly Step[]): Promise<void> {
         const x = ids.indexOf(xs);
         const key = `${w}>${x}`;
         const h = heard.get(key);
-        if (link(w, x)) heard.set(key, { last: now, since: h && now - h.last <= config.timers.deadAfter ? h.since : now });
+        if (link(w, x))
+          heard.set(key, { last: now, since: h && now - h.last <= config.timers.deadAfter ? h.since : now });
       }
   };
   const report = (w: number): string => {
@@ -83,16 +114,37 @@ async function run(n: number, script: readonly Step[]): Promise<void> {
         return [xs, { heard: on, forMs: Math.max(0, on ? now - h.since : now - (h?.last ?? s.upSince)) }];
       }),
     );
-    return sealHeartbeat({ v: 1, cluster: 'prop', node: ids[w]!, bootId: `boot-${ids[w]}-${s.boot}-xxxx`, seq: ++s.seq, sentAt: now, checks: {}, held: [], configDigest: digest, report: true, watch }, signer);
+    return sealHeartbeat(
+      {
+        v: 1,
+        cluster: 'prop',
+        node: ids[w]!,
+        bootId: `boot-${ids[w]}-${s.boot}-xxxx`,
+        seq: ++s.seq,
+        sentAt: now,
+        checks: {},
+        held: [],
+        configDigest: digest,
+        report: true,
+        watch,
+      },
+      signer,
+    );
   };
   /** What each node's last accepted report said of the nodes it watches. */
   const said = new Map<string, Record<string, { heard: boolean }>>();
   const accepted: string[] = [];
   const deliver = async (body: string) => {
-    const r = await handleHeartbeat(ctx, verifier, body, { waitForTick: true, runTick: (trigger) => tick(ctx, { trigger }) });
+    const r = await handleHeartbeat(ctx, verifier, body, {
+      waitForTick: true,
+      runTick: (trigger) => tick(ctx, { trigger }),
+    });
     if (r.ok) {
       accepted.push(body);
-      const payload = JSON.parse((JSON.parse(body) as { payload: string }).payload) as { node: string; watch: Record<string, { heard: boolean }> };
+      const payload = JSON.parse((JSON.parse(body) as { payload: string }).payload) as {
+        node: string;
+        watch: Record<string, { heard: boolean }>;
+      };
       said.set(payload.node, payload.watch);
       world[ids.indexOf(payload.node)]!.lastReport = clock.now();
     }
@@ -145,9 +197,15 @@ async function run(n: number, script: readonly Step[]): Promise<void> {
       // A healthy owner: up, connected, reporting, and a majority of its witnesses up, connected
       // and saying in their last report that they hear it. Whatever the others (crashed, cut off,
       // late) said, its VIP stays.
-      const vouching = ring.witnessesOf(was).filter((x) => link(ids.indexOf(x), w) && said.get(x)?.[was]?.heard === true);
-      const healthy = s.up && !s.cut && clock.now() - s.lastReport < 5000 && vouching.length * 2 > ring.witnessesOf(was).length;
-      if (healthy) throw new Error(`${vip} left ${was}, which was up, connected, reporting and vouched for by ${vouching.join(', ')} (→ ${a.node})`);
+      const vouching = ring
+        .witnessesOf(was)
+        .filter((x) => link(ids.indexOf(x), w) && said.get(x)?.[was]?.heard === true);
+      const healthy =
+        s.up && !s.cut && clock.now() - s.lastReport < 5000 && vouching.length * 2 > ring.witnessesOf(was).length;
+      if (healthy)
+        throw new Error(
+          `${vip} left ${was}, which was up, connected, reporting and vouched for by ${vouching.join(', ')} (→ ${a.node})`,
+        );
     }
     before = after;
   }
@@ -170,7 +228,10 @@ async function run(n: number, script: readonly Step[]): Promise<void> {
 describe('witnessed liveness over arbitrary interleavings (real handler, store and tick)', () => {
   it('one owner per VIP, epochs never back, healthy owners keep their VIPs, crashed owners lose them after deadAfter plus one report', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), steps(n))), async ([n, script]) => run(n, script)),
+      fc.asyncProperty(
+        fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), steps(n))),
+        async ([n, script]) => run(n, script),
+      ),
       { numRuns: 300 },
     );
   }, 120_000);

@@ -8,7 +8,12 @@ import { NOW, silent, up } from '../helpers/views';
 /** A node that has had quorum for long. */
 const SETTLED = { ...EMPTY_PEER_MEMORY, quorumSince: 0 };
 
-const trio = lan({ nodes: 3, control: { mode: 'peer' }, timers: { heartbeatInterval: 200, deadAfter: 600, preemptDelay: 2000, minHold: 5000 }, vips: [{ name: 'v', preferred: 'n1' }] });
+const trio = lan({
+  nodes: 3,
+  control: { mode: 'peer' },
+  timers: { heartbeatInterval: 200, deadAfter: 600, preemptDelay: 2000, minHold: 5000 },
+  vips: [{ name: 'v', preferred: 'n1' }],
+});
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0 || 1;
@@ -27,19 +32,32 @@ describe('decideAsPeer', () => {
     expect(d).toMatchObject({ bind: [], claiming: ['v'], wakeAt: NOW + trio.timers.claimHoldoff });
     expect(d.quorum).toMatchObject({ ok: true, heard: 3, needed: 2 });
     const later = views.map((v) => ({ ...v, lastSeen: NOW + 20 }));
-    const after = decideAsPeer({ config: trio, self: 'n1', views: later, memory: d.memory, now: NOW + 20, startedAt: 0 });
+    const after = decideAsPeer({
+      config: trio,
+      self: 'n1',
+      views: later,
+      memory: d.memory,
+      now: NOW + 20,
+      startedAt: 0,
+    });
     expect(after).toMatchObject({ bind: ['v'], claiming: [] });
   });
 
   it('never starts a claim another node has announced, and crossing claims resolve alike on both sides', () => {
     const free = lan({ nodes: 3, control: { mode: 'peer' }, vips: [{ name: 'v', eligible: { nodes: ['n2', 'n3'] } }] });
     const claimingN3 = [up('n1'), up('n2'), { ...up('n3'), claiming: ['v'] }];
-    const owner = decideAsPeer({ config: free, self: 'n2', views: claimingN3, memory: SETTLED, now: NOW, startedAt: 0 }).decision.assignments[0]!.node;
+    const owner = decideAsPeer({ config: free, self: 'n2', views: claimingN3, memory: SETTLED, now: NOW, startedAt: 0 })
+      .decision.assignments[0]!.node;
     const self = owner!;
     const other = self === 'n2' ? 'n3' : 'n2';
-    const viewsFor = (claimant: string) => [up('n1'), ...['n2', 'n3'].map((id) => (id === claimant ? { ...up(id), claiming: ['v'] } : up(id)))];
+    const viewsFor = (claimant: string) => [
+      up('n1'),
+      ...['n2', 'n3'].map((id) => (id === claimant ? { ...up(id), claiming: ['v'] } : up(id))),
+    ];
     // Not yet claiming, and the other already claims: wait.
-    expect(decideAsPeer({ config: free, self, views: viewsFor(other), memory: SETTLED, now: NOW, startedAt: 0 })).toMatchObject({ bind: [], claiming: [], waiting: [{ vip: 'v', holder: other }] });
+    expect(
+      decideAsPeer({ config: free, self, views: viewsFor(other), memory: SETTLED, now: NOW, startedAt: 0 }),
+    ).toMatchObject({ bind: [], claiming: [], waiting: [{ vip: 'v', holder: other }] });
     // Both claimed before hearing each other: config order decides (n2 before n3).
     const crossed = { ...SETTLED, claims: new Map([['v', NOW - free.timers.claimHoldoff]]) };
     const r = decideAsPeer({ config: free, self, views: viewsFor(other), memory: crossed, now: NOW, startedAt: 0 });
@@ -59,9 +77,12 @@ describe('decideAsPeer', () => {
 
   it('claims at once from a dead holder', () => {
     const views = [silent('n1', 700), up('n2'), up('n3')].map((v) => (v.id === 'n1' ? { ...v, held: ['v'] } : v));
-    const owner = decideAsPeer({ config: trio, self: 'n2', views, memory: SETTLED, now: NOW, startedAt: 0 }).decision.assignments[0]!.node!;
+    const owner = decideAsPeer({ config: trio, self: 'n2', views, memory: SETTLED, now: NOW, startedAt: 0 }).decision
+      .assignments[0]!.node!;
     expect(['n2', 'n3']).toContain(owner);
-    expect(decideAsPeer({ config: trio, self: owner, views, memory: SETTLED, now: NOW, startedAt: 0 }).claiming).toEqual(['v']);
+    expect(
+      decideAsPeer({ config: trio, self: owner, views, memory: SETTLED, now: NOW, startedAt: 0 }).claiming,
+    ).toEqual(['v']);
   });
 
   it('releases everything when it has not heard a majority within the quorum lease', () => {
@@ -75,7 +96,11 @@ describe('decideAsPeer', () => {
 
   it('resolves two holders to the same winner on every node: the highest applied epoch', () => {
     const free = lan({ nodes: 3, control: { mode: 'peer' }, vips: [{ name: 'v' }] });
-    const views = [{ ...up('n1'), held: ['v'], applied: { v: 4 } }, { ...up('n2'), held: ['v'], applied: { v: 5 } }, up('n3')];
+    const views = [
+      { ...up('n1'), held: ['v'], applied: { v: 4 } },
+      { ...up('n2'), held: ['v'], applied: { v: 5 } },
+      up('n3'),
+    ];
     const run = (self: string) => decideAsPeer({ config: free, self, views, memory: SETTLED, now: NOW, startedAt: 0 });
     expect(['n1', 'n2', 'n3'].map((n) => run(n).decision.assignments[0]!.node)).toEqual(['n2', 'n2', 'n2']);
     expect(run('n1').unbind).toEqual(['v']);
@@ -83,7 +108,11 @@ describe('decideAsPeer', () => {
   });
 
   it('with equal epochs, the preferred node wins', () => {
-    const views = [{ ...up('n1'), held: ['v'], applied: { v: 5 } }, { ...up('n2'), held: ['v'], applied: { v: 5 } }, up('n3')];
+    const views = [
+      { ...up('n1'), held: ['v'], applied: { v: 5 } },
+      { ...up('n2'), held: ['v'], applied: { v: 5 } },
+      up('n3'),
+    ];
     const d = decideAsPeer({ config: trio, self: 'n2', views, memory: SETTLED, now: NOW, startedAt: 0 });
     expect(d.decision.assignments[0]!.node).toBe('n1');
     expect(d.unbind).toEqual(['v']);
@@ -91,12 +120,24 @@ describe('decideAsPeer', () => {
 
   it('claims nothing while it is still settling after start or after regaining quorum', () => {
     const views = [up('n1'), up('n2'), up('n3')];
-    expect(decideAsPeer({ config: trio, self: 'n1', views, memory: SETTLED, now: NOW, startedAt: NOW - 100 }).bind).toEqual([]);
-    const regained = decideAsPeer({ config: trio, self: 'n1', views, memory: EMPTY_PEER_MEMORY, now: NOW, startedAt: 0 });
+    expect(
+      decideAsPeer({ config: trio, self: 'n1', views, memory: SETTLED, now: NOW, startedAt: NOW - 100 }).bind,
+    ).toEqual([]);
+    const regained = decideAsPeer({
+      config: trio,
+      self: 'n1',
+      views,
+      memory: EMPTY_PEER_MEMORY,
+      now: NOW,
+      startedAt: 0,
+    });
     expect(regained.bind).toEqual([]);
     expect(regained.memory.quorumSince).toBe(NOW);
     const later = views.map((v) => ({ ...v, lastSeen: NOW + 600 }));
-    expect(decideAsPeer({ config: trio, self: 'n1', views: later, memory: regained.memory, now: NOW + 600, startedAt: 0 }).claiming).toEqual(['v']);
+    expect(
+      decideAsPeer({ config: trio, self: 'n1', views: later, memory: regained.memory, now: NOW + 600, startedAt: 0 })
+        .claiming,
+    ).toEqual(['v']);
   });
 
   it('holds nothing while settling: after a freeze its own idea of what it holds is what is stale', () => {
@@ -104,7 +145,14 @@ describe('decideAsPeer', () => {
     // only peer it has heard is an old queued datagram saying nobody else holds it: it must let go,
     // not keep v on a view that may be seconds old.
     const views = [{ ...up('n1'), held: ['v'], applied: { v: 1 } }, up('n2'), silent('n3', 5000)];
-    const resumed = decideAsPeer({ config: trio, self: 'n1', views, memory: EMPTY_PEER_MEMORY, now: NOW, startedAt: NOW });
+    const resumed = decideAsPeer({
+      config: trio,
+      self: 'n1',
+      views,
+      memory: EMPTY_PEER_MEMORY,
+      now: NOW,
+      startedAt: NOW,
+    });
     expect(resumed.decision.assignments[0]!.node).toBe('n1');
     expect(resumed.unbind).toEqual(['v']);
     expect(resumed.bind).toEqual([]);
@@ -153,7 +201,12 @@ describe('peer mode in simulation (random LAN delays)', () => {
   });
 
   it('a two-node pair without quorum holds on both sides of a partition, then resolves within an interval of healing', () => {
-    const pair = lan({ nodes: 2, control: { mode: 'peer', quorum: 'none' }, timers: { heartbeatInterval: 200, deadAfter: 600, preemptDelay: 2000 }, vips: [{ name: 'v', preferred: 'n1' }] });
+    const pair = lan({
+      nodes: 2,
+      control: { mode: 'peer', quorum: 'none' },
+      timers: { heartbeatInterval: 200, deadAfter: 600, preemptDelay: 2000 },
+      vips: [{ name: 'v', preferred: 'n1' }],
+    });
     const sim = new PeerSim(pair, seeded(3));
     sim.start('n1');
     sim.start('n2');
@@ -172,7 +225,14 @@ describe('peer mode in simulation (random LAN delays)', () => {
       fc.property(
         fc.integer({ min: 3, max: 5 }),
         fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.record({ kind: fc.constantFrom('crash', 'revive', 'partition', 'heal', 'fail', 'recover'), node: fc.nat(4), gap: fc.integer({ min: 50, max: 3000 }) }), { maxLength: 10 }),
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom('crash', 'revive', 'partition', 'heal', 'fail', 'recover'),
+            node: fc.nat(4),
+            gap: fc.integer({ min: 50, max: 3000 }),
+          }),
+          { maxLength: 10 },
+        ),
         fc.integer({ min: 1, max: 1_000_000 }),
         (nodes, vips, faults, seed) => {
           const config = lan({
@@ -180,7 +240,11 @@ describe('peer mode in simulation (random LAN delays)', () => {
             control: { mode: 'peer' },
             checks: { c: { kind: 'tcp', target: '127.0.0.1:1' } },
             timers: { heartbeatInterval: 200, deadAfter: 600, preemptDelay: 1500, minHold: 3000 },
-            vips: Array.from({ length: vips }, (_, i) => ({ name: `v${i}`, checks: ['c'], ...(i % 2 ? { preferred: `n${(i % nodes) + 1}` } : {}) })),
+            vips: Array.from({ length: vips }, (_, i) => ({
+              name: `v${i}`,
+              checks: ['c'],
+              ...(i % 2 ? { preferred: `n${(i % nodes) + 1}` } : {}),
+            })),
           });
           const sim = new PeerSim(config, seeded(seed));
           const ids = config.nodes.map((n) => n.id);
@@ -195,8 +259,7 @@ describe('peer mode in simulation (random LAN delays)', () => {
             } else if (f.kind === 'revive' && down.has(id)) {
               sim.start(id);
               down.delete(id);
-            }
-            else if (f.kind === 'partition') sim.partition([id]);
+            } else if (f.kind === 'partition') sim.partition([id]);
             else if (f.kind === 'heal') sim.heal();
             else if (f.kind === 'fail') sim.setCheck(id, 'c', false);
             else sim.setCheck(id, 'c', true);

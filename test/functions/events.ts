@@ -1,11 +1,20 @@
 import type { Context, LambdaFunctionURLEvent, ScheduledEvent } from 'aws-lambda';
 
 /** A Lambda function URL event (payload 2.0) as AWS delivers it. */
-export function urlEvent(opts: { method?: string; path?: string; query?: string; body?: string; base64?: boolean; callerArn?: string; contentType?: string }): LambdaFunctionURLEvent {
+export function urlEvent(opts: {
+  method?: string;
+  path?: string;
+  query?: string;
+  body?: string;
+  base64?: boolean;
+  callerArn?: string;
+  contentType?: string;
+}): LambdaFunctionURLEvent {
   const method = opts.method ?? 'POST';
   const path = opts.path ?? '/';
   const now = Date.now();
-  const body = opts.body === undefined ? undefined : opts.base64 ? Buffer.from(opts.body, 'utf8').toString('base64') : opts.body;
+  const body =
+    opts.body === undefined ? undefined : opts.base64 ? Buffer.from(opts.body, 'utf8').toString('base64') : opts.body;
   return {
     version: '2.0',
     routeKey: '$default',
@@ -32,7 +41,19 @@ export function urlEvent(opts: { method?: string; path?: string; query?: string;
       time: new Date(now).toUTCString(),
       timeEpoch: now,
       ...(opts.callerArn
-        ? { authorizer: { iam: { accessKey: 'AKIAEXAMPLE', accountId: '123456789012', callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn: opts.callerArn, userId: 'AIDAEXAMPLE' } } }
+        ? {
+            authorizer: {
+              iam: {
+                accessKey: 'AKIAEXAMPLE',
+                accountId: '123456789012',
+                callerId: 'AIDAEXAMPLE',
+                cognitoIdentity: null,
+                principalOrgId: null,
+                userArn: opts.callerArn,
+                userId: 'AIDAEXAMPLE',
+              },
+            },
+          }
         : {}),
     } as LambdaFunctionURLEvent['requestContext'],
   };

@@ -29,24 +29,35 @@ afterEach(async () => {
 
 /** Sends one heartbeat through the handler, as the function URL would deliver it, and applies the answer. */
 async function invoke(agent: TestAgent, opts: { base64?: boolean; envelope?: string } = {}) {
-  const res = await heartbeatHandler(w!.rt, urlEvent({ body: opts.envelope ?? agent.seal(), ...(opts.base64 ? { base64: true } : {}) }), lambdaContext());
+  const res = await heartbeatHandler(
+    w!.rt,
+    urlEvent({ body: opts.envelope ?? agent.seal(), ...(opts.base64 ? { base64: true } : {}) }),
+    lambdaContext(),
+  );
   const body: unknown = JSON.parse(String(res.body));
   if (res.statusCode === 200) agent.apply(HeartbeatAnswerSchema.parse(body));
   return { status: res.statusCode, body, headers: res.headers };
 }
 
-const agentsFor = () => Object.fromEntries(['n1', 'n2', 'n3'].map((n) => [n, new TestAgent(n, { config: w!.config, signer: signer(), url: () => '' })])) as Record<'n1' | 'n2' | 'n3', TestAgent>;
+const agentsFor = () =>
+  Object.fromEntries(
+    ['n1', 'n2', 'n3'].map((n) => [n, new TestAgent(n, { config: w!.config, signer: signer(), url: () => '' })]),
+  ) as Record<'n1' | 'n2' | 'n3', TestAgent>;
 
 describe('heartbeat function', () => {
   it('answers a base64-encoded heartbeat, as function URLs may deliver it', async () => {
     w = await functionWorld(dynamo);
     const { n1 } = agentsFor();
     const r = await invoke(n1, { base64: true });
-    expect(r).toMatchObject({ status: 200, headers: { 'content-type': 'application/json' }, body: { v: 1, cluster: 'mail', node: 'n1' } });
+    expect(r).toMatchObject({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: { v: 1, cluster: 'mail', node: 'n1' },
+    });
     expect((await w.rt.store.loadGroup('mail')).nodes.get('n1')!.guard.seq).toBe(1);
   });
 
-  it('refuses forged and replayed heartbeats with the protocol\'s codes and stores nothing', async () => {
+  it("refuses forged and replayed heartbeats with the protocol's codes and stores nothing", async () => {
     w = await functionWorld(dynamo);
     const { n1 } = agentsFor();
     const env = n1.seal();
@@ -55,8 +66,14 @@ describe('heartbeat function', () => {
     expect(await invoke(n1, { envelope: env })).toMatchObject({ status: 409, body: { error: { reason: 'replayed' } } });
     const e = JSON.parse(env) as { payload: string };
     const forged = JSON.stringify({ ...e, payload: e.payload.replace('"leaving":false', '"leaving":true') });
-    expect(await invoke(n1, { envelope: forged })).toMatchObject({ status: 401, body: { error: { reason: 'bad-signature' } } });
-    expect(await invoke(n1, { envelope: 'garbage' })).toMatchObject({ status: 400, body: { error: { reason: 'malformed' } } });
+    expect(await invoke(n1, { envelope: forged })).toMatchObject({
+      status: 401,
+      body: { error: { reason: 'bad-signature' } },
+    });
+    expect(await invoke(n1, { envelope: 'garbage' })).toMatchObject({
+      status: 400,
+      body: { error: { reason: 'malformed' } },
+    });
     expect(await w.rt.store.loadGroup('mail')).toEqual(before);
     const get = await heartbeatHandler(w.rt, urlEvent({ method: 'GET' }));
     expect(get.statusCode).toBe(405);
@@ -83,21 +100,28 @@ describe('heartbeat function', () => {
     const e = (await w.rt.store.listEvents('mail')).events.find((x) => x.reason === 'owner-dead')!;
     expect(e).toMatchObject({ from: 'n1', to: 'n2', outcome: { ok: true, changed: true } });
     expect(e.timeline!.detected! - e.timeline!.lastHeartbeat!).toBeLessThanOrEqual(deadAfter + heartbeatInterval + 60);
-    expect(gotIt - lastN1).toBeLessThanOrEqual(deadAfter + heartbeatInterval + (e.timeline!.apiDone! - e.timeline!.detected!) + 100);
+    expect(gotIt - lastN1).toBeLessThanOrEqual(
+      deadAfter + heartbeatInterval + (e.timeline!.apiDone! - e.timeline!.detected!) + 100,
+    );
     expect(w.hz.holderServer()).toBe(2);
-    console.log(`failover ${JSON.stringify({ case: 'lambda heartbeat, one survivor', detectMs: e.timeline!.detected! - e.timeline!.lastHeartbeat!, decideMs: e.timeline!.decided! - e.timeline!.detected!, apiMs: e.timeline!.apiDone! - e.timeline!.apiStart!, verifiedMs: e.timeline!.verified! - e.timeline!.lastHeartbeat!, answeredMs: gotIt - lastN1 })}`);
+    console.log(
+      `failover ${JSON.stringify({ case: 'lambda heartbeat, one survivor', detectMs: e.timeline!.detected! - e.timeline!.lastHeartbeat!, decideMs: e.timeline!.decided! - e.timeline!.detected!, apiMs: e.timeline!.apiDone! - e.timeline!.apiStart!, verifiedMs: e.timeline!.verified! - e.timeline!.lastHeartbeat!, answeredMs: gotIt - lastN1 })}`,
+    );
   });
 
   it('a store that cannot be reached is a 503 with its reason, never a silent success', async () => {
     w = await functionWorld(dynamo);
     const { n1 } = agentsFor();
     const failing = Object.assign(Object.create(w.rt.store) as typeof w.rt.store, {
-      loadGroup: () => Promise.reject(new StoreError('throttled', 'DynamoDB Query failed: ProvisionedThroughputExceededException')),
+      loadGroup: () =>
+        Promise.reject(new StoreError('throttled', 'DynamoDB Query failed: ProvisionedThroughputExceededException')),
     });
     const broken = { ...w.rt, ctx: { ...w.rt.ctx, store: failing } };
     const r = await heartbeatHandler(broken, urlEvent({ body: n1.seal() }));
     expect(r.statusCode).toBe(503);
-    expect(JSON.parse(String(r.body))).toEqual({ error: { reason: 'throttled', message: expect.stringContaining('ProvisionedThroughputExceeded') } });
+    expect(JSON.parse(String(r.body))).toEqual({
+      error: { reason: 'throttled', message: expect.stringContaining('ProvisionedThroughputExceeded') },
+    });
   });
 
   it('the heartbeat tick and the store agree with a scheduled tick run alongside', async () => {
@@ -106,8 +130,13 @@ describe('heartbeat function', () => {
     const { n1, n2 } = agentsFor();
     await invoke(n1);
     await invoke(n2);
-    const scheduled = await tick(w.rt.ctx, { trigger: { kind: 'schedule', at: Date.now(), detail: 'test' }, repairDrift: true });
+    const scheduled = await tick(w.rt.ctx, {
+      trigger: { kind: 'schedule', at: Date.now(), detail: 'test' },
+      repairDrift: true,
+    });
     expect(['done', 'busy']).toContain(scheduled.status);
-    expect((await w.rt.store.loadGroup('mail')).assignments).toEqual([expect.objectContaining({ vip: 'mx', node: 'n1', epoch: 1 })]);
+    expect((await w.rt.store.loadGroup('mail')).assignments).toEqual([
+      expect.objectContaining({ vip: 'mx', node: 'n1', epoch: 1 }),
+    ]);
   });
 });

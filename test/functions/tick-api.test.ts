@@ -44,7 +44,13 @@ let agents: Record<string, TestAgent> = {};
 async function api(method: string, path: string, opts: { body?: unknown; query?: string } = {}) {
   const res = await apiHandler(
     w!.rt,
-    urlEvent({ method, path, ...(opts.query ? { query: opts.query } : {}), ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body), base64: true }), callerArn: OPERATOR }),
+    urlEvent({
+      method,
+      path,
+      ...(opts.query ? { query: opts.query } : {}),
+      ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body), base64: true }),
+      callerArn: OPERATOR,
+    }),
     lambdaContext(),
   );
   return { status: res.statusCode, body: JSON.parse(String(res.body)) as Record<string, unknown> };
@@ -57,7 +63,9 @@ describe('tick function (EventBridge schedule)', () => {
     await beatAll('n1', 'n2', 'n3');
     w.hz.emulator.moveFloatingIp(100, 4);
     const summary = await scheduleHandler(w.rt, scheduledEvent(), lambdaContext());
-    expect(summary).toEqual({ groups: [{ group: 'mail', status: 'done', version: 1, moves: 0, repairs: 1, failed: 0, unowned: 0, dead: 0 }] });
+    expect(summary).toEqual({
+      groups: [{ group: 'mail', status: 'done', version: 1, moves: 0, repairs: 1, failed: 0, unowned: 0, dead: 0 }],
+    });
     expect(w.hz.holderServer()).toBe(1);
     const { events } = await w.rt.store.listEvents('mail');
     expect(events[0]).toMatchObject({ kind: 'move', reason: 'drift', from: 'n3', to: 'n1', outcome: { ok: true } });
@@ -77,19 +85,36 @@ describe('api function (IAM-authenticated URL)', () => {
     agents = {};
     await beatAll('n1', 'n2', 'n3');
     const status = await api('GET', '/v1/status');
-    expect(status).toMatchObject({ status: 200, body: { cluster: 'mail', version: 1, vips: [{ vip: 'mx', node: 'n1', epoch: 1 }] } });
+    expect(status).toMatchObject({
+      status: 200,
+      body: { cluster: 'mail', version: 1, vips: [{ vip: 'mx', node: 'n1', epoch: 1 }] },
+    });
 
     const drained = await api('POST', '/v1/drain', { body: { node: 'n1' } });
-    expect(drained).toMatchObject({ status: 200, body: { node: 'n1', draining: true, event: { detail: `n1 drained by ${OPERATOR}` }, moves: [{ vip: 'mx', from: 'n1', reason: 'drain', outcome: { ok: true } }] } });
+    expect(drained).toMatchObject({
+      status: 200,
+      body: {
+        node: 'n1',
+        draining: true,
+        event: { detail: `n1 drained by ${OPERATOR}` },
+        moves: [{ vip: 'mx', from: 'n1', reason: 'drain', outcome: { ok: true } }],
+      },
+    });
     expect((await api('POST', '/v1/undrain', { body: { node: 'n1' } })).status).toBe(200);
 
     await beatAll('n1', 'n2', 'n3');
     const moved = await api('POST', '/v1/move', { body: { vip: 'mx', node: 'n3', reason: 'kernel update on n2' } });
-    expect(moved).toMatchObject({ status: 200, body: { move: { vip: 'mx', to: 'n3', reason: 'manual', outcome: { ok: true } } } });
+    expect(moved).toMatchObject({
+      status: 200,
+      body: { move: { vip: 'mx', to: 'n3', reason: 'manual', outcome: { ok: true } } },
+    });
     expect(w.hz.holderServer()).toBe(4);
 
     const events = await api('GET', '/v1/events', { query: 'limit=2' });
-    expect(events.body.events).toMatchObject([{ reason: 'manual', detail: `kernel update on n2 (by ${OPERATOR})` }, { kind: 'undrain' }]);
+    expect(events.body.events).toMatchObject([
+      { reason: 'manual', detail: `kernel update on n2 (by ${OPERATOR})` },
+      { kind: 'undrain' },
+    ]);
     expect(typeof events.body.next).toBe('string');
     expect((await api('GET', '/v1/plan')).body).toMatchObject({ moves: [] });
     expect((await api('GET', '/v1/nope')).status).toBe(404);
@@ -115,16 +140,30 @@ describe('module handlers (environment as the CDK app sets it)', () => {
   });
 
   it('a config that does not validate is reported, naming the field', async () => {
-    await expect(createRuntime({ env: { IPFERRY_CONFIG: 'cluster: mail\nnodes: []\n' }, dynamo: dynamo.client })).rejects.toThrow(/nodes: at least one node is needed/);
-    await expect(createRuntime({ env: {}, dynamo: dynamo.client })).rejects.toThrow(/neither IPFERRY_CONFIG_FILE nor IPFERRY_CONFIG is set/);
-    await expect(createRuntime({ env: { IPFERRY_CONFIG: awsClusterText() }, dynamo: dynamo.client })).rejects.toThrow(/pre-shared key/);
+    await expect(
+      createRuntime({ env: { IPFERRY_CONFIG: 'cluster: mail\nnodes: []\n' }, dynamo: dynamo.client }),
+    ).rejects.toThrow(/nodes: at least one node is needed/);
+    await expect(createRuntime({ env: {}, dynamo: dynamo.client })).rejects.toThrow(
+      /neither IPFERRY_CONFIG_FILE nor IPFERRY_CONFIG is set/,
+    );
+    await expect(createRuntime({ env: { IPFERRY_CONFIG: awsClusterText() }, dynamo: dynamo.client })).rejects.toThrow(
+      /pre-shared key/,
+    );
   });
 
   it('reads the PSK and the Hetzner token from Secrets Manager ids when given', async () => {
-    const secrets: Record<string, string> = { 'ipferry/psk': 'control-test-psk-0123456789\n', 'ipferry/hetzner': 'test-token' };
+    const secrets: Record<string, string> = {
+      'ipferry/psk': 'control-test-psk-0123456789\n',
+      'ipferry/hetzner': 'test-token',
+    };
     const read: string[] = [];
     const rt = await createRuntime({
-      env: { IPFERRY_CONFIG: awsClusterText(), IPFERRY_TABLE: await dynamo.newTable(), IPFERRY_PSK_SECRET: 'ipferry/psk', IPFERRY_HETZNER_TOKEN_SECRET: 'ipferry/hetzner' },
+      env: {
+        IPFERRY_CONFIG: awsClusterText(),
+        IPFERRY_TABLE: await dynamo.newTable(),
+        IPFERRY_PSK_SECRET: 'ipferry/psk',
+        IPFERRY_HETZNER_TOKEN_SECRET: 'ipferry/hetzner',
+      },
       dynamo: dynamo.client,
       readSecret: async (id) => (read.push(id), secrets[id] ?? Promise.reject(new Error(`no secret ${id}`))),
     });
@@ -140,7 +179,9 @@ describe('metrics', () => {
     delete process.env.POWERTOOLS_METRICS_DISABLED;
     w = await functionWorld(dynamo, { env });
     const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stdout.write);
+    vi.spyOn(process.stdout, 'write').mockImplementation(
+      ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stdout.write,
+    );
     try {
       const n1 = new TestAgent('n1', { config: w.config, signer: signer(), url: () => '' });
       await heartbeatHandler(w.rt, urlEvent({ body: n1.seal() }), lambdaContext());
@@ -150,17 +191,42 @@ describe('metrics', () => {
       vi.restoreAllMocks();
       process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     }
-    return lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    return lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   }
   const namesOf = (emf: Array<Record<string, unknown>>): string[] =>
-    [...new Set(emf.flatMap((e) => (e._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name))))].sort();
+    [
+      ...new Set(
+        emf.flatMap((e) =>
+          (e._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics.flatMap(
+            (m) => m.Metrics.map((x) => x.Name),
+          ),
+        ),
+      ),
+    ].sort();
 
   it('IPFERRY_METRICS=detailed: EMF with every name docs/aws-runtime.md promises', async () => {
     const emf = await emfOf({ IPFERRY_METRICS: 'detailed' });
     expect(emf[0]).toMatchObject({ cluster: 'mail', Heartbeats: 1, Decisions: 1, TickDurationMs: expect.any(Number) });
     expect(emf[1]).toMatchObject({ cluster: 'mail', HeartbeatsRefused: 1 });
-    expect((emf[0]!._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics[0]!.Namespace).toBe('ipferry');
-    expect(namesOf(emf)).toEqual(expect.arrayContaining(['NodesDead', 'UnownedVips', 'ProviderErrors', 'Heartbeats', 'HeartbeatsRefused', 'TickDurationMs', 'Decisions', 'Failovers', 'ProviderThrottles']));
+    expect((emf[0]!._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics[0]!.Namespace).toBe(
+      'ipferry',
+    );
+    expect(namesOf(emf)).toEqual(
+      expect.arrayContaining([
+        'NodesDead',
+        'UnownedVips',
+        'ProviderErrors',
+        'Heartbeats',
+        'HeartbeatsRefused',
+        'TickDurationMs',
+        'Decisions',
+        'Failovers',
+        'ProviderThrottles',
+      ]),
+    );
   });
 
   it('by default only the three metrics the default alarms watch, and no line at all for a refused heartbeat', async () => {

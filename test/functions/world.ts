@@ -16,7 +16,10 @@ export function awsClusterText(timers: Record<string, unknown> = {}): string {
  * built by the same createRuntime the handlers use, providers included (with their production
  * polling, so a Hetzner move takes about a second: tests of the API use the cloud timers).
  */
-export async function functionWorld(dynamo: LocalDynamo, opts: { timers?: Record<string, unknown>; env?: Record<string, string> } = {}) {
+export async function functionWorld(
+  dynamo: LocalDynamo,
+  opts: { timers?: Record<string, unknown>; env?: Record<string, string> } = {},
+) {
   const configText = awsClusterText(opts.timers);
   const hz = await startHetzner(loadConfig(JSON.parse(configText)).nodes);
   const table = await dynamo.newTable();
@@ -28,6 +31,10 @@ export async function functionWorld(dynamo: LocalDynamo, opts: { timers?: Record
     IPFERRY_HETZNER_API_URL: hz.emulator.apiUrl,
     ...opts.env,
   };
-  const rt: Runtime = await createRuntime({ env, dynamo: dynamo.client, tuning: { moveDeadlineMs: 5000, leaseMs: 5000 } });
+  const rt: Runtime = await createRuntime({
+    env,
+    dynamo: dynamo.client,
+    tuning: { moveDeadlineMs: 5000, leaseMs: 5000 },
+  });
   return { rt, hz, env, table, config: rt.ctx.config, close: () => hz.close() };
 }

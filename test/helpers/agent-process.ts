@@ -42,7 +42,9 @@ export function spawnIpferry(args: string[], env: Record<string, string> = {}): 
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const exit = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exit = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return {
     child,
     logs,
@@ -58,7 +60,11 @@ export function spawnIpferry(args: string[], env: Record<string, string> = {}): 
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`log line not seen within ${timeoutMs}ms; saw:\n${logs.map((l) => String(l.msg ?? l.text)).join('\n')}\nstderr:\n${stderr}`));
+          reject(
+            new Error(
+              `log line not seen within ${timeoutMs}ms; saw:\n${logs.map((l) => String(l.msg ?? l.text)).join('\n')}\nstderr:\n${stderr}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -66,7 +72,12 @@ export function spawnIpferry(args: string[], env: Record<string, string> = {}): 
     exited: (timeoutMs = 20_000) =>
       Promise.race([
         exit,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`did not exit within ${timeoutMs}ms; stderr:\n${stderr}`)), timeoutMs).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`did not exit within ${timeoutMs}ms; stderr:\n${stderr}`)),
+            timeoutMs,
+          ).unref(),
+        ),
       ]),
     kill: (signal = 'SIGTERM') => {
       child.kill(signal);

@@ -35,7 +35,10 @@ export interface HeartbeatReceiver {
  * per node, as protocol.md orders), records it, and answers with the assignments the test set.
  * It decides nothing: the test says who owns what.
  */
-export async function startHeartbeatReceiver(config: Config, options: { psk?: string; path?: string } = {}): Promise<HeartbeatReceiver> {
+export async function startHeartbeatReceiver(
+  config: Config,
+  options: { psk?: string; path?: string } = {},
+): Promise<HeartbeatReceiver> {
   const verifier = heartbeatVerifier(config, { psk: options.psk });
   const guards = new Map<string, ReplayGuard>();
   const assignments = new Map<string, Array<{ vip: string; epoch: number }>>();
@@ -55,12 +58,20 @@ export async function startHeartbeatReceiver(config: Config, options: { psk?: st
     req.on('end', () => {
       if (mode === 'hang') return; // never answers; the client's timeout must end it
       if (mode === 'fail-500') return reply(res, 500, { error: { reason: 'internal', message: 'store unavailable' } });
-      if (req.method !== 'POST' || req.url !== path) return reply(res, 404, { error: { reason: 'not-found', message: `${req.method} ${req.url}` } });
+      if (req.method !== 'POST' || req.url !== path)
+        return reply(res, 404, { error: { reason: 'not-found', message: `${req.method} ${req.url}` } });
       const now = Date.now();
       const verdict = verifier.verify(Buffer.concat(chunks), now, (node) => guards.get(node));
       if (!verdict.ok) {
         refused.push(verdict.reason);
-        const status = verdict.reason === 'too-large' ? 413 : verdict.reason === 'malformed' ? 400 : ['wrong-algorithm', 'unknown-node', 'bad-signature'].includes(verdict.reason) ? 401 : 409;
+        const status =
+          verdict.reason === 'too-large'
+            ? 413
+            : verdict.reason === 'malformed'
+              ? 400
+              : ['wrong-algorithm', 'unknown-node', 'bad-signature'].includes(verdict.reason)
+                ? 401
+                : 409;
         return reply(res, status, { error: { reason: verdict.reason, message: verdict.message } });
       }
       const hb = verdict.heartbeat;
@@ -74,7 +85,16 @@ export async function startHeartbeatReceiver(config: Config, options: { psk?: st
       }
       const owned = assignments.get(hb.node) ?? [];
       // As the control plane answers: bound to the heartbeat, with a version no epoch is above.
-      reply(res, 200, { v: HEARTBEAT_VERSION, cluster: config.cluster, node: hb.node, receivedAt: now, assignments: owned, notes: [], version: Math.max(0, ...owned.map((a) => a.epoch)), inReplyTo: { bootId: hb.bootId, seq: hb.seq } });
+      reply(res, 200, {
+        v: HEARTBEAT_VERSION,
+        cluster: config.cluster,
+        node: hb.node,
+        receivedAt: now,
+        assignments: owned,
+        notes: [],
+        version: Math.max(0, ...owned.map((a) => a.epoch)),
+        inReplyTo: { bootId: hb.bootId, seq: hb.seq },
+      });
     });
   });
   server.on('connection', (s: Socket) => {
@@ -107,7 +127,11 @@ export async function startHeartbeatReceiver(config: Config, options: { psk?: st
         };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(new Error(`no matching heartbeat within ${timeoutMs}ms (${received.length} received, refused: ${refused.join(', ') || 'none'})`));
+          reject(
+            new Error(
+              `no matching heartbeat within ${timeoutMs}ms (${received.length} received, refused: ${refused.join(', ') || 'none'})`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(waiter);
       }),

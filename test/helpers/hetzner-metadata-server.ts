@@ -8,7 +8,17 @@ export interface FakeHetznerServer {
   availabilityZone: string;
   region: string;
   publicIpv4: string;
-  privateNetworks: Array<{ ip: string; alias_ips: string[]; interface_num: number; mac_address: string; network_id: number; network_name: string; network: string; subnet: string; gateway: string }>;
+  privateNetworks: Array<{
+    ip: string;
+    alias_ips: string[];
+    interface_num: number;
+    mac_address: string;
+    network_id: number;
+    network_name: string;
+    network: string;
+    subnet: string;
+    gateway: string;
+  }>;
 }
 
 export interface FakeHetznerMetadata {
@@ -40,7 +50,8 @@ export async function startFakeHetznerMetadata(server: FakeHetznerServer): Promi
     let body: string | undefined;
     if (req.url === base) body = stringify(keys);
     else if (req.url === `${base}/private-networks`) body = stringify(s.privateNetworks);
-    else if (req.url?.startsWith(`${base}/`) && req.url.slice(base.length + 1) in keys) body = String(keys[req.url.slice(base.length + 1)]);
+    else if (req.url?.startsWith(`${base}/`) && req.url.slice(base.length + 1) in keys)
+      body = String(keys[req.url.slice(base.length + 1)]);
     res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'text/plain' });
     res.end(body ?? 'not found');
   });

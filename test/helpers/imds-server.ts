@@ -82,7 +82,8 @@ function lookup(state: FakeImdsState, path: string): string | undefined {
   if (path === 'instance-id') return state.instanceId;
   if (path === 'placement/availability-zone') return state.az;
   if (path === 'mac') return state.enis[0]?.mac;
-  if (path === 'network/interfaces/macs/' || path === 'network/interfaces/macs') return state.enis.map((e) => `${e.mac}/`).join('\n');
+  if (path === 'network/interfaces/macs/' || path === 'network/interfaces/macs')
+    return state.enis.map((e) => `${e.mac}/`).join('\n');
   const m = /^network\/interfaces\/macs\/([^/]+)\/(.+)$/.exec(path);
   const eni = m && state.enis.find((e) => e.mac === m[1]);
   if (!m || !eni) return undefined;

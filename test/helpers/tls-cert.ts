@@ -65,11 +65,41 @@ export async function makeCert(options: CertOptions = {}): Promise<TestCert> {
       '',
     ].join('\n'),
   );
-  await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', at('key.pem'), '-subj', `/CN=${names[0]}`, '-out', at('csr.pem')]);
-  await run('openssl', ['ca', '-batch', '-selfsign', '-notext', '-config', at('ca.cnf'), '-extensions', 'ext',
-    '-keyfile', at('key.pem'), '-in', at('csr.pem'), '-out', at('cert.pem'),
-    '-startdate', opensslDate(notBefore), '-enddate', opensslDate(notAfter)]);
+  await run('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    at('key.pem'),
+    '-subj',
+    `/CN=${names[0]}`,
+    '-out',
+    at('csr.pem'),
+  ]);
+  await run('openssl', [
+    'ca',
+    '-batch',
+    '-selfsign',
+    '-notext',
+    '-config',
+    at('ca.cnf'),
+    '-extensions',
+    'ext',
+    '-keyfile',
+    at('key.pem'),
+    '-in',
+    at('csr.pem'),
+    '-out',
+    at('cert.pem'),
+    '-startdate',
+    opensslDate(notBefore),
+    '-enddate',
+    opensslDate(notAfter),
+  ]);
 
   return {
     key: await readFile(at('key.pem'), 'utf8'),

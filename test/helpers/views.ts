@@ -3,10 +3,22 @@ import type { Assignment, CheckState, NodeView } from '../../core/decide';
 export const NOW = 10_000_000;
 
 /** A node heard from `ago` ms before NOW, alive for `upFor` ms, with the given checks passing since `upFor`. */
-export function up(id: string, opts: { ago?: number; upFor?: number; checks?: Record<string, boolean>; draining?: boolean; leaving?: boolean; held?: string[]; digest?: string } = {}): NodeView {
+export function up(
+  id: string,
+  opts: {
+    ago?: number;
+    upFor?: number;
+    checks?: Record<string, boolean>;
+    draining?: boolean;
+    leaving?: boolean;
+    held?: string[];
+    digest?: string;
+  } = {},
+): NodeView {
   const upFor = opts.upFor ?? 3_600_000;
   const checks: Record<string, CheckState> = {};
-  for (const [c, ok] of Object.entries(opts.checks ?? {})) checks[c] = { ok, since: NOW - upFor, ...(ok ? {} : { detail: 'refused' }) };
+  for (const [c, ok] of Object.entries(opts.checks ?? {}))
+    checks[c] = { ok, since: NOW - upFor, ...(ok ? {} : { detail: 'refused' }) };
   return {
     id,
     bootId: `${id}-boot`,
@@ -26,7 +38,10 @@ export function silent(id: string, ago: number): NodeView {
 }
 
 /** Current assignments: vip → node, held for `heldFor` ms. */
-export function owned(map: Record<string, string | null>, opts: { heldFor?: number; epoch?: number; moves?: number[] } = {}): Assignment[] {
+export function owned(
+  map: Record<string, string | null>,
+  opts: { heldFor?: number; epoch?: number; moves?: number[] } = {},
+): Assignment[] {
   return Object.entries(map).map(([vip, node]) => ({
     vip,
     node,

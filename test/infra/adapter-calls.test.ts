@@ -6,7 +6,11 @@ import { STORE_ACTIONS } from '../../infra/state-table';
 import { ROOT } from './helpers/synth';
 
 /** The SDK commands a folder's sources send (`new XCommand(`), as IAM actions of `service`. */
-function commandsIn(folder: string, service: string, opts: { skip?: string[]; rename?: Record<string, string> } = {}): string[] {
+function commandsIn(
+  folder: string,
+  service: string,
+  opts: { skip?: string[]; rename?: Record<string, string> } = {},
+): string[] {
   const dir = join(ROOT, folder);
   const names = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !(opts.skip ?? []).includes(f))) {
@@ -24,11 +28,24 @@ describe('the policies grant exactly the calls the adapters make', () => {
   });
 
   it('Route 53: adapters/aws-route53 commands equal ChangeResourceRecordSets, ListResourceRecordSets, GetChange', () => {
-    expect(commandsIn('adapters/aws-route53', 'route53')).toEqual([ROUTE53_CALLS.change, ROUTE53_CALLS.getChange, ROUTE53_CALLS.list].sort());
+    expect(commandsIn('adapters/aws-route53', 'route53')).toEqual(
+      [ROUTE53_CALLS.change, ROUTE53_CALLS.getChange, ROUTE53_CALLS.list].sort(),
+    );
   });
 
-  it('DynamoDB: the store\'s item commands equal STORE_ACTIONS (table.ts creates tables for tests only)', () => {
-    const rename = { Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', BatchGet: 'BatchGetItem', BatchWrite: 'BatchWriteItem', TransactWrite: 'TransactWriteItems', TransactGet: 'TransactGetItems' };
-    expect(commandsIn('adapters/dynamodb-store', 'dynamodb', { skip: ['table.ts'], rename })).toEqual([...STORE_ACTIONS]);
+  it("DynamoDB: the store's item commands equal STORE_ACTIONS (table.ts creates tables for tests only)", () => {
+    const rename = {
+      Get: 'GetItem',
+      Put: 'PutItem',
+      Update: 'UpdateItem',
+      Delete: 'DeleteItem',
+      BatchGet: 'BatchGetItem',
+      BatchWrite: 'BatchWriteItem',
+      TransactWrite: 'TransactWriteItems',
+      TransactGet: 'TransactGetItems',
+    };
+    expect(commandsIn('adapters/dynamodb-store', 'dynamodb', { skip: ['table.ts'], rename })).toEqual([
+      ...STORE_ACTIONS,
+    ]);
   });
 });

@@ -24,7 +24,9 @@ describe('a DuraVIP-scale config (256 nodes, 10,240 VIPs) synthesizes', () => {
       expect(env.IPFERRY_CONFIG_DIGEST).toBe(configDigest(parsed.config));
       expect(env.IPFERRY_CONFIG).toBeUndefined();
       // Values that are references (the table name) count as their JSON here: more than they will take.
-      const literal = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+      const literal = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+      );
       expect(environmentSize(literal)).toBeLessThan(LAMBDA_ENV_LIMIT / 4);
     }
     const dir = join(s.app.outdir, 'ipferry-config');

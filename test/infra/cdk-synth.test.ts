@@ -10,13 +10,34 @@ import { bin, lines, run, type Ran } from './helpers/run';
  * notices, no account lookup, no Docker — the functions are bundled by the local esbuild.
  */
 function offlineEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true', AWS_EC2_METADATA_DISABLED: 'true' };
-  for (const k of Object.keys(env)) if (/^AWS_(PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|DEFAULT_PROFILE)$/.test(k)) delete env[k];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDK_DISABLE_VERSION_CHECK: '1',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  for (const k of Object.keys(env))
+    if (/^AWS_(PROFILE|ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|DEFAULT_PROFILE)$/.test(k)) delete env[k];
   return env;
 }
 
 const cdkSynth = (config: string, outdir: string): Promise<Ran> =>
-  run('unshare', ['-rn', bin('cdk'), 'synth', '-c', `config=${config}`, '--no-notices', '--no-version-reporting', '-o', outdir, '-q'], { env: offlineEnv(), timeoutMs: 240_000 });
+  run(
+    'unshare',
+    [
+      '-rn',
+      bin('cdk'),
+      'synth',
+      '-c',
+      `config=${config}`,
+      '--no-notices',
+      '--no-version-reporting',
+      '-o',
+      outdir,
+      '-q',
+    ],
+    { env: offlineEnv(), timeoutMs: 240_000 },
+  );
 
 describe('npx cdk synth, offline', () => {
   let outdir: string;
@@ -30,9 +51,11 @@ describe('npx cdk synth, offline', () => {
   }, 250_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  it('exits 0 and writes the stack\'s template to the cloud assembly', () => {
+  it("exits 0 and writes the stack's template to the cloud assembly", () => {
     expect(synth.code, synth.stderr).toBe(0);
-    const template = JSON.parse(readFileSync(join(outdir, 'ipferry-mail-eu.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: { Runtime?: string } }> };
+    const template = JSON.parse(readFileSync(join(outdir, 'ipferry-mail-eu.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { Runtime?: string } }>;
+    };
     const types = Object.values(template.Resources).map((r) => r.Type);
     expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(3);
     expect(types).toContain('AWS::DynamoDB::Table');
@@ -41,7 +64,9 @@ describe('npx cdk synth, offline', () => {
   });
 
   it('cdk-nag ran as a validation plugin and reported no failure', () => {
-    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { conclusion?: string }[] };
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { conclusion?: string }[];
+    };
     expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
   });
 
@@ -53,12 +78,22 @@ describe('npx cdk synth, offline', () => {
       expect(existsSync(entry), a).toBe(true);
       // The deployed config travels in the asset, beside the bundle (IPFERRY_CONFIG_FILE).
       expect(existsSync(join(outdir, a, 'ipferry-config.json')), a).toBe(true);
-      const loaded = await run('unshare', ['-rn', process.execPath, '--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); console.log(typeof m.handler);`], { env: offlineEnv(), timeoutMs: 60_000 });
+      const loaded = await run(
+        'unshare',
+        [
+          '-rn',
+          process.execPath,
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(entry)}); console.log(typeof m.handler);`,
+        ],
+        { env: offlineEnv(), timeoutMs: 60_000 },
+      );
       expect(lines(loaded.stdout), loaded.stderr).toEqual(['function']);
     }
   });
 
-  it('a bad config makes cdk synth fail with validate\'s messages', async () => {
+  it("a bad config makes cdk synth fail with validate's messages", async () => {
     const bad = mkdtempSync(join(tmpdir(), 'ipferry-cdk-bad-'));
     try {
       const r = await cdkSynth('test/infra/fixtures/bad.yaml', bad);

@@ -27,7 +27,10 @@ describe('a bad config fails synthesis with the messages ipferry validate prints
       const [validate, app] = await Promise.all([
         run(bin('tsx'), ['cli/main.ts', 'validate', BAD], { timeoutMs: 60_000 }),
         // What the CDK CLI does for `cdk synth -c config=…`: context in CDK_CONTEXT_JSON, output dir in CDK_OUTDIR.
-        run(bin('tsx'), ['infra/app.ts'], { env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: BAD }), CDK_OUTDIR: outdir }, timeoutMs: 60_000 }),
+        run(bin('tsx'), ['infra/app.ts'], {
+          env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ config: BAD }), CDK_OUTDIR: outdir },
+          timeoutMs: 60_000,
+        }),
       ]);
       expect(validate.code).toBe(1);
       expect(app.code).toBe(1);
@@ -59,34 +62,48 @@ describe('what validate accepts but a deployment cannot use', () => {
   const example = readText(EXAMPLE_AWS);
 
   it('a control plane that is not aws', () => {
-    expect(issuesOf(() => deployConfig(example.replace('control: { mode: aws, region: eu-central-1 }', 'control: { mode: local }')))).toEqual([
-      'control.mode: cdk deploy builds the AWS control plane: expected "aws" (with region), got "local"',
-    ]);
+    expect(
+      issuesOf(() =>
+        deployConfig(example.replace('control: { mode: aws, region: eu-central-1 }', 'control: { mode: local }')),
+      ),
+    ).toEqual(['control.mode: cdk deploy builds the AWS control plane: expected "aws" (with region), got "local"']);
   });
 
   it('an inline pre-shared key (it would sit in the code asset and the cloud assembly)', () => {
-    const issues = issuesOf(() => deployConfig(example.replace('security: { signing: ed25519 }', 'security: { psk: "0123456789abcdef0123" }')));
+    const issues = issuesOf(() =>
+      deployConfig(example.replace('security: { signing: ed25519 }', 'security: { psk: "0123456789abcdef0123" }')),
+    );
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatch(/^security\.psk: an inline pre-shared key would sit in the functions' code asset and the cloud assembly/);
+    expect(issues[0]).toMatch(
+      /^security\.psk: an inline pre-shared key would sit in the functions' code asset and the cloud assembly/,
+    );
   });
 
   it('a table name DynamoDB refuses', () => {
-    expect(issuesOf(() => deployConfig(example.replace('region: eu-central-1 }', 'region: eu-central-1, table: "bad name" }')))).toEqual([
-      'control.table: a DynamoDB table name is 3 to 255 letters, digits, "_", "-" or "."',
-    ]);
+    expect(
+      issuesOf(() =>
+        deployConfig(example.replace('region: eu-central-1 }', 'region: eu-central-1, table: "bad name" }')),
+      ),
+    ).toEqual(['control.table: a DynamoDB table name is 3 to 255 letters, digits, "_", "-" or "."']);
   });
 
-  it('a stack in another region than the config\'s control plane', () => {
-    expect(issuesOf(() => synth(example, {}, { ...TEST_ENV, region: 'us-east-1' }))).toEqual(['control.region: the stack deploys to us-east-1, but the config\'s control plane is in eu-central-1']);
+  it("a stack in another region than the config's control plane", () => {
+    expect(issuesOf(() => synth(example, {}, { ...TEST_ENV, region: 'us-east-1' }))).toEqual([
+      "control.region: the stack deploys to us-east-1, but the config's control plane is in eu-central-1",
+    ]);
   });
 
   it('a partial secret ARN (GetSecretValue on it would match nothing)', () => {
-    expect(() => synth(hetznerOnAws(), { secrets: { psk: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:ipferry/psk' } })).toThrow(/^secrets\.psk: expected a complete secret ARN/);
+    expect(() =>
+      synth(hetznerOnAws(), {
+        secrets: { psk: 'arn:aws:secretsmanager:eu-central-1:111111111111:secret:ipferry/psk' },
+      }),
+    ).toThrow(/^secrets\.psk: expected a complete secret ARN/);
   });
 
   it('a config file that cannot be read', () => {
-    expect(issuesOf(() => buildApp({ appProps: { context: appContext({ config: 'test/infra/fixtures/missing.yaml' }) } }))).toEqual([
-      `(file): cannot read ${join(ROOT, 'test/infra/fixtures/missing.yaml')}: ENOENT`,
-    ]);
+    expect(
+      issuesOf(() => buildApp({ appProps: { context: appContext({ config: 'test/infra/fixtures/missing.yaml' }) } })),
+    ).toEqual([`(file): cannot read ${join(ROOT, 'test/infra/fixtures/missing.yaml')}: ENOENT`]);
   });
 });

@@ -14,20 +14,48 @@ const config: ConfigInput = {
   cluster: 'shop',
   control: { mode: 'aws', region: 'eu-west-1' },
   nodes: [
-    { id: 'a', interface: 'ens5', addresses: ['10.1.1.10'], publicKey: 'ldhyFZjNKsZ13BKok3g8hDZ2+7oZyete+sKfp1V+hoU=', aws: { eni: 'eni-0000000000000e001', subnetCidr: '10.1.1.0/24' } },
-    { id: 'b', interface: 'ens5', addresses: ['10.1.1.11'], publicKey: 'ucRglxGIs9Ssfd9fn2uCCRNlsaEQ1sda0sJH295zRbY=', aws: { eni: 'eni-0000000000000e002', subnetCidr: '10.1.1.0/24' } },
+    {
+      id: 'a',
+      interface: 'ens5',
+      addresses: ['10.1.1.10'],
+      publicKey: 'ldhyFZjNKsZ13BKok3g8hDZ2+7oZyete+sKfp1V+hoU=',
+      aws: { eni: 'eni-0000000000000e001', subnetCidr: '10.1.1.0/24' },
+    },
+    {
+      id: 'b',
+      interface: 'ens5',
+      addresses: ['10.1.1.11'],
+      publicKey: 'ucRglxGIs9Ssfd9fn2uCCRNlsaEQ1sda0sJH295zRbY=',
+      aws: { eni: 'eni-0000000000000e002', subnetCidr: '10.1.1.0/24' },
+    },
   ],
   vips: [{ name: 'web', kind: 'aws-secondary-ip', address: '10.1.1.100/24' }],
 };
 
-describe('IpFerryControlPlane in a user\'s own app', () => {
+describe("IpFerryControlPlane in a user's own app", () => {
   it('an environment-agnostic stack: ARNs from CloudFormation references, still nag-clean', () => {
     const app = new App({ context: appContext() });
     const stack = new Stack(app, 'Shop');
     new IpFerryControlPlane(stack, 'Failover', { config });
     addNagPacks(app);
-    const st = bySid(policyStatements(Template.fromStack(stack), 'FailoverControlPlanePolicy'), 'MoveSecondaryIpsBetweenClusterEnis');
-    expect(st.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':network-interface/*']] });
+    const st = bySid(
+      policyStatements(Template.fromStack(stack), 'FailoverControlPlanePolicy'),
+      'MoveSecondaryIpsBetweenClusterEnis',
+    );
+    expect(st.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ec2:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':network-interface/*',
+        ],
+      ],
+    });
     expect(st.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ipferry:cluster': 'shop' } });
     expect(unacknowledged(app)).toEqual([]);
   });
@@ -42,8 +70,18 @@ describe('IpFerryControlPlane in a user\'s own app', () => {
     const api = { 'Fn::GetAtt': [expect.stringMatching(/^FailoverApiFunction/), 'Arn'] };
     // Function URLs need both: InvokeFunctionUrl (IAM-authenticated URLs only) and InvokeFunction through the URL only.
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: 'lambda:InvokeFunctionUrl', Resource: api, Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: api, Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } } },
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunctionUrl',
+        Resource: api,
+        Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: api,
+        Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } },
+      },
     ]);
   });
 });

@@ -6,7 +6,14 @@ import { stringify } from 'yaml';
 import { bigClusterConfig, bigClusterPrivateKey } from '../../bench/big-cluster';
 import { configDigest, loadConfig, type Config } from '../../core/config';
 import { keyFromSeed, publicKeyText } from '../../control/answer-key';
-import { ANSWER_SIGNATURE_HEADER, checkAnswer, ed25519Signer, HeartbeatAnswerSchema, privateKeyFrom, publicKeyFrom } from '../../core/heartbeat';
+import {
+  ANSWER_SIGNATURE_HEADER,
+  checkAnswer,
+  ed25519Signer,
+  HeartbeatAnswerSchema,
+  privateKeyFrom,
+  publicKeyFrom,
+} from '../../core/heartbeat';
 import { Ec2Emulator } from '../../sim/aws-ec2';
 import { seedFromConfig } from '../../sim/aws-ec2/from-config';
 import { startDynalite, type LocalDynamo } from '../control/helpers/dynalite';
@@ -15,7 +22,10 @@ import { lambdaContext, scheduledEvent, urlEvent } from '../functions/events';
 import { resolvedEnvironment, synthDeployed, type DeployedFunction } from './helpers/deployed';
 import { SecretsManagerStub } from './helpers/secrets-manager';
 
-type UrlHandler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
+type UrlHandler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
 type TickHandler = (event: unknown, context: unknown) => Promise<{ groups: Array<Record<string, unknown>> }>;
 
 /**
@@ -33,7 +43,11 @@ const ANSWER_SEED = 'generated-by-cloudformation-0123456789abcdefghijklmnopqrstu
 const ANSWER_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:ControlPlaneAnswerKeySecret-AbCdEf';
 const ANSWER_KEY = publicKeyText(keyFromSeed(ANSWER_SEED));
 const base = bigClusterConfig({ nodes: 2, vips: 2, subnets: 1, liveness: 'direct' });
-const document = { ...base, control: { ...base.control, answerKey: ANSWER_KEY }, timers: { heartbeatInterval: 1000, deadAfter: 60_000 } };
+const document = {
+  ...base,
+  control: { ...base.control, answerKey: ANSWER_KEY },
+  timers: { heartbeatInterval: 1000, deadAfter: 60_000 },
+};
 const config: Config = loadConfig(document);
 const [n1, n2] = config.nodes.map((n) => n.id) as [string, string];
 
@@ -87,14 +101,25 @@ afterAll(async () => {
 
 describe('the deployed bundles, invoked as deployed', () => {
   it('a signed heartbeat with a signed answer, a scheduled tick, GET /v1/status: the nodes get their VIPs on the EC2 emulator', async () => {
-    const agents = Object.fromEntries([n1, n2].map((id) => [id, new TestAgent(id, { config, signer: ed25519Signer(privateKeyFrom(bigClusterPrivateKey(id))), url: () => '' })]));
+    const agents = Object.fromEntries(
+      [n1, n2].map((id) => [
+        id,
+        new TestAgent(id, { config, signer: ed25519Signer(privateKeyFrom(bigClusterPrivateKey(id))), url: () => '' }),
+      ]),
+    );
     const heartbeat = await load<UrlHandler>(fns.heartbeat);
     const beat = async (id: string) => {
       const res = await heartbeat(urlEvent({ body: agents[id]!.seal() }), lambdaContext());
       expect(res.statusCode, res.body).toBe(200);
       const answer = HeartbeatAnswerSchema.parse(JSON.parse(res.body));
       // What an agent with control.answerKey checks first: the signature over the exact body.
-      const signed = checkAnswer(res.body, res.headers?.[ANSWER_SIGNATURE_HEADER], { cluster: config.cluster, node: id, ...answer.inReplyTo! }, publicKeyFrom(ANSWER_KEY), undefined);
+      const signed = checkAnswer(
+        res.body,
+        res.headers?.[ANSWER_SIGNATURE_HEADER],
+        { cluster: config.cluster, node: id, ...answer.inReplyTo! },
+        publicKeyFrom(ANSWER_KEY),
+        undefined,
+      );
       expect(signed, res.body).toMatchObject({ ok: true });
       agents[id]!.apply(answer);
       return answer;
@@ -106,14 +131,23 @@ describe('the deployed bundles, invoked as deployed', () => {
 
     const tick = await load<TickHandler>(fns.tick);
     const summary = await tick(scheduledEvent(), lambdaContext(50_000));
-    expect(summary.groups).toEqual([expect.objectContaining({ group: config.cluster, status: 'done', unowned: 0, dead: 0, failed: 0 })]);
+    expect(summary.groups).toEqual([
+      expect.objectContaining({ group: config.cluster, status: 'done', unowned: 0, dead: 0, failed: 0 }),
+    ]);
 
     const answer = await beat(n1);
 
     const api = await load<UrlHandler>(fns.api);
-    const res = await api(urlEvent({ method: 'GET', path: '/v1/status', callerArn: 'arn:aws:iam::111111111111:user/operator' }), lambdaContext());
+    const res = await api(
+      urlEvent({ method: 'GET', path: '/v1/status', callerArn: 'arn:aws:iam::111111111111:user/operator' }),
+      lambdaContext(),
+    );
     expect(res.statusCode, res.body).toBe(200);
-    const status = JSON.parse(res.body) as { digest: string; nodes: Array<{ id: string }>; vips: Array<{ vip: string; node: string | null }> };
+    const status = JSON.parse(res.body) as {
+      digest: string;
+      nodes: Array<{ id: string }>;
+      vips: Array<{ vip: string; node: string | null }>;
+    };
     expect(status.digest).toBe(configDigest(config));
     expect(status.nodes.map((n) => n.id).sort()).toEqual([n1, n2]);
     expect(status.vips.map((v) => v.vip).sort()).toEqual(config.vips.map((v) => v.name).sort());
@@ -124,7 +158,12 @@ describe('the deployed bundles, invoked as deployed', () => {
       expect(ec2.holderOfPrivateIp(vip.ip!.text), v.vip).toBe(config.nodes.find((n) => n.id === v.node)!.aws!.eni);
     }
     // The heartbeat after the tick answers with exactly the VIPs the status gives its node.
-    expect(answer.assignments.map((a) => a.vip).sort()).toEqual(status.vips.filter((v) => v.node === n1).map((v) => v.vip).sort());
+    expect(answer.assignments.map((a) => a.vip).sort()).toEqual(
+      status.vips
+        .filter((v) => v.node === n1)
+        .map((v) => v.vip)
+        .sort(),
+    );
     expect(answer.assignments.length).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -6,12 +6,19 @@ import { IpFerryStack } from '../../infra/stack';
 import { acknowledgements, synthReport, unacknowledged, type Acknowledgement } from './helpers/nag';
 import { appContext, EXAMPLE_AWS, hetznerOnAws, TEST_ENV } from './helpers/synth';
 
-const exampleApp = (outdir?: string): App => buildApp({ appProps: { context: appContext({ config: EXAMPLE_AWS }), ...(outdir ? { outdir } : {}) }, account: TEST_ENV.account }).app;
+const exampleApp = (outdir?: string): App =>
+  buildApp({
+    appProps: { context: appContext({ config: EXAMPLE_AWS }), ...(outdir ? { outdir } : {}) },
+    account: TEST_ENV.account,
+  }).app;
 
 /** Hetzner kinds on the AWS control plane with created secrets and an alarm topic: the other resources nag looks at. */
 function hetznerApp(outdir?: string): App {
   const app = new App({ context: appContext(), ...(outdir ? { outdir } : {}) });
-  new IpFerryStack(app, 'ipferry-mail-hz', { env: TEST_ENV, controlPlane: { config: hetznerOnAws(), createAlarmTopic: true } });
+  new IpFerryStack(app, 'ipferry-mail-hz', {
+    env: TEST_ENV,
+    controlPlane: { config: hetznerOnAws(), createAlarmTopic: true },
+  });
   addNagPacks(app);
   return app;
 }
@@ -21,7 +28,7 @@ const reasonsOk = (acks: Acknowledgement[]): void => {
 };
 
 describe('cdk-nag: AwsSolutions and Serverless packs', () => {
-  it('the app synthesizes with both packs registered and CDK\'s validation report holds no failure', () => {
+  it("the app synthesizes with both packs registered and CDK's validation report holds no failure", () => {
     for (const make of [exampleApp, hetznerApp]) {
       const { report, threw } = synthReport(make);
       expect(threw).toBeUndefined();
@@ -38,7 +45,8 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
   it('the acknowledgements, each on the construct it concerns, each with its reason', () => {
     const acks = acknowledgements(exampleApp());
     reasonsOk(acks);
-    const at = (path: string): string[] => acks.filter((a) => a.path === `ipferry-mail-eu/ControlPlane/${path}`).map((a) => a.id);
+    const at = (path: string): string[] =>
+      acks.filter((a) => a.path === `ipferry-mail-eu/ControlPlane/${path}`).map((a) => a.id);
     expect(at('ControlPlanePolicy')).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::arn:aws:ec2:eu-central-1:111111111111:network-interface/*]',
@@ -55,14 +63,21 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
     // Every AWS cluster has an answer key secret now, so its rotation finding is acknowledged too.
     expect(at('AnswerKeySecret')).toEqual(['AwsSolutions-SMG4']);
     expect(acks).toHaveLength(5 + 6 + 2 + 1);
-    expect(acks.find((a) => a.id.includes('Resource::*') && a.path.endsWith('ControlPlanePolicy'))!.reason).toMatch(/DescribeNetworkInterfaces, DescribeAddresses and DescribeRouteTables support no resource-level permissions/);
+    expect(acks.find((a) => a.id.includes('Resource::*') && a.path.endsWith('ControlPlanePolicy'))!.reason).toMatch(
+      /DescribeNetworkInterfaces, DescribeAddresses and DescribeRouteTables support no resource-level permissions/,
+    );
     expect(acks.find((a) => a.id.includes('network-interface'))!.reason).toContain('ipferry:cluster=mail-eu');
   });
 
   it('created secrets: rotation acknowledged per secret, with why a rotation function cannot do it', () => {
     const acks = acknowledgements(hetznerApp()).filter((a) => a.id === 'AwsSolutions-SMG4');
     reasonsOk(acks);
-    expect(acks.map((a) => a.path)).toEqual(['ipferry-mail-hz/ControlPlane/PskSecret', 'ipferry-mail-hz/ControlPlane/HetznerTokenSecret', 'ipferry-mail-hz/ControlPlane/RobotSecret', 'ipferry-mail-hz/ControlPlane/AnswerKeySecret']);
+    expect(acks.map((a) => a.path)).toEqual([
+      'ipferry-mail-hz/ControlPlane/PskSecret',
+      'ipferry-mail-hz/ControlPlane/HetznerTokenSecret',
+      'ipferry-mail-hz/ControlPlane/RobotSecret',
+      'ipferry-mail-hz/ControlPlane/AnswerKeySecret',
+    ]);
     expect(acks.at(-1)!.reason).toMatch(/every agent must hold \(control\.answerKey\)/);
   });
 
@@ -86,17 +101,24 @@ describe('cdk-nag: AwsSolutions and Serverless packs', () => {
       vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(() => undefined);
       const { report, threw } = synthReport(exampleApp);
       expect((threw as Error).name).toBe('ValidationFailed');
-      expect(report.pluginReports.map((r) => (r as { pluginName: string; conclusion: string }).conclusion)).toEqual(['failure', 'failure']);
+      expect(report.pluginReports.map((r) => (r as { pluginName: string; conclusion: string }).conclusion)).toEqual([
+        'failure',
+        'failure',
+      ]);
     });
   });
 
-  it('tracing on: the X-Ray statement acknowledged on each role\'s default policy, and no tracing finding', () => {
+  it("tracing on: the X-Ray statement acknowledged on each role's default policy, and no tracing finding", () => {
     const app = new App({ context: appContext() });
     new IpFerryStack(app, 'Tracing', { env: TEST_ENV, controlPlane: { config: hetznerOnAws(), tracing: true } });
     addNagPacks(app);
     const acks = acknowledgements(app);
     reasonsOk(acks);
-    expect(acks.filter((a) => a.path.endsWith('DefaultPolicy')).map((a) => `${a.path} ${a.id}`)).toEqual(['Heartbeat', 'Tick', 'Api'].map((fn) => `Tracing/ControlPlane/${fn}/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`));
+    expect(acks.filter((a) => a.path.endsWith('DefaultPolicy')).map((a) => `${a.path} ${a.id}`)).toEqual(
+      ['Heartbeat', 'Tick', 'Api'].map(
+        (fn) => `Tracing/ControlPlane/${fn}/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
+      ),
+    );
     expect(acks.filter((a) => a.id === 'Serverless-LambdaTracing')).toEqual([]);
     expect(unacknowledged(app)).toEqual([]);
   });

@@ -30,9 +30,16 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
     expect(control.every((x) => x.Effect === 'Allow')).toBe(true);
   });
 
-  it('DynamoDB: the store\'s item calls on the state table only (no Scan, no indexes)', () => {
+  it("DynamoDB: the store's item calls on the state table only (no Scan, no indexes)", () => {
     const st = bySid(control, 'ReadWriteClusterState');
-    expect(actionsOf(st)).toEqual(['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(actionsOf(st)).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
     const ref = st.Resource as { 'Fn::GetAtt': [string, string] };
     expect(ref['Fn::GetAtt'][1]).toBe('Arn');
     expect(Object.keys(s.template.findResources('AWS::DynamoDB::Table'))).toEqual([ref['Fn::GetAtt'][0]]);
@@ -68,7 +75,11 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
 
   it('Describe*: only the three the adapters call, on "*" (they have no resource-level permissions)', () => {
     const st = bySid(control, 'DescribeEc2State');
-    expect(actionsOf(st)).toEqual(['ec2:DescribeAddresses', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeRouteTables']);
+    expect(actionsOf(st)).toEqual([
+      'ec2:DescribeAddresses',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeRouteTables',
+    ]);
     expect(st.Resource).toBe('*');
   });
 
@@ -94,7 +105,10 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
   it('Route 53: ListResourceRecordSets on those zones, GetChange on change/*', () => {
     const list = bySid(control, 'ReadManagedZones');
     expect(actionsOf(list)).toEqual(['route53:ListResourceRecordSets']);
-    expect(resourcesOf(list)).toEqual(['arn:aws:route53:::hostedzone/Z00000000EXAMPLE1', 'arn:aws:route53:::hostedzone/Z00000000EXAMPLE2']);
+    expect(resourcesOf(list)).toEqual([
+      'arn:aws:route53:::hostedzone/Z00000000EXAMPLE1',
+      'arn:aws:route53:::hostedzone/Z00000000EXAMPLE2',
+    ]);
     const change = bySid(control, 'FollowRecordChanges');
     expect(actionsOf(change)).toEqual(['route53:GetChange']);
     expect(change.Resource).toBe('arn:aws:route53:::change/*');
@@ -111,21 +125,51 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
   it('each role: assumed by Lambda only, no managed policies; its own policy has X-Ray, its logs, (tick) its failure queue and (heartbeat) the answer key', () => {
     const roles = s.template.findResources('AWS::IAM::Role');
     expect(Object.keys(roles)).toHaveLength(3);
-    for (const role of Object.values(roles) as { Properties: { AssumeRolePolicyDocument: { Statement: Statement[] }; ManagedPolicyArns?: unknown; Policies?: unknown } }[]) {
-      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }]);
+    for (const role of Object.values(roles) as {
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: Statement[] };
+        ManagedPolicyArns?: unknown;
+        Policies?: unknown;
+      };
+    }[]) {
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.Policies).toBeUndefined();
     }
     for (const fn of ['Heartbeat', 'Tick', 'Api']) {
       const own = policyStatements(s.template, `ControlPlane${fn}RoleDefaultPolicy`);
       const [xray, logs, ...rest] = own;
-      expect(xray).toEqual({ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' });
-      expect(logs).toEqual({ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^ControlPlane${fn}Logs`)), 'Arn'] } });
+      expect(xray).toEqual({
+        Effect: 'Allow',
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        Resource: '*',
+      });
+      expect(logs).toEqual({
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^ControlPlane${fn}Logs`)), 'Arn'] },
+      });
       if (fn === 'Tick') {
-        expect(rest).toEqual([{ Sid: 'ReportFailedTicks', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ControlPlaneFailedTicks/), 'Arn'] } }]);
+        expect(rest).toEqual([
+          {
+            Sid: 'ReportFailedTicks',
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ControlPlaneFailedTicks/), 'Arn'] },
+          },
+        ]);
       } else if (fn === 'Heartbeat') {
         // The one function that signs answers reads the key's secret, and nothing else of Secrets Manager.
-        expect(rest).toEqual([{ Sid: 'ReadAnswerKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: expect.stringMatching(/^ControlPlaneAnswerKeySecret/) } }]);
+        expect(rest).toEqual([
+          {
+            Sid: 'ReadAnswerKey',
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: { Ref: expect.stringMatching(/^ControlPlaneAnswerKeySecret/) },
+          },
+        ]);
       } else {
         expect(rest).toEqual([]);
       }
@@ -136,11 +180,26 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
     const actions = new Set(allStatements(s.template).flatMap(actionsOf));
     expect([...actions].sort()).toEqual(
       [
-        'dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-        'ec2:AssignPrivateIpAddresses', 'ec2:AssociateAddress', 'ec2:CreateRoute', 'ec2:ReplaceRoute',
-        'ec2:DescribeAddresses', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeRouteTables',
-        'route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets',
-        'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+        'dynamodb:BatchGetItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:AssociateAddress',
+        'ec2:CreateRoute',
+        'ec2:ReplaceRoute',
+        'ec2:DescribeAddresses',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeRouteTables',
+        'route53:ChangeResourceRecordSets',
+        'route53:GetChange',
+        'route53:ListResourceRecordSets',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
         'sqs:SendMessage',
         'secretsmanager:GetSecretValue',
       ].sort(),
@@ -150,6 +209,14 @@ describe('IAM for the AWS example (every statement, line by line)', () => {
 
   it('"*" as a resource only for X-Ray and the three Describe calls', () => {
     const star = allStatements(s.template).filter((x) => resourcesOf(x).includes('*'));
-    expect(new Set(star.flatMap(actionsOf))).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'ec2:DescribeAddresses', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeRouteTables']));
+    expect(new Set(star.flatMap(actionsOf))).toEqual(
+      new Set([
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'ec2:DescribeAddresses',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeRouteTables',
+      ]),
+    );
   });
 });

@@ -5,18 +5,32 @@ import type { LabProcess } from '../../sim/lab';
 // The kernel's record of holders, without namespaces: lines as `ip -o monitor address` prints them.
 function fakeMonitor() {
   const listeners: Array<(line: string, at: number) => void> = [];
-  const proc = { onLine: (fn: (line: string, at: number) => void) => void listeners.push(fn), kill: () => true, exited: Promise.resolve({ code: 0, signal: null }) } as unknown as LabProcess;
+  const proc = {
+    onLine: (fn: (line: string, at: number) => void) => void listeners.push(fn),
+    kill: () => true,
+    exited: Promise.resolve({ code: 0, signal: null }),
+  } as unknown as LabProcess;
   return { proc, say: (line: string, at: number) => listeners.forEach((fn) => fn(line, at)) };
 }
 
-const add = (vip: string) => `3: eth0    inet ${vip}/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever`;
+const add = (vip: string) =>
+  `3: eth0    inet ${vip}/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever`;
 const del = (vip: string) => `Deleted ${add(vip)}`;
 
 describe('the address watch', () => {
   it('parses ip -o monitor address lines, IPv4 and IPv6, additions and removals', () => {
-    expect(parseMonitorLine(add('198.18.0.50'), 'h1', 5)).toEqual({ at: 5, host: 'h1', address: '198.18.0.50', prefixLength: 24, interface: 'eth0', added: true });
+    expect(parseMonitorLine(add('198.18.0.50'), 'h1', 5)).toEqual({
+      at: 5,
+      host: 'h1',
+      address: '198.18.0.50',
+      prefixLength: 24,
+      interface: 'eth0',
+      added: true,
+    });
     expect(parseMonitorLine(del('198.18.0.50'), 'h1', 6)?.added).toBe(false);
-    expect(parseMonitorLine('3: eth0    inet6 2001:DB8::50/64 scope global \\       valid_lft forever', 'h2', 7)).toMatchObject({ address: '2001:db8::50', prefixLength: 64, added: true });
+    expect(
+      parseMonitorLine('3: eth0    inet6 2001:DB8::50/64 scope global \\       valid_lft forever', 'h2', 7),
+    ).toMatchObject({ address: '2001:db8::50', prefixLength: 64, added: true });
     expect(parseMonitorLine('Deleted 2: lo    link ...', 'h1', 8)).toBeUndefined();
   });
 

@@ -16,7 +16,22 @@ export class AgentRun {
     configFile: string,
   ) {
     // The program itself, not npx (a wrapper that forks): signals must reach the agent.
-    const args = ['--import', 'tsx', MAIN, 'agent', '--config', configFile, '--node', node, '--hostnet', 'linux', '--identity', 'config', '--metrics', '127.0.0.1:9477'];
+    const args = [
+      '--import',
+      'tsx',
+      MAIN,
+      'agent',
+      '--config',
+      configFile,
+      '--node',
+      node,
+      '--hostnet',
+      'linux',
+      '--identity',
+      'config',
+      '--metrics',
+      '127.0.0.1:9477',
+    ];
     this.proc = lab.spawn(host, process.execPath, args);
     this.proc.onLine((line, at) => {
       this.lines.push({ at, line });
@@ -36,7 +51,10 @@ export class AgentRun {
   async exited(timeoutMs: number): Promise<string> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.node} did not exit within ${timeoutMs} ms\n${this.tail(20)}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${this.node} did not exit within ${timeoutMs} ms\n${this.tail(20)}`)),
+        timeoutMs,
+      );
     });
     try {
       const e = await Promise.race([this.proc.exited, late]);
@@ -59,10 +77,24 @@ export class AgentRun {
 
   /** The last `n` lines that say something happened (warnings, decisions, binds), for a report. */
   tail(n: number, since = 0): string {
-    const notable = this.logs().filter((l) => (Number(l.level) >= 40 || /bound|peer decision|fence|stopp|started|frozen|assigned|cut off|witness view|control plane/.test(String(l.msg))) && l.at >= since);
-    const text = notable.slice(-n).map((l) => `  ${this.node} +${l.at - since}ms ${levelName(l.level)} ${String(l.msg)}${l.err ? ` (${String(l.err)})` : ''}`);
+    const notable = this.logs().filter(
+      (l) =>
+        (Number(l.level) >= 40 ||
+          /bound|peer decision|fence|stopp|started|frozen|assigned|cut off|witness view|control plane/.test(
+            String(l.msg),
+          )) &&
+        l.at >= since,
+    );
+    const text = notable
+      .slice(-n)
+      .map(
+        (l) =>
+          `  ${this.node} +${l.at - since}ms ${levelName(l.level)} ${String(l.msg)}${l.err ? ` (${String(l.err)})` : ''}`,
+      );
     const stderr = this.proc.stderrTail().trim();
-    return [...text, ...(stderr ? [`  ${this.node} stderr: ${stderr.split('\n').slice(-5).join(' | ')}`] : [])].join('\n');
+    return [...text, ...(stderr ? [`  ${this.node} stderr: ${stderr.split('\n').slice(-5).join(' | ')}`] : [])].join(
+      '\n',
+    );
   }
 }
 

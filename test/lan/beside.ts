@@ -51,7 +51,15 @@ export class Beside {
     try {
       const legacyScript = join(dir, 'legacy-watch.mjs');
       // The watcher bundled into one file, as an operator installs it (docs/migrating.md), and no tsx start.
-      await build({ entryPoints: [LEGACY], outfile: legacyScript, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' });
+      await build({
+        entryPoints: [LEGACY],
+        outfile: legacyScript,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        logLevel: 'silent',
+      });
       const importedFile = join(dir, 'imported.yaml');
       await importKeepalived(importedFile);
       const besideFile = join(dir, 'beside.yaml');
@@ -67,7 +75,19 @@ export class Beside {
   /** keepalived in the foreground with that host's fixture; pid files of its own (hosts share a filesystem). */
   startKeepalived(host: string): LabProcess {
     const pid = (what: string) => join(this.dir, `${host}-${what}.pid`);
-    const args = ['--dont-fork', '--log-console', '--vrrp', '--use-file', join(FIXTURES, `${host}.conf`), '--pid', pid('main'), '--vrrp_pid', pid('vrrp'), '--checkers_pid', pid('checkers')];
+    const args = [
+      '--dont-fork',
+      '--log-console',
+      '--vrrp',
+      '--use-file',
+      join(FIXTURES, `${host}.conf`),
+      '--pid',
+      pid('main'),
+      '--vrrp_pid',
+      pid('vrrp'),
+      '--checkers_pid',
+      pid('checkers'),
+    ];
     const proc = this.lab.spawn(host, 'keepalived', args);
     this.keepalived.set(host, proc);
     return proc;
@@ -86,13 +106,32 @@ export class Beside {
 
   /** The privileged half of the recipe: captures VRRP adverts and keeps the check's file fresh. */
   async startWatcher(host: string): Promise<void> {
-    const args = [this.legacyScript, 'watch', '--iface', 'eth0', '--vrid', String(VRID), '--state-dir', this.dir, '--quiet-ms', String(QUIET_MS)];
+    const args = [
+      this.legacyScript,
+      'watch',
+      '--iface',
+      'eth0',
+      '--vrid',
+      String(VRID),
+      '--state-dir',
+      this.dir,
+      '--quiet-ms',
+      String(QUIET_MS),
+    ];
     const proc = this.lab.spawn(host, process.execPath, args);
     this.watchers.set(host, proc);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`legacy-watch in ${host}: not ready in 10 s: ${proc.stderrTail()}`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error(`legacy-watch in ${host}: not ready in 10 s: ${proc.stderrTail()}`)),
+        10_000,
+      );
       proc.onLine((l) => l.startsWith('ready') && (clearTimeout(timer), resolve()));
-      void proc.exited.then((e) => (clearTimeout(timer), reject(new Error(`legacy-watch in ${host} exited (${e.signal ?? e.code}): ${proc.stderrTail()}`))));
+      void proc.exited.then(
+        (e) => (
+          clearTimeout(timer),
+          reject(new Error(`legacy-watch in ${host} exited (${e.signal ?? e.code}): ${proc.stderrTail()}`))
+        ),
+      );
     });
   }
 
@@ -126,8 +165,12 @@ export class Beside {
       if (h.length === 1 && h[0] === host) return Date.now();
       await sleep(50);
     }
-    const logs = [...this.keepalived, ...this.agents.entries()].map(([n, p]) => `${n}: ${'stderrTail' in p ? p.stderrTail().slice(-600) : p.tail(8)}`);
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${VIP} on ${host} (now [${this.holders().join(', ')}])\n${logs.join('\n')}`);
+    const logs = [...this.keepalived, ...this.agents.entries()].map(
+      ([n, p]) => `${n}: ${'stderrTail' in p ? p.stderrTail().slice(-600) : p.tail(8)}`,
+    );
+    throw new Error(
+      `timed out after ${timeoutMs} ms waiting for ${VIP} on ${host} (now [${this.holders().join(', ')}])\n${logs.join('\n')}`,
+    );
   }
 
   async destroy(): Promise<void> {
@@ -141,7 +184,9 @@ export class Beside {
 async function importKeepalived(out: string): Promise<void> {
   const nodes = HOSTS.flatMap((h) => ['--node', `${h}=${join(FIXTURES, `${h}.conf`)}`]);
   const args = ['--import', 'tsx', MAIN, 'import', 'keepalived', '--cluster', 'beside', ...nodes, '-o', out];
-  const r = await promisify(execFile)(process.execPath, args).catch((e: { code?: number; stdout: string; stderr: string }) => e);
+  const r = await promisify(execFile)(process.execPath, args).catch(
+    (e: { code?: number; stdout: string; stderr: string }) => e,
+  );
   if ('code' in r && r.code !== 1) throw new Error(`ipferry import keepalived failed (exit ${r.code}): ${r.stderr}`);
 }
 
@@ -156,7 +201,14 @@ export function withLegacyCheck(yaml: string, stateDir: string): string {
   const doc = YAML.parse(yaml) as { checks?: Record<string, unknown>; vips: Array<{ checks?: string[] }> };
   doc.checks = {
     ...doc.checks,
-    'legacy-vrrp': { kind: 'exec', command: ['bash', LEGACY_CHECK, '--state-dir', stateDir], interval: '1s', timeout: '900ms', rise: 1, fall: 3 },
+    'legacy-vrrp': {
+      kind: 'exec',
+      command: ['bash', LEGACY_CHECK, '--state-dir', stateDir],
+      interval: '1s',
+      timeout: '900ms',
+      rise: 1,
+      fall: 3,
+    },
   };
   for (const v of doc.vips) v.checks = [...(v.checks ?? []), 'legacy-vrrp'];
   loadConfig(doc); // refuses here, naming the field, rather than in three agents' logs
@@ -181,7 +233,13 @@ export async function linkDownOutage(b: Beside): Promise<Outage> {
   const faultAt = Date.now();
   await b.lab.linkDown('h1');
   const a = analyze(await prober.done(), { faultAt, arp: await arp.stop() });
-  return { outageMs: a.outageMs, recovered: a.recovered, by: a.firstAnswerAfterOutage?.by ?? null, responders: a.maxDistinctResponders, holders: b.addresses.maxHolders(VIP, faultAt) };
+  return {
+    outageMs: a.outageMs,
+    recovered: a.recovered,
+    by: a.firstAnswerAfterOutage?.by ?? null,
+    responders: a.maxDistinctResponders,
+    holders: b.addresses.maxHolders(VIP, faultAt),
+  };
 }
 
 export interface Switch {

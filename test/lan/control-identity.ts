@@ -34,7 +34,14 @@ export async function controlIdentity(address: string): Promise<LabControlIdenti
     await writeFile(at('tls.key'), cert.key, { mode: 0o600, flag: 'wx' });
     await writeFile(at('tls.crt'), cert.cert, { mode: 0o600, flag: 'wx' });
     registerCleanup(dispose);
-    return { control: { answerKey: publicKeyText(privateKey), answerKeyFile: at('answer.key'), tls: { certFile: at('tls.crt'), keyFile: at('tls.key'), caFile: at('tls.crt') } }, dispose };
+    return {
+      control: {
+        answerKey: publicKeyText(privateKey),
+        answerKeyFile: at('answer.key'),
+        tls: { certFile: at('tls.crt'), keyFile: at('tls.key'), caFile: at('tls.crt') },
+      },
+      dispose,
+    };
   } catch (err) {
     await dispose();
     throw err;

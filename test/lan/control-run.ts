@@ -26,7 +26,16 @@ export class ControlRun {
   /** Starts it and resolves once it listens (its banner names the URL). */
   static async start(lab: Lab, host: string, listen: string, configFile: string): Promise<ControlRun> {
     // The program itself (not npx): a signal must reach the control plane, not a wrapper.
-    const proc = lab.spawn(host, process.execPath, ['--import', 'tsx', MAIN, 'control', '--config', configFile, '--listen', listen]);
+    const proc = lab.spawn(host, process.execPath, [
+      '--import',
+      'tsx',
+      MAIN,
+      'control',
+      '--config',
+      configFile,
+      '--listen',
+      listen,
+    ]);
     const run = new ControlRun(proc, `http://${listen}`);
     await waitForLine(proc, (l) => (l.startsWith('ipferry control plane for cluster') ? true : undefined), 20_000);
     return run;
@@ -34,7 +43,9 @@ export class ControlRun {
 
   /** Its log lines about moves and the judge's verdicts (pino JSON), since `since`, for a report. */
   tail(n: number, since = 0): string {
-    const notable = this.lines.filter(({ at, line }) => at >= since && /move|dead|silent|tick|"level":[45]0/.test(line));
+    const notable = this.lines.filter(
+      ({ at, line }) => at >= since && /move|dead|silent|tick|"level":[45]0/.test(line),
+    );
     return notable
       .slice(-n)
       .map(({ at, line }) => `  control +${at - since}ms ${summarize(line)}`)

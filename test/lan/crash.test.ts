@@ -13,7 +13,11 @@ describe('peer mode on a LAN: the owner dies', () => {
       mark('kill');
       c.agent('n1').signal('SIGKILL');
       await c.until('a survivor to hold web', () => ['h2', 'h3'].includes(c.holders('web')[0] ?? ''), 10_000);
-      await c.until('the client to be answered by it', () => ['h2', 'h3'].includes(client.lastAnswer()?.by ?? ''), 5000);
+      await c.until(
+        'the client to be answered by it',
+        () => ['h2', 'h3'].includes(client.lastAnswer()?.by ?? ''),
+        5000,
+      );
     });
     const r = run.phase('kill');
     console.log(`kill -9: ${run.summary()}`);

@@ -19,7 +19,17 @@ const clusters = labClusters();
  * address and port h4 was given; resolves with what they sent, together.
  */
 async function floodOwner(c: LanCluster, procs: number, from?: string): Promise<{ sent: number; perSecond: number }> {
-  const args = ['--import', 'tsx', FLOOD, '198.18.0.11', '7401', String(RATE / procs), String(SECONDS), '-5', ...(from ? [from] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    FLOOD,
+    '198.18.0.11',
+    '7401',
+    String(RATE / procs),
+    String(SECONDS),
+    '-5',
+    ...(from ? [from] : []),
+  ];
   const gens = Array.from({ length: procs }, () => c.lab.spawn('h4', process.execPath, args));
   const results = await Promise.all(
     gens.map(async (gen) => {
@@ -68,22 +78,32 @@ describe('peer mode on a LAN: a UDP flood at the owner', () => {
     expect(status.peer.quorum?.ok).toBe(true);
     // The junk never reached the agent: only the two peers' sockets exist, neither was flooded, and
     // nothing reached the loop to be refused (before the fix: 262,117 refused as not-a-peer).
-    const { sources, refused } = status.peer as unknown as { sources: Array<{ source: string; limited: number }>; refused: Record<string, number> };
+    const { sources, refused } = status.peer as unknown as {
+      sources: Array<{ source: string; limited: number }>;
+      refused: Record<string, number>;
+    };
     expect(refused).toEqual({});
     expect(sources.map((x) => x.source).sort()).toEqual(['198.18.0.12:7401', '198.18.0.13:7401']);
     expect(sources.every((x) => x.limited === 0)).toBe(true);
     expect(c.problems()).toEqual([]);
   }, 180_000);
 
-  it('a flood from a spoofed peer (n2\'s address and port) is cut to that source\'s rate: n1 keeps quorum through n3, no gap over 300 ms', async () => {
+  it("a flood from a spoofed peer (n2's address and port) is cut to that source's rate: n1 keeps quorum through n3, no gap over 300 ms", async () => {
     const c = await clusters.start({ nodes: 3, labHosts: 4 });
     await c.waitHolders('web', ['h1'], 60_000);
     // h4 takes n2's address to send from, and never answers ARP for it nor announces it, so the
     // others' neighbour entries for n2 stay n2's: a spoofed source, not a stolen address.
-    for (const [k, v] of [['net.ipv4.conf.all.arp_ignore', '8'], ['net.ipv4.conf.eth0.arp_ignore', '8'], ['net.ipv4.conf.all.arp_announce', '2'], ['net.ipv4.conf.eth0.arp_announce', '2']]) {
+    for (const [k, v] of [
+      ['net.ipv4.conf.all.arp_ignore', '8'],
+      ['net.ipv4.conf.eth0.arp_ignore', '8'],
+      ['net.ipv4.conf.all.arp_announce', '2'],
+      ['net.ipv4.conf.eth0.arp_announce', '2'],
+    ]) {
       expect((await c.lab.exec('h4', 'sysctl', ['-qw', `${k}=${v}`])).code).toBe(0);
     }
-    expect((await c.lab.exec('h4', 'ip', ['addr', 'add', '198.18.0.12/32', 'dev', 'eth0', 'noprefixroute'])).code).toBe(0);
+    expect((await c.lab.exec('h4', 'ip', ['addr', 'add', '198.18.0.12/32', 'dev', 'eth0', 'noprefixroute'])).code).toBe(
+      0,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     let result: { sent: number; perSecond: number } | undefined;
     const run = await c.probe({ vip: 'web', limitMs: SECONDS * 1000 + 20_000 }, async (mark) => {
@@ -93,10 +113,14 @@ describe('peer mode on a LAN: a UDP flood at the owner', () => {
       await new Promise((r) => setTimeout(r, 2000));
     });
     const status = await c.status('n1');
-    console.log(`spoofed flood ${JSON.stringify(result)}\n${run.summary()}\nn1 peer status ${JSON.stringify(status.peer)}`);
+    console.log(
+      `spoofed flood ${JSON.stringify(result)}\n${run.summary()}\nn1 peer status ${JSON.stringify(status.peer)}`,
+    );
     // One process (one source port): it reached 9k a second at load 20 (printed above).
     expect(result!.sent, 'datagrams sent').toBeGreaterThan(50_000);
-    const { sources } = status.peer as unknown as { sources: Array<{ source: string; received: number; limited: number }> };
+    const { sources } = status.peer as unknown as {
+      sources: Array<{ source: string; received: number; limited: number }>;
+    };
     const spoofed = sources.find((x) => x.source === '198.18.0.12:7401')!;
     // What n1 read from that queue was cut to the source's rate (200/s, bursts of 50, over the flood
     // and the probing around it) and the rest dropped unread; the kernel dropped what overflowed the

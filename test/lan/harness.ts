@@ -22,7 +22,12 @@ export interface ClusterOptions extends LanConfigOptions {
 export interface PeerAgentStatus {
   node: string;
   held: Array<{ vip: string; epoch: number | null }>;
-  peer: { quorum: { ok: boolean; heard: number; needed: number } | null; diagnostics: string[]; claiming: string[]; waiting: Array<{ vip: string; holder: string }> };
+  peer: {
+    quorum: { ok: boolean; heard: number; needed: number } | null;
+    diagnostics: string[];
+    claiming: string[];
+    waiting: Array<{ vip: string; holder: string }>;
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -100,18 +105,27 @@ export class LanCluster {
   /** Until exactly these hosts carry the VIP. */
   waitHolders(vip: string, hosts: readonly string[], timeoutMs: number): Promise<number> {
     const want = [...hosts].sort().join(',');
-    return this.until(`${vip} held by [${want}] (now [${this.holders(vip).join(',')}])`, () => this.holders(vip).sort().join(',') === want, timeoutMs);
+    return this.until(
+      `${vip} held by [${want}] (now [${this.holders(vip).join(',')}])`,
+      () => this.holders(vip).sort().join(',') === want,
+      timeoutMs,
+    );
   }
 
   /** The agent's /status, read inside its namespace (every namespace has its own loopback). */
   async status(node: string): Promise<PeerAgentStatus> {
-    const r = await this.lab.exec(hostOf(node), 'curl', ['-sS', '--max-time', '2', 'http://127.0.0.1:9477/status'], { timeoutMs: 5000 });
+    const r = await this.lab.exec(hostOf(node), 'curl', ['-sS', '--max-time', '2', 'http://127.0.0.1:9477/status'], {
+      timeoutMs: 5000,
+    });
     if (r.code !== 0) throw new Error(`${node}: /status failed (curl exit ${r.code}): ${r.stderr.trim()}`);
     return JSON.parse(r.stdout) as PeerAgentStatus;
   }
 
   /** Probes a VIP from the client and watches ARP from the observer while `script` runs; see probing.ts. */
-  probe(options: ProbeRunOptions, script: (mark: (phase: string) => number, client: ClientView) => Promise<void>): Promise<Probing> {
+  probe(
+    options: ProbeRunOptions,
+    script: (mark: (phase: string) => number, client: ClientView) => Promise<void>,
+  ): Promise<Probing> {
     return Probing.run(this, options, script);
   }
 
@@ -130,7 +144,12 @@ export class LanCluster {
       for (const l of a.logs()) {
         const msg = String(l.msg);
         const back = /epoch (\d+) → (\d+)/.exec(msg);
-        if (Number(l.level) >= 50 || (back && Number(back[2]) < Number(back[1])) || msg.startsWith('ignored assignment')) out.push(`${a.node} +${l.at - this.startedAt}ms: ${msg}`);
+        if (
+          Number(l.level) >= 50 ||
+          (back && Number(back[2]) < Number(back[1])) ||
+          msg.startsWith('ignored assignment')
+        )
+          out.push(`${a.node} +${l.at - this.startedAt}ms: ${msg}`);
       }
     }
     return out;
@@ -138,7 +157,9 @@ export class LanCluster {
 
   /** What every agent logged that matters, and who held what when: for failure messages. */
   report(since = this.startedAt): string {
-    const holders = this.config.vips.map((v) => `  ${v.name}: [${this.holders(v.name).join(',')}]${this.overlapText(v.name, since)}`).join('\n');
+    const holders = this.config.vips
+      .map((v) => `  ${v.name}: [${this.holders(v.name).join(',')}]${this.overlapText(v.name, since)}`)
+      .join('\n');
     const logs = [...this.agents.values()].map((a) => a.tail(25, since)).join('\n');
     return `holders now:\n${holders}\nagent logs (ms since the cluster started):\n${logs}`;
   }
@@ -153,7 +174,9 @@ export class LanCluster {
 
   private overlapText(vip: string, since: number): string {
     const o = this.addresses.overlaps(this.address(vip));
-    return o.length === 0 ? '' : ` — held twice: ${o.map((x) => `+${x.from - since}..${x.to === null ? 'now' : `+${x.to - since}`} by ${x.hosts.join('+')}`).join('; ')}`;
+    return o.length === 0
+      ? ''
+      : ` — held twice: ${o.map((x) => `+${x.from - since}..${x.to === null ? 'now' : `+${x.to - since}`} by ${x.hosts.join('+')}`).join('; ')}`;
   }
 }
 

@@ -29,7 +29,9 @@ describe('keepalived beside ipferry', () => {
     await b.until('h1', 45_000); // three agents starting at once on a shared machine take a while
     await sleep(1000);
     const now = await linkDownOutage(b);
-    console.log(`link down: keepalived outage ${old.outageMs} ms (by ${old.by}), ipferry outage ${now.outageMs} ms (by ${now.by}), responders ≤ ${now.responders}, kernel holders ≤ ${now.holders}`);
+    console.log(
+      `link down: keepalived outage ${old.outageMs} ms (by ${old.by}), ipferry outage ${now.outageMs} ms (by ${now.by}), responders ≤ ${now.responders}, kernel holders ≤ ${now.holders}`,
+    );
     expect(now.recovered).toBe(true);
     expect(now.by).not.toBe('h1');
     expect(now.responders).toBeLessThanOrEqual(1);
@@ -46,7 +48,9 @@ describe('keepalived beside ipferry', () => {
     for (const h of HOSTS) b.startKeepalived(h);
     await b.until('h1', 15_000);
     const s = await hostByHost(b);
-    console.log(`host by host:\n  ${s.steps.join('\n  ')}\n  answered: ${s.segments}\n  longest gap ${s.gapMs} ms, responders ≤ ${s.responders}, kernel holders ≤ ${s.holders}`);
+    console.log(
+      `host by host:\n  ${s.steps.join('\n  ')}\n  answered: ${s.segments}\n  longest gap ${s.gapMs} ms, responders ≤ ${s.responders}, kernel holders ≤ ${s.holders}`,
+    );
     expect(s.responders).toBeLessThanOrEqual(1);
     expect(s.holders).toBeLessThanOrEqual(1);
     // One failover: keepalived's master-down interval (what the quiet period waits out), plus the

@@ -36,9 +36,16 @@ export const nodeOf = (host: string): string => host.replace(/^h/, 'n');
  * config of their own invention. Returns the YAML and the validated config.
  */
 export function lanConfig(o: LanConfigOptions): { yaml: string; config: Config } {
-  const doc = YAML.parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown> & { vips: Array<Record<string, unknown>>; control: Record<string, unknown> };
+  const doc = YAML.parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown> & {
+    vips: Array<Record<string, unknown>>;
+    control: Record<string, unknown>;
+  };
   const example = doc.vips[0]!;
-  doc.nodes = Array.from({ length: o.nodes }, (_, i) => ({ id: `n${i + 1}`, interface: 'eth0', addresses: [`198.18.0.${11 + i}`] }));
+  doc.nodes = Array.from({ length: o.nodes }, (_, i) => ({
+    id: `n${i + 1}`,
+    interface: 'eth0',
+    addresses: [`198.18.0.${11 + i}`],
+  }));
   if (o.vips) {
     doc.vips = o.vips.map((v) => ({
       name: v.name,

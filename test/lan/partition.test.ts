@@ -10,7 +10,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('peer mode on a LAN: partitions', () => {
   it('quorum majority: the isolated owner lets go before the majority takes over; after healing the VIP goes home; never two holders', async () => {
-    const c = (await clusters.start({ nodes: 3, timers: { preemptDelay: 2000 } }));
+    const c = await clusters.start({ nodes: 3, timers: { preemptDelay: 2000 } });
     await c.waitHolders('web', ['h1'], 30_000);
     const run = await c.probe({ vip: 'web', limitMs: 40_000 }, async (mark) => {
       mark('partition');
@@ -38,13 +38,19 @@ describe('peer mode on a LAN: partitions', () => {
     expect(heal.outageMs, c.report()).toBeLessThan(1000);
     expect(heal.segments.at(-1)?.by).toBe('h1');
     // While cut off, h1 said why it held nothing.
-    const said = c.agent('n1').logs().filter((l) => l.at > run.marks.get('partition')! && l.at < run.marks.get('heal')!);
-    expect(said.some((l) => String(l.msg).includes('no-quorum')), c.report()).toBe(true);
+    const said = c
+      .agent('n1')
+      .logs()
+      .filter((l) => l.at > run.marks.get('partition')! && l.at < run.marks.get('heal')!);
+    expect(
+      said.some((l) => String(l.msg).includes('no-quorum')),
+      c.report(),
+    ).toBe(true);
     expect(c.problems()).toEqual([]);
   }, 90_000);
 
   it('two nodes with quorum none: both sides serve while cut (as VRRP does); on healing one winner remains at once', async () => {
-    const c = (await clusters.start({ nodes: 2, quorum: 'none', timers: { preemptDelay: 60_000 } }));
+    const c = await clusters.start({ nodes: 2, quorum: 'none', timers: { preemptDelay: 60_000 } });
     // Whoever got it first (with quorum none nothing waits for the preferred node's check to rise).
     await c.until('one holder of web', () => c.holders('web').length === 1, 30_000);
     const [owner] = c.holders('web') as [string];

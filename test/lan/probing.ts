@@ -55,9 +55,16 @@ export class Probing {
     readonly endedAt: number,
   ) {}
 
-  static async run(cluster: ProbedCluster, o: ProbeRunOptions, script: (mark: (phase: string) => number, client: ClientView) => Promise<void>): Promise<Probing> {
+  static async run(
+    cluster: ProbedCluster,
+    o: ProbeRunOptions,
+    script: (mark: (phase: string) => number, client: ClientView) => Promise<void>,
+  ): Promise<Probing> {
     const address = cluster.address(o.vip);
-    const watch = cluster.lab.watchResponders(address, { durationMs: o.limitMs + 2000, processes: o.arpProcesses ?? 4 });
+    const watch = cluster.lab.watchResponders(address, {
+      durationMs: o.limitMs + 2000,
+      processes: o.arpProcesses ?? 4,
+    });
     const prober = await cluster.lab.startProber({ vip: address, durationMs: o.limitMs });
     const marks = new Map<string, number>();
     const mark = (phase: string) => {
@@ -126,6 +133,11 @@ export class Probing {
       tcp: t.tcp.filter((p) => p.sentAt >= from && p.sentAt < to),
     };
     const arp = this.rounds.filter((r) => r.at >= from && r.at < to);
-    return { ...analyze(slice, { faultAt: from, arp }), from, to, holders: this.cluster.maxHolders(this.vip, from, to) };
+    return {
+      ...analyze(slice, { faultAt: from, arp }),
+      from,
+      to,
+      holders: this.cluster.maxHolders(this.vip, from, to),
+    };
   }
 }

@@ -8,13 +8,17 @@ const clusters = labClusters();
 
 describe('peer mode on a LAN: the owner returns', () => {
   it('preempts after preemptDelay, with a short break-before-make handback and never two responders', async () => {
-    const c = (await clusters.start({ nodes: 3, timers: { preemptDelay: 2000 } }));
+    const c = await clusters.start({ nodes: 3, timers: { preemptDelay: 2000 } });
     await c.waitHolders('web', ['h1'], 30_000);
     const run = await c.probe({ vip: 'web', limitMs: 50_000 }, async (mark, client) => {
       mark('kill');
       c.agent('n1').signal('SIGKILL');
       await c.until('a survivor to hold web', () => ['h2', 'h3'].includes(c.holders('web')[0] ?? ''), 10_000);
-      await c.until('the client to be answered by it', () => ['h2', 'h3'].includes(client.lastAnswer()?.by ?? ''), 5000);
+      await c.until(
+        'the client to be answered by it',
+        () => ['h2', 'h3'].includes(client.lastAnswer()?.by ?? ''),
+        5000,
+      );
       await c.agent('n1').exited(5000);
       mark('restart');
       c.startAgent('n1');

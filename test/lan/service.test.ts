@@ -46,6 +46,9 @@ describe('peer mode on a LAN: planned and service-driven moves', () => {
     expect(c.maxHolders('web'), c.report()).toBeLessThanOrEqual(1);
     expect(c.problems()).toEqual([]);
     const logs = c.agent('n1').logs();
-    expect(logs.some((l) => l.msg === 'leaving heartbeat delivered'), c.report()).toBe(true);
+    expect(
+      logs.some((l) => l.msg === 'leaving heartbeat delivered'),
+      c.report(),
+    ).toBe(true);
   }, 70_000);
 });

@@ -34,7 +34,15 @@ async function witnessedWebOnH1(): Promise<{ c: LanCluster; cp: ControlRun; why:
     start: [],
     timers: TIMERS,
     // Beyond loopback: HTTPS and signed answers (docs/security.md, finding 1).
-    control: { mode: 'local', listen: LISTEN, url: `https://${LISTEN}`, apiToken: 'lan-witnessed-api-token-0123', liveness: 'witnessed', witness: { port: 7402, keepalive: '3s' }, ...(await controlIdentity(LISTEN.split(':')[0]!)).control },
+    control: {
+      mode: 'local',
+      listen: LISTEN,
+      url: `https://${LISTEN}`,
+      apiToken: 'lan-witnessed-api-token-0123',
+      liveness: 'witnessed',
+      witness: { port: 7402, keepalive: '3s' },
+      ...(await controlIdentity(LISTEN.split(':')[0]!)).control,
+    },
   });
   const cp = await ControlRun.start(c.lab, CONTROL_HOST, LISTEN, c.configFile);
   const why = () => `${c.report()}\ncontrol plane:\n${cp.tail(30, c.startedAt)}`;
@@ -44,12 +52,18 @@ async function witnessedWebOnH1(): Promise<{ c: LanCluster; cp: ControlRun; why:
   await c.until('h1 to hold web', () => c.holders('web').join() === 'h1', 45_000);
   c.startAgent('n2');
   c.startAgent('n3');
-  await c.until('every agent to hear both nodes it watches', async () => (await Promise.all(['n1', 'n2', 'n3'].map(ringHeard))).every(Boolean), 45_000, 200);
+  await c.until(
+    'every agent to hear both nodes it watches',
+    async () => (await Promise.all(['n1', 'n2', 'n3'].map(ringHeard))).every(Boolean),
+    45_000,
+    200,
+  );
   expect(c.holders('web'), why()).toEqual(['h1']);
   return { c, cp, why };
 
   async function ringHeard(node: string): Promise<boolean> {
-    const s = (await c.status(node).catch(() => undefined)) as unknown as { witness?: { watching: Array<{ heard: boolean | null }> } } | undefined;
+    const s = (await c.status(node).catch(() => undefined)) as unknown as
+      { witness?: { watching: Array<{ heard: boolean | null }> } } | undefined;
     return s?.witness?.watching.length === 2 && s.witness.watching.every((w) => w.heard === true);
   }
 }
@@ -72,7 +86,11 @@ describe('witnessed liveness on a LAN: the owner dies', () => {
       mark('kill');
       c.agent('n1').signal('SIGKILL');
       await c.until('a survivor to hold web', () => survivor(c), 10_000);
-      await c.until('the client to be answered by it', () => ['h2', 'h3'].includes(client.lastAnswer()?.by ?? ''), 5000);
+      await c.until(
+        'the client to be answered by it',
+        () => ['h2', 'h3'].includes(client.lastAnswer()?.by ?? ''),
+        5000,
+      );
     });
     console.log(`witnessed kill -9 (bound ${TAKEOVER_BOUND_MS} ms):\n${run.summary()}`);
     expectOneAtATime(c, run.whole(), why);
@@ -83,7 +101,10 @@ describe('witnessed liveness on a LAN: the owner dies', () => {
     expect(['h2', 'h3']).toContain(r.firstAnswerAfterOutage?.by);
     expect(c.holders('web'), why()).not.toContain('h1');
     // The control plane moved it because the witnesses found n1 silent, not for another reason.
-    expect(cp.moves().some((l) => /owner-dead/.test(JSON.stringify(l))), why()).toBe(true);
+    expect(
+      cp.moves().some((l) => /owner-dead/.test(JSON.stringify(l))),
+      why(),
+    ).toBe(true);
     expect(c.problems(), why()).toEqual([]);
   }, 90_000);
 
@@ -109,8 +130,14 @@ describe('witnessed liveness on a LAN: the owner dies', () => {
     expect(down.outageMs, why()).toBeLessThan(TAKEOVER_BOUND_MS);
     expect(['h2', 'h3']).toContain(down.firstAnswerAfterOutage?.by);
     // h1 let go because it found itself cut off (its own words), not at the report deadline.
-    const said = c.agent('n1').logs().filter((l) => l.at > run.marks.get('down')! && l.at < run.marks.get('up')!);
-    expect(said.some((l) => String(l.msg).startsWith('cut off')), why()).toBe(true);
+    const said = c
+      .agent('n1')
+      .logs()
+      .filter((l) => l.at > run.marks.get('down')! && l.at < run.marks.get('up')!);
+    expect(
+      said.some((l) => String(l.msg).startsWith('cut off')),
+      why(),
+    ).toBe(true);
     const up = run.phase('up');
     expect(up.outageMs, why()).toBe(0);
     expect(up.holders, why()).toBeLessThanOrEqual(1);

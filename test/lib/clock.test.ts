@@ -14,7 +14,11 @@ describe('systemClock', () => {
   it("wakes every sleep on a signal when it aborts, rejecting with the signal's reason, and leaves no timer behind", async () => {
     const baseline = activeResources();
     const stop = new AbortController();
-    const sleeps = [systemClock.sleep(60_000, stop.signal), systemClock.sleep(30_000, stop.signal), systemClock.sleep(10, stop.signal)];
+    const sleeps = [
+      systemClock.sleep(60_000, stop.signal),
+      systemClock.sleep(30_000, stop.signal),
+      systemClock.sleep(10, stop.signal),
+    ];
     await sleeps[2]; // one that ended by time does not disturb the others
     const reason = new Error('agent stopping');
     stop.abort(reason);

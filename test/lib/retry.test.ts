@@ -91,7 +91,9 @@ describe('withRetry', () => {
     const clock = fakeClock();
     const seen: number[] = [];
     const { op, calls } = failing([transient(), transient(), transient()]);
-    await expect(withRetry(op, { clock, deadlineMs: 60_000, maxAttempts: 2, onRetry: (i) => seen.push(i.attempt) })).rejects.toMatchObject({ reason: 'transient' });
+    await expect(
+      withRetry(op, { clock, deadlineMs: 60_000, maxAttempts: 2, onRetry: (i) => seen.push(i.attempt) }),
+    ).rejects.toMatchObject({ reason: 'transient' });
     expect(calls()).toBe(2);
     expect(seen).toEqual([1]);
   });

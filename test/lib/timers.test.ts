@@ -36,7 +36,9 @@ describe('Timers.at', () => {
   it('never runs before its time, even when the clock underneath wakes early', async () => {
     const clock = new EarlyClock();
     const timers = new Timers(clock, memoryLog());
-    const ranAt = await new Promise<number>((resolve) => timers.at('deadline:n1', clock.now() + 301, async () => resolve(clock.now())));
+    const ranAt = await new Promise<number>((resolve) =>
+      timers.at('deadline:n1', clock.now() + 301, async () => resolve(clock.now())),
+    );
     expect(ranAt).toBeGreaterThanOrEqual(1_000_301);
     // Waited once for the whole time, then again for what was left.
     expect(clock.waits.slice(0, 2)).toEqual([301, 1]);
@@ -48,7 +50,9 @@ describe('Timers.at', () => {
     const timers = new Timers(clock, memoryLog());
     const ran: string[] = [];
     timers.at('k', clock.now() + 50, async () => void ran.push('first'));
-    await new Promise<void>((resolve) => timers.at('k', clock.now() + 100, async () => (ran.push('second'), resolve())));
+    await new Promise<void>((resolve) =>
+      timers.at('k', clock.now() + 100, async () => (ran.push('second'), resolve())),
+    );
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(ran).toEqual(['second']);
     timers.close();

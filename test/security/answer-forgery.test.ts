@@ -44,19 +44,24 @@ async function startMitm(upstream: string): Promise<Mitm> {
     req.on('end', () => {
       const sent = Buffer.concat(body);
       const node = (JSON.parse((JSON.parse(sent.toString()) as { payload: string }).payload) as { node: string }).node;
-      const up = http.request(`${upstream}${req.url}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (c: Buffer) => chunks.push(c));
-        answer.on('end', () => {
-          const sig = answer.headers[ANSWER_SIGNATURE_HEADER];
-          const headers: Record<string, string> = typeof sig === 'string' ? { [ANSWER_SIGNATURE_HEADER]: sig } : {};
-          const original = { text: Buffer.concat(chunks).toString(), headers };
-          if (answer.statusCode === 200) seen.set(node, [...(seen.get(node) ?? []), original]);
-          const out = answer.statusCode === 200 ? (rewrite.get(node)?.(original.text, original.headers) ?? original) : original;
-          res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json', ...out.headers });
-          res.end(out.text);
-        });
-      });
+      const up = http.request(
+        `${upstream}${req.url}`,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (c: Buffer) => chunks.push(c));
+          answer.on('end', () => {
+            const sig = answer.headers[ANSWER_SIGNATURE_HEADER];
+            const headers: Record<string, string> = typeof sig === 'string' ? { [ANSWER_SIGNATURE_HEADER]: sig } : {};
+            const original = { text: Buffer.concat(chunks).toString(), headers };
+            if (answer.statusCode === 200) seen.set(node, [...(seen.get(node) ?? []), original]);
+            const out =
+              answer.statusCode === 200 ? (rewrite.get(node)?.(original.text, original.headers) ?? original) : original;
+            res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json', ...out.headers });
+            res.end(out.text);
+          });
+        },
+      );
       up.on('error', () => res.destroy());
       up.end(sent);
     });
@@ -102,8 +107,23 @@ async function world() {
     config.nodes.map((node) => {
       const host = new RecordingHostNet();
       const metrics = new AgentMetrics({ processMetrics: false });
-      const transport = new HttpTransport({ url: `${mitm.url}/v1/heartbeat`, cluster: config.cluster, node: node.id, answerKey: publicKeyFrom(ANSWER_KEY) });
-      const agent = new Agent({ config, node, signer: hmacSigner(PSK), hostNet: host, hostNetKind: 'recording (test)', transport, clock: systemClock, logger: pino({ enabled: false }), metrics });
+      const transport = new HttpTransport({
+        url: `${mitm.url}/v1/heartbeat`,
+        cluster: config.cluster,
+        node: node.id,
+        answerKey: publicKeyFrom(ANSWER_KEY),
+      });
+      const agent = new Agent({
+        config,
+        node,
+        signer: hmacSigner(PSK),
+        hostNet: host,
+        hostNetKind: 'recording (test)',
+        transport,
+        clock: systemClock,
+        logger: pino({ enabled: false }),
+        metrics,
+      });
       return [node.id, { agent, host, metrics }] as const;
     }),
   );
@@ -114,9 +134,15 @@ async function world() {
   const n = (id: string) => agents.get(id)!;
   /** Owners and epochs in the store, and what each host has bound at which epoch. */
   const snapshot = async () => ({
-    store: (await cp.ctx.store.loadAssignments(cp.ctx.group)).assignments.map((a) => ({ vip: a.vip, node: a.node, epoch: a.epoch })),
+    store: (await cp.ctx.store.loadAssignments(cp.ctx.group)).assignments.map((a) => ({
+      vip: a.vip,
+      node: a.node,
+      epoch: a.epoch,
+    })),
     held: Object.fromEntries([...agents].map(([id, a]) => [id, a.agent.status().held])),
-    bound: Object.fromEntries([...agents].map(([id, a]) => [id, a.host.only('bind').length - a.host.only('unbind').length])),
+    bound: Object.fromEntries(
+      [...agents].map(([id, a]) => [id, a.host.only('bind').length - a.host.only('unbind').length]),
+    ),
   });
   return { cp, mitm, n, snapshot };
 }
@@ -136,31 +162,60 @@ async function refusals(w: Awaited<ReturnType<typeof world>>, count: number): Pr
 }
 
 const steady = async (w: Awaited<ReturnType<typeof world>>) =>
-  until('v1 bound at n1, nothing at n2', () => w.n('n1').agent.status().held.length === 1 && w.n('n2').agent.status().controlPlane.reachable);
+  until(
+    'v1 bound at n1, nothing at n2',
+    () => w.n('n1').agent.status().held.length === 1 && w.n('n2').agent.status().controlPlane.reachable,
+  );
 
-const json = (f: (a: Record<string, unknown>) => void): Rewrite => (text, headers) => {
-  const a = JSON.parse(text) as Record<string, unknown>;
-  f(a);
-  return { text: JSON.stringify(a), headers };
-};
+const json =
+  (f: (a: Record<string, unknown>) => void): Rewrite =>
+  (text, headers) => {
+    const a = JSON.parse(text) as Record<string, unknown>;
+    f(a);
+    return { text: JSON.stringify(a), headers };
+  };
 
 describe('answers through a man in the middle', () => {
   it.each([
-    ['epoch 2^53 - 1 (signature kept)', json((a) => (a.assignments = [{ vip: 'v1', epoch: Number.MAX_SAFE_INTEGER }])), 'bad-signature'],
-    ['another node\'s VIP, as its owner (signature kept)', json((a) => (a.assignments = [{ vip: 'v1', epoch: 1 }])), 'bad-signature'],
-    ['unsigned (header dropped)', (text: string) => ({ text: JSON.stringify({ ...(JSON.parse(text) as object), assignments: [{ vip: 'v1', epoch: 1 }] }), headers: {} }), 'unsigned'],
-  ] as const)('n2 refuses an answer rewritten to %s, says so, and nothing changes anywhere', async (_what, rewrite, why) => {
-    const w = await world();
-    await steady(w);
-    const before = await w.snapshot();
-    expect(before.store).toEqual([{ vip: 'v1', node: 'n1', epoch: 1 }]);
-    w.mitm.rewrite.set('n2', rewrite);
-    await refusals(w, 3);
-    const status = w.n('n2').agent.status().controlPlane;
-    expect(status).toMatchObject({ answersSigned: true, reachable: false, lastFailure: { reason: 'forged-answer', message: expect.stringContaining(`(${why})`) } });
-    expect(await w.n('n2').metrics.text()).toMatch(/ipferry_heartbeat_failures_total\{reason="forged-answer"\} [3-9]/);
-    expect(await w.snapshot()).toEqual(before);
-  });
+    [
+      'epoch 2^53 - 1 (signature kept)',
+      json((a) => (a.assignments = [{ vip: 'v1', epoch: Number.MAX_SAFE_INTEGER }])),
+      'bad-signature',
+    ],
+    [
+      "another node's VIP, as its owner (signature kept)",
+      json((a) => (a.assignments = [{ vip: 'v1', epoch: 1 }])),
+      'bad-signature',
+    ],
+    [
+      'unsigned (header dropped)',
+      (text: string) => ({
+        text: JSON.stringify({ ...(JSON.parse(text) as object), assignments: [{ vip: 'v1', epoch: 1 }] }),
+        headers: {},
+      }),
+      'unsigned',
+    ],
+  ] as const)(
+    'n2 refuses an answer rewritten to %s, says so, and nothing changes anywhere',
+    async (_what, rewrite, why) => {
+      const w = await world();
+      await steady(w);
+      const before = await w.snapshot();
+      expect(before.store).toEqual([{ vip: 'v1', node: 'n1', epoch: 1 }]);
+      w.mitm.rewrite.set('n2', rewrite);
+      await refusals(w, 3);
+      const status = w.n('n2').agent.status().controlPlane;
+      expect(status).toMatchObject({
+        answersSigned: true,
+        reachable: false,
+        lastFailure: { reason: 'forged-answer', message: expect.stringContaining(`(${why})`) },
+      });
+      expect(await w.n('n2').metrics.text()).toMatch(
+        /ipferry_heartbeat_failures_total\{reason="forged-answer"\} [3-9]/,
+      );
+      expect(await w.snapshot()).toEqual(before);
+    },
+  );
 
   it('n2 refuses a real signed answer replayed later (it answers another heartbeat), and nothing changes', async () => {
     const w = await world();
@@ -169,14 +224,20 @@ describe('answers through a man in the middle', () => {
     const before = await w.snapshot();
     w.mitm.rewrite.set('n2', () => old);
     await refusals(w, 3);
-    expect(w.n('n2').agent.status().controlPlane.lastFailure).toMatchObject({ reason: 'forged-answer', message: expect.stringContaining('(not-our-request)') });
+    expect(w.n('n2').agent.status().controlPlane.lastFailure).toMatchObject({
+      reason: 'forged-answer',
+      message: expect.stringContaining('(not-our-request)'),
+    });
     expect(await w.snapshot()).toEqual(before);
   });
 
-  it('the original attack: a forged epoch at n2, then the real owner killed — v1 ends bound at n2, at the control plane\'s epoch', async () => {
+  it("the original attack: a forged epoch at n2, then the real owner killed — v1 ends bound at n2, at the control plane's epoch", async () => {
     const w = await world();
     await steady(w);
-    w.mitm.rewrite.set('n2', json((a) => (a.assignments = [{ vip: 'v1', epoch: Number.MAX_SAFE_INTEGER }])));
+    w.mitm.rewrite.set(
+      'n2',
+      json((a) => (a.assignments = [{ vip: 'v1', epoch: Number.MAX_SAFE_INTEGER }])),
+    );
     await refusals(w, 2);
     expect(w.n('n2').agent.status().held).toEqual([]);
     w.mitm.rewrite.delete('n2');

@@ -39,16 +39,30 @@ function postChunked(url: string, total: number): Promise<{ status: number; body
 }
 
 async function state(cp: LocalControlPlane) {
-  const [group, events] = await Promise.all([cp.ctx.store.loadGroup(cp.ctx.group), cp.ctx.store.listEvents(cp.ctx.group)]);
+  const [group, events] = await Promise.all([
+    cp.ctx.store.loadGroup(cp.ctx.group),
+    cp.ctx.store.listEvents(cp.ctx.group),
+  ]);
   return { nodes: [...group.nodes.keys()], version: group.version, events: events.events.length };
 }
 
 describe('security: a chunked request body over the limit', () => {
   it('is answered 413 (readable, not a reset) on the heartbeat and API paths, and stores nothing', async () => {
-    const cp = await startLocalControlPlane({ config, log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], deadlines: false, tickEveryMs: 3_600_000, reconcileEveryMs: 3_600_000 });
+    const cp = await startLocalControlPlane({
+      config,
+      log: memoryLog(),
+      listen: '127.0.0.1:0',
+      providers: [new BareMetalProvider()],
+      deadlines: false,
+      tickEveryMs: 3_600_000,
+      reconcileEveryMs: 3_600_000,
+    });
     planes.push(cp);
     const before = await state(cp);
-    for (const [path, total] of [['/v1/heartbeat', config.security.maxHeartbeatBytes * 8], ['/v1/drain', 1024 * 1024]] as const) {
+    for (const [path, total] of [
+      ['/v1/heartbeat', config.security.maxHeartbeatBytes * 8],
+      ['/v1/drain', 1024 * 1024],
+    ] as const) {
       const reply = await postChunked(`${cp.url}${path}`, total);
       expect(reply.status, path).toBe(413);
       expect(JSON.parse(reply.body), path).toHaveProperty('error.reason');
@@ -57,9 +71,18 @@ describe('security: a chunked request body over the limit', () => {
   });
 
   it('the connection stays usable after the 413 (the rest of the body was read and dropped)', async () => {
-    const cp = await startLocalControlPlane({ config, log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], deadlines: false, tickEveryMs: 3_600_000, reconcileEveryMs: 3_600_000 });
+    const cp = await startLocalControlPlane({
+      config,
+      log: memoryLog(),
+      listen: '127.0.0.1:0',
+      providers: [new BareMetalProvider()],
+      deadlines: false,
+      tickEveryMs: 3_600_000,
+      reconcileEveryMs: 3_600_000,
+    });
     planes.push(cp);
-    for (let i = 0; i < 3; i++) expect((await postChunked(`${cp.url}/v1/heartbeat`, config.security.maxHeartbeatBytes * 4)).status).toBe(413);
+    for (let i = 0; i < 3; i++)
+      expect((await postChunked(`${cp.url}/v1/heartbeat`, config.security.maxHeartbeatBytes * 4)).status).toBe(413);
     const status = await fetch(`${cp.url}/v1/status`);
     expect(status.status).toBe(200);
   });

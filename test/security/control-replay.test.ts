@@ -19,7 +19,15 @@ afterEach(async () => {
 });
 
 async function start(): Promise<LocalControlPlane> {
-  const cp = await startLocalControlPlane({ config, log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], deadlines: false, tickEveryMs: 3_600_000, reconcileEveryMs: 3_600_000 });
+  const cp = await startLocalControlPlane({
+    config,
+    log: memoryLog(),
+    listen: '127.0.0.1:0',
+    providers: [new BareMetalProvider()],
+    deadlines: false,
+    tickEveryMs: 3_600_000,
+    reconcileEveryMs: 3_600_000,
+  });
   planes.push(cp);
   return cp;
 }
@@ -31,8 +39,16 @@ function agent(node: string, cp: () => { url: string }): TestAgent {
 }
 
 async function state(cp: LocalControlPlane) {
-  const [group, events] = await Promise.all([cp.ctx.store.loadGroup(cp.ctx.group), cp.ctx.store.listEvents(cp.ctx.group)]);
-  return { nodes: Object.fromEntries([...group.nodes].map(([id, r]) => [id, { guard: r.guard, lastSeen: r.view.lastSeen }])), assignments: group.assignments, version: group.version, events: events.events.map((e) => e.id) };
+  const [group, events] = await Promise.all([
+    cp.ctx.store.loadGroup(cp.ctx.group),
+    cp.ctx.store.listEvents(cp.ctx.group),
+  ]);
+  return {
+    nodes: Object.fromEntries([...group.nodes].map(([id, r]) => [id, { guard: r.guard, lastSeen: r.view.lastSeen }])),
+    assignments: group.assignments,
+    version: group.version,
+    events: events.events.map((e) => e.id),
+  };
 }
 
 describe('security: replays after a restart, and lockout by a heartbeat dated ahead', () => {
@@ -85,11 +101,23 @@ describe('security: replays after a restart, and lockout by a heartbeat dated ah
 
   it('clockSkew defaults to 4 × deadAfter, within 2–30 s, not a minute', () => {
     const skew = (control: Record<string, unknown>, timers: Record<string, unknown> = {}) =>
-      loadConfig({ cluster: 'c', control, timers, security: { psk: PSK }, nodes: [{ id: 'n1', interface: 'eth0', addresses: ['198.18.0.11'] }] }).security.clockSkew;
+      loadConfig({
+        cluster: 'c',
+        control,
+        timers,
+        security: { psk: PSK },
+        nodes: [{ id: 'n1', interface: 'eth0', addresses: ['198.18.0.11'] }],
+      }).security.clockSkew;
     expect(skew({ mode: 'local', liveness: 'direct' })).toBe(12_000);
     expect(skew({ mode: 'local' })).toBe(2_400);
     expect(skew({ mode: 'peer' }, { heartbeatInterval: 100, deadAfter: 300 })).toBe(2_000);
     expect(skew({ mode: 'local' }, { heartbeatInterval: 10_000, deadAfter: 60_000 })).toBe(30_000);
-    expect(loadConfig({ cluster: 'c', security: { psk: PSK, clockSkew: '90s' }, nodes: [{ id: 'n1', interface: 'eth0', addresses: ['198.18.0.11'] }] }).security.clockSkew).toBe(90_000);
+    expect(
+      loadConfig({
+        cluster: 'c',
+        security: { psk: PSK, clockSkew: '90s' },
+        nodes: [{ id: 'n1', interface: 'eth0', addresses: ['198.18.0.11'] }],
+      }).security.clockSkew,
+    ).toBe(90_000);
   });
 });

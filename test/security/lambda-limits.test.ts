@@ -26,18 +26,29 @@ afterAll(async () => {
 });
 
 async function state() {
-  const [group, events] = await Promise.all([w.rt.store.loadGroup(w.rt.ctx.group), w.rt.store.listEvents(w.rt.ctx.group)]);
-  return { nodes: [...group.nodes.keys()], draining: [...group.draining], version: group.version, events: events.events.map((e) => e.id) };
+  const [group, events] = await Promise.all([
+    w.rt.store.loadGroup(w.rt.ctx.group),
+    w.rt.store.listEvents(w.rt.ctx.group),
+  ]);
+  return {
+    nodes: [...group.nodes.keys()],
+    draining: [...group.draining],
+    version: group.version,
+    events: events.events.map((e) => e.id),
+  };
 }
 
 /** Counts the DynamoDB calls the store makes, by command, while `fn` runs (middleware on the real client). */
 async function countCalls(client: DynamoDBClient, fn: () => Promise<void>): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   const name = `count-${Math.random()}`;
-  client.middlewareStack.add((next, context) => (args) => {
-    counts[context.commandName ?? '?'] = (counts[context.commandName ?? '?'] ?? 0) + 1;
-    return next(args);
-  }, { step: 'initialize', name });
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      counts[context.commandName ?? '?'] = (counts[context.commandName ?? '?'] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
   try {
     await fn();
   } finally {
@@ -50,7 +61,17 @@ describe('security: the Lambda functions’ limits', () => {
   it('the API refuses a body over 64 KiB with 413 and changes nothing', async () => {
     const before = await state();
     const huge = JSON.stringify({ node: 'n1', reason: 'x'.repeat(MAX_API_BODY_BYTES) });
-    const res = await apiHandler(w.rt, urlEvent({ method: 'POST', path: '/v1/drain', body: huge, base64: true, callerArn: 'arn:aws:iam::123456789012:user/ops' }), lambdaContext());
+    const res = await apiHandler(
+      w.rt,
+      urlEvent({
+        method: 'POST',
+        path: '/v1/drain',
+        body: huge,
+        base64: true,
+        callerArn: 'arn:aws:iam::123456789012:user/ops',
+      }),
+      lambdaContext(),
+    );
     expect(res.statusCode).toBe(413);
     expect(JSON.parse(String(res.body))).toEqual({ error: { reason: 'invalid', message: 'request body over 64 KiB' } });
     expect(await state()).toEqual(before);

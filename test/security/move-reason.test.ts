@@ -13,8 +13,18 @@ const config = lanCluster({ nodes: 2, control: { mode: 'local', liveness: 'direc
 let cp: LocalControlPlane;
 
 beforeEach(async () => {
-  cp = await startLocalControlPlane({ config, log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], deadlines: false, tickEveryMs: 3_600_000, reconcileEveryMs: 3_600_000 });
-  const agents = ['n1', 'n2'].map((n) => new TestAgent(n, { config, signer: signer(), url: () => `${cp.url}/v1/heartbeat` }));
+  cp = await startLocalControlPlane({
+    config,
+    log: memoryLog(),
+    listen: '127.0.0.1:0',
+    providers: [new BareMetalProvider()],
+    deadlines: false,
+    tickEveryMs: 3_600_000,
+    reconcileEveryMs: 3_600_000,
+  });
+  const agents = ['n1', 'n2'].map(
+    (n) => new TestAgent(n, { config, signer: signer(), url: () => `${cp.url}/v1/heartbeat` }),
+  );
   for (const a of agents) await a.beat();
   await cp.tickNow();
   for (const a of agents) await a.beat();
@@ -22,12 +32,19 @@ beforeEach(async () => {
 afterEach(async () => cp.close());
 
 async function move(reason: string) {
-  const res = await fetch(`${cp.url}/v1/move`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ vip: 'smtp', node: 'n2', reason }) });
+  const res = await fetch(`${cp.url}/v1/move`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ vip: 'smtp', node: 'n2', reason }),
+  });
   return { status: res.status, body: (await res.json()) as { error?: { reason: string; message: string } } };
 }
 
 async function state() {
-  const [group, events] = await Promise.all([cp.ctx.store.loadGroup(cp.ctx.group), cp.ctx.store.listEvents(cp.ctx.group)]);
+  const [group, events] = await Promise.all([
+    cp.ctx.store.loadGroup(cp.ctx.group),
+    cp.ctx.store.listEvents(cp.ctx.group),
+  ]);
   return { assignments: group.assignments, version: group.version, events: events.events.map((e) => e.id) };
 }
 
@@ -36,7 +53,10 @@ describe('security: bounded move reasons', () => {
     const before = await state();
     expect(before.assignments.find((a) => a.vip === 'smtp')?.node).toBe('n1');
     const reply = await move('x'.repeat(MAX_REASON + 1));
-    expect(reply).toMatchObject({ status: 400, body: { error: { reason: 'invalid', message: expect.stringContaining(`at most ${MAX_REASON}`) } } });
+    expect(reply).toMatchObject({
+      status: 400,
+      body: { error: { reason: 'invalid', message: expect.stringContaining(`at most ${MAX_REASON}`) } },
+    });
     expect(await state()).toEqual(before);
     expect((await move('y'.repeat(60_000))).status).toBe(400);
     expect(await state()).toEqual(before);

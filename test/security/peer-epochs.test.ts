@@ -48,7 +48,9 @@ describe('security: peer-mode epochs cannot run away', () => {
     const status = x.loop.status();
     expect(status.refused['absurd-epoch']).toBe(10);
     expect(status.quorum).toMatchObject({ ok: true, heard: 2 });
-    expect(status.peers.find((p) => p.node === 'n2')?.lastSeenMsAgo).toBeLessThanOrEqual(x.config.timers.heartbeatInterval);
+    expect(status.peers.find((p) => p.node === 'n2')?.lastSeenMsAgo).toBeLessThanOrEqual(
+      x.config.timers.heartbeatInterval,
+    );
     expect(x.logs.filter((l) => l.reason === 'absurd-epoch')).toHaveLength(1);
   });
 

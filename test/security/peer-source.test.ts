@@ -22,7 +22,9 @@ async function sendFrom(address: string, port: number, data: string): Promise<vo
     s.once('error', reject);
     s.bind(0, address, () => resolve());
   });
-  await new Promise<void>((resolve, reject) => s.send(Buffer.from(data), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    s.send(Buffer.from(data), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+  );
   await new Promise<void>((r) => s.close(() => r()));
 }
 
@@ -37,7 +39,13 @@ describe('security: peer datagrams only from configured peers', () => {
       configDigest: configDigest(c.config),
       signer: hmacSigner(PSK),
       now: Date.now,
-      sources: { checks: () => ({}), held: () => ['web'], applied: () => ({ web: 500 }), claiming: () => [], takeHookFailures: () => [] },
+      sources: {
+        checks: () => ({}),
+        held: () => ['web'],
+        applied: () => ({ web: 500 }),
+        claiming: () => [],
+        takeHookFailures: () => [],
+      },
     });
     for (let i = 0; i < 10; i++) await sendFrom('127.0.0.2', n1.port, forger.build().envelope);
     // And from a peer's address but a port no peer uses.
@@ -46,7 +54,14 @@ describe('security: peer datagrams only from configured peers', () => {
     // Finding 3: each peer has its own connected socket, so the kernel drops these before the agent
     // reads them; the loop's own address check (peer-epochs.test.ts) is the second line.
     expect(n1.peer.loop.status().refused).toEqual({});
-    expect(n1.peer.loop.status().sources.map((s) => s.source).sort()).toEqual(c.config.control.mode === 'peer' ? c.config.control.peers.filter((p) => p !== `127.0.0.1:${n1.port}`).sort() : []);
+    expect(
+      n1.peer.loop
+        .status()
+        .sources.map((s) => s.source)
+        .sort(),
+    ).toEqual(
+      c.config.control.mode === 'peer' ? c.config.control.peers.filter((p) => p !== `127.0.0.1:${n1.port}`).sort() : [],
+    );
     expect(n1.host.has(WEB)).toBe(true);
     expect(n1.host.only('unbind')).toEqual([]);
     expect(n1.peer.agent.reconciler.appliedEpochs().web).toBeLessThan(10);

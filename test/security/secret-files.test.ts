@@ -18,7 +18,11 @@ afterEach(() => vi.restoreAllMocks());
 let n = 0;
 function config(pskFile: string): string {
   const path = join(dir, `ipferry-${n++}.yaml`);
-  writeFileSync(path, `cluster: pair\ncontrol: { mode: peer, quorum: none }\nsecurity: { pskFile: ${JSON.stringify(pskFile)} }\nnodes:\n  - { id: a, interface: eth1, addresses: [198.18.0.75] }\n  - { id: b, interface: eth1, addresses: [198.18.0.76] }\nvips:\n  - { name: v, address: 198.18.0.74/20 }\n`, { mode: 0o644 });
+  writeFileSync(
+    path,
+    `cluster: pair\ncontrol: { mode: peer, quorum: none }\nsecurity: { pskFile: ${JSON.stringify(pskFile)} }\nnodes:\n  - { id: a, interface: eth1, addresses: [198.18.0.75] }\n  - { id: b, interface: eth1, addresses: [198.18.0.76] }\nvips:\n  - { name: v, address: 198.18.0.74/20 }\n`,
+    { mode: 0o644 },
+  );
   return path;
 }
 
@@ -62,7 +66,22 @@ describe('security: ipferry validate reads the files the config names', () => {
 
   it('a pskFile this user cannot read is an error (validate run as nobody, the file root 0600)', () => {
     const cfg = config(goodPsk);
-    const r = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, '--import', 'tsx', 'cli/main.ts', 'validate', cfg], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
+    const r = spawnSync(
+      '/usr/bin/setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        '--',
+        process.execPath,
+        '--import',
+        'tsx',
+        'cli/main.ts',
+        'validate',
+        cfg,
+      ],
+      { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`security.pskFile ${goodPsk}: cannot be read by this user (EACCES: permission denied)`);
   });
@@ -71,7 +90,9 @@ describe('security: ipferry validate reads the files the config names', () => {
     const open = secret('open.psk', 'a-long-random-pre-shared-secret\n', 0o644);
     const r = await run([config(open)]);
     expect(r.code).toBe(0);
-    expect(r.err).toContain(`  warning: security.pskFile ${open}: is readable or writable by group or others (mode 0644): chmod 600 it`);
+    expect(r.err).toContain(
+      `  warning: security.pskFile ${open}: is readable or writable by group or others (mode 0644): chmod 600 it`,
+    );
     const json = await run([config(open), '--json']);
     expect(JSON.parse(json.out[0]!)).toMatchObject({ ok: true, warnings: [{ path: 'security.pskFile', file: open }] });
     expect((await run([config(goodPsk)])).err).toEqual([]);
@@ -84,7 +105,10 @@ describe('security: ipferry validate reads the files the config names', () => {
     const cases: Array<[string, string]> = [
       [join(dir, 'nokey'), 'no such file'],
       [dir, 'is a directory, expected a file'],
-      [secret('bad.key', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'), 'is not an Ed25519 private key in PEM'],
+      [
+        secret('bad.key', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'),
+        'is not an Ed25519 private key in PEM',
+      ],
       [secret('short.key', ''), 'is empty, expected an Ed25519 private key (PEM)'],
     ];
     for (const [path, why] of cases) {
@@ -93,7 +117,9 @@ describe('security: ipferry validate reads the files the config names', () => {
       expect(r.err.join('\n'), path).toContain(`  --key ${path}: ${why}`);
     }
     const open = secret('open.key', generateNodeKey().privateKeyPem, 0o640);
-    expect((await run([cfg, '--key', open])).err).toContain(`  warning: --key ${open}: is readable or writable by group or others (mode 0640): chmod 600 it`);
+    expect((await run([cfg, '--key', open])).err).toContain(
+      `  warning: --key ${open}: is readable or writable by group or others (mode 0640): chmod 600 it`,
+    );
   });
 
   it('a path with terminal escapes is printed escaped', async () => {
@@ -109,10 +135,31 @@ describe('security: the agent says so at start', () => {
     const open = secret('agent-open.psk', 'a-long-random-pre-shared-secret\n', 0o644);
     const cfg = join(dir, 'agent.yaml');
     // A node this host is not (EC2 identity against an unreachable IMDS): the agent stops right after the warning.
-    writeFileSync(cfg, stringify({ cluster: 'e2e', control: { mode: 'local', liveness: 'direct', url: 'http://127.0.0.1:9' }, security: { pskFile: open }, nodes: [{ id: 'a', interface: 'eth0', aws: { instanceId: 'i-0bbbbbbbbbbbbbbbb', eni: 'eni-0aaa1111bbbb2222c', subnetCidr: '10.0.1.0/24' } }], vips: [{ name: 'sec', kind: 'aws-secondary-ip', address: '10.0.1.50/24' }] }));
-    const p = spawnIpferry(['agent', '--config', cfg, '--node', 'a', '--hostnet', 'recording', '--metrics', '127.0.0.1:0'], { AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9' });
+    writeFileSync(
+      cfg,
+      stringify({
+        cluster: 'e2e',
+        control: { mode: 'local', liveness: 'direct', url: 'http://127.0.0.1:9' },
+        security: { pskFile: open },
+        nodes: [
+          {
+            id: 'a',
+            interface: 'eth0',
+            aws: { instanceId: 'i-0bbbbbbbbbbbbbbbb', eni: 'eni-0aaa1111bbbb2222c', subnetCidr: '10.0.1.0/24' },
+          },
+        ],
+        vips: [{ name: 'sec', kind: 'aws-secondary-ip', address: '10.0.1.50/24' }],
+      }),
+    );
+    const p = spawnIpferry(
+      ['agent', '--config', cfg, '--node', 'a', '--hostnet', 'recording', '--metrics', '127.0.0.1:0'],
+      { AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9' },
+    );
     await p.exited(30_000);
     const warned = p.logs.find((l) => l.level === 40 && l.field === 'security.pskFile');
-    expect(warned, p.stderr()).toMatchObject({ path: open, msg: `security.pskFile ${open} is readable or writable by group or others (mode 0644): chmod 600 it` });
+    expect(warned, p.stderr()).toMatchObject({
+      path: open,
+      msg: `security.pskFile ${open} is readable or writable by group or others (mode 0644): chmod 600 it`,
+    });
   }, 40_000);
 });

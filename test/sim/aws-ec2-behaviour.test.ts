@@ -18,7 +18,12 @@ let clock = 1_000_000;
 async function start(options: Partial<Ec2EmulatorOptions> = {}): Promise<void> {
   emu = new Ec2Emulator({ seed: exampleEc2Seed(), ...options });
   await emu.start(0);
-  ec2 = new EC2Client({ endpoint: emu.url, region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  ec2 = new EC2Client({
+    endpoint: emu.url,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 1,
+  });
 }
 
 afterEach(async () => {
@@ -26,7 +31,9 @@ afterEach(async () => {
   await emu.close();
 });
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; $fault?: string; $metadata: { httpStatusCode?: number } }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<{ name: string; message: string; $fault?: string; $metadata: { httpStatusCode?: number } }> {
   try {
     await p;
   } catch (err) {
@@ -35,12 +42,21 @@ async function failure(p: Promise<unknown>): Promise<{ name: string; message: st
   throw new Error('expected the call to fail');
 }
 
-async function admin(path: string, body?: unknown, method = 'POST'): Promise<{ status: number; json: Record<string, unknown> }> {
+async function admin(
+  path: string,
+  body?: unknown,
+  method = 'POST',
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${emu.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-const moveEipToC = () => new AssociateAddressCommand({ AllocationId: 'eipalloc-0bbb', NetworkInterfaceId: 'eni-0ccc', AllowReassociation: true });
+const moveEipToC = () =>
+  new AssociateAddressCommand({
+    AllocationId: 'eipalloc-0bbb',
+    NetworkInterfaceId: 'eni-0ccc',
+    AllowReassociation: true,
+  });
 
 describe('throttling (token bucket per action)', () => {
   it('answers RequestLimitExceeded (503) past 50 mutating calls in a burst, per action, refilling 5/s', async () => {
@@ -60,7 +76,9 @@ describe('throttling (token bucket per action)', () => {
     await start({ now: () => clock });
     for (let i = 0; i < 50; i++) await ec2.send(new DescribeNetworkInterfacesCommand({}));
     expect((await failure(ec2.send(new DescribeNetworkInterfacesCommand({})))).name).toBe('RequestLimitExceeded');
-    const filtered = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: ['subnet-0a'] }] }));
+    const filtered = await ec2.send(
+      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'subnet-id', Values: ['subnet-0a'] }] }),
+    );
     expect(filtered.NetworkInterfaces).toHaveLength(2);
   });
 
@@ -74,9 +92,20 @@ describe('throttling (token bucket per action)', () => {
 describe('eventual consistency', () => {
   it('Describe* right after a write shows the old state until consistencyLagMs has passed', async () => {
     await start({ now: () => clock, settings: { consistencyLagMs: 2000 } });
-    await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0bbb', PrivateIpAddresses: ['10.0.1.100'], AllowReassignment: true }));
+    await ec2.send(
+      new AssignPrivateIpAddressesCommand({
+        NetworkInterfaceId: 'eni-0bbb',
+        PrivateIpAddresses: ['10.0.1.100'],
+        AllowReassignment: true,
+      }),
+    );
     expect(emu.holderOfPrivateIp('10.0.1.100')).toBe('eni-0bbb');
-    const q = () => ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'addresses.private-ip-address', Values: ['10.0.1.100'] }] }));
+    const q = () =>
+      ec2.send(
+        new DescribeNetworkInterfacesCommand({
+          Filters: [{ Name: 'addresses.private-ip-address', Values: ['10.0.1.100'] }],
+        }),
+      );
     expect((await q()).NetworkInterfaces?.map((e) => e.NetworkInterfaceId)).toEqual(['eni-0aaa']);
     const eip = await ec2.send(new DescribeAddressesCommand({ AllocationIds: ['eipalloc-0aaa'] }));
     expect(eip.Addresses?.[0]?.NetworkInterfaceId).toBe('eni-0aaa');
@@ -88,8 +117,18 @@ describe('eventual consistency', () => {
 
   it('mutations act on the true state even while reads lag', async () => {
     await start({ now: () => clock, settings: { consistencyLagMs: 60_000 } });
-    await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0bbb', PrivateIpAddresses: ['10.0.1.100'], AllowReassignment: true }));
-    const err = await failure(ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0aaa', PrivateIpAddresses: ['10.0.1.100'] })));
+    await ec2.send(
+      new AssignPrivateIpAddressesCommand({
+        NetworkInterfaceId: 'eni-0bbb',
+        PrivateIpAddresses: ['10.0.1.100'],
+        AllowReassignment: true,
+      }),
+    );
+    const err = await failure(
+      ec2.send(
+        new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0aaa', PrivateIpAddresses: ['10.0.1.100'] }),
+      ),
+    );
     expect(err.message).toContain('eni-0bbb');
   });
 });
@@ -143,7 +182,10 @@ describe('deny list, DryRun, unknown actions', () => {
     await ec2.send(new DescribeAddressesCommand({}));
     await admin('/__admin/deny', undefined, 'DELETE');
     await admin('/__admin/deny', { resource: 'eni-0bbb' });
-    const assignB = () => ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0bbb', PrivateIpAddresses: ['10.0.1.60'] }));
+    const assignB = () =>
+      ec2.send(
+        new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0bbb', PrivateIpAddresses: ['10.0.1.60'] }),
+      );
     expect((await failure(assignB())).name).toBe('UnauthorizedOperation');
     await ec2.send(moveEipToC());
     await admin('/__admin/deny', undefined, 'DELETE');
@@ -152,7 +194,11 @@ describe('deny list, DryRun, unknown actions', () => {
 
   it('answers DryRunOperation (412) for an allowed DryRun call without changing anything', async () => {
     await start();
-    const err = await failure(ec2.send(new AssociateAddressCommand({ AllocationId: 'eipalloc-0bbb', NetworkInterfaceId: 'eni-0ccc', DryRun: true })));
+    const err = await failure(
+      ec2.send(
+        new AssociateAddressCommand({ AllocationId: 'eipalloc-0bbb', NetworkInterfaceId: 'eni-0ccc', DryRun: true }),
+      ),
+    );
     expect(err.name).toBe('DryRunOperation');
     expect(err.$metadata.httpStatusCode).toBe(412);
     expect(emu.elasticIp('eipalloc-0bbb')?.association).toBeUndefined();
@@ -164,7 +210,9 @@ describe('deny list, DryRun, unknown actions', () => {
     expect(err.name).toBe('InvalidAction');
     expect(err.$metadata.httpStatusCode).toBe(400);
     const raw = await fetch(emu.url, { method: 'POST', body: 'Action=RunInstances&Version=2016-11-15' });
-    expect(await raw.text()).toMatch(/<Response><Errors><Error><Code>InvalidAction<\/Code><Message>.*<\/Message><\/Error><\/Errors><RequestID>[-0-9a-f]+<\/RequestID><\/Response>/);
+    expect(await raw.text()).toMatch(
+      /<Response><Errors><Error><Code>InvalidAction<\/Code><Message>.*<\/Message><\/Error><\/Errors><RequestID>[-0-9a-f]+<\/RequestID><\/Response>/,
+    );
   });
 });
 
@@ -174,8 +222,20 @@ describe('invariant', () => {
     for (let round = 0; round < 10; round++) {
       const ip = `10.0.1.${150 + round}`;
       const [a, b] = await Promise.allSettled([
-        ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0aaa', PrivateIpAddresses: [ip], AllowReassignment: round % 2 === 0 })),
-        ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0bbb', PrivateIpAddresses: [ip], AllowReassignment: round % 2 === 0 })),
+        ec2.send(
+          new AssignPrivateIpAddressesCommand({
+            NetworkInterfaceId: 'eni-0aaa',
+            PrivateIpAddresses: [ip],
+            AllowReassignment: round % 2 === 0,
+          }),
+        ),
+        ec2.send(
+          new AssignPrivateIpAddressesCommand({
+            NetworkInterfaceId: 'eni-0bbb',
+            PrivateIpAddresses: [ip],
+            AllowReassignment: round % 2 === 0,
+          }),
+        ),
       ]);
       const holders = Object.values(emu.state.enis).filter((e) => e.secondaryIps.includes(ip));
       expect(holders).toHaveLength(1);
@@ -188,8 +248,16 @@ describe('invariant', () => {
     const emuState = new Ec2Emulator({ seed: exampleEc2Seed() }).state;
     const broken = structuredClone(emuState);
     broken.enis['eni-0bbb']!.secondaryIps.push('10.0.1.100');
-    broken.eips['eipalloc-0bbb']!.association = { associationId: 'eipassoc-x', eniId: 'eni-0ccc', privateIp: '10.0.2.99' };
-    broken.routeTables['rtb-0main']!.routes.push({ destination: '192.0.2.10/32', networkInterfaceId: 'eni-0bbb', origin: 'CreateRoute' });
+    broken.eips['eipalloc-0bbb']!.association = {
+      associationId: 'eipassoc-x',
+      eniId: 'eni-0ccc',
+      privateIp: '10.0.2.99',
+    };
+    broken.routeTables['rtb-0main']!.routes.push({
+      destination: '192.0.2.10/32',
+      networkInterfaceId: 'eni-0bbb',
+      origin: 'CreateRoute',
+    });
     const v = findViolations(broken);
     expect(v).toHaveLength(3);
     expect(v.join('\n')).toMatch(/10\.0\.1\.100 held by eni-0aaa and eni-0bbb/);
@@ -220,11 +288,25 @@ describe('admin "by hand" changes', () => {
 
   it('moves a secondary address and a route by hand, with API validation', async () => {
     await start();
-    expect((await admin('/__admin/assign-private-ip', { networkInterfaceId: 'eni-0bbb', privateIpAddress: '10.0.1.100' })).status).toBe(200);
+    expect(
+      (await admin('/__admin/assign-private-ip', { networkInterfaceId: 'eni-0bbb', privateIpAddress: '10.0.1.100' }))
+        .status,
+    ).toBe(200);
     expect(emu.holderOfPrivateIp('10.0.1.100')).toBe('eni-0bbb');
-    expect((await admin('/__admin/replace-route', { routeTableId: 'rtb-0main', destinationCidrBlock: '192.0.2.10/32', networkInterfaceId: 'eni-0bbb' })).status).toBe(200);
+    expect(
+      (
+        await admin('/__admin/replace-route', {
+          routeTableId: 'rtb-0main',
+          destinationCidrBlock: '192.0.2.10/32',
+          networkInterfaceId: 'eni-0bbb',
+        })
+      ).status,
+    ).toBe(200);
     expect(emu.route('rtb-0main', '192.0.2.10/32')?.networkInterfaceId).toBe('eni-0bbb');
-    const bad = await admin('/__admin/assign-private-ip', { networkInterfaceId: 'eni-0ccc', privateIpAddress: '10.0.1.100' });
+    const bad = await admin('/__admin/assign-private-ip', {
+      networkInterfaceId: 'eni-0ccc',
+      privateIpAddress: '10.0.1.100',
+    });
     expect(bad).toMatchObject({ status: 400, json: { error: 'InvalidParameterValue' } });
     expect(emu.violationLog).toEqual([]);
   });

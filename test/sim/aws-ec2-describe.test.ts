@@ -17,7 +17,12 @@ let ec2: EC2Client;
 beforeEach(async () => {
   emu = new Ec2Emulator({ seed: exampleEc2Seed() });
   await emu.start(0);
-  ec2 = new EC2Client({ endpoint: emu.url, region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  ec2 = new EC2Client({
+    endpoint: emu.url,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 1,
+  });
 });
 
 afterEach(async () => {
@@ -25,7 +30,9 @@ afterEach(async () => {
   await emu.close();
 });
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
   try {
     await p;
   } catch (err) {
@@ -61,7 +68,11 @@ describe('DescribeNetworkInterfaces', () => {
   });
 
   it('filters by private address, subnet and attachment (values ORed, filters ANDed, wildcards)', async () => {
-    const byVip = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'addresses.private-ip-address', Values: ['10.0.1.100'] }] }));
+    const byVip = await ec2.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: 'addresses.private-ip-address', Values: ['10.0.1.100'] }],
+      }),
+    );
     expect(byVip.NetworkInterfaces?.map((e) => e.NetworkInterfaceId)).toEqual(['eni-0aaa']);
     const bySubnet = await ec2.send(
       new DescribeNetworkInterfacesCommand({
@@ -72,18 +83,26 @@ describe('DescribeNetworkInterfaces', () => {
       }),
     );
     expect(bySubnet.NetworkInterfaces?.map((e) => e.NetworkInterfaceId)).toEqual(['eni-0bbb']);
-    const wildcard = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: ['eni-0b*', 'eni-0c?c'] }] }));
+    const wildcard = await ec2.send(
+      new DescribeNetworkInterfacesCommand({
+        Filters: [{ Name: 'network-interface-id', Values: ['eni-0b*', 'eni-0c?c'] }],
+      }),
+    );
     expect(wildcard.NetworkInterfaces?.map((e) => e.NetworkInterfaceId).sort()).toEqual(['eni-0bbb', 'eni-0ccc']);
   });
 
   it('refuses an unknown filter name instead of matching everything', async () => {
-    const err = await failure(ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'private-ip', Values: ['10.0.1.10'] }] })));
+    const err = await failure(
+      ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'private-ip', Values: ['10.0.1.10'] }] })),
+    );
     expect(err.name).toBe('InvalidParameterValue');
     expect(err.$metadata.httpStatusCode).toBe(400);
   });
 
   it('answers InvalidNetworkInterfaceID.NotFound for an unknown id and .Malformed for a bad one', async () => {
-    const unknown = await failure(ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-0aaa', 'eni-0404'] })));
+    const unknown = await failure(
+      ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-0aaa', 'eni-0404'] })),
+    );
     expect(unknown.name).toBe('InvalidNetworkInterfaceID.NotFound');
     expect(unknown.message).toContain('eni-0404');
     expect(unknown.$metadata.httpStatusCode).toBe(400);
@@ -123,15 +142,21 @@ describe('DescribeAddresses', () => {
   it('selects by AllocationId.N, PublicIp.N and filters', async () => {
     const byIp = await ec2.send(new DescribeAddressesCommand({ PublicIps: ['198.51.100.11'] }));
     expect(byIp.Addresses?.map((a) => a.AllocationId)).toEqual(['eipalloc-0bbb']);
-    const byEni = await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'network-interface-id', Values: ['eni-0aaa'] }] }));
+    const byEni = await ec2.send(
+      new DescribeAddressesCommand({ Filters: [{ Name: 'network-interface-id', Values: ['eni-0aaa'] }] }),
+    );
     expect(byEni.Addresses?.map((a) => a.AllocationId)).toEqual(['eipalloc-0aaa']);
     const byTag = await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: 'tag:vip', Values: ['web'] }] }));
     expect(byTag.Addresses?.map((a) => a.AllocationId)).toEqual(['eipalloc-0aaa']);
   });
 
   it('answers InvalidAllocationID.NotFound and InvalidAddress.NotFound', async () => {
-    expect((await failure(ec2.send(new DescribeAddressesCommand({ AllocationIds: ['eipalloc-0404'] })))).name).toBe('InvalidAllocationID.NotFound');
-    expect((await failure(ec2.send(new DescribeAddressesCommand({ PublicIps: ['198.51.100.99'] })))).name).toBe('InvalidAddress.NotFound');
+    expect((await failure(ec2.send(new DescribeAddressesCommand({ AllocationIds: ['eipalloc-0404'] })))).name).toBe(
+      'InvalidAllocationID.NotFound',
+    );
+    expect((await failure(ec2.send(new DescribeAddressesCommand({ PublicIps: ['198.51.100.99'] })))).name).toBe(
+      'InvalidAddress.NotFound',
+    );
   });
 });
 
@@ -141,22 +166,37 @@ describe('DescribeRouteTables, DescribeSubnets, DescribeInstances', () => {
     const routes = out.RouteTables?.[0]?.Routes ?? [];
     expect(routes).toContainEqual(expect.objectContaining({ DestinationCidrBlock: '10.0.0.0/16', GatewayId: 'local' }));
     expect(routes).toContainEqual(
-      expect.objectContaining({ DestinationCidrBlock: '192.0.2.10/32', NetworkInterfaceId: 'eni-0aaa', InstanceId: 'i-0aaa', State: 'active' }),
+      expect.objectContaining({
+        DestinationCidrBlock: '192.0.2.10/32',
+        NetworkInterfaceId: 'eni-0aaa',
+        InstanceId: 'i-0aaa',
+        State: 'active',
+      }),
     );
-    const filtered = await ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'route.destination-cidr-block', Values: ['192.0.2.10/32'] }] }));
+    const filtered = await ec2.send(
+      new DescribeRouteTablesCommand({
+        Filters: [{ Name: 'route.destination-cidr-block', Values: ['192.0.2.10/32'] }],
+      }),
+    );
     expect(filtered.RouteTables?.map((t) => t.RouteTableId)).toEqual(['rtb-0main']);
-    expect((await failure(ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ['rtb-0404'] })))).name).toBe('InvalidRouteTableID.NotFound');
+    expect((await failure(ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: ['rtb-0404'] })))).name).toBe(
+      'InvalidRouteTableID.NotFound',
+    );
   });
 
   it('answers subnets with CIDR, AZ and IPv6 block', async () => {
-    const out = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ['eu-central-1b'] }] }));
+    const out = await ec2.send(
+      new DescribeSubnetsCommand({ Filters: [{ Name: 'availability-zone', Values: ['eu-central-1b'] }] }),
+    );
     expect(out.Subnets).toHaveLength(1);
     expect(out.Subnets![0]).toMatchObject({ SubnetId: 'subnet-0b', CidrBlock: '10.0.2.0/24', VpcId: 'vpc-0a1' });
     expect(out.Subnets![0]!.Ipv6CidrBlockAssociationSet?.[0]?.Ipv6CidrBlock).toBe('2001:db8:0:2::/64');
   });
 
   it('answers an instance with its placement, state and interfaces (enough for identity)', async () => {
-    const out = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'private-ip-address', Values: ['10.0.2.10'] }] }));
+    const out = await ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: 'private-ip-address', Values: ['10.0.2.10'] }] }),
+    );
     const inst = out.Reservations?.[0]?.Instances?.[0];
     expect(inst).toMatchObject({
       InstanceId: 'i-0ccc',
@@ -167,6 +207,8 @@ describe('DescribeRouteTables, DescribeSubnets, DescribeInstances', () => {
       Tags: [{ Key: 'Name', Value: 'node-c' }],
     });
     expect(inst?.NetworkInterfaces?.map((n) => n.NetworkInterfaceId)).toEqual(['eni-0ccc']);
-    expect((await failure(ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-0404'] })))).name).toBe('InvalidInstanceID.NotFound');
+    expect((await failure(ec2.send(new DescribeInstancesCommand({ InstanceIds: ['i-0404'] })))).name).toBe(
+      'InvalidInstanceID.NotFound',
+    );
   });
 });

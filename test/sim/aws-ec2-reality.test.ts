@@ -33,44 +33,77 @@ function seed(over: Partial<NonNullable<Ec2Seed['instances']>[number]> = {}): Ec
       { id: 'i-0b', subnetId: 'subnet-a', privateIp: '10.0.1.11', publicIp: '203.0.113.11' },
     ],
     elasticIps: [{ allocationId: 'eipalloc-1', publicIp: '198.51.100.1' }],
-    routeTables: [{ id: 'rtb-1', vpcId: 'vpc-1', main: true, routes: [{ destination: '192.0.2.10/32', networkInterfaceId: 'eni-0a' }] }],
+    routeTables: [
+      {
+        id: 'rtb-1',
+        vpcId: 'vpc-1',
+        main: true,
+        routes: [{ destination: '192.0.2.10/32', networkInterfaceId: 'eni-0a' }],
+      },
+    ],
   };
 }
 
 async function start(options: ConstructorParameters<typeof Ec2Emulator>[0]): Promise<EC2Client> {
   emu = new Ec2Emulator(options);
   await emu.start(0);
-  ec2 = new EC2Client({ endpoint: emu.url, region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  ec2 = new EC2Client({
+    endpoint: emu.url,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 1,
+  });
   return ec2;
 }
 
 const publicIpOf = async (c: EC2Client, id: string) =>
-  (await c.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]?.PublicIpAddress;
+  (await c.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]?.Instances?.[0]
+    ?.PublicIpAddress;
 
 describe('EC2 emulator reality', () => {
   it("enforces the instance type's private IPv4 limit per interface (t3.micro: 2, primary included)", async () => {
     const c = await start({ seed: seed({ instanceType: 't3.micro' }) });
-    await c.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0a', PrivateIpAddresses: ['10.0.1.100'] }));
-    const refused = await c.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0a', PrivateIpAddresses: ['10.0.1.101'] })).catch((e: Error) => e);
+    await c.send(
+      new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0a', PrivateIpAddresses: ['10.0.1.100'] }),
+    );
+    const refused = await c
+      .send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0a', PrivateIpAddresses: ['10.0.1.101'] }))
+      .catch((e: Error) => e);
     expect((refused as Error).name).toBe('PrivateIpAddressLimitExceeded');
-    expect(() => new Ec2Emulator({ seed: seed({ instanceType: 't3.micro', maxIpv4: 3 }) })).toThrow(/above its instance type's limit of 2/);
+    expect(() => new Ec2Emulator({ seed: seed({ instanceType: 't3.micro', maxIpv4: 3 }) })).toThrow(
+      /above its instance type's limit of 2/,
+    );
     expect(() => new Ec2Emulator({ seed: seed({ instanceType: 'z9.huge' }) })).toThrow(/z9\.huge/);
   });
 
   it('an Elastic IP on the primary address releases the public address; when it leaves, EC2 gives a new one, never the old', async () => {
     const c = await start({ seed: seed() });
     expect(await publicIpOf(c, 'i-0a')).toBe('203.0.113.10');
-    await c.send(new AssociateAddressCommand({ AllocationId: 'eipalloc-1', NetworkInterfaceId: 'eni-0a', AllowReassociation: true }));
+    await c.send(
+      new AssociateAddressCommand({
+        AllocationId: 'eipalloc-1',
+        NetworkInterfaceId: 'eni-0a',
+        AllowReassociation: true,
+      }),
+    );
     expect(await publicIpOf(c, 'i-0a')).toBe('198.51.100.1');
-    const eni = (await c.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-0a'] }))).NetworkInterfaces![0]!;
+    const eni = (await c.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-0a'] })))
+      .NetworkInterfaces![0]!;
     expect(eni.Association?.PublicIp).toBe('198.51.100.1');
     // The EIP moves to b: a gets a fresh address, b loses its own.
-    await c.send(new AssociateAddressCommand({ AllocationId: 'eipalloc-1', NetworkInterfaceId: 'eni-0b', AllowReassociation: true }));
+    await c.send(
+      new AssociateAddressCommand({
+        AllocationId: 'eipalloc-1',
+        NetworkInterfaceId: 'eni-0b',
+        AllowReassociation: true,
+      }),
+    );
     const renewed = await publicIpOf(c, 'i-0a');
     expect(renewed).toMatch(/^203\.0\.113\./);
     expect(renewed).not.toBe('203.0.113.10');
     expect(await publicIpOf(c, 'i-0b')).toBe('198.51.100.1');
-    const assoc = (await c.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-0a'] }))).NetworkInterfaces![0]!.Association;
+    const assoc = (await c.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-0a'] })))
+      .NetworkInterfaces![0]!.Association;
     expect(assoc).toMatchObject({ PublicIp: renewed, IpOwnerId: 'amazon' });
     await c.send(new DisassociateAddressCommand({ PublicIp: '198.51.100.1' }));
     const b = await publicIpOf(c, 'i-0b');
@@ -79,7 +112,13 @@ describe('EC2 emulator reality', () => {
 
   it('an interface launched without a public address has none after an Elastic IP leaves it', async () => {
     const c = await start({ seed: seed({ publicIp: undefined }) });
-    await c.send(new AssociateAddressCommand({ AllocationId: 'eipalloc-1', NetworkInterfaceId: 'eni-0a', AllowReassociation: true }));
+    await c.send(
+      new AssociateAddressCommand({
+        AllocationId: 'eipalloc-1',
+        NetworkInterfaceId: 'eni-0a',
+        AllowReassociation: true,
+      }),
+    );
     await c.send(new DisassociateAddressCommand({ PublicIp: '198.51.100.1' }));
     expect(await publicIpOf(c, 'i-0a')).toBeUndefined();
   });
@@ -87,7 +126,10 @@ describe('EC2 emulator reality', () => {
   it('a route to an interface with source/destination check on (the default) is accepted but delivers nothing', async () => {
     await start({ seed: seed() });
     expect(emu!.state.enis['eni-0a']!.sourceDestCheck).toBe(true);
-    expect(emu!.routeDelivers('rtb-1', '192.0.2.10/32')).toEqual({ delivers: false, why: 'eni-0a has source/destination check on: EC2 drops the routed packets' });
+    expect(emu!.routeDelivers('rtb-1', '192.0.2.10/32')).toEqual({
+      delivers: false,
+      why: 'eni-0a has source/destination check on: EC2 drops the routed packets',
+    });
     const off = new Ec2Emulator({ seed: seed({ sourceDestCheck: false }) });
     expect(off.routeDelivers('rtb-1', '192.0.2.10/32')).toEqual({ delivers: true, why: 'delivered to eni-0a' });
   });
@@ -100,18 +142,31 @@ describe('EC2 emulator reality', () => {
     const settle = async <T>(p: Promise<T>): Promise<{ value: T; tookMs: number }> => {
       const from = clock.now();
       let done = false;
-      void p.then(() => (done = true), () => (done = true));
+      void p.then(
+        () => (done = true),
+        () => (done = true),
+      );
       for (let i = 0; i < 400 && !done; i++) {
         await new Promise((r) => setTimeout(r, 5));
         if (!done) await clock.advance(100);
       }
       return { value: await p, tookMs: clock.now() - from };
     };
-    const assigned = await settle(c.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0a', PrivateIpAddresses: ['10.0.1.100'] })));
+    const assigned = await settle(
+      c.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: 'eni-0a', PrivateIpAddresses: ['10.0.1.100'] })),
+    );
     expect(assigned.tookMs).toBeGreaterThanOrEqual(400);
     const writtenAt = clock.now() - 1;
     const holders = async () =>
-      (await settle(c.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'addresses.private-ip-address', Values: ['10.0.1.100'] }] })))).value.NetworkInterfaces!.map((e) => e.NetworkInterfaceId);
+      (
+        await settle(
+          c.send(
+            new DescribeNetworkInterfacesCommand({
+              Filters: [{ Name: 'addresses.private-ip-address', Values: ['10.0.1.100'] }],
+            }),
+          ),
+        )
+      ).value.NetworkInterfaces!.map((e) => e.NetworkInterfaceId);
     expect(await holders()).toEqual([]);
     while (clock.now() < writtenAt + 3000) await clock.advance(500);
     expect(await holders()).toEqual(['eni-0a']);

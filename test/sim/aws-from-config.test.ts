@@ -23,11 +23,21 @@ describe('EC2 seed from a config', () => {
       ['i-0000000000000a003', 'eni-0000000000000e003', '10.20.2.11', ['10.20.2.100']],
     ]);
     expect(seed.elasticIps).toEqual([
-      { allocationId: 'eipalloc-0000000000000c001', publicIp: '198.51.100.25', networkInterfaceId: 'eni-0000000000000e001', privateIp: '10.20.1.11', tags: { Name: 'mx' } },
+      {
+        allocationId: 'eipalloc-0000000000000c001',
+        publicIp: '198.51.100.25',
+        networkInterfaceId: 'eni-0000000000000e001',
+        privateIp: '10.20.1.11',
+        tags: { Name: 'mx' },
+      },
     ]);
     expect(seed.routeTables!.map((t) => [t.id, t.main, t.routes])).toEqual([
       ['rtb-0000000000000d001', true, [{ destination: '10.255.0.25/32', networkInterfaceId: 'eni-0000000000000e002' }]],
-      ['rtb-0000000000000d002', false, [{ destination: '10.255.0.25/32', networkInterfaceId: 'eni-0000000000000e002' }]],
+      [
+        'rtb-0000000000000d002',
+        false,
+        [{ destination: '10.255.0.25/32', networkInterfaceId: 'eni-0000000000000e002' }],
+      ],
     ]);
     const emu = new Ec2Emulator({ seed });
     expect(emu.holderOfPrivateIp('10.20.2.100')).toBe('eni-0000000000000e003');
@@ -41,8 +51,21 @@ describe('EC2 seed from a config', () => {
       nodes: [
         { id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa1', subnetCidr: '10.5.0.0/24' } },
         { id: 'n2', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa2', subnetCidr: '10.5.0.0/24' } },
-        { id: 'v6', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa3', subnetCidr: '2001:db8:5::/64', privateIp: '10.6.0.20' } },
-        { id: 'ds', interface: 'eth0', aws: { eni: 'eni-0000000000000aaa4', subnetId: 'subnet-0000000000000dd01', subnetCidr: '10.7.0.0/24', subnetIpv6Cidr: '2001:db8:7::/64' } },
+        {
+          id: 'v6',
+          interface: 'eth0',
+          aws: { eni: 'eni-0000000000000aaa3', subnetCidr: '2001:db8:5::/64', privateIp: '10.6.0.20' },
+        },
+        {
+          id: 'ds',
+          interface: 'eth0',
+          aws: {
+            eni: 'eni-0000000000000aaa4',
+            subnetId: 'subnet-0000000000000dd01',
+            subnetCidr: '10.7.0.0/24',
+            subnetIpv6Cidr: '2001:db8:7::/64',
+          },
+        },
       ],
       vips: [
         { name: 'free', kind: 'aws-secondary-ip', address: '10.5.0.4/24' },
@@ -68,8 +91,17 @@ describe('EC2 seed from a config', () => {
   });
 
   it('picks the smallest documented instance type whose interface holds every secondary VIP of its subnet', () => {
-    const vips = Array.from({ length: 12 }, (_, i) => ({ name: `v${i}`, kind: 'aws-secondary-ip', address: `10.7.0.${100 + i}/24`, preferred: 'n1' }));
-    const cfg = loadConfig({ ...base, nodes: [{ id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24' } }], vips });
+    const vips = Array.from({ length: 12 }, (_, i) => ({
+      name: `v${i}`,
+      kind: 'aws-secondary-ip',
+      address: `10.7.0.${100 + i}/24`,
+      preferred: 'n1',
+    }));
+    const cfg = loadConfig({
+      ...base,
+      nodes: [{ id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24' } }],
+      vips,
+    });
     const seed = ec2Seed(cfg);
     // 13 addresses: m5.large holds 10, t3.large 12, so the next is a 15-address type.
     expect(seed.instances![0]!.instanceType).toBe('t3.xlarge');
@@ -79,8 +111,16 @@ describe('EC2 seed from a config', () => {
   });
 
   it('refuses more secondary VIPs in a subnet than any instance type holds on one interface (50)', () => {
-    const vips = Array.from({ length: 50 }, (_, i) => ({ name: `v${i}`, kind: 'aws-secondary-ip', address: `10.7.0.${100 + i}/24` }));
-    const cfg = loadConfig({ ...base, nodes: [{ id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24' } }], vips });
+    const vips = Array.from({ length: 50 }, (_, i) => ({
+      name: `v${i}`,
+      kind: 'aws-secondary-ip',
+      address: `10.7.0.${100 + i}/24`,
+    }));
+    const cfg = loadConfig({
+      ...base,
+      nodes: [{ id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24' } }],
+      vips,
+    });
     expect(() => ec2Seed(cfg)).toThrow(/50 secondary VIPs in 10\.7\.0\.0\/24 exceed every instance type's limit/);
   });
 
@@ -88,27 +128,50 @@ describe('EC2 seed from a config', () => {
     const cfg = loadConfig({
       ...base,
       nodes: [
-        { id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24', publicIp: '203.0.113.41' } },
+        {
+          id: 'n1',
+          interface: 'eth0',
+          aws: { eni: 'eni-0000000000000bbb1', subnetCidr: '10.7.0.0/24', publicIp: '203.0.113.41' },
+        },
         { id: 'n2', interface: 'eth0', aws: { eni: 'eni-0000000000000bbb2', subnetCidr: '10.7.0.0/24' } },
       ],
     });
     const on = new Ec2Emulator({ seed: ec2Seed(cfg) }).state.enis;
-    expect([on['eni-0000000000000bbb1']!.sourceDestCheck, on['eni-0000000000000bbb2']!.sourceDestCheck]).toEqual([true, true]);
-    expect([on['eni-0000000000000bbb1']!.publicIp, on['eni-0000000000000bbb2']!.publicIp]).toEqual(['203.0.113.41', undefined]);
+    expect([on['eni-0000000000000bbb1']!.sourceDestCheck, on['eni-0000000000000bbb2']!.sourceDestCheck]).toEqual([
+      true,
+      true,
+    ]);
+    expect([on['eni-0000000000000bbb1']!.publicIp, on['eni-0000000000000bbb2']!.publicIp]).toEqual([
+      '203.0.113.41',
+      undefined,
+    ]);
     const off = new Ec2Emulator({ seed: ec2Seed(cfg, { sourceDestCheckOff: ['n2'] }) }).state.enis;
-    expect([off['eni-0000000000000bbb1']!.sourceDestCheck, off['eni-0000000000000bbb2']!.sourceDestCheck]).toEqual([true, false]);
+    expect([off['eni-0000000000000bbb1']!.sourceDestCheck, off['eni-0000000000000bbb2']!.sourceDestCheck]).toEqual([
+      true,
+      false,
+    ]);
   });
 
   it('refuses one subnet id given two CIDRs, naming both', () => {
     const cfg = loadConfig({
       ...base,
       nodes: [
-        { id: 'n1', interface: 'eth0', aws: { eni: 'eni-0000000000000ccc1', subnetId: 'subnet-0000000000000001', subnetCidr: '10.8.0.0/24' } },
-        { id: 'n2', interface: 'eth0', aws: { eni: 'eni-0000000000000ccc2', subnetId: 'subnet-0000000000000001', subnetCidr: '10.9.0.0/24' } },
+        {
+          id: 'n1',
+          interface: 'eth0',
+          aws: { eni: 'eni-0000000000000ccc1', subnetId: 'subnet-0000000000000001', subnetCidr: '10.8.0.0/24' },
+        },
+        {
+          id: 'n2',
+          interface: 'eth0',
+          aws: { eni: 'eni-0000000000000ccc2', subnetId: 'subnet-0000000000000001', subnetCidr: '10.9.0.0/24' },
+        },
       ],
     });
     expect(() => ec2Seed(cfg)).toThrow(SeedError);
-    expect(() => ec2Seed(cfg)).toThrow(/subnet-0000000000000001 is given as 10\.8\.0\.0\/24 and as 10\.9\.0\.0\/24 \(node n2\)/);
+    expect(() => ec2Seed(cfg)).toThrow(
+      /subnet-0000000000000001 is given as 10\.8\.0\.0\/24 and as 10\.9\.0\.0\/24 \(node n2\)/,
+    );
   });
 
   it('covers subnets with a /16 when one is enough, and a wider block when not', () => {
@@ -122,12 +185,24 @@ describe('Route 53 seed from a config', () => {
   it('builds the example zones: the round-robin set and the owner record as a running cluster shows them', () => {
     const seed = route53Seed(aws);
     expect(seed.zones).toEqual([
-      { id: 'Z00000000EXAMPLE2', name: 'example.net', comment: 'ipferry sim: mail-eu', records: [{ name: 'webmail.example.net', type: 'A', ttl: 60, values: ['203.0.113.12'] }] },
+      {
+        id: 'Z00000000EXAMPLE2',
+        name: 'example.net',
+        comment: 'ipferry sim: mail-eu',
+        records: [{ name: 'webmail.example.net', type: 'A', ttl: 60, values: ['203.0.113.12'] }],
+      },
       {
         id: 'Z00000000EXAMPLE1',
         name: 'internal.example.net',
         comment: 'ipferry sim: mail-eu',
-        records: [{ name: 'smtp.internal.example.net', type: 'A', ttl: 30, values: ['10.20.1.100', '10.20.2.100', '10.255.0.25'] }],
+        records: [
+          {
+            name: 'smtp.internal.example.net',
+            type: 'A',
+            ttl: 30,
+            values: ['10.20.1.100', '10.20.2.100', '10.255.0.25'],
+          },
+        ],
       },
     ]);
     const emu = new Route53Emulator({ seed });
@@ -138,10 +213,19 @@ describe('Route 53 seed from a config', () => {
     const cfg = loadConfig({
       ...base,
       nodes: [{ id: 'n1', interface: 'eth0', addresses: ['198.18.0.1'] }],
-      vips: [{ name: 'www', kind: 'aws-route53', aws: { hostedZoneId: '/hostedzone/ZABC', recordName: 'www.example.org.' } }],
+      vips: [
+        { name: 'www', kind: 'aws-route53', aws: { hostedZoneId: '/hostedzone/ZABC', recordName: 'www.example.org.' } },
+      ],
     });
-    expect(route53Seed(cfg).zones).toEqual([{ id: 'ZABC', name: 'example.org', comment: 'ipferry sim: c', records: [] }]);
-    const bad = loadConfig({ ...cfg, vips: [{ name: 'www', kind: 'aws-route53', aws: { hostedZoneId: 'zone-1', recordName: 'www.example.org' } }], security: base.security, nodes: [{ id: 'n1', interface: 'eth0', addresses: ['198.18.0.1'] }] });
+    expect(route53Seed(cfg).zones).toEqual([
+      { id: 'ZABC', name: 'example.org', comment: 'ipferry sim: c', records: [] },
+    ]);
+    const bad = loadConfig({
+      ...cfg,
+      vips: [{ name: 'www', kind: 'aws-route53', aws: { hostedZoneId: 'zone-1', recordName: 'www.example.org' } }],
+      security: base.security,
+      nodes: [{ id: 'n1', interface: 'eth0', addresses: ['198.18.0.1'] }],
+    });
     expect(() => route53Seed(bad)).toThrow(Route53SeedError);
   });
 

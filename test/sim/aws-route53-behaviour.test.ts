@@ -1,4 +1,11 @@
-import { ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type Change } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type Change,
+} from '@aws-sdk/client-route-53';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Route53Emulator, type Route53EmulatorOptions } from '../../sim/aws-route53';
 import { EXAMPLE_ZONE_ID as ZONE, exampleRoute53Seed } from '../../sim/aws-route53/example-seed';
@@ -10,7 +17,12 @@ let clock = 5_000_000;
 async function start(settings: Route53EmulatorOptions['settings'] = {}): Promise<void> {
   emu = new Route53Emulator({ seed: exampleRoute53Seed(), settings, now: () => clock });
   await emu.start(0);
-  r53 = new Route53Client({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  r53 = new Route53Client({
+    endpoint: emu.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 1,
+  });
 }
 
 afterEach(async () => {
@@ -18,7 +30,9 @@ afterEach(async () => {
   await emu.close();
 });
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; $fault?: string; $metadata: { httpStatusCode?: number } }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<{ name: string; message: string; $fault?: string; $metadata: { httpStatusCode?: number } }> {
   try {
     await p;
   } catch (err) {
@@ -36,7 +50,14 @@ const upsertVip = (value: string) =>
   r53.send(
     new ChangeResourceRecordSetsCommand({
       HostedZoneId: ZONE,
-      ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'vip.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: value }] } } satisfies Change] },
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: { Name: 'vip.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: value }] },
+          } satisfies Change,
+        ],
+      },
     }),
   );
 
@@ -56,7 +77,15 @@ describe('propagation', () => {
   it('the API itself reads its own writes at once (consistencyLagMs 0 by default), or later when lag is set', async () => {
     await start({ consistencyLagMs: 1000 });
     await upsertVip('192.0.2.11');
-    const list = () => r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ZONE, StartRecordName: 'vip.example.com', StartRecordType: 'A', MaxItems: 1 }));
+    const list = () =>
+      r53.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: ZONE,
+          StartRecordName: 'vip.example.com',
+          StartRecordType: 'A',
+          MaxItems: 1,
+        }),
+      );
     expect((await list()).ResourceRecordSets?.[0]?.ResourceRecords).toEqual([{ Value: '192.0.2.10' }]);
     clock += 1000;
     expect((await list()).ResourceRecordSets?.[0]?.ResourceRecords).toEqual([{ Value: '192.0.2.11' }]);
@@ -83,7 +112,10 @@ describe('PriorRequestNotComplete', () => {
     clock += 500;
     const second = await upsertVip('192.0.2.12');
     expect(second.ChangeInfo?.Status).toBe('PENDING');
-    expect((await admin('/__admin/settings', { enforcePriorRequest: false })).json).toMatchObject({ enforcePriorRequest: false, propagationDelayMs: 10_000 });
+    expect((await admin('/__admin/settings', { enforcePriorRequest: false })).json).toMatchObject({
+      enforcePriorRequest: false,
+      propagationDelayMs: 10_000,
+    });
     await upsertVip('192.0.2.13');
     expect(emu.recordSet(ZONE, 'vip.example.com', 'A')?.values).toEqual(['192.0.2.13']);
   });
@@ -127,14 +159,34 @@ describe('fault injection', () => {
 });
 
 describe('InvalidChangeBatch wire forms', () => {
-  const bad = () => r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ZONE, ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: { Name: 'no.example.com', Type: 'A', TTL: 1, ResourceRecords: [{ Value: '192.0.2.1' }] } }] } }));
+  const bad = () =>
+    r53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: ZONE,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'DELETE',
+              ResourceRecordSet: {
+                Name: 'no.example.com',
+                Type: 'A',
+                TTL: 1,
+                ResourceRecords: [{ Value: '192.0.2.1' }],
+              },
+            },
+          ],
+        },
+      }),
+    );
 
   it('uses the standard error envelope by default', async () => {
     await start({ throttling: false });
     const body = `<?xml version="1.0"?><ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Changes><Change><Action>DELETE</Action><ResourceRecordSet><Name>no.example.com</Name><Type>A</Type><TTL>1</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`;
     const raw = await fetch(`${emu.url}/2013-04-01/hostedzone/${ZONE}/rrset/`, { method: 'POST', body });
     expect(raw.status).toBe(400);
-    expect(await raw.text()).toMatch(/<ErrorResponse xmlns="[^"]+"><Error><Type>Sender<\/Type><Code>InvalidChangeBatch<\/Code><Message>\[Tried to delete .*\]<\/Message><\/Error><RequestId>/);
+    expect(await raw.text()).toMatch(
+      /<ErrorResponse xmlns="[^"]+"><Error><Type>Sender<\/Type><Code>InvalidChangeBatch<\/Code><Message>\[Tried to delete .*\]<\/Message><\/Error><RequestId>/,
+    );
     expect((await failure(bad())).name).toBe('InvalidChangeBatch');
   });
 
@@ -151,18 +203,27 @@ describe('admin', () => {
   it('applies a change by hand (like the console): same validation, a change record, no throttling', async () => {
     await start({ propagationDelayMs: 0 });
     for (let i = 0; i < 5; i++) await r53.send(new GetHostedZoneCommand({ Id: ZONE }));
-    const ok = await admin('/__admin/change', { zoneId: ZONE, changes: [{ action: 'UPSERT', name: 'vip.example.com', type: 'A', ttl: 60, values: ['192.0.2.50'] }] });
+    const ok = await admin('/__admin/change', {
+      zoneId: ZONE,
+      changes: [{ action: 'UPSERT', name: 'vip.example.com', type: 'A', ttl: 60, values: ['192.0.2.50'] }],
+    });
     expect(ok.status).toBe(200);
     expect(emu.changeStatus(String(ok.json.changeId))).toBe('INSYNC');
     expect(emu.dnsAnswer('vip.example.com', 'A')).toEqual(['192.0.2.50']);
-    const bad = await admin('/__admin/change', { zoneId: ZONE, changes: [{ action: 'CREATE', name: 'vip.example.com', type: 'A', ttl: 60, values: ['192.0.2.51'] }] });
+    const bad = await admin('/__admin/change', {
+      zoneId: ZONE,
+      changes: [{ action: 'CREATE', name: 'vip.example.com', type: 'A', ttl: 60, values: ['192.0.2.51'] }],
+    });
     expect(bad).toMatchObject({ status: 400, json: { error: 'InvalidChangeBatch' } });
     expect(emu.violationLog).toEqual([]);
   });
 
   it('refuses bad settings without changing any', async () => {
     await start();
-    const res = await fetch(`${emu.url}/__admin/settings`, { method: 'POST', body: JSON.stringify({ latencyMs: 5, propagationDelayMs: 'soon' }) });
+    const res = await fetch(`${emu.url}/__admin/settings`, {
+      method: 'POST',
+      body: JSON.stringify({ latencyMs: 5, propagationDelayMs: 'soon' }),
+    });
     expect(res.status).toBe(400);
     expect(emu.settings.latencyMs).toBe(0);
     expect(emu.route53Settings.propagationDelayMs).toBe(1000);

@@ -17,9 +17,17 @@ let r53: Route53Client;
 
 // Throttling and PriorRequestNotComplete have their own tests; here they would only get in the way.
 beforeEach(async () => {
-  emu = new Route53Emulator({ seed: exampleRoute53Seed(), settings: { throttling: false, enforcePriorRequest: false } });
+  emu = new Route53Emulator({
+    seed: exampleRoute53Seed(),
+    settings: { throttling: false, enforcePriorRequest: false },
+  });
   await emu.start(0);
-  r53 = new Route53Client({ endpoint: emu.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  r53 = new Route53Client({
+    endpoint: emu.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    maxAttempts: 1,
+  });
 });
 
 afterEach(async () => {
@@ -28,7 +36,9 @@ afterEach(async () => {
   expect(emu.violationLog).toEqual([]);
 });
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<{ name: string; message: string; $metadata: { httpStatusCode?: number } }> {
   try {
     await p;
   } catch (err) {
@@ -42,12 +52,18 @@ const a = (action: Change['Action'], name: string, value: string, ttl = 60): Cha
   ResourceRecordSet: { Name: name, Type: 'A', TTL: ttl, ResourceRecords: [{ Value: value }] },
 });
 
-const change = (...changes: Change[]) => r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ZONE, ChangeBatch: { Changes: changes } }));
+const change = (...changes: Change[]) =>
+  r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: ZONE, ChangeBatch: { Changes: changes } }));
 
 describe('GetHostedZone / ListHostedZones', () => {
   it('answers the zone with its name servers and record count', async () => {
     const out = await r53.send(new GetHostedZoneCommand({ Id: `/hostedzone/${ZONE}` }));
-    expect(out.HostedZone).toMatchObject({ Id: `/hostedzone/${ZONE}`, Name: 'example.com.', Config: { PrivateZone: false }, ResourceRecordSetCount: 6 });
+    expect(out.HostedZone).toMatchObject({
+      Id: `/hostedzone/${ZONE}`,
+      Name: 'example.com.',
+      Config: { PrivateZone: false },
+      ResourceRecordSetCount: 6,
+    });
     expect(out.DelegationSet?.NameServers).toHaveLength(4);
     const list = await r53.send(new ListHostedZonesCommand({}));
     expect(list.HostedZones?.map((z) => z.Id)).toEqual([`/hostedzone/${ZONE}`]);
@@ -58,7 +74,14 @@ describe('GetHostedZone / ListHostedZones', () => {
     const err = await failure(r53.send(new GetHostedZoneCommand({ Id: 'Z404NOTHERE' })));
     expect(err.name).toBe('NoSuchHostedZone');
     expect(err.$metadata.httpStatusCode).toBe(404);
-    const viaChange = await failure(r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z404NOTHERE', ChangeBatch: { Changes: [a('UPSERT', 'x.example.com', '192.0.2.1')] } })));
+    const viaChange = await failure(
+      r53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: 'Z404NOTHERE',
+          ChangeBatch: { Changes: [a('UPSERT', 'x.example.com', '192.0.2.1')] },
+        }),
+      ),
+    );
     expect(viaChange.name).toBe('NoSuchHostedZone');
   });
 });
@@ -85,13 +108,20 @@ describe('ListResourceRecordSets', () => {
 
   it('pages with MaxItems and NextRecordName/NextRecordType/NextRecordIdentifier', async () => {
     const seen: string[] = [];
-    let start: Pick<ListResourceRecordSetsCommandInput, 'StartRecordName' | 'StartRecordType' | 'StartRecordIdentifier'> = {};
+    let start: Pick<
+      ListResourceRecordSetsCommandInput,
+      'StartRecordName' | 'StartRecordType' | 'StartRecordIdentifier'
+    > = {};
     for (let page = 0; page < 10; page++) {
       const out = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ZONE, MaxItems: 2, ...start }));
       expect(out.ResourceRecordSets!.length).toBeLessThanOrEqual(2);
       seen.push(...out.ResourceRecordSets!.map((r) => `${r.Name}/${r.Type}/${r.SetIdentifier ?? ''}`));
       if (!out.IsTruncated) break;
-      start = { StartRecordName: out.NextRecordName, StartRecordType: out.NextRecordType, StartRecordIdentifier: out.NextRecordIdentifier };
+      start = {
+        StartRecordName: out.NextRecordName,
+        StartRecordType: out.NextRecordType,
+        StartRecordIdentifier: out.NextRecordIdentifier,
+      };
     }
     expect(seen).toHaveLength(6);
     expect(new Set(seen).size).toBe(6);
@@ -99,28 +129,63 @@ describe('ListResourceRecordSets', () => {
   });
 
   it('starts at StartRecordName/StartRecordType, case-insensitively', async () => {
-    const out = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ZONE, StartRecordName: 'VIP.Example.COM', StartRecordType: 'A', MaxItems: 1 }));
+    const out = await r53.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: ZONE,
+        StartRecordName: 'VIP.Example.COM',
+        StartRecordType: 'A',
+        MaxItems: 1,
+      }),
+    );
     expect(out.ResourceRecordSets?.map((r) => r.Name)).toEqual(['vip.example.com.']);
-    expect(out).toMatchObject({ IsTruncated: true, NextRecordName: 'www.example.com.', NextRecordType: 'CNAME', MaxItems: 1 });
+    expect(out).toMatchObject({
+      IsTruncated: true,
+      NextRecordName: 'www.example.com.',
+      NextRecordType: 'CNAME',
+      MaxItems: 1,
+    });
   });
 
   it('refuses a type without a name', async () => {
-    const err = await failure(r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ZONE, StartRecordType: 'A' })));
+    const err = await failure(
+      r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ZONE, StartRecordType: 'A' })),
+    );
     expect(err.name).toBe('InvalidInput');
     expect(err.$metadata.httpStatusCode).toBe(400);
   });
 
   it('writes a wildcard as \\052 in answers', async () => {
     await change(a('CREATE', '*.example.com', '192.0.2.99'));
-    const out = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: ZONE, StartRecordName: '*.example.com', StartRecordType: 'A', MaxItems: 1 }));
+    const out = await r53.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: ZONE,
+        StartRecordName: '*.example.com',
+        StartRecordType: 'A',
+        MaxItems: 1,
+      }),
+    );
     expect(out.ResourceRecordSets?.[0]?.Name).toBe('\\052.example.com.');
   });
 });
 
 describe('ChangeResourceRecordSets', () => {
   it('applies CREATE, UPSERT and DELETE and answers a PENDING change', async () => {
-    const apiA: Change = { Action: 'DELETE', ResourceRecordSet: { Name: 'api.example.com', Type: 'A', SetIdentifier: 'a', Weight: 50, TTL: 60, ResourceRecords: [{ Value: '192.0.2.21' }] } };
-    const out = await change(a('CREATE', 'new.example.com', '192.0.2.30'), a('UPSERT', 'vip.example.com.', '192.0.2.11'), apiA);
+    const apiA: Change = {
+      Action: 'DELETE',
+      ResourceRecordSet: {
+        Name: 'api.example.com',
+        Type: 'A',
+        SetIdentifier: 'a',
+        Weight: 50,
+        TTL: 60,
+        ResourceRecords: [{ Value: '192.0.2.21' }],
+      },
+    };
+    const out = await change(
+      a('CREATE', 'new.example.com', '192.0.2.30'),
+      a('UPSERT', 'vip.example.com.', '192.0.2.11'),
+      apiA,
+    );
     expect(out.ChangeInfo?.Id).toMatch(/^\/change\/C[0-9A-Z]+$/);
     expect(out.ChangeInfo?.Status).toBe('PENDING');
     expect(out.ChangeInfo?.SubmittedAt).toBeInstanceOf(Date);
@@ -135,11 +200,18 @@ describe('ChangeResourceRecordSets', () => {
 
   it('is atomic: one bad change and nothing is applied, with every problem reported', async () => {
     const err = await failure(
-      change(a('UPSERT', 'vip.example.com', '192.0.2.11'), a('CREATE', 'www2.example.com', '192.0.2.12'), a('CREATE', 'api.example.com', '192.0.2.13'), a('DELETE', 'gone.example.com', '192.0.2.1')),
+      change(
+        a('UPSERT', 'vip.example.com', '192.0.2.11'),
+        a('CREATE', 'www2.example.com', '192.0.2.12'),
+        a('CREATE', 'api.example.com', '192.0.2.13'),
+        a('DELETE', 'gone.example.com', '192.0.2.1'),
+      ),
     );
     expect(err.name).toBe('InvalidChangeBatch');
     expect(err.$metadata.httpStatusCode).toBe(400);
-    expect(err.message).toMatch(/^\[.*cannot be created because a weighted set.*, Tried to delete resource record set \[name='gone.example.com.', type='A'\] but it was not found\]$/);
+    expect(err.message).toMatch(
+      /^\[.*cannot be created because a weighted set.*, Tried to delete resource record set \[name='gone.example.com.', type='A'\] but it was not found\]$/,
+    );
     expect(emu.recordSet(ZONE, 'vip.example.com', 'A')?.values).toEqual(['192.0.2.10']);
     expect(emu.recordSet(ZONE, 'www2.example.com', 'A')).toBeUndefined();
     expect(emu.changes.size).toBe(0);
@@ -154,7 +226,9 @@ describe('ChangeResourceRecordSets', () => {
   });
 
   it('refuses two changes to one set in a batch, but allows DELETE then CREATE', async () => {
-    const dup = await failure(change(a('UPSERT', 'vip.example.com', '192.0.2.11'), a('UPSERT', 'VIP.example.com', '192.0.2.12')));
+    const dup = await failure(
+      change(a('UPSERT', 'vip.example.com', '192.0.2.11'), a('UPSERT', 'VIP.example.com', '192.0.2.12')),
+    );
     expect(dup.name).toBe('InvalidChangeBatch');
     expect(dup.message).toContain("invalid set of changes for a resource record set 'A vip.example.com.'");
     await change(a('DELETE', 'vip.example.com', '192.0.2.10'), a('CREATE', 'vip.example.com', '192.0.2.12'));
@@ -162,13 +236,25 @@ describe('ChangeResourceRecordSets', () => {
   });
 
   it('refuses names outside the zone, bad addresses, CNAME clashes and deleting the apex NS', async () => {
-    expect((await failure(change(a('CREATE', 'vip.example.org', '192.0.2.1')))).message).toContain('not permitted in zone example.com.');
-    expect((await failure(change(a('CREATE', 'bad.example.com', '192.0.2.300')))).message).toContain('ARRDATAIllegalIPv4Address');
+    expect((await failure(change(a('CREATE', 'vip.example.org', '192.0.2.1')))).message).toContain(
+      'not permitted in zone example.com.',
+    );
+    expect((await failure(change(a('CREATE', 'bad.example.com', '192.0.2.300')))).message).toContain(
+      'ARRDATAIllegalIPv4Address',
+    );
     const clash = await failure(change(a('CREATE', 'www.example.com', '192.0.2.1')));
     expect(clash.message).toContain('conflicting RRSet of type CNAME');
     const ns = emu.recordSet(ZONE, 'example.com', 'NS')!;
     const apex = await failure(
-      change({ Action: 'DELETE', ResourceRecordSet: { Name: 'example.com', Type: 'NS', TTL: ns.ttl, ResourceRecords: ns.values.map((Value) => ({ Value })) } }),
+      change({
+        Action: 'DELETE',
+        ResourceRecordSet: {
+          Name: 'example.com',
+          Type: 'NS',
+          TTL: ns.ttl,
+          ResourceRecords: ns.values.map((Value) => ({ Value })),
+        },
+      }),
     );
     expect(apex.message).toContain('at least one NS record');
   });

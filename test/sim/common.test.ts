@@ -5,7 +5,18 @@ import { FaultInjector } from '../../sim/common/faults';
 import { json, type HttpAnswer, type HttpRequest } from '../../sim/common/http';
 import { Lagged } from '../../sim/common/lagged';
 import { TokenBucket } from '../../sim/common/token-bucket';
-import { child, childrenNamed, childText, document, el, escapeXml, list, opt, parseXml, XmlParseError } from '../../sim/common/xml';
+import {
+  child,
+  childrenNamed,
+  childText,
+  document,
+  el,
+  escapeXml,
+  list,
+  opt,
+  parseXml,
+  XmlParseError,
+} from '../../sim/common/xml';
 
 describe('TokenBucket', () => {
   it('allows a burst of `capacity`, then answers how long until the next token', () => {
@@ -104,9 +115,18 @@ describe('CallLog', () => {
 describe('xml', () => {
   it('escapes text and skips absent optional children', () => {
     expect(escapeXml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
-    const x = el('r', el('a', 'x<y'), opt('b', undefined), opt('c', 0), list('set', ['1', '2'], 'item', (v) => v), el('empty'));
+    const x = el(
+      'r',
+      el('a', 'x<y'),
+      opt('b', undefined),
+      opt('c', 0),
+      list('set', ['1', '2'], 'item', (v) => v),
+      el('empty'),
+    );
     expect(x.text).toBe('<r><a>x&lt;y</a><c>0</c><set><item>1</item><item>2</item></set><empty/></r>');
-    expect(document('Root', 'urn:x', el('k', true))).toBe('<?xml version="1.0" encoding="UTF-8"?>\n<Root xmlns="urn:x"><k>true</k></Root>');
+    expect(document('Root', 'urn:x', el('k', true))).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Root xmlns="urn:x"><k>true</k></Root>',
+    );
   });
 
   it('parses what it builds, with entities, CDATA, comments and namespace prefixes', () => {
@@ -122,7 +142,15 @@ describe('xml', () => {
   });
 
   it('refuses malformed documents and DOCTYPEs', () => {
-    for (const bad of ['<a><b></a>', '<a>', '<a></a><b/>', '<!DOCTYPE x [<!ENTITY e "boom">]><a>&e;</a>', '<a>&nope;</a>', 'text', '<a x=1/>']) {
+    for (const bad of [
+      '<a><b></a>',
+      '<a>',
+      '<a></a><b/>',
+      '<!DOCTYPE x [<!ENTITY e "boom">]><a>&e;</a>',
+      '<a>&nope;</a>',
+      'text',
+      '<a x=1/>',
+    ]) {
       expect(() => parseXml(bad), bad).toThrow(XmlParseError);
     }
   });
@@ -159,7 +187,8 @@ describe('Emulator admin endpoint', () => {
     await emu?.close();
   });
 
-  const post = (path: string, body: unknown) => fetch(`${emu!.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(`${emu!.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
 
   it('serves state, faults per action, the invariant record and settings including emulator-specific ones', async () => {
     emu = new TinyEmulator();
@@ -170,7 +199,10 @@ describe('Emulator admin endpoint', () => {
     expect((await fetch(`${emu.url}/x`)).status).toBe(200);
     expect(await (await fetch(`${emu.url}/__admin/state`)).json()).toEqual({ items: ['/y', '/x'] });
     await fetch(`${emu.url}/bad`);
-    const inv = (await (await fetch(`${emu.url}/__admin/invariants`)).json()) as { ok: boolean; violations: Array<{ violation: string }> };
+    const inv = (await (await fetch(`${emu.url}/__admin/invariants`)).json()) as {
+      ok: boolean;
+      violations: Array<{ violation: string }>;
+    };
     expect(inv.ok).toBe(false);
     expect(inv.violations.map((v) => v.violation)).toEqual(['bad item']);
     const settings = await post('/__admin/settings', { latencyMs: 1, flavour: 'spicy' });

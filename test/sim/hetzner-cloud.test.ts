@@ -14,7 +14,11 @@ async function start(seed: CloudSeed = demoCloudSeed(), settings = {}) {
   emu = new HetznerCloudEmulator(seed, settings, () => clock.t);
   await emu.start();
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH) => {
-    const res = await fetch(`${emu!.apiUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await fetch(`${emu!.apiUrl}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, Json> };
   };
   return { emu, clock, call };
@@ -43,7 +47,11 @@ describe('HetznerCloudEmulator: auth, errors, rate limit', () => {
     expect((await call('GET', '/nothing')).status).toBe(404);
     const badId = await call('GET', '/servers/abc');
     expect([badId.status, badId.body.error.code]).toEqual([400, 'invalid_input']);
-    const res = await fetch(`${emu!.apiUrl}/floating_ips/100/actions/assign`, { method: 'POST', headers: AUTH, body: '{not json' });
+    const res = await fetch(`${emu!.apiUrl}/floating_ips/100/actions/assign`, {
+      method: 'POST',
+      headers: AUTH,
+      body: '{not json',
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as Json).error.code).toBe('json_error');
   });
@@ -69,11 +77,22 @@ describe('HetznerCloudEmulator: auth, errors, rate limit', () => {
 
 describe('HetznerCloudEmulator: reads and pagination', () => {
   it('pages lists with page/per_page and meta.pagination, refusing per_page above 50', async () => {
-    const floatingIps = Array.from({ length: 60 }, (_, i) => ({ id: i + 1, ip: `198.18.10.${i + 1}`, homeLocation: 'fsn1' }));
+    const floatingIps = Array.from({ length: 60 }, (_, i) => ({
+      id: i + 1,
+      ip: `198.18.10.${i + 1}`,
+      homeLocation: 'fsn1',
+    }));
     const { call } = await start({ floatingIps });
     const first = await call('GET', '/floating_ips');
     expect(first.body.floating_ips).toHaveLength(25);
-    expect(first.body.meta.pagination).toEqual({ page: 1, per_page: 25, previous_page: null, next_page: 2, last_page: 3, total_entries: 60 });
+    expect(first.body.meta.pagination).toEqual({
+      page: 1,
+      per_page: 25,
+      previous_page: null,
+      next_page: 2,
+      last_page: 3,
+      total_entries: 60,
+    });
     const last = await call('GET', '/floating_ips?page=3&per_page=25');
     expect(last.body.floating_ips.map((f: Json) => f.id)).toEqual(Array.from({ length: 10 }, (_, i) => 51 + i));
     expect(last.body.meta.pagination.next_page).toBeNull();
@@ -87,10 +106,16 @@ describe('HetznerCloudEmulator: reads and pagination', () => {
     expect(body.server.datacenter.location.network_zone).toBe('eu-central');
     expect(body.server.public_net.ipv4.ip).toBe('198.18.1.1');
     expect(body.server.public_net.floating_ips).toEqual([100]);
-    expect(body.server.private_net).toEqual([{ network: 10, ip: '10.0.1.2', alias_ips: [], mac_address: expect.any(String) }]);
+    expect(body.server.private_net).toEqual([
+      { network: 10, ip: '10.0.1.2', alias_ips: [], mac_address: expect.any(String) },
+    ]);
     const net = await call('GET', '/networks/10');
     expect(net.body.network.ip_range).toBe('10.0.0.0/16');
-    expect(net.body.network.subnets[0]).toMatchObject({ ip_range: '10.0.1.0/24', network_zone: 'eu-central', gateway: '10.0.1.1' });
+    expect(net.body.network.subnets[0]).toMatchObject({
+      ip_range: '10.0.1.0/24',
+      network_zone: 'eu-central',
+      gateway: '10.0.1.1',
+    });
     expect(net.body.network.servers).toEqual([1, 2]);
   });
 });
@@ -100,7 +125,12 @@ describe('HetznerCloudEmulator: floating IP actions', () => {
     const { call, clock } = await start();
     const assign = await call('POST', '/floating_ips/100/actions/assign', { server: 2 });
     expect(assign.status).toBe(201);
-    expect(assign.body.action).toMatchObject({ command: 'assign_floating_ip', status: 'running', progress: 0, error: null });
+    expect(assign.body.action).toMatchObject({
+      command: 'assign_floating_ip',
+      status: 'running',
+      progress: 0,
+      error: null,
+    });
     expect((await call('GET', '/floating_ips/100')).body.floating_ip.server).toBe(1);
     const again = await call('POST', '/floating_ips/100/actions/assign', { server: 1 });
     expect([again.status, again.body.error.code]).toEqual([423, 'locked']);
@@ -141,7 +171,10 @@ describe('HetznerCloudEmulator: floating IP actions', () => {
 
   it('ends an action in error when the admin asks, leaving the state unchanged', async () => {
     const { call, clock, emu } = await start();
-    await fetch(`${emu.url}/__admin/fail-actions`, { method: 'POST', body: JSON.stringify({ command: 'assign_floating_ip', code: 'action_failed' }) });
+    await fetch(`${emu.url}/__admin/fail-actions`, {
+      method: 'POST',
+      body: JSON.stringify({ command: 'assign_floating_ip', code: 'action_failed' }),
+    });
     const assign = await call('POST', '/floating_ips/100/actions/assign', { server: 2 });
     clock.t += 200;
     const action = (await call('GET', `/actions/${assign.body.action.id}`)).body.action;
@@ -153,9 +186,15 @@ describe('HetznerCloudEmulator: floating IP actions', () => {
 describe('HetznerCloudEmulator: alias IPs', () => {
   it('replaces the whole alias list, refuses addresses outside the network or held elsewhere', async () => {
     const { call, clock } = await start();
-    const set = await call('POST', '/servers/1/actions/change_alias_ips', { network: 10, alias_ips: ['10.0.1.50', '10.0.1.51'] });
+    const set = await call('POST', '/servers/1/actions/change_alias_ips', {
+      network: 10,
+      alias_ips: ['10.0.1.50', '10.0.1.51'],
+    });
     expect(set.body.action.command).toBe('change_alias_ips');
-    const outside = await call('POST', '/servers/2/actions/change_alias_ips', { network: 10, alias_ips: ['10.0.2.50'] });
+    const outside = await call('POST', '/servers/2/actions/change_alias_ips', {
+      network: 10,
+      alias_ips: ['10.0.2.50'],
+    });
     expect([outside.status, outside.body.error.code]).toEqual([400, 'invalid_input']);
     const taken = await call('POST', '/servers/2/actions/change_alias_ips', { network: 10, alias_ips: ['10.0.1.50'] });
     expect([taken.status, taken.body.error.code]).toEqual([422, 'ip_not_available']);
@@ -177,12 +216,21 @@ describe('HetznerCloudEmulator: alias IPs', () => {
     const seed = demoCloudSeed();
     seed.servers![0]!.aliasLimit = 1;
     const { call } = await start(seed);
-    const many = await call('POST', '/servers/1/actions/change_alias_ips', { network: 10, alias_ips: ['10.0.1.50', '10.0.1.51'] });
+    const many = await call('POST', '/servers/1/actions/change_alias_ips', {
+      network: 10,
+      alias_ips: ['10.0.1.50', '10.0.1.51'],
+    });
     expect(many.body.error.code).toBe('invalid_input');
-    expect((await call('POST', '/servers/3/actions/change_alias_ips', { network: 10, alias_ips: [] })).body.error.code).toBe('invalid_input');
-    expect((await call('POST', '/servers/1/actions/change_alias_ips', { network: 99, alias_ips: [] })).body.error.code).toBe('not_found');
+    expect(
+      (await call('POST', '/servers/3/actions/change_alias_ips', { network: 10, alias_ips: [] })).body.error.code,
+    ).toBe('invalid_input');
+    expect(
+      (await call('POST', '/servers/1/actions/change_alias_ips', { network: 99, alias_ips: [] })).body.error.code,
+    ).toBe('not_found');
     await call('POST', '/servers/1/actions/change_alias_ips', { network: 10, alias_ips: ['10.0.1.50'] });
-    expect((await call('POST', '/servers/1/actions/change_alias_ips', { network: 10, alias_ips: [] })).body.error.code).toBe('locked');
+    expect(
+      (await call('POST', '/servers/1/actions/change_alias_ips', { network: 10, alias_ips: [] })).body.error.code,
+    ).toBe('locked');
   });
 });
 
@@ -207,7 +255,8 @@ describe('HetznerCloudEmulator: faults, hand moves, invariants', () => {
 
   it('moves a floating IP and an alias IP by hand through the admin routes', async () => {
     const { call, emu } = await start();
-    const post = (path: string, body: unknown) => fetch(`${emu.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) =>
+      fetch(`${emu.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
     expect((await post('/__admin/move-floating-ip', { floatingIp: 100, server: 2 })).status).toBe(200);
     expect((await call('GET', '/floating_ips/100')).body.floating_ip.server).toBe(2);
     expect((await post('/__admin/move-floating-ip', { floatingIp: 100, server: 3 })).status).toBe(400);
@@ -221,9 +270,15 @@ describe('HetznerCloudEmulator: faults, hand moves, invariants', () => {
 
   it('takes its action duration on the shared settings route', async () => {
     const { call, clock, emu } = await start();
-    const res = await fetch(`${emu.url}/__admin/settings`, { method: 'POST', body: JSON.stringify({ actionDurationMs: 1000, latencyMs: 0 }) });
+    const res = await fetch(`${emu.url}/__admin/settings`, {
+      method: 'POST',
+      body: JSON.stringify({ actionDurationMs: 1000, latencyMs: 0 }),
+    });
     expect(((await res.json()) as Json).actionDurationMs).toBe(1000);
-    const bad = await fetch(`${emu.url}/__admin/settings`, { method: 'POST', body: JSON.stringify({ actionDurationMs: -1 }) });
+    const bad = await fetch(`${emu.url}/__admin/settings`, {
+      method: 'POST',
+      body: JSON.stringify({ actionDurationMs: -1 }),
+    });
     expect(bad.status).toBe(400);
     const assign = await call('POST', '/floating_ips/100/actions/assign', { server: 2 });
     clock.t += 999;
@@ -233,10 +288,17 @@ describe('HetznerCloudEmulator: faults, hand moves, invariants', () => {
   });
 
   it('refuses a seed that breaks its own rules', () => {
-    expect(() => new HetznerCloudEmulator({ floatingIps: [{ id: 1, ip: '198.18.0.1', homeLocation: 'mars1' }] })).toThrow(/unknown location/);
+    expect(
+      () => new HetznerCloudEmulator({ floatingIps: [{ id: 1, ip: '198.18.0.1', homeLocation: 'mars1' }] }),
+    ).toThrow(/unknown location/);
     const clash = demoCloudSeed();
     clash.servers![1]!.privateNets![0]!.aliasIps = ['10.0.1.2'];
     expect(() => new HetznerCloudEmulator(clash)).toThrow(/invariant/);
-    expect(() => new HetznerCloudEmulator({ servers: [{ id: 1, name: 'x', location: 'fsn1', privateNets: [{ network: 5, ip: '10.0.0.2' }] }] })).toThrow(/unknown network/);
+    expect(
+      () =>
+        new HetznerCloudEmulator({
+          servers: [{ id: 1, name: 'x', location: 'fsn1', privateNets: [{ network: 5, ip: '10.0.0.2' }] }],
+        }),
+    ).toThrow(/unknown network/);
   });
 });

@@ -13,10 +13,24 @@ describe('Hetzner Cloud seed from a config', () => {
     const seed = cloudSeed(hz);
     expect(seed.networks).toEqual([{ id: 42, name: 'ipferry-mail-hz-42', ipRange: '10.42.0.0/16' }]);
     expect(seed.servers).toEqual([
-      { id: 1001, name: 'mx1', location: 'fsn1', publicIpv4: '203.0.113.11', privateNets: [{ network: 42, ip: '10.42.0.11', aliasIps: [] }] },
-      { id: 1002, name: 'mx2', location: 'nbg1', publicIpv4: '203.0.113.12', privateNets: [{ network: 42, ip: '10.42.0.12', aliasIps: ['10.42.0.25'] }] },
+      {
+        id: 1001,
+        name: 'mx1',
+        location: 'fsn1',
+        publicIpv4: '203.0.113.11',
+        privateNets: [{ network: 42, ip: '10.42.0.11', aliasIps: [] }],
+      },
+      {
+        id: 1002,
+        name: 'mx2',
+        location: 'nbg1',
+        publicIpv4: '203.0.113.12',
+        privateNets: [{ network: 42, ip: '10.42.0.12', aliasIps: ['10.42.0.25'] }],
+      },
     ]);
-    expect(seed.floatingIps).toEqual([{ id: 424242, name: 'mx', ip: '198.51.100.80', homeLocation: 'fsn1', server: 1001 }]);
+    expect(seed.floatingIps).toEqual([
+      { id: 424242, name: 'mx', ip: '198.51.100.80', homeLocation: 'fsn1', server: 1001 },
+    ]);
     const emu = new HetznerCloudEmulator(seed);
     expect(emu.violations()).toEqual([]);
   });
@@ -36,8 +50,13 @@ describe('Hetzner Cloud seed from a config', () => {
     });
     const seed = cloudSeed(cfg);
     expect(seed.networks).toEqual([{ id: 7, name: 'ipferry-c-7', ipRange: '10.3.0.0/16' }]);
-    expect(seed.servers!.map((s) => s.privateNets)).toEqual([[{ network: 7, ip: '10.3.0.2', aliasIps: [] }], [{ network: 7, ip: '10.3.0.3', aliasIps: [] }]]);
-    expect(seed.floatingIps).toEqual([{ id: 1000, name: 'f', ip: '2001:db8:ff::/64', homeLocation: 'hel1', server: null }]);
+    expect(seed.servers!.map((s) => s.privateNets)).toEqual([
+      [{ network: 7, ip: '10.3.0.2', aliasIps: [] }],
+      [{ network: 7, ip: '10.3.0.3', aliasIps: [] }],
+    ]);
+    expect(seed.floatingIps).toEqual([
+      { id: 1000, name: 'f', ip: '2001:db8:ff::/64', homeLocation: 'hel1', server: null },
+    ]);
     expect(() => new HetznerCloudEmulator(seed)).not.toThrow();
   });
 });

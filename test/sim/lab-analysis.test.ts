@@ -3,7 +3,11 @@ import { analyze } from '../../sim/lab/analysis';
 import type { ProbeTimeline } from '../../sim/lab/prober';
 
 /** A timeline of UDP probes every 10 ms from t=0; `who(t)` says who answers the probe sent at t (null: nobody). */
-function timeline(ms: number, who: (t: number) => string | string[] | null, tcp: ProbeTimeline['tcp'] = []): ProbeTimeline {
+function timeline(
+  ms: number,
+  who: (t: number) => string | string[] | null,
+  tcp: ProbeTimeline['tcp'] = [],
+): ProbeTimeline {
   const udp = Array.from({ length: ms / 10 }, (_, seq) => {
     const sentAt = seq * 10;
     const by = who(sentAt);
@@ -30,14 +34,22 @@ describe('analyze', () => {
   });
 
   it('is 0 when no probe went unanswered, and ignores losses wholly before the fault', () => {
-    expect(analyze(timeline(1000, () => 'h1'), { faultAt: 500 }).outageMs).toBe(0);
+    expect(
+      analyze(
+        timeline(1000, () => 'h1'),
+        { faultAt: 500 },
+      ).outageMs,
+    ).toBe(0);
     const early = timeline(2000, (at) => (at >= 100 && at < 400 ? null : 'h1'));
     expect(analyze(early, { faultAt: 1000 }).outageMs).toBe(0);
     expect(analyze(early, { faultAt: 200 }).outageMs).toBe(300);
   });
 
   it('reports an outage that never ended as not recovered, running to the end', () => {
-    const a = analyze(timeline(2000, (at) => (at < 500 ? 'h1' : null)), { faultAt: 500 });
+    const a = analyze(
+      timeline(2000, (at) => (at < 500 ? 'h1' : null)),
+      { faultAt: 500 },
+    );
     expect(a).toMatchObject({ outageMs: 1500, recovered: false, firstAnswerAfterOutage: null });
   });
 
@@ -48,12 +60,32 @@ describe('analyze', () => {
       { at: 100, macs: ['a'], hosts: ['h1'] },
       { at: 1100, macs: ['a', 'b', 'c'], hosts: ['h1', 'h2', 'h3'] },
     ];
-    expect(analyze(timeline(500, () => 'h1'), { faultAt: 0, arp }).maxDistinctResponders).toBe(3);
+    expect(
+      analyze(
+        timeline(500, () => 'h1'),
+        { faultAt: 0, arp },
+      ).maxDistinctResponders,
+    ).toBe(3);
   });
 
   it('measures TCP the same way, and null without TCP probes', () => {
-    const tcp = [0, 100, 200, 300, 400, 500].map((sentAt, seq) => ({ seq, sentAt, by: sentAt === 200 || sentAt === 300 ? null : 'h1', ms: 1 }));
-    expect(analyze(timeline(600, () => 'h1', tcp), { faultAt: 150 }).tcpOutageMs).toBe(200);
-    expect(analyze(timeline(600, () => 'h1'), { faultAt: 150 }).tcpOutageMs).toBeNull();
+    const tcp = [0, 100, 200, 300, 400, 500].map((sentAt, seq) => ({
+      seq,
+      sentAt,
+      by: sentAt === 200 || sentAt === 300 ? null : 'h1',
+      ms: 1,
+    }));
+    expect(
+      analyze(
+        timeline(600, () => 'h1', tcp),
+        { faultAt: 150 },
+      ).tcpOutageMs,
+    ).toBe(200);
+    expect(
+      analyze(
+        timeline(600, () => 'h1'),
+        { faultAt: 150 },
+      ).tcpOutageMs,
+    ).toBeNull();
   });
 });

@@ -8,7 +8,12 @@ import { analyze, createLab, type Lab } from '../../sim/lab';
 // Bounds are generous on purpose (2 cores, other suites in parallel); real figures are benchmarks'.
 let lab: Lab;
 const host = (name: string) => new LinuxHostNet({ run: inNetns(lab.member(name).netns) });
-const vip = (last: number): HostAddress => ({ address: `198.18.0.${last}`, prefixLength: 24, family: 4, interface: 'eth0' });
+const vip = (last: number): HostAddress => ({
+  address: `198.18.0.${last}`,
+  prefixLength: 24,
+  family: 4,
+  interface: 'eth0',
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {

@@ -62,7 +62,9 @@ describe('createLab', () => {
     }>;
     const eth0 = link.find((l) => l.ifname === 'eth0')!;
     expect(eth0.address).toBe(lab.member('h2').mac);
-    expect(eth0.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toEqual(expect.arrayContaining(['198.18.0.12/24', '2001:db8::12/64']));
+    expect(eth0.addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toEqual(
+      expect.arrayContaining(['198.18.0.12/24', '2001:db8::12/64']),
+    );
     expect(link.find((l) => l.ifname === 'lo')!.flags).toContain('UP');
     for (const h of lab.hosts) expect(h.bridgePort.length).toBeLessThanOrEqual(15);
   });
@@ -95,7 +97,9 @@ describe('createLab', () => {
     await lab.linkDown('h2');
     expect(await ask('client', '198.18.0.12')).toBe('none');
     expect(await ask('client', '198.18.0.11')).toBe('h1');
-    const eth0 = JSON.parse((await lab.exec('h2', 'ip', ['-j', 'link', 'show', 'eth0'])).stdout) as Array<{ flags: string[] }>;
+    const eth0 = JSON.parse((await lab.exec('h2', 'ip', ['-j', 'link', 'show', 'eth0'])).stdout) as Array<{
+      flags: string[];
+    }>;
     expect(eth0[0]!.flags).toContain('NO-CARRIER');
     await lab.linkUp('h2');
     expect(await ask('client', '198.18.0.12')).toBe('h2');
@@ -130,12 +134,19 @@ describe('destroy and cleanupStale', () => {
     const crashed = await createLab({ hosts: 1, responders: false });
     const orphan = crashed.spawn('h1', 'sleep', ['30']);
     // Make the owner a process that has exited, as after a crash.
-    const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).trim());
+    const dead = Number(
+      execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).trim(),
+    );
     mkdirSync(labStateDir(crashed.prefix), { recursive: true });
     writeFileSync(join(labStateDir(crashed.prefix), 'owner.json'), JSON.stringify({ pid: dead, started: 'gone' }));
 
     const removed = await cleanupStale();
-    expect(removed.sort()).toEqual([`${crashed.prefix}-br`, `${crashed.prefix}-cl`, `${crashed.prefix}-h1`, `${crashed.prefix}-ob`]);
+    expect(removed.sort()).toEqual([
+      `${crashed.prefix}-br`,
+      `${crashed.prefix}-cl`,
+      `${crashed.prefix}-h1`,
+      `${crashed.prefix}-ob`,
+    ]);
     expect(netnsNames().filter((n) => n.startsWith(`${crashed.prefix}-`))).toEqual([]);
     await expect.poll(() => alive(orphan.pid), { timeout: 2000 }).toBe(false);
     expect(netnsNames()).toContain(`${lab.prefix}-h1`); // ours is alive, so it stays

@@ -17,14 +17,20 @@ import { eipByPublicIp, requireEip, requireEni, requireInstance } from './lookup
 
 function targetEni(s: Ec2State, eniId: string | undefined, instanceId: string | undefined): Eni {
   if (eniId !== undefined && instanceId !== undefined) {
-    throw new Ec2Error('InvalidParameterCombination', 'You can specify either the instance ID or the network interface ID, but not both');
+    throw new Ec2Error(
+      'InvalidParameterCombination',
+      'You can specify either the instance ID or the network interface ID, but not both',
+    );
   }
   if (eniId !== undefined) return requireEni(s, eniId);
   if (instanceId === undefined) throw missing('InstanceId or NetworkInterfaceId');
   const inst = requireInstance(s, instanceId);
   const attached = Object.values(s.enis).filter((e) => e.attachment?.instanceId === inst.id);
   if (attached.length !== 1) {
-    throw new Ec2Error('InvalidInstanceID', `There are multiple interfaces attached to instance '${inst.id}'. Please specify an interface ID for the operation instead.`);
+    throw new Ec2Error(
+      'InvalidInstanceID',
+      `There are multiple interfaces attached to instance '${inst.id}'. Please specify an interface ID for the operation instead.`,
+    );
   }
   return attached[0]!;
 }
@@ -52,7 +58,10 @@ function associateAddress(ctx: ActionContext) {
   const allow = ctx.params.bool('AllowReassociation');
   const refuses = allow === false || (allow === undefined && ctx.settings.strictReassociation);
   if (current && refuses) {
-    throw new Ec2Error('Resource.AlreadyAssociated', `resource ${eip.allocationId} is already associated with associate-id ${current.associationId}`);
+    throw new Ec2Error(
+      'Resource.AlreadyAssociated',
+      `resource ${eip.allocationId} is already associated with associate-id ${current.associationId}`,
+    );
   }
   const displaced = eipOnPrivateIp(s, eni.id, privateIp);
   if (displaced) delete displaced.association;
@@ -68,7 +77,8 @@ function disassociateAddress(ctx: ActionContext) {
   const associationId = ctx.params.get('AssociationId');
   if (associationId !== undefined) {
     const eip = Object.values(s.eips).find((e) => e.association?.associationId === associationId);
-    if (!eip) throw new Ec2Error('InvalidAssociationID.NotFound', `The association ID '${associationId}' does not exist`);
+    if (!eip)
+      throw new Ec2Error('InvalidAssociationID.NotFound', `The association ID '${associationId}' does not exist`);
     leave(s, eip);
     return el('return', true);
   }

@@ -10,16 +10,26 @@ import { Ec2Error, invalidValue, missing } from '../wire';
 import type { ActionContext, ActionSpec } from './context';
 import { requireEni } from './lookup';
 
-const OTHER_ATTRIBUTES = ['Description.Value', 'Attachment.AttachmentId', 'Attachment.DeleteOnTermination', 'SecurityGroupId.1', 'EnaSrdSpecification.EnaSrdEnabled'];
+const OTHER_ATTRIBUTES = [
+  'Description.Value',
+  'Attachment.AttachmentId',
+  'Attachment.DeleteOnTermination',
+  'SecurityGroupId.1',
+  'EnaSrdSpecification.EnaSrdEnabled',
+];
 
 function modifyNetworkInterfaceAttribute(ctx: ActionContext) {
   const eni = requireEni(ctx.state, ctx.params.required('NetworkInterfaceId'));
   const check = ctx.params.bool('SourceDestCheck.Value');
   const others = OTHER_ATTRIBUTES.filter((name) => ctx.params.get(name) !== undefined);
   if (check !== undefined && others.length > 0) {
-    throw new Ec2Error('InvalidParameterCombination', 'Fields for multiple attribute types specified: sourceDestCheck, ' + others.join(', '));
+    throw new Ec2Error(
+      'InvalidParameterCombination',
+      'Fields for multiple attribute types specified: sourceDestCheck, ' + others.join(', '),
+    );
   }
-  if (others.length > 0) throw invalidValue(`this emulator models only sourceDestCheck of a network interface, not ${others.join(', ')}`);
+  if (others.length > 0)
+    throw invalidValue(`this emulator models only sourceDestCheck of a network interface, not ${others.join(', ')}`);
   if (check === undefined) throw missing('SourceDestCheck.Value');
   eni.sourceDestCheck = check;
   return el('return', true);

@@ -5,7 +5,15 @@
 import { el, list, opt } from '../../common/xml';
 import { applyFilters, page, type FilterFields } from '../filters';
 import { eipXml, eniXml, instanceXml, routeTableXml, subnetXml } from '../render';
-import { allPrivateIps, type Ec2State, type Eip, type Eni, type Instance, type RouteTable, type Subnet } from '../state';
+import {
+  allPrivateIps,
+  type Ec2State,
+  type Eip,
+  type Eni,
+  type Instance,
+  type RouteTable,
+  type Subnet,
+} from '../state';
 import { Ec2Error } from '../wire';
 import type { ActionContext, ActionSpec } from './context';
 import { check } from './lookup';
@@ -57,7 +65,8 @@ function describeAddresses(ctx: ActionContext) {
   let all = byIds(ctx.state.eips, allocationIds, 'eipalloc-', 'AllocationID', 'allocation');
   if (publicIps.length > 0) {
     for (const ip of publicIps) {
-      if (!all.some((a) => a.publicIp === ip)) throw new Ec2Error('InvalidAddress.NotFound', `Address '${ip}' not found.`);
+      if (!all.some((a) => a.publicIp === ip))
+        throw new Ec2Error('InvalidAddress.NotFound', `Address '${ip}' not found.`);
     }
     all = all.filter((a) => publicIps.includes(a.publicIp));
   }

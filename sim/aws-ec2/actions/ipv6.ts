@@ -16,7 +16,10 @@ function assignIpv6Addresses(ctx: ActionContext) {
   const requested = ctx.params.list('Ipv6Addresses');
   const count = ctx.params.int('Ipv6AddressCount');
   if (requested.length > 0 && count !== undefined) {
-    throw new Ec2Error('InvalidParameterCombination', 'You may specify either Ipv6Addresses or Ipv6AddressCount, not both');
+    throw new Ec2Error(
+      'InvalidParameterCombination',
+      'You may specify either Ipv6Addresses or Ipv6AddressCount, not both',
+    );
   }
   if (requested.length === 0 && count === undefined) throw missing('Ipv6Addresses or Ipv6AddressCount');
   const block = s.subnets[eni.subnetId]!.ipv6Cidr;
@@ -26,16 +29,22 @@ function assignIpv6Addresses(ctx: ActionContext) {
     if (count < 1) throw invalidValue(`Invalid value '${count}' for Ipv6AddressCount`);
     const taken = new Set(Object.values(s.enis).flatMap((e) => e.ipv6));
     toAdd = freeIpv6(block, taken, count);
-    if (toAdd.length < count) throw new Ec2Error('InsufficientFreeAddressesInSubnet', 'Not enough free IPv6 addresses in the subnet.');
+    if (toAdd.length < count)
+      throw new Ec2Error('InsufficientFreeAddressesInSubnet', 'Not enough free IPv6 addresses in the subnet.');
   } else {
     toAdd = [];
     for (const raw of requested) {
       const ip = canonicalIpv6(raw);
       if (!ip) throw invalidValue(`Invalid value '${raw}' for Ipv6Addresses`);
-      if (!inCidr6(ip, block)) throw invalidValue(`Address ${ip} does not fall within the subnet's IPv6 address range ${block}`);
+      if (!inCidr6(ip, block))
+        throw invalidValue(`Address ${ip} does not fall within the subnet's IPv6 address range ${block}`);
       const holder = ipv6Holder(s, ip);
       if (holder?.id === eni.id) continue;
-      if (holder) throw new Ec2Error('InvalidIPAddress.InUse', `Address ${ip} is in use by ${holder.id}; IPv6 addresses cannot be reassigned`);
+      if (holder)
+        throw new Ec2Error(
+          'InvalidIPAddress.InUse',
+          `Address ${ip} is in use by ${holder.id}; IPv6 addresses cannot be reassigned`,
+        );
       if (!toAdd.includes(ip)) toAdd.push(ip);
     }
   }

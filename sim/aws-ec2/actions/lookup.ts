@@ -3,7 +3,8 @@ import type { Ec2State, Eip, Eni, Instance, RouteTable } from '../state';
 import { Ec2Error } from '../wire';
 
 export function check<T>(record: T | undefined, id: string, prefix: string, kind: string, what: string): T {
-  if (!id.startsWith(prefix)) throw new Ec2Error(`Invalid${kind}.Malformed`, `Invalid id: "${id}" (expecting "${prefix}...")`);
+  if (!id.startsWith(prefix))
+    throw new Ec2Error(`Invalid${kind}.Malformed`, `Invalid id: "${id}" (expecting "${prefix}...")`);
   if (record === undefined) throw new Ec2Error(`Invalid${kind}.NotFound`, `The ${what} ID '${id}' does not exist`);
   return record;
 }

@@ -28,17 +28,25 @@ function assignPrivateIpAddresses(ctx: ActionContext) {
   const count = ctx.params.int('SecondaryPrivateIpAddressCount');
   const allowReassignment = ctx.params.bool('AllowReassignment') === true;
   if (requested.length > 0 && count !== undefined) {
-    throw new Ec2Error('InvalidParameterCombination', 'You may specify either PrivateIpAddress or SecondaryPrivateIpAddressCount, not both');
+    throw new Ec2Error(
+      'InvalidParameterCombination',
+      'You may specify either PrivateIpAddress or SecondaryPrivateIpAddressCount, not both',
+    );
   }
-  if (requested.length === 0 && count === undefined) throw missing('PrivateIpAddress or SecondaryPrivateIpAddressCount');
-  if (count !== undefined && count < 1) throw invalidValue(`Invalid value '${count}' for SecondaryPrivateIpAddressCount`);
+  if (requested.length === 0 && count === undefined)
+    throw missing('PrivateIpAddress or SecondaryPrivateIpAddressCount');
+  if (count !== undefined && count < 1)
+    throw invalidValue(`Invalid value '${count}' for SecondaryPrivateIpAddressCount`);
 
   let toAdd: string[];
   if (count !== undefined) {
     const taken = new Set(Object.values(s.enis).flatMap((e) => [e.primaryIp, ...e.secondaryIps]));
     toAdd = freeIpv4(s.subnets[eni.subnetId]!.cidr, taken, count);
     if (toAdd.length < count) {
-      throw new Ec2Error('InsufficientFreeAddressesInSubnet', `The specified subnet does not have enough free addresses to satisfy the request.`);
+      throw new Ec2Error(
+        'InsufficientFreeAddressesInSubnet',
+        `The specified subnet does not have enough free addresses to satisfy the request.`,
+      );
     }
   } else {
     toAdd = [];
@@ -46,8 +54,10 @@ function assignPrivateIpAddresses(ctx: ActionContext) {
       checkUsableAddress(s, eni, ip);
       const holder = privateIpHolder(s, ip);
       if (holder?.eni.id === eni.id) continue; // already here: nothing to do
-      if (holder?.primary) throw invalidValue(`Address ${ip} is the primary address of ${holder.eni.id} and cannot be reassigned`);
-      if (holder && !allowReassignment) throw invalidValue(`Address ${ip} is already assigned to interface ${holder.eni.id}`);
+      if (holder?.primary)
+        throw invalidValue(`Address ${ip} is the primary address of ${holder.eni.id} and cannot be reassigned`);
+      if (holder && !allowReassignment)
+        throw invalidValue(`Address ${ip} is already assigned to interface ${holder.eni.id}`);
       if (!toAdd.includes(ip)) toAdd.push(ip);
     }
   }
@@ -59,7 +69,8 @@ function assignPrivateIpAddresses(ctx: ActionContext) {
     if (holder) {
       holder.eni.secondaryIps = holder.eni.secondaryIps.filter((x) => x !== ip);
       const eip = eipOnPrivateIp(s, holder.eni.id, ip);
-      if (eip?.association) eip.association = { ...eip.association, eniId: eni.id, instanceId: eni.attachment?.instanceId };
+      if (eip?.association)
+        eip.association = { ...eip.association, eniId: eni.id, instanceId: eni.attachment?.instanceId };
     }
     eni.secondaryIps.push(ip);
   }
@@ -78,7 +89,8 @@ function unassignPrivateIpAddresses(ctx: ActionContext) {
   if (ips.length === 0) throw missing('PrivateIpAddress');
   for (const ip of ips) {
     if (ip === eni.primaryIp) throw invalidValue(`The primary address ${ip} of ${eni.id} cannot be unassigned`);
-    if (!eni.secondaryIps.includes(ip)) throw invalidValue(`Some of the specified addresses are not assigned to interface ${eni.id}`);
+    if (!eni.secondaryIps.includes(ip))
+      throw invalidValue(`Some of the specified addresses are not assigned to interface ${eni.id}`);
   }
   for (const ip of ips) {
     eni.secondaryIps = eni.secondaryIps.filter((x) => x !== ip);

@@ -15,10 +15,14 @@ import { requireEni, requireInstance, requireRouteTable } from './lookup';
 function destination(ctx: ActionContext): string {
   const cidr = ctx.params.get('DestinationCidrBlock');
   if (cidr === undefined) {
-    if (ctx.params.get('DestinationIpv6CidrBlock') !== undefined) throw invalidValue('IPv6 routes are not supported by this emulator');
+    if (ctx.params.get('DestinationIpv6CidrBlock') !== undefined)
+      throw invalidValue('IPv6 routes are not supported by this emulator');
     throw missing('DestinationCidrBlock');
   }
-  if (!parseCidr4(cidr)) throw invalidValue(`Value (${cidr}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`);
+  if (!parseCidr4(cidr))
+    throw invalidValue(
+      `Value (${cidr}) for parameter destinationCidrBlock is invalid. This is not a valid CIDR block.`,
+    );
   return cidr;
 }
 
@@ -29,19 +33,30 @@ function target(ctx: ActionContext, rt: RouteTable, cidr: string): Route {
   const gatewayId = ctx.params.get('GatewayId');
   const given = [eniId, instanceId, gatewayId].filter((t) => t !== undefined);
   if (given.length === 0) throw missing('NetworkInterfaceId, InstanceId or GatewayId');
-  if (given.length > 1) throw new Ec2Error('InvalidParameterCombination', 'More than one target specified for the route');
+  if (given.length > 1)
+    throw new Ec2Error('InvalidParameterCombination', 'More than one target specified for the route');
   if (gatewayId !== undefined) return { destination: cidr, gatewayId, origin: 'CreateRoute' };
   let eni;
   if (instanceId !== undefined) {
     const inst = requireInstance(s, instanceId);
     const attached = Object.values(s.enis).filter((e) => e.attachment?.instanceId === inst.id);
-    if (attached.length !== 1) throw new Ec2Error('InvalidInstanceID', `There are multiple interfaces attached to instance '${inst.id}'. Please specify an interface ID for the operation instead.`);
+    if (attached.length !== 1)
+      throw new Ec2Error(
+        'InvalidInstanceID',
+        `There are multiple interfaces attached to instance '${inst.id}'. Please specify an interface ID for the operation instead.`,
+      );
     eni = attached[0]!;
   } else {
     eni = requireEni(s, eniId!);
   }
-  if (eni.vpcId !== rt.vpcId) throw invalidValue(`route table ${rt.id} and network interface ${eni.id} belong to different networks`);
-  return { destination: cidr, networkInterfaceId: eni.id, instanceId: eni.attachment?.instanceId, origin: 'CreateRoute' };
+  if (eni.vpcId !== rt.vpcId)
+    throw invalidValue(`route table ${rt.id} and network interface ${eni.id} belong to different networks`);
+  return {
+    destination: cidr,
+    networkInterfaceId: eni.id,
+    instanceId: eni.attachment?.instanceId,
+    origin: 'CreateRoute',
+  };
 }
 
 function createRoute(ctx: ActionContext) {
@@ -62,8 +77,10 @@ function createRoute(ctx: ActionContext) {
  */
 function existingRoute(rt: RouteTable, cidr: string, action: 'ReplaceRoute' | 'DeleteRoute'): number {
   const i = rt.routes.findIndex((r) => r.destination === cidr);
-  if (i < 0 && action === 'ReplaceRoute') throw invalidValue(`There is no route defined for '${cidr}' in the route table. Use CreateRoute instead.`);
-  if (i < 0) throw new Ec2Error('InvalidRoute.NotFound', `no route with destination-cidr-block ${cidr} in route table ${rt.id}`);
+  if (i < 0 && action === 'ReplaceRoute')
+    throw invalidValue(`There is no route defined for '${cidr}' in the route table. Use CreateRoute instead.`);
+  if (i < 0)
+    throw new Ec2Error('InvalidRoute.NotFound', `no route with destination-cidr-block ${cidr} in route table ${rt.id}`);
   if (rt.routes[i]!.gatewayId === 'local') throw invalidValue(`The local route ${cidr} of ${rt.id} cannot be changed`);
   return i;
 }

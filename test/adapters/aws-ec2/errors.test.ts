@@ -14,7 +14,12 @@ import type { FailureReason } from '../../../core/reasons';
 import { ec2Config, IDS } from './fixtures';
 
 function sdkError(name: string, status: number, message = `${name} happened`): EC2ServiceException {
-  return new EC2ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message });
+  return new EC2ServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    message,
+  });
 }
 
 describe('EC2 error codes onto failure reasons', () => {
@@ -48,15 +53,33 @@ describe('EC2 error codes onto failure reasons', () => {
   });
 
   it('treats dropped connections, timeouts and aborts as transient', () => {
-    expect(classifyEc2Error(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'X')).toMatchObject({ reason: 'transient', details: { code: 'ECONNRESET' } });
-    expect(classifyEc2Error(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'X').reason).toBe('transient');
-    expect(classifyEc2Error(Object.assign(new Error('exceeded 300 ms'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), 'X')).toMatchObject({ reason: 'transient', details: { code: 'timeout' } });
-    expect(classifyEc2Error(Object.assign(new Error('Request aborted'), { name: 'AbortError' }), 'X')).toMatchObject({ reason: 'transient', details: { code: 'aborted' } });
+    expect(classifyEc2Error(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'X')).toMatchObject({
+      reason: 'transient',
+      details: { code: 'ECONNRESET' },
+    });
+    expect(
+      classifyEc2Error(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'X').reason,
+    ).toBe('transient');
+    expect(
+      classifyEc2Error(Object.assign(new Error('exceeded 300 ms'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), 'X'),
+    ).toMatchObject({ reason: 'transient', details: { code: 'timeout' } });
+    expect(classifyEc2Error(Object.assign(new Error('Request aborted'), { name: 'AbortError' }), 'X')).toMatchObject({
+      reason: 'transient',
+      details: { code: 'aborted' },
+    });
   });
 
   it('treats missing credentials as forbidden and a bug as invalid (never retried)', () => {
-    expect(classifyEc2Error(Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }), 'X').reason).toBe('forbidden');
-    expect(classifyEc2Error(new TypeError('x is not a function'), 'X')).toMatchObject({ reason: 'invalid', details: { code: 'unexpected' } });
+    expect(
+      classifyEc2Error(
+        Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }),
+        'X',
+      ).reason,
+    ).toBe('forbidden');
+    expect(classifyEc2Error(new TypeError('x is not a function'), 'X')).toMatchObject({
+      reason: 'invalid',
+      details: { code: 'unexpected' },
+    });
   });
 });
 
@@ -67,30 +90,62 @@ describe('the provider with a mocked client', () => {
   const vip = (n: string) => cfg.vips.find((v) => v.name === n)!;
   const node = (n: string) => cfg.nodes.find((x) => x.id === n)!;
   const provider = () =>
-    new Ec2Provider({ nodes: cfg.nodes, client: new EC2Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }), pollMs: 1, logger: pino({ enabled: false }), random: () => 0 });
+    new Ec2Provider({
+      nodes: cfg.nodes,
+      client: new EC2Client({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
+      pollMs: 1,
+      logger: pino({ enabled: false }),
+      random: () => 0,
+    });
   const ctx = () => ({ epoch: 1, deadline: Date.now() + 2000 });
-  const held = (eni: string) => ({ NetworkInterfaces: [{ NetworkInterfaceId: eni, PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.100' }] }] });
+  const held = (eni: string) => ({
+    NetworkInterfaces: [{ NetworkInterfaceId: eni, PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.100' }] }],
+  });
 
   it('retries a dropped connection and counts both attempts', async () => {
-    ec2.on(DescribeNetworkInterfacesCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).resolvesOnce({ NetworkInterfaces: [] }).resolves(held(IDS.eniA));
+    ec2
+      .on(DescribeNetworkInterfacesCommand)
+      .rejectsOnce(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .resolvesOnce({ NetworkInterfaces: [] })
+      .resolves(held(IDS.eniA));
     ec2.on(AssignPrivateIpAddressesCommand).resolves({});
     const r = await provider().move(vip('sec4'), node('a'), ctx());
     expect(r).toMatchObject({ ok: true, changed: true, calls: 4 });
-    expect(ec2.commandCalls(AssignPrivateIpAddressesCommand)[0]!.args[0].input).toEqual({ NetworkInterfaceId: IDS.eniA, PrivateIpAddresses: ['10.0.1.100'], AllowReassignment: true });
+    expect(ec2.commandCalls(AssignPrivateIpAddressesCommand)[0]!.args[0].input).toEqual({
+      NetworkInterfaceId: IDS.eniA,
+      PrivateIpAddresses: ['10.0.1.100'],
+      AllowReassignment: true,
+    });
   });
 
   it('does not retry PrivateIpAddressLimitExceeded (invalid) or a conflict', async () => {
     ec2.on(DescribeNetworkInterfacesCommand).resolves({ NetworkInterfaces: [] });
     ec2.on(AssignPrivateIpAddressesCommand).rejects(sdkError('PrivateIpAddressLimitExceeded', 400));
-    expect(await provider().move(vip('sec4'), node('a'), ctx())).toMatchObject({ ok: false, reason: 'invalid', calls: 2 });
+    expect(await provider().move(vip('sec4'), node('a'), ctx())).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+      calls: 2,
+    });
     ec2.on(DescribeAddressesCommand).resolves({ Addresses: [{ AllocationId: IDS.alloc }] });
     ec2.on(AssociateAddressCommand).rejects(sdkError('Resource.AlreadyAssociated', 400));
-    expect(await provider().move(vip('eip'), node('b'), ctx())).toMatchObject({ ok: false, reason: 'conflict', calls: 2 });
-    expect(ec2.commandCalls(AssociateAddressCommand)[0]!.args[0].input).toEqual({ AllocationId: IDS.alloc, NetworkInterfaceId: IDS.eniB, PrivateIpAddress: '10.0.1.11', AllowReassociation: true });
+    expect(await provider().move(vip('eip'), node('b'), ctx())).toMatchObject({
+      ok: false,
+      reason: 'conflict',
+      calls: 2,
+    });
+    expect(ec2.commandCalls(AssociateAddressCommand)[0]!.args[0].input).toEqual({
+      AllocationId: IDS.alloc,
+      NetworkInterfaceId: IDS.eniB,
+      PrivateIpAddress: '10.0.1.11',
+      AllowReassociation: true,
+    });
   });
 
   it('turns an observe failure into a thrown ProviderError with its reason', async () => {
     ec2.on(DescribeNetworkInterfacesCommand).rejects(sdkError('UnauthorizedOperation', 403));
-    await expect(provider().observe([vip('sec4')])).rejects.toMatchObject({ name: 'ProviderError', reason: 'forbidden' });
+    await expect(provider().observe([vip('sec4')])).rejects.toMatchObject({
+      name: 'ProviderError',
+      reason: 'forbidden',
+    });
   });
 });

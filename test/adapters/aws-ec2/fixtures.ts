@@ -38,11 +38,27 @@ export const IDS = {
 
 const OTHER_VPC_SUBNET = 'subnet-000000000000000e1';
 
-const node = (id: string, eni: string, subnetId: string, subnetCidr: string, privateIp: string, az: string, subnetIpv6Cidr?: string) => ({
+const node = (
+  id: string,
+  eni: string,
+  subnetId: string,
+  subnetCidr: string,
+  privateIp: string,
+  az: string,
+  subnetIpv6Cidr?: string,
+) => ({
   id,
   interface: 'ens5',
   addresses: [privateIp],
-  aws: { eni, subnetId, subnetCidr, ...(subnetIpv6Cidr ? { subnetIpv6Cidr } : {}), privateIp, az, instanceId: `i-${eni.slice(4)}` },
+  aws: {
+    eni,
+    subnetId,
+    subnetCidr,
+    ...(subnetIpv6Cidr ? { subnetIpv6Cidr } : {}),
+    privateIp,
+    az,
+    instanceId: `i-${eni.slice(4)}`,
+  },
 });
 
 export function ec2Config(): Config {
@@ -59,13 +75,26 @@ export function ec2Config(): Config {
       node('a6', IDS.eniA6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.10', 'eu-central-1a'),
       node('b6', IDS.eniB6, 'subnet-00000000000000061', '2001:db8:0:1::/64', '10.0.3.11', 'eu-central-1a'),
       // d6 says its subnet as a dual-stack one: the IPv4 block, and the IPv6 one in subnetIpv6Cidr.
-      node('d6', IDS.eniD6, 'subnet-00000000000000061', '10.0.3.0/24', '10.0.3.12', 'eu-central-1a', '2001:db8:0:1::/64'),
+      node(
+        'd6',
+        IDS.eniD6,
+        'subnet-00000000000000061',
+        '10.0.3.0/24',
+        '10.0.3.12',
+        'eu-central-1a',
+        '2001:db8:0:1::/64',
+      ),
     ],
     vips: [
       { name: 'sec4', kind: 'aws-secondary-ip', address: '10.0.1.100/24' },
       { name: 'sec6', kind: 'aws-secondary-ip', address: '2001:db8:0:1::100/64' },
       { name: 'eip', kind: 'aws-elastic-ip', address: '198.51.100.10/32', aws: { allocationId: IDS.alloc } },
-      { name: 'relay', kind: 'aws-overlay-route', address: '192.0.2.10/32', aws: { routeTables: [IDS.rtb1, IDS.rtb2] } },
+      {
+        name: 'relay',
+        kind: 'aws-overlay-route',
+        address: '192.0.2.10/32',
+        aws: { routeTables: [IDS.rtb1, IDS.rtb2] },
+      },
     ],
   });
 }
@@ -89,8 +118,18 @@ export function unknownVips(): { eip: Vip; relay: Vip } {
     security: { psk: 'test-psk-0123456789abcdef' },
     nodes: ec2Config().nodes,
     vips: [
-      { name: 'ghost', kind: 'aws-elastic-ip', address: '198.51.100.99/32', aws: { allocationId: 'eipalloc-0000000000000dead' } },
-      { name: 'lost', kind: 'aws-overlay-route', address: '192.0.2.77/32', aws: { routeTables: ['rtb-0000000000000dead'] } },
+      {
+        name: 'ghost',
+        kind: 'aws-elastic-ip',
+        address: '198.51.100.99/32',
+        aws: { allocationId: 'eipalloc-0000000000000dead' },
+      },
+      {
+        name: 'lost',
+        kind: 'aws-overlay-route',
+        address: '192.0.2.77/32',
+        aws: { routeTables: ['rtb-0000000000000dead'] },
+      },
     ],
   });
   return { eip: cfg.vips[0]!, relay: cfg.vips[1]! };
@@ -99,12 +138,20 @@ export function unknownVips(): { eip: Vip; relay: Vip } {
 /** The config's world, with x's subnet moved into a VPC of its own (seedFromConfig makes one VPC). */
 function seedOf(cfg: Config, sourceDestCheckOn: readonly string[]): Ec2Seed {
   // The operator has turned the check off where overlay routes may point, except where a test says.
-  const seed = seedFromConfig(cfg, { sourceDestCheckOff: cfg.nodes.map((n) => n.id).filter((id) => !sourceDestCheckOn.includes(id)) });
+  const seed = seedFromConfig(cfg, {
+    sourceDestCheckOff: cfg.nodes.map((n) => n.id).filter((id) => !sourceDestCheckOn.includes(id)),
+  });
   const other = seed.subnets.find((s) => s.id === OTHER_VPC_SUBNET);
   if (!other) return seed;
   other.vpcId = 'vpc-0000000000000f002';
   const rest = seed.subnets.filter((s) => s !== other).map((s) => s.cidr);
-  return { ...seed, vpcs: [{ ...seed.vpcs![0]!, cidr: coveringCidr(rest) }, { id: other.vpcId, cidr: '10.1.0.0/16' }] };
+  return {
+    ...seed,
+    vpcs: [
+      { ...seed.vpcs![0]!, cidr: coveringCidr(rest) },
+      { id: other.vpcId, cidr: '10.1.0.0/16' },
+    ],
+  };
 }
 
 export interface Ec2WorldOptions extends Partial<Ec2EmulatorOptions> {
@@ -140,7 +187,10 @@ export async function ec2World(options: Ec2WorldOptions = {}, cfg: Config = ec2C
     node: (id) => cfg.nodes.find((n) => n.id === id) ?? fail(`no node ${id}`),
     ctx: (ms = 5000) => ({ epoch: ++epoch, deadline: Date.now() + ms }),
     admin: async (path, body) => {
-      const res = await fetch(`${emu.url}${path}`, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${emu.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
       return res.json();
     },
@@ -166,13 +216,23 @@ function fail(message: string): never {
 export const ZONE = 'Z0000000000TEST1';
 
 export function route53Config(): Config {
-  const pub = (id: string, publicIp: string) => ({ id, interface: 'eth0', addresses: [`10.9.0.${id.charCodeAt(0)}`], aws: { publicIp } });
+  const pub = (id: string, publicIp: string) => ({
+    id,
+    interface: 'eth0',
+    addresses: [`10.9.0.${id.charCodeAt(0)}`],
+    aws: { publicIp },
+  });
   return config({
     cluster: 'r53-test',
     // Node v6 has no address of its own (an IPv6 owner record): liveness is not what these tests are about.
     control: { mode: 'local', liveness: 'direct' },
     security: { psk: 'test-psk-0123456789abcdef' },
-    nodes: [pub('a', '203.0.113.1'), pub('b', '203.0.113.2'), pub('d', '203.0.113.4'), { id: 'v6', interface: 'eth0', aws: { publicIp: '2001:db8::6' } }],
+    nodes: [
+      pub('a', '203.0.113.1'),
+      pub('b', '203.0.113.2'),
+      pub('d', '203.0.113.4'),
+      { id: 'v6', interface: 'eth0', aws: { publicIp: '2001:db8::6' } },
+    ],
     vips: [
       { name: 'webmail', kind: 'aws-route53', aws: { hostedZoneId: ZONE, recordName: 'webmail.example.net', ttl: 60 } },
       { name: 'sec-a', address: '10.9.1.100/24', interface: 'eth0' },
@@ -203,11 +263,18 @@ export interface ProfiledRun {
   adapterRequestsPerSecond: number;
 }
 
-export async function route53World(settings: Route53EmulatorOptions['settings'] = {}, cfg: Config = route53Config(), run?: ProfiledRun): Promise<Route53World> {
+export async function route53World(
+  settings: Route53EmulatorOptions['settings'] = {},
+  cfg: Config = route53Config(),
+  run?: ProfiledRun,
+): Promise<Route53World> {
   // Without a profile: fast changes and a raised limit. With one: the profile's figures stand.
   const emu = run
     ? new Route53Emulator({ seed: route53Seed(cfg), settings, profile: run.profile, clock: run.clock })
-    : new Route53Emulator({ seed: route53Seed(cfg), settings: { propagationDelayMs: 150, requestsPerSecond: 1000, ...settings } });
+    : new Route53Emulator({
+        seed: route53Seed(cfg),
+        settings: { propagationDelayMs: 150, requestsPerSecond: 1000, ...settings },
+      });
   await emu.start(0);
   // The adapter paces itself at the account's rate; the emulator's (raised unless a test sets it) is what it is told.
   const rps = run?.adapterRequestsPerSecond ?? settings.requestsPerSecond ?? 1000;
@@ -232,7 +299,10 @@ export async function route53World(settings: Route53EmulatorOptions['settings'] 
     node: (id) => cfg.nodes.find((n) => n.id === id) ?? fail(`no node ${id}`),
     ctx: (ms = 5000) => ({ epoch: ++epoch, deadline: Date.now() + ms }),
     admin: async (path, body) => {
-      const res = await fetch(`${emu.url}${path}`, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${emu.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
       return res.json();
     },

@@ -25,11 +25,20 @@ describe('AWS move frame clock', () => {
     const adapterClock = new ManualClock(0); // never advanced: a poll on it would hang
     const moveClock = new ManualClock(5_000_000);
     const reads: number[] = [];
-    const pending = runMove(options(adapterClock), { epoch: 1, deadline: moveClock.now() + 1000, clock: moveClock }, 'move test', async (f) => {
-      expect(f.clock).toBe(moveClock);
-      await f.poll('route', async () => reads.push(moveClock.now()), (n) => (n >= 3 ? 'done' : 'wait'));
-      return { changed: true, verifiedAt: f.clock.now() };
-    });
+    const pending = runMove(
+      options(adapterClock),
+      { epoch: 1, deadline: moveClock.now() + 1000, clock: moveClock },
+      'move test',
+      async (f) => {
+        expect(f.clock).toBe(moveClock);
+        await f.poll(
+          'route',
+          async () => reads.push(moveClock.now()),
+          (n) => (n >= 3 ? 'done' : 'wait'),
+        );
+        return { changed: true, verifiedAt: f.clock.now() };
+      },
+    );
     await moveClock.advance(1000);
     const r = await pending;
     expect(r).toMatchObject({ ok: true, verifiedAt: 5_000_300 });
@@ -40,10 +49,19 @@ describe('AWS move frame clock', () => {
   it('a deadline on the move clock ends the move when that clock passes it', async () => {
     const adapterClock = new ManualClock(0);
     const moveClock = new ManualClock(5_000_000);
-    const pending = runMove(options(adapterClock), { epoch: 1, deadline: moveClock.now() + 1000, clock: moveClock }, 'move test', async (f) => {
-      await f.poll('route', async () => 'old', () => 'wait');
-      return { changed: true, verifiedAt: f.clock.now() };
-    });
+    const pending = runMove(
+      options(adapterClock),
+      { epoch: 1, deadline: moveClock.now() + 1000, clock: moveClock },
+      'move test',
+      async (f) => {
+        await f.poll(
+          'route',
+          async () => 'old',
+          () => 'wait',
+        );
+        return { changed: true, verifiedAt: f.clock.now() };
+      },
+    );
     await moveClock.advance(2000);
     const r = await pending;
     expect(r).toMatchObject({ ok: false, reason: 'transient' });

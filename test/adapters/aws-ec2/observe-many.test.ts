@@ -30,9 +30,17 @@ describe('aws-secondary-ip observe of many addresses', () => {
     w = await ec2World({}, cfg());
     const [moved, dropped] = [w.cfg.vips[0]!, w.cfg.vips[1]!];
     // VIP 0 lives in subnet 0 with nodes 1 and 5 (1-based): give it to the other one.
-    const other = w.cfg.nodes.find((n) => n.aws?.subnetId === w.node(moved.preferred!).aws?.subnetId && n.id !== moved.preferred)!;
-    await w.admin('/__admin/assign-private-ip', { networkInterfaceId: other.aws!.eni, privateIpAddress: moved.ip!.text });
-    await w.admin('/__admin/unassign-private-ip', { networkInterfaceId: w.node(dropped.preferred!).aws!.eni, privateIpAddress: dropped.ip!.text });
+    const other = w.cfg.nodes.find(
+      (n) => n.aws?.subnetId === w.node(moved.preferred!).aws?.subnetId && n.id !== moved.preferred,
+    )!;
+    await w.admin('/__admin/assign-private-ip', {
+      networkInterfaceId: other.aws!.eni,
+      privateIpAddress: moved.ip!.text,
+    });
+    await w.admin('/__admin/unassign-private-ip', {
+      networkInterfaceId: w.node(dropped.preferred!).aws!.eni,
+      privateIpAddress: dropped.ip!.text,
+    });
     const all = await w.provider.observe(w.cfg.vips);
     expect(all.get(moved.name)).toEqual({ node: other.id });
     expect(all.get(dropped.name)).toEqual({ node: null });

@@ -13,7 +13,11 @@ describe('aws-overlay-route', () => {
     w = await ec2World();
     expect((await w.provider.observe([w.vip('relay')])).get('relay')).toEqual({ node: null });
     // A table read, the new owner's interface (source/dest check), two CreateRoute, a read-back.
-    expect(await w.provider.move(w.vip('relay'), w.node('a'), w.ctx())).toMatchObject({ ok: true, changed: true, calls: 5 });
+    expect(await w.provider.move(w.vip('relay'), w.node('a'), w.ctx())).toMatchObject({
+      ok: true,
+      changed: true,
+      calls: 5,
+    });
     expect(w.emu.calls.count({ action: 'CreateRoute' })).toBe(2);
     expect(targets()).toEqual([IDS.eniA, IDS.eniA]);
 
@@ -21,15 +25,26 @@ describe('aws-overlay-route', () => {
     expect(w.emu.calls.count({ action: 'ReplaceRoute' })).toBe(2);
     expect(targets()).toEqual([IDS.eniC, IDS.eniC]);
     expect((await w.provider.observe([w.vip('relay')])).get('relay')).toEqual({ node: 'c' });
-    expect(await w.provider.move(w.vip('relay'), w.node('c'), w.ctx())).toMatchObject({ ok: true, changed: false, calls: 1 });
+    expect(await w.provider.move(w.vip('relay'), w.node('c'), w.ctx())).toMatchObject({
+      ok: true,
+      changed: false,
+      calls: 1,
+    });
     expect(w.emu.violationLog).toEqual([]);
   });
 
   it('reports tables that disagree as a split, and repairs only the stale table', async () => {
     w = await ec2World();
     await w.provider.move(w.vip('relay'), w.node('a'), w.ctx());
-    await w.admin('/__admin/replace-route', { routeTableId: IDS.rtb2, destinationCidrBlock: DEST, networkInterfaceId: IDS.eniB });
-    expect((await w.provider.observe([w.vip('relay')])).get('relay')).toEqual({ node: null, foreign: `split: ${IDS.rtb1}→${IDS.eniA}, ${IDS.rtb2}→${IDS.eniB}` });
+    await w.admin('/__admin/replace-route', {
+      routeTableId: IDS.rtb2,
+      destinationCidrBlock: DEST,
+      networkInterfaceId: IDS.eniB,
+    });
+    expect((await w.provider.observe([w.vip('relay')])).get('relay')).toEqual({
+      node: null,
+      foreign: `split: ${IDS.rtb1}→${IDS.eniA}, ${IDS.rtb2}→${IDS.eniB}`,
+    });
     w.emu.calls.clear();
     expect(await w.provider.move(w.vip('relay'), w.node('a'), w.ctx())).toMatchObject({ ok: true, changed: true });
     expect(w.emu.calls.calls.filter((c) => c.mutating).map((c) => c.action)).toEqual(['ReplaceRoute']);
@@ -39,8 +54,14 @@ describe('aws-overlay-route', () => {
   it('creates a route that was deleted from one table', async () => {
     w = await ec2World();
     await w.provider.move(w.vip('relay'), w.node('a'), w.ctx());
-    await w.admin('/__admin/act', { action: 'DeleteRoute', params: { RouteTableId: IDS.rtb1, DestinationCidrBlock: DEST } });
-    expect((await w.provider.observe([w.vip('relay')])).get('relay')).toMatchObject({ node: null, foreign: expect.stringContaining(`${IDS.rtb1}→none`) });
+    await w.admin('/__admin/act', {
+      action: 'DeleteRoute',
+      params: { RouteTableId: IDS.rtb1, DestinationCidrBlock: DEST },
+    });
+    expect((await w.provider.observe([w.vip('relay')])).get('relay')).toMatchObject({
+      node: null,
+      foreign: expect.stringContaining(`${IDS.rtb1}→none`),
+    });
     expect(await w.provider.move(w.vip('relay'), w.node('b'), w.ctx())).toMatchObject({ ok: true, changed: true });
     expect(targets()).toEqual([IDS.eniB, IDS.eniB]);
   });
@@ -60,9 +81,20 @@ describe('aws-overlay-route', () => {
       cluster: raw.cluster,
       security: { psk: 'test-psk-0123456789abcdef' },
       nodes: raw.nodes,
-      vips: [{ name: 'lost', kind: 'aws-overlay-route', address: '192.0.2.77/32', aws: { routeTables: ['rtb-0000000000000dead'] } }],
+      vips: [
+        {
+          name: 'lost',
+          kind: 'aws-overlay-route',
+          address: '192.0.2.77/32',
+          aws: { routeTables: ['rtb-0000000000000dead'] },
+        },
+      ],
     });
-    expect(await w.provider.move(cfg.vips[0]!, w.node('a'), w.ctx())).toMatchObject({ ok: false, reason: 'not-found', calls: 1 });
+    expect(await w.provider.move(cfg.vips[0]!, w.node('a'), w.ctx())).toMatchObject({
+      ok: false,
+      reason: 'not-found',
+      calls: 1,
+    });
   });
 
   it('refuses to route to an interface with source/destination check on, saying what to change, and changes no route', async () => {
@@ -71,7 +103,9 @@ describe('aws-overlay-route', () => {
     const r = await w.provider.move(w.vip('relay'), w.node('b'), w.ctx());
     expect(r).toMatchObject({ ok: false, reason: 'invalid' });
     expect(r.ok ? '' : r.message).toContain(`${IDS.eniB} has source/destination check on`);
-    expect(r.ok ? '' : r.message).toContain(`modify-network-interface-attribute --network-interface-id ${IDS.eniB} --no-source-dest-check`);
+    expect(r.ok ? '' : r.message).toContain(
+      `modify-network-interface-attribute --network-interface-id ${IDS.eniB} --no-source-dest-check`,
+    );
     expect(targets()).toEqual([IDS.eniA, IDS.eniA]);
     expect(w.emu.routeDelivers(IDS.rtb1, DEST)).toMatchObject({ delivers: true });
   });
@@ -80,7 +114,10 @@ describe('aws-overlay-route', () => {
     w = await ec2World({ settings: { consistencyLagMs: 300 } });
     await w.provider.move(w.vip('relay'), w.node('a'), w.ctx());
     await new Promise((r) => setTimeout(r, 350));
-    await w.admin('/__admin/act', { action: 'DeleteRoute', params: { RouteTableId: IDS.rtb1, DestinationCidrBlock: DEST } });
+    await w.admin('/__admin/act', {
+      action: 'DeleteRoute',
+      params: { RouteTableId: IDS.rtb1, DestinationCidrBlock: DEST },
+    });
     w.emu.calls.clear();
     expect(await w.provider.move(w.vip('relay'), w.node('b'), w.ctx())).toMatchObject({ ok: true, changed: true });
     const replace = w.emu.calls.calls.filter((c) => c.action === 'ReplaceRoute');

@@ -41,9 +41,17 @@ describe('aws-secondary-ip (IPv4) through the EC2 emulator', () => {
 
   it('reports an address held by an interface outside the config as foreign', async () => {
     w = await ec2World();
-    await w.admin('/__admin/act', { action: 'AssignPrivateIpAddresses', params: { NetworkInterfaceId: IDS.eniA, 'PrivateIpAddress.1': '10.0.1.100' } });
+    await w.admin('/__admin/act', {
+      action: 'AssignPrivateIpAddresses',
+      params: { NetworkInterfaceId: IDS.eniA, 'PrivateIpAddress.1': '10.0.1.100' },
+    });
     expect((await w.provider.observe([w.vip('sec4')])).get('sec4')).toEqual({ node: 'a' });
-    const stranger = new (await import('../../../adapters/aws-ec2')).Ec2Provider({ nodes: [], endpoint: w.emu.url, region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const stranger = new (await import('../../../adapters/aws-ec2')).Ec2Provider({
+      nodes: [],
+      endpoint: w.emu.url,
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
     expect((await stranger.observe([w.vip('sec4')])).get('sec4')).toEqual({ node: null, foreign: IDS.eniA });
     stranger.close();
   });
@@ -98,7 +106,10 @@ describe('aws-secondary-ip (IPv4) through the EC2 emulator', () => {
 
   it('serialises two concurrent moves of one VIP: one holder at the end, and observe agrees', async () => {
     w = await ec2World({ settings: { consistencyLagMs: 100 } });
-    const [ra, rb] = await Promise.all([w.provider.move(w.vip('sec4'), w.node('a'), w.ctx()), w.provider.move(w.vip('sec4'), w.node('b'), w.ctx())]);
+    const [ra, rb] = await Promise.all([
+      w.provider.move(w.vip('sec4'), w.node('a'), w.ctx()),
+      w.provider.move(w.vip('sec4'), w.node('b'), w.ctx()),
+    ]);
     expect(ra.ok && rb.ok).toBe(true);
     expect(w.emu.holderOfPrivateIp('10.0.1.100')).toBe(IDS.eniB);
     expect((await w.provider.observe([w.vip('sec4')])).get('sec4')).toEqual({ node: 'b' });

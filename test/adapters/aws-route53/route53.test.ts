@@ -21,7 +21,11 @@ describe('aws-route53 owner record', () => {
     expect(w.emu.calls.count({ action: 'GetChange' })).toBeGreaterThanOrEqual(1);
     expect(r.calls).toBe(w.emu.calls.calls.length);
 
-    expect(await w.provider.move(w.vip('webmail'), w.node('a'), w.ctx())).toMatchObject({ ok: true, changed: false, calls: 1 });
+    expect(await w.provider.move(w.vip('webmail'), w.node('a'), w.ctx())).toMatchObject({
+      ok: true,
+      changed: false,
+      calls: 1,
+    });
     expect(w.changes()).toBe(1);
     expect((await w.provider.observe([w.vip('webmail')])).get('webmail')).toEqual({ node: 'a' });
   });
@@ -38,20 +42,37 @@ describe('aws-route53 owner record', () => {
 
   it('reports a record pointing elsewhere as foreign', async () => {
     w = await route53World();
-    await w.admin('/__admin/change', { zoneId: ZONE, changes: [{ action: 'UPSERT', name: 'webmail.example.net', type: 'A', ttl: 60, values: ['192.0.2.200'] }] });
-    expect((await w.provider.observe([w.vip('webmail')])).get('webmail')).toEqual({ node: null, foreign: '192.0.2.200' });
+    await w.admin('/__admin/change', {
+      zoneId: ZONE,
+      changes: [{ action: 'UPSERT', name: 'webmail.example.net', type: 'A', ttl: 60, values: ['192.0.2.200'] }],
+    });
+    expect((await w.provider.observe([w.vip('webmail')])).get('webmail')).toEqual({
+      node: null,
+      foreign: '192.0.2.200',
+    });
   });
 
   it('refuses a node with no address to point at, before any call', async () => {
     const { config } = await import('../../helpers/configs');
     w = await route53World();
-    const nowhere = config({ cluster: 'x', security: { psk: 'test-psk-0123456789abcdef' }, nodes: [{ id: 'n', interface: 'eth0' }] }).nodes[0]!;
-    expect(await w.provider.move(w.vip('webmail'), nowhere, w.ctx())).toMatchObject({ ok: false, reason: 'invalid', calls: 0 });
+    const nowhere = config({
+      cluster: 'x',
+      security: { psk: 'test-psk-0123456789abcdef' },
+      nodes: [{ id: 'n', interface: 'eth0' }],
+    }).nodes[0]!;
+    expect(await w.provider.move(w.vip('webmail'), nowhere, w.ctx())).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+      calls: 0,
+    });
   });
 
   it('retries PriorRequestNotComplete while the zone is busy with a change made by hand', async () => {
     w = await route53World({ propagationDelayMs: 300 });
-    await w.admin('/__admin/change', { zoneId: ZONE, changes: [{ action: 'UPSERT', name: 'other.example.net', type: 'A', ttl: 60, values: ['192.0.2.9'] }] });
+    await w.admin('/__admin/change', {
+      zoneId: ZONE,
+      changes: [{ action: 'UPSERT', name: 'other.example.net', type: 'A', ttl: 60, values: ['192.0.2.9'] }],
+    });
     const r = await w.provider.move(w.vip('webmail'), w.node('b'), w.ctx());
     expect(r).toMatchObject({ ok: true, changed: true });
     expect(w.emu.calls.calls.filter((c) => c.error === 'PriorRequestNotComplete').length).toBeGreaterThanOrEqual(1);
@@ -72,7 +93,9 @@ describe('aws-route53 owner record', () => {
   it('paces a start-up burst under the real 5 requests/second limit, and a move during it still finds the reserved budget', async () => {
     w = await route53World({ requestsPerSecond: 5 });
     let burstDoneAt = 0;
-    const burst = Promise.all(Array.from({ length: 12 }, () => w.provider.observe([w.vip('webmail')]))).then((all) => ((burstDoneAt = Date.now()), all));
+    const burst = Promise.all(Array.from({ length: 12 }, () => w.provider.observe([w.vip('webmail')]))).then(
+      (all) => ((burstDoneAt = Date.now()), all),
+    );
     await new Promise((r) => setTimeout(r, 300));
     // The failover arrives while the reads queue: the control loop looks at the budget first.
     expect(w.provider.budget().remaining).toBeGreaterThan(0);
@@ -111,7 +134,11 @@ describe('round-robin membership (RecordSetPublisher)', () => {
     expect(record('smtp.example.net')).toMatchObject({ ttl: 30, values: ['10.9.1.100', '10.9.2.100'] });
     expect(record('smtp.example.net', 'AAAA')).toMatchObject({ values: ['2001:db8:9::100'] });
     expect(await w.publisher.observe(dns())).toEqual(['10.9.1.100', '10.9.2.100', '2001:db8:9::100']);
-    expect(await w.publisher.publish(dns(), ['2001:db8:9:0::100', '10.9.1.100', '10.9.2.100'], w.ctx())).toMatchObject({ ok: true, changed: false, calls: 1 });
+    expect(await w.publisher.publish(dns(), ['2001:db8:9:0::100', '10.9.1.100', '10.9.2.100'], w.ctx())).toMatchObject({
+      ok: true,
+      changed: false,
+      calls: 1,
+    });
     expect(w.changes()).toBe(1);
   });
 
@@ -135,7 +162,11 @@ describe('round-robin membership (RecordSetPublisher)', () => {
 
   it('refuses something that is not an address without a call', async () => {
     w = await route53World();
-    expect(await w.publisher.publish(dns(), ['mail.example.net'], w.ctx())).toMatchObject({ ok: false, reason: 'invalid', calls: 0 });
+    expect(await w.publisher.publish(dns(), ['mail.example.net'], w.ctx())).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+      calls: 0,
+    });
   });
 
   it('says which addresses a record should list: its VIPs that have an owner', async () => {

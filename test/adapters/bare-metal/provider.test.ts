@@ -9,8 +9,12 @@ const vip = (name: string) => config.vips.find((v) => v.name === name)!;
 const ctx = { epoch: 1, deadline: Date.now() + 60_000 };
 
 describe('BareMetalProvider', () => {
-  it('with hosts\' reports injected, observe tells what the hosts say, not what was recorded', async () => {
-    const reports = new Map<string, string[]>([['web', []], ['mail', ['n2']], ['db', ['n3', 'n1']]]);
+  it("with hosts' reports injected, observe tells what the hosts say, not what was recorded", async () => {
+    const reports = new Map<string, string[]>([
+      ['web', []],
+      ['mail', ['n2']],
+      ['db', ['n3', 'n1']],
+    ]);
     const asked: string[][] = [];
     const provider = new BareMetalProvider({ bound: async (vips) => (asked.push(vips.map((v) => v.name)), reports) });
     for (const v of ['web', 'mail', 'db']) await provider.move(vip(v), node('n1'), ctx);

@@ -20,14 +20,27 @@ async function setup(seed: CloudSeed = demoCloudSeed({ actionDurationMs: 40 }), 
   return { emu, client };
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as ProviderError);
-const arm = (e: HetznerCloudEmulator, spec: unknown) => fetch(`${e.url}/__admin/faults`, { method: 'POST', body: JSON.stringify(spec) });
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as ProviderError,
+  );
+const arm = (e: HetznerCloudEmulator, spec: unknown) =>
+  fetch(`${e.url}/__admin/faults`, { method: 'POST', body: JSON.stringify(spec) });
 
 describe('HetznerCloudClient against the emulator', () => {
   it('reads floating IPs, servers and networks, validated and typed', async () => {
     const { client } = await setup();
     const fip = await client.getFloatingIp(100);
-    expect(fip).toMatchObject({ id: 100, ip: '198.18.9.1', type: 'ipv4', server: 1, home_location: { name: 'fsn1', network_zone: 'eu-central' } });
+    expect(fip).toMatchObject({
+      id: 100,
+      ip: '198.18.9.1',
+      type: 'ipv4',
+      server: 1,
+      home_location: { name: 'fsn1', network_zone: 'eu-central' },
+    });
     const server = await client.getServer(2);
     expect(server.datacenter.location.name).toBe('nbg1');
     expect(server.private_net[0]).toMatchObject({ network: 10, ip: '10.0.1.3', alias_ips: [] });
@@ -38,7 +51,11 @@ describe('HetznerCloudClient against the emulator', () => {
   });
 
   it('follows pagination to the end and counts one call per page', async () => {
-    const floatingIps = Array.from({ length: 120 }, (_, i) => ({ id: i + 1, ip: `198.18.10.${i + 1}`, homeLocation: 'fsn1' }));
+    const floatingIps = Array.from({ length: 120 }, (_, i) => ({
+      id: i + 1,
+      ip: `198.18.10.${i + 1}`,
+      homeLocation: 'fsn1',
+    }));
     const { client } = await setup({ floatingIps });
     const all = await client.listFloatingIps();
     expect(all.map((f) => f.id)).toEqual(floatingIps.map((f) => f.id));
@@ -71,8 +88,14 @@ describe('HetznerCloudClient against the emulator', () => {
   it('maps 401, not_found, invalid_input (zone), floating_ip_assigned and ip_not_available', async () => {
     const { client, emu } = await setup();
     const bad = new HetznerCloudClient({ token: 'wrong', baseUrl: emu.apiUrl });
-    expect(await failure(bad.getServer(1))).toMatchObject({ reason: 'forbidden', details: { status: 401, code: 'unauthorized' } });
-    expect(await failure(client.getFloatingIp(999))).toMatchObject({ reason: 'not-found', details: { code: 'not_found' } });
+    expect(await failure(bad.getServer(1))).toMatchObject({
+      reason: 'forbidden',
+      details: { status: 401, code: 'unauthorized' },
+    });
+    expect(await failure(client.getFloatingIp(999))).toMatchObject({
+      reason: 'not-found',
+      details: { code: 'not_found' },
+    });
     const zone = await failure(client.assignFloatingIp(100, 3));
     expect(zone).toMatchObject({ reason: 'invalid', details: { status: 400, code: 'invalid_input' } });
     expect(zone.message).toMatch(/network zone/);
@@ -90,7 +113,12 @@ describe('HetznerCloudClient against the emulator', () => {
     await client.assignFloatingIp(100, 2);
     const locked = await failure(client.unassignFloatingIp(100));
     expect(locked).toMatchObject({ reason: 'conflict', details: { status: 423, code: 'locked' } });
-    const action = await withRetry(() => client.unassignFloatingIp(100), { clock: systemClock, deadlineMs: 3000, baseDelayMs: 50, shouldRetry: hetznerCloudShouldRetry });
+    const action = await withRetry(() => client.unassignFloatingIp(100), {
+      clock: systemClock,
+      deadlineMs: 3000,
+      baseDelayMs: 50,
+      shouldRetry: hetznerCloudShouldRetry,
+    });
     await client.waitForAction(action, { deadlineMs: 2000, pollMs: 20 });
     expect((await client.getFloatingIp(100)).server).toBeNull();
   });
@@ -101,7 +129,14 @@ describe('HetznerCloudClient against the emulator', () => {
     const { client } = await setup(seed);
     const wait = { deadlineMs: 2000, pollMs: 10 };
     const old = (await client.getServer(1)).private_net.find((n) => n.network === 10)!;
-    await client.waitForAction(await client.changeAliasIps(1, 10, old.alias_ips.filter((ip) => ip !== '10.0.1.50')), wait);
+    await client.waitForAction(
+      await client.changeAliasIps(
+        1,
+        10,
+        old.alias_ips.filter((ip) => ip !== '10.0.1.50'),
+      ),
+      wait,
+    );
     await client.waitForAction(await client.changeAliasIps(2, 10, ['10.0.1.50']), wait);
     expect((await client.getServer(1)).private_net[0]!.alias_ips).toEqual(['10.0.1.51']);
     expect((await client.getServer(2)).private_net[0]!.alias_ips).toEqual(['10.0.1.50']);
@@ -121,9 +156,15 @@ describe('HetznerCloudClient against the emulator', () => {
     const { emu } = await setup();
     const client = new HetznerCloudClient({ token: 'test-token', baseUrl: emu.apiUrl, timeoutMs: 150 });
     await arm(emu, { kind: 'error', count: 1, action: 'get_server' });
-    expect(await failure(client.getServer(1))).toMatchObject({ reason: 'transient', details: { status: 500, code: 'server_error' } });
+    expect(await failure(client.getServer(1))).toMatchObject({
+      reason: 'transient',
+      details: { status: 500, code: 'server_error' },
+    });
     await arm(emu, { kind: 'error', count: 1, action: 'get_server', status: 503 });
-    expect(await failure(client.getServer(1))).toMatchObject({ reason: 'transient', details: { status: 503, code: 'service_error' } });
+    expect(await failure(client.getServer(1))).toMatchObject({
+      reason: 'transient',
+      details: { status: 503, code: 'service_error' },
+    });
     await arm(emu, { kind: 'hang', count: 1, action: 'get_network', ms: 3000 });
     const hung = await failure(client.getNetwork(10));
     expect(hung).toMatchObject({ reason: 'transient', details: { code: 'timeout' } });
@@ -132,8 +173,13 @@ describe('HetznerCloudClient against the emulator', () => {
 
   it('reports an action that ends in error, and one that outlives the deadline', async () => {
     const { client, emu } = await setup(demoCloudSeed({ actionDurationMs: 30 }));
-    await fetch(`${emu.url}/__admin/fail-actions`, { method: 'POST', body: JSON.stringify({ command: 'assign_floating_ip', message: 'routing failed' }) });
-    const failed = await failure(client.waitForAction(await client.assignFloatingIp(100, 2), { deadlineMs: 2000, pollMs: 10 }));
+    await fetch(`${emu.url}/__admin/fail-actions`, {
+      method: 'POST',
+      body: JSON.stringify({ command: 'assign_floating_ip', message: 'routing failed' }),
+    });
+    const failed = await failure(
+      client.waitForAction(await client.assignFloatingIp(100, 2), { deadlineMs: 2000, pollMs: 10 }),
+    );
     expect(failed).toMatchObject({ reason: 'transient', details: { code: 'action_failed' } });
     expect(failed.message).toMatch(/routing failed/);
     emu.actionDurationMs = 10_000;

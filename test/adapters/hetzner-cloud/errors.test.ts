@@ -15,10 +15,19 @@ function stubbed(answers: Answer[], clock: Clock = new ManualClock(1_750_000_000
     if (!a) throw new Error('no more stub answers');
     return new Response(a.body, { status: a.status, headers: a.headers ?? {} });
   };
-  return { client: new HetznerCloudClient({ token: 'tok', baseUrl: 'http://stub.invalid/v1/', fetch: fetchStub, clock }), requests };
+  return {
+    client: new HetznerCloudClient({ token: 'tok', baseUrl: 'http://stub.invalid/v1/', fetch: fetchStub, clock }),
+    requests,
+  };
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as ProviderError);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as ProviderError,
+  );
 const envelope = (code: string, message = 'msg') => JSON.stringify({ error: { code, message, details: {} } });
 
 describe('HetznerCloudClient error mapping (stub fetch)', () => {
@@ -42,11 +51,21 @@ describe('HetznerCloudClient error mapping (stub fetch)', () => {
       [423, 'something_new', 'conflict'],
       [418, 'something_new', 'invalid'],
     ];
-    for (const [status, code, reason] of table) expect([status, code, reasonFor(status, code)]).toEqual([status, code, reason]);
+    for (const [status, code, reason] of table)
+      expect([status, code, reasonFor(status, code)]).toEqual([status, code, reason]);
   });
 
   it('sends the bearer token and JSON body, and joins the base URL without a double slash', async () => {
-    const action = { id: 5, command: 'assign_floating_ip', status: 'running', progress: 0, started: 'x', finished: null, resources: [], error: null };
+    const action = {
+      id: 5,
+      command: 'assign_floating_ip',
+      status: 'running',
+      progress: 0,
+      started: 'x',
+      finished: null,
+      resources: [],
+      error: null,
+    };
     const { client, requests } = stubbed([{ status: 201, body: JSON.stringify({ action }) }]);
     await client.assignFloatingIp(7, 42);
     expect(requests[0]!.url).toBe('http://stub.invalid/v1/floating_ips/7/actions/assign');
@@ -58,7 +77,16 @@ describe('HetznerCloudClient error mapping (stub fetch)', () => {
   it('computes retryAfterMs from RateLimit-Reset on a 429', async () => {
     const clock = new ManualClock(1_750_000_000_000);
     const reset = String(Math.ceil(clock.now() / 1000) + 3600);
-    const { client } = stubbed([{ status: 429, body: envelope('rate_limit_exceeded'), headers: { 'RateLimit-Limit': '3600', 'RateLimit-Remaining': '0', 'RateLimit-Reset': reset } }], clock);
+    const { client } = stubbed(
+      [
+        {
+          status: 429,
+          body: envelope('rate_limit_exceeded'),
+          headers: { 'RateLimit-Limit': '3600', 'RateLimit-Remaining': '0', 'RateLimit-Reset': reset },
+        },
+      ],
+      clock,
+    );
     const err = await failure(client.getServer(1));
     expect(err.reason).toBe('throttled');
     expect(err.details.retryAfterMs).toBe(1000);
@@ -90,7 +118,13 @@ describe('HetznerCloudClient error mapping (stub fetch)', () => {
   });
 
   it('maps a refused connection onto transient', async () => {
-    const client = new HetznerCloudClient({ token: 't', baseUrl: 'http://stub.invalid/v1', fetch: async () => { throw new TypeError('fetch failed', { cause: new Error('ECONNREFUSED') }); } });
+    const client = new HetznerCloudClient({
+      token: 't',
+      baseUrl: 'http://stub.invalid/v1',
+      fetch: async () => {
+        throw new TypeError('fetch failed', { cause: new Error('ECONNREFUSED') });
+      },
+    });
     const err = await failure(client.getServer(1));
     expect(err).toMatchObject({ reason: 'transient', details: { code: 'network' } });
     expect(err.message).toMatch(/ECONNREFUSED/);
@@ -98,8 +132,15 @@ describe('HetznerCloudClient error mapping (stub fetch)', () => {
 
   it('times out on the injected clock and when the caller aborts', async () => {
     const clock = new ManualClock(1_750_000_000_000);
-    const hanging: typeof fetch = (_input, init) => new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(new Error('aborted'))));
-    const client = new HetznerCloudClient({ token: 't', baseUrl: 'http://stub.invalid/v1', fetch: hanging, clock, timeoutMs: 5000 });
+    const hanging: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(new Error('aborted'))));
+    const client = new HetznerCloudClient({
+      token: 't',
+      baseUrl: 'http://stub.invalid/v1',
+      fetch: hanging,
+      clock,
+      timeoutMs: 5000,
+    });
     const pending = failure(client.getServer(1));
     await clock.advance(4999);
     await clock.advance(1);
@@ -111,17 +152,47 @@ describe('HetznerCloudClient error mapping (stub fetch)', () => {
   });
 
   it('refuses pagination that does not advance, and bad ids without a call', async () => {
-    const page = (next: number | null) => JSON.stringify({ servers: [], meta: { pagination: { page: 1, per_page: 50, previous_page: null, next_page: next, last_page: 2, total_entries: 60 } } });
+    const page = (next: number | null) =>
+      JSON.stringify({
+        servers: [],
+        meta: {
+          pagination: { page: 1, per_page: 50, previous_page: null, next_page: next, last_page: 2, total_entries: 60 },
+        },
+      });
     const { client, requests } = stubbed([{ status: 200, body: page(1) }]);
-    expect(await failure(client.listServers())).toMatchObject({ reason: 'invalid', details: { code: 'unexpected_answer' } });
-    expect(await failure(client.getServer(-3))).toMatchObject({ reason: 'invalid', details: { code: 'invalid_argument' } });
+    expect(await failure(client.listServers())).toMatchObject({
+      reason: 'invalid',
+      details: { code: 'unexpected_answer' },
+    });
+    expect(await failure(client.getServer(-3))).toMatchObject({
+      reason: 'invalid',
+      details: { code: 'invalid_argument' },
+    });
     expect(requests).toHaveLength(1);
   });
 
   it('polls an action on the injected clock until it succeeds', async () => {
     const clock = new ManualClock(1_750_000_000_000);
-    const action = (status: string, progress: number) => JSON.stringify({ action: { id: 9, command: 'assign_floating_ip', status, progress, started: 'x', finished: null, resources: [], error: null } });
-    const { client, requests } = stubbed([{ status: 200, body: action('running', 50) }, { status: 200, body: action('success', 100) }], clock);
+    const action = (status: string, progress: number) =>
+      JSON.stringify({
+        action: {
+          id: 9,
+          command: 'assign_floating_ip',
+          status,
+          progress,
+          started: 'x',
+          finished: null,
+          resources: [],
+          error: null,
+        },
+      });
+    const { client, requests } = stubbed(
+      [
+        { status: 200, body: action('running', 50) },
+        { status: 200, body: action('success', 100) },
+      ],
+      clock,
+    );
     const waiting = client.waitForAction(9, { deadlineMs: 10_000, pollMs: 1000 });
     for (let i = 0; i < 20 && requests.length < 2; i++) {
       await clock.advance(500);

@@ -33,7 +33,13 @@ async function world(config: Config) {
   await emu.start();
   const client = new HetznerCloudClient({ token: 'test-token', baseUrl: emu.apiUrl, timeoutMs: 5000 });
   const provider = new HetznerCloudProvider({ client, nodes: config.nodes, actionPollMs: 20, verifyPollMs: 20 });
-  return { emu, client, provider, vip: (name: string) => config.vips.find((v) => v.name === name)!, node: (id: string) => config.nodes.find((n) => n.id === id)! };
+  return {
+    emu,
+    client,
+    provider,
+    vip: (name: string) => config.vips.find((v) => v.name === name)!,
+    node: (id: string) => config.nodes.find((n) => n.id === id)!,
+  };
 }
 
 const ctx = (epoch: number) => ({ epoch, deadline: Date.now() + 15_000 });
@@ -44,13 +50,20 @@ describe('Hetzner Cloud IPv6 floating IPs', () => {
     const fip = await w.client.getFloatingIp(101);
     expect(fip).toMatchObject({ ip: '2001:db8:ff::/64', type: 'ipv6', server: null });
     // A seed naming the /64 by one of its host addresses is still shown as the network.
-    const seeded = new HetznerCloudEmulator(cloudSeed({ floatingIps: [{ id: 7, ip: '2001:db8:aa::5/64', homeLocation: 'fsn1' }] }));
+    const seeded = new HetznerCloudEmulator(
+      cloudSeed({ floatingIps: [{ id: 7, ip: '2001:db8:aa::5/64', homeLocation: 'fsn1' }] }),
+    );
     expect(seeded.state.floatingIps.get(7)!.ip).toBe('2001:db8:aa::/64');
-    expect(() => new HetznerCloudEmulator(cloudSeed({ floatingIps: [{ id: 7, ip: '2001:db8:aa::/56', homeLocation: 'fsn1' }] }))).toThrow(/is a \/64/);
+    expect(
+      () =>
+        new HetznerCloudEmulator(cloudSeed({ floatingIps: [{ id: 7, ip: '2001:db8:aa::/56', homeLocation: 'fsn1' }] })),
+    ).toThrow(/is a \/64/);
   });
 
   it('finds the floating IP holding a host address by containment, moves it, verifies and observes it', async () => {
-    const w = await world(v6Config([{ name: 'v6', address: '2001:db8:ff::1/64', kind: 'hetzner-floating-ip', preferred: 'mx1' }]));
+    const w = await world(
+      v6Config([{ name: 'v6', address: '2001:db8:ff::1/64', kind: 'hetzner-floating-ip', preferred: 'mx1' }]),
+    );
     const vip = w.vip('v6');
     expect((await w.provider.observe([vip])).get('v6')).toEqual({ node: null });
     expect(await w.provider.move(vip, w.node('mx1'), ctx(1))).toMatchObject({ ok: true, changed: true });
@@ -72,13 +85,15 @@ describe('Hetzner Cloud IPv6 floating IPs', () => {
     expect(await w.provider.move(w.vip('inside'), w.node('mx1'), ctx(1))).toMatchObject({ ok: true, changed: true });
     const wrong = await w.provider.move(w.vip('outside'), w.node('mx2'), ctx(2));
     expect(wrong).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(wrong.ok ? '' : wrong.message).toMatch(/floating IP 101 is 2001:db8:ff::\/64, which does not hold VIP outside's address 2001:db8:fe::1/);
+    expect(wrong.ok ? '' : wrong.message).toMatch(
+      /floating IP 101 is 2001:db8:ff::\/64, which does not hold VIP outside's address 2001:db8:fe::1/,
+    );
     // Several VIPs are observed with one list; an IPv4 one is still matched by equality beside it.
     const seen = await w.provider.observe([w.vip('inside'), w.vip('v4')]);
     expect(Object.fromEntries(seen)).toEqual({ inside: { node: 'mx1' }, v4: { node: 'mx1' } });
   });
 
-  it('an address in no floating IP\'s /64 is not-found, saying what was looked for', async () => {
+  it("an address in no floating IP's /64 is not-found, saying what was looked for", async () => {
     const w = await world(v6Config([{ name: 'nowhere', address: '2001:db8:77::1/64', kind: 'hetzner-floating-ip' }]));
     const r = await w.provider.move(w.vip('nowhere'), w.node('mx1'), ctx(1));
     expect(r).toMatchObject({ ok: false, reason: 'not-found' });
@@ -110,10 +125,14 @@ describe('config: Hetzner IPv6 floating IP addresses', () => {
     expect(issues([{ address: '2001:db8:ff::1/48', kind: 'hetzner-floating-ip' }])).toEqual([
       'vips[0].address: /48 is wider than a Hetzner IPv6 floating IP, which is one /64 (2001:db8:ff::/64): write a host address in it with /64, e.g. 2001:db8:ff::1/64',
     ]);
-    expect(issues([
-      { name: 'a', address: '2001:db8:ff::1/64', kind: 'hetzner-floating-ip' },
-      { name: 'b', address: '2001:db8:ff::2/64', kind: 'hetzner-floating-ip' },
-    ])).toEqual(['vips[1].address: 2001:db8:ff::2 is in the same floating IP (2001:db8:ff::/64) as vips[0]; a floating IP moves as a whole, so give it one VIP']);
+    expect(
+      issues([
+        { name: 'a', address: '2001:db8:ff::1/64', kind: 'hetzner-floating-ip' },
+        { name: 'b', address: '2001:db8:ff::2/64', kind: 'hetzner-floating-ip' },
+      ]),
+    ).toEqual([
+      'vips[1].address: 2001:db8:ff::2 is in the same floating IP (2001:db8:ff::/64) as vips[0]; a floating IP moves as a whole, so give it one VIP',
+    ]);
     expect(issues([{ address: '2001:db8:1::5/64', kind: 'hetzner-alias-ip', hetzner: { networkId: 10 } }])).toEqual([
       'vips[0].address: 2001:db8:1::5: a Hetzner alias IP is an IPv4 address of a private network',
     ]);

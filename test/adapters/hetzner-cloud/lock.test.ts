@@ -14,13 +14,18 @@ describe('HetznerCloudProvider and server locks', () => {
     const w = (world = await cloudWorld());
     const until = w.emu.lockServer(1, 4000); // mx1 holds 10.0.1.50; a snapshot runs for 4 s, twice the move's deadline
     const vip = w.vip('vip-alias');
-    expect(w.provider.moveDeadlineMs('hetzner-alias-ip')).toBeGreaterThan(w.provider.moveDeadlineMs('hetzner-floating-ip'));
+    expect(w.provider.moveDeadlineMs('hetzner-alias-ip')).toBeGreaterThan(
+      w.provider.moveDeadlineMs('hetzner-floating-ip'),
+    );
     // 2 s, not 600 ms: on a loaded 2-core machine the first two reads alone once took 600 ms.
     const blocked = await w.provider.move(vip, w.node('mx2'), { epoch: 1, deadline: Date.now() + 2000 });
     expect(blocked, JSON.stringify(blocked)).toMatchObject({ ok: false, reason: 'conflict' });
     expect(blocked.ok ? '' : blocked.message).toMatch(/locked.*backup or snapshot/);
     await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 50));
-    expect(await w.provider.move(vip, w.node('mx2'), { epoch: 2, deadline: Date.now() + 10_000 })).toMatchObject({ ok: true, changed: true });
+    expect(await w.provider.move(vip, w.node('mx2'), { epoch: 2, deadline: Date.now() + 10_000 })).toMatchObject({
+      ok: true,
+      changed: true,
+    });
     expect((await w.provider.observe([vip])).get('vip-alias')).toEqual({ node: 'mx2' });
   });
 });

@@ -19,7 +19,7 @@ describe('runMove', () => {
     expect(clock.pending()).toBe(0); // the deadline timer is gone
   });
 
-  it('keeps a ProviderError\'s reason and counts the calls made before it', async () => {
+  it("keeps a ProviderError's reason and counts the calls made before it", async () => {
     const clock = new ManualClock();
     const r = await runMove(options(clock), { epoch: 1, deadline: clock.now() + 1000 }, async (f) => {
       f.calls.add('get_server');
@@ -28,10 +28,17 @@ describe('runMove', () => {
     expect(r).toEqual({ ok: false, reason: 'forbidden', message: 'token_readonly', calls: 1 });
   });
 
-  it('aborts the frame\'s signal at the deadline and says the deadline passed', async () => {
+  it("aborts the frame's signal at the deadline and says the deadline passed", async () => {
     const clock = new ManualClock();
-    const pending = runMove(options(clock), { epoch: 1, deadline: clock.now() + 1000 }, (f) =>
-      new Promise((_, reject) => f.signal.addEventListener('abort', () => reject(new ProviderError('transient', 'request aborted', { code: 'aborted' })))),
+    const pending = runMove(
+      options(clock),
+      { epoch: 1, deadline: clock.now() + 1000 },
+      (f) =>
+        new Promise((_, reject) =>
+          f.signal.addEventListener('abort', () =>
+            reject(new ProviderError('transient', 'request aborted', { code: 'aborted' })),
+          ),
+        ),
     );
     await clock.advance(1000);
     const r = await pending;
@@ -39,13 +46,22 @@ describe('runMove', () => {
     expect(!r.ok && r.message).toMatch(/^the deadline passed during the operation \(request aborted\)/);
   });
 
-  it('a caller\'s abort stops the move too', async () => {
+  it("a caller's abort stops the move too", async () => {
     const clock = new ManualClock();
     const caller = new AbortController();
-    const pending = runMove(options(clock), { epoch: 1, deadline: clock.now() + 60_000, signal: caller.signal }, async (f) => {
-      await f.poll('never', async () => 0, () => 'wait', () => false);
-      return { changed: true, verifiedAt: clock.now() };
-    });
+    const pending = runMove(
+      options(clock),
+      { epoch: 1, deadline: clock.now() + 60_000, signal: caller.signal },
+      async (f) => {
+        await f.poll(
+          'never',
+          async () => 0,
+          () => 'wait',
+          () => false,
+        );
+        return { changed: true, verifiedAt: clock.now() };
+      },
+    );
     await clock.advance(50);
     caller.abort(new ProviderError('transient', 'shutting down', { code: 'aborted' }));
     expect(await pending).toMatchObject({ ok: false, reason: 'transient', message: 'shutting down' });
@@ -55,7 +71,12 @@ describe('runMove', () => {
     const clock = new ManualClock();
     const reads: number[] = [];
     const pending = runMove(options(clock), { epoch: 1, deadline: clock.now() + 1000 }, async (f) => {
-      await f.poll('route', async () => reads.push(clock.now()), () => 'wait', () => false);
+      await f.poll(
+        'route',
+        async () => reads.push(clock.now()),
+        () => 'wait',
+        () => false,
+      );
       return { changed: true, verifiedAt: clock.now() };
     });
     await clock.advance(1000);
@@ -69,7 +90,12 @@ describe('runMove', () => {
   it('a poll that sees a third state is a conflict at once', async () => {
     const clock = new ManualClock();
     const r = await runMove(options(clock), { epoch: 1, deadline: clock.now() + 1000 }, async (f) => {
-      await f.poll('route', async () => 'db3', (v) => (v === 'db2' ? 'done' : { conflict: `now on ${v}` }), () => false);
+      await f.poll(
+        'route',
+        async () => 'db3',
+        (v) => (v === 'db2' ? 'done' : { conflict: `now on ${v}` }),
+        () => false,
+      );
       return { changed: true, verifiedAt: clock.now() };
     });
     expect(r).toMatchObject({ ok: false, reason: 'conflict', message: 'route: now on db3' });

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MoveResult } from '../../../core/ports';
-import { aliasesOf, aliasHolder, cloudSeed, cloudWorld, floatingHolder, type CloudWorld } from '../../contract/hetzner-cloud-world';
+import {
+  aliasesOf,
+  aliasHolder,
+  cloudSeed,
+  cloudWorld,
+  floatingHolder,
+  type CloudWorld,
+} from '../../contract/hetzner-cloud-world';
 
 /** What the contract does not cover: alias-list hygiene, put-back, failed actions, drift, batching, budget, bad input. */
 let world: CloudWorld | undefined;
@@ -79,7 +86,12 @@ describe('HetznerCloudProvider: alias IPs', () => {
 
   it('observe names a server outside the config as foreign', async () => {
     const seed = cloudSeed();
-    seed.servers!.push({ id: 9, name: 'stranger', location: 'fsn1', privateNets: [{ network: 10, ip: '10.0.1.9', aliasIps: ['10.0.1.51'] }] });
+    seed.servers!.push({
+      id: 9,
+      name: 'stranger',
+      location: 'fsn1',
+      privateNets: [{ network: 10, ip: '10.0.1.9', aliasIps: ['10.0.1.51'] }],
+    });
     const w = await setup(seed);
     const seen = await w.provider.observe([w.vip('vip-alias'), w.vip('vip-alias-2')]);
     expect(seen.get('vip-alias')).toEqual({ node: 'mx1' });
@@ -90,7 +102,10 @@ describe('HetznerCloudProvider: alias IPs', () => {
 describe('HetznerCloudProvider: floating IPs', () => {
   it('retries an action that ends in error, and the failed action leaves no trace', async () => {
     const w = await setup();
-    await fetch(`${w.emu.url}/__admin/fail-actions`, { method: 'POST', body: JSON.stringify({ command: 'assign_floating_ip', count: 1 }) });
+    await fetch(`${w.emu.url}/__admin/fail-actions`, {
+      method: 'POST',
+      body: JSON.stringify({ command: 'assign_floating_ip', count: 1 }),
+    });
     const r = await w.provider.move(w.vip('vip-mail'), w.node('mx2'), ctx());
     expect(r).toMatchObject({ ok: true, changed: true });
     expect(await w.admin.calls()).toMatchObject({ changes: 2 });
@@ -99,7 +114,10 @@ describe('HetznerCloudProvider: floating IPs', () => {
 
   it('an action that always ends in error is transient by the deadline', async () => {
     const w = await setup();
-    await fetch(`${w.emu.url}/__admin/fail-actions`, { method: 'POST', body: JSON.stringify({ command: 'assign_floating_ip', count: 1000, code: 'routing_failed' }) });
+    await fetch(`${w.emu.url}/__admin/fail-actions`, {
+      method: 'POST',
+      body: JSON.stringify({ command: 'assign_floating_ip', count: 1000, code: 'routing_failed' }),
+    });
     const r = failure(await w.provider.move(w.vip('vip-mail'), w.node('mx2'), ctx(1500)));
     expect(r.reason).toBe('transient');
     expect(r.message).toMatch(/routing_failed/);
@@ -133,7 +151,7 @@ describe('HetznerCloudProvider: floating IPs', () => {
     expect(await floatingHolder(w, 103)).toBe('mx2');
   });
 
-  it('refuses a configured id whose address is not the VIP\'s, before acting', async () => {
+  it("refuses a configured id whose address is not the VIP's, before acting", async () => {
     const w = await setup();
     const wrong = { ...w.vip('vip-mail'), hetzner: { floatingIpId: 102 } };
     const r = failure(await w.provider.move(wrong, w.node('mx2'), ctx()));
@@ -144,7 +162,11 @@ describe('HetznerCloudProvider: floating IPs', () => {
   it('refuses a node without a server id, and a kind it does not serve, without a call', async () => {
     const w = await setup();
     const bare = { id: 'x', addresses: [] };
-    expect(await w.provider.move(w.vip('vip-mail'), bare, ctx())).toMatchObject({ ok: false, reason: 'invalid', calls: 0 });
+    expect(await w.provider.move(w.vip('vip-mail'), bare, ctx())).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+      calls: 0,
+    });
     const lan = { ...w.vip('vip-mail'), kind: 'lan' as const };
     expect(await w.provider.move(lan, w.node('mx2'), ctx())).toMatchObject({ ok: false, reason: 'invalid', calls: 0 });
     await expect(w.provider.observe([lan])).rejects.toMatchObject({ reason: 'invalid' });

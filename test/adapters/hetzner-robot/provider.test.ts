@@ -35,7 +35,8 @@ describe('HetznerRobotProvider', () => {
 
   it('with no switches left, a move is throttled at once without a single call', async () => {
     const w = await setup({ switchesPerHour: 2 });
-    for (const to of ['db2', 'db3']) expect(await w.provider.move(w.vip('vip-db'), w.node(to), ctx())).toMatchObject({ ok: true });
+    for (const to of ['db2', 'db3'])
+      expect(await w.provider.move(w.vip('vip-db'), w.node(to), ctx())).toMatchObject({ ok: true });
     const before = await w.admin.calls();
     const r = failure(await w.provider.move(w.vip('vip-db'), w.node('db1'), ctx()));
     expect(r).toMatchObject({ reason: 'throttled', calls: 0 });
@@ -65,9 +66,12 @@ describe('HetznerRobotProvider', () => {
     expect((await w.provider.observe([w.vip('vip-db')])).get('vip-db')).toEqual({ node: 'db2' });
   });
 
-  it('moves an IPv6 failover net to a node\'s IPv6 net, and calls a route outside the config foreign', async () => {
+  it("moves an IPv6 failover net to a node's IPv6 net, and calls a route outside the config foreign", async () => {
     const w = await setup();
-    expect((await w.provider.observe([w.vip('vip-db6')])).get('vip-db6')).toEqual({ node: null, foreign: 'server 2001:db8:3:2::' });
+    expect((await w.provider.observe([w.vip('vip-db6')])).get('vip-db6')).toEqual({
+      node: null,
+      foreign: 'server 2001:db8:3:2::',
+    });
     expect(await w.provider.move(w.vip('vip-db6'), w.node('db3v6'), ctx())).toMatchObject({ ok: true, changed: true });
     expect(await w.holder('2001:db8:f0::')).toBe('db3v6');
     const wrongFamily = failure(await w.provider.move(w.vip('vip-db6'), w.node('db1'), ctx()));
@@ -80,7 +84,9 @@ describe('HetznerRobotProvider', () => {
     const seen = await w.provider.observe([w.vip('vip-db'), w.vip('vip-db6')]);
     expect(seen.get('vip-db')).toEqual({ node: 'db1' });
     expect((await w.admin.calls()).api - before).toBe(1);
-    await expect(w.provider.observe([w.vip('vip-db'), w.vip('vip-gone')])).rejects.toMatchObject({ reason: 'not-found' });
+    await expect(w.provider.observe([w.vip('vip-db'), w.vip('vip-gone')])).rejects.toMatchObject({
+      reason: 'not-found',
+    });
   });
 
   it('a route still locked at the deadline is a conflict', async () => {
@@ -103,7 +109,13 @@ describe('HetznerRobotProvider', () => {
       }
       return fetch(input, init);
     };
-    const client = new HetznerRobotClient({ user: 'robot-user', password: 'robot-pass', baseUrl: w.emu.url, fetch: fetchRacing, switchesPerHour: 50 });
+    const client = new HetznerRobotClient({
+      user: 'robot-user',
+      password: 'robot-pass',
+      baseUrl: w.emu.url,
+      fetch: fetchRacing,
+      switchesPerHour: 50,
+    });
     const provider = new HetznerRobotProvider({ client, nodes: w.config.nodes, verifyPollMs: 20, routingMaxMs: 300 });
     const r = await provider.move(w.vip('vip-db'), w.node('db3'), ctx());
     // Before the fix: read db1, switched, then read db2 (ours still routing) and gave up as a conflict.

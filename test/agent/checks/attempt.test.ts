@@ -41,11 +41,18 @@ describe('attempt (the frame every check runs in)', () => {
   it('turns a thrown error into a detail that names the phase and the code', async () => {
     const err = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
     expect(describeError(err, 'EHLO')).toBe('EHLO: read ECONNRESET');
-    expect(describeError(new Error('connect ECONNREFUSED 127.0.0.1:25'), 'connect')).toBe('connect ECONNREFUSED 127.0.0.1:25');
-    const ssl = Object.assign(new Error('80AB:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:x.c:350:'), {
-      code: 'ERR_SSL_WRONG_VERSION_NUMBER',
-      reason: 'wrong version number',
-    });
-    expect(describeError(ssl, 'tls handshake')).toBe('tls handshake: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER)');
+    expect(describeError(new Error('connect ECONNREFUSED 127.0.0.1:25'), 'connect')).toBe(
+      'connect ECONNREFUSED 127.0.0.1:25',
+    );
+    const ssl = Object.assign(
+      new Error('80AB:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:x.c:350:'),
+      {
+        code: 'ERR_SSL_WRONG_VERSION_NUMBER',
+        reason: 'wrong version number',
+      },
+    );
+    expect(describeError(ssl, 'tls handshake')).toBe(
+      'tls handshake: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER)',
+    );
   });
 });

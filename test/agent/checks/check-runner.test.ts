@@ -39,7 +39,11 @@ describe('CheckRunner', () => {
   it('runs every check at start, then once per its own interval', async () => {
     const clock = new ManualClock(START);
     const script = scriptedProbe();
-    const runner = new CheckRunner({ clock, probe: script.probe, checks: { fast: tcp('a:1'), slow: tcp('b:1', { interval: 3000, timeout: 1000 }) } });
+    const runner = new CheckRunner({
+      clock,
+      probe: script.probe,
+      checks: { fast: tcp('a:1'), slow: tcp('b:1', { interval: 3000, timeout: 1000 }) },
+    });
     runner.start();
     await settle();
     expect([script.callsTo('a:1').length, script.callsTo('b:1').length]).toEqual([1, 1]);
@@ -58,7 +62,11 @@ describe('CheckRunner', () => {
       runs.push(['target' in s ? String(s.target) : s.kind, clock.now() - START]);
       return ok();
     };
-    const runner = new CheckRunner({ clock, probe, checks: { one: tcp('a:1'), two: tcp('b:1', { interval: 2000, timeout: 1000 }) } });
+    const runner = new CheckRunner({
+      clock,
+      probe,
+      checks: { one: tcp('a:1'), two: tcp('b:1', { interval: 2000, timeout: 1000 }) },
+    });
     await clock.advance(300); // the agent fixed its origin at START, then spent 300 ms on its clean slate
     runner.start(START);
     await settle();
@@ -130,10 +138,17 @@ describe('CheckRunner', () => {
     await clock.advance(1000); // due again while the third is still running
     expect(script.calls).toHaveLength(3);
     expect(script.calls[2]!.signal.aborted).toBe(true);
-    expect(runner.states().imap).toMatchObject({ ok: true, detail: 'still running 1000ms after it started (timeout 500ms); aborted' });
+    expect(runner.states().imap).toMatchObject({
+      ok: true,
+      detail: 'still running 1000ms after it started (timeout 500ms); aborted',
+    });
     await clock.advance(1000); // and again: a hung check must still fall
     expect(script.calls).toHaveLength(3);
-    expect(runner.states().imap).toMatchObject({ ok: false, since: START + 4000, detail: 'still running 2000ms after it started (timeout 500ms); aborted' });
+    expect(runner.states().imap).toMatchObject({
+      ok: false,
+      since: START + 4000,
+      detail: 'still running 2000ms after it started (timeout 500ms); aborted',
+    });
 
     script.calls[2]!.answer(ok('late')); // a late answer from an aborted run is ignored
     await settle();
@@ -224,7 +239,10 @@ describe('CheckRunner', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
     const before = activeResources();
-    const runner = new CheckRunner({ clock: systemClock, checks: { svc: tcp(target, { interval: 50, timeout: 40, rise: 1, fall: 1 }) } });
+    const runner = new CheckRunner({
+      clock: systemClock,
+      checks: { svc: tcp(target, { interval: 50, timeout: 40, rise: 1, fall: 1 }) },
+    });
     const next = () =>
       new Promise<CheckChange>((resolve, reject) => {
         const off = runner.on('change', (c) => {

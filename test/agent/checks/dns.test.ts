@@ -64,7 +64,9 @@ describe('dns check', () => {
     const silent = await startDnsServer({ silent: true });
     try {
       const before = activeResources();
-      const outcome = await runCheck(spec({ kind: 'dns', target: silent.target, name: 'mail.example.test', timeout: 300 }));
+      const outcome = await runCheck(
+        spec({ kind: 'dns', target: silent.target, name: 'mail.example.test', timeout: 300 }),
+      );
       expect(outcome).toMatchObject({ ok: false, detail: 'timeout after 300ms in query A mail.example.test' });
       expect(silent.queries).toHaveLength(1); // asked once: no retries hidden inside the timeout
       expect(await leakedSince(before)).toEqual({});

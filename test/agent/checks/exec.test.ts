@@ -41,7 +41,10 @@ describe('exec check', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('is healthy on exit 0 and quotes the first line of output', async () => {
-    expect(await check(['/bin/sh', '-c', 'echo queue ok; echo second line'])).toMatchObject({ ok: true, detail: 'exit 0: queue ok' });
+    expect(await check(['/bin/sh', '-c', 'echo queue ok; echo second line'])).toMatchObject({
+      ok: true,
+      detail: 'exit 0: queue ok',
+    });
   });
 
   it('fails on a non-zero exit with the first line of stderr', async () => {
@@ -56,7 +59,10 @@ describe('exec check', () => {
   });
 
   it('names the signal that killed the command', async () => {
-    expect(await check(['/bin/sh', '-c', 'kill -TERM $$'])).toMatchObject({ ok: false, detail: 'killed by SIGTERM (no output)' });
+    expect(await check(['/bin/sh', '-c', 'kill -TERM $$'])).toMatchObject({
+      ok: false,
+      detail: 'killed by SIGTERM (no output)',
+    });
   });
 
   it('runs without a shell: arguments are passed as they are', async () => {
@@ -64,12 +70,17 @@ describe('exec check', () => {
   });
 
   it("merges env into the agent's environment", async () => {
-    const outcome = await check(['/bin/sh', '-c', 'test -n "$PATH" && echo "mode=$CHECK_MODE"'], { env: { CHECK_MODE: 'deep' } });
+    const outcome = await check(['/bin/sh', '-c', 'test -n "$PATH" && echo "mode=$CHECK_MODE"'], {
+      env: { CHECK_MODE: 'deep' },
+    });
     expect(outcome).toMatchObject({ ok: true, detail: 'exit 0: mode=deep' });
   });
 
   it('fails with the spawn error when the command does not exist', async () => {
-    expect(await check(['/nonexistent/check-queue'])).toMatchObject({ ok: false, detail: 'spawn /nonexistent/check-queue ENOENT' });
+    expect(await check(['/nonexistent/check-queue'])).toMatchObject({
+      ok: false,
+      detail: 'spawn /nonexistent/check-queue ENOENT',
+    });
   });
 
   it('keeps a bounded amount of a flood of output without stalling the command', async () => {

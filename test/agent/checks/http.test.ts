@@ -36,7 +36,10 @@ describe('http check', () => {
 
   it('accepts 2xx and 3xx by default and does not follow redirects', async () => {
     const before = server.requests.length;
-    expect(await check({ target: server.url('/moved') })).toMatchObject({ ok: true, detail: 'GET /moved answered 302' });
+    expect(await check({ target: server.url('/moved') })).toMatchObject({
+      ok: true,
+      detail: 'GET /moved answered 302',
+    });
     expect(server.requests.slice(before)).toEqual(['GET /moved']);
   });
 
@@ -109,7 +112,9 @@ describe('https check', () => {
 
   it('verifies the certificate against the given CA', async () => {
     const before = activeResources();
-    const outcome = await runCheck(spec({ kind: 'https', target: server.url('/health'), ca: cert.caPath, expectBody: 'ok' }));
+    const outcome = await runCheck(
+      spec({ kind: 'https', target: server.url('/health'), ca: cert.caPath, expectBody: 'ok' }),
+    );
     expect(outcome).toMatchObject({ ok: true, detail: "GET /health answered 200, body contains 'ok'" });
     expect(outcome.warning).toBeUndefined();
     expect(await leakedSince(before)).toEqual({});
@@ -120,7 +125,9 @@ describe('https check', () => {
       ok: false,
       detail: 'tls handshake: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)',
     });
-    expect(await runCheck(spec({ kind: 'https', target: server.url('/health'), insecure: true }))).toMatchObject({ ok: true });
+    expect(await runCheck(spec({ kind: 'https', target: server.url('/health'), insecure: true }))).toMatchObject({
+      ok: true,
+    });
   });
 
   it('warns about a certificate that expires within 14 days', async () => {

@@ -7,7 +7,10 @@ import { makeCert, type TestCert } from '../../helpers/tls-cert';
 import { spec } from './specs';
 
 /** Starts a server, runs one check against it, and checks nothing was left open on either side. */
-async function checkAgainst(server: Partial<MailServerOptions> & Pick<MailServerOptions, 'protocol'>, check: Record<string, unknown> = {}) {
+async function checkAgainst(
+  server: Partial<MailServerOptions> & Pick<MailServerOptions, 'protocol'>,
+  check: Record<string, unknown> = {},
+) {
   const mail = await startMailServer(server);
   try {
     const before = activeResources();
@@ -92,7 +95,10 @@ describe('lmtp check', () => {
 describe('imap check', () => {
   it('reads the * OK greeting and logs out', async () => {
     const { outcome, mail } = await checkAgainst({ protocol: 'imap' });
-    expect(outcome).toMatchObject({ ok: true, detail: "greeting '* OK [CAPABILITY IMAP4rev1] ipferry test ready', LOGOUT OK" });
+    expect(outcome).toMatchObject({
+      ok: true,
+      detail: "greeting '* OK [CAPABILITY IMAP4rev1] ipferry test ready', LOGOUT OK",
+    });
     expect(mail.commands).toEqual(['a1 LOGOUT']);
   });
 
@@ -161,14 +167,22 @@ describe('mail checks over implicit TLS', () => {
 
   it('refuses a certificate it cannot verify', async () => {
     const { outcome, mail } = await checkAgainst({ protocol: 'pop3', tls: valid }, { tls: true });
-    expect(outcome).toMatchObject({ ok: false, detail: 'tls handshake: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)' });
+    expect(outcome).toMatchObject({
+      ok: false,
+      detail: 'tls handshake: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)',
+    });
     expect(mail.commands).toEqual([]);
   });
 
   it('refuses a certificate for another name', async () => {
-    const { outcome } = await checkAgainst({ protocol: 'imap', tls: valid }, { tls: true, ca: valid.caPath, servername: 'imap.other.test' });
+    const { outcome } = await checkAgainst(
+      { protocol: 'imap', tls: valid },
+      { tls: true, ca: valid.caPath, servername: 'imap.other.test' },
+    );
     expect(outcome.ok).toBe(false);
-    expect(outcome.detail).toMatch(/^tls handshake: Hostname\/IP does not match certificate's altnames: Host: imap.other.test/);
+    expect(outcome.detail).toMatch(
+      /^tls handshake: Hostname\/IP does not match certificate's altnames: Host: imap.other.test/,
+    );
   });
 
   it('with insecure, accepts any certificate but warns that it expires soon', async () => {
@@ -184,8 +198,10 @@ describe('mail checks over implicit TLS', () => {
   });
 
   it('times out in the handshake when the server says nothing', async () => {
-    const { outcome } = await checkAgainst({ protocol: 'imap', silent: true }, { tls: true, insecure: true, timeout: 200 });
+    const { outcome } = await checkAgainst(
+      { protocol: 'imap', silent: true },
+      { tls: true, insecure: true, timeout: 200 },
+    );
     expect(outcome).toMatchObject({ ok: false, detail: 'timeout after 200ms in tls handshake' });
   });
 });
-

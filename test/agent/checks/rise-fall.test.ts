@@ -49,25 +49,51 @@ describe('rise/fall state machine', () => {
 
   it('keeps the detail, latency and warning of the last run, changed or not', () => {
     let state: RiseFallState = initialState(0);
-    state = observe(state, { ok: true, detail: 'tls ok', latencyMs: 3, warning: 'expires in 3 days' }, { rise: 2, fall: 2 }, 1).state;
-    expect(reportOf(state)).toEqual({ ok: false, since: 0, detail: 'tls ok', latencyMs: 3, warning: 'expires in 3 days' });
-    state = observe(state, { ok: false, detail: 'timeout after 1000ms in connect', latencyMs: 1000 }, { rise: 2, fall: 2 }, 2).state;
-    expect(reportOf(state)).toEqual({ ok: false, since: 0, detail: 'timeout after 1000ms in connect', latencyMs: 1000 });
+    state = observe(
+      state,
+      { ok: true, detail: 'tls ok', latencyMs: 3, warning: 'expires in 3 days' },
+      { rise: 2, fall: 2 },
+      1,
+    ).state;
+    expect(reportOf(state)).toEqual({
+      ok: false,
+      since: 0,
+      detail: 'tls ok',
+      latencyMs: 3,
+      warning: 'expires in 3 days',
+    });
+    state = observe(
+      state,
+      { ok: false, detail: 'timeout after 1000ms in connect', latencyMs: 1000 },
+      { rise: 2, fall: 2 },
+      2,
+    ).state;
+    expect(reportOf(state)).toEqual({
+      ok: false,
+      since: 0,
+      detail: 'timeout after 1000ms in connect',
+      latencyMs: 1000,
+    });
   });
 
   it('agrees with the definition on any sequence: the last `rise` all passed → up, the last `fall` all failed → down, else unchanged', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.array(fc.boolean(), { maxLength: 40 }), (rise, fall, outcomes) => {
-        let state = initialState(0);
-        let expected = false;
-        outcomes.forEach((ok, i) => {
-          state = observe(state, ok ? pass : fail, { rise, fall }, i).state;
-          const upTo = outcomes.slice(0, i + 1);
-          if (upTo.length >= rise && upTo.slice(-rise).every((o) => o)) expected = true;
-          else if (upTo.length >= fall && upTo.slice(-fall).every((o) => !o)) expected = false;
-          expect(state.ok).toBe(expected);
-        });
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.boolean(), { maxLength: 40 }),
+        (rise, fall, outcomes) => {
+          let state = initialState(0);
+          let expected = false;
+          outcomes.forEach((ok, i) => {
+            state = observe(state, ok ? pass : fail, { rise, fall }, i).state;
+            const upTo = outcomes.slice(0, i + 1);
+            if (upTo.length >= rise && upTo.slice(-rise).every((o) => o)) expected = true;
+            else if (upTo.length >= fall && upTo.slice(-fall).every((o) => !o)) expected = false;
+            expect(state.ok).toBe(expected);
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -49,7 +49,9 @@ describe('tcp check', () => {
     const hole = await openUnacceptedPort();
     try {
       const controller = new AbortController();
-      const running = runCheck(spec({ kind: 'tcp', target: hole.target, timeout: 5000, interval: 10000 }), { signal: controller.signal });
+      const running = runCheck(spec({ kind: 'tcp', target: hole.target, timeout: 5000, interval: 10000 }), {
+        signal: controller.signal,
+      });
       setTimeout(() => controller.abort(), 50);
       const outcome = await running;
       expect(outcome).toMatchObject({ ok: false, detail: 'aborted in connect' });

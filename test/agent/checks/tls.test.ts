@@ -40,7 +40,9 @@ describe('tls check', () => {
 
   async function check(name: string, extra: Record<string, unknown> = {}) {
     const before = activeResources();
-    const outcome = await runCheck(spec({ kind: 'tls', target: servers[name]!.target, ca: certs[name]!.caPath, ...extra }));
+    const outcome = await runCheck(
+      spec({ kind: 'tls', target: servers[name]!.target, ca: certs[name]!.caPath, ...extra }),
+    );
     expect(await leakedSince(before)).toEqual({});
     return outcome;
   }
@@ -72,14 +74,18 @@ describe('tls check', () => {
 
   it('fails a certificate that is not valid yet', async () => {
     const outcome = await check('future');
-    expect(outcome).toMatchObject({ ok: false, detail: `certificate not valid yet: valid from ${certs.future!.notBefore.toISOString()} (in 5 days)` });
+    expect(outcome).toMatchObject({
+      ok: false,
+      detail: `certificate not valid yet: valid from ${certs.future!.notBefore.toISOString()} (in 5 days)`,
+    });
   });
 
   it('fails a certificate that does not match the servername', async () => {
     const outcome = await check('otherName', { servername: 'localhost' });
     expect(outcome).toMatchObject({
       ok: false,
-      detail: "Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: DNS:mail.example.test",
+      detail:
+        "Hostname/IP does not match certificate's altnames: Host: localhost. is not in the cert's altnames: DNS:mail.example.test",
     });
     expect(await check('otherName', { servername: 'mail.example.test' })).toMatchObject({ ok: true });
   });

@@ -34,7 +34,9 @@ function clusterDoc(controlUrl: string, hooksDir: string) {
       { id: 'n1', interface: 'eth0', addresses: ['198.18.0.11'] },
       { id: 'n2', interface: 'eth0', addresses: ['198.18.0.12'] },
     ],
-    checks: { web: { kind: 'http', target: web.url('/health'), interval: '200ms', timeout: '150ms', rise: 1, fall: 2 } },
+    checks: {
+      web: { kind: 'http', target: web.url('/health'), interval: '200ms', timeout: '150ms', rise: 1, fall: 2 },
+    },
     vips: [
       { name: 'smtp', address: '198.18.0.74/24', checks: ['web'], hooks: { up: hook('up.sh'), down: hook('down.sh') } },
       { name: 'imap', address: '198.18.0.75/24' },
@@ -53,7 +55,10 @@ describe('ipferry agent, as a process', () => {
 
   it('heartbeats, plumbs its VIP, answers agent status, and stops gracefully on SIGTERM', async () => {
     for (const name of ['up.sh', 'down.sh']) {
-      await writeFile(join(dir, name), `#!/bin/sh\necho "${name} $1 $2 $IPFERRY_VIP $IPFERRY_STATE $IPFERRY_EPOCH $IPFERRY_NODE" >> "${join(dir, 'hooks.log')}"\n`);
+      await writeFile(
+        join(dir, name),
+        `#!/bin/sh\necho "${name} $1 $2 $IPFERRY_VIP $IPFERRY_STATE $IPFERRY_EPOCH $IPFERRY_NODE" >> "${join(dir, 'hooks.log')}"\n`,
+      );
       await chmod(join(dir, name), 0o755);
     }
     receiver = await startHeartbeatReceiver(loadConfig(clusterDoc('http://127.0.0.1:1', dir)));
@@ -61,7 +66,10 @@ describe('ipferry agent, as a process', () => {
     await writeFile(configFile, stringify(clusterDoc(receiver.url, dir)));
     receiver.assign('n1', [{ vip: 'smtp', epoch: 5 }]);
 
-    proc = spawnIpferry(['agent', '--config', configFile, '--node', 'n1', '--hostnet', 'recording', '--metrics', '127.0.0.1:0'], { IPFERRY_LOG_LEVEL: 'info' });
+    proc = spawnIpferry(
+      ['agent', '--config', configFile, '--node', 'n1', '--hostnet', 'recording', '--metrics', '127.0.0.1:0'],
+      { IPFERRY_LOG_LEVEL: 'info' },
+    );
     const listening = await proc.waitForLog((l) => typeof l.listen === 'string');
     const listen = String(listening.listen);
     await proc.waitForLog((l) => l.msg === 'agent started');
@@ -72,7 +80,12 @@ describe('ipferry agent, as a process', () => {
 
     const status = spawnIpferry(['agent', 'status', '--metrics', listen, '--json']);
     expect(await status.exited()).toBe(0);
-    const shown = status.logs[0] as { node: string; controlPlane: { reachable: boolean }; held: unknown[]; vips: Array<{ name: string; state: string }> };
+    const shown = status.logs[0] as {
+      node: string;
+      controlPlane: { reachable: boolean };
+      held: unknown[];
+      vips: Array<{ name: string; state: string }>;
+    };
     expect(shown).toMatchObject({ node: 'n1', controlPlane: { reachable: true }, held: [{ vip: 'smtp', epoch: 5 }] });
     expect(shown.vips.map((v) => `${v.name} ${v.state}`)).toEqual(['smtp held', 'imap idle']);
 
@@ -103,7 +116,15 @@ describe('ipferry agent, as a process', () => {
     const imds: FakeImds = await startFakeImds({
       instanceId: 'i-0aaaaaaaaaaaaaaaa',
       az: 'eu-central-1a',
-      enis: [{ mac: '0a:00:00:00:00:01', eni: 'eni-0aaa1111bbbb2222c', subnetId: 'subnet-0aaa1111', subnetCidr: '10.0.1.0/24', localIpv4s: ['10.0.1.10'] }],
+      enis: [
+        {
+          mac: '0a:00:00:00:00:01',
+          eni: 'eni-0aaa1111bbbb2222c',
+          subnetId: 'subnet-0aaa1111',
+          subnetCidr: '10.0.1.0/24',
+          localIpv4s: ['10.0.1.10'],
+        },
+      ],
     });
     const configFile = join(dir, 'ec2.yaml');
     await writeFile(
@@ -112,13 +133,24 @@ describe('ipferry agent, as a process', () => {
         cluster: 'e2e',
         control: { mode: 'local', liveness: 'direct', url: `http://127.0.0.1:${await closedPort()}` },
         security: { psk: PSK },
-        nodes: [{ id: 'a', interface: 'eth0', aws: { instanceId: 'i-0bbbbbbbbbbbbbbbb', eni: 'eni-0aaa1111bbbb2222c', subnetCidr: '10.0.1.0/24' } }],
+        nodes: [
+          {
+            id: 'a',
+            interface: 'eth0',
+            aws: { instanceId: 'i-0bbbbbbbbbbbbbbbb', eni: 'eni-0aaa1111bbbb2222c', subnetCidr: '10.0.1.0/24' },
+          },
+        ],
         vips: [{ name: 'sec', kind: 'aws-secondary-ip', address: '10.0.1.50/24' }],
       }),
     );
-    const p = spawnIpferry(['agent', '--config', configFile, '--node', 'a', '--hostnet', 'recording', '--metrics', '127.0.0.1:0'], { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url });
+    const p = spawnIpferry(
+      ['agent', '--config', configFile, '--node', 'a', '--hostnet', 'recording', '--metrics', '127.0.0.1:0'],
+      { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url },
+    );
     expect(await p.exited()).toBe(1);
-    expect(p.stderr()).toContain('ipferry: this host is not node a as the config describes it (EC2 IMDS):\n  nodes[a].aws.instanceId: config says i-0bbbbbbbbbbbbbbbb, EC2 IMDS says i-0aaaaaaaaaaaaaaaa');
+    expect(p.stderr()).toContain(
+      'ipferry: this host is not node a as the config describes it (EC2 IMDS):\n  nodes[a].aws.instanceId: config says i-0bbbbbbbbbbbbbbbb, EC2 IMDS says i-0aaaaaaaaaaaaaaaa',
+    );
     await imds.close();
   });
 
@@ -126,6 +158,8 @@ describe('ipferry agent, as a process', () => {
     const port = await closedPort();
     const p = spawnIpferry(['agent', 'status', '--metrics', `127.0.0.1:${port}`]);
     expect(await p.exited()).toBe(1);
-    expect(p.stderr()).toContain(`ipferry agent status: no agent answered on http://127.0.0.1:${port}/status (ECONNREFUSED); is it running, with --metrics 127.0.0.1:${port}?`);
+    expect(p.stderr()).toContain(
+      `ipferry agent status: no agent answered on http://127.0.0.1:${port}/status (ECONNREFUSED); is it running, with --metrics 127.0.0.1:${port}?`,
+    );
   });
 });

@@ -47,7 +47,19 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number, what
 }
 
 async function startAgent(configFile: string, node: string): Promise<{ proc: AgentProcess; listen: string }> {
-  const proc = spawnIpferry(['agent', '--config', configFile, '--node', node, '--hostnet', 'recording', '--metrics', '127.0.0.1:0', '--log-level', 'info']);
+  const proc = spawnIpferry([
+    'agent',
+    '--config',
+    configFile,
+    '--node',
+    node,
+    '--hostnet',
+    'recording',
+    '--metrics',
+    '127.0.0.1:0',
+    '--log-level',
+    'info',
+  ]);
   procs.push(proc);
   const line = await proc.waitForLog((l) => typeof l.listen === 'string');
   return { proc, listen: String(line.listen) };
@@ -68,10 +80,24 @@ describe('agents with the local control plane (ipferry control)', () => {
           { id: 'mail1', interface: 'eth0', addresses: ['198.18.0.21'] },
           { id: 'mail2', interface: 'eth0', addresses: ['198.18.0.22'] },
         ],
-        checks: { smtp: { kind: 'http', target: web.url('/health'), interval: '200ms', timeout: '150ms', rise: 1, fall: 2 } },
+        checks: {
+          smtp: { kind: 'http', target: web.url('/health'), interval: '200ms', timeout: '150ms', rise: 1, fall: 2 },
+        },
         vips: [
-          { name: 'vip201', address: '198.18.0.201/24', preferred: 'mail1', checks: ['smtp'], announce: { refresh: '5s' } },
-          { name: 'vip202', address: '198.18.0.202/24', preferred: 'mail2', checks: ['smtp'], announce: { refresh: '5s' } },
+          {
+            name: 'vip201',
+            address: '198.18.0.201/24',
+            preferred: 'mail1',
+            checks: ['smtp'],
+            announce: { refresh: '5s' },
+          },
+          {
+            name: 'vip202',
+            address: '198.18.0.202/24',
+            preferred: 'mail2',
+            checks: ['smtp'],
+            announce: { refresh: '5s' },
+          },
         ],
       }),
     );
@@ -80,7 +106,11 @@ describe('agents with the local control plane (ipferry control)', () => {
     await control.waitForLog((l) => l.msg === 'control plane listening');
 
     const [a, b] = await Promise.all([startAgent(configFile, 'mail1'), startAgent(configFile, 'mail2')]);
-    await eventually(async () => (await held(a.listen)).join() === 'vip201' && (await held(b.listen)).join() === 'vip202', 20_000, 'each node on its preferred VIP');
+    await eventually(
+      async () => (await held(a.listen)).join() === 'vip201' && (await held(b.listen)).join() === 'vip202',
+      20_000,
+      'each node on its preferred VIP',
+    );
 
     // A graceful stop: the leaving heartbeat moves vip201 now, not after deadAfter (3 s).
     const stoppedAt = Date.now();
@@ -94,7 +124,11 @@ describe('agents with the local control plane (ipferry control)', () => {
 
     // mail1 returns; after preemptDelay vip201 goes home and mail2 lets go of it.
     const again = await startAgent(configFile, 'mail1');
-    await eventually(async () => (await held(again.listen)).join() === 'vip201' && (await held(b.listen)).join() === 'vip202', 20_000, 'vip201 back on mail1');
+    await eventually(
+      async () => (await held(again.listen)).join() === 'vip201' && (await held(b.listen)).join() === 'vip202',
+      20_000,
+      'vip201 back on mail1',
+    );
     const status = (await (await fetch(`http://${again.listen}/status`)).json()) as Status;
     expect(status.controlPlane.reachable).toBe(true);
     expect(status.held[0]!.epoch).toBeGreaterThanOrEqual(3);
@@ -102,7 +136,11 @@ describe('agents with the local control plane (ipferry control)', () => {
     // mail2 crashes (no leaving heartbeat): its VIP moves once deadAfter has passed, not before.
     const crashedAt = Date.now();
     b.proc.kill('SIGKILL');
-    await eventually(async () => (await held(again.listen)).join() === 'vip201,vip202', 6000, 'mail1 holding both after the crash');
+    await eventually(
+      async () => (await held(again.listen)).join() === 'vip201,vip202',
+      6000,
+      'mail1 holding both after the crash',
+    );
     const crashMs = Date.now() - crashedAt;
     console.log(`crash takeover ${JSON.stringify({ tookMs: crashMs, deadAfterMs: 3000 })}`);
     // Dead at its last heartbeat (up to one 200 ms interval before the kill) + deadAfter.

@@ -65,20 +65,41 @@ describe('witnessed agents as processes (ipferry control + ipferry agent)', () =
     await control.waitForLog((l) => l.msg === 'control plane listening');
     const agents = await Promise.all(
       nodes.map(async (id) => {
-        const proc = spawnIpferry(['agent', '--config', configFile, '--node', id, '--hostnet', 'recording', '--metrics', '127.0.0.1:0', '--log-level', 'info']);
+        const proc = spawnIpferry([
+          'agent',
+          '--config',
+          configFile,
+          '--node',
+          id,
+          '--hostnet',
+          'recording',
+          '--metrics',
+          '127.0.0.1:0',
+          '--log-level',
+          'info',
+        ]);
         procs.push(proc);
         const line = await proc.waitForLog((l) => typeof l.listen === 'string');
         return { id, proc, listen: String(line.listen) };
       }),
     );
-    const holding = async (among: typeof agents) => (await Promise.all(among.map(async (a) => ((await status(a.listen)).held.some((h) => h.vip === 'web') ? a : undefined)))).filter((a) => a !== undefined);
+    const holding = async (among: typeof agents) =>
+      (
+        await Promise.all(
+          among.map(async (a) => ((await status(a.listen)).held.some((h) => h.vip === 'web') ? a : undefined)),
+        )
+      ).filter((a) => a !== undefined);
     // Whoever reported first may hold it (preemptDelay is long): freeze that one.
     let owner: (typeof agents)[0] | undefined;
-    await eventually(async () => {
-      const h = await holding(agents);
-      owner = h.length === 1 ? h[0] : undefined;
-      return owner !== undefined;
-    }, 30_000, 'one agent holding web');
+    await eventually(
+      async () => {
+        const h = await holding(agents);
+        owner = h.length === 1 ? h[0] : undefined;
+        return owner !== undefined;
+      },
+      30_000,
+      'one agent holding web',
+    );
     const others = agents.filter((a) => a !== owner);
     expect((await status(others[0]!.listen)).witness?.watching.length).toBe(2);
 
@@ -94,11 +115,17 @@ describe('witnessed agents as processes (ipferry control + ipferry agent)', () =
     expect(metrics).toContain(`ipferry_witness_heard{node="${others[1]!.id}"} 1`);
 
     owner!.proc.child.kill('SIGCONT');
-    await eventually(async () => !(await status(owner!.listen)).held.some((h) => h.vip === 'web'), 10_000, 'the thawed agent letting go');
+    await eventually(
+      async () => !(await status(owner!.listen)).held.some((h) => h.vip === 'web'),
+      10_000,
+      'the thawed agent letting go',
+    );
     expect(await holding(others)).toHaveLength(1);
     expect(owner!.proc.logs.some((l) => typeof l.msg === 'string' && l.msg.includes('was frozen'))).toBe(true);
 
     for (const p of [...agents.map((a) => a.proc), control]) p.kill('SIGTERM');
-    expect(await Promise.all([...agents.map((a) => a.proc.exited(15_000)), control.exited(15_000)])).toEqual([0, 0, 0, 0]);
+    expect(await Promise.all([...agents.map((a) => a.proc.exited(15_000)), control.exited(15_000)])).toEqual([
+      0, 0, 0, 0,
+    ]);
   }, 120_000);
 });

@@ -18,8 +18,12 @@ function sources(over: Partial<HeartbeatSources> = {}): HeartbeatSources {
 }
 
 describe('HeartbeatBuilder', () => {
-  it('seals an HMAC heartbeat that core\'s verifier accepts, seq +1 each time within one boot', () => {
-    const cluster = lan({ nodes: 2, vips: [{ name: 'v1' }], checks: { smtp: { kind: 'tcp', target: '127.0.0.1:25' }, long: { kind: 'tcp', target: '127.0.0.1:26' } } });
+  it("seals an HMAC heartbeat that core's verifier accepts, seq +1 each time within one boot", () => {
+    const cluster = lan({
+      nodes: 2,
+      vips: [{ name: 'v1' }],
+      checks: { smtp: { kind: 'tcp', target: '127.0.0.1:25' }, long: { kind: 'tcp', target: '127.0.0.1:26' } },
+    });
     const failures: HookFailure[] = [{ vip: 'v1', hook: 'up', error: 'exit code 1', at: NOW - 5 }];
     const b = new HeartbeatBuilder({
       cluster: 'test',
@@ -35,27 +39,56 @@ describe('HeartbeatBuilder', () => {
     expect(first).toMatchObject({
       ok: true,
       heartbeat: {
-        v: 1, cluster: 'test', node: 'n1', bootId: b.bootId, seq: 1, sentAt: NOW, held: ['v1'], applied: { v1: 4 }, leaving: false,
-        configDigest: configDigest(cluster), hookFailures: [{ vip: 'v1', hook: 'up', error: 'exit code 1', at: NOW - 5 }],
+        v: 1,
+        cluster: 'test',
+        node: 'n1',
+        bootId: b.bootId,
+        seq: 1,
+        sentAt: NOW,
+        held: ['v1'],
+        applied: { v1: 4 },
+        leaving: false,
+        configDigest: configDigest(cluster),
+        hookFailures: [{ vip: 'v1', hook: 'up', error: 'exit code 1', at: NOW - 5 }],
         checks: { smtp: { ok: true, detail: 'banner ok' }, long: { ok: false, detail: 'x'.repeat(300) } },
       },
     });
     const guard = first.ok ? first.guard : undefined;
     const second = b.build(true);
     expect(second.seq).toBe(2);
-    expect(verifier.verify(second.envelope, NOW, () => guard)).toMatchObject({ ok: true, heartbeat: { seq: 2, leaving: true, hookFailures: [] } });
+    expect(verifier.verify(second.envelope, NOW, () => guard)).toMatchObject({
+      ok: true,
+      heartbeat: { seq: 2, leaving: true, hookFailures: [] },
+    });
   });
 
-  it('signs with the node\'s Ed25519 key, verified against the public key in the config', () => {
+  it("signs with the node's Ed25519 key, verified against the public key in the config", () => {
     const key = generateNodeKey();
     const cluster = config({ cluster: 'keys', nodes: [{ id: 'a', interface: 'eth0', publicKey: key.publicKey }] });
-    const b = new HeartbeatBuilder({ cluster: 'keys', node: 'a', configDigest: configDigest(cluster), signer: ed25519Signer(privateKeyFrom(key.privateKeyPem)), now: () => NOW, sources: sources({ held: () => [], applied: () => ({}) }) });
+    const b = new HeartbeatBuilder({
+      cluster: 'keys',
+      node: 'a',
+      configDigest: configDigest(cluster),
+      signer: ed25519Signer(privateKeyFrom(key.privateKeyPem)),
+      now: () => NOW,
+      sources: sources({ held: () => [], applied: () => ({}) }),
+    });
     const built = b.build();
     expect(JSON.parse(built.envelope).alg).toBe('ed25519');
     expect(heartbeatVerifier(cluster).verify(built.envelope, NOW, () => undefined)).toMatchObject({ ok: true });
     const other = generateNodeKey();
-    const forged = new HeartbeatBuilder({ cluster: 'keys', node: 'a', configDigest: configDigest(cluster), signer: ed25519Signer(privateKeyFrom(other.privateKeyPem)), now: () => NOW, sources: sources({ held: () => [], applied: () => ({}) }) });
-    expect(heartbeatVerifier(cluster).verify(forged.build().envelope, NOW, () => undefined)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    const forged = new HeartbeatBuilder({
+      cluster: 'keys',
+      node: 'a',
+      configDigest: configDigest(cluster),
+      signer: ed25519Signer(privateKeyFrom(other.privateKeyPem)),
+      now: () => NOW,
+      sources: sources({ held: () => [], applied: () => ({}) }),
+    });
+    expect(heartbeatVerifier(cluster).verify(forged.build().envelope, NOW, () => undefined)).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+    });
   });
 });
 

@@ -5,7 +5,14 @@ import { configDigest } from '../../../core/config';
 import { hmacSigner } from '../../../core/heartbeat';
 import { systemClock } from '../../../lib/clock';
 import { CheckRunner, type CheckResult } from '../../../agent/checks';
-import { endedBy, HeartbeatBuilder, HeartbeatClient, HttpTransport, type SendOptions, type SendResult } from '../../../agent/heartbeat';
+import {
+  endedBy,
+  HeartbeatBuilder,
+  HeartbeatClient,
+  HttpTransport,
+  type SendOptions,
+  type SendResult,
+} from '../../../agent/heartbeat';
 import type { HookFailure } from '../../../agent/hooks';
 import { lan } from '../../helpers/configs';
 import { ManualClock } from '../../helpers/manual-clock';
@@ -16,7 +23,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function client(
   receiver: HeartbeatReceiver,
-  opts: { intervalMs: number; timeoutMs?: number; maxBackoffMs?: number; checks?: () => Record<string, { ok: boolean; detail?: string }>; failures?: HookFailure[]; maxBytes?: number; logger?: pino.Logger },
+  opts: {
+    intervalMs: number;
+    timeoutMs?: number;
+    maxBackoffMs?: number;
+    checks?: () => Record<string, { ok: boolean; detail?: string }>;
+    failures?: HookFailure[];
+    maxBytes?: number;
+    logger?: pino.Logger;
+  },
 ) {
   const results: SendResult[] = [];
   const failures = opts.failures ?? [];
@@ -27,7 +42,12 @@ function client(
     configDigest: configDigest(cluster),
     signer: hmacSigner('test-psk-0123456789abcdef'),
     now: Date.now,
-    sources: { checks: opts.checks ?? (() => ({})), held: () => [], applied: () => ({}), takeHookFailures: () => failures.splice(0) },
+    sources: {
+      checks: opts.checks ?? (() => ({})),
+      held: () => [],
+      applied: () => ({}),
+      takeHookFailures: () => failures.splice(0),
+    },
   });
   const c = new HeartbeatClient({
     builder,
@@ -42,7 +62,15 @@ function client(
     returnHookFailures: (f) => failures.unshift(...f),
     onResult: (r) => results.push(r),
   });
-  return { c, results, failures, close: async () => { await c.stop(); await transport.close(); } };
+  return {
+    c,
+    results,
+    failures,
+    close: async () => {
+      await c.stop();
+      await transport.close();
+    },
+  };
 }
 
 /** Heartbeats with nothing in them, on a test's clock: for tests of the schedule. */
@@ -99,7 +127,14 @@ describe('HeartbeatClient', () => {
       close: async () => {},
     };
     const builder = emptyBuilder(clock);
-    const c = new HeartbeatClient({ builder, transport, clock, intervalMs: 200, maxBackoffMs: 1600, random: () => 0.5 });
+    const c = new HeartbeatClient({
+      builder,
+      transport,
+      clock,
+      intervalMs: 200,
+      maxBackoffMs: 1600,
+      random: () => 0.5,
+    });
     await clock.advance(70); // the agent's clean slate took 70 ms after it fixed the origin
     c.start(START);
     await clock.advance(2000 - 70);
@@ -126,11 +161,21 @@ describe('HeartbeatClient', () => {
     };
     const builder = emptyBuilder(clock);
     const results: SendResult[] = [];
-    const c = new HeartbeatClient({ builder, transport, clock, intervalMs: 200, maxBackoffMs: 1600, random: () => 0, onResult: (r) => results.push(r) });
+    const c = new HeartbeatClient({
+      builder,
+      transport,
+      clock,
+      intervalMs: 200,
+      maxBackoffMs: 1600,
+      random: () => 0,
+      onResult: (r) => results.push(r),
+    });
     c.start();
     const woken = clock.woken;
     await clock.advance(200);
-    expect(results).toEqual([{ kind: 'failed', reason: 'timeout', message: 'no answer before the next heartbeat was due' }]);
+    expect(results).toEqual([
+      { kind: 'failed', reason: 'timeout', message: 'no answer before the next heartbeat was due' },
+    ]);
     expect(clock.woken - woken).toBe(1); // one timer: the deadline and the next heartbeat's start
     hang = false;
     await clock.advance(400);
@@ -175,7 +220,12 @@ describe('HeartbeatClient', () => {
   it('never holds up the checks: they keep their schedule while every heartbeat hangs', async () => {
     receiver = await startHeartbeatReceiver(cluster);
     receiver.setMode('hang');
-    const runner = new CheckRunner({ clock: systemClock, checks: { cp: { kind: 'tcp', target: `127.0.0.1:${receiver.port}`, interval: 100, timeout: 80, rise: 1, fall: 1 } } });
+    const runner = new CheckRunner({
+      clock: systemClock,
+      checks: {
+        cp: { kind: 'tcp', target: `127.0.0.1:${receiver.port}`, interval: 100, timeout: 80, rise: 1, fall: 1 },
+      },
+    });
     const results: CheckResult[] = [];
     runner.on('result', (r) => results.push(r));
     const t = client(receiver, { intervalMs: 100, timeoutMs: 90, maxBackoffMs: 100, checks: () => runner.states() });
@@ -211,8 +261,16 @@ describe('HeartbeatClient', () => {
     small.security.maxHeartbeatBytes = 600;
     receiver = await startHeartbeatReceiver(small);
     const lines: Array<{ msg: string }> = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as { msg: string }), done()) });
-    const t = client(receiver, { intervalMs: 50, maxBackoffMs: 50, maxBytes: 600, logger: pino({ level: 'warn' }, sink), checks: () => ({ big: { ok: true, detail: 'x'.repeat(300) }, big2: { ok: true, detail: 'y'.repeat(300) } }) });
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString()) as { msg: string }), done()),
+    });
+    const t = client(receiver, {
+      intervalMs: 50,
+      maxBackoffMs: 50,
+      maxBytes: 600,
+      logger: pino({ level: 'warn' }, sink),
+      checks: () => ({ big: { ok: true, detail: 'x'.repeat(300) }, big2: { ok: true, detail: 'y'.repeat(300) } }),
+    });
     stop = t.close;
     t.c.start();
     await sleep(400);

@@ -39,42 +39,80 @@ describe('HttpTransport', () => {
     const b = builder();
     for (let i = 0; i < 5; i++) {
       const r = await transport.send(b.build().envelope, { timeoutMs: 1000 });
-      expect(r).toMatchObject({ kind: 'answer', answer: { cluster: 'test', node: 'n1', assignments: [{ vip: 'v1', epoch: 3 }] } });
+      expect(r).toMatchObject({
+        kind: 'answer',
+        answer: { cluster: 'test', node: 'n1', assignments: [{ vip: 'v1', epoch: 3 }] },
+      });
       expect(r.kind === 'answer' && r.rttMs).toBeGreaterThan(0);
     }
     expect(receiver.received.map((r) => r.heartbeat.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(receiver.connections()).toBe(1);
   });
 
-  it('returns a refusal with the receiver\'s reason (a wrong key is bad-signature)', async () => {
+  it("returns a refusal with the receiver's reason (a wrong key is bad-signature)", async () => {
     receiver = await startHeartbeatReceiver(cluster);
     transport = new HttpTransport({ url: `${receiver.url}/v1/heartbeat`, cluster: 'test', node: 'n1' });
     const r = await transport.send(builder('wrong-psk-0123456789abcdef').build().envelope, { timeoutMs: 1000 });
-    expect(r).toMatchObject({ kind: 'refused', status: 401, reason: 'bad-signature', message: 'signature does not verify for n1' });
+    expect(r).toMatchObject({
+      kind: 'refused',
+      status: 401,
+      reason: 'bad-signature',
+      message: 'signature does not verify for n1',
+    });
   });
 
   it('tells a failing control plane (5xx), a hung one (timeout) and an absent one (unreachable) apart', async () => {
     receiver = await startHeartbeatReceiver(cluster);
     transport = new HttpTransport({ url: `${receiver.url}/v1/heartbeat`, cluster: 'test', node: 'n1' });
     receiver.setMode('fail-500');
-    expect(await transport.send(builder().build().envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'server-error', status: 500 });
+    expect(await transport.send(builder().build().envelope, { timeoutMs: 1000 })).toMatchObject({
+      kind: 'failed',
+      reason: 'server-error',
+      status: 500,
+    });
     receiver.setMode('hang');
     const started = performance.now();
-    expect(await transport.send(builder().build().envelope, { timeoutMs: 150 })).toMatchObject({ kind: 'failed', reason: 'timeout', message: expect.stringContaining('no answer within 150ms') });
+    expect(await transport.send(builder().build().envelope, { timeoutMs: 150 })).toMatchObject({
+      kind: 'failed',
+      reason: 'timeout',
+      message: expect.stringContaining('no answer within 150ms'),
+    });
     expect(performance.now() - started).toBeLessThan(600);
-    const gone = new HttpTransport({ url: `http://127.0.0.1:${await closedPort()}/v1/heartbeat`, cluster: 'test', node: 'n1' });
-    expect(await gone.send(builder().build().envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'unreachable', message: expect.stringContaining('ECONNREFUSED') });
+    const gone = new HttpTransport({
+      url: `http://127.0.0.1:${await closedPort()}/v1/heartbeat`,
+      cluster: 'test',
+      node: 'n1',
+    });
+    expect(await gone.send(builder().build().envelope, { timeoutMs: 1000 })).toMatchObject({
+      kind: 'failed',
+      reason: 'unreachable',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
     await gone.close();
   });
 
   it('refuses an answer meant for another node, or one that is not an answer, and uses nothing in it', async () => {
     receiver = await startHeartbeatReceiver(cluster);
     transport = new HttpTransport({ url: `${receiver.url}/v1/heartbeat`, cluster: 'test', node: 'n2' });
-    expect(await transport.send(builder().build().envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'forged-answer', answerRefusal: 'wrong-node', message: 'answer refused (wrong-node): answer is for test/n1, not test/n2' });
+    expect(await transport.send(builder().build().envelope, { timeoutMs: 1000 })).toMatchObject({
+      kind: 'failed',
+      reason: 'forged-answer',
+      answerRefusal: 'wrong-node',
+      message: 'answer refused (wrong-node): answer is for test/n1, not test/n2',
+    });
     const odd = http.createServer((_req, res) => res.end('{"v":1,"assignments":"all of them"}'));
     await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
-    const t = new HttpTransport({ url: `http://127.0.0.1:${(odd.address() as AddressInfo).port}/`, cluster: 'test', node: 'n1' });
-    expect(await t.send(builder().build().envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'forged-answer', answerRefusal: 'malformed', message: expect.stringMatching(/answer is not a heartbeat answer: /) });
+    const t = new HttpTransport({
+      url: `http://127.0.0.1:${(odd.address() as AddressInfo).port}/`,
+      cluster: 'test',
+      node: 'n1',
+    });
+    expect(await t.send(builder().build().envelope, { timeoutMs: 1000 })).toMatchObject({
+      kind: 'failed',
+      reason: 'forged-answer',
+      answerRefusal: 'malformed',
+      message: expect.stringMatching(/answer is not a heartbeat answer: /),
+    });
     await t.close();
     await new Promise<void>((resolve) => odd.close(() => resolve()));
   });
@@ -90,7 +128,11 @@ describe('HttpTransport', () => {
     });
     server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    transport = new HttpTransport({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/heartbeat`, cluster: 'test', node: 'n1' });
+    transport = new HttpTransport({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/heartbeat`,
+      cluster: 'test',
+      node: 'n1',
+    });
     const b = builder();
     expect((await transport.send(b.build().envelope, { timeoutMs: 1000 })).kind).toBe('answer');
     expect((await transport.send(b.build().envelope, { timeoutMs: 1000 })).kind).toBe('answer');
@@ -121,7 +163,12 @@ describe('HttpTransport', () => {
       const port = await listen(
         http.createServer((req, res) => {
           void answerTo(req).then((text) => {
-            seen.push({ method: req.method, url: req.url, headers: req.headers, body: (req as typeof req & { body?: string }).body ?? '' });
+            seen.push({
+              method: req.method,
+              url: req.url,
+              headers: req.headers,
+              body: (req as typeof req & { body?: string }).body ?? '',
+            });
             // Two writes without a length: Node frames them as chunks.
             res.writeHead(200, { 'content-type': 'application/json' });
             res.write(text.slice(0, 10));
@@ -129,14 +176,28 @@ describe('HttpTransport', () => {
           });
         }),
       );
-      transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat?from=agent`, cluster: 'test', node: 'n1' });
+      transport = new HttpTransport({
+        url: `http://127.0.0.1:${port}/v1/heartbeat?from=agent`,
+        cluster: 'test',
+        node: 'n1',
+      });
       const envelope = builder().build().envelope;
-      expect(await transport.send(envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'answer', answer: { assignments: [{ vip: 'v1', epoch: 1 }] } });
+      expect(await transport.send(envelope, { timeoutMs: 1000 })).toMatchObject({
+        kind: 'answer',
+        answer: { assignments: [{ vip: 'v1', epoch: 1 }] },
+      });
       expect(seen).toEqual([
         {
           method: 'POST',
           url: '/v1/heartbeat?from=agent',
-          headers: { host: `127.0.0.1:${port}`, 'user-agent': 'ipferry-agent', 'content-type': 'application/json', accept: 'application/json', 'content-length': String(Buffer.byteLength(envelope)), connection: 'keep-alive' },
+          headers: {
+            host: `127.0.0.1:${port}`,
+            'user-agent': 'ipferry-agent',
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'content-length': String(Buffer.byteLength(envelope)),
+            connection: 'keep-alive',
+          },
           body: envelope,
         },
       ]);
@@ -180,16 +241,45 @@ describe('HttpTransport', () => {
           socket.on('error', () => {});
         }),
       );
-      transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat`, cluster: 'test', node: 'n1', maxAnswerBytes: 200 });
+      transport = new HttpTransport({
+        url: `http://127.0.0.1:${port}/v1/heartbeat`,
+        cluster: 'test',
+        node: 'n1',
+        maxAnswerBytes: 200,
+      });
       const b = builder();
-      expect(await transport.send(b.build().envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'forged-answer', answerRefusal: 'malformed' });
+      expect(await transport.send(b.build().envelope, { timeoutMs: 1000 })).toMatchObject({
+        kind: 'failed',
+        reason: 'forged-answer',
+        answerRefusal: 'malformed',
+      });
       next = () => 'HTTP/1.1 200 OK\r\nContent-Length: 201\r\n\r\n' + 'x'.repeat(201);
-      expect(await transport.send(b.build().envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'bad-answer', message: expect.stringContaining('answer over 200 bytes') });
+      expect(await transport.send(b.build().envelope, { timeoutMs: 1000 })).toMatchObject({
+        kind: 'failed',
+        reason: 'bad-answer',
+        message: expect.stringContaining('answer over 200 bytes'),
+      });
       next = () => 'HTTP/1.1 2x0 what\r\n\r\n';
-      expect(await transport.send(b.build().envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'failed', reason: 'bad-answer', message: expect.stringContaining('HPE_') });
+      expect(await transport.send(b.build().envelope, { timeoutMs: 1000 })).toMatchObject({
+        kind: 'failed',
+        reason: 'bad-answer',
+        message: expect.stringContaining('HPE_'),
+      });
       const hb = b.build();
-      const payload = JSON.parse((JSON.parse(hb.envelope) as { payload: string }).payload) as { bootId: string; seq: number };
-      const text = JSON.stringify({ v: 1, cluster: 'test', node: 'n1', receivedAt: 1, assignments: [], notes: [], version: 0, inReplyTo: { bootId: payload.bootId, seq: payload.seq } });
+      const payload = JSON.parse((JSON.parse(hb.envelope) as { payload: string }).payload) as {
+        bootId: string;
+        seq: number;
+      };
+      const text = JSON.stringify({
+        v: 1,
+        cluster: 'test',
+        node: 'n1',
+        receivedAt: 1,
+        assignments: [],
+        notes: [],
+        version: 0,
+        inReplyTo: { bootId: payload.bootId, seq: payload.seq },
+      });
       next = () => `HTTP/1.1 200 OK\r\nContent-Length: ${text.length}\r\n\r\n${text}`;
       expect(await transport.send(hb.envelope, { timeoutMs: 1000 })).toMatchObject({ kind: 'answer' });
       expect(connections).toBeGreaterThanOrEqual(3);
@@ -207,10 +297,16 @@ describe('HttpTransport', () => {
       transport = new HttpTransport({ url: `http://127.0.0.1:${port}/v1/heartbeat`, cluster: 'test', node: 'n1' });
       const b = builder();
       const after = (ms: number, why: Error) => new Promise<Error>((resolve) => setTimeout(() => resolve(why), ms));
-      expect(await transport.send(b.build().envelope, { timeoutMs: 5000, until: after(50, new Error('agent stopping')) })).toEqual({ kind: 'failed', reason: 'aborted', message: 'agent stopping' });
+      expect(
+        await transport.send(b.build().envelope, { timeoutMs: 5000, until: after(50, new Error('agent stopping')) }),
+      ).toEqual({ kind: 'failed', reason: 'aborted', message: 'agent stopping' });
       // No timeoutMs: `until` is the deadline, and a TimeoutError reason makes it a timeout.
       const due = Object.assign(new Error('no answer before the next heartbeat was due'), { name: 'TimeoutError' });
-      expect(await transport.send(b.build().envelope, { until: after(50, due) })).toEqual({ kind: 'failed', reason: 'timeout', message: 'no answer before the next heartbeat was due' });
+      expect(await transport.send(b.build().envelope, { until: after(50, due) })).toEqual({
+        kind: 'failed',
+        reason: 'timeout',
+        message: 'no answer before the next heartbeat was due',
+      });
       hang = false;
       expect((await transport.send(b.build().envelope, { timeoutMs: 1000 })).kind).toBe('answer');
     });
@@ -218,14 +314,23 @@ describe('HttpTransport', () => {
     it('speaks HTTPS, and refuses a certificate it does not trust', async () => {
       const cert = await makeCert({ names: ['localhost', '127.0.0.1'] });
       try {
-        const port = await listen(https.createServer({ key: cert.key, cert: cert.cert }, (req, res) => void answerTo(req).then((text) => res.end(text))));
+        const port = await listen(
+          https.createServer(
+            { key: cert.key, cert: cert.cert },
+            (req, res) => void answerTo(req).then((text) => res.end(text)),
+          ),
+        );
         const url = `https://localhost:${port}/v1/heartbeat`;
         transport = new HttpTransport({ url, cluster: 'test', node: 'n1', ca: cert.cert });
         const b = builder();
         expect(await transport.send(b.build().envelope, { timeoutMs: 2000 })).toMatchObject({ kind: 'answer' });
         expect(await transport.send(b.build().envelope, { timeoutMs: 2000 })).toMatchObject({ kind: 'answer' });
         const untrusting = new HttpTransport({ url, cluster: 'test', node: 'n1' });
-        expect(await untrusting.send(b.build().envelope, { timeoutMs: 2000 })).toMatchObject({ kind: 'failed', reason: 'unreachable', message: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY/) });
+        expect(await untrusting.send(b.build().envelope, { timeoutMs: 2000 })).toMatchObject({
+          kind: 'failed',
+          reason: 'unreachable',
+          message: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY/),
+        });
         await untrusting.close();
       } finally {
         await cert.dispose();
@@ -233,8 +338,12 @@ describe('HttpTransport', () => {
     });
 
     it('refuses a URL it cannot use', () => {
-      expect(() => new HttpTransport({ url: 'ftp://127.0.0.1/', cluster: 'test', node: 'n1' })).toThrow('heartbeat URL must be http(s): ftp://127.0.0.1/');
-      expect(() => new HttpTransport({ url: 'http://user:pw@127.0.0.1/', cluster: 'test', node: 'n1' })).toThrow(/must not carry credentials/);
+      expect(() => new HttpTransport({ url: 'ftp://127.0.0.1/', cluster: 'test', node: 'n1' })).toThrow(
+        'heartbeat URL must be http(s): ftp://127.0.0.1/',
+      );
+      expect(() => new HttpTransport({ url: 'http://user:pw@127.0.0.1/', cluster: 'test', node: 'n1' })).toThrow(
+        /must not carry credentials/,
+      );
     });
   });
 });
@@ -245,5 +354,14 @@ async function answerTo(req: http.IncomingMessage): Promise<string> {
   for await (const c of req) body += (c as Buffer).toString();
   (req as typeof req & { body?: string }).body = body;
   const hb = JSON.parse((JSON.parse(body) as { payload: string }).payload) as { bootId: string; seq: number };
-  return JSON.stringify({ v: 1, cluster: 'test', node: 'n1', receivedAt: Date.now(), assignments: [{ vip: 'v1', epoch: 1 }], notes: [], version: 1, inReplyTo: { bootId: hb.bootId, seq: hb.seq } });
+  return JSON.stringify({
+    v: 1,
+    cluster: 'test',
+    node: 'n1',
+    receivedAt: Date.now(),
+    assignments: [{ vip: 'v1', epoch: 1 }],
+    notes: [],
+    version: 1,
+    inReplyTo: { bootId: hb.bootId, seq: hb.seq },
+  });
 }

@@ -34,7 +34,12 @@ const base = (hooks: Transition['hooks'], extra: Partial<Transition> = {}): Tran
 });
 
 function runner(failures: HookFailure[] = []) {
-  return new HookRunner({ node: 'server1', now: () => 1234, logger: pino({ enabled: false }), onFailure: (f) => failures.push(f) });
+  return new HookRunner({
+    node: 'server1',
+    now: () => 1234,
+    logger: pino({ enabled: false }),
+    onFailure: (f) => failures.push(f),
+  });
 }
 
 beforeAll(async () => {
@@ -55,22 +60,38 @@ describe('HookRunner', () => {
     expect(r.takeFailures()).toEqual([]);
   });
 
-  it('keeps an argv hook\'s own arguments before the interface and address, with no shell in between', async () => {
+  it("keeps an argv hook's own arguments before the interface and address, with no shell in between", async () => {
     await rm(join(dir, 'log'), { force: true });
     const r = runner();
-    r.transition(base({ down: [await script('argv.sh'), '--reason', '$(touch pwned); `id`'], timeout: 5000 }, { state: 'down', epoch: 9 }));
+    r.transition(
+      base(
+        { down: [await script('argv.sh'), '--reason', '$(touch pwned); `id`'], timeout: 5000 },
+        { state: 'down', epoch: 9 },
+      ),
+    );
     await r.idle();
-    expect(await log()).toEqual(['argv.sh --reason $(touch pwned); `id` eth1 198.18.0.74 vip=smtp state=down epoch=9 node=server1']);
+    expect(await log()).toEqual([
+      'argv.sh --reason $(touch pwned); `id` eth1 198.18.0.74 vip=smtp state=down epoch=9 node=server1',
+    ]);
   });
 
   it('runs down and notify when a release on control loss takes the address away, only notify when a bind failed', async () => {
     await rm(join(dir, 'log'), { force: true });
     const r = runner();
-    const hooks = { up: await script('up.sh'), down: await script('down.sh'), notify: await script('notify.sh'), timeout: 5000 };
+    const hooks = {
+      up: await script('up.sh'),
+      down: await script('down.sh'),
+      notify: await script('notify.sh'),
+      timeout: 5000,
+    };
     r.transition(base(hooks, { state: 'fault', released: false }));
     r.transition(base(hooks, { state: 'fault', released: true }));
     await r.idle();
-    expect((await log()).map((l) => l.split(' ')[0] + ' ' + l.split(' ')[4])).toEqual(['notify.sh state=fault', 'down.sh state=fault', 'notify.sh state=fault']);
+    expect((await log()).map((l) => l.split(' ')[0] + ' ' + l.split(' ')[4])).toEqual([
+      'notify.sh state=fault',
+      'down.sh state=fault',
+      'notify.sh state=fault',
+    ]);
   });
 
   it('kills a hook that outlives its timeout and reports it, without holding up the caller', async () => {
@@ -89,7 +110,13 @@ describe('HookRunner', () => {
 
   it('reports a non-zero exit with what the hook said, and a program that cannot start', async () => {
     const r = runner();
-    r.transition(base({ up: await script('fails.sh', 'echo "no such service" >&2; exit 3'), notify: join(dir, 'missing.sh'), timeout: 5000 }));
+    r.transition(
+      base({
+        up: await script('fails.sh', 'echo "no such service" >&2; exit 3'),
+        notify: join(dir, 'missing.sh'),
+        timeout: 5000,
+      }),
+    );
     await r.idle();
     const failures = r.takeFailures();
     expect(failures.map((f) => [f.hook, f.error])).toEqual([
@@ -101,7 +128,7 @@ describe('HookRunner', () => {
     expect(r.takeFailures()).toEqual(failures);
   });
 
-  it('runs one VIP\'s hooks in the order of its transitions, and different VIPs side by side', async () => {
+  it("runs one VIP's hooks in the order of its transitions, and different VIPs side by side", async () => {
     await rm(join(dir, 'log'), { force: true });
     const r = runner();
     const slowUp = await script('slow-up.sh', '', 'sleep 0.3');

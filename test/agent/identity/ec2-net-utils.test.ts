@@ -22,16 +22,27 @@ async function host(files: string[]): Promise<string> {
 
 describe('amazon-ec2-net-utils detection', () => {
   it('finds 2.x by its refresh timer and the generated alias drop-in, and says what to mask', async () => {
-    const r = await host(['usr/lib/systemd/system/refresh-policy-routes@.timer', 'usr/bin/setup-policy-routes', 'run/systemd/network/70-ens5.network.d/ec2net_alias.conf']);
+    const r = await host([
+      'usr/lib/systemd/system/refresh-policy-routes@.timer',
+      'usr/bin/setup-policy-routes',
+      'run/systemd/network/70-ens5.network.d/ec2net_alias.conf',
+    ]);
     const found = await detectEc2NetUtils('ens5', { root: r });
     expect(found).toHaveLength(1);
     expect(found[0]!.version).toBe('2.x');
-    expect(found[0]!.evidence).toEqual([join(r, 'usr/lib/systemd/system/refresh-policy-routes@.timer'), join(r, 'usr/bin/setup-policy-routes'), join(r, 'run/systemd/network/70-ens5.network.d/ec2net_alias.conf')]);
+    expect(found[0]!.evidence).toEqual([
+      join(r, 'usr/lib/systemd/system/refresh-policy-routes@.timer'),
+      join(r, 'usr/bin/setup-policy-routes'),
+      join(r, 'run/systemd/network/70-ens5.network.d/ec2net_alias.conf'),
+    ]);
     expect(found[0]!.advice).toContain('systemctl mask --now refresh-policy-routes@ens5.timer');
   });
 
   it('finds 1.x by ec2net-functions and its udev rule, and says EC2SYNC=no for the interface', async () => {
-    const r = await host(['etc/sysconfig/network-scripts/ec2net-functions', 'usr/lib/udev/rules.d/53-ec2-network-interfaces.rules']);
+    const r = await host([
+      'etc/sysconfig/network-scripts/ec2net-functions',
+      'usr/lib/udev/rules.d/53-ec2-network-interfaces.rules',
+    ]);
     const found = await detectEc2NetUtils('eth0', { root: r });
     expect(found.map((f) => f.version)).toEqual(['1.x']);
     expect(found[0]!.advice).toContain('EC2SYNC=no to /etc/sysconfig/network-scripts/ifcfg-eth0');

@@ -25,8 +25,18 @@ describe('Hetzner floating IPs at the bind gate', () => {
   it('binds the IPv6 VIP as the host address in its /64 on the node interface', () => {
     const { managed: vips, skipped } = managed();
     expect(skipped).toEqual([]);
-    expect(vips.find((m) => m.name === 'v6')!.addr).toEqual({ address: '2001:db8:ff::1', prefixLength: 64, family: 6, interface: 'eth0' });
-    expect(vips.find((m) => m.name === 'v4')!.addr).toEqual({ address: '198.18.9.1', prefixLength: 32, family: 4, interface: 'eth0' });
+    expect(vips.find((m) => m.name === 'v6')!.addr).toEqual({
+      address: '2001:db8:ff::1',
+      prefixLength: 64,
+      family: 6,
+      interface: 'eth0',
+    });
+    expect(vips.find((m) => m.name === 'v4')!.addr).toEqual({
+      address: '198.18.9.1',
+      prefixLength: 32,
+      family: 4,
+      interface: 'eth0',
+    });
   });
 
   it('no gate holds a Hetzner floating IP back, and none reads anything for it', async () => {

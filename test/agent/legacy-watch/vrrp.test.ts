@@ -4,12 +4,31 @@ import { clearFrom, heard, stateLine, type LegacyState } from '../../../agent/le
 import { parseVrrpPacket } from '../../../agent/legacy-watch/vrrp';
 
 /** An IPv4 header (20 bytes, protocol 112, TTL 255) around a VRRP body. */
-function ip(body: number[], o: { proto?: number; src?: number[]; ttl?: number; totalExtra?: number; frag?: number; ihl?: number } = {}): Uint8Array {
+function ip(
+  body: number[],
+  o: { proto?: number; src?: number[]; ttl?: number; totalExtra?: number; frag?: number; ihl?: number } = {},
+): Uint8Array {
   const total = 20 + body.length + (o.totalExtra ?? 0);
   const frag = o.frag ?? 0;
   return Uint8Array.from([
-    0x40 | (o.ihl ?? 5), 0, total >> 8, total & 0xff, 0, 1, frag >> 8, frag & 0xff, o.ttl ?? 255, o.proto ?? 112, 0, 0,
-    ...(o.src ?? [198, 18, 0, 12]), 198, 18, 0, 11, ...body,
+    0x40 | (o.ihl ?? 5),
+    0,
+    total >> 8,
+    total & 0xff,
+    0,
+    1,
+    frag >> 8,
+    frag & 0xff,
+    o.ttl ?? 255,
+    o.proto ?? 112,
+    0,
+    0,
+    ...(o.src ?? [198, 18, 0, 12]),
+    198,
+    18,
+    0,
+    11,
+    ...body,
   ]);
 }
 // keepalived's VRRPv2 advert: vrid 51, priority 100, one address, auth PASS, advert_int 1, "lab-pass".
@@ -21,10 +40,25 @@ describe('parseVrrpPacket', () => {
   it('reads keepalived v2 and RFC 5798 v3 adverts', () => {
     expect(parseVrrpPacket(ip(v2))).toEqual({
       ok: true,
-      advert: { version: 2, source: '198.18.0.12', destination: '198.18.0.11', vrid: 51, priority: 100, advertIntervalMs: 1000, addresses: ['198.18.0.50'], ttl: 255 },
+      advert: {
+        version: 2,
+        source: '198.18.0.12',
+        destination: '198.18.0.11',
+        vrid: 51,
+        priority: 100,
+        advertIntervalMs: 1000,
+        addresses: ['198.18.0.50'],
+        ttl: 255,
+      },
     });
     const three = parseVrrpPacket(ip(v3));
-    expect(three.ok && three.advert).toMatchObject({ version: 3, vrid: 7, priority: 200, advertIntervalMs: 1000, addresses: ['198.18.0.60', '198.18.0.61'] });
+    expect(three.ok && three.advert).toMatchObject({
+      version: 3,
+      vrid: 7,
+      priority: 200,
+      advertIntervalMs: 1000,
+      addresses: ['198.18.0.60', '198.18.0.61'],
+    });
   });
 
   const refused: Array<[string, Uint8Array, RegExp]> = [
@@ -77,25 +111,47 @@ describe('packetFromHex', () => {
 
 describe('verdict', () => {
   const base: LegacyState = { startedAt: 10_000, vrids: [51], lastMaster: null };
-  const advert = (source: string, priority: number, vrid = 51) => ({ version: 2 as const, source, destination: '', vrid, priority, advertIntervalMs: 1000, addresses: [], ttl: 255 });
+  const advert = (source: string, priority: number, vrid = 51) => ({
+    version: 2 as const,
+    source,
+    destination: '',
+    vrid,
+    priority,
+    advertIntervalMs: 1000,
+    addresses: [],
+    ttl: 255,
+  });
 
   it('counts only masters of watched VRIDs from other hosts; a priority-0 goodbye starts no quiet period', () => {
     expect(heard(base, advert('198.18.0.12', 100, 52), 1, [])).toBe(base);
     expect(heard(base, advert('198.18.0.11', 100), 1, ['198.18.0.11'])).toBe(base);
     expect(heard(base, advert('198.18.0.12', 0), 1, [])).toBe(base);
-    expect(heard(base, advert('198.18.0.12', 100), 9_000, []).lastMaster).toEqual({ at: 9_000, source: '198.18.0.12', vrid: 51, priority: 100 });
+    expect(heard(base, advert('198.18.0.12', 100), 9_000, []).lastMaster).toEqual({
+      at: 9_000,
+      source: '198.18.0.12',
+      vrid: 51,
+      priority: 100,
+    });
   });
 
   it('clears quiet-ms after the last master, and never before the watcher has listened that long', () => {
     expect(clearFrom(base, 3000)).toBe(13_000);
-    expect(clearFrom({ ...base, lastMaster: { at: 12_500, source: '198.18.0.12', vrid: 51, priority: 100 } }, 3000)).toBe(15_500);
+    expect(
+      clearFrom({ ...base, lastMaster: { at: 12_500, source: '198.18.0.12', vrid: 51, priority: 100 } }, 3000),
+    ).toBe(15_500);
     // A master heard before this watcher's start (a restarted watcher's first state): still from the start.
-    expect(clearFrom({ ...base, lastMaster: { at: 9_000, source: '198.18.0.12', vrid: 51, priority: 100 } }, 3000)).toBe(13_000);
+    expect(
+      clearFrom({ ...base, lastMaster: { at: 9_000, source: '198.18.0.12', vrid: 51, priority: 100 } }, 3000),
+    ).toBe(13_000);
   });
 
   it('writes one line of words that check.sh reads: tag, version, written at, clear from, why', () => {
-    expect(stateLine(base, 10_250.7, 3000)).toBe('ipferry-legacy-vrrp 1 10250 13000 no VRRP master for vrid 51 heard since the watcher started at 1970-01-01T00:00:10.000Z, quiet period 3000 ms\n');
+    expect(stateLine(base, 10_250.7, 3000)).toBe(
+      'ipferry-legacy-vrrp 1 10250 13000 no VRRP master for vrid 51 heard since the watcher started at 1970-01-01T00:00:10.000Z, quiet period 3000 ms\n',
+    );
     const s = { ...base, lastMaster: { at: 11_000, source: '198.18.0.12', vrid: 51, priority: 100 } };
-    expect(stateLine(s, 11_000, 3000)).toBe('ipferry-legacy-vrrp 1 11000 14000 last VRRP master 198.18.0.12 (vrid 51, priority 100) at 1970-01-01T00:00:11.000Z, quiet period 3000 ms\n');
+    expect(stateLine(s, 11_000, 3000)).toBe(
+      'ipferry-legacy-vrrp 1 11000 14000 last VRRP master 198.18.0.12 (vrid 51, priority 100) at 1970-01-01T00:00:11.000Z, quiet period 3000 ms\n',
+    );
   });
 });

@@ -12,7 +12,7 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-describe('the agent\'s /metrics and /status', () => {
+describe("the agent's /metrics and /status", () => {
   let agent: Agent | undefined;
   let receiver: HeartbeatReceiver | undefined;
   let ops: OpsServer | undefined;
@@ -30,13 +30,20 @@ describe('the agent\'s /metrics and /status', () => {
           nodes: 2,
           control: { mode: 'local', liveness: 'direct', url },
           timers: { heartbeatInterval: 100, deadAfter: 5000 },
-          checks: { cp: { kind: 'tcp', target: url.replace('http://', ''), interval: 100, timeout: 80, rise: 1, fall: 1 } },
+          checks: {
+            cp: { kind: 'tcp', target: url.replace('http://', ''), interval: 100, timeout: 80, rise: 1, fall: 1 },
+          },
           vips: [{ name: 'v1', hooks: { up: '/nonexistent/ipferry-hook' } }, { name: 'v2' }],
         }),
       { metrics: true },
     );
     ({ agent, receiver } = f);
-    ops = await startOpsServer({ listen: '127.0.0.1:0', metrics: f.metrics!, status: () => f.agent.status(), logger: pino({ enabled: false }) });
+    ops = await startOpsServer({
+      listen: '127.0.0.1:0',
+      metrics: f.metrics!,
+      status: () => f.agent.status(),
+      logger: pino({ enabled: false }),
+    });
     expect(ops.address).toBe(`127.0.0.1:${ops.port}`);
     await f.agent.start();
     receiver.assign('n1', [{ vip: 'v1', epoch: 6 }]);
@@ -67,7 +74,12 @@ describe('the agent\'s /metrics and /status', () => {
       cluster: 'test',
       node: 'n1',
       hostNet: 'recording (test)',
-      controlPlane: { target: `${receiver.url}/v1/heartbeat`, reachable: false, lastAnswer: { assignments: [{ vip: 'v1', epoch: 6 }] }, lastFailure: { reason: 'server-error' } },
+      controlPlane: {
+        target: `${receiver.url}/v1/heartbeat`,
+        reachable: false,
+        lastAnswer: { assignments: [{ vip: 'v1', epoch: 6 }] },
+        lastFailure: { reason: 'server-error' },
+      },
       held: [{ vip: 'v1', epoch: 6 }],
       vips: [
         { name: 'v1', kind: 'lan', address: '198.18.0.101/24', interface: 'eth0', state: 'held', owned: 6, applied: 6 },
@@ -80,11 +92,19 @@ describe('the agent\'s /metrics and /status', () => {
   });
 
   it('refuses to start on a port that is taken, saying which', async () => {
-    const f = await startAgentFixture((url) => lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, vips: [] }), { metrics: true });
-    receiver = f.receiver;
-    await expect(startOpsServer({ listen: `127.0.0.1:${f.receiver.port}`, metrics: f.metrics!, status: () => ({}), logger: pino({ enabled: false }) })).rejects.toThrow(
-      `cannot listen on 127.0.0.1:${f.receiver.port} for /metrics and /status: listen EADDRINUSE`,
+    const f = await startAgentFixture(
+      (url) => lan({ nodes: 1, control: { mode: 'local', liveness: 'direct', url }, vips: [] }),
+      { metrics: true },
     );
+    receiver = f.receiver;
+    await expect(
+      startOpsServer({
+        listen: `127.0.0.1:${f.receiver.port}`,
+        metrics: f.metrics!,
+        status: () => ({}),
+        logger: pino({ enabled: false }),
+      }),
+    ).rejects.toThrow(`cannot listen on 127.0.0.1:${f.receiver.port} for /metrics and /status: listen EADDRINUSE`);
   });
 });
 

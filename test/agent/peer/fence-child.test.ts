@@ -28,7 +28,9 @@ describe('the fence child (runFence)', () => {
     await f.done;
     expect(f.removed().sort()).toEqual(['198.18.0.50', '198.18.0.51']);
     expect(f.host.has(WEB)).toBe(false);
-    expect(f.said.join('\n')).toMatch(/the agent is gone: removing 198\.18\.0\.50\/24 on eth0, 198\.18\.0\.51\/24 on eth0/);
+    expect(f.said.join('\n')).toMatch(
+      /the agent is gone: removing 198\.18\.0\.50\/24 on eth0, 198\.18\.0\.51\/24 on eth0/,
+    );
   });
 
   it('removes them when the pings stop for longer than the lease (SIGSTOP), and keeps watching', async () => {

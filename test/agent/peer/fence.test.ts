@@ -18,7 +18,12 @@ describe('Fence (the agent side)', () => {
   it('is not ready when the child exits first, or says nothing in time, and says which', async () => {
     const exits = Fence.start({ self: [process.execPath, '-e', 'process.exit(3)'], leaseMs: 300, logger });
     await expect(exits.ready).rejects.toThrow('the fence exited (3) before it was ready');
-    const mute = Fence.start({ self: [process.execPath, '-e', 'setTimeout(() => {}, 5000)'], leaseMs: 300, logger, startTimeoutMs: 200 });
+    const mute = Fence.start({
+      self: [process.execPath, '-e', 'setTimeout(() => {}, 5000)'],
+      leaseMs: 300,
+      logger,
+      startTimeoutMs: 200,
+    });
     await expect(mute.ready).rejects.toThrow('the fence did not start within 200 ms');
     await mute.stop();
   });

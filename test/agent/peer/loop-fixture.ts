@@ -16,7 +16,12 @@ export const WEB: HostAddress = { address: '198.18.0.101', prefixLength: 24, fam
 
 /** Three nodes, web preferred by n1, peer defaults (heartbeat 200 ms, deadAfter 600 ms, lease 300 ms). */
 export function trio(timers: Record<string, unknown> = {}): Config {
-  return lan({ nodes: 3, control: { mode: 'peer' }, timers: { heartbeatInterval: 200, deadAfter: 600, ...timers }, vips: [{ name: 'web', preferred: 'n1' }] });
+  return lan({
+    nodes: 3,
+    control: { mode: 'peer' },
+    timers: { heartbeatInterval: 200, deadAfter: 600, ...timers },
+    vips: [{ name: 'web', preferred: 'n1' }],
+  });
 }
 
 /** A peer that exists only as the heartbeats the test makes it send. */
@@ -58,7 +63,13 @@ export class FakePeer {
       configDigest: configDigest(this.config),
       signer: hmacSigner(PSK),
       now: () => this.clock.now(),
-      sources: { checks: () => ({}), held: () => this.held, applied: () => this.applied, claiming: () => this.claiming, takeHookFailures: () => [] },
+      sources: {
+        checks: () => ({}),
+        held: () => this.held,
+        applied: () => this.applied,
+        claiming: () => this.claiming,
+        takeHookFailures: () => [],
+      },
     });
   }
 }
@@ -95,7 +106,10 @@ export async function loopFixture(config = trio()) {
     for (const r of bindGate.waiting.splice(0)) r();
   };
   const logs: Array<Record<string, unknown>> = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const node = config.nodes[0]!;
   const transport = new FakeUdp();
   const late: { loop?: PeerLoop } = {};
@@ -145,6 +159,31 @@ export async function loopFixture(config = trio()) {
     await agent.stop({ graceful: false, deadlineMs: 1000 }).catch(() => undefined);
   };
   /** What this agent told its peers, heartbeat by heartbeat. */
-  const told = () => transport.sent.map((e) => JSON.parse((JSON.parse(e) as { payload: string }).payload) as { held: string[]; applied: Record<string, number>; claiming: string[] });
-  return { config, clock, host, logs, agent, loop, peers, transport, owning, run, binds, stop, told, holdBinds, releaseBinds, peer: (id: string) => peers.get(id)! };
+  const told = () =>
+    transport.sent.map(
+      (e) =>
+        JSON.parse((JSON.parse(e) as { payload: string }).payload) as {
+          held: string[];
+          applied: Record<string, number>;
+          claiming: string[];
+        },
+    );
+  return {
+    config,
+    clock,
+    host,
+    logs,
+    agent,
+    loop,
+    peers,
+    transport,
+    owning,
+    run,
+    binds,
+    stop,
+    told,
+    holdBinds,
+    releaseBinds,
+    peer: (id: string) => peers.get(id)!,
+  };
 }

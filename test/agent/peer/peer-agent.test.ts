@@ -18,7 +18,10 @@ describe('startPeerAgent: a graceful stop', () => {
     await until(() => c.seen().some((s) => s.node === 'n1' && s.leaving), 1000, 'the leaving heartbeat');
     const leaving = c.seen().find((s) => s.node === 'n1' && s.leaving)!;
     expect(leaving.held).toEqual([]);
-    const unbound = c.member('n1').host.only('unbind').find((o) => o.changed)!;
+    const unbound = c
+      .member('n1')
+      .host.only('unbind')
+      .find((o) => o.changed)!;
     expect(unbound.at).toBeLessThanOrEqual(leaving.at);
     await until(() => c.member('n2').host.has(WEB) || c.member('n3').host.has(WEB), 2000, 'a peer to take web');
     const taker = c.member('n2').host.has(WEB) ? c.member('n2') : c.member('n3');

@@ -41,10 +41,30 @@ export async function startPeerCluster(nodes: number, timers: Record<string, unk
   const members = new Map<string, Member>();
   for (const [i, node] of config.nodes.entries()) {
     const logs: Array<Record<string, unknown>> = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-    const transport = await UdpPeers.open({ port: ports[i]!, peers, ownAddresses: ['127.0.0.1'], bind: '127.0.0.1', logger });
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+    );
+    const transport = await UdpPeers.open({
+      port: ports[i]!,
+      peers,
+      ownAddresses: ['127.0.0.1'],
+      bind: '127.0.0.1',
+      logger,
+    });
     const host = new RecordingHostNet();
-    const peer = await startPeerAgent({ config, node, signer: hmacSigner(PSK), psk: PSK, hostNet: host, hostNetKind: 'recording (test)', clock: systemClock, logger, fence: false, transport });
+    const peer = await startPeerAgent({
+      config,
+      node,
+      signer: hmacSigner(PSK),
+      psk: PSK,
+      hostNet: host,
+      hostNetKind: 'recording (test)',
+      clock: systemClock,
+      logger,
+      fence: false,
+      transport,
+    });
     members.set(node.id, { id: node.id, port: ports[i]!, host, peer, logs });
   }
   const seen = (): Seen[] =>

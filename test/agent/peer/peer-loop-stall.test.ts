@@ -40,7 +40,12 @@ describe('PeerLoop on a driven clock', () => {
     f.releaseBinds();
     await f.run(50);
     expect(f.host.has(WEB)).toBe(true);
-    expect(f.told().slice(firstHeld).every((hb) => hb.held.includes('web'))).toBe(true);
+    expect(
+      f
+        .told()
+        .slice(firstHeld)
+        .every((hb) => hb.held.includes('web')),
+    ).toBe(true);
   });
 
   it('after a stall longer than the lease it starts over and does not take the VIP back from a stale queued heartbeat', async () => {

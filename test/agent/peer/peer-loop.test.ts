@@ -20,7 +20,16 @@ describe('PeerLoop over UDP on loopback', () => {
   it('three agents: the preferred node announces a claim, then binds; the others see it held and bind nothing', async () => {
     const c = (cluster = await startPeerCluster(3, FAST));
     await until(() => c.member('n1').host.has(WEB), 5000, 'n1 to bind web');
-    await until(() => c.member('n2').peer.loop.status().peers.find((p) => p.node === 'n1')?.held.includes('web') ?? false, 2000, 'n2 to hear that n1 holds web');
+    await until(
+      () =>
+        c
+          .member('n2')
+          .peer.loop.status()
+          .peers.find((p) => p.node === 'n1')
+          ?.held.includes('web') ?? false,
+      2000,
+      'n2 to hear that n1 holds web',
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(c.member('n2').host.only('bind')).toEqual([]);
     expect(c.member('n3').host.only('bind')).toEqual([]);
@@ -58,15 +67,30 @@ describe('PeerLoop over UDP on loopback', () => {
       configDigest: configDigest(c.config),
       signer: hmacSigner('not-the-cluster-key-0123456789'),
       now: Date.now,
-      sources: { checks: () => ({}), held: () => ['web'], applied: () => ({ web: 99 }), claiming: () => [], takeHookFailures: () => [] },
+      sources: {
+        checks: () => ({}),
+        held: () => ['web'],
+        applied: () => ({ web: 99 }),
+        claiming: () => [],
+        takeHookFailures: () => [],
+      },
     });
     await c.spy.send(n1.port, forger.build().envelope);
     await c.spy.send(n1.port, 'not a heartbeat');
     const old = c.seen().find((s) => s.node === 'n2')!;
     await c.spy.send(n1.port, old.raw);
-    await until(() => Object.values(n1.peer.loop.status().refused).reduce((a, b) => a + b, 0) >= 3, 2000, 'three refusals');
+    await until(
+      () => Object.values(n1.peer.loop.status().refused).reduce((a, b) => a + b, 0) >= 3,
+      2000,
+      'three refusals',
+    );
     expect(n1.peer.loop.status().refused).toEqual({ 'bad-signature': 1, malformed: 1, replayed: 1 });
-    expect(n1.logs.filter((l) => String(l.msg).startsWith('refused a peer heartbeat')).map((l) => l.reason).sort()).toEqual(['bad-signature', 'malformed', 'replayed']);
+    expect(
+      n1.logs
+        .filter((l) => String(l.msg).startsWith('refused a peer heartbeat'))
+        .map((l) => l.reason)
+        .sort(),
+    ).toEqual(['bad-signature', 'malformed', 'replayed']);
     // The forged "n2 holds web at epoch 99" changed nothing.
     await new Promise((r) => setTimeout(r, 300));
     expect(n1.host.has(WEB)).toBe(true);

@@ -10,7 +10,11 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function open(port: number, peers: string[], more: Partial<Parameters<typeof UdpPeers.open>[0]> = {}): Promise<UdpPeers> {
+async function open(
+  port: number,
+  peers: string[],
+  more: Partial<Parameters<typeof UdpPeers.open>[0]> = {},
+): Promise<UdpPeers> {
   const t = await UdpPeers.open({ port, peers, ownAddresses: ['127.0.0.1'], bind: '127.0.0.1', logger, ...more });
   closers.push(() => t.close());
   return t;
@@ -84,7 +88,17 @@ describe('UdpPeers', () => {
     await until(() => got.length === 2, 'the peer and the source');
     await new Promise((r) => setTimeout(r, 50));
     expect(got.sort()).toEqual(['from the peer', 'from the source']);
-    expect(t.stats().map((x) => [x.source, x.received]).sort()).toEqual([[`127.0.0.1:${peer.port}`, 1], [`127.0.0.1:${source.port}`, 1]].sort());
+    expect(
+      t
+        .stats()
+        .map((x) => [x.source, x.received])
+        .sort(),
+    ).toEqual(
+      [
+        [`127.0.0.1:${peer.port}`, 1],
+        [`127.0.0.1:${source.port}`, 1],
+      ].sort(),
+    );
     // It sends only to its peers, but may answer a source.
     t.sendTo([`127.0.0.1:${source.port}`, `127.0.0.1:${stranger.port}`], 'news');
     await until(() => source.got.length === 1, 'the source to get the news');
@@ -95,13 +109,19 @@ describe('UdpPeers', () => {
     const [own] = await freeUdpPorts(1);
     const [flooder, quiet] = [await spy(), await spy()];
     let now = 0;
-    const t = await open(own!, [`127.0.0.1:${flooder.port}`, `127.0.0.1:${quiet.port}`], { perSourceRate: 100, now: () => now });
+    const t = await open(own!, [`127.0.0.1:${flooder.port}`, `127.0.0.1:${quiet.port}`], {
+      perSourceRate: 100,
+      now: () => now,
+    });
     const from: string[] = [];
     t.onDatagram((_d, f) => from.push(f));
     for (let i = 0; i < 80; i++) await flooder.send(own!, `junk ${i}`);
     await quiet.send(own!, 'a heartbeat');
     const stat = (p: number) => t.stats().find((x) => x.source === `127.0.0.1:${p}`)!;
-    await until(() => stat(flooder.port).received + stat(flooder.port).limited === 80 && stat(quiet.port).received === 1, 'all 81 read');
+    await until(
+      () => stat(flooder.port).received + stat(flooder.port).limited === 80 && stat(quiet.port).received === 1,
+      'all 81 read',
+    );
     expect(stat(flooder.port)).toMatchObject({ received: 50, limited: 30 });
     // The other source's budget is its own.
     expect(stat(quiet.port)).toMatchObject({ received: 1, limited: 0 });
@@ -117,6 +137,10 @@ describe('UdpPeers', () => {
     const [own] = await freeUdpPorts(1);
     const t = await open(own!, ['127.0.0.1:9']);
     await t.close();
-    expect(await t.send('x', { timeoutMs: 100 })).toEqual({ kind: 'failed', reason: 'unreachable', message: 'the peer socket is closed' });
+    expect(await t.send('x', { timeoutMs: 100 })).toEqual({
+      kind: 'failed',
+      reason: 'unreachable',
+      message: 'the peer socket is closed',
+    });
   });
 });

@@ -13,14 +13,22 @@ export async function freeUdpPorts(count: number): Promise<number[]> {
  * when it is a configured peer, what it sends comes from a peer's address and port, the only
  * datagrams an agent's connected sockets let through.
  */
-export async function udpSpy(): Promise<{ port: number; got: Array<{ at: number; data: string }>; send(port: number, data: string): Promise<void>; close(): Promise<void> }> {
+export async function udpSpy(): Promise<{
+  port: number;
+  got: Array<{ at: number; data: string }>;
+  send(port: number, data: string): Promise<void>;
+  close(): Promise<void>;
+}> {
   const socket = await bound();
   const got: Array<{ at: number; data: string }> = [];
   socket.on('message', (msg) => got.push({ at: Date.now(), data: msg.toString('utf8') }));
   return {
     port: socket.address().port,
     got,
-    send: (port, data) => new Promise<void>((resolve, reject) => socket.send(Buffer.from(data), port, '127.0.0.1', (err) => (err ? reject(err) : resolve()))),
+    send: (port, data) =>
+      new Promise<void>((resolve, reject) =>
+        socket.send(Buffer.from(data), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+      ),
     close: () => new Promise<void>((r) => socket.close(() => r())),
   };
 }
@@ -28,7 +36,9 @@ export async function udpSpy(): Promise<{ port: number; got: Array<{ at: number;
 /** Sends one datagram to 127.0.0.1:port. */
 export async function sendUdp(port: number, data: string): Promise<void> {
   const socket = await bound();
-  await new Promise<void>((resolve, reject) => socket.send(Buffer.from(data), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    socket.send(Buffer.from(data), port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+  );
   await new Promise<void>((r) => socket.close(() => r()));
 }
 

@@ -11,7 +11,12 @@ import { startFakeImds, type FakeImds } from '../../helpers/imds-server';
 import { ManualClock } from '../../helpers/manual-clock';
 
 const START = 1_000_000;
-const eth0 = (address: string, prefixLength = 24): HostAddress => ({ address, prefixLength, family: 4, interface: 'eth0' });
+const eth0 = (address: string, prefixLength = 24): HostAddress => ({
+  address,
+  prefixLength,
+  family: 4,
+  interface: 'eth0',
+});
 
 function setup(cluster: Config, opts: { initial?: HostAddress[]; gate?: BindGate } = {}) {
   const clock = new ManualClock(START);
@@ -26,14 +31,23 @@ function setup(cluster: Config, opts: { initial?: HostAddress[]; gate?: BindGate
     logger: pino({ enabled: false }),
     hooks: { transition: (t) => transitions.push(t) },
     gate: opts.gate,
-    events: { bound: () => counts.bound++, unbound: () => counts.unbound++, failed: (op, vip, reason) => counts.failed.push(`${op} ${vip ?? '-'} ${reason}`) },
+    events: {
+      bound: () => counts.bound++,
+      unbound: () => counts.unbound++,
+      failed: (op, vip, reason) => counts.failed.push(`${op} ${vip ?? '-'} ${reason}`),
+    },
   });
-  const changes = () => host.operations.filter((o) => o.op === 'bind' || o.op === 'unbind').map((o) => `${o.op} ${o.addr!.address}`);
+  const changes = () =>
+    host.operations.filter((o) => o.op === 'bind' || o.op === 'unbind').map((o) => `${o.op} ${o.addr!.address}`);
   const states = () => transitions.map((t) => `${t.vip} ${t.state}@${t.epoch}${t.released ? ' released' : ''}`);
   return { clock, host, rec, transitions, counts, changes, states };
 }
 
-const twoVips = () => lan({ nodes: 2, vips: [{ name: 'rel' }, { name: 'hold', onControlLoss: 'hold', announce: { count: 2, spacing: 200, refresh: 0 } }] });
+const twoVips = () =>
+  lan({
+    nodes: 2,
+    vips: [{ name: 'rel' }, { name: 'hold', onControlLoss: 'hold', announce: { count: 2, spacing: 200, refresh: 0 } }],
+  });
 
 describe('Reconciler', () => {
   let rec: Reconciler | undefined;
@@ -90,7 +104,10 @@ describe('Reconciler', () => {
   it('unbinds a VIP the answer no longer lists', async () => {
     const t = setup(twoVips());
     rec = t.rec;
-    t.rec.accept([{ vip: 'rel', epoch: 1 }, { vip: 'hold', epoch: 1 }]);
+    t.rec.accept([
+      { vip: 'rel', epoch: 1 },
+      { vip: 'hold', epoch: 1 },
+    ]);
     await t.rec.round();
     t.rec.accept([{ vip: 'hold', epoch: 1 }]);
     await t.rec.round();
@@ -124,7 +141,10 @@ describe('Reconciler', () => {
     const t = setup(twoVips());
     rec = t.rec;
     t.rec.start();
-    t.rec.accept([{ vip: 'rel', epoch: 2 }, { vip: 'hold', epoch: 2 }]);
+    t.rec.accept([
+      { vip: 'rel', epoch: 2 },
+      { vip: 'hold', epoch: 2 },
+    ]);
     await t.rec.round();
     await t.clock.advance(3000); // deadAfter is 3000: not yet lost
     expect(t.rec.held()).toEqual(['hold', 'rel']);
@@ -134,7 +154,10 @@ describe('Reconciler', () => {
     expect(t.states()).toEqual(['rel up@2', 'hold up@2', 'rel fault@2 released']);
     await t.clock.advance(5000);
     expect(t.changes()).toEqual(['bind 198.18.0.101', 'bind 198.18.0.102', 'unbind 198.18.0.101']);
-    t.rec.accept([{ vip: 'rel', epoch: 2 }, { vip: 'hold', epoch: 2 }]);
+    t.rec.accept([
+      { vip: 'rel', epoch: 2 },
+      { vip: 'hold', epoch: 2 },
+    ]);
     await t.rec.round();
     expect(t.rec.held()).toEqual(['hold', 'rel']);
   });
@@ -146,7 +169,10 @@ describe('Reconciler', () => {
     t.host.failNext('bind', 'forbidden', 'Operation not permitted');
     t.host.failNext('bind', 'forbidden', 'Operation not permitted');
     await t.rec.round(); // the answer's round and this one: both fail
-    expect(t.rec.status().find((s) => s.name === 'rel')).toMatchObject({ state: 'pending', detail: 'Operation not permitted' });
+    expect(t.rec.status().find((s) => s.name === 'rel')).toMatchObject({
+      state: 'pending',
+      detail: 'Operation not permitted',
+    });
     await t.rec.round();
     expect(t.rec.held()).toEqual(['rel']);
     expect(t.counts.failed).toEqual(['bind rel forbidden', 'bind rel forbidden']);
@@ -178,7 +204,13 @@ describe('Reconciler', () => {
   });
 
   it('lists the host at most once a second while nothing changes, and at once when an answer changes something', async () => {
-    const t = setup(lan({ nodes: 1, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v', onControlLoss: 'hold', announce: { count: 1, refresh: 0 } }] }));
+    const t = setup(
+      lan({
+        nodes: 1,
+        timers: { heartbeatInterval: 200, deadAfter: 600 },
+        vips: [{ name: 'v', onControlLoss: 'hold', announce: { count: 1, refresh: 0 } }],
+      }),
+    );
     rec = t.rec;
     t.rec.start();
     t.rec.accept([{ vip: 'v', epoch: 1 }]);
@@ -206,8 +238,19 @@ describe('Reconciler', () => {
   it('lists rarely while the host reports address changes, at once after one, and every second while the watch is lost and not yet back', async () => {
     const clock = new ManualClock(START);
     const host = new RecordingHostNet({ now: () => clock.now(), watchable: true });
-    const cluster = lan({ nodes: 1, timers: { heartbeatInterval: 200, deadAfter: 600 }, vips: [{ name: 'v', onControlLoss: 'hold', announce: { count: 1, refresh: 0 } }] });
-    const r = new Reconciler({ config: cluster, node: cluster.nodes[0]!, hostNet: host, clock, logger: pino({ enabled: false }), quietListEveryMs: 10_000 });
+    const cluster = lan({
+      nodes: 1,
+      timers: { heartbeatInterval: 200, deadAfter: 600 },
+      vips: [{ name: 'v', onControlLoss: 'hold', announce: { count: 1, refresh: 0 } }],
+    });
+    const r = new Reconciler({
+      config: cluster,
+      node: cluster.nodes[0]!,
+      hostNet: host,
+      clock,
+      logger: pino({ enabled: false }),
+      quietListEveryMs: 10_000,
+    });
     rec = r;
     const listings = () => host.only('bound').map((o) => o.at - START);
     const answerEvery200msFor = async (ms: number) => {
@@ -244,7 +287,10 @@ describe('Reconciler', () => {
   it('releases everything on a graceful stop, and does nothing after', async () => {
     const t = setup(twoVips());
     t.rec.start();
-    t.rec.accept([{ vip: 'rel', epoch: 4 }, { vip: 'hold', epoch: 5 }]);
+    t.rec.accept([
+      { vip: 'rel', epoch: 4 },
+      { vip: 'hold', epoch: 5 },
+    ]);
     await t.rec.round();
     await t.rec.releaseAll();
     expect(t.rec.held()).toEqual([]);
@@ -264,7 +310,15 @@ describe('Reconciler on EC2 secondary IPs', () => {
     imds = await startFakeImds({
       instanceId: 'i-0abc1234def567890',
       az: 'eu-central-1a',
-      enis: [{ mac: '0a:00:00:00:00:01', eni: 'eni-0aaa1111bbbb2222c', subnetId: 'subnet-0aaa1111', subnetCidr: '10.0.1.0/24', localIpv4s: ['10.0.1.10'] }],
+      enis: [
+        {
+          mac: '0a:00:00:00:00:01',
+          eni: 'eni-0aaa1111bbbb2222c',
+          subnetId: 'subnet-0aaa1111',
+          subnetCidr: '10.0.1.0/24',
+          localIpv4s: ['10.0.1.10'],
+        },
+      ],
     });
     const cluster = config({
       cluster: 'ec2',
@@ -274,13 +328,19 @@ describe('Reconciler on EC2 secondary IPs', () => {
     });
     const client = new Imds({ baseUrl: imds.url });
     let now = 0;
-    const gate = new SecondaryIpGate({ localIpv4s: () => client.localIpv4s('0a:00:00:00:00:01'), now: () => (now += 1000) });
+    const gate = new SecondaryIpGate({
+      localIpv4s: () => client.localIpv4s('0a:00:00:00:00:01'),
+      now: () => (now += 1000),
+    });
     const t = setup(cluster, { gate });
     t.rec.accept([{ vip: 'sec', epoch: 1 }]);
     await t.rec.round();
     await t.rec.round();
     expect(t.changes()).toEqual([]);
-    expect(t.rec.status()[0]).toMatchObject({ state: 'pending', detail: 'EC2 has not assigned 10.0.1.50 to this ENI yet (IMDS local-ipv4s: 10.0.1.10)' });
+    expect(t.rec.status()[0]).toMatchObject({
+      state: 'pending',
+      detail: 'EC2 has not assigned 10.0.1.50 to this ENI yet (IMDS local-ipv4s: 10.0.1.10)',
+    });
     imds.state.enis[0]!.localIpv4s.push('10.0.1.50');
     await t.rec.round();
     expect(t.changes()).toEqual(['bind 10.0.1.50']);

@@ -59,10 +59,18 @@ async function startCluster(): Promise<Running> {
     const node = config.nodes.find((n) => n.id === id)!;
     // As startWitnessedAgent opens it: sent to the witnesses, heard from every node and nobody else.
     const ring = witnessPeers(config, id);
-    const socket = await UdpPeers.open({ port, bind: address(id), peers: ring.witnesses, sources: ring.everyone, ownAddresses: [address(id)], logger: pino({ enabled: false }) });
+    const socket = await UdpPeers.open({
+      port,
+      bind: address(id),
+      peers: ring.witnesses,
+      sources: ring.everyone,
+      ownAddresses: [address(id)],
+      logger: pino({ enabled: false }),
+    });
     const deliver = socket.onDatagram.bind(socket);
     // The partition: a datagram from a node cut off from this one never arrives.
-    socket.onDatagram = (handler) => deliver((d, from) => (cut.has(`${senderOf(from)}>${id}`) ? undefined : handler(d, from)));
+    socket.onDatagram = (handler) =>
+      deliver((d, from) => (cut.has(`${senderOf(from)}>${id}`) ? undefined : handler(d, from)));
     const agent = await startWitnessedAgent({
       config,
       node,
@@ -103,7 +111,9 @@ async function eventually<T>(what: string, timeoutMs: number, probe: () => Promi
 }
 
 async function settled(r: Running): Promise<void> {
-  await eventually('n1 holding web, bound', 15_000, async () => ((await ownerOf(r)) === 'n1' && r.agents.get('n1')!.agent.reconciler.held().includes('web') ? true : undefined));
+  await eventually('n1 holding web, bound', 15_000, async () =>
+    (await ownerOf(r)) === 'n1' && r.agents.get('n1')!.agent.reconciler.held().includes('web') ? true : undefined,
+  );
 }
 
 async function moves(r: Running): Promise<ControlEvent[]> {
@@ -138,7 +148,9 @@ describe('witnessed liveness with real agents on loopback', () => {
     expect(move.timeline!.lastHeartbeat).toBeGreaterThan(crashedAt - 500);
     // deadAfter 300 ms, beats every 100 ms, the report's round trip and the tick: well under a second here.
     expect(tookMs).toBeLessThan(2000);
-    await eventually('the new owner binds web', 5000, async () => (r.agents.get(to)!.agent.reconciler.held().includes('web') ? true : undefined));
+    await eventually('the new owner binds web', 5000, async () =>
+      r.agents.get(to)!.agent.reconciler.held().includes('web') ? true : undefined,
+    );
     console.log(`witnessed crash takeover ${JSON.stringify({ tookMs, deadAfterMs: r.config.timers.deadAfter })}`);
   }, 30_000);
 
@@ -157,11 +169,17 @@ describe('witnessed liveness with real agents on loopback', () => {
     // n1 keeps reporting n2 and n3 silent; they stay alive and keep the VIP.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await ownerOf(r)).toBe(to);
-    await eventually('n1 lets go of web', 5000, async () => (r.agents.get('n1')!.agent.reconciler.held().includes('web') ? undefined : true));
-    await eventually('the new owner binds web', 5000, async () => (r.agents.get(to)!.agent.reconciler.held().includes('web') ? true : undefined));
+    await eventually('n1 lets go of web', 5000, async () =>
+      r.agents.get('n1')!.agent.reconciler.held().includes('web') ? undefined : true,
+    );
+    await eventually('the new owner binds web', 5000, async () =>
+      r.agents.get(to)!.agent.reconciler.held().includes('web') ? true : undefined,
+    );
     // A LAN address only the host carries: the cut-off owner let go (at its lease, before its
     // witnesses' deadAfter) before the new owner bound it: never two hosts answering.
-    const unboundAt = r.hosts.get('n1')!.operations.find((o) => o.op === 'unbind' && o.addr?.address === '198.18.7.10')!.at;
+    const unboundAt = r.hosts
+      .get('n1')!
+      .operations.find((o) => o.op === 'unbind' && o.addr?.address === '198.18.7.10')!.at;
     const boundAt = r.hosts.get(to)!.operations.find((o) => o.op === 'bind' && o.addr?.address === '198.18.7.10')!.at;
     expect(unboundAt).toBeLessThanOrEqual(boundAt);
   }, 30_000);
@@ -181,18 +199,50 @@ describe('witnessed liveness with real agents on loopback', () => {
   it('a report about a node the reporter does not watch, or signed for another node, or sent to peers, changes nothing', async () => {
     const r = await startCluster();
     await settled(r);
-    const send = (body: string) => fetch(`${r.cp.url}/v1/heartbeat`, { method: 'POST', body }).then(async (res) => ({ status: res.status, body: (await res.json()) as { error?: { reason: string } } }));
-    const base = { v: 1 as const, cluster: 'wit', bootId: 'forged-boot-0001', seq: 1, sentAt: Date.now() + 1, checks: {}, held: [], configDigest: '0123456789abcdef' };
+    const send = (body: string) =>
+      fetch(`${r.cp.url}/v1/heartbeat`, { method: 'POST', body }).then(async (res) => ({
+        status: res.status,
+        body: (await res.json()) as { error?: { reason: string } },
+      }));
+    const base = {
+      v: 1 as const,
+      cluster: 'wit',
+      bootId: 'forged-boot-0001',
+      seq: 1,
+      sentAt: Date.now() + 1,
+      checks: {},
+      held: [],
+      configDigest: '0123456789abcdef',
+    };
     const snapshot = async () => JSON.stringify({ owner: await ownerOf(r), moves: (await moves(r)).length });
     const before = await snapshot();
     // n2 speaks of itself and of a node it does not watch: refused, stored nowhere.
-    const outOfRing = await send(sealHeartbeat({ ...base, node: 'n2', report: true, watch: { n1: { heard: false, forMs: 5000 }, n2: { heard: false, forMs: 5000 }, nope: { heard: false, forMs: 5000 } } }, hmacSigner(PSK)));
+    const outOfRing = await send(
+      sealHeartbeat(
+        {
+          ...base,
+          node: 'n2',
+          report: true,
+          watch: {
+            n1: { heard: false, forMs: 5000 },
+            n2: { heard: false, forMs: 5000 },
+            nope: { heard: false, forMs: 5000 },
+          },
+        },
+        hmacSigner(PSK),
+      ),
+    );
     expect(outOfRing).toMatchObject({ status: 409, body: { error: { reason: 'out-of-ring' } } });
     // A peer heartbeat replayed at the control plane is not a report.
     const peerBeat = await send(sealHeartbeat({ ...base, node: 'n2', seq: 2, report: false }, hmacSigner(PSK)));
     expect(peerBeat).toMatchObject({ status: 409, body: { error: { reason: 'wrong-channel' } } });
     // A report signed with another key.
-    const forged = await send(sealHeartbeat({ ...base, node: 'n2', seq: 3, report: true, watch: { n1: { heard: false, forMs: 5000 } } }, hmacSigner('not-the-cluster-key-0123456')));
+    const forged = await send(
+      sealHeartbeat(
+        { ...base, node: 'n2', seq: 3, report: true, watch: { n1: { heard: false, forMs: 5000 } } },
+        hmacSigner('not-the-cluster-key-0123456'),
+      ),
+    );
     expect(forged).toMatchObject({ status: 401, body: { error: { reason: 'bad-signature' } } });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await snapshot()).toBe(before);

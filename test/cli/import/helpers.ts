@@ -8,7 +8,9 @@ import { loadConfig, type Config } from '../../../core/config';
 export const FIXTURES = 'test/cli/import/fixtures';
 
 /** Runs `ipferry import …` with its output captured, and loads the config it wrote (if any). */
-export async function runImport(...argv: string[]): Promise<{ code: number; out: string; err: string; config?: Config; text?: string }> {
+export async function runImport(
+  ...argv: string[]
+): Promise<{ code: number; out: string; err: string; config?: Config; text?: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ipferry-import-'));
   const file = join(dir, 'cluster.yaml');
   const out: string[] = [];
@@ -23,7 +25,13 @@ export async function runImport(...argv: string[]): Promise<{ code: number; out:
     } catch {
       text = undefined;
     }
-    return { code, out: out.join('\n'), err: err.join('\n'), text, config: text === undefined ? undefined : loadConfig(text) };
+    return {
+      code,
+      out: out.join('\n'),
+      err: err.join('\n'),
+      text,
+      config: text === undefined ? undefined : loadConfig(text),
+    };
   } finally {
     vi.restoreAllMocks();
     rmSync(dir, { recursive: true, force: true });
@@ -42,7 +50,11 @@ export function ucarpNodes(fixture: string): string[] {
 export function essentials(c: Config) {
   return {
     nodes: c.nodes.map((n) => ({ id: n.id, interface: n.interface, addresses: n.addresses })),
-    vips: c.vips.map((v) => ({ address: `${v.ip?.text}/${v.ip?.prefixLength}`, preferred: v.preferred, preempt: v.preempt })),
+    vips: c.vips.map((v) => ({
+      address: `${v.ip?.text}/${v.ip?.prefixLength}`,
+      preferred: v.preferred,
+      preempt: v.preempt,
+    })),
     mode: c.control.mode,
     quorum: c.control.mode === 'peer' ? c.control.quorum : undefined,
   };

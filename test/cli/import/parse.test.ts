@@ -18,8 +18,15 @@ const write = (name: string, text: string) => {
 
 describe('the keepalived.conf reader', () => {
   it('ends words at braces, drops # and ! comments anywhere outside quotes, keeps quoted text whole', () => {
-    const lines = tokenize('vrrp_script chk{ ! comment\n  script "/bin/check --flag # not a comment" # comment\n}', 'f');
-    expect(lines.map((l) => l.map((t) => t.text))).toEqual([['vrrp_script', 'chk', '{'], ['script', '/bin/check --flag # not a comment'], ['}']]);
+    const lines = tokenize(
+      'vrrp_script chk{ ! comment\n  script "/bin/check --flag # not a comment" # comment\n}',
+      'f',
+    );
+    expect(lines.map((l) => l.map((t) => t.text))).toEqual([
+      ['vrrp_script', 'chk', '{'],
+      ['script', '/bin/check --flag # not a comment'],
+      ['}'],
+    ]);
   });
 
   it('reads blocks on one line and blocks opened on the next line, with file and line', () => {
@@ -51,15 +58,35 @@ describe('the keepalived.conf reader', () => {
 
   it('refuses a stray "}" and an unclosed quote with file:line', () => {
     expect(() => readKeepalived(write('stray.conf', 'a\n}\n'))).toThrow(/stray\.conf:2: a "}" closes no block$/);
-    expect(() => readKeepalived(write('quote.conf', 'a\nscript "oops\n'))).toThrow(/quote\.conf:2: a quoted string is not closed on its line$/);
+    expect(() => readKeepalived(write('quote.conf', 'a\nscript "oops\n'))).toThrow(
+      /quote\.conf:2: a quoted string is not closed on its line$/,
+    );
   });
 });
 
 describe('ucarp command lines', () => {
   it('reads short flags (attached or not) and long flags (with = or not); the first word may be ucarp itself', () => {
     const notes = new Notes();
-    const line = parseUcarp('h', "/usr/sbin/ucarp -i eth0 -s10.0.0.1 --vhid 7 --pass='two words' -a 10.0.0.100 -b 2 -k10 -r 4 --preempt -u /up -d /down -x 'x y'", notes);
-    expect(line).toEqual({ host: 'h', interface: 'eth0', srcip: '10.0.0.1', vhid: 7, pass: 'two words', addr: '10.0.0.100', advbase: 2, advskew: 10, deadratio: 4, preempt: true, upscript: '/up', downscript: '/down', xparam: 'x y' });
+    const line = parseUcarp(
+      'h',
+      "/usr/sbin/ucarp -i eth0 -s10.0.0.1 --vhid 7 --pass='two words' -a 10.0.0.100 -b 2 -k10 -r 4 --preempt -u /up -d /down -x 'x y'",
+      notes,
+    );
+    expect(line).toEqual({
+      host: 'h',
+      interface: 'eth0',
+      srcip: '10.0.0.1',
+      vhid: 7,
+      pass: 'two words',
+      addr: '10.0.0.100',
+      advbase: 2,
+      advskew: 10,
+      deadratio: 4,
+      preempt: true,
+      upscript: '/up',
+      downscript: '/down',
+      xparam: 'x y',
+    });
     expect(notes.list).toEqual([]);
   });
 
@@ -68,7 +95,9 @@ describe('ucarp command lines', () => {
     parseUcarp('h', 'ucarp -v 1 -a 10.0.0.5 --neutral -m 239.0.0.1', notes);
     expect(notes.list.map((n) => `${n.where}: ${n.what}`)).toEqual(['h: --neutral', 'h: -m 239.0.0.1']);
     expect(() => parseUcarp('h', 'ucarp -v 1', notes)).toThrow(/^h: no --addr/);
-    expect(() => parseUcarp('h', 'ucarp -v 300 -a 10.0.0.5', notes)).toThrow(/^h: -v 300 is not a number from 0 to 255$/);
+    expect(() => parseUcarp('h', 'ucarp -v 300 -a 10.0.0.5', notes)).toThrow(
+      /^h: -v 300 is not a number from 0 to 255$/,
+    );
     expect(() => parseUcarp('h', "ucarp -p 'open", notes)).toThrow(/^h: a single quote is not closed$/);
   });
 

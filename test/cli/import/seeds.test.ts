@@ -7,7 +7,14 @@ const example = (file: string) => loadConfig(readFileSync(`examples/seeds/${file
 
 describe('ipferry import ucarp on the seeds written as their ucarp command lines', () => {
   it('seed 000: two VIPs, each preferred by one server, matches the hand-written example on what matters', async () => {
-    const r = await runImport('ucarp', ...ucarpNodes('seed-000-ucarp.txt'), '--prefix', '24', '--cluster', 'postica-smtp');
+    const r = await runImport(
+      'ucarp',
+      ...ucarpNodes('seed-000-ucarp.txt'),
+      '--prefix',
+      '24',
+      '--cluster',
+      'postica-smtp',
+    );
     expect(r.code, r.err).toBe(1); // --daemonize and --shutdown are dropped, with why
     const mine = r.config!;
     expect(essentials(mine)).toEqual(essentials(example('000-ucarp-smtp-pair.yaml')));
@@ -26,7 +33,11 @@ describe('ipferry import ucarp on the seeds written as their ucarp command lines
     const handWritten = example('003-ucarp-active-passive.yaml');
     expect(essentials(r.config!)).toEqual(essentials(handWritten));
     expect(r.config!.timers.heartbeatInterval).toBe(handWritten.timers.heartbeatInterval);
-    expect(r.err).toMatch(/server1: dropped: --xparam 20 — ipferry calls hooks with \(\$1 interface, \$2 address\) only/);
-    expect(r.text).toMatch(/# vhid 1: order of succession server1 \(advskew 1\) > server2 \(advskew 100\); preferred: server1 \(hosts left out are tied or last/);
+    expect(r.err).toMatch(
+      /server1: dropped: --xparam 20 — ipferry calls hooks with \(\$1 interface, \$2 address\) only/,
+    );
+    expect(r.text).toMatch(
+      /# vhid 1: order of succession server1 \(advskew 1\) > server2 \(advskew 100\); preferred: server1 \(hosts left out are tied or last/,
+    );
   });
 });

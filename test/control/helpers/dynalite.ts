@@ -29,10 +29,17 @@ export async function startDynalite(): Promise<LocalDynamo> {
   const worker = new Worker(WORKER, { eval: true, workerData: { dynalite: dynalitePath } });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
-    worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(m.error))));
+    worker.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new Error(m.error)),
+    );
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'eu-central-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 2 });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'eu-central-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 2,
+  });
   return {
     endpoint,
     client,

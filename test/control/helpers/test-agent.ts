@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { configDigest, type Config } from '../../../core/config';
-import { HeartbeatAnswerSchema, sealHeartbeat, type HeartbeatAnswer, type HeartbeatInput, type Signer } from '../../../core/heartbeat';
+import {
+  HeartbeatAnswerSchema,
+  sealHeartbeat,
+  type HeartbeatAnswer,
+  type HeartbeatInput,
+  type Signer,
+} from '../../../core/heartbeat';
 
 /**
  * A TEST DRIVER that speaks the heartbeat protocol the way an agent does — signed with core's
@@ -54,7 +60,12 @@ export class TestAgent {
   }
 
   async post(envelope: string): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(this.opts.url(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: envelope, signal: AbortSignal.timeout(5000) });
+    const res = await fetch(this.opts.url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: envelope,
+      signal: AbortSignal.timeout(5000),
+    });
     const body: unknown = await res.json();
     if (res.status === 200) this.apply(HeartbeatAnswerSchema.parse(body));
     else this.refusals.push({ status: res.status, body });

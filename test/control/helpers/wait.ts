@@ -1,5 +1,8 @@
 /** Polls `probe` until it returns a value (not undefined/false) or `timeoutMs` passes; bounded in count too. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, opts: { timeoutMs?: number; stepMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  opts: { timeoutMs?: number; stepMs?: number; what?: string } = {},
+): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const stepMs = opts.stepMs ?? 10;
   const end = Date.now() + timeoutMs;

@@ -1,7 +1,11 @@
 import type { Config } from '../../../core/config';
 import type { ControlEvent } from '../../../core/ports';
 import { DynamoDbStore } from '../../../adapters/dynamodb-store';
-import { startLocalControlPlane, type LocalControlPlane, type LocalControlPlaneOptions } from '../../../control/local-server';
+import {
+  startLocalControlPlane,
+  type LocalControlPlane,
+  type LocalControlPlaneOptions,
+} from '../../../control/local-server';
 import { memoryLog } from '../../../lib/log';
 import { hetznerCluster, signer } from './clusters';
 import type { LocalDynamo } from './dynalite';
@@ -14,7 +18,10 @@ import { waitFor } from './wait';
  * behind the real provider, the local control plane over HTTP on that store, and three test
  * agents (n1..n3) beating every heartbeatInterval with signed heartbeats.
  */
-export async function startWorld(dynamo: LocalDynamo, opts: { config?: Config; cp?: Partial<LocalControlPlaneOptions> } = {}) {
+export async function startWorld(
+  dynamo: LocalDynamo,
+  opts: { config?: Config; cp?: Partial<LocalControlPlaneOptions> } = {},
+) {
   const config = opts.config ?? hetznerCluster();
   const hz = await startHetzner(config.nodes);
   const table = await dynamo.newTable();
@@ -30,7 +37,12 @@ export async function startWorld(dynamo: LocalDynamo, opts: { config?: Config; c
     tuning: { moveDeadlineMs: 5000, leaseMs: 5000 },
     ...opts.cp,
   });
-  const agents = Object.fromEntries(config.nodes.map((n) => [n.id, new TestAgent(n.id, { config, signer: signer(), url: () => `${cp.url}/v1/heartbeat` })]));
+  const agents = Object.fromEntries(
+    config.nodes.map((n) => [
+      n.id,
+      new TestAgent(n.id, { config, signer: signer(), url: () => `${cp.url}/v1/heartbeat` }),
+    ]),
+  );
   const interval = config.timers.heartbeatInterval;
   for (const a of Object.values(agents)) a.start(interval);
 
@@ -50,7 +62,9 @@ export async function startWorld(dynamo: LocalDynamo, opts: { config?: Config; c
       return waitFor(
         async () => {
           const a = await owner();
-          return a?.node === node && agents[node]!.applied.mx === a.epoch && hz.holderServer() === serverId ? a : undefined;
+          return a?.node === node && agents[node]!.applied.mx === a.epoch && hz.holderServer() === serverId
+            ? a
+            : undefined;
         },
         { timeoutMs, what: `mx settled on ${node}` },
       );
@@ -63,7 +77,12 @@ export async function startWorld(dynamo: LocalDynamo, opts: { config?: Config; c
       return waitFor(
         async () =>
           (await store.listEvents(config.cluster, { limit: 100 })).events.find(
-            (e) => e.vip === 'mx' && e.epoch === epoch && e.kind === 'move' && e.outcome !== undefined && e.timeline?.[step] !== undefined,
+            (e) =>
+              e.vip === 'mx' &&
+              e.epoch === epoch &&
+              e.kind === 'move' &&
+              e.outcome !== undefined &&
+              e.timeline?.[step] !== undefined,
           ),
         { timeoutMs, what: `the move of mx to epoch ${epoch} (${step})` },
       );

@@ -33,7 +33,13 @@ function split(pageUrl: string): { base: string; token: string } {
 describe('ipferry page: the loopback proxy, before a local control plane', () => {
   let cp: LocalControlPlane;
   beforeAll(async () => {
-    cp = await startLocalControlPlane({ config: lanCluster({ control: { mode: 'local', liveness: 'direct', apiToken: TOKEN } }), log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], reconcileEveryMs: 3_600_000 });
+    cp = await startLocalControlPlane({
+      config: lanCluster({ control: { mode: 'local', liveness: 'direct', apiToken: TOKEN } }),
+      log: memoryLog(),
+      listen: '127.0.0.1:0',
+      providers: [new BareMetalProvider()],
+      reconcileEveryMs: 3_600_000,
+    });
   });
   afterAll(async () => {
     await cp.close();
@@ -54,14 +60,20 @@ describe('ipferry page: the loopback proxy, before a local control plane', () =>
     expect(await status.json()).toMatchObject({ cluster: 'mail', nodes: [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }] });
     expect(await (await fetch(`${base}/v1/events?limit=5`, { headers: auth })).json()).toMatchObject({ events: [] });
     // Nothing that changes state goes through, with any method.
-    expect((await fetch(`${base}/v1/drain`, { method: 'POST', headers: auth, body: '{"node":"n1"}' })).status).toBe(404);
+    expect((await fetch(`${base}/v1/drain`, { method: 'POST', headers: auth, body: '{"node":"n1"}' })).status).toBe(
+      404,
+    );
     expect((await fetch(`${base}/v1/status`, { method: 'POST', headers: auth })).status).toBe(405);
-    const after = (await (await fetch(`${cp.url}/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { nodes: Array<{ draining: boolean }> };
+    const after = (await (
+      await fetch(`${cp.url}/v1/status`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { nodes: Array<{ draining: boolean }> };
     expect(after.nodes.every((n) => !n.draining)).toBe(true);
   });
 
   it('listens on loopback only', async () => {
-    await expect(startStatusProxy({ client: apiClient({ url: cp.url }), listen: '0.0.0.0:0' })).rejects.toThrow(/loopback only/);
+    await expect(startStatusProxy({ client: apiClient({ url: cp.url }), listen: '0.0.0.0:0' })).rejects.toThrow(
+      /loopback only/,
+    );
   });
 
   it('says why when the control plane cannot be reached', async () => {
@@ -69,7 +81,9 @@ describe('ipferry page: the loopback proxy, before a local control plane', () =>
     const { base, token } = split(proxy.pageUrl);
     const res = await fetch(`${base}/v1/status`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(502);
-    expect(await res.json()).toMatchObject({ error: { reason: 'transient', message: expect.stringMatching(/cannot reach the control plane/) } });
+    expect(await res.json()).toMatchObject({
+      error: { reason: 'transient', message: expect.stringMatching(/cannot reach the control plane/) },
+    });
   });
 });
 
@@ -85,14 +99,30 @@ describe('ipferry page before the Lambda API (aws mode): requests signed with Si
     fnUrl = createServer((req, res) => {
       const authz = req.headers.authorization ?? '';
       seen.push(authz);
-      if (!/^AWS4-HMAC-SHA256 Credential=AKIDPAGETEST\/\d{8}\/eu-central-1\/lambda\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/.test(authz)) {
+      if (
+        !/^AWS4-HMAC-SHA256 Credential=AKIDPAGETEST\/\d{8}\/eu-central-1\/lambda\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/.test(
+          authz,
+        )
+      ) {
         res.writeHead(403, { 'content-type': 'application/json' }).end('{"Message":"Forbidden"}');
         return;
       }
       const u = new URL(req.url ?? '/', 'http://x');
-      apiHandler(w.rt, urlEvent({ method: req.method ?? 'GET', path: u.pathname, query: u.search.slice(1), callerArn: 'arn:aws:iam::123456789012:user/ops' }), lambdaContext()).then((r) => {
-        res.writeHead(r.statusCode ?? 500, r.headers as Record<string, string>).end(r.body);
-      }, (err: unknown) => res.writeHead(500).end(String(err)));
+      apiHandler(
+        w.rt,
+        urlEvent({
+          method: req.method ?? 'GET',
+          path: u.pathname,
+          query: u.search.slice(1),
+          callerArn: 'arn:aws:iam::123456789012:user/ops',
+        }),
+        lambdaContext(),
+      ).then(
+        (r) => {
+          res.writeHead(r.statusCode ?? 500, r.headers as Record<string, string>).end(r.body);
+        },
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
     });
     await new Promise<void>((r) => fnUrl.listen(0, '127.0.0.1', () => r()));
   });
@@ -102,10 +132,16 @@ describe('ipferry page before the Lambda API (aws mode): requests signed with Si
     await dynamo.close();
   });
 
-  it('forwards /v1/status signed with the operator\'s credentials', async () => {
+  it("forwards /v1/status signed with the operator's credentials", async () => {
     const raw = JSON.parse(awsClusterText()) as { control: Record<string, unknown> };
-    const config = loadConfig({ ...raw, control: { ...raw.control, apiUrl: `http://127.0.0.1:${(fnUrl.address() as AddressInfo).port}` } });
-    const client = apiClient({ config, credentials: async () => ({ accessKeyId: 'AKIDPAGETEST', secretAccessKey: 'secret-for-a-loopback-test' }) });
+    const config = loadConfig({
+      ...raw,
+      control: { ...raw.control, apiUrl: `http://127.0.0.1:${(fnUrl.address() as AddressInfo).port}` },
+    });
+    const client = apiClient({
+      config,
+      credentials: async () => ({ accessKeyId: 'AKIDPAGETEST', secretAccessKey: 'secret-for-a-loopback-test' }),
+    });
     proxy = await startStatusProxy({ client });
     const { base, token } = split(proxy.pageUrl);
     const res = await fetch(`${base}/v1/status`, { headers: { authorization: `Bearer ${token}` } });

@@ -48,8 +48,9 @@ describe('status page assets', () => {
     if (method === 'HEAD') expect(r.body).toBe('');
   });
 
-  it('other paths are not the page\'s', () => {
-    for (const p of ['/', '/v1/status', '/statusx', '/v1/status/page.js']) expect(statusPageResponse('GET', p)).toBeUndefined();
+  it("other paths are not the page's", () => {
+    for (const p of ['/', '/v1/status', '/statusx', '/v1/status/page.js'])
+      expect(statusPageResponse('GET', p)).toBeUndefined();
   });
 
   it('the markup carries no inline script, style or event handler', () => {
@@ -63,7 +64,13 @@ describe('status page on the local control plane', () => {
   let cp: LocalControlPlane;
   beforeAll(async () => {
     const config = lanCluster({ control: { mode: 'local', liveness: 'direct', apiToken: TOKEN } });
-    cp = await startLocalControlPlane({ config, log: memoryLog(), listen: '127.0.0.1:0', providers: [new BareMetalProvider()], reconcileEveryMs: 3_600_000 });
+    cp = await startLocalControlPlane({
+      config,
+      log: memoryLog(),
+      listen: '127.0.0.1:0',
+      providers: [new BareMetalProvider()],
+      reconcileEveryMs: 3_600_000,
+    });
   });
   afterAll(async () => {
     await cp.close();
@@ -73,7 +80,8 @@ describe('status page on the local control plane', () => {
     for (const path of ['/status', '/status/page.js', '/status/page.css']) {
       const res = await fetch(`${cp.url}${path}`);
       expect(res.status).toBe(200);
-      for (const [k, v] of Object.entries({ ...REQUIRED, 'content-security-policy': PAGE_CSP })) expect(res.headers.get(k)).toBe(v);
+      for (const [k, v] of Object.entries({ ...REQUIRED, 'content-security-policy': PAGE_CSP }))
+        expect(res.headers.get(k)).toBe(v);
       const body = await res.text();
       // Static: nothing of the cluster is in it.
       expect(body).not.toMatch(/mail|n1|smtp|198\.18/);
@@ -102,7 +110,11 @@ describe('status page behind the Lambda function URL', () => {
   it('the API function serves the same assets and headers (AWS checks the signature before)', async () => {
     const res = await apiHandler(w.rt, urlEvent({ method: 'GET', path: '/status/page.js' }), lambdaContext());
     expect(res.statusCode).toBe(200);
-    expect(res.headers).toMatchObject({ ...REQUIRED, 'content-security-policy': PAGE_CSP, 'content-type': 'text/javascript; charset=utf-8' });
+    expect(res.headers).toMatchObject({
+      ...REQUIRED,
+      'content-security-policy': PAGE_CSP,
+      'content-type': 'text/javascript; charset=utf-8',
+    });
     expect(res.body).toBe(statusPageResponse('GET', '/status/page.js')!.body);
     const status = await apiHandler(w.rt, urlEvent({ method: 'GET', path: '/v1/status' }), lambdaContext());
     expect(status.statusCode).toBe(200);

@@ -7,7 +7,10 @@ const base = {
   security: { psk: 'a-long-enough-secret-key' },
   nodes: ['n1', 'n2', 'n3'].map((id, i) => ({ id, interface: 'eth0', addresses: [`198.18.0.${11 + i}`] })),
 };
-const withVip = (vip: Record<string, unknown>) => ({ ...base, vips: [{ name: 'v', address: '198.18.0.50/24', ...vip }] });
+const withVip = (vip: Record<string, unknown>) => ({
+  ...base,
+  vips: [{ name: 'v', address: '198.18.0.50/24', ...vip }],
+});
 const errorsOf = (raw: unknown): string[] => {
   const r = parseConfig(raw);
   return r.ok ? [] : r.issues.map(formatIssue);
@@ -30,13 +33,18 @@ describe('config: preferred as an order of succession', () => {
     expect(successionOf(c.vips[0]!)).toEqual(['n3', 'n1']);
     expect(successionOf(loadConfig(withVip({})).vips[0]!)).toEqual([]);
     // A one-element list is the single node, digest included.
-    expect(configDigest(loadConfig(withVip({ preferred: ['n2'] })))).toBe(configDigest(loadConfig(withVip({ preferred: 'n2' }))));
+    expect(configDigest(loadConfig(withVip({ preferred: ['n2'] })))).toBe(
+      configDigest(loadConfig(withVip({ preferred: 'n2' }))),
+    );
   });
 
   it.each([
     [{ preferred: ['n2', 'n9'] }, 'vips[0].preferred[1]: node "n9" is not defined in nodes'],
     [{ preferred: ['n2', 'n3', 'n2'] }, 'vips[0].preferred[2]: node "n2" is already listed at preferred[0]'],
-    [{ preferred: ['n1', 'n3'], eligible: { nodes: ['n1', 'n2'] } }, 'vips[0].preferred[1]: node "n3" is not among eligible.nodes'],
+    [
+      { preferred: ['n1', 'n3'], eligible: { nodes: ['n1', 'n2'] } },
+      'vips[0].preferred[1]: node "n3" is not among eligible.nodes',
+    ],
     [{ preferred: 'n9' }, 'vips[0].preferred: node "n9" is not defined in nodes'],
   ])('%j is refused: %s', (vip, message) => {
     expect(errorsOf(withVip(vip))).toContain(message);

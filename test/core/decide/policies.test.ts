@@ -3,11 +3,20 @@ import { decide, type NodeView } from '../../../core/decide';
 import { config, lan } from '../../helpers/configs';
 import { NOW, owned, silent, up } from '../../helpers/views';
 
-const pair = lan({ nodes: 2, vips: [{ name: 'v', preferred: 'n1', checks: ['smtp'] }], checks: { smtp: { kind: 'smtp', target: '127.0.0.1:25' } } });
+const pair = lan({
+  nodes: 2,
+  vips: [{ name: 'v', preferred: 'n1', checks: ['smtp'] }],
+  checks: { smtp: { kind: 'smtp', target: '127.0.0.1:25' } },
+});
 const ok = { smtp: true };
 
 function run(nodes: NodeView[], current: Record<string, string | null>, cfg = pair, heldFor?: number) {
-  return decide({ config: cfg, nodes, assignments: owned(current, heldFor === undefined ? {} : { heldFor }), now: NOW });
+  return decide({
+    config: cfg,
+    nodes,
+    assignments: owned(current, heldFor === undefined ? {} : { heldFor }),
+    now: NOW,
+  });
 }
 
 describe('liveness by receive time', () => {
@@ -58,7 +67,7 @@ describe('health by required checks', () => {
     expect(d.assignments[0]!.node).toBe('n1');
   });
 
-  it('no healthy node: unowned, with every node\'s reason', () => {
+  it("no healthy node: unowned, with every node's reason", () => {
     const d = run([up('n1', { checks: { smtp: false } }), silent('n2', 9000)], { v: 'n1' });
     expect(d.assignments[0]!.node).toBeNull();
     expect(d.moves[0]).toMatchObject({ from: 'n1', to: null, reason: 'no-eligible-node' });
@@ -75,7 +84,12 @@ describe('eligibility by topology and identity', () => {
   });
 
   it('a secondary private IP never leaves its subnet', () => {
-    const d = decide({ config: awsPair(), nodes: [silent('a1', 9000), up('b1'), up('a2')], assignments: owned({ v: 'a1' }), now: NOW });
+    const d = decide({
+      config: awsPair(),
+      nodes: [silent('a1', 9000), up('b1'), up('a2')],
+      assignments: owned({ v: 'a1' }),
+      now: NOW,
+    });
     expect(d.assignments[0]!.node).toBe('a2');
   });
 
@@ -131,7 +145,12 @@ describe('preferred owner, preempt and preemptDelay', () => {
 
   it('a manual pin holds a VIP away from its preferred node', () => {
     const assignments = owned({ v: 'n2' }).map((a) => ({ ...a, pinned: { reason: 'testing n2' } }));
-    const d = decide({ config: pair, nodes: [up('n1', { checks: ok }), up('n2', { checks: ok })], assignments, now: NOW });
+    const d = decide({
+      config: pair,
+      nodes: [up('n1', { checks: ok }), up('n2', { checks: ok })],
+      assignments,
+      now: NOW,
+    });
     expect(d.moves).toEqual([]);
   });
 });
@@ -140,7 +159,10 @@ describe('drain', () => {
   it('moves VIPs off a draining node, and none comes back while it drains', () => {
     const cfg = lan({ nodes: 3, vips: [{ name: 'a', preferred: 'n1' }, { name: 'b' }] });
     const d = run([up('n1', { draining: true }), up('n2'), up('n3')], { a: 'n1', b: 'n1' }, cfg);
-    expect(d.moves.map((m) => [m.vip, m.from, m.reason])).toEqual([['a', 'n1', 'drain'], ['b', 'n1', 'drain']]);
+    expect(d.moves.map((m) => [m.vip, m.from, m.reason])).toEqual([
+      ['a', 'n1', 'drain'],
+      ['b', 'n1', 'drain'],
+    ]);
     expect(d.assignments.map((a) => a.node)).not.toContain('n1');
   });
 
@@ -162,27 +184,52 @@ describe('follow groups', () => {
   const cfg = lan({
     nodes: 3,
     checks: { smtp: { kind: 'tcp', target: '127.0.0.1:25' } },
-    vips: [{ name: 'binding', preferred: 'n1' }, { name: 'listener', follow: 'binding', checks: ['smtp'] }],
+    vips: [
+      { name: 'binding', preferred: 'n1' },
+      { name: 'listener', follow: 'binding', checks: ['smtp'] },
+    ],
   });
 
   it('a follower away from its leader joins it (reason follow)', () => {
-    const d = run([up('n1', { checks: { smtp: true } }), up('n2', { checks: { smtp: true } }), up('n3')], { binding: 'n1', listener: 'n2' }, cfg);
+    const d = run(
+      [up('n1', { checks: { smtp: true } }), up('n2', { checks: { smtp: true } }), up('n3')],
+      { binding: 'n1', listener: 'n2' },
+      cfg,
+    );
     expect(d.moves).toEqual([expect.objectContaining({ vip: 'listener', from: 'n2', to: 'n1', reason: 'follow' })]);
   });
 
   it('the group moves together to a node where every member is healthy', () => {
-    const d = run([up('n1', { checks: { smtp: false } }), up('n2', { checks: { smtp: false } }), up('n3', { checks: { smtp: true } })], { binding: 'n1', listener: 'n1' }, cfg);
+    const d = run(
+      [
+        up('n1', { checks: { smtp: false } }),
+        up('n2', { checks: { smtp: false } }),
+        up('n3', { checks: { smtp: true } }),
+      ],
+      { binding: 'n1', listener: 'n1' },
+      cfg,
+    );
     expect(d.assignments.map((a) => a.node)).toEqual(['n3', 'n3']);
   });
 
   it('an address by which a follower names its leader works like a name', () => {
-    const c2 = lan({ nodes: 2, vips: [{ name: 'b', address: '198.18.0.150/24' }, { name: 'l', follow: '198.18.0.150' }] });
+    const c2 = lan({
+      nodes: 2,
+      vips: [
+        { name: 'b', address: '198.18.0.150/24' },
+        { name: 'l', follow: '198.18.0.150' },
+      ],
+    });
     expect(c2.vips[1]!.follow).toBe('b');
   });
 });
 
 describe('balancing within ±1', () => {
-  const six = lan({ nodes: 3, vips: ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name })), timers: { rebalanceCap: 2 } });
+  const six = lan({
+    nodes: 3,
+    vips: ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name })),
+    timers: { rebalanceCap: 2 },
+  });
   const all = [up('n1'), up('n2'), up('n3')];
 
   it('moves at most rebalanceCap VIPs per decision, from the most loaded node', () => {
@@ -198,7 +245,11 @@ describe('balancing within ±1', () => {
   });
 
   it('prefers a move that brings a VIP home', () => {
-    const cfg = lan({ nodes: 3, vips: [{ name: 'a' }, { name: 'b' }, { name: 'c', preferred: 'n3', preempt: false }], timers: { rebalanceCap: 1 } });
+    const cfg = lan({
+      nodes: 3,
+      vips: [{ name: 'a' }, { name: 'b' }, { name: 'c', preferred: 'n3', preempt: false }],
+      timers: { rebalanceCap: 1 },
+    });
     const d = run(all, { a: 'n1', b: 'n1', c: 'n1' }, cfg);
     expect(d.moves).toEqual([expect.objectContaining({ vip: 'c', to: 'n3', reason: 'rebalance' })]);
   });
@@ -211,31 +262,55 @@ describe('balancing within ±1', () => {
 
   it('forced moves spread over the least-loaded nodes', () => {
     const cfg = lan({ nodes: 4, vips: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((name) => ({ name })) });
-    const d = run([silent('n1', 9000), up('n2'), up('n3'), up('n4')], { a: 'n1', b: 'n1', c: 'n1', d: 'n2', e: 'n2', f: 'n3', g: 'n4', h: 'n4' }, cfg, 1000);
+    const d = run(
+      [silent('n1', 9000), up('n2'), up('n3'), up('n4')],
+      { a: 'n1', b: 'n1', c: 'n1', d: 'n2', e: 'n2', f: 'n3', g: 'n4', h: 'n4' },
+      cfg,
+      1000,
+    );
     const loads = ['n2', 'n3', 'n4'].map((n) => d.assignments.filter((a) => a.node === n).length);
     expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
   });
 });
 
 describe('flap budget', () => {
-  const cfg = lan({ nodes: 2, vips: [{ name: 'v', preferred: 'n1' }], timers: { flapBudget: { moves: 2, window: '10m' } } });
+  const cfg = lan({
+    nodes: 2,
+    vips: [{ name: 'v', preferred: 'n1' }],
+    timers: { flapBudget: { moves: 2, window: '10m' } },
+  });
   const flapped = (moves: number[]) => owned({ v: 'n2' }, { moves });
 
   it('holds back a preemption once the budget is spent', () => {
-    const d = decide({ config: cfg, nodes: [up('n1'), up('n2')], assignments: flapped([NOW - 60_000, NOW - 30_000]), now: NOW });
+    const d = decide({
+      config: cfg,
+      nodes: [up('n1'), up('n2')],
+      assignments: flapped([NOW - 60_000, NOW - 30_000]),
+      now: NOW,
+    });
     expect(d.moves).toEqual([]);
     expect(d.reasons.v!.code).toBe('flap-budget');
     expect(d.diagnostics).toContainEqual(expect.objectContaining({ kind: 'flap-budget', vip: 'v' }));
   });
 
   it('forgets moves older than the window', () => {
-    const d = decide({ config: cfg, nodes: [up('n1'), up('n2')], assignments: flapped([NOW - 900_000, NOW - 700_000]), now: NOW });
+    const d = decide({
+      config: cfg,
+      nodes: [up('n1'), up('n2')],
+      assignments: flapped([NOW - 900_000, NOW - 700_000]),
+      now: NOW,
+    });
     expect(d.moves.map((m) => m.reason)).toEqual(['preempt']);
     expect(d.assignments[0]!.moves).toEqual([NOW]);
   });
 
   it('never holds back a forced move', () => {
-    const d = decide({ config: cfg, nodes: [up('n1'), silent('n2', 9000)], assignments: flapped([NOW - 60_000, NOW - 30_000]), now: NOW });
+    const d = decide({
+      config: cfg,
+      nodes: [up('n1'), silent('n2', 9000)],
+      assignments: flapped([NOW - 60_000, NOW - 30_000]),
+      now: NOW,
+    });
     expect(d.moves.map((m) => m.reason)).toEqual(['owner-dead']);
   });
 });
@@ -266,12 +341,20 @@ describe('diagnostics and epochs', () => {
   it('two live hosts holding one VIP are reported', () => {
     const cfg = lan({ nodes: 2, vips: [{ name: 'v' }] });
     const d = run([up('n1', { held: ['v'] }), up('n2', { held: ['v'] })], { v: 'n1' }, cfg);
-    expect(d.diagnostics).toContainEqual(expect.objectContaining({ kind: 'dual-holder', vip: 'v', nodes: ['n1', 'n2'] }));
+    expect(d.diagnostics).toContainEqual(
+      expect.objectContaining({ kind: 'dual-holder', vip: 'v', nodes: ['n1', 'n2'] }),
+    );
   });
 
   it('a decider whose own config differs reports unsafe', () => {
     const cfg = lan({ nodes: 2, vips: [{ name: 'v' }] });
-    const d = decide({ config: cfg, nodes: [up('n1', { digest: 'x' }), up('n2', { digest: 'x' })], assignments: [], now: NOW, configDigest: 'y' });
+    const d = decide({
+      config: cfg,
+      nodes: [up('n1', { digest: 'x' }), up('n2', { digest: 'x' })],
+      assignments: [],
+      now: NOW,
+      configDigest: 'y',
+    });
     expect(d.diagnostics.find((x) => x.kind === 'unsafe')?.message).toContain('decider: y');
   });
 
@@ -279,7 +362,12 @@ describe('diagnostics and epochs', () => {
     const d = run([silent('n1', 9000), up('n2', { checks: ok })], { v: 'n1' });
     expect(d.assignments[0]).toMatchObject({ node: 'n2', epoch: 2, since: NOW, moves: [NOW] });
     expect(d.moves[0]!.epoch).toBe(2);
-    const again = decide({ config: pair, nodes: [silent('n1', 9000), up('n2', { checks: ok })], assignments: d.assignments, now: NOW + 1000 });
+    const again = decide({
+      config: pair,
+      nodes: [silent('n1', 9000), up('n2', { checks: ok })],
+      assignments: d.assignments,
+      now: NOW + 1000,
+    });
     expect(again.assignments[0]!.epoch).toBe(2);
   });
 

@@ -32,13 +32,18 @@ const clusterArb = fc
         const eligible = v.eligible?.filter((n) => n < nodeCount).map((n) => `n${n + 1}`);
         // Follow only an earlier VIP (no cycles), and a follower carries no preference (the config forbids it).
         const follow = v.follow !== undefined && v.follow < i ? `v${v.follow}` : undefined;
-        const preferred = follow === undefined && v.preferred !== undefined && v.preferred < nodeCount ? `n${v.preferred + 1}` : undefined;
+        const preferred =
+          follow === undefined && v.preferred !== undefined && v.preferred < nodeCount
+            ? `n${v.preferred + 1}`
+            : undefined;
         return {
           name: `v${i}`,
           preempt: v.preempt,
           checks: v.checks,
           ...(follow ? { follow } : {}),
-          ...(eligible?.length ? { eligible: { nodes: preferred && !eligible.includes(preferred) ? [...eligible, preferred] : eligible } } : {}),
+          ...(eligible?.length
+            ? { eligible: { nodes: preferred && !eligible.includes(preferred) ? [...eligible, preferred] : eligible } }
+            : {}),
           ...(preferred ? { preferred } : {}),
         };
       }),
@@ -76,7 +81,8 @@ function fit(sim: ClusterSim, config: Config, vipName: string, nodeId: string, a
   const vip = config.vips.find((v) => v.name === vipName)!;
   const node = config.nodes.find((n) => n.id === nodeId)!;
   const view = sim.views.get(nodeId);
-  if (!view || view.lastSeen === null || sim.now - view.lastSeen > config.timers.deadAfter || view.leaving) return false;
+  if (!view || view.lastSeen === null || sim.now - view.lastSeen > config.timers.deadAfter || view.leaving)
+    return false;
   if (view.draining && !allowDraining) return false;
   return listedEligible(vip, node) && vip.checks.every((c) => view.checks[c]?.ok === true);
 }
@@ -146,15 +152,21 @@ describe('decide() invariants over random clusters and event sequences', () => {
     const uniform = fc.record({ nodes: fc.integer({ min: 2, max: 8 }), vips: fc.integer({ min: 1, max: 40 }) });
     fc.assert(
       fc.property(uniform, fc.array(eventArb, { maxLength: 12 }), ({ nodes, vips }, events) => {
-        const config = lan({ nodes, checks: CHECKS, timers: { minHold: 20_000 }, vips: Array.from({ length: vips }, (_, i) => ({ name: `v${i}`, address: `198.18.${1 + Math.floor(i / 200)}.${(i % 200) + 1}/16` })) });
+        const config = lan({
+          nodes,
+          checks: CHECKS,
+          timers: { minHold: 20_000 },
+          vips: Array.from({ length: vips }, (_, i) => ({
+            name: `v${i}`,
+            address: `198.18.${1 + Math.floor(i / 200)}.${(i % 200) + 1}/16`,
+          })),
+        });
         const sim = new ClusterSim(config);
         sim.run(1000);
         for (const e of events) apply(sim, e);
         // Quiet time: bounded rounds of minHold until no more moves.
         for (let i = 0; i < 60 && sim.run(config.timers.minHold + 1000).length > 0; i++);
-        const active = config.nodes
-          .map((n) => n.id)
-          .filter((id) => fit(sim, config, 'v0', id, false));
+        const active = config.nodes.map((n) => n.id).filter((id) => fit(sim, config, 'v0', id, false));
         const loads = active.map((id) => sim.assignments.filter((a) => a.node === id).length);
         if (loads.length > 0) expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(1);
       }),
@@ -165,7 +177,11 @@ describe('decide() invariants over random clusters and event sequences', () => {
   it('in peer mode without a majority, never claims or moves', () => {
     fc.assert(
       fc.property(fc.integer({ min: 3, max: 7 }), fc.integer({ min: 1, max: 10 }), (n, v) => {
-        const config = lan({ nodes: n, control: { mode: 'peer' }, vips: Array.from({ length: v }, (_, i) => ({ name: `v${i}` })) });
+        const config = lan({
+          nodes: n,
+          control: { mode: 'peer' },
+          vips: Array.from({ length: v }, (_, i) => ({ name: `v${i}` })),
+        });
         const sim = new ClusterSim(config);
         sim.run(1000);
         const before = sim.owners();

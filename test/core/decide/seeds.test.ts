@@ -12,7 +12,9 @@ describe('seed 003: UCARP active/passive pair', () => {
     const lastHeartbeat = sim.now;
     sim.kill('server1');
     const failover = sim.run(5000);
-    expect(failover.map((m) => [m.vip, m.from, m.to, m.reason])).toEqual([['smtp', 'server1', 'server2', 'owner-dead']]);
+    expect(failover.map((m) => [m.vip, m.from, m.to, m.reason])).toEqual([
+      ['smtp', 'server1', 'server2', 'owner-dead'],
+    ]);
     // Decided within deadAfter plus one interval of the last heartbeat.
     expect(failover[0]!.at - lastHeartbeat).toBeLessThanOrEqual(c.timers.deadAfter + c.timers.heartbeatInterval);
 
@@ -66,7 +68,10 @@ describe('seed 001: five servers, ten VIPs in a ring', () => {
   it('with majority quorum instead, the same three deaths leave the survivors claiming nothing', () => {
     // The trade-off the example's comment names: majority never serves twice on a cut, but here it stops.
     const c = ring();
-    const sim = new ClusterSim({ ...c, control: { ...c.control, mode: 'peer', quorum: 'majority' } as typeof c.control });
+    const sim = new ClusterSim({
+      ...c,
+      control: { ...c.control, mode: 'peer', quorum: 'majority' } as typeof c.control,
+    });
     sim.run(1000);
     sim.kill('mail01', 'mail02', 'mail03');
     sim.run(2000);
@@ -77,12 +82,22 @@ describe('seed 001: five servers, ten VIPs in a ring', () => {
   it('after three servers die one by one, never 8 and 2: the survivors end at 5 and 5', () => {
     // The ring without quorum (as a control plane in the cloud sees it) shows the balance itself.
     const c = ring();
-    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 30_000 } } });
+    const sim = new ClusterSim({
+      ...c,
+      control: {
+        mode: 'local',
+        listen: '127.0.0.1:7400',
+        liveness: 'direct',
+        witness: { port: 7402, watchers: 3, keepalive: 30_000 },
+      },
+    });
     sim.run(1000);
     for (const dead of ['mail01', 'mail02', 'mail03']) {
       sim.kill(dead);
       sim.run(2000);
-      const live = Object.entries(sim.loads()).filter(([id]) => !['mail01', 'mail02', 'mail03'].includes(id) || id > dead);
+      const live = Object.entries(sim.loads()).filter(
+        ([id]) => !['mail01', 'mail02', 'mail03'].includes(id) || id > dead,
+      );
       const counts = live.map(([, n]) => n);
       expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
     }
@@ -92,7 +107,15 @@ describe('seed 001: five servers, ten VIPs in a ring', () => {
 
   it('all VIPs go home when the servers return', () => {
     const c = ring();
-    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 30_000 } } });
+    const sim = new ClusterSim({
+      ...c,
+      control: {
+        mode: 'local',
+        listen: '127.0.0.1:7400',
+        liveness: 'direct',
+        witness: { port: 7402, watchers: 3, keepalive: 30_000 },
+      },
+    });
     sim.run(1000);
     const home = sim.owners();
     sim.kill('mail01', 'mail02', 'mail03');
@@ -175,7 +198,15 @@ describe('seed 004: DuraVIP preference, follow, and config mismatch', () => {
 describe('maintenance: draining a node', () => {
   it('moves all its VIPs with none unowned, and lets them back after undrain', () => {
     const c = example('seeds/001-carp-ring.yaml');
-    const sim = new ClusterSim({ ...c, control: { mode: 'local', listen: '127.0.0.1:7400', liveness: 'direct', witness: { port: 7402, watchers: 3, keepalive: 30_000 } } });
+    const sim = new ClusterSim({
+      ...c,
+      control: {
+        mode: 'local',
+        listen: '127.0.0.1:7400',
+        liveness: 'direct',
+        witness: { port: 7402, watchers: 3, keepalive: 30_000 },
+      },
+    });
     sim.run(1000);
     sim.drain('mail03');
     const moves = sim.decideNow().moves;

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadConfig, type Config } from '../../../core/config';
 import type { NodeView } from '../../../core/decide';
-import { judgeWitnessed, reportDeadline, witnessedViews, witnessRing, type WitnessedRecord } from '../../../core/witness';
+import {
+  judgeWitnessed,
+  reportDeadline,
+  witnessedViews,
+  witnessRing,
+  type WitnessedRecord,
+} from '../../../core/witness';
 
 const NOW = 1_700_000_000_000;
 
@@ -16,14 +22,29 @@ function cluster(n: number, watchers = 3): Config {
 }
 
 function view(id: string, lastSeen: number, over: Partial<NodeView> = {}): NodeView {
-  return { id, bootId: `boot-${id}-0001`, lastSeen, aliveSince: lastSeen - 600_000, checks: {}, held: [], draining: false, leaving: false, ...over };
+  return {
+    id,
+    bootId: `boot-${id}-0001`,
+    lastSeen,
+    aliveSince: lastSeen - 600_000,
+    checks: {},
+    held: [],
+    draining: false,
+    leaving: false,
+    ...over,
+  };
 }
 
 /**
  * Reports as the world makes them: `reaches` the nodes whose reports get through (recently),
  * `hears(w, x)` whether w hears x over UDP. Each reporter says what it sees of the nodes it watches.
  */
-function world(config: Config, reaches: (id: string) => boolean, hears: (w: string, x: string) => boolean, lastReport = NOW - 1000): Map<string, WitnessedRecord> {
+function world(
+  config: Config,
+  reaches: (id: string) => boolean,
+  hears: (w: string, x: string) => boolean,
+  lastReport = NOW - 1000,
+): Map<string, WitnessedRecord> {
   const ring = witnessRing(config);
   const stale = NOW - reportDeadline(config) - 1;
   return new Map(
@@ -31,14 +52,24 @@ function world(config: Config, reaches: (id: string) => boolean, hears: (w: stri
       n.id,
       {
         view: view(n.id, reaches(n.id) ? lastReport : stale),
-        watch: Object.fromEntries(ring.watchedBy(n.id).map((x) => [x, hears(n.id, x) ? { heard: true, since: NOW - 600_000 } : { heard: false, since: NOW - 5000 }])),
+        watch: Object.fromEntries(
+          ring
+            .watchedBy(n.id)
+            .map((x) => [
+              x,
+              hears(n.id, x) ? { heard: true, since: NOW - 600_000 } : { heard: false, since: NOW - 5000 },
+            ]),
+        ),
       },
     ]),
   );
 }
 
 function deadOf(config: Config, records: Map<string, WitnessedRecord>): string[] {
-  return [...judgeWitnessed({ config, ring: witnessRing(config), records, now: NOW })].filter(([, j]) => !j.alive).map(([id]) => id).sort();
+  return [...judgeWitnessed({ config, ring: witnessRing(config), records, now: NOW })]
+    .filter(([, j]) => !j.alive)
+    .map(([id]) => id)
+    .sort();
 }
 
 describe('the witness ring', () => {
@@ -66,11 +97,17 @@ describe('the witness ring', () => {
     const c = loadConfig({
       cluster: 'z',
       security: { psk: 'witness-test-psk-0123' },
-      nodes: Array.from({ length: 12 }, (_, i) => ({ id: `n${i}`, addresses: [`198.18.9.${i + 1}`], aws: { az: `us-east-1${'abc'[i % 3]}` } })),
+      nodes: Array.from({ length: 12 }, (_, i) => ({
+        id: `n${i}`,
+        addresses: [`198.18.9.${i + 1}`],
+        aws: { az: `us-east-1${'abc'[i % 3]}` },
+      })),
     });
     const ring = witnessRing(c);
     const zone = new Map(c.nodes.map((n) => [n.id, n.aws!.az]));
-    const crossing = ring.order.flatMap((id) => ring.watchedBy(id).map((x) => zone.get(id) !== zone.get(x))).filter(Boolean).length;
+    const crossing = ring.order
+      .flatMap((id) => ring.watchedBy(id).map((x) => zone.get(id) !== zone.get(x)))
+      .filter(Boolean).length;
     // 12 nodes × 3 links, of which only those reaching over one of the 3 boundaries cross: 3 × (1+2+3).
     expect(crossing).toBe(18);
     expect(crossing).toBeLessThan(36);
@@ -94,15 +131,25 @@ describe('witnessed liveness: the judge', () => {
   it('one witness alone does not make a node dead when the others hear it (an asymmetric link)', () => {
     const c = cluster(5);
     const liar = witnessRing(c).witnessesOf('n2')[0]!;
-    expect(deadOf(c, world(c, all, (w, x) => !(w === liar && x === 'n2')))).toEqual([]);
+    expect(
+      deadOf(
+        c,
+        world(c, all, (w, x) => !(w === liar && x === 'n2')),
+      ),
+    ).toEqual([]);
   });
 
   it('two nodes that cannot hear each other but both reach the control plane: neither is dead', () => {
     const c = cluster(2, 1);
-    expect(deadOf(c, world(c, all, () => false))).toEqual([]);
+    expect(
+      deadOf(
+        c,
+        world(c, all, () => false),
+      ),
+    ).toEqual([]);
   });
 
-  it('two nodes, one crashed: the survivor\'s word is enough', () => {
+  it("two nodes, one crashed: the survivor's word is enough", () => {
     const c = cluster(2, 1);
     // n1 crashed; its last report, from before, still says it heard n2: that links the two, and
     // n2, which no longer hears n1, is believed.
@@ -112,14 +159,24 @@ describe('witnessed liveness: the judge', () => {
 
   it('a node whose reports stopped is dead after the report deadline, whatever its witnesses say', () => {
     const c = cluster(4);
-    expect(deadOf(c, world(c, (id) => id !== 'n4', all))).toEqual(['n4']);
+    expect(
+      deadOf(
+        c,
+        world(c, (id) => id !== 'n4', all),
+      ),
+    ).toEqual(['n4']);
     expect(reportDeadline(c)).toBe(2 * 5_000 + 600);
   });
 
   it('a node cut off from its peers but not from the control plane: its word against the others counts for nothing', () => {
     const c = cluster(5);
     const isolated = 'n1';
-    expect(deadOf(c, world(c, all, (w, x) => w !== isolated && x !== isolated))).toEqual([isolated]);
+    expect(
+      deadOf(
+        c,
+        world(c, all, (w, x) => w !== isolated && x !== isolated),
+      ),
+    ).toEqual([isolated]);
   });
 
   it('witnesses that died with the node do not keep it alive (rack failure)', () => {
@@ -169,15 +226,18 @@ describe('witnessed liveness: properties over arbitrary partitions and crashes',
         const id = (i: number) => `n${i + 1}`;
         const index = (x: string) => Number(x.slice(1)) - 1;
         const up = (x: string) => !w.crashed[index(x)]!;
-        const hears = (a: string, b: string) => up(a) ? up(b) && w.side[index(a)] === w.side[index(b)] : true; // the crashed last said "heard"
-        const reaches = (x: string) => !(w.crashed[index(x)]! && w.cutFromControl[index(x)]!) && !(up(x) && w.cutFromControl[index(x)]!);
+        const hears = (a: string, b: string) => (up(a) ? up(b) && w.side[index(a)] === w.side[index(b)] : true); // the crashed last said "heard"
+        const reaches = (x: string) =>
+          !(w.crashed[index(x)]! && w.cutFromControl[index(x)]!) && !(up(x) && w.cutFromControl[index(x)]!);
         const dead = new Set(deadOf(c, world(c, reaches, hears)));
         for (let i = 0; i < w.n; i++) {
           const x = id(i);
           if (!up(x) || !reaches(x)) continue;
           // x is up and reports: it may only be dead if a majority side (of live, reporting nodes
           // that hear each other) other than its own exists: a minority never causes a move.
-          const sideSize = (s: number) => Array.from({ length: w.n }, (_, j) => j).filter((j) => w.side[j] === s && up(id(j)) && reaches(id(j))).length;
+          const sideSize = (s: number) =>
+            Array.from({ length: w.n }, (_, j) => j).filter((j) => w.side[j] === s && up(id(j)) && reaches(id(j)))
+              .length;
           if (dead.has(x)) expect(sideSize(w.side[i]!) * 2).toBeLessThanOrEqual(w.n);
         }
       }),
@@ -189,7 +249,14 @@ describe('witnessed liveness: properties over arbitrary partitions and crashes',
     fc.assert(
       fc.property(fc.boolean(), fc.boolean(), (aHearsB, bHearsA) => {
         const c = cluster(2, 1);
-        const dead = deadOf(c, world(c, () => true, (w) => (w === 'n1' ? aHearsB : bHearsA)));
+        const dead = deadOf(
+          c,
+          world(
+            c,
+            () => true,
+            (w) => (w === 'n1' ? aHearsB : bHearsA),
+          ),
+        );
         expect(dead.length).toBeLessThanOrEqual(1);
       }),
     );
@@ -200,7 +267,16 @@ describe('witnessed liveness: properties over arbitrary partitions and crashes',
       fc.property(fc.integer({ min: 2, max: 12 }), fc.integer({ min: 1, max: 4 }), fc.nat(), (n, watchers, pick) => {
         const c = cluster(n, watchers);
         const x = `n${(pick % n) + 1}`;
-        expect(deadOf(c, world(c, () => true, (w, y) => w === x || y !== x))).toEqual([x]);
+        expect(
+          deadOf(
+            c,
+            world(
+              c,
+              () => true,
+              (w, y) => w === x || y !== x,
+            ),
+          ),
+        ).toEqual([x]);
       }),
     );
   });

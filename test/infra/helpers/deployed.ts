@@ -21,16 +21,26 @@ export interface DeployedFunction {
  * esbuild, validation plugins left out (nag has its own tests) — into `outdir`, and finds each
  * function's asset directory from its Code.S3Key (`<hash>.zip` is staged as `asset.<hash>`).
  */
-export function synthDeployed(outdir: string, config: string, env: { account: string; region: string }): Record<FunctionName, DeployedFunction> {
+export function synthDeployed(
+  outdir: string,
+  config: string,
+  env: { account: string; region: string },
+): Record<FunctionName, DeployedFunction> {
   const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const app = new App({ outdir, context: cdkJson.context });
   const stack = new IpFerryStack(app, 'Deployed', { env, controlPlane: { config } });
   app.synth();
   const template = JSON.parse(readFileSync(join(outdir, `${stack.artifactId}.template.json`), 'utf8')) as TemplateJson;
   const find = (name: string): DeployedFunction => {
-    const found = Object.entries(template.Resources).filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`ControlPlane${name}Function`));
+    const found = Object.entries(template.Resources).filter(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(`ControlPlane${name}Function`),
+    );
     if (found.length !== 1) throw new Error(`expected one ${name} function in the template, found ${found.length}`);
-    const p = found[0]![1].Properties as { Code: { S3Key: string }; Handler: string; Environment: { Variables: Record<string, unknown> } };
+    const p = found[0]![1].Properties as {
+      Code: { S3Key: string };
+      Handler: string;
+      Environment: { Variables: Record<string, unknown> };
+    };
     const dir = join(outdir, `asset.${p.Code.S3Key.replace(/\.zip$/, '')}`);
     const module = p.Handler.replace(/\.[^.]+$/, '');
     return { dir, entry: join(dir, `${module}.mjs`), environment: p.Environment.Variables };
@@ -39,6 +49,11 @@ export function synthDeployed(outdir: string, config: string, env: { account: st
 }
 
 /** The environment Lambda would give the function: the template's, references resolved by `resolve`. */
-export function resolvedEnvironment(fn: DeployedFunction, resolve: (name: string, ref: unknown) => string): Record<string, string> {
-  return Object.fromEntries(Object.entries(fn.environment).map(([k, v]) => [k, typeof v === 'string' ? v : resolve(k, v)]));
+export function resolvedEnvironment(
+  fn: DeployedFunction,
+  resolve: (name: string, ref: unknown) => string,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fn.environment).map(([k, v]) => [k, typeof v === 'string' ? v : resolve(k, v)]),
+  );
 }

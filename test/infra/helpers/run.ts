@@ -34,4 +34,5 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 export const bin = (name: string): string => join(ROOT, 'node_modules', '.bin', name);
 
 /** Lines a person reads: without npm's own configuration warnings. */
-export const lines = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('npm warn'));
+export const lines = (text: string): string[] =>
+  text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('npm warn'));

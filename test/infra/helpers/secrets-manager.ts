@@ -22,18 +22,31 @@ export class SecretsManagerStub {
           res.end(JSON.stringify(body));
         };
         const target = req.headers['x-amz-target'];
-        if (req.method !== 'POST' || target !== 'secretsmanager.GetSecretValue') return reply(400, { __type: 'InvalidRequestException', message: `not served here: ${String(target)}` });
+        if (req.method !== 'POST' || target !== 'secretsmanager.GetSecretValue')
+          return reply(400, { __type: 'InvalidRequestException', message: `not served here: ${String(target)}` });
         let id: unknown;
         try {
           id = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { SecretId?: unknown }).SecretId;
         } catch {
           return reply(400, { __type: 'InvalidRequestException', message: 'body is not JSON' });
         }
-        if (typeof id !== 'string') return reply(400, { __type: 'InvalidParameterException', message: 'SecretId is required' });
+        if (typeof id !== 'string')
+          return reply(400, { __type: 'InvalidParameterException', message: 'SecretId is required' });
         this.reads.push(id);
         const value = this.secrets.get(id);
-        if (value === undefined) return reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
-        reply(200, { ARN: id, Name: id.split(':').at(-1), SecretString: value, VersionId: '00000000-0000-4000-8000-000000000001', VersionStages: ['AWSCURRENT'], CreatedDate: 1_700_000_000 });
+        if (value === undefined)
+          return reply(400, {
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
+          });
+        reply(200, {
+          ARN: id,
+          Name: id.split(':').at(-1),
+          SecretString: value,
+          VersionId: '00000000-0000-4000-8000-000000000001',
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: 1_700_000_000,
+        });
       });
     });
   }

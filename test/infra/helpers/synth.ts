@@ -29,7 +29,11 @@ export interface Synthesized {
 }
 
 /** One stack with the control plane, synthesized once; tests share the result. */
-export function synth(config: string | ConfigInput, props: Partial<IpFerryControlPlaneProps> & { alarmTopicArn?: string } = {}, env: { account?: string; region?: string } = TEST_ENV): Synthesized {
+export function synth(
+  config: string | ConfigInput,
+  props: Partial<IpFerryControlPlaneProps> & { alarmTopicArn?: string } = {},
+  env: { account?: string; region?: string } = TEST_ENV,
+): Synthesized {
   const app = new App({ context: appContext() });
   const stack = new IpFerryStack(app, 'Test', { env, controlPlane: { ...props, config } });
   return { app, stack, template: Template.fromStack(stack) };
