@@ -105,18 +105,7 @@ export async function manualMove(
           pinned,
         }
       : { ...prev!, pinned };
-    const assignments = [...state.assignments.filter((a) => a.vip !== vip.name), next];
-    const r = await ctx.store.commit(ctx.group, {
-      expectedVersion: state.version,
-      assignments,
-      changed: changedVips(state.assignments, assignments),
-    });
-    if (!r.ok)
-      throw new OperatorError(
-        409,
-        'conflict',
-        `the group changed while moving (version ${r.currentVersion}); try again`,
-      );
+    await commitOne(ctx, state, next, 'moving');
 
     const from = prev?.node ?? null;
     const lastHeartbeat = from === null ? undefined : state.nodes.get(from)?.view.lastSeen;
@@ -200,18 +189,7 @@ export async function unpin(
     const prev = state.assignments.find((a) => a.vip === req.vip);
     if (!prev?.pinned) return { vip: req.vip, node: prev?.node ?? null, wasPinned: false };
     const { pinned, ...rest } = prev;
-    const assignments = [...state.assignments.filter((a) => a.vip !== req.vip), rest];
-    const r = await ctx.store.commit(ctx.group, {
-      expectedVersion: state.version,
-      assignments,
-      changed: changedVips(state.assignments, assignments),
-    });
-    if (!r.ok)
-      throw new OperatorError(
-        409,
-        'conflict',
-        `the group changed while unpinning (version ${r.currentVersion}); try again`,
-      );
+    await commitOne(ctx, state, rest, 'unpinning');
     const now = ctx.clock.now();
     const event: ControlEvent = {
       id: eventId(now, `unpin#${req.vip}@${prev.epoch}`),
@@ -230,4 +208,29 @@ export async function unpin(
       .releaseLease(ctx.group, ctx.instance)
       .catch((err: unknown) => ctx.log.error('lease release failed', { error: errorText(err) }));
   }
+}
+
+/**
+ * Commits one VIP's new assignment beside the others, by compare-and-set on the version the
+ * request read: a tick or another operator that got in first is a 409 to try again, never a
+ * silent overwrite.
+ */
+async function commitOne(
+  ctx: ControlContext,
+  state: { version: number; assignments: readonly Assignment[] },
+  next: Assignment,
+  doing: string,
+): Promise<void> {
+  const assignments = [...state.assignments.filter((a) => a.vip !== next.vip), next];
+  const r = await ctx.store.commit(ctx.group, {
+    expectedVersion: state.version,
+    assignments,
+    changed: changedVips(state.assignments, assignments),
+  });
+  if (!r.ok)
+    throw new OperatorError(
+      409,
+      'conflict',
+      `the group changed while ${doing} (version ${r.currentVersion}); try again`,
+    );
 }
