@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock';
 import type { Config, Vip } from '../core/config/model';
 import { FAMILY_OF_KIND, type ProviderFamily, type VipKind } from '../core/config/vips';
 import type { Provider, RecordSetPublisher } from '../core/ports';
-import { Ec2Provider, type Ec2ClientOptions } from './aws-ec2';
+import { Ec2Provider, Ec2PublicAddressReader, type Ec2ClientOptions } from './aws-ec2';
 import { Route53Core, Route53Provider, Route53RecordSetPublisher } from './aws-route53';
 import { BareMetalProvider, type BoundReports, type OwnerRecord } from './bare-metal';
 import { HetznerCloudClient, HetznerCloudProvider } from './hetzner-cloud';
@@ -78,8 +78,33 @@ export const PROVIDER_FACTORIES: Record<ProviderFamily, ProviderFactory | undefi
       ...logger(env, 'aws-ec2'),
     });
   },
-  'aws-route53': (env) => new Route53Provider({ nodes: env.config.nodes, core: route53CoreFor(env) }),
+  'aws-route53': (env) =>
+    new Route53Provider({
+      nodes: env.config.nodes,
+      core: route53CoreFor(env),
+      ...optional({ publicAddresses: publicAddressReader(env) }),
+    }),
 };
+
+/**
+ * EC2's view of the nodes' public IPv4 addresses for owner records, when some node is an EC2
+ * instance publishing its public address (aws.eni and aws.publicIp): an Elastic IP on its primary
+ * address changes that address. Same region, credentials and endpoint as the aws-ec2 provider.
+ */
+function publicAddressReader(env: ProviderEnv): Ec2PublicAddressReader | undefined {
+  if (!env.config.nodes.some((n) => n.aws?.eni && n.aws.publicIp)) return undefined;
+  const aws = env.credentials.aws ?? {};
+  return new Ec2PublicAddressReader({
+    ...optional({
+      region: awsRegion(env),
+      credentials: aws.credentials,
+      endpoint: aws.ec2Endpoint,
+      requestTimeoutMs: aws.requestTimeoutMs,
+      clock: env.clock,
+    }),
+    ...logger(env, 'aws-ec2'),
+  });
+}
 
 /**
  * The publisher of the config's round-robin `dns` record sets, or undefined when it has none. It

@@ -24,6 +24,9 @@ export const EC2_CALLS = {
     write: ['ec2:CreateRoute', 'ec2:ReplaceRoute'],
     describe: ['ec2:DescribeRouteTables', 'ec2:DescribeNetworkInterfaces'],
   },
+  // An aws-route53 owner record naming an EC2 node's aws.publicIp reads the address EC2 has now
+  // (an Elastic IP on the primary address changes it): adapters/aws-ec2/public-address.ts.
+  route53OwnerAddress: { write: [], describe: ['ec2:DescribeNetworkInterfaces'] },
 } as const;
 
 /** The Route 53 calls adapters/aws-route53 makes: owner records and round-robin sets, A and AAAA only. */
@@ -58,6 +61,7 @@ function ec2Statements(config: Config, arns: ArnScope): Omit<ProviderPermissions
     secondaryIpv6: secondary.some((v) => v.ip?.family === 6),
     elasticIp: of('aws-elastic-ip').length > 0,
     overlayRoute: of('aws-overlay-route').length > 0,
+    route53OwnerAddress: of('aws-route53').length > 0 && config.nodes.some((n) => n.aws?.eni && n.aws.publicIp),
   };
   const tagged = { StringEquals: { [`aws:ResourceTag/${CLUSTER_TAG}`]: config.cluster } };
   const statements: PolicyStatement[] = [];

@@ -10,6 +10,7 @@ export {
 export { Route53Core, type Route53Options } from './core';
 export { classifyRoute53Error, ROUTE53_SERVICE } from './errors';
 export { membershipAddresses } from './membership';
-export { ownerAddress, Route53Provider } from './provider';
+export { currentOwnerAddress, ownerAddress, type PublicAddressPort } from './owner-address';
+export { Route53Provider } from './provider';
 export { Route53RecordSetPublisher } from './publisher';
 export { changesFor, type DesiredRecords } from './sync';

@@ -4,15 +4,11 @@ import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../c
 import { runMove, runRead } from '../aws-ec2/frame';
 import { typeOf, type AddressRecords } from './api';
 import { Route53Core, recordKey, type Route53Options } from './core';
+import { currentOwnerAddress, ownerAddress, type PublicAddressPort } from './owner-address';
 import { syncRecords } from './sync';
 
 /** 60 s of documented propagation, the change and the read-back around it, and room for a retry. */
 export const ROUTE53_MOVE_DEADLINE_MS = 90_000;
-
-/** The address an owner record points at: the node's public address, else its first one. */
-export function ownerAddress(node: NodeSpec): string | undefined {
-  return node.aws?.publicIp ?? node.addresses[0];
-}
 
 /**
  * `aws-route53`: one A or AAAA record (`vip.aws.recordName` in `vip.aws.hostedZoneId`, `ttl`)
@@ -28,14 +24,28 @@ export class Route53Provider implements Provider {
   readonly core: Route53Core;
   private readonly nodeByAddress = new Map<string, string>();
   /**
+   * Addresses this process published for a node that EC2 gave instead of the configured one, so
+   * `observe` knows the record as that node's and does not report it foreign (and move it again).
+   */
+  private readonly learned = new Map<string, string>();
+  private readonly publicAddresses?: PublicAddressPort;
+  /**
    * Changes this process made that were accepted but not seen INSYNC before their move's deadline,
    * by record: `diagnose` (the drift round, plan --observe) follows them with GetChange and reports
    * each until Route 53 says INSYNC. Per process, as the change ids are.
    */
   private readonly pending = new Map<string, { vip: string; node: string; changeId: string; acceptedAt: number }>();
 
-  constructor(options: Route53Options & { nodes: readonly NodeSpec[]; core?: Route53Core }) {
+  constructor(
+    options: Route53Options & {
+      nodes: readonly NodeSpec[];
+      core?: Route53Core;
+      /** EC2's view of a node's public IPv4 (one read per move); without it the configured address is published. */
+      publicAddresses?: PublicAddressPort;
+    },
+  ) {
     this.core = options.core ?? new Route53Core(options);
+    if (options.publicAddresses) this.publicAddresses = options.publicAddresses;
     for (const n of options.nodes) {
       const a = ownerAddress(n);
       if (a !== undefined) this.nodeByAddress.set(canonicalIp(a) ?? a, n.id);
@@ -69,14 +79,17 @@ export class Route53Provider implements Provider {
             ? `node ${to.id} has no aws.publicIp or address for the record to point at`
             : undefined;
     if (refusal) return { ok: false, reason: 'invalid', message: `${what}: ${refusal}`, calls: 0 };
-    const ip = canonicalIp(address!)!;
-    const desired = { [typeOf(ip)]: { ttl: vip.aws?.ttl ?? 60, values: [ip] } };
+    const configured = canonicalIp(address!)!;
     const key = recordKey(zone!, name!);
     return this.core.lock.run(key, async () => {
       const accepted = (changeId: string, acceptedAt: number) =>
         this.pending.set(key, { vip: vip.name, node: to.id, changeId, acceptedAt });
-      const result = await runMove(this.core.frame, ctx, what, (f) =>
-        syncRecords(
+      let ip = configured;
+      const result = await runMove(this.core.frame, ctx, what, async (f) => {
+        // Read inside the move: bounded by its deadline, counted in its calls, once per move.
+        ip = await currentOwnerAddress(f, to, configured, this.publicAddresses, this.core.frame.logger);
+        const desired = { [typeOf(ip)]: { ttl: vip.aws?.ttl ?? 60, values: [ip] } };
+        return syncRecords(
           f,
           this.core.api,
           zone!,
@@ -84,8 +97,11 @@ export class Route53Provider implements Provider {
           desired,
           `ipferry: ${vip.name} → ${to.id} (epoch ${ctx.epoch})`,
           accepted,
-        ),
-      );
+        );
+      });
+      // The address is `to`'s now, whatever this process learned of it before (EC2 reuses its pool).
+      if (result.ok && ip !== configured) this.learned.set(ip, to.id);
+      else if (result.ok) this.learned.delete(ip);
       // INSYNC seen (or nothing to change: the record was already right): nothing left to follow.
       if (result.ok && result.verifiedAt !== undefined && result.changed) this.pending.delete(key);
       return result;
@@ -140,13 +156,15 @@ export class Route53Provider implements Provider {
 
   close(): void {
     this.core.close();
+    this.publicAddresses?.close?.();
   }
 
   /** One value that is a node's address: that node. Anything else is somebody else's record. */
   private holding(records: AddressRecords): Holding {
     const values = [...(records.A?.values ?? []), ...(records.AAAA?.values ?? [])];
     if (values.length === 0) return { node: null };
-    const node = values.length === 1 ? this.nodeByAddress.get(values[0]!) : undefined;
+    const only = values.length === 1 ? values[0]! : undefined;
+    const node = only === undefined ? undefined : (this.learned.get(only) ?? this.nodeByAddress.get(only));
     return node === undefined ? { node: null, foreign: values.join(' ') } : { node };
   }
 }

@@ -23,7 +23,7 @@ const controlSids = (s: Synthesized): (string | undefined)[] =>
   policyStatements(s.template, 'ControlPlaneControlPlanePolicy').map((x) => x.Sid);
 
 describe("only what the config's VIP kinds need", () => {
-  it('Route 53 only: no EC2 statement at all; zones exactly the configured ones, names normalized', () => {
+  it("Route 53 only: zones exactly the configured ones, names normalized; of EC2 only the read of the owners' public addresses", () => {
     const s = synth({
       cluster: 'web',
       control,
@@ -37,9 +37,11 @@ describe("only what the config's VIP kinds need", () => {
       ],
     });
     const all = allStatements(s.template);
-    expect(ec2Actions(all)).toEqual([]);
+    // The nodes are EC2 instances publishing aws.publicIp: the move reads the address EC2 gives them now.
+    expect(ec2Actions(all)).toEqual(['ec2:DescribeNetworkInterfaces']);
     expect(controlSids(s)).toEqual([
       'ReadWriteClusterState',
+      'DescribeEc2State',
       'ChangeManagedRecordsInZWEB1',
       'ReadManagedZones',
       'FollowRecordChanges',
@@ -55,11 +57,16 @@ describe("only what the config's VIP kinds need", () => {
     // The file's first synth also loads aws-cdk-lib: 22-37 s under load, over the default 30 s.
   }, 120_000);
 
-  it('two names in one zone share its statement; a dns[] set in another zone gets its own', () => {
+  it('two names in one zone share its statement; a dns[] set in another zone gets its own; no EC2 without aws.publicIp', () => {
+    // Nodes published by a private address (no aws.publicIp), which Elastic IPs never change: no EC2 read.
+    const privateNode = (id: string, n: number) => {
+      const { publicIp: _unused, ...aws } = awsNode(id, n).aws!;
+      return { ...awsNode(id, n), aws };
+    };
     const s = synth({
       cluster: 'web',
       control,
-      nodes: [awsNode('a', 1), awsNode('b', 2)],
+      nodes: [privateNode('a', 1), privateNode('b', 2)],
       vips: [
         { name: 'www', kind: 'aws-route53', aws: { hostedZoneId: 'ZONEA', recordName: 'www.example.net' } },
         { name: 'api', kind: 'aws-route53', aws: { hostedZoneId: 'ZONEA', recordName: 'api.example.net' } },
