@@ -240,20 +240,24 @@ describe('selectHostNet', () => {
 });
 
 // An ordinary user given the two capabilities (ambient, as systemd's AmbientCapabilities does)
-// gets the real plumbing; without them it gets a refusal, never a recording agent. setpriv needs
-// root to drop to uid 65534: the project's tests run as root (the LAN lab needs it too).
+// gets the real plumbing; without them it gets a refusal, never a recording agent. As root the
+// test drops to uid 65534 with setpriv; as an ordinary user (the suite runs as one too) it cannot
+// change uid, so it takes the capabilities in a user namespace of its own (unshare --keep-caps
+// makes them ambient) and keeps only those named: the uid stays non-zero either way.
 describe('--hostnet auto as an ordinary user (setpriv)', () => {
   const script = fileURLToPath(new URL('./fixtures/select-hostnet.ts', import.meta.url));
-  const asNobody = (extra: string[]) => {
-    const r = spawnSync(
-      'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', ...extra, process.execPath, '--import', 'tsx', script],
-      {
-        encoding: 'utf8',
-        timeout: 30_000,
-        cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      },
-    );
+  const isRoot = process.getuid?.() === 0;
+  const asOrdinaryUser = (caps: string) => {
+    const keep = [`--inh-caps=-all,${caps}`, `--ambient-caps=-all,${caps}`];
+    const node = [process.execPath, '--import', 'tsx', script];
+    const [cmd, ...args] = isRoot
+      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...keep, ...node]
+      : ['unshare', '--user', '--map-current-user', '--keep-caps', '--', 'setpriv', ...keep, ...node];
+    const r = spawnSync(cmd!, args, {
+      encoding: 'utf8',
+      timeout: 30_000,
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
     expect(r.status, r.stderr).toBe(0);
     return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
       kind?: string;
@@ -263,18 +267,20 @@ describe('--hostnet auto as an ordinary user (setpriv)', () => {
     };
   };
 
-  it('uid 65534 with ambient CAP_NET_ADMIN and CAP_NET_RAW picks linux', () => {
-    const out = asNobody(['--inh-caps=+net_admin,+net_raw', '--ambient-caps=+net_admin,+net_raw']);
+  it('an ordinary uid with ambient CAP_NET_ADMIN and CAP_NET_RAW picks linux', () => {
+    const out = asOrdinaryUser('+net_admin,+net_raw');
+    expect(out.uid).not.toBe(0);
     expect(out).toMatchObject({
-      uid: 65534,
       kind: 'linux',
-      why: expect.stringMatching(/^CAP_NET_ADMIN and CAP_NET_RAW effective \(uid 65534\), iproute2 /),
+      why: expect.stringMatching(
+        new RegExp(`^CAP_NET_ADMIN and CAP_NET_RAW effective \\(uid ${out.uid}\\), iproute2 `),
+      ),
     });
   });
 
-  it('uid 65534 with only CAP_NET_ADMIN is refused, naming CAP_NET_RAW', () => {
-    const out = asNobody(['--inh-caps=+net_admin', '--ambient-caps=+net_admin']);
-    expect(out.uid).toBe(65534);
+  it('an ordinary uid with only CAP_NET_ADMIN is refused, naming CAP_NET_RAW', () => {
+    const out = asOrdinaryUser('+net_admin');
+    expect(out.uid).not.toBe(0);
     expect(out.kind).toBeUndefined();
     expect(out.error).toMatch(/lacks CAP_NET_RAW/);
   });
