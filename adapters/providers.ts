@@ -64,20 +64,7 @@ export const PROVIDER_FACTORIES: Record<ProviderFamily, ProviderFactory | undefi
     const client = new HetznerRobotClient({ ...c, ...common(env) });
     return new HetznerRobotProvider({ client, nodes: env.config.nodes, ...logger(env, 'hetzner-robot') });
   },
-  'aws-ec2': (env) => {
-    const aws = env.credentials.aws ?? {};
-    return new Ec2Provider({
-      nodes: env.config.nodes,
-      ...optional({
-        region: awsRegion(env),
-        credentials: aws.credentials,
-        endpoint: aws.ec2Endpoint,
-        requestTimeoutMs: aws.requestTimeoutMs,
-        clock: env.clock,
-      }),
-      ...logger(env, 'aws-ec2'),
-    });
-  },
+  'aws-ec2': (env) => new Ec2Provider({ nodes: env.config.nodes, ...ec2Access(env) }),
   'aws-route53': (env) =>
     new Route53Provider({
       nodes: env.config.nodes,
@@ -93,8 +80,13 @@ export const PROVIDER_FACTORIES: Record<ProviderFamily, ProviderFactory | undefi
  */
 function publicAddressReader(env: ProviderEnv): Ec2PublicAddressReader | undefined {
   if (!env.config.nodes.some((n) => n.aws?.eni && n.aws.publicIp)) return undefined;
+  return new Ec2PublicAddressReader(ec2Access(env));
+}
+
+/** How the control plane reaches EC2 (region, credentials, endpoint, timeouts, clock, log): one place for both EC2 clients. */
+function ec2Access(env: ProviderEnv) {
   const aws = env.credentials.aws ?? {};
-  return new Ec2PublicAddressReader({
+  return {
     ...optional({
       region: awsRegion(env),
       credentials: aws.credentials,
@@ -103,7 +95,7 @@ function publicAddressReader(env: ProviderEnv): Ec2PublicAddressReader | undefin
       clock: env.clock,
     }),
     ...logger(env, 'aws-ec2'),
-  });
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { DEMO_LINE_KEYS } from '../helpers/demo-line';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloudDemo } from '../../cli/demo/cloud';
@@ -14,24 +15,7 @@ describe('the embedded demo (local control plane, EC2 emulator, three agent proc
     });
     expect(lines.map((l) => JSON.parse(l) as { vip: string })).toEqual(all);
     // Every line has the same keys, bound_ms null where no host binds (the Elastic IP).
-    for (const l of lines)
-      expect(Object.keys(JSON.parse(l) as object).sort()).toEqual([
-        'accepted_ms',
-        'api_ms',
-        'bound_ms',
-        'calls',
-        'decide_ms',
-        'detect_ms',
-        'errors',
-        'event',
-        'from',
-        'provider',
-        'reason',
-        'state',
-        'to',
-        'total_ms',
-        'vip',
-      ]);
+    for (const l of lines) expect(Object.keys(JSON.parse(l) as object).sort()).toEqual(DEMO_LINE_KEYS);
     expect(all.find((r) => r.vip === 'web-public' && r.event === 'failover')!.bound_ms).toBeNull();
     const reports = all.filter((r) => r.event === 'failover');
     const back = all.filter((r) => r.event === 'return');

@@ -1,3 +1,4 @@
+import { DEMO_LINE_KEYS } from '../helpers/demo-line';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,23 +34,7 @@ describe('demo --json in a pipe', () => {
       self: [process.execPath, '--import', 'tsx', resolve('cli/main.ts')],
     });
     expect(lines).toHaveLength(1);
-    expect(Object.keys(JSON.parse(lines[0]!) as object).sort()).toEqual([
-      'accepted_ms',
-      'api_ms',
-      'bound_ms',
-      'calls',
-      'decide_ms',
-      'detect_ms',
-      'errors',
-      'event',
-      'from',
-      'provider',
-      'reason',
-      'state',
-      'to',
-      'total_ms',
-      'vip',
-    ]);
+    expect(Object.keys(JSON.parse(lines[0]!) as object).sort()).toEqual(DEMO_LINE_KEYS);
     // It stopped at the second line: the return was never started.
     expect(reports.every((r) => r.event === 'failover')).toBe(true);
     expect(Object.values(modes)).toEqual([0o700, 0o600, 0o600, 0o600]);

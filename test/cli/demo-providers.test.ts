@@ -1,3 +1,4 @@
+import { DEMO_LINE_KEYS } from '../helpers/demo-line';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,24 +40,6 @@ function runDemo(
   });
 }
 
-const KEYS = [
-  'accepted_ms',
-  'api_ms',
-  'bound_ms',
-  'calls',
-  'decide_ms',
-  'detect_ms',
-  'errors',
-  'event',
-  'from',
-  'provider',
-  'reason',
-  'state',
-  'to',
-  'total_ms',
-  'vip',
-];
-
 /** Per provider: its VIPs, the state a finished move reports, the mutating call each move makes, and whether a host binds them. */
 const CASES = [
   {
@@ -88,7 +71,7 @@ describe('ipferry demo --provider P --profile fast --json (a child process per p
     it(`${c.provider}: web1 is killed, its VIPs move to a survivor through the ${c.provider} emulator, ${c.state}, and come home`, async () => {
       const { code, lines, stderr } = await runDemo(c.provider, 150_000);
       expect(code, stderr.slice(-2000)).toBe(0);
-      for (const l of lines) expect(Object.keys(l).sort()).toEqual(KEYS);
+      for (const l of lines) expect(Object.keys(l).sort()).toEqual(DEMO_LINE_KEYS);
       const failover = lines.filter((l) => l.event === 'failover');
       expect(failover.map((l) => l.vip).sort()).toEqual([...c.vips].sort());
       const to = failover[0]!.to;
