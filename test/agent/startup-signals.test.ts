@@ -49,6 +49,18 @@ async function eventually<T>(read: () => Promise<T | undefined>, timeoutMs: numb
   }
 }
 
+/** The epoch at which the agent's logs say it holds `vip` now, or -1 when it does not hold it. */
+function heldEpoch(p: AgentProcess, vip: string): number {
+  let held = -1;
+  for (const l of p.logs) {
+    if (l.vip !== vip) continue;
+    const epoch = typeof l.epoch === 'number' ? l.epoch : held;
+    if (l.msg === `bound ${vip}` || (typeof l.msg === 'string' && l.msg.startsWith(`${vip} stays bound`))) held = epoch;
+    else if (typeof l.msg === 'string' && l.msg.startsWith(`unbound ${vip}`)) held = -1;
+  }
+  return held;
+}
+
 function agent(node: string, metrics = '127.0.0.1:0'): AgentProcess {
   const p = spawnIpferry([
     'agent',
@@ -161,7 +173,17 @@ describe('ipferry agent start-up and signals', () => {
     expect(away).toMatchObject({ to: 's2', reason: 'owner-leaving' });
     expect(await nodeState('s1')).toBe('leaving');
 
-    // SIGINT (Ctrl-C) is the same graceful leave: s2 holds v1 now and lets it go.
+    // SIGINT (Ctrl-C) is the same graceful leave: once s2 holds v1 again it lets it go. The move
+    // event is the control plane's decision; s2 learns it from a later answer, and may never have
+    // heard of s1's epoch in between (then v1 simply stays bound at the new epoch).
+    const moveEpoch = away.epoch ?? 0;
+    await eventually(
+      async () => (heldEpoch(s2, 'v1') >= moveEpoch ? true : undefined),
+      10_000,
+      `s2 holding v1 at epoch ${moveEpoch}`,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; s2 said ${JSON.stringify(s2.logs.map((l) => l.msg))}`);
+    });
     s2.kill('SIGINT');
     expect(await s2.exited(15_000)).toBe(0);
     expect(s2.logs.filter((l) => l.msg === 'unbound v1 (stopping)').length).toBe(1);
