@@ -1,4 +1,4 @@
-import { HOST_BOUND_KINDS, type Config, type NodeSpec, type Vip } from '../../core/config';
+import { HOST_BOUND_KINDS, interfaceFor, type Config, type NodeSpec, type Vip } from '../../core/config';
 import type { HostAddress } from '../../core/ports';
 
 /** A VIP this agent plumbs: one whose kind the OS must carry, with the address it binds. */
@@ -26,9 +26,13 @@ export function managedVips(
       skipped.push({ vip: vip.name, reason: `kind ${vip.kind} needs an address to plumb` });
       continue;
     }
-    const iface = vip.interface ?? node.interface;
+    // The VIP's own interface, else its topology segment's on this node, else the node's.
+    const iface = interfaceFor(vip, node);
     if (!iface) {
-      skipped.push({ vip: vip.name, reason: `no interface: set vips[].interface or nodes[${node.id}].interface` });
+      skipped.push({
+        vip: vip.name,
+        reason: `no interface: set vips[].interface, a topology entry for its network, or nodes[${node.id}].interface`,
+      });
       continue;
     }
     managed.push({

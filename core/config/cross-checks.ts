@@ -4,7 +4,8 @@ import type { ConfigIssue } from './issues';
 import type { Config, NodeSpec, Vip } from './model';
 import { resolverOf } from './normalize';
 import { successionOf } from './succession';
-import { canCarry, inNodeSubnet, listedEligible, missingIdentity, subnetBlock } from './topology';
+import { canCarry, inNodeSubnet, listedEligible, missingIdentity, onVipSegment, subnetBlock } from './topology';
+import { checkTopology } from './topology-segments';
 
 /** Checks that span fields: references, cycles, overlaps, identities, topology. */
 export function crossCheck(config: Config): ConfigIssue[] {
@@ -17,6 +18,7 @@ export function crossCheck(config: Config): ConfigIssue[] {
     ...checkTimers(config),
     ...checkAnswerKey(config),
     ...checkHetznerAddresses(config),
+    ...checkTopology(config),
   ];
 }
 
@@ -153,6 +155,7 @@ function checkPlacement(config: Config, v: Vip, at: (f: string) => string): Conf
   if (listed.length === 0)
     return [{ path: at('eligible'), message: 'no node in nodes matches these eligibility lists' }];
   if (listed.some((n) => canCarry(v, n))) return [];
+  if (!listed.some((n) => onVipSegment(v, n))) return []; // outside every segment: checkTopology says so
   const withIdentity = listed.filter((n) => missingIdentity(v, n).length === 0);
   if (withIdentity.length === 0) {
     const missing = [...new Set(listed.flatMap((n) => missingIdentity(v, n)))].join(' and ');

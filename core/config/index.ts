@@ -7,6 +7,15 @@ export { resolverOf, resolveTimers } from './normalize';
 export { ConfigSchema, type ConfigInput } from './schema';
 export { witnessAddress } from './cross-checks';
 export { awsWarnings } from './aws-warnings';
-export { canCarry, inNodeSubnet, listedEligible, missingIdentity, subnetBlock } from './topology';
+export {
+  canCarry,
+  inNodeSubnet,
+  interfaceFor,
+  listedEligible,
+  missingIdentity,
+  onVipSegment,
+  subnetBlock,
+} from './topology';
+export type { TopologyEntry } from './topology-schema';
 export { HOST_BOUND_KINDS, VIP_KINDS, type VipKind } from './vips';
 export { successionOf } from './succession';

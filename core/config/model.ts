@@ -2,6 +2,7 @@ import type { Family } from '../ip';
 import type { CheckSpec } from './checks';
 import type { NodeSpec } from './nodes';
 import type { ParsedConfig } from './schema';
+import type { TopologyEntry } from './topology-schema';
 import type { VipInput } from './vips';
 
 /** Timers after defaults: all in milliseconds. */
@@ -27,6 +28,11 @@ export interface Vip extends Omit<VipInput, 'name' | 'follow' | 'onControlLoss' 
   onControlLoss: 'hold' | 'release';
   /** The address, when the kind has one: canonical text, family and prefix length. */
   ip?: { text: string; family: Family; prefixLength: number };
+  /**
+   * A `lan` VIP under a declared topology: the nodes with a segment holding its address, each with
+   * that segment's interface there. A node absent cannot carry it. Absent without a topology.
+   */
+  interfaceByNode?: Record<string, string>;
 }
 
 /** Witnessed liveness after defaults: the keepalive depends on the mode (see normalize.ts). */
@@ -51,6 +57,8 @@ export interface Config {
   checks: Record<string, CheckSpec>;
   vips: Vip[];
   dns: ParsedConfig['dns'];
+  /** The LAN segments (`topology:`), when the config declares them. */
+  topology?: TopologyEntry[];
   control: ControlConfig;
   security: Omit<ParsedConfig['security'], 'clockSkew'> & { signing: 'ed25519' | 'hmac-sha256'; clockSkew: number };
 }

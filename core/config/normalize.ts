@@ -2,6 +2,7 @@ import { canonicalIp, parsePrefix } from '../ip';
 import type { ConfigIssue } from './issues';
 import type { Config, ControlConfig, Timers, Vip } from './model';
 import type { ParsedConfig } from './schema';
+import { interfacesByNode, segmentsOf } from './topology-segments';
 
 /**
  * Timer defaults: agents that hear each other (peer mode, witnessed liveness) beat five times a
@@ -37,6 +38,7 @@ function vipName(v: ParsedConfig['vips'][number]): string | undefined {
 export function normalize(parsed: ParsedConfig): { config: Config; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const byKey = new Map<string, string>();
+  const segments = parsed.topology ? segmentsOf(parsed.topology) : undefined;
   const vips: Vip[] = parsed.vips.map((v, i) => {
     // A missing name means a missing address or record name: the kind checks report that.
     const name = vipName(v);
@@ -51,6 +53,9 @@ export function normalize(parsed: ParsedConfig): { config: Config; issues: Confi
       follow: undefined,
       onControlLoss: v.onControlLoss ?? (v.kind === 'lan' ? 'release' : 'hold'),
       ...(p ? { ip: { text: p.text, family: p.family, prefixLength: p.length } } : {}),
+      ...(segments && p && v.kind === 'lan'
+        ? { interfaceByNode: interfacesByNode(segments, { family: p.family, value: p.address }, parsed.nodes) }
+        : {}),
     };
     if (name) {
       const taken = byKey.get(name);
@@ -75,6 +80,7 @@ export function normalize(parsed: ParsedConfig): { config: Config; issues: Confi
       checks: parsed.checks,
       vips,
       dns: parsed.dns,
+      ...(parsed.topology ? { topology: parsed.topology } : {}),
       control: resolveControl(parsed),
       security: {
         ...parsed.security,

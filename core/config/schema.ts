@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CheckSchema } from './checks';
 import { NodeSchema } from './nodes';
 import { duration, hostPort, identifier, ipAddress } from './primitives';
+import { TopologySchema } from './topology-schema';
 import { VipSchema } from './vips';
 
 const timers = z.strictObject({
@@ -127,6 +128,8 @@ export const ConfigSchema = z.strictObject({
   checks: z.record(identifier, CheckSchema).default({}),
   vips: z.array(VipSchema).default([]),
   dns: z.array(dnsRecord).default([]),
+  /** LAN segments by CIDR: which interface a `lan` VIP is plumbed on, and which nodes it may move among. */
+  topology: TopologySchema.optional(),
   control: control.prefault({ mode: 'local' }),
   security: security.prefault({}),
 });

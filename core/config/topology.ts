@@ -10,7 +10,7 @@ export function missingIdentity(vip: Vip, node: NodeSpec): string[] {
   const hz = node.hetzner ?? {};
   switch (vip.kind) {
     case 'lan':
-      return vip.interface || node.interface ? [] : ['interface'];
+      return vip.interface || vip.interfaceByNode?.[node.id] || node.interface ? [] : ['interface'];
     case 'aws-secondary-ip': {
       const family = vip.ip?.family ?? 4;
       return [
@@ -67,7 +67,22 @@ export function inNodeSubnet(vip: Vip, node: NodeSpec): boolean {
   return !!block && !!ip && prefixContains(block.prefix, { family: ip.family, value: ip.address });
 }
 
+/** Under a declared topology, a `lan` VIP moves only among the nodes on a segment that holds it. */
+export function onVipSegment(vip: Vip, node: NodeSpec): boolean {
+  return !vip.interfaceByNode || node.id in vip.interfaceByNode;
+}
+
+/** The interface a host-bound VIP is plumbed on at this node: its own, else its segment's, else the node's. */
+export function interfaceFor(vip: Vip, node: NodeSpec): string | undefined {
+  return vip.interface ?? vip.interfaceByNode?.[node.id] ?? node.interface;
+}
+
 /** The static part of eligibility: can this node ever carry this VIP, whatever its health? */
 export function canCarry(vip: Vip, node: NodeSpec): boolean {
-  return listedEligible(vip, node) && missingIdentity(vip, node).length === 0 && inNodeSubnet(vip, node);
+  return (
+    listedEligible(vip, node) &&
+    missingIdentity(vip, node).length === 0 &&
+    inNodeSubnet(vip, node) &&
+    onVipSegment(vip, node)
+  );
 }

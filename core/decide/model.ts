@@ -106,7 +106,14 @@ function staticSignature(v: Vip, subnets: ReadonlyArray<{ text: string; prefix: 
         .map((s) => s.text)
         .join(',')
     : '';
-  return JSON.stringify([v.kind, v.eligible ?? null, v.interface ?? null, v.hetzner?.networkId ?? null, subnet]);
+  return JSON.stringify([
+    v.kind,
+    v.eligible ?? null,
+    v.interface ?? null,
+    v.hetzner?.networkId ?? null,
+    subnet,
+    v.interfaceByNode ?? null,
+  ]);
 }
 
 function followGroups(vips: readonly Vip[], vipIndex: Map<string, number>): number[][] {

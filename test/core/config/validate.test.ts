@@ -355,6 +355,7 @@ describe('config: JSON Schema and digest', () => {
       'checks',
       'vips',
       'dns',
+      'topology',
       'control',
       'security',
     ]);
