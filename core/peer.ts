@@ -1,6 +1,8 @@
 import type { Config } from './config/model';
 import { successionOf } from './config/succession';
 import { decide, type Assignment, type Decision, type NodeView } from './decide';
+import { NO_PEER_OPS, withDrains, withPins, type PeerOpsView } from './peer/ops';
+import { holdDuringReload, type RollingState } from './peer/rolling-reload';
 
 /**
  * Peer mode: no control plane. Every agent runs the same decide() on what it hears, and acts only
@@ -34,6 +36,8 @@ export interface PeerMemory {
   readonly quorumSince: number | null;
   /** This node's open claims: VIP → when it announced the claim. */
   readonly claims: ReadonlyMap<string, number>;
+  /** Since when a live peer has run another config digest (core/peer/rolling-reload.ts). */
+  readonly rollingSince?: number | null;
 }
 
 export const EMPTY_PEER_MEMORY: PeerMemory = { holders: new Map(), quorumSince: null, claims: new Map() };
@@ -48,6 +52,8 @@ export interface PeerInput {
   /** When this agent started: it claims nothing until it has heard everyone alive (deadAfter). */
   startedAt: number;
   configDigest?: string;
+  /** The operators' drains and pins, as every peer carries them (core/peer/ops.ts). */
+  ops?: PeerOpsView;
 }
 
 export interface PeerDecision {
@@ -64,6 +70,10 @@ export interface PeerDecision {
   claiming: string[];
   /** When this node should evaluate again because a claim matures then (null if none). */
   wakeAt: number | null;
+  /** Peers on another config digest, and whether placement moves are deferred (rolling reload). */
+  rolling: RollingState;
+  /** VIPs decided elsewhere that this node keeps while digests differ (rolling reload). */
+  deferred: string[];
 }
 
 /**
@@ -112,9 +122,13 @@ export function quorumLease(config: Config): number {
 }
 
 export function decideAsPeer(input: PeerInput): PeerDecision {
-  const { config, self, views, now } = input;
+  const { config, self, now } = input;
+  const ops = input.ops ?? NO_PEER_OPS;
+  const views = withDrains(input.views, ops.drained);
   const live = liveHolders(config, views, now);
-  const { assignments, memory } = observe(config, views, live, input.memory, now);
+  const observed = observe(config, views, live, input.memory, now);
+  const { memory } = observed;
+  const assignments = withPins(observed.assignments, ops.pins);
   const decision = decide({
     config,
     nodes: views,
@@ -138,7 +152,13 @@ export function decideAsPeer(input: PeerInput): PeerDecision {
   // removed the addresses meanwhile, while peers took them over).
   const quorumSince = quorum.ok ? (input.memory.quorumSince ?? now) : null;
   const settling = now - Math.max(input.startedAt, quorumSince ?? now) < config.timers.deadAfter;
-  const unbind = mine.filter((vip) => !quorum.ok || settling || owner.get(vip) !== self || contested(vip));
+  const releases = mine.filter((vip) => !quorum.ok || settling || owner.get(vip) !== self || contested(vip));
+  // Rolling reload: while live peers run another config, no VIP moves because the configs differ.
+  const { rolling, deferred } = holdDuringReload(
+    { config, self, views, now, ownDigest: input.configDigest, since: input.memory.rollingSince ?? null },
+    { releases, moves: decision.moves, safe: (vip) => quorum.ok && !settling && !contested(vip) },
+  );
+  const unbind = releases.filter((vip) => !deferred.includes(vip));
   const bind: string[] = [];
   const waiting: PeerDecision['waiting'] = [];
   const claims = new Map<string, number>();
@@ -172,7 +192,8 @@ export function decideAsPeer(input: PeerInput): PeerDecision {
   const claiming = [...claims.keys()];
   const wakeAt =
     claiming.length === 0 ? null : Math.min(...claiming.map((v) => claims.get(v)! + config.timers.claimHoldoff));
-  return { decision, memory: { ...memory, quorumSince, claims }, quorum, bind, unbind, waiting, claiming, wakeAt };
+  const kept = { ...memory, quorumSince, claims, rollingSince: rolling.since };
+  return { decision, memory: kept, quorum, bind, unbind, waiting, claiming, wakeAt, rolling, deferred };
 }
 
 /** Live nodes holding each VIP, in config order. */
