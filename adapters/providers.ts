@@ -3,11 +3,11 @@ import type { Clock } from '../core/clock';
 import type { Config, Vip } from '../core/config/model';
 import { FAMILY_OF_KIND, type ProviderFamily, type VipKind } from '../core/config/vips';
 import type { Provider, RecordSetPublisher } from '../core/ports';
-import { Ec2Provider, Ec2PublicAddressReader, type Ec2ClientOptions } from './aws-ec2';
-import { Route53Core, Route53Provider, Route53RecordSetPublisher } from './aws-route53';
+import { Ec2Provider, Ec2PublicAddressReader, type Ec2ClientOptions } from './aws/ec2';
+import { Route53Core, Route53Provider, Route53RecordSetPublisher } from './aws/route53';
 import { BareMetalProvider, type BoundReports, type OwnerRecord } from './bare-metal';
-import { HetznerCloudClient, HetznerCloudProvider } from './hetzner-cloud';
-import { HetznerRobotClient, HetznerRobotProvider } from './hetzner-robot';
+import { HetznerCloudClient, HetznerCloudProvider } from './hetzner/cloud';
+import { HetznerRobotClient, HetznerRobotProvider } from './hetzner/robot';
 
 /** Secrets and endpoints, by family. Tests point `baseUrl` at an emulator. */
 export interface ProviderCredentials {

@@ -10,10 +10,10 @@
  *
  * A table of providers: the AWS side adds its rows through PROVIDERS.
  */
-import { Ec2Provider } from '../adapters/aws-ec2';
-import { Route53Core, Route53Provider } from '../adapters/aws-route53';
-import { HetznerCloudClient, HetznerCloudProvider } from '../adapters/hetzner-cloud';
-import { HetznerRobotClient, HetznerRobotProvider } from '../adapters/hetzner-robot';
+import { Ec2Provider } from '../adapters/aws/ec2';
+import { Route53Core, Route53Provider } from '../adapters/aws/route53';
+import { HetznerCloudClient, HetznerCloudProvider } from '../adapters/hetzner/cloud';
+import { HetznerRobotClient, HetznerRobotProvider } from '../adapters/hetzner/robot';
 import type { Clock } from '../core/clock';
 import type { NodeSpec, Vip } from '../core/config';
 import type { Provider } from '../core/ports';
@@ -32,7 +32,7 @@ import {
 } from '../sim/hetzner-robot';
 import { cloudConfig, cloudSeed } from '../test/contract/hetzner-cloud-world';
 import { robotConfig } from '../test/contract/hetzner-robot-world';
-import { ec2Config, route53Config } from '../test/adapters/aws-ec2/fixtures';
+import { ec2Config, route53Config } from '../test/adapters/aws/ec2/fixtures';
 
 const RECONCILE_MS = 60_000;
 const FAILOVERS_AT_MIN = [10, 25, 40, 55];

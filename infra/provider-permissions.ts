@@ -7,7 +7,7 @@ import { normalizedRecordName } from './record-names';
 export const CLUSTER_TAG = 'ipferry:cluster';
 
 /**
- * Exactly the EC2 calls adapters/aws-ec2 makes, by what the config asks for. A secondary IPv4
+ * Exactly the EC2 calls adapters/aws/ec2 makes, by what the config asks for. A secondary IPv4
  * moves with AllowReassignment and an Elastic IP with AllowReassociation, so neither
  * UnassignPrivateIpAddresses nor DisassociateAddress is ever called; IPv6 cannot be reassigned,
  * so it is unassigned first. test/infra keeps this table and the adapter's calls in step.
@@ -25,11 +25,11 @@ export const EC2_CALLS = {
     describe: ['ec2:DescribeRouteTables', 'ec2:DescribeNetworkInterfaces'],
   },
   // An aws-route53 owner record naming an EC2 node's aws.publicIp reads the address EC2 has now
-  // (an Elastic IP on the primary address changes it): adapters/aws-ec2/public-address.ts.
+  // (an Elastic IP on the primary address changes it): adapters/aws/ec2/public-address.ts.
   route53OwnerAddress: { write: [], describe: ['ec2:DescribeNetworkInterfaces'] },
 } as const;
 
-/** The Route 53 calls adapters/aws-route53 makes: owner records and round-robin sets, A and AAAA only. */
+/** The Route 53 calls adapters/aws/route53 makes: owner records and round-robin sets, A and AAAA only. */
 export const ROUTE53_CALLS = {
   change: 'route53:ChangeResourceRecordSets',
   list: 'route53:ListResourceRecordSets',

@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock';
 import type { MoveContext, MoveResult } from '../../core/ports';
 import { ProviderError, isRetryable } from '../../core/reasons';
-import { CallCounter } from '../call-counter';
-import { pollUntil, settleMove, withDeadline, type MoveOutcome, type PollVerdict } from '../move-frame';
+import { CallCounter } from '../provider-kit/call-counter';
+import { pollUntil, settleMove, withDeadline, type MoveOutcome, type PollVerdict } from '../provider-kit/move-frame';
 import { withRetry } from '../../lib/retry';
 
-export type { MoveOutcome, PollVerdict } from '../move-frame';
+export type { MoveOutcome, PollVerdict } from '../provider-kit/move-frame';
 
 /**
  * The AWS call layer over the shared move frame (EC2 and Route 53 use it): every request counted

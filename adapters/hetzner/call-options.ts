@@ -1,4 +1,4 @@
-import type { CallCounter } from '../call-counter';
+import type { CallCounter } from '../provider-kit/call-counter';
 
 /** What every Hetzner Cloud call may carry: a way to cancel it and a counter of the calls made. */
 export interface CallOptions {

@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock';
 import type { MoveContext, MoveResult } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
-import { CallCounter } from '../call-counter';
-import { pollUntil, settleMove, type MoveOutcome, type PollVerdict } from '../move-frame';
+import { CallCounter } from '../provider-kit/call-counter';
+import { pollUntil, settleMove, type MoveOutcome, type PollVerdict } from '../provider-kit/move-frame';
 import { withRetry } from '../../lib/retry';
 
-export type { MoveOutcome, PollVerdict } from '../move-frame';
+export type { MoveOutcome, PollVerdict } from '../provider-kit/move-frame';
 
 /**
  * The Hetzner call layer over the shared move frame (Cloud and Robot use it): client calls are

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../core/clock';
-import type { MoveContext, MoveResult } from '../core/ports';
-import { ProviderError } from '../core/reasons';
+import type { Clock } from '../../core/clock';
+import type { MoveContext, MoveResult } from '../../core/ports';
+import { ProviderError } from '../../core/reasons';
 
 /**
  * What every remote provider's move shares, whatever its wire: one deadline that bounds retries,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Ec2Provider } from '../../adapters/aws-ec2';
-import { Route53Provider, Route53RecordSetPublisher } from '../../adapters/aws-route53';
+import { Ec2Provider } from '../../adapters/aws/ec2';
+import { Route53Provider, Route53RecordSetPublisher } from '../../adapters/aws/route53';
 import { buildProviders, buildRecordSetPublisher, type ProviderEnv } from '../../adapters/providers';
 import { Ec2Emulator } from '../../sim/aws-ec2';
 import { seedFromConfig as ec2Seed } from '../../sim/aws-ec2/from-config';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BareMetalProvider } from '../../adapters/bare-metal';
-import { HetznerCloudProvider } from '../../adapters/hetzner-cloud';
-import { HetznerRobotProvider } from '../../adapters/hetzner-robot';
+import { HetznerCloudProvider } from '../../adapters/hetzner/cloud';
+import { HetznerRobotProvider } from '../../adapters/hetzner/robot';
 import { PROVIDER_FACTORIES, ProviderSetupError, buildProviders, type ProviderFactory } from '../../adapters/providers';
 import type { Provider } from '../../core/ports';
 import { config } from '../helpers/configs';

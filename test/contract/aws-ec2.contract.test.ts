@@ -1,9 +1,9 @@
-import { ec2World, IDS, unknownVips } from '../adapters/aws-ec2/fixtures';
+import { ec2World, IDS, unknownVips } from '../adapters/aws/ec2/fixtures';
 import { ec2Harness as harness } from './aws-harness';
 import { providerContract } from './provider-contract';
 
 /**
- * The EC2 provider's kinds against the EC2 emulator (test/adapters/aws-ec2/fixtures.ts describes the
+ * The EC2 provider's kinds against the EC2 emulator (test/adapters/aws/ec2/fixtures.ts describes the
  * world; strictReassociation is on, so an AssociateAddress without an explicit
  * AllowReassociation would be refused). Faults go to the kind's mutating action; "forbidden" is
  * the emulator's deny list (UnauthorizedOperation, 403) on that action.

@@ -1,5 +1,5 @@
 import type { Vip } from '../../core/config';
-import type { Ec2World } from '../adapters/aws-ec2/fixtures';
+import type { Ec2World } from '../adapters/aws/ec2/fixtures';
 import { EmulatorAdmin } from './emulator-admin';
 import type { ContractHarness } from './provider-contract';
 

@@ -1,6 +1,6 @@
 import { scaledClock } from '../../sim/common/profile';
 import { loadConfig } from '../../core/config';
-import { ec2World, IDS, route53Config, route53World, unknownVips, ZONE } from '../adapters/aws-ec2/fixtures';
+import { ec2World, IDS, route53Config, route53World, unknownVips, ZONE } from '../adapters/aws/ec2/fixtures';
 import { ec2Harness } from './aws-harness';
 import { EmulatorAdmin } from './emulator-admin';
 import { providerContract } from './provider-contract';

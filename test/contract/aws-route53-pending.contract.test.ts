@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { scaledClock } from '../../sim/common/profile';
-import { ROUTE53_MOVE_DEADLINE_MS } from '../../adapters/aws-route53/provider';
-import { route53World, type Route53World } from '../adapters/aws-ec2/fixtures';
+import { ROUTE53_MOVE_DEADLINE_MS } from '../../adapters/aws/route53/provider';
+import { route53World, type Route53World } from '../adapters/aws/ec2/fixtures';
 
 /**
  * A Route 53 change still PENDING at the move's 90 s deadline, under the emulator's real profile

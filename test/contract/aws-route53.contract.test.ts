@@ -1,5 +1,5 @@
 import { loadConfig } from '../../core/config';
-import { route53Config, route53World, ZONE } from '../adapters/aws-ec2/fixtures';
+import { route53Config, route53World, ZONE } from '../adapters/aws/ec2/fixtures';
 import { EmulatorAdmin } from './emulator-admin';
 import { providerContract } from './provider-contract';
 

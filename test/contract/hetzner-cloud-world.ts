@@ -1,4 +1,4 @@
-import { HetznerCloudClient, HetznerCloudProvider } from '../../adapters/hetzner-cloud';
+import { HetznerCloudClient, HetznerCloudProvider } from '../../adapters/hetzner/cloud';
 import type { Clock } from '../../core/clock';
 import { loadConfig, type Config, type NodeSpec, type Vip } from '../../core/config';
 import { HetznerCloudEmulator, demoCloudSeed, type CloudSeed } from '../../sim/hetzner-cloud';

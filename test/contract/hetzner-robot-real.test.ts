@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HetznerRobotClient, HetznerRobotProvider } from '../../adapters/hetzner-robot';
+import { HetznerRobotClient, HetznerRobotProvider } from '../../adapters/hetzner/robot';
 import type { Clock } from '../../core/clock';
 import { scaledClock } from '../../sim/common/profile';
 import { HetznerRobotEmulator, demoRobotSeed, REAL_ROUTING_MS } from '../../sim/hetzner-robot';

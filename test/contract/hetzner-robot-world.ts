@@ -1,4 +1,4 @@
-import { HetznerRobotClient, HetznerRobotProvider } from '../../adapters/hetzner-robot';
+import { HetznerRobotClient, HetznerRobotProvider } from '../../adapters/hetzner/robot';
 import { loadConfig, type Config, type NodeSpec, type Vip } from '../../core/config';
 import { HetznerRobotEmulator, demoRobotSeed, type RobotSeed } from '../../sim/hetzner-robot';
 import { EmulatorAdmin } from './emulator-admin';

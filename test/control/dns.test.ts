@@ -3,7 +3,7 @@ import pino from 'pino';
 import { loadConfig } from '../../core/config';
 import { heartbeatVerifier } from '../../core/heartbeat';
 import { BareMetalProvider } from '../../adapters/bare-metal';
-import { Route53Core, Route53RecordSetPublisher } from '../../adapters/aws-route53';
+import { Route53Core, Route53RecordSetPublisher } from '../../adapters/aws/route53';
 import { MemoryStore } from '../../adapters/memory-store';
 import { systemClock } from '../../lib/clock';
 import { Route53Emulator } from '../../sim/aws-route53';

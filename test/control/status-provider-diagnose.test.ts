@@ -6,7 +6,7 @@ import { observeAll } from '../../control/drift';
 import { plan, status } from '../../control/status';
 import { memoryLog } from '../../lib/log';
 import { ManualClock } from '../helpers/manual-clock';
-import { ec2World, IDS, type Ec2World } from '../adapters/aws-ec2/fixtures';
+import { ec2World, IDS, type Ec2World } from '../adapters/aws/ec2/fixtures';
 
 /**
  * `ipferry status` shows the providers' own findings (EC2: an overlay route's possible owner with

@@ -22,13 +22,13 @@ function commandsIn(
 // If an adapter starts making a call the policies do not grant (or stops making one they do),
 // these fail: the IAM statements follow the code, not a guess.
 describe('the policies grant exactly the calls the adapters make', () => {
-  it('EC2: adapters/aws-ec2 commands equal the write and Describe actions of EC2_CALLS', () => {
+  it('EC2: adapters/aws/ec2 commands equal the write and Describe actions of EC2_CALLS', () => {
     const granted = new Set(Object.values(EC2_CALLS).flatMap((c) => [...c.write, ...c.describe]));
-    expect(commandsIn('adapters/aws-ec2', 'ec2')).toEqual([...granted].sort());
+    expect(commandsIn('adapters/aws/ec2', 'ec2')).toEqual([...granted].sort());
   });
 
-  it('Route 53: adapters/aws-route53 commands equal ChangeResourceRecordSets, ListResourceRecordSets, GetChange', () => {
-    expect(commandsIn('adapters/aws-route53', 'route53')).toEqual(
+  it('Route 53: adapters/aws/route53 commands equal ChangeResourceRecordSets, ListResourceRecordSets, GetChange', () => {
+    expect(commandsIn('adapters/aws/route53', 'route53')).toEqual(
       [ROUTE53_CALLS.change, ROUTE53_CALLS.getChange, ROUTE53_CALLS.list].sort(),
     );
   });

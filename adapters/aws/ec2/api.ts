@@ -12,10 +12,10 @@ import {
   type NetworkInterface,
   type Route,
 } from '@aws-sdk/client-ec2';
-import { canonicalIp } from '../../core/ip';
-import { ProviderError } from '../../core/reasons';
+import { canonicalIp } from '../../../core/ip';
+import { ProviderError } from '../../../core/reasons';
 import type { Ec2Sender } from './client';
-import type { Frame } from './frame';
+import type { Frame } from '../frame';
 
 /** Where an Elastic IP is associated (both unset when it is not). */
 export interface EipAssociation {

@@ -1,7 +1,7 @@
-import type { NodeSpec, Vip } from '../../core/config';
-import type { Holding } from '../../core/ports';
+import type { NodeSpec, Vip } from '../../../core/config';
+import type { Holding } from '../../../core/ports';
 import type { EipAssociation } from './api';
-import type { Frame, MoveOutcome, PollVerdict } from './frame';
+import type { Frame, MoveOutcome, PollVerdict } from '../frame';
 import type { Ec2Kind, KindDeps } from './kind';
 
 /**

@@ -1,6 +1,6 @@
-import type { FailureReason } from '../../core/reasons';
-import type { ProviderError } from '../../core/reasons';
-import { classifySdkError, type ServiceCodes } from './sdk-errors';
+import type { FailureReason } from '../../../core/reasons';
+import type { ProviderError } from '../../../core/reasons';
+import { classifySdkError, type ServiceCodes } from '../sdk-errors';
 
 /**
  * EC2's error codes onto core's failure reasons. Codes shared by every AWS service (throttling,

@@ -1,8 +1,8 @@
-import type { Vip } from '../../core/config';
-import { canonicalIp } from '../../core/ip';
-import type { Holding } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
-import type { Frame, MoveOutcome } from './frame';
+import type { Vip } from '../../../core/config';
+import { canonicalIp } from '../../../core/ip';
+import type { Holding } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
+import type { Frame, MoveOutcome } from '../frame';
 import { holderVerdict, vipAddress, type KindDeps } from './kind';
 
 /**

@@ -1,8 +1,8 @@
-import type { NodeSpec, Vip } from '../../core/config';
-import type { Holding } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
+import type { NodeSpec, Vip } from '../../../core/config';
+import type { Holding } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
 import type { Ec2Api } from './api';
-import type { Frame, MoveOutcome, PollVerdict } from './frame';
+import type { Frame, MoveOutcome, PollVerdict } from '../frame';
 import type { EniDirectory } from './nodes';
 
 /** What every EC2 VIP kind's handler gets: the API and the interface directory. */

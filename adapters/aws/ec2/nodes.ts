@@ -1,6 +1,6 @@
-import type { NodeSpec } from '../../core/config';
-import { parseIp, parsePrefix, prefixContains, type Prefix } from '../../core/ip';
-import type { Holding } from '../../core/ports';
+import type { NodeSpec } from '../../../core/config';
+import { parseIp, parsePrefix, prefixContains, type Prefix } from '../../../core/ip';
+import type { Holding } from '../../../core/ports';
 
 /**
  * The config's nodes as EC2 knows them: by network interface. An interface that no node names

@@ -1,10 +1,10 @@
 import type { Route } from '@aws-sdk/client-ec2';
-import type { NodeSpec, Vip } from '../../core/config';
-import { formatIp, parsePrefix } from '../../core/ip';
-import type { Holding } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
+import type { NodeSpec, Vip } from '../../../core/config';
+import { formatIp, parsePrefix } from '../../../core/ip';
+import type { Holding } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
 import { routeTo, type Destination } from './api';
-import type { Frame, MoveOutcome, PollVerdict } from './frame';
+import type { Frame, MoveOutcome, PollVerdict } from '../frame';
 import { vipAddress, type Ec2Kind, type KindDeps } from './kind';
 
 /**

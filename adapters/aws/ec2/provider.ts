@@ -1,19 +1,19 @@
 import pino, { type Logger } from 'pino';
-import type { Clock } from '../../core/clock';
-import { canCarry, type NodeSpec, type Vip, type VipKind } from '../../core/config';
-import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
-import { systemClock } from '../../lib/clock';
+import type { Clock } from '../../../core/clock';
+import { canCarry, type NodeSpec, type Vip, type VipKind } from '../../../core/config';
+import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../../core/ports';
+import { systemClock } from '../../../lib/clock';
 import { Ec2Api } from './api';
 import { createEc2Client, DEFAULT_REQUEST_TIMEOUT_MS, type Ec2ClientOptions, type Ec2Sender } from './client';
 import { ElasticIpKind } from './elastic-ip';
 import { classifyEc2Error } from './errors';
-import { runMove, runRead, type FrameOptions } from './frame';
+import { runMove, runRead, type FrameOptions } from '../frame';
 import type { Ec2Kind } from './kind';
-import { KeyedLock } from '../../lib/keyed-lock';
+import { KeyedLock } from '../../../lib/keyed-lock';
 import { EniDirectory } from './nodes';
 import { OverlayRouteKind, sourceDestMessage } from './overlay-route';
 import { SecondaryIpKind } from './secondary-ip';
-import { ThrottleWatch } from './throttle-watch';
+import { ThrottleWatch } from '../throttle-watch';
 
 export const EC2_KINDS = [
   'aws-secondary-ip',

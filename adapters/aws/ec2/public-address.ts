@@ -1,12 +1,12 @@
 import { DescribeNetworkInterfacesCommand, type NetworkInterface } from '@aws-sdk/client-ec2';
 import pino, { type Logger } from 'pino';
-import type { Clock } from '../../core/clock';
-import { canonicalIp, parseIp } from '../../core/ip';
-import { ProviderError } from '../../core/reasons';
-import { systemClock } from '../../lib/clock';
+import type { Clock } from '../../../core/clock';
+import { canonicalIp, parseIp } from '../../../core/ip';
+import { ProviderError } from '../../../core/reasons';
+import { systemClock } from '../../../lib/clock';
 import { createEc2Client, DEFAULT_REQUEST_TIMEOUT_MS, type Ec2ClientOptions, type Ec2Sender } from './client';
 import { classifyEc2Error } from './errors';
-import { runRead } from './frame';
+import { runRead } from '../frame';
 
 /** Where one read happens: inside a move, bounded by its deadline, its calls counted with the move's. */
 export interface PublicAddressRead {

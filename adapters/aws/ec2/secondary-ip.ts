@@ -1,8 +1,8 @@
-import { subnetBlock, type NodeSpec, type Vip } from '../../core/config';
-import { parseIp, prefixContains } from '../../core/ip';
-import type { Holding } from '../../core/ports';
+import { subnetBlock, type NodeSpec, type Vip } from '../../../core/config';
+import { parseIp, prefixContains } from '../../../core/ip';
+import type { Holding } from '../../../core/ports';
 import { FILTER_CHUNK } from './api';
-import type { Frame, MoveOutcome } from './frame';
+import type { Frame, MoveOutcome } from '../frame';
 import { observeIpv6, moveIpv6 } from './ipv6';
 import { holderVerdict, vipAddress, type Ec2Kind, type KindDeps } from './kind';
 

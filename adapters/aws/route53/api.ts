@@ -5,9 +5,9 @@ import {
   type Change,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { canonicalIp } from '../../core/ip';
-import { ProviderError } from '../../core/reasons';
-import type { Frame } from '../aws-ec2/frame';
+import { canonicalIp } from '../../../core/ip';
+import { ProviderError } from '../../../core/reasons';
+import type { Frame } from '../frame';
 import type { Route53Sender } from './client';
 import { priorRequestPending } from './errors';
 

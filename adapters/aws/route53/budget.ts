@@ -1,4 +1,4 @@
-import type { Budget } from '../../core/ports';
+import type { Budget } from '../../../core/ports';
 import type { RequestPacer } from './pacer';
 
 /**

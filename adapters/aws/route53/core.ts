@@ -1,9 +1,9 @@
 import pino, { type Logger } from 'pino';
-import type { Clock } from '../../core/clock';
-import type { Budget } from '../../core/ports';
-import type { FrameOptions } from '../aws-ec2/frame';
-import { KeyedLock } from '../../lib/keyed-lock';
-import { systemClock } from '../../lib/clock';
+import type { Clock } from '../../../core/clock';
+import type { Budget } from '../../../core/ports';
+import type { FrameOptions } from '../frame';
+import { KeyedLock } from '../../../lib/keyed-lock';
+import { systemClock } from '../../../lib/clock';
 import { Route53Api } from './api';
 import { Route53Budget } from './budget';
 import {

@@ -1,9 +1,9 @@
-import type { FailureReason, ProviderError } from '../../core/reasons';
-import { classifySdkError, type ServiceCodes } from '../aws-ec2/sdk-errors';
+import type { FailureReason, ProviderError } from '../../../core/reasons';
+import { classifySdkError, type ServiceCodes } from '../sdk-errors';
 
 /**
  * Route 53's error codes onto core's failure reasons (codes every AWS service shares are in
- * aws-ec2/sdk-errors.ts). PriorRequestNotComplete is a conflict that clears by itself — the zone
+ * ../sdk-errors.ts). PriorRequestNotComplete is a conflict that clears by itself — the zone
  * is still processing an earlier change — so the change call retries it with backoff.
  */
 const ROUTE53_CODES: Record<string, FailureReason> = {

@@ -1,6 +1,6 @@
-import type { Config } from '../../core/config';
-import { resolverOf } from '../../core/config';
-import type { DnsRecordSet } from '../../core/ports';
+import type { Config } from '../../../core/config';
+import { resolverOf } from '../../../core/config';
+import type { DnsRecordSet } from '../../../core/ports';
 import { canonicalSorted } from './api';
 
 /**

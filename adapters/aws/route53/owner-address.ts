@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { NodeSpec } from '../../core/config';
-import { canonicalIp } from '../../core/ip';
-import { ProviderError } from '../../core/reasons';
-import type { Frame } from '../aws-ec2/frame';
+import type { NodeSpec } from '../../../core/config';
+import { canonicalIp } from '../../../core/ip';
+import { ProviderError } from '../../../core/reasons';
+import type { Frame } from '../frame';
 
 /**
  * What an owner record needs of EC2: the public IPv4 address on an interface's primary private

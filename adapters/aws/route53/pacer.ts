@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock';
+import type { Clock } from '../../../core/clock';
 import type { Route53Sender } from './client';
 
 export type Priority = 'move' | 'background';

@@ -1,7 +1,7 @@
-import type { NodeSpec, Vip, VipKind } from '../../core/config';
-import { canonicalIp } from '../../core/ip';
-import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
-import { runMove, runRead } from '../aws-ec2/frame';
+import type { NodeSpec, Vip, VipKind } from '../../../core/config';
+import { canonicalIp } from '../../../core/ip';
+import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../../core/ports';
+import { runMove, runRead } from '../frame';
 import { typeOf, type AddressRecords } from './api';
 import { Route53Core, recordKey, type Route53Options } from './core';
 import { currentOwnerAddress, ownerAddress, type PublicAddressPort } from './owner-address';

@@ -1,6 +1,6 @@
-import { canonicalIp } from '../../core/ip';
-import type { DnsRecordSet, MoveContext, MoveResult, RecordSetPublisher } from '../../core/ports';
-import { runMove, runRead } from '../aws-ec2/frame';
+import { canonicalIp } from '../../../core/ip';
+import type { DnsRecordSet, MoveContext, MoveResult, RecordSetPublisher } from '../../../core/ports';
+import { runMove, runRead } from '../frame';
 import { canonicalSorted } from './api';
 import { Route53Core, recordKey, type Route53Options } from './core';
 import { syncRecords, type DesiredRecords } from './sync';

@@ -1,6 +1,6 @@
 import type { Change } from '@aws-sdk/client-route-53';
-import { ProviderError } from '../../core/reasons';
-import type { Frame, MoveOutcome } from '../aws-ec2/frame';
+import { ProviderError } from '../../../core/reasons';
+import type { Frame, MoveOutcome } from '../frame';
 import { canonicalSorted, type AddressRecords, type AddressType, type Route53Api } from './api';
 
 /** What a name should hold: per type, the TTL and values, or nothing (absent: the set must not exist). */

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import type { NodeSpec, Vip } from '../../core/config/model';
-import type { Holding } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
-import { retryableReason } from '../../lib/retry';
+import type { NodeSpec, Vip } from '../../../core/config/model';
+import type { Holding } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
+import { retryableReason } from '../../../lib/retry';
 import type { CallOptions } from './client';
 import { hetznerCloudShouldRetry } from './errors';
 import { holdingOf, type CloudEnv } from './floating-ip';
-import type { KeyedLock } from '../../lib/keyed-lock';
-import type { MoveFrame, MoveOutcome } from './move-frame';
+import type { KeyedLock } from '../../../lib/keyed-lock';
+import type { MoveFrame, MoveOutcome } from '../frame';
 import type { Server } from './schemas';
 
 export interface AliasEnv extends CloudEnv {

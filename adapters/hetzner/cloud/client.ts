@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import type { Clock } from '../../core/clock';
-import type { Budget } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
-import { systemClock } from '../../lib/clock';
-import { CallCounter } from '../call-counter';
+import type { Clock } from '../../../core/clock';
+import type { Budget } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
+import { systemClock } from '../../../lib/clock';
+import { CallCounter } from '../../provider-kit/call-counter';
 import { apiError } from './errors';
-import { exchange, parseJsonBody, validateBody } from './http';
+import { exchange, parseJsonBody, validateBody } from '../http';
 import { estimateBudget, parseRateLimit, retryAfterMs, type RateLimitState } from './rate-limit';
 import {
   actionAnswer,
@@ -21,10 +21,10 @@ import {
   type Pagination,
   type Server,
 } from './schemas';
-import type { CallOptions } from './call-options';
+import type { CallOptions } from '../call-options';
 import { waitForAction, type WaitOptions } from './wait';
 
-export type { CallOptions } from './call-options';
+export type { CallOptions } from '../call-options';
 
 export const HETZNER_CLOUD_API = 'https://api.hetzner.cloud/v1';
 

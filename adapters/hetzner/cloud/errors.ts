@@ -1,5 +1,5 @@
-import { ProviderError, type FailureReason } from '../../core/reasons';
-import { retryableOrConflict } from '../../lib/retry';
+import { ProviderError, type FailureReason } from '../../../core/reasons';
+import { retryableOrConflict } from '../../../lib/retry';
 
 /**
  * Hetzner Cloud error codes onto core's failure reasons. The code decides when we know it; the

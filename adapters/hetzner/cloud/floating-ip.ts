@@ -1,11 +1,11 @@
-import type { NodeSpec, Vip } from '../../core/config/model';
-import { floatingIpHolds } from '../../core/config/hetzner-addresses';
-import type { Holding } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
-import { retryableReason } from '../../lib/retry';
+import type { NodeSpec, Vip } from '../../../core/config/model';
+import { floatingIpHolds } from '../../../core/config/hetzner-addresses';
+import type { Holding } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
+import { retryableReason } from '../../../lib/retry';
 import type { CallOptions, HetznerCloudClient } from './client';
 import { hetznerCloudShouldRetry } from './errors';
-import { refused, type MoveFrame, type MoveOutcome } from './move-frame';
+import { refused, type MoveFrame, type MoveOutcome } from '../frame';
 import type { FloatingIp } from './schemas';
 
 /** What the floating-IP half of the provider shares with the alias half. */

@@ -1,14 +1,14 @@
 import pino, { type Logger } from 'pino';
-import type { NodeSpec, Vip } from '../../core/config/model';
-import type { VipKind } from '../../core/config/vips';
-import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
-import { retryableReason, withRetry } from '../../lib/retry';
+import type { NodeSpec, Vip } from '../../../core/config/model';
+import type { VipKind } from '../../../core/config/vips';
+import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
+import { retryableReason, withRetry } from '../../../lib/retry';
 import { aliasHolding, moveAliasIp, type AliasEnv } from './alias-ip';
 import type { HetznerCloudClient } from './client';
 import { findFloatingIp, holdingOf, matchByAddress, moveFloatingIp, type FloatingIpIds } from './floating-ip';
-import { KeyedLock } from '../../lib/keyed-lock';
-import { runMove, type FrameOptions } from './move-frame';
+import { KeyedLock } from '../../../lib/keyed-lock';
+import { runMove, type FrameOptions } from '../frame';
 
 export interface HetznerCloudProviderOptions {
   client: HetznerCloudClient;

@@ -1,4 +1,4 @@
-import type { Budget } from '../../core/ports';
+import type { Budget } from '../../../core/ports';
 
 /**
  * The project's request budget as the API last reported it (RateLimit-Limit, -Remaining, -Reset on

@@ -1,7 +1,7 @@
-import { ProviderError } from '../../core/reasons';
-import { retryableReason, withRetry } from '../../lib/retry';
-import type { Clock } from '../../core/clock';
-import type { CallOptions } from './call-options';
+import { ProviderError } from '../../../core/reasons';
+import { retryableReason, withRetry } from '../../../lib/retry';
+import type { Clock } from '../../../core/clock';
+import type { CallOptions } from '../call-options';
 import type { Action } from './schemas';
 
 export interface WaitOptions {

@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import type { Clock } from '../../core/clock';
-import { canonicalIp } from '../../core/ip';
-import type { Budget } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
-import { CallCounter } from '../call-counter';
-import { exchange, parseJsonBody, validateBody } from '../hetzner-cloud/http';
-import { systemClock } from '../../lib/clock';
+import type { Clock } from '../../../core/clock';
+import { canonicalIp } from '../../../core/ip';
+import type { Budget } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
+import { CallCounter } from '../../provider-kit/call-counter';
+import { exchange, parseJsonBody, validateBody } from '../http';
+import { systemClock } from '../../../lib/clock';
 import { robotError, robotRetryAfterMs } from './errors';
 import { failoverAnswer, failoverList, robotErrorSchema, type Failover, type RobotErrorBody } from './schemas';
 import { SwitchBudget } from './switch-budget';

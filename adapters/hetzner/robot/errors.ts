@@ -1,5 +1,5 @@
-import { ProviderError, type FailureReason } from '../../core/reasons';
-import { retryableOrConflict } from '../../lib/retry';
+import { ProviderError, type FailureReason } from '../../../core/reasons';
+import { retryableOrConflict } from '../../../lib/retry';
 import type { RobotErrorBody } from './schemas';
 
 /** Robot error codes onto core's failure reasons; the HTTP status decides for codes we do not know. */

@@ -1,11 +1,11 @@
 import pino, { type Logger } from 'pino';
-import type { NodeSpec, Vip } from '../../core/config/model';
-import type { VipKind } from '../../core/config/vips';
-import { canonicalIp } from '../../core/ip';
-import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../core/ports';
-import { ProviderError } from '../../core/reasons';
-import { refused, runMove, type FrameOptions, type MoveFrame, type MoveOutcome } from '../hetzner-cloud/move-frame';
-import { retryableReason, withRetry } from '../../lib/retry';
+import type { NodeSpec, Vip } from '../../../core/config/model';
+import type { VipKind } from '../../../core/config/vips';
+import { canonicalIp } from '../../../core/ip';
+import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../../core/ports';
+import { ProviderError } from '../../../core/reasons';
+import { refused, runMove, type FrameOptions, type MoveFrame, type MoveOutcome } from '../frame';
+import { retryableReason, withRetry } from '../../../lib/retry';
 import type { CallOptions, HetznerRobotClient } from './client';
 import type { Failover } from './schemas';
 

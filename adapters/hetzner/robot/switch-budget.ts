@@ -1,4 +1,4 @@
-import type { Budget } from '../../core/ports';
+import type { Budget } from '../../../core/ports';
 
 /**
  * The account's failover-switch budget as this client knows it: Robot allows 50 switches (POST or

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ThrottleWatch } from '../../../adapters/aws-ec2';
+import { ThrottleWatch } from '../../../adapters/aws/ec2';
 
 describe('ThrottleWatch: the EC2 budget view', () => {
   it('is unknown until throttled, then a doubling cool-down that ends by itself', () => {

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { runMove, type FrameOptions } from '../../../adapters/hetzner-cloud/move-frame';
+import { runMove, type FrameOptions } from '../../../adapters/hetzner/frame';
 import { ProviderError } from '../../../core/reasons';
 import { ManualClock } from '../../helpers/manual-clock';
 

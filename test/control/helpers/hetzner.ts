@@ -1,5 +1,5 @@
 import type { NodeSpec } from '../../../core/config';
-import { HetznerCloudClient, HetznerCloudProvider } from '../../../adapters/hetzner-cloud';
+import { HetznerCloudClient, HetznerCloudProvider } from '../../../adapters/hetzner/cloud';
 import { demoCloudSeed, HetznerCloudEmulator } from '../../../sim/hetzner-cloud';
 
 /** The Hetzner Cloud emulator on 127.0.0.1 with servers 1, 2, 4 (n1..n3), 5 (not ours) and floating IP 100 on server 1. */

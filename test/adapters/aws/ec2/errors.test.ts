@@ -9,8 +9,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyEc2Error, Ec2Provider } from '../../../adapters/aws-ec2';
-import type { FailureReason } from '../../../core/reasons';
+import { classifyEc2Error, Ec2Provider } from '../../../../adapters/aws/ec2';
+import type { FailureReason } from '../../../../core/reasons';
 import { ec2Config, IDS } from './fixtures';
 
 function sdkError(name: string, status: number, message = `${name} happened`): EC2ServiceException {

@@ -1,15 +1,15 @@
 import pino from 'pino';
-import { Ec2Provider } from '../../../adapters/aws-ec2';
-import { Route53Core, Route53Provider, Route53RecordSetPublisher } from '../../../adapters/aws-route53';
-import { loadConfig, type Config, type NodeSpec, type Vip } from '../../../core/config';
-import type { MoveContext } from '../../../core/ports';
-import { Ec2Emulator, type Ec2EmulatorOptions, type Ec2Seed } from '../../../sim/aws-ec2';
-import { coveringCidr, seedFromConfig } from '../../../sim/aws-ec2/from-config';
-import { Route53Emulator, type Route53EmulatorOptions } from '../../../sim/aws-route53';
-import { seedFromConfig as route53Seed } from '../../../sim/aws-route53/from-config';
-import type { Clock } from '../../../core/clock';
-import type { EmulatorProfile } from '../../../sim/common/profile';
-import { config } from '../../helpers/configs';
+import { Ec2Provider } from '../../../../adapters/aws/ec2';
+import { Route53Core, Route53Provider, Route53RecordSetPublisher } from '../../../../adapters/aws/route53';
+import { loadConfig, type Config, type NodeSpec, type Vip } from '../../../../core/config';
+import type { MoveContext } from '../../../../core/ports';
+import { Ec2Emulator, type Ec2EmulatorOptions, type Ec2Seed } from '../../../../sim/aws-ec2';
+import { coveringCidr, seedFromConfig } from '../../../../sim/aws-ec2/from-config';
+import { Route53Emulator, type Route53EmulatorOptions } from '../../../../sim/aws-route53';
+import { seedFromConfig as route53Seed } from '../../../../sim/aws-route53/from-config';
+import type { Clock } from '../../../../core/clock';
+import type { EmulatorProfile } from '../../../../sim/common/profile';
+import { config } from '../../../helpers/configs';
 
 /**
  * A small EC2 world for the adapter tests, described as an ipferry config and turned into the

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../core/config';
+import { loadConfig } from '../../../../core/config';
 import { ec2Config, ec2World, IDS, type Ec2World } from './fixtures';
 
 let w: Ec2World;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bigClusterConfig } from '../../../bench/big-cluster';
-import { loadConfig } from '../../../core/config';
+import { bigClusterConfig } from '../../../../bench/big-cluster';
+import { loadConfig } from '../../../../core/config';
 import { ec2World, type Ec2World } from './fixtures';
 
 let w: Ec2World;

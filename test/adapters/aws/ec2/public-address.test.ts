@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Ec2PublicAddressReader } from '../../../adapters/aws-ec2';
-import { ProviderError } from '../../../core/reasons';
-import { startHttpServer, type HttpServer } from '../../helpers/http-server';
+import { Ec2PublicAddressReader } from '../../../../adapters/aws/ec2';
+import { ProviderError } from '../../../../core/reasons';
+import { startHttpServer, type HttpServer } from '../../../helpers/http-server';
 
 const ENI = 'eni-0000000000000a001';
 

@@ -46,7 +46,7 @@ describe('aws-secondary-ip (IPv4) through the EC2 emulator', () => {
       params: { NetworkInterfaceId: IDS.eniA, 'PrivateIpAddress.1': '10.0.1.100' },
     });
     expect((await w.provider.observe([w.vip('sec4')])).get('sec4')).toEqual({ node: 'a' });
-    const stranger = new (await import('../../../adapters/aws-ec2')).Ec2Provider({
+    const stranger = new (await import('../../../../adapters/aws/ec2')).Ec2Provider({
       nodes: [],
       endpoint: w.emu.url,
       region: 'eu-central-1',

@@ -7,8 +7,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyRoute53Error, Route53RecordSetPublisher } from '../../../adapters/aws-route53';
-import type { FailureReason } from '../../../core/reasons';
+import { classifyRoute53Error, Route53RecordSetPublisher } from '../../../../adapters/aws/route53';
+import type { FailureReason } from '../../../../core/reasons';
 
 function sdkError(name: string, status: number, message = `${name} happened`): Route53ServiceException {
   return new Route53ServiceException({

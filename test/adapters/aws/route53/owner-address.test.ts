@@ -1,15 +1,15 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Ec2Provider } from '../../../adapters/aws-ec2';
-import type { Route53Provider } from '../../../adapters/aws-route53';
-import { buildProviders } from '../../../adapters/providers';
-import type { Config, NodeSpec, Vip } from '../../../core/config';
-import { Ec2Emulator } from '../../../sim/aws-ec2';
-import { seedFromConfig } from '../../../sim/aws-ec2/from-config';
-import { Route53Emulator } from '../../../sim/aws-route53';
-import { seedFromConfig as route53Seed } from '../../../sim/aws-route53/from-config';
-import { config } from '../../helpers/configs';
+import type { Ec2Provider } from '../../../../adapters/aws/ec2';
+import type { Route53Provider } from '../../../../adapters/aws/route53';
+import { buildProviders } from '../../../../adapters/providers';
+import type { Config, NodeSpec, Vip } from '../../../../core/config';
+import { Ec2Emulator } from '../../../../sim/aws-ec2';
+import { seedFromConfig } from '../../../../sim/aws-ec2/from-config';
+import { Route53Emulator } from '../../../../sim/aws-route53';
+import { seedFromConfig as route53Seed } from '../../../../sim/aws-route53/from-config';
+import { config } from '../../../helpers/configs';
 
 const ZONE = 'Z0000000000OWNER';
 const ENI = { a: 'eni-0000000000000a001', b: 'eni-0000000000000b001' } as const;

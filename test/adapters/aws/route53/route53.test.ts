@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { membershipAddresses } from '../../../adapters/aws-route53';
-import { route53World, ZONE, type Route53World } from '../aws-ec2/fixtures';
+import { membershipAddresses } from '../../../../adapters/aws/route53';
+import { route53World, ZONE, type Route53World } from '../ec2/fixtures';
 
 let w: Route53World;
 afterEach(async () => w?.close());
@@ -53,7 +53,7 @@ describe('aws-route53 owner record', () => {
   });
 
   it('refuses a node with no address to point at, before any call', async () => {
-    const { config } = await import('../../helpers/configs');
+    const { config } = await import('../../../helpers/configs');
     w = await route53World();
     const nowhere = config({
       cluster: 'x',

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CallCounter, HetznerCloudClient, hetznerCloudShouldRetry } from '../../../adapters/hetzner-cloud';
-import { systemClock } from '../../../lib/clock';
-import { withRetry } from '../../../lib/retry';
-import type { ProviderError } from '../../../core/reasons';
-import { HetznerCloudEmulator, demoCloudSeed, type CloudSeed } from '../../../sim/hetzner-cloud';
+import { CallCounter, HetznerCloudClient, hetznerCloudShouldRetry } from '../../../../adapters/hetzner/cloud';
+import { systemClock } from '../../../../lib/clock';
+import { withRetry } from '../../../../lib/retry';
+import type { ProviderError } from '../../../../core/reasons';
+import { HetznerCloudEmulator, demoCloudSeed, type CloudSeed } from '../../../../sim/hetzner-cloud';
 
 let emu: HetznerCloudEmulator | undefined;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HetznerCloudClient, reasonFor } from '../../../adapters/hetzner-cloud';
-import type { Clock } from '../../../core/clock';
-import type { ProviderError } from '../../../core/reasons';
-import { ManualClock } from '../../helpers/manual-clock';
+import { HetznerCloudClient, reasonFor } from '../../../../adapters/hetzner/cloud';
+import type { Clock } from '../../../../core/clock';
+import type { ProviderError } from '../../../../core/reasons';
+import { ManualClock } from '../../../helpers/manual-clock';
 
 type Answer = { status: number; body: string; headers?: Record<string, string> };
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HetznerCloudClient, HetznerCloudProvider } from '../../../adapters/hetzner-cloud';
-import { loadConfig, parseConfig, type Config } from '../../../core/config';
-import { HetznerCloudEmulator } from '../../../sim/hetzner-cloud';
-import { cloudSeed } from '../../contract/hetzner-cloud-world';
+import { HetznerCloudClient, HetznerCloudProvider } from '../../../../adapters/hetzner/cloud';
+import { loadConfig, parseConfig, type Config } from '../../../../core/config';
+import { HetznerCloudEmulator } from '../../../../sim/hetzner-cloud';
+import { cloudSeed } from '../../../contract/hetzner-cloud-world';
 
 /**
  * IPv6 floating IPs end to end: the API shows a /64 network ("2001:db8:ff::/64"); the VIP is the

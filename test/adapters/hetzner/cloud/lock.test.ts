@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cloudWorld, type CloudWorld } from '../../contract/hetzner-cloud-world';
+import { cloudWorld, type CloudWorld } from '../../../contract/hetzner-cloud-world';
 
 /** A backup or snapshot locks the failed server: the alias IP cannot leave it until the lock ends. */
 let world: CloudWorld | undefined;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MoveResult } from '../../../core/ports';
+import type { MoveResult } from '../../../../core/ports';
 import {
   aliasesOf,
   aliasHolder,
@@ -7,7 +7,7 @@ import {
   cloudWorld,
   floatingHolder,
   type CloudWorld,
-} from '../../contract/hetzner-cloud-world';
+} from '../../../contract/hetzner-cloud-world';
 
 /** What the contract does not cover: alias-list hygiene, put-back, failed actions, drift, batching, budget, bad input. */
 let world: CloudWorld | undefined;

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CallCounter } from '../../../adapters/hetzner-cloud';
-import { HetznerRobotClient, robotReasonFor, robotShouldRetry } from '../../../adapters/hetzner-robot';
-import { systemClock } from '../../../lib/clock';
-import { withRetry } from '../../../lib/retry';
-import type { ProviderError } from '../../../core/reasons';
-import { HetznerRobotEmulator, demoRobotSeed, type RobotSeed } from '../../../sim/hetzner-robot';
+import { CallCounter } from '../../../../adapters/hetzner/cloud';
+import { HetznerRobotClient, robotReasonFor, robotShouldRetry } from '../../../../adapters/hetzner/robot';
+import { systemClock } from '../../../../lib/clock';
+import { withRetry } from '../../../../lib/retry';
+import type { ProviderError } from '../../../../core/reasons';
+import { HetznerRobotEmulator, demoRobotSeed, type RobotSeed } from '../../../../sim/hetzner-robot';
 
 let emu: HetznerRobotEmulator | undefined;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { HetznerRobotClient, HetznerRobotProvider } from '../../../adapters/hetzner-robot';
-import type { MoveResult } from '../../../core/ports';
-import { robotWorld, type RobotWorld } from '../../contract/hetzner-robot-world';
+import { HetznerRobotClient, HetznerRobotProvider } from '../../../../adapters/hetzner/robot';
+import type { MoveResult } from '../../../../core/ports';
+import { robotWorld, type RobotWorld } from '../../../contract/hetzner-robot-world';
 
 /** What the contract does not cover: the switch budget, FAILOVER_ALREADY_ROUTED, IPv6 nets, locks, batching. */
 let world: RobotWorld | undefined;
