@@ -9,8 +9,15 @@ export interface HookCommand {
   timeoutMs: number;
 }
 
+/**
+ * Why a hook run failed, in a word for metrics: it ran past its deadline, exited non-zero, was
+ * killed by a signal, printed too much, could not be started, or the hook helper refused it.
+ */
+export type HookFailureReason = 'timeout' | 'exit' | 'signal' | 'output' | 'not-run' | 'refused';
+
 /** How a hook run ended: ok, or why not, in one line fit for a log and a heartbeat. */
-export type HookOutcome = { ok: true; ms: number } | { ok: false; ms: number; error: string };
+export type HookOutcome =
+  { ok: true; ms: number } | { ok: false; ms: number; reason: HookFailureReason; error: string };
 
 /** Runs a hook command; a test may put a stand-in here, the daemon uses `execHook`. */
 export type HookExecutor = (command: HookCommand) => Promise<HookOutcome>;
@@ -28,7 +35,7 @@ const MAX_OUTPUT = 64 * 1024;
 export const execHook: HookExecutor = (command) => {
   const started = performance.now();
   const argv = unprivileged(command.file, command.args);
-  if (!argv.ok) return Promise.resolve({ ok: false, ms: 0, error: `could not run: ${argv.error}` });
+  if (!argv.ok) return Promise.resolve({ ok: false, ms: 0, reason: 'not-run', error: `could not run: ${argv.error}` });
   return new Promise((resolve) => {
     const child = execFile(
       argv.file,
@@ -43,21 +50,28 @@ export const execHook: HookExecutor = (command) => {
       (err, stdout, stderr) => {
         const ms = Math.round(performance.now() - started);
         if (!err) return resolve({ ok: true, ms });
-        resolve({ ok: false, ms, error: describeFailure(err, stdout, stderr, command.timeoutMs) });
+        resolve({ ok: false, ms, ...describeFailure(err, stdout, stderr, command.timeoutMs) });
       },
     );
     child.stdin?.end();
   });
 };
 
-function describeFailure(err: ExecFileException, stdout: string, stderr: string, timeoutMs: number): string {
+function describeFailure(
+  err: ExecFileException,
+  stdout: string,
+  stderr: string,
+  timeoutMs: number,
+): { reason: HookFailureReason; error: string } {
   const said = firstLine(stderr) || firstLine(stdout);
   const tail = said ? `: ${said}` : '';
-  if (err.killed && err.signal === 'SIGKILL') return `timed out after ${timeoutMs}ms, killed${tail}`;
-  if (typeof err.code === 'number') return `exit code ${err.code}${tail}`;
-  if (err.signal) return `killed by ${err.signal}${tail}`;
-  if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return `printed more than ${MAX_OUTPUT} bytes, stopped`;
-  return `could not run: ${err.message}`;
+  if (err.killed && err.signal === 'SIGKILL')
+    return { reason: 'timeout', error: `timed out after ${timeoutMs}ms, killed${tail}` };
+  if (typeof err.code === 'number') return { reason: 'exit', error: `exit code ${err.code}${tail}` };
+  if (err.signal) return { reason: 'signal', error: `killed by ${err.signal}${tail}` };
+  if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
+    return { reason: 'output', error: `printed more than ${MAX_OUTPUT} bytes, stopped` };
+  return { reason: 'not-run', error: `could not run: ${err.message}` };
 }
 
 function firstLine(text: string): string {

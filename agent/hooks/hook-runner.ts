@@ -1,6 +1,9 @@
 import pino, { type Logger } from 'pino';
 import type { Vip } from '../../core/config';
-import { execHook, type HookExecutor } from './exec-hook';
+import { execHook, type HookExecutor, type HookFailureReason, type HookOutcome } from './exec-hook';
+import { askHelper, DEFAULT_HELPER_SOCKET } from './helper/helper-client';
+import type { HelperRequest } from './helper/protocol';
+import { hookTarget } from './layouts';
 
 export type HookName = 'up' | 'down' | 'notify';
 /** What a VIP became on this node, as IPFERRY_STATE tells a hook (keepalived's MASTER/BACKUP/FAULT). */
@@ -13,6 +16,22 @@ export interface HookFailure {
   error: string;
   at: number;
 }
+
+/** A failure as metrics and status see it: with its reason in a word. */
+export interface HookFailureReport extends HookFailure {
+  reason: HookFailureReason;
+}
+
+/** What `ipferry agent status` shows of the hooks: counts, and the latest failures. */
+export interface HookStatus {
+  runs: number;
+  failures: number;
+  /** The latest failures, newest last (at most RECENT_KEPT). */
+  recent: HookFailureReport[];
+}
+
+/** Asks the root-owned hook helper to run an allow-listed command; a test may put its own here. */
+export type HelperExecutor = (request: HelperRequest) => Promise<HookOutcome>;
 
 /** A VIP changed state on this host. */
 export interface Transition {
@@ -34,12 +53,17 @@ export interface HookRunnerOptions {
   now: () => number;
   logger?: Logger;
   exec?: HookExecutor;
-  onFailure?: (failure: HookFailure) => void;
+  /** How helper hooks are asked for; by default through the helper's socket. */
+  helper?: HelperExecutor;
+  /** The helper's socket when `helper` is not given (DEFAULT_HELPER_SOCKET). */
+  helperSocket?: string;
+  onFailure?: (failure: HookFailureReport) => void;
 }
 
 /** The heartbeat carries at most 100 failures; older ones are dropped (and counted in the log). */
 const MAX_KEPT_FAILURES = 100;
 const MAX_ERROR_CHARS = 300;
+const RECENT_KEPT = 10;
 
 /**
  * Runs up/down/notify hooks after the host has changed, never before and never in its way: the
@@ -51,11 +75,16 @@ export class HookRunner {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly running = new Set<Promise<void>>();
   private failures: HookFailure[] = [];
+  private readonly counts = { runs: 0, failures: 0 };
+  private recent: HookFailureReport[] = [];
   private readonly exec: HookExecutor;
+  private readonly helper: HelperExecutor;
   private readonly logger: Logger;
 
   constructor(private readonly options: HookRunnerOptions) {
     this.exec = options.exec ?? execHook;
+    const socket = options.helperSocket ?? DEFAULT_HELPER_SOCKET;
+    this.helper = options.helper ?? ((request) => askHelper(socket, request));
     this.logger = options.logger ?? pino({ enabled: false });
   }
 
@@ -86,48 +115,66 @@ export class HookRunner {
     this.keep([...failures, ...this.failures]);
   }
 
+  /** Hook runs and failures since the agent started, and the latest failures with their reasons. */
+  status(): HookStatus {
+    return { ...this.counts, recent: [...this.recent] };
+  }
+
   /** Resolves when every queued hook has finished (each is bounded by its timeout). */
   async idle(): Promise<void> {
     for (let i = 0; i < 100 && this.running.size > 0; i++) await Promise.allSettled([...this.running]);
   }
 
   private async runOne(t: Transition, name: HookName): Promise<void> {
-    const spec = t.hooks![name]!;
-    const [file, ...argv] = typeof spec === 'string' ? [spec] : spec;
-    const command = {
-      file: file!,
-      // ucarp's calling convention: $1 the interface, $2 the address.
-      args: [...argv, t.interface, t.address],
-      env: {
-        IPFERRY_VIP: t.vip,
-        IPFERRY_STATE: t.state,
-        IPFERRY_EPOCH: String(t.epoch),
-        IPFERRY_NODE: this.options.node,
-        IPFERRY_ADDRESS: t.address,
-        IPFERRY_INTERFACE: t.interface,
-      },
-      timeoutMs: t.hooks?.timeout ?? 10_000,
+    const context = { vip: t.vip, address: t.address, interface: t.interface, state: t.state, node: this.options.node };
+    const target = hookTarget(t.hooks![name]!, context);
+    const timeoutMs = t.hooks?.timeout ?? 10_000;
+    const env = {
+      IPFERRY_VIP: t.vip,
+      IPFERRY_STATE: t.state,
+      IPFERRY_EPOCH: String(t.epoch),
+      IPFERRY_NODE: this.options.node,
+      IPFERRY_ADDRESS: t.address,
+      IPFERRY_INTERFACE: t.interface,
     };
-    const log = { vip: t.vip, hook: name, state: t.state, epoch: t.epoch, command: [command.file, ...command.args] };
-    const outcome = await this.exec(command).catch((err: unknown) => ({
-      ok: false as const,
+    const log = {
+      vip: t.vip,
+      hook: name,
+      state: t.state,
+      epoch: t.epoch,
+      command: target.kind === 'helper' ? `helper:${target.command}` : [target.file, ...target.args],
+    };
+    const run =
+      target.kind === 'helper'
+        ? this.helper({ v: 1, command: target.command, ...context, epoch: t.epoch, timeoutMs })
+        : this.exec({ file: target.file, args: target.args, env, timeoutMs });
+    const outcome = await run.catch((err: unknown): HookOutcome => ({
+      ok: false,
       ms: 0,
+      reason: 'not-run',
       error: `could not run: ${String(err)}`,
     }));
+    this.counts.runs++;
     if (outcome.ok) {
       this.logger.info({ ...log, ms: outcome.ms }, `${name} hook ran`);
       return;
     }
-    this.logger.error({ ...log, ms: outcome.ms, error: outcome.error }, `${name} hook failed: ${outcome.error}`);
+    this.counts.failures++;
+    this.logger.error(
+      { ...log, ms: outcome.ms, reason: outcome.reason, error: outcome.error },
+      `${name} hook failed: ${outcome.error}`,
+    );
     const failure: HookFailure = {
       vip: t.vip,
       hook: name,
       error: outcome.error.slice(0, MAX_ERROR_CHARS),
       at: this.options.now(),
     };
+    const report = { ...failure, reason: outcome.reason };
+    this.recent = [...this.recent, report].slice(-RECENT_KEPT);
     this.keep([...this.failures, failure]);
     try {
-      this.options.onFailure?.(failure);
+      this.options.onFailure?.(report);
     } catch (err) {
       this.logger.error({ err }, 'hook failure listener threw');
     }

@@ -1,6 +1,6 @@
 import type { CommandEntry } from '../command';
 
-/** The commands a host runs: the agent (and its status), the fence it starts, and validate. */
+/** The commands a host runs: the agent (and its status), the fence it starts, validate, and the hook helper. */
 export const hostCommands: Record<string, CommandEntry> = {
   agent: {
     summary: "run this host's agent (checks, heartbeats, host plumbing); agent status",
@@ -14,5 +14,9 @@ export const hostCommands: Record<string, CommandEntry> = {
     summary: "peer mode's dead-man's switch, started by the agent",
     load: async () => (await import('./fence')).fence,
     hidden: true,
+  },
+  'hook-helper': {
+    summary: 'run allow-listed hook commands as root for the unprivileged agent (socket-activated)',
+    load: async () => (await import('./hook-helper')).hookHelper,
   },
 };

@@ -57,6 +57,7 @@ export const commands: Record<string, CommandEntry> = {
     load: async () => (await import('./keygen')).keygen,
   },
   fence: hostCommands.fence!,
+  'hook-helper': hostCommands['hook-helper']!,
   import: {
     summary: 'write an ipferry config from keepalived.conf files or ucarp command lines, listing what was dropped',
     load: async () => (await import('./import')).importCommand,

@@ -38,7 +38,40 @@ export const HOST_BOUND_KINDS: ReadonlySet<VipKind> = new Set([
   'hetzner-robot-failover-ip',
 ]);
 
-const hookCommand = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const argv = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+/**
+ * The arguments a hook gets after its own (agent/hooks/layouts.ts): `ipferry` ($1 interface, $2
+ * address; the default), `ucarp` (the same, then `extra` as $3, ucarp's --xparam), `keepalived`
+ * (notify's $1 INSTANCE, $2 the VIP's name, $3 MASTER/BACKUP/FAULT, $4 priority), `none` (only
+ * its own: keepalived's notify_master and notify_backup scripts).
+ */
+export const HOOK_LAYOUTS = ['ipferry', 'ucarp', 'keepalived', 'none'] as const;
+
+const hookSpec = z
+  .strictObject({
+    /** The program and its own arguments (no shell). */
+    run: argv.optional(),
+    /** Or a command of the root-owned hook helper's allow-list, by name (docs/security.md). */
+    helper: identifier.optional(),
+    layout: z.enum(HOOK_LAYOUTS).optional(),
+    /** ucarp layout: $3, as ucarp's --xparam gave it. */
+    extra: z.string().min(1).max(256).optional(),
+    /** keepalived layout: $4 per node (keepalived's priority on that host; 100, its default, for others). */
+    priorities: z.record(identifier, z.number().int().min(0).max(255)).optional(),
+  })
+  .superRefine((h, ctx) => {
+    const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
+    if ((h.run === undefined) === (h.helper === undefined)) issue('give one of run (a program) or helper (a name)');
+    if (h.helper !== undefined && h.layout !== undefined)
+      issue("a helper command's arguments are its allow-list entry's: no layout");
+    if (h.extra !== undefined && h.layout !== 'ucarp') issue('extra is $3 of the ucarp layout only');
+    if (h.priorities !== undefined && h.layout !== 'keepalived')
+      issue('priorities are $4 of the keepalived layout only');
+  });
+
+/** A path, an argv (today's layout), or a spec with a layout or a helper command. */
+const hookCommand = z.union([argv, hookSpec]);
 
 const hooks = z.strictObject({
   /** Run when this node takes the VIP: argv or a path, called with ($1 interface, $2 address) like ucarp. */

@@ -104,8 +104,10 @@ describe('HookRunner', () => {
     expect(performance.now() - started).toBeLessThan(3000);
     const reported = r.takeFailures();
     expect(reported).toEqual([{ vip: 'smtp', hook: 'up', error: 'timed out after 300ms, killed', at: 1234 }]);
-    expect(failures).toEqual(reported);
+    expect(failures).toEqual(reported.map((f) => ({ ...f, reason: 'timeout' })));
     expect(r.takeFailures()).toEqual([]);
+    // Status keeps counting after the heartbeat took the failure.
+    expect(r.status()).toEqual({ runs: 1, failures: 1, recent: [{ ...reported[0], reason: 'timeout' }] });
   });
 
   it('reports a non-zero exit with what the hook said, and a program that cannot start', async () => {
