@@ -9,7 +9,7 @@ import { eventId, moveEventId } from './events';
 import { ownedBy, ringOf, viewsOf, witnessed } from './group';
 import { errorText } from '../lib/log';
 import type { TickResult, TickTrigger } from './tick';
-import { pendingChange } from './trigger';
+import { pendingChange, timeRanOut } from './trigger';
 
 /** HTTP status per refusal, as docs/protocol.md lists them. */
 export const REFUSAL_STATUS: Record<RefusalReason, number> = {
@@ -90,7 +90,10 @@ export async function handleHeartbeat(
   if (!put.ok) return refuse(ctx, 'replayed', put.message);
   await recordAgentNews(ctx, committed.assignments, prev, hb, now);
 
-  const cause = newsIn(prev, record) ?? sweepDue(ctx, now);
+  const cause =
+    newsIn(prev, record) ??
+    (byReports ? timeRanOut(ctx.config, prev?.view, record.view, now) : undefined) ??
+    sweepDue(ctx, now);
   let trigger: TickTrigger | undefined;
   if (cause) {
     const state = await ctx.store.loadGroup(ctx.group);

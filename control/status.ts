@@ -1,4 +1,4 @@
-import { HOST_BOUND_KINDS } from '../core/config';
+import { HOST_BOUND_KINDS, successionOf } from '../core/config';
 import { decide, type Diagnostic, type Move, type Reason, type ReasonCode } from '../core/decide';
 import type { ControlEvent, GroupState } from '../core/ports';
 import type { ControlContext } from './context';
@@ -26,6 +26,8 @@ export interface VipStatus {
   epoch: number;
   since: number | null;
   preferred?: string;
+  /** The whole order of succession, best first, when `preferred` lists more than one node. */
+  succession?: string[];
   pinned?: { reason: string; by?: string };
   /** Whether the owner's agent reports this epoch applied; null when unowned or never heard. */
   bound: boolean | null;
@@ -89,6 +91,7 @@ export async function status(ctx: ControlContext): Promise<StatusReport> {
       epoch: a?.epoch ?? 0,
       since: a?.since ?? null,
       ...(v.preferred ? { preferred: v.preferred } : {}),
+      ...(v.successors?.length ? { succession: successionOf(v) } : {}),
       ...(a?.pinned ? { pinned: a.pinned } : {}),
       // Only kinds the owner's OS carries are bound by an agent; an Elastic IP or a DNS record is not.
       bound: !a?.node || !owner || !HOST_BOUND_KINDS.has(v.kind) ? null : (owner.applied[v.name] ?? -1) >= a.epoch,

@@ -70,3 +70,26 @@ function suspect(input: {
   }
   return false;
 }
+
+/**
+ * Witnessed liveness: a report that arrives just after one of its node's time points — back for
+ * preemptDelay while in some VIP's order of succession, or for minHold (a newcomer's share) — is
+ * news, since only time decided and no other message will say so before a keepalive. The points
+ * are counted from the node's aliveSince; each is news once, to the first report past it.
+ */
+export function timeRanOut(
+  config: Config,
+  prev: NodeView | undefined,
+  next: NodeView,
+  now: number,
+): string | undefined {
+  const since = next.aliveSince;
+  const heardBefore = prev?.lastSeen;
+  if (since === null || heardBefore === null || heardBefore === undefined) return undefined;
+  const passed = (span: number) => heardBefore < since + span && since + span <= now;
+  const { preemptDelay, minHold } = config.timers;
+  const inLine = config.vips.some((v) => v.preempt && successionOf(v).includes(next.id));
+  if (inLine && passed(preemptDelay)) return 'preemptDelay ran out';
+  if (passed(minHold)) return 'minHold ran out';
+  return undefined;
+}

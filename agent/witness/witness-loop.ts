@@ -1,4 +1,5 @@
 import type { ReplayGuard } from '../../core/heartbeat';
+import { successionOf } from '../../core/config';
 import { pinoLog } from '../../lib/log';
 import { Timers } from '../../lib/timers';
 import { addressOf, witnessLease, witnessPeers } from './peers';
@@ -202,15 +203,16 @@ export class WitnessLoop {
   }
 
   /**
-   * Some decisions are made by time passing, not by news: a preferred node back for preemptDelay
-   * takes its VIPs home, a newcomer may get its share once the group has been quiet for minHold.
+   * Some decisions are made by time passing, not by news: a node of a VIP's order of succession back
+   * for preemptDelay takes it up the order, a newcomer may get its share once the group has been quiet for minHold.
    * No report starts the tick that makes them, so nobody would hear of them before a keepalive:
    * this node asks just after each point, once per start.
    */
   private askWhenTimeDecides(from: number): void {
     const { preemptDelay, minHold, heartbeatInterval } = this.o.config.timers;
-    const preferred = this.o.config.vips.some((v) => v.preferred === this.o.node.id && v.preempt !== false);
-    if (preferred) this.timers.at('preempt', from + preemptDelay + 2 * heartbeatInterval, async () => this.o.report());
+    // Any node in a VIP's order of succession may be the one it moves up to, not only the first.
+    const inLine = this.o.config.vips.some((v) => v.preempt !== false && successionOf(v).includes(this.o.node.id));
+    if (inLine) this.timers.at('preempt', from + preemptDelay + 2 * heartbeatInterval, async () => this.o.report());
     this.timers.at('min-hold', from + minHold + 2 * heartbeatInterval, async () => this.o.report());
   }
 

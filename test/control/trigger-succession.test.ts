@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pendingChange } from '../../control/trigger';
+import { pendingChange, timeRanOut } from '../../control/trigger';
 import { lan } from '../helpers/configs';
 import { NOW, owned, silent, up } from '../helpers/views';
 
@@ -21,5 +21,25 @@ describe('pendingChange and the order of succession', () => {
     expect(
       pendingChange({ config: cfg, views, assignments: owned({ v: 'n2' }), now: NOW, digest: 'd' }),
     ).toBeUndefined();
+  });
+});
+
+// Witnessed reports: the first report past a node's time point is news (nothing else would say so
+// before a keepalive); the points count from aliveSince (preemptDelay 10 s, minHold 30 s here).
+describe('timeRanOut', () => {
+  const at = (id: string, upFor: number, ago = 0) => up(id, { upFor, ago });
+  it.each([
+    ['n2 (second in line) past preemptDelay since its last report', 'n2', 10_500, 1_000, 'preemptDelay ran out'],
+    ['n3 (not in line) past preemptDelay: not its point', 'n3', 10_500, 1_000, undefined],
+    ['n3 past minHold', 'n3', 30_500, 1_000, 'minHold ran out'],
+    ['n2 already reported after preemptDelay: once only', 'n2', 12_000, 1_000, undefined],
+    ['n2 before its point', 'n2', 9_000, 1_000, undefined],
+  ])('%s', (_, id, upFor, gap, want) => {
+    const prev = at(id, upFor - gap, gap);
+    expect(timeRanOut(cfg, prev, at(id, upFor), NOW)).toBe(want);
+  });
+
+  it('a node never heard before is news of another kind (first word), not a time point', () => {
+    expect(timeRanOut(cfg, undefined, at('n2', 20_000), NOW)).toBeUndefined();
   });
 });
