@@ -85,9 +85,19 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   // started, less deadAfter for the network and small clock differences. A replayed heartbeat can
   // then keep a node alive at most as long as its last real one could have (see docs/security.md).
   const notBefore = clock.now() - config.timers.deadAfter;
+  // A store that kept its state across a restart (a state file) holds the records the previous
+  // process heard: every node would look silent since then, and its VIPs would move. Decide
+  // nothing until each live agent has had the time to be heard again: its silence allowance,
+  // plus the longest an agent that lost us waits between tries (8 intervals, at most 30 s:
+  // agent/heartbeat/backoff.ts).
+  const silence = byReports ? reportDeadline(config) : config.timers.deadAfter;
+  const kept = (await ctx.store.loadAssignments(ctx.group)).version > 0;
+  const retryGap = Math.min(30_000, 8 * config.timers.heartbeatInterval);
+  const warmUntil = kept ? clock.now() + silence + retryGap : 0;
+  const warming: TickResult = { status: 'busy', holder: 'start-up: hearing the agents again', expiresAt: warmUntil };
 
   const runner: TickRunner = new TickRunner(
-    (o) => tick(ctx, o),
+    (o) => (clock.now() < warmUntil ? Promise.resolve(warming) : tick(ctx, o)),
     log,
     (r) => {
       if (r.status === 'done' && r.failed > 0)
@@ -163,7 +173,6 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
 
   /** A node that stays silent is dead at lastSeen + deadAfter (its last report + the report deadline, when witnessed): decide right then. */
   function watchDeadline(node: string): void {
-    const silence = byReports ? reportDeadline(config) : config.timers.deadAfter;
     const at = clock.now() + silence + 1;
     timers.at(`deadline:${node}`, at, () =>
       runner.request({
@@ -199,6 +208,12 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   timers.every(opts.tickEveryMs ?? interval, () =>
     runner.request({ kind: 'interval', at: clock.now(), detail: 'interval' }),
   );
+  if (kept) {
+    log.info('state kept from a previous run: deciding once the agents have been heard again', { warmUntil });
+    timers.at('warm-up', warmUntil, () =>
+      runner.request({ kind: 'interval', at: clock.now(), detail: 'start-up: agents heard again' }),
+    );
+  }
   timers.every(opts.reconcileEveryMs ?? 60_000, () =>
     runner.request({ kind: 'schedule', at: clock.now(), detail: 'reconcile' }, { repairDrift: true }),
   );

@@ -2,6 +2,7 @@ import pino from 'pino';
 import { ConfigError } from '../../core/config';
 import { parseDuration } from '../../core/duration';
 import { startLocalControlPlane } from '../../control/local-server';
+import { FileStore } from '../../adapters/file-store';
 import { pinoLog } from '../../lib/log';
 import { parse, usageError, type Command } from '../command';
 import { termSafe, termSafeLines } from '../terminal-text';
@@ -13,7 +14,8 @@ const USAGE = `usage: ipferry control --config FILE [options]
 
 Runs the local control plane: it takes signed heartbeats on POST /v1/heartbeat, decides who owns
 every VIP, moves addresses through the providers, and serves the API (status, events, plan,
-drain, undrain, move) on the same port. State is kept in memory.
+drain, undrain, move) on the same port. State is kept in memory, or in the file control.store.file
+names (drains, pins, assignments and events then survive a restart; one control plane per file).
 
   --config FILE            the cluster config (control.mode local)
   --listen HOST:PORT       where to listen (default control.listen, 127.0.0.1:7400)
@@ -81,6 +83,7 @@ export function controlCommand(
       });
       const log = pinoLog(logger);
       let cp;
+      let store: FileStore | undefined;
       try {
         const { psk, credentials } = await localControlSecrets(config, env, {
           hetznerUrl: v['hetzner-url'],
@@ -90,9 +93,12 @@ export function controlCommand(
           awsRegion: v['aws-region'],
         });
         const { providers, publisher } = providersFor(config, credentials, logger);
+        const file = config.control.mode === 'local' ? config.control.store?.file : undefined;
+        if (file !== undefined) store = await FileStore.open({ path: file, log });
         cp = await startLocalControlPlane({
           config,
           log,
+          ...(store ? { store } : {}),
           providers,
           ...(publisher ? { publisher } : {}),
           ...(psk ? { psk } : {}),
@@ -100,6 +106,7 @@ export function controlCommand(
           reconcileEveryMs: reconcile,
         });
       } catch (err) {
+        await store?.close();
         console.error(`ipferry control: ${termSafeLines(err instanceof Error ? err.message : String(err))}`);
         return 1;
       }
@@ -108,6 +115,7 @@ export function controlCommand(
       );
       await until();
       await cp.close();
+      await store?.close();
       return 0;
     },
   };

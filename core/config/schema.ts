@@ -73,6 +73,12 @@ const control = z.discriminatedUnion('mode', [
     ...answerSigning,
     /** The control plane's own Ed25519 private key (PEM, `ipferry keygen --for control`): read by `ipferry control` only. */
     answerKeyFile: z.string().min(1).optional(),
+    /**
+     * Where `ipferry control` keeps drains, pins, assignments and events across restarts: a state
+     * file (one control plane per file, docs/control-plane.md "State across restarts"). Absent: in
+     * memory, forgotten on restart.
+     */
+    store: z.strictObject({ file: z.string().min(1) }).optional(),
     /** HTTPS: required to listen beyond loopback (cert and key: the control plane; ca: what agents trust, or the pinned certificate itself). */
     tls: z
       .strictObject({
