@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock';
 import type { Config, NodeSpec } from '../core/config';
 import type { Signer } from '../core/heartbeat';
+import type { PeerOp } from '../core/peer/ops-wire';
 import type { HostNet } from '../core/ports';
 import type { CheckState, Probe } from './checks';
 import type { ControlStatus, HeartbeatTransport } from './heartbeat';
@@ -28,6 +29,8 @@ export interface AgentOptions {
   bootId?: string;
   /** Peer mode: the open claims to announce in every heartbeat (see core/peer.ts). */
   claiming?: () => string[];
+  /** Peer mode: the operators' drains and pins to carry in every heartbeat (agent/peer/ops-book.ts). */
+  peerOps?: () => PeerOp[];
   /** Told of every bind, unbind and failure, besides the metrics (peer mode sends a heartbeat at once). */
   reconcilerEvents?: ReconcilerEvents;
   heartbeatTimeoutMs?: number;

@@ -71,6 +71,7 @@ export class Agent {
         applied: () => this.reconciler.appliedEpochs(),
         takeHookFailures: () => this.hooks.takeFailures(),
         ...(options.claiming ? { claiming: options.claiming } : {}),
+        ...(options.peerOps ? { ops: options.peerOps } : {}),
         ...(reports ? { watch: () => reports.watch(), version: () => reports.version() } : {}),
       },
     });

@@ -1,5 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
-import type { Config, NodeSpec } from '../core/config';
+import { configDigest, type Config, type NodeSpec } from '../core/config';
 import type { Signer } from '../core/heartbeat';
 import { Agent, type StopReport } from './agent';
 import { readConfigFile } from './config-file';
@@ -8,6 +9,9 @@ import { controlTransport } from './heartbeat';
 import { LinuxHostNet, selectHostNet } from './hostnet';
 import { detectEc2NetUtils, resolveIdentity, type IdentitySource, type ResolvedIdentity } from './identity';
 import { AgentMetrics, startOpsServer } from './ops';
+import { DEFAULT_OPS_TOKEN_FILE, writeOpsToken } from './ops/ops-token';
+import { peerOpsRoutes } from './peer/ops-http';
+import { peerClusterStatus } from './peer/ops-status';
 import { SecondaryIpGate, type BindGate } from './reconcile';
 import { startPeerAgent } from './peer/peer-agent';
 import { startWitnessedAgent } from './witness/witnessed-agent';
@@ -22,6 +26,8 @@ export interface DaemonOptions {
   listen: string;
   hostNet: 'auto' | 'linux' | 'recording';
   identity: IdentitySource;
+  /** Peer mode: where to write the operations token (default /run/ipferry/ops.token). */
+  opsTokenFile?: string;
   logLevel?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -83,6 +89,7 @@ export async function runDaemon(
     metrics,
     status: () => late.running?.status() ?? { node: node.id, starting: true },
     logger: log,
+    routes: (req, res) => late.running?.routes?.(req, res) ?? false,
   }).catch((err: Error) => {
     log.error({ err: err.message, listen: options.listen }, `start-up failed, nothing claimed: ${err.message}`);
     throw err;
@@ -97,7 +104,7 @@ export async function runDaemon(
     // Each mode opens its UDP sockets (and its fence) before the agent's first round.
     late.running =
       config.control.mode === 'peer'
-        ? await startPeer(config, node, signer, host, metrics, log, env)
+        ? await startPeer(config, node, signer, host, metrics, log, env, options.opsTokenFile)
         : config.control.liveness === 'witnessed'
           ? await startWitnessed(config, node, signer, host, metrics, log, gateFor(identity), env)
           : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
@@ -117,6 +124,7 @@ type Host = Awaited<ReturnType<typeof pickHostNet>>;
 interface Running {
   status: () => object;
   stop: () => Promise<StopReport>;
+  routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** Heartbeats over HTTP to a control plane (local or AWS); its answers say what this node owns. */
@@ -185,8 +193,15 @@ async function startPeer(
   metrics: AgentMetrics,
   log: Logger,
   env: NodeJS.ProcessEnv,
+  tokenFile = DEFAULT_OPS_TOKEN_FILE,
 ): Promise<Running> {
   const psk = config.security.signing === 'hmac-sha256' ? await presharedKey(config, env) : undefined;
+  // Without a token file the agent still runs; it takes no operations and says why.
+  const token = await writeOpsToken(tokenFile).catch((err: Error) => {
+    log.warn({ err: err.message }, `${err.message}: drain, move and unpin through this agent are refused`);
+    return undefined;
+  });
+  if (token) log.info({ tokenFile }, `operations token in ${tokenFile}`);
   const peer = await startPeerAgent({
     config,
     node,
@@ -199,7 +214,15 @@ async function startPeer(
     metrics,
     fence: host.kind === 'linux',
   });
-  return { status: () => ({ ...peer.agent.status(), peer: peer.loop.status() }), stop: () => peer.stop() };
+  const cluster = () => ({
+    ...peer.loop.snapshot(),
+    ...{ config, self: node.id, now: systemClock.now(), configDigest: configDigest(config), ops: peer.ops },
+  });
+  return {
+    status: () => ({ ...peer.agent.status(), peer: peer.loop.status() }),
+    stop: () => peer.stop(),
+    routes: peerOpsRoutes({ token, ops: peer.ops, loop: peer.loop, status: () => peerClusterStatus(cluster()) }),
+  };
 }
 
 async function pickHostNet(choice: DaemonOptions['hostNet'], logger: Logger) {

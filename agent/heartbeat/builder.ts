@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HEARTBEAT_VERSION, sealHeartbeat, type HeartbeatInput, type Signer } from '../../core/heartbeat';
+import type { PeerOp } from '../../core/peer/ops-wire';
 import type { HookFailure } from '../hooks';
 
 /** What the agent knows right now; each read is a snapshot and never waits on anything. */
@@ -11,6 +12,8 @@ export interface HeartbeatSources {
   takeHookFailures(): HookFailure[];
   /** Peer mode: VIPs this node announces it is about to bind. */
   claiming?(): string[];
+  /** Peer mode: the operators' drains and pins this node carries (sent only when there are some). */
+  ops?(): PeerOp[];
   /** Witnessed liveness: what this node sees of the nodes it watches (reports only). */
   watch?(): Record<string, { heard: boolean; forMs: number }>;
   /** Witnessed liveness: the assignments version last learned from the control plane. */
@@ -66,12 +69,14 @@ export class HeartbeatBuilder {
         c.detail === undefined ? { ok: c.ok } : { ok: c.ok, detail: c.detail.slice(0, MAX_DETAIL) },
       ]),
     );
+    const ops = sources.ops?.() ?? [];
     const hb: HeartbeatInput = {
       ...this.head(),
       checks,
       held: sources.held(),
       applied: sources.applied(),
       claiming: sources.claiming?.() ?? [],
+      ...(ops.length > 0 ? { ops } : {}),
       leaving,
       hookFailures,
       ...(purpose === 'report'

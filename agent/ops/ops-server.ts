@@ -11,21 +11,25 @@ export interface OpsServer {
 }
 
 export interface OpsServerOptions {
-  /** host:port; loopback by default, since nothing here is authenticated. */
+  /** host:port; loopback by default: only the operations (`routes`) are authenticated. */
   listen: string;
   metrics: AgentMetrics;
   status: () => unknown;
   logger: Logger;
+  /** More routes (peer mode's /v1 operations, agent/peer/ops-http.ts): true when it answered the request. */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
 }
 
 /**
  * The agent's local endpoint: `GET /metrics` (Prometheus text) and `GET /status` (JSON, what
- * `ipferry agent status` prints). Read-only, so it changes nothing whoever calls it.
+ * `ipferry agent status` prints). Read-only, so it changes nothing whoever calls it; peer mode's
+ * operations (`routes`) need the agent's token.
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { host, port } = parseListen(options.listen);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (options.routes?.(req, res)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
     if (path === '/metrics') {
       options.metrics.text().then(

@@ -3,10 +3,12 @@ import type { Clock } from '../../core/clock';
 import { configDigest, type Config, type NodeSpec } from '../../core/config';
 import { heartbeatVerifier, type Signer } from '../../core/heartbeat';
 import { quorumLease } from '../../core/peer';
+import { opVerifier } from '../../core/peer/ops';
 import type { HostNet } from '../../core/ports';
 import { Agent, type StopReport } from '../agent';
 import type { AgentMetrics } from '../ops';
 import { startHostFence } from './host-fence';
+import { PeerOpsBook } from './ops-book';
 import { PeerLoop } from './peer-loop';
 import { UdpPeers } from './udp-peers';
 
@@ -30,6 +32,8 @@ export interface PeerAgentOptions {
 export interface PeerAgent {
   agent: Agent;
   loop: PeerLoop;
+  /** The operators' drains and pins (agent/peer/ops-book.ts), for the ops server's /v1 routes. */
+  ops: PeerOpsBook;
   stop(): Promise<StopReport>;
 }
 
@@ -59,6 +63,21 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     }));
   // The agent needs the loop's claims and the loop needs the agent's parts: a late-bound reference.
   const late: { loop?: PeerLoop } = {};
+  const ops = new PeerOpsBook({
+    config: o.config,
+    self: o.node.id,
+    signer: o.signer,
+    verify: opVerifier(o.config, o.psk === undefined ? {} : { psk: o.psk }),
+    now: () => o.clock.now(),
+    logger: log.child({ part: 'ops' }),
+    cluster: () => {
+      const s = late.loop?.snapshot();
+      // The owner as this node's last decision has it: the control plane's "from" is the committed owner.
+      const holder = (vip: string) => s?.last?.decision.assignments.find((a) => a.vip === vip)?.node ?? null;
+      return { views: s?.views ?? [], settled: s?.settled ?? false, holder };
+    },
+    changed: () => late.loop?.opsChanged(),
+  });
   const agent = new Agent({
     config: o.config,
     node: o.node,
@@ -70,6 +89,7 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     logger: o.logger,
     ...(o.metrics ? { metrics: o.metrics } : {}),
     claiming: () => late.loop?.claiming() ?? [],
+    peerOps: () => ops.list(),
     reconcilerEvents: { bound: () => late.loop?.hostChanged(), unbound: () => late.loop?.hostChanged() },
   });
   const loop = new PeerLoop({
@@ -84,6 +104,7 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     configDigest: configDigest(o.config),
     logger: log,
     owning: (vips) => fence?.feed(vips),
+    ops,
   });
   late.loop = loop;
   const fence = o.fence
@@ -113,6 +134,7 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
   return {
     agent,
     loop,
+    ops,
     async stop() {
       loop.stop();
       // Break before make on a planned stop too: the addresses go first, and only then does the

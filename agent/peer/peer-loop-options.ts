@@ -6,6 +6,7 @@ import type { PeerDecision } from '../../core/peer';
 import type { CheckRunner } from '../checks';
 import type { HeartbeatBuilder } from '../heartbeat';
 import type { Reconciler } from '../reconcile';
+import type { PeerOpsBook } from './ops-book';
 import type { SourceStats, UdpPeers } from './udp-peers';
 
 /** What a PeerLoop is built from and what it reports (peer-loop.ts). */
@@ -27,6 +28,8 @@ export interface PeerLoopOptions {
    * binding would leave it there for good (found by the LAN lab: SIGSTOP just after a bind).
    */
   owning?: (vips: readonly string[]) => void;
+  /** The operators' drains and pins this node carries and applies (agent/peer/ops-book.ts). */
+  ops?: PeerOpsBook;
 }
 
 export interface PeerStatus {

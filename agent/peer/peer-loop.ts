@@ -79,6 +79,23 @@ export class PeerLoop {
     this.sendSoon();
   }
 
+  /** An operator's drain or pin arrived or was issued here (agent/peer/ops-book.ts): decide now, tell the peers now. */
+  opsChanged(): void {
+    this.evaluate();
+    this.sendSoon();
+  }
+
+  /** What this node sees now, for the operations' checks and the cluster status (agent/peer/ops-status.ts). */
+  snapshot(): { views: NodeView[]; last: PeerDecision | undefined; settled: boolean } {
+    const now = this.o.clock.now();
+    const since = Math.max(this.startedAt, this.memory.quorumSince ?? now);
+    return {
+      views: [...this.views.values()],
+      last: this.last,
+      settled: this.last?.quorum.ok === true && now - since >= this.o.config.timers.deadAfter,
+    };
+  }
+
   /** A datagram from `from` ("addr:port" as dgram reports it). */
   receive(datagram: Buffer, from: string): void {
     if (this.stopped) return;
@@ -107,6 +124,7 @@ export class PeerLoop {
       );
     const hb = epochs.ignored.length === 0 ? signed : { ...signed, applied: epochs.applied };
     this.views.set(hb.node, foldHeartbeat(this.views.get(hb.node), hb.node, hb, now, this.o.config.timers.deadAfter));
+    this.o.ops?.merge(hb.node, hb.ops);
     // Decide again exactly when this peer would stop counting for quorum, and when it would be dead.
     this.timers.at(`lease:${hb.node}`, now + quorumLease(this.o.config) + 1, async () => this.evaluate());
     this.timers.at(`dead:${hb.node}`, now + this.o.config.timers.deadAfter + 1, async () => this.evaluate());
@@ -149,6 +167,7 @@ export class PeerLoop {
       now,
       startedAt: this.startedAt,
       configDigest: this.o.configDigest,
+      ...(this.o.ops ? { ops: this.o.ops.view() } : {}),
     });
     // Rule 6 (docs/peer-mode.md): a lease deadline runs in the timers phase, before this turn's
     // socket reads. Heartbeats that arrived in time may be waiting there, unread: read them first
@@ -164,6 +183,7 @@ export class PeerLoop {
       return;
     }
     this.memory = d.memory;
+    this.o.ops?.decided(d.decision.moves, this.last?.decision.assignments, now);
     this.last = d;
     const decided = new Map(d.decision.assignments.map((a) => [a.vip, a.epoch]));
     const unbind = new Set(d.unbind);

@@ -15,7 +15,8 @@ SIGTERM or SIGINT stops it gracefully: a leaving heartbeat, VIPs unbound, down h
   --config FILE        the cluster config
   --node ID            which node this host is
   --key FILE           the node's Ed25519 private key (PEM), when the cluster signs with ed25519
-  --metrics HOST:PORT  /metrics and /status (default 127.0.0.1:9477)
+  --metrics HOST:PORT  /metrics and /status (default 127.0.0.1:9477); peer mode's operations too
+  --ops-token FILE     peer mode: where to write the operations token (default /run/ipferry/ops.token)
   --hostnet MODE       auto (real with CAP_NET_ADMIN+CAP_NET_RAW, else refuse), linux, recording (default auto)
   --identity SOURCE    auto, config, ec2, hetzner: where to confirm who this host is (default auto)
   --log-level LEVEL    pino level (default info, or $IPFERRY_LOG_LEVEL)
@@ -35,6 +36,7 @@ export const agent: Command = {
         node: { type: 'string' },
         key: { type: 'string' },
         metrics: { type: 'string' },
+        'ops-token': { type: 'string' },
         hostnet: { type: 'string' },
         identity: { type: 'string' },
         'log-level': { type: 'string' },
@@ -66,6 +68,7 @@ export const agent: Command = {
         listen: v.metrics ?? DEFAULT_LISTEN,
         hostNet: hostNet as 'auto' | 'linux' | 'recording',
         identity: identity as IdentitySource,
+        ...(v['ops-token'] ? { opsTokenFile: v['ops-token'] } : {}),
         logLevel: v['log-level'],
       });
     } catch (err) {

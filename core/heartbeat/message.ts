@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifier } from '../config/primitives';
+import { PeerOpsSchema } from '../peer/ops-wire';
 
 export const HEARTBEAT_VERSION = 1;
 
@@ -31,6 +32,8 @@ export const HeartbeatSchema = z.strictObject({
   applied: z.record(identifier, z.number().int().nonnegative()).default({}),
   /** Peer mode: VIPs this node intends to bind once its claim holdoff passes unopposed. */
   claiming: z.array(identifier).max(20_000).default([]),
+  /** Peer mode: the operators' drains and pins this node carries, each signed by its issuer (core/peer/ops.ts). */
+  ops: PeerOpsSchema.optional(),
   /** Sent once on a graceful stop: move my VIPs now, do not wait for deadAfter. */
   leaving: z.boolean().default(false),
   configDigest: z.string().regex(/^[0-9a-f]{16}$/),
