@@ -6,7 +6,7 @@ import type { PeerOp } from '../core/peer/ops-wire';
 import type { HostNet } from '../core/ports';
 import type { CheckState, Probe } from './checks';
 import type { ControlStatus, HeartbeatTransport } from './heartbeat';
-import type { HookExecutor } from './hooks';
+import type { HookExecutor, HookStatus } from './hooks';
 import type { AgentMetrics } from './ops';
 import type { BindGate, ReconcilerEvents, VipStatus } from './reconcile';
 
@@ -64,6 +64,8 @@ export interface AgentStatus {
   held: Array<{ vip: string; epoch: number | null }>;
   vips: VipStatus[];
   checks: Record<string, CheckState>;
+  /** Hook runs and failures since start, the latest failures with their reasons (agent/hooks). */
+  hooks: HookStatus;
   process: {
     pid: number;
     rssBytes: number;

@@ -150,6 +150,7 @@ export class Agent {
       held: this.reconciler.held().map((vip) => ({ vip, epoch: applied[vip] ?? null })),
       vips: this.reconciler.status(),
       checks: this.checks.states(),
+      hooks: this.hooks.status(),
       process: {
         pid: process.pid,
         rssBytes: mem.rss,

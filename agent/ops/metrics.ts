@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CheckResult } from '../checks';
 import type { SendResult } from '../heartbeat';
-import type { HookFailure } from '../hooks';
+import type { HookFailureReport } from '../hooks';
 import type { ReconcilerEvents } from '../reconcile';
 
 /**
@@ -78,8 +78,8 @@ export class AgentMetrics {
   });
   readonly hookFailures = new Counter({
     name: 'ipferry_hook_failures_total',
-    help: 'Failed hook runs, by hook',
-    labelNames: ['hook'],
+    help: 'Failed hook runs, by hook and reason (timeout, exit, signal, output, not-run, refused)',
+    labelNames: ['hook', 'reason'],
     registers: this.r,
   });
   readonly witnessRefused = new Counter({
@@ -120,8 +120,8 @@ export class AgentMetrics {
     }
   }
 
-  hookFailed(f: HookFailure): void {
-    this.hookFailures.inc({ hook: f.hook });
+  hookFailed(f: HookFailureReport): void {
+    this.hookFailures.inc({ hook: f.hook, reason: f.reason });
   }
 
   /** The reconciler's events, counted. */

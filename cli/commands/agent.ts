@@ -124,6 +124,11 @@ export interface AgentStatusView {
   held: Array<{ vip: string; epoch: number | null }>;
   vips: Array<{ name: string; address: string; state: string; owned?: number; detail?: string }>;
   checks: Record<string, { ok: boolean; detail: string; latencyMs: number }>;
+  hooks?: {
+    runs: number;
+    failures: number;
+    recent: Array<{ vip: string; hook: string; reason: string; error: string; at: number }>;
+  };
 }
 
 /** Every field is the agent's word over HTTP (hook and check output included): escaped, bounded. */
@@ -146,5 +151,17 @@ export function formatAgentStatus(s: AgentStatusView, now = Date.now()): string 
     );
   for (const [name, c] of Object.entries(s.checks ?? {}))
     lines.push(`  check ${t(name).padEnd(14)} ${c.ok ? 'ok  ' : 'FAIL'} ${t(c.latencyMs)} ms ${t(c.detail)}`);
+  lines.push(...hookLines(s.hooks, now));
   return lines.join('\n');
+}
+
+/** Hook runs and failures, and the latest three failures (timeouts included) with their reasons. */
+function hookLines(h: AgentStatusView['hooks'], now: number): string[] {
+  if (!h) return [];
+  const lines = [`hooks: ${t(h.runs)} runs, ${t(h.failures)} failed`];
+  for (const f of (h.recent ?? []).slice(-3))
+    lines.push(
+      `  hook ${t(f.hook)} of ${t(f.vip)} FAILED (${t(f.reason)}) ${typeof f.at === 'number' ? ago(now - f.at) : '?'}: ${t(f.error)}`,
+    );
+  return lines;
 }

@@ -134,8 +134,10 @@ describe('every printer escapes what the network said', () => {
       held: [{ vip: `web${CLEAR}`, epoch: 1 }],
       vips: [{ name: 'web', address: '10.0.1.50/24', state: 'failed', detail: HOSTILE }],
       checks: { smtp: { ok: false, detail: HOSTILE, latencyMs: 3 } },
+      hooks: { runs: 4, failures: 1, recent: [{ vip: 'web', hook: 'up', reason: 'timeout', error: HOSTILE, at: 1 }] },
     });
     expectInert(text);
+    expect(text).toMatch(/^hooks: 4 runs, 1 failed\n {2}hook up of web FAILED \(timeout\) .*: hook failed \\x1b/m);
   });
 
   it('the demo narrating a failover', () => {

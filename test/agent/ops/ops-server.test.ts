@@ -58,7 +58,7 @@ describe("the agent's /metrics and /status", () => {
     expect(sample(text, 'ipferry_control_plane_reachable')).toBe(1);
     expect(sample(text, 'ipferry_vips_held')).toBe(1);
     expect(sample(text, 'ipferry_vip_binds_total')).toBe(1);
-    expect(sample(text, 'ipferry_hook_failures_total{hook="up"}')).toBe(1);
+    expect(sample(text, 'ipferry_hook_failures_total{hook="up",reason="not-run"}')).toBe(1);
     expect(sample(text, 'ipferry_check_up{check="cp"}')).toBe(1);
     expect(sample(text, 'ipferry_check_runs_total{check="cp",result="ok"}')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'ipferry_check_latency_seconds_count{check="cp"}')).toBeGreaterThanOrEqual(1);
@@ -86,6 +86,11 @@ describe("the agent's /metrics and /status", () => {
         { name: 'v2', kind: 'lan', address: '198.18.0.102/24', interface: 'eth0', state: 'idle' },
       ],
       checks: { cp: { ok: true } },
+      hooks: {
+        runs: 1,
+        failures: 1,
+        recent: [{ vip: 'v1', hook: 'up', reason: 'not-run', error: expect.stringMatching(/ENOENT/) }],
+      },
     });
     expect(status.process.rssBytes).toBeGreaterThan(0);
     expect((await fetch(`http://127.0.0.1:${ops.port}/nothing`)).status).toBe(404);
