@@ -4,9 +4,9 @@ import { foldHeartbeat } from '../../core/node-view';
 import type { GroupState, NodeRecord, Store } from '../../core/ports';
 
 /**
- * etcd mode's liveness, as a view over the store: a node record exists only while the node's etcd
- * lease lives (etcd deletes it when the lease expires), so every record loaded is a node alive
- * now. The times inside a record are the agent's own clock, which must never make a node look
+ * etcd mode's liveness, as a view over the store: a node is alive exactly while its etcd lease
+ * lives (etcd deletes the node's liveness key when the lease expires), so every record of a live
+ * node is a node alive now, and the others are left out (never heard from, as decide() sees it). The times inside a record are the agent's own clock, which must never make a node look
  * alive or healthy for longer (core/decide/types.ts), so each load folds the record again on the
  * decider's clock, as the control plane folds a heartbeat: `lastSeen` is the load, `aliveSince`
  * and each check's `since` run from when this decider first saw them so. A new decider starts
@@ -14,12 +14,19 @@ import type { GroupState, NodeRecord, Store } from '../../core/ports';
  *
  * Only `loadGroup` changes: it is what a tick decides on. Everything else passes through.
  */
-export function leaseLiveness(store: Store, clock: Clock, deadAfter: number): Store {
+export function leaseLiveness(
+  store: Store,
+  clock: Clock,
+  deadAfter: number,
+  /** The nodes whose lease lives now, when the store keeps records apart from the leases (the etcd store's alive/ keys). */
+  alive?: (group: string) => Promise<ReadonlySet<string>>,
+): Store {
   const seen = new Map<string, NodeView>();
-  const refold = (state: GroupState): GroupState => {
+  const refold = (state: GroupState, live: ReadonlySet<string> | undefined): GroupState => {
     const now = clock.now();
     const nodes = new Map<string, NodeRecord>();
     for (const [id, record] of state.nodes) {
+      if (live && !live.has(id)) continue;
       const v = record.view;
       const view = foldHeartbeat(
         seen.get(id),
@@ -49,7 +56,11 @@ export function leaseLiveness(store: Store, clock: Clock, deadAfter: number): St
   };
   return {
     putHeartbeat: (g, n, r) => store.putHeartbeat(g, n, r),
-    loadGroup: async (g) => refold(await store.loadGroup(g)),
+    loadGroup: async (g) => {
+      // Leases after records: a node that died between the two reads is left out now, not a tick later.
+      const state = await store.loadGroup(g);
+      return refold(state, alive ? await alive(g) : undefined);
+    },
     loadNode: (g, n) => store.loadNode(g, n),
     loadAssignments: (g) => store.loadAssignments(g),
     commit: (g, next) => store.commit(g, next),

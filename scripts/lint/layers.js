@@ -21,6 +21,8 @@ export const COMPOSITION_ROOTS = {
   'control/local-server.ts': ['adapters'],
   // Both runtimes' secrets, read into the providers' credentials (the shape adapters/providers.ts defines).
   'control/secrets.ts': ['adapters'],
+  // etcd mode's runtime inside the agent: the etcd store and election wired to the decider every agent runs.
+  'agent/etcd/runtime.ts': ['control', 'adapters'],
 };
 
 const root = resolve(import.meta.dirname, '..', '..');

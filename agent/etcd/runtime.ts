@@ -1,0 +1,150 @@
+import type { Logger } from 'pino';
+import type { Config, NodeSpec } from '../../core/config';
+import type { Signer } from '../../core/heartbeat';
+import type { HostNet } from '../../core/ports';
+import { connectCoordination } from '../../adapters/etcd-coordination/connect';
+import { etcdElection } from '../../adapters/etcd-coordination/election';
+import { watchPrefix } from '../../adapters/etcd-coordination/watch';
+import { controlContext } from '../../control/context';
+import { EtcdDecider } from '../../control/etcd/decider';
+import { leaseLiveness } from '../../control/etcd/lease-views';
+import { systemClock } from '../../lib/clock';
+import { pinoLog } from '../../lib/log';
+import type { StopReport } from '../agent';
+import type { AgentMetrics } from '../ops';
+import type { BindGate } from '../reconcile';
+import { connectEtcd, EtcdStore, type EtcdConnectOptions } from '../../adapters/etcd-store';
+import { prefixEnd } from '../../adapters/etcd-store/client';
+import { assignmentWatch } from './assignment-watch';
+import { startEtcdAgent } from './etcd-agent';
+import { nodeSession } from './node-session';
+
+export interface EtcdRuntimeOptions {
+  config: Config;
+  node: NodeSpec;
+  signer: Signer;
+  hostNet: HostNet;
+  hostNetKind: string;
+  metrics?: AgentMetrics;
+  gate?: BindGate;
+  logger: Logger;
+  /** Where etcd is and how to reach it (from control.endpoints, tls, auth). */
+  connect: EtcdConnectOptions;
+  /** Key prefix (control.prefix), default /ipferry/. */
+  prefix?: string;
+}
+
+/**
+ * etcd mode, wired: the etcd store (request-answer calls) and a second client for what streams
+ * (watches, the election); this node's session (its record, its lease); the assignment watch
+ * the reconciler follows; and the decider, over the same store seen through leaseLiveness. The
+ * one file of agent/ allowed to reach control/ and adapters/ (scripts/lint/layers.js).
+ */
+export async function startEtcdRuntime(o: EtcdRuntimeOptions): Promise<{
+  status: () => object;
+  stop: () => Promise<StopReport>;
+}> {
+  const { config, node, logger } = o;
+  const log = logger.child({ part: 'etcd' });
+  const client = connectEtcd(o.connect);
+  const store = new EtcdStore({ client, ...(o.prefix ? { prefix: o.prefix } : {}) });
+  const streams = connectCoordination(o.connect);
+  const closeClients = () => {
+    streams.close();
+    client.close();
+  };
+  const group = config.cluster;
+  const trouble = (message: string) => log.warn({ detail: message }, message);
+  const ttlSeconds = Math.max(1, Math.ceil(config.timers.deadAfter / 1000));
+  const alives = store.keys.alives(group);
+  const assignments = assignmentWatch({
+    read: () => store.loadAssignments(group),
+    watch: (changed) => watchPrefix(streams, store.keys.assignments(group), () => changed(), trouble),
+    logger: log,
+  });
+  try {
+    await assignments.started;
+  } catch (err) {
+    closeClients();
+    throw new Error(
+      `etcd at ${o.connect.endpoints.join(', ')}: cannot watch the assignments: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const ctx = controlContext({
+    config,
+    store: leaseLiveness(store, systemClock, config.timers.deadAfter, async () => {
+      const r = await client.range(
+        { key: alives, end: prefixEnd(alives), keysOnly: true },
+        `read live nodes of ${group}`,
+      );
+      return new Set(r.kvs.map((kv) => decodeURIComponent(kv.key.slice(alives.length))));
+    }),
+    clock: systemClock,
+    log: pinoLog(logger.child({ part: 'decider' })),
+    instance: node.id,
+  });
+  const decider = new EtcdDecider({
+    ctx,
+    election: etcdElection(streams, {
+      name: `${store.keys.group(group)}election`,
+      ttlSeconds,
+      value: node.id,
+    }),
+    changes: {
+      watch(changed) {
+        // Node records, liveness keys (deleted by lease expiry) and drain flags: what decisions read besides the assignments.
+        const inputs = [store.keys.nodes(group), alives, store.keys.drains(group)];
+        const watches = inputs.map((prefix) =>
+          watchPrefix(streams, prefix, (c) => changed(`etcd: ${c.kind} ${c.key}`), trouble),
+        );
+        return {
+          async stop() {
+            for (const w of await Promise.allSettled(watches)) if (w.status === 'fulfilled') await w.value.stop();
+          },
+        };
+      },
+    },
+  });
+  const running = await startEtcdAgent({
+    config,
+    node,
+    signer: o.signer,
+    hostNet: o.hostNet,
+    hostNetKind: o.hostNetKind,
+    clock: systemClock,
+    logger,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.gate ? { gate: o.gate } : {}),
+    session: nodeSession({
+      ttlSeconds,
+      clock: systemClock,
+      logger: log,
+      calls: {
+        async putRecord(record) {
+          const r = await store.putHeartbeat(group, node.id, record);
+          if (!r.ok) throw new Error(`record refused: ${r.message}`);
+        },
+        grant: (ttl) => client.grantLease(ttl),
+        keepAlive: (id) => client.keepAliveOnce(id),
+        async putAlive(leaseId) {
+          const key = store.keys.alive(group, node.id);
+          await client.txn({ compare: [], success: [{ put: { key, value: '{}', lease: leaseId } }] }, `put ${key}`);
+        },
+        revoke: (id) => client.revokeLease(id),
+      },
+    }),
+    assignments,
+    decider,
+  });
+  return {
+    status: running.status,
+    async stop() {
+      const report = await running.stop();
+      closeClients();
+      return report;
+    },
+  };
+}
