@@ -15,6 +15,8 @@ import type { Ec2Kind, KindDeps } from './kind';
  * always sent explicitly; then DescribeAddresses until the association shows (eventual consistency).
  */
 export class ElasticIpKind implements Ec2Kind {
+  readonly kind = 'aws-elastic-ip' as const;
+
   constructor(private readonly deps: KindDeps) {}
 
   refuse(vip: Vip, to: NodeSpec): string | undefined {

@@ -1,8 +1,8 @@
-import type { NodeSpec, Vip } from '../../../core/config';
-import type { Holding } from '../../../core/ports';
+import type { Vip } from '../../../core/config';
 import { ProviderError } from '../../../core/reasons';
 import type { Ec2Api } from './api';
-import type { Frame, MoveOutcome, PollVerdict } from '../frame';
+import type { KindHandler } from '../../provider-kit/kinds';
+import type { Frame, PollVerdict } from '../frame';
 import type { EniDirectory } from './nodes';
 
 /** What every EC2 VIP kind's handler gets: the API and the interface directory. */
@@ -12,14 +12,11 @@ export interface KindDeps {
 }
 
 /**
- * One VIP kind on EC2. `refuse` runs before any call (a move that can never succeed is `invalid`
- * and costs nothing); `move` observes, acts only when needed, then reads back until EC2 agrees.
+ * One VIP kind on EC2: the adapters' KindHandler over the AWS frame. `refuse` runs before any call
+ * (a move that can never succeed is `invalid` and costs nothing); `move` observes, acts only when
+ * needed, then reads back until EC2 agrees.
  */
-export interface Ec2Kind {
-  refuse(vip: Vip, to: NodeSpec): string | undefined;
-  observe(f: Frame, vips: readonly Vip[]): Promise<Map<string, Holding>>;
-  move(f: Frame, vip: Vip, to: NodeSpec): Promise<MoveOutcome>;
-}
+export type Ec2Kind = KindHandler<Frame>;
 
 /** The VIP's parsed address; config validation guarantees it for every EC2 kind. */
 export function vipAddress(vip: Vip): NonNullable<Vip['ip']> {

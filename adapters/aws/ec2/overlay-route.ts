@@ -23,6 +23,8 @@ import { vipAddress, type Ec2Kind, type KindDeps } from './kind';
  * `sourceDestProblems` lets status and plan say so before any failover.
  */
 export class OverlayRouteKind implements Ec2Kind {
+  readonly kind = 'aws-overlay-route' as const;
+
   constructor(private readonly deps: KindDeps) {}
 
   refuse(vip: Vip, to: NodeSpec): string | undefined {

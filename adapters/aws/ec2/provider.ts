@@ -7,8 +7,8 @@ import { Ec2Api } from './api';
 import { createEc2Client, DEFAULT_REQUEST_TIMEOUT_MS, type Ec2ClientOptions, type Ec2Sender } from './client';
 import { ElasticIpKind } from './elastic-ip';
 import { classifyEc2Error } from './errors';
-import { runMove, runRead, type FrameOptions } from '../frame';
-import type { Ec2Kind } from './kind';
+import { runMove, runRead, type Frame, type FrameOptions } from '../frame';
+import { KindTable, refusalOf } from '../../provider-kit/kinds';
 import { KeyedLock } from '../../../lib/keyed-lock';
 import { EniDirectory } from './nodes';
 import { OverlayRouteKind, sourceDestMessage } from './overlay-route';
@@ -49,7 +49,8 @@ export interface Ec2ProviderOptions extends Ec2ClientOptions {
 export class Ec2Provider implements Provider {
   readonly name = 'aws-ec2';
   readonly kinds: readonly Ec2VipKind[];
-  private readonly handlers: Record<Ec2VipKind, Ec2Kind>;
+  /** One handler per kind served, in `kinds` order: the shape every provider has (adapters/README.md). */
+  private readonly table: KindTable<Frame>;
   private readonly frame: FrameOptions;
   private readonly throttles: ThrottleWatch;
   private readonly lock = new KeyedLock();
@@ -79,23 +80,17 @@ export class Ec2Provider implements Provider {
     this.nodes = options.nodes;
     this.api = new Ec2Api(client);
     const deps = { api: this.api, enis: new EniDirectory(options.nodes) };
-    this.handlers = {
+    const handlers = {
       'aws-secondary-ip': new SecondaryIpKind(deps),
       'aws-elastic-ip': new ElasticIpKind(deps),
       'aws-overlay-route': new OverlayRouteKind(deps),
     };
+    this.table = new KindTable<Frame>(this.kinds.map((k) => handlers[k]));
   }
 
   /** Reads EC2's truth for every VIP of our kinds (others are left out); throws a ProviderError. */
   async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
-    const out = new Map<string, Holding>();
-    const { value } = await runRead(this.frame, this.observeTimeoutMs, async (f) => {
-      for (const kind of this.kinds) {
-        const mine = vips.filter((v) => v.kind === kind);
-        if (mine.length > 0) for (const [name, h] of await this.handlers[kind].observe(f, mine)) out.set(name, h);
-      }
-      return out;
-    });
+    const { value } = await runRead(this.frame, this.observeTimeoutMs, (f) => this.table.observe(f, vips));
     return value;
   }
 
@@ -125,9 +120,7 @@ export class Ec2Provider implements Provider {
 
   async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
     const what = `move ${vip.name} to ${to.id}`;
-    const handler = (this.kinds as readonly string[]).includes(vip.kind)
-      ? this.handlers[vip.kind as Ec2VipKind]
-      : undefined;
+    const handler = this.table.get(vip.kind);
     if (!handler)
       return {
         ok: false,
@@ -137,7 +130,7 @@ export class Ec2Provider implements Provider {
       };
     const refusal = refusalOf(handler, vip, to);
     if (refusal) return { ok: false, reason: 'invalid', message: `${what}: ${refusal}`, calls: 0 };
-    return this.lock.run(vip.name, () => runMove(this.frame, ctx, what, (f) => handler.move(f, vip, to)));
+    return this.lock.run(vip.name, () => runMove(this.frame, ctx, what, (f) => handler.move(f, vip, to, ctx)));
   }
 
   /** EC2 publishes no limit: unknown, except for a cool-down after recent throttling. */
@@ -153,13 +146,5 @@ export class Ec2Provider implements Provider {
   /** Throttled answers in the last minute. */
   recentThrottles(): number {
     return this.throttles.recent();
-  }
-}
-
-function refusalOf(handler: Ec2Kind, vip: Vip, to: NodeSpec): string | undefined {
-  try {
-    return handler.refuse(vip, to);
-  } catch (err) {
-    return err instanceof Error ? err.message : String(err);
   }
 }

@@ -16,6 +16,8 @@ import { holderVerdict, vipAddress, type Ec2Kind, type KindDeps } from './kind';
  * IPv6 cannot be reassigned: see ipv6.ts.
  */
 export class SecondaryIpKind implements Ec2Kind {
+  readonly kind = 'aws-secondary-ip' as const;
+
   constructor(private readonly deps: KindDeps) {}
 
   refuse(vip: Vip, to: NodeSpec): string | undefined {
