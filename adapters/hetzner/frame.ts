@@ -4,7 +4,7 @@ import type { MoveContext, MoveResult } from '../../core/ports';
 import { ProviderError } from '../../core/reasons';
 import { CallCounter } from '../provider-kit/call-counter';
 import { pollUntil, settleMove, type MoveOutcome, type PollVerdict } from '../provider-kit/move-frame';
-import { withRetry } from '../../lib/retry';
+import { retryableReason, withRetry } from '../../lib/retry';
 
 export type { MoveOutcome, PollVerdict } from '../provider-kit/move-frame';
 
@@ -14,6 +14,8 @@ export type { MoveOutcome, PollVerdict } from '../provider-kit/move-frame';
  */
 export interface MoveFrame {
   readonly clock: Clock;
+  /** The move's logger (the provider's, with the VIP, kind, target and epoch bound). */
+  readonly logger: Logger;
   /** Counts every HTTP call this move makes, retries and polls included. */
   readonly calls: CallCounter;
   /** Aborts at the deadline (or when the caller's signal aborts): pass it to every client call. */
@@ -43,6 +45,22 @@ export interface FrameOptions {
   /** First pause between verification reads; doubles up to `pollMaxMs`. */
   pollMs: number;
   pollMaxMs: number;
+}
+
+/**
+ * What a Hetzner kind's observe gets: runs one read, retrying throttled and transient failures
+ * within observe's deadline (each read on its own: a second read gets the whole deadline again).
+ */
+export type Reader = <T>(op: () => Promise<T>) => Promise<T>;
+
+export function observeReader(opts: Pick<FrameOptions, 'clock' | 'random'>, deadlineMs: number): Reader {
+  return (op) =>
+    withRetry(op, {
+      clock: opts.clock,
+      deadlineMs,
+      shouldRetry: retryableReason,
+      ...(opts.random ? { random: opts.random } : {}),
+    });
 }
 
 /** Runs one move inside a frame and turns whatever happens into a MoveResult. */
@@ -81,7 +99,7 @@ function makeFrame(opts: FrameOptions, calls: CallCounter, signal: AbortSignal, 
     verdict: (value: T) => PollVerdict,
     shouldRetry: (err: unknown) => boolean,
   ): Promise<T> => pollUntil(clock, deadline, signal, opts, what, () => retry(read, shouldRetry), verdict);
-  return { clock, calls, signal, deadline, retry, poll, lastLocked: () => locked };
+  return { clock, logger: opts.logger, calls, signal, deadline, retry, poll, lastLocked: () => locked };
 }
 
 /** A 4xx answer means the request was refused and had no effect; a timeout or 5xx leaves it unknown. */

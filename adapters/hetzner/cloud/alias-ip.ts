@@ -7,7 +7,8 @@ import type { CallOptions } from './client';
 import { hetznerCloudShouldRetry } from './errors';
 import { holdingOf, type CloudEnv } from './floating-ip';
 import type { KeyedLock } from '../../../lib/keyed-lock';
-import type { MoveFrame, MoveOutcome } from '../frame';
+import type { KindHandler } from '../../provider-kit/kinds';
+import type { MoveFrame, MoveOutcome, Reader } from '../frame';
 import type { Server } from './schemas';
 
 export interface AliasEnv extends CloudEnv {
@@ -187,4 +188,33 @@ async function putBack(
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/**
+ * `hetzner-alias-ip`: an alias IP on the owner's server in a private network. Observe: one paged
+ * list of the project's servers for every alias VIP; an alias nobody holds makes sure its network
+ * exists (a config naming a missing network is loud, not "nobody").
+ */
+export class AliasIpKind implements KindHandler<MoveFrame, Reader> {
+  readonly kind = 'hetzner-alias-ip' as const;
+
+  constructor(private readonly env: AliasEnv) {}
+
+  async observe(read: Reader, vips: readonly Vip[]): Promise<Map<string, Holding>> {
+    const servers = await read(() => this.env.client.listServers());
+    const out = new Map<string, Holding>();
+    for (const v of vips) {
+      const holding = aliasHolding(this.env, v, servers);
+      const network = v.hetzner?.networkId;
+      if (holding.node === null && !holding.foreign && network !== undefined)
+        await read(() => this.env.client.getNetwork(network));
+      out.set(v.name, holding);
+    }
+    return out;
+  }
+
+  /** Logs with the move's logger (VIP, target and epoch bound), not the provider's. */
+  move(frame: MoveFrame, vip: Vip, to: NodeSpec): Promise<MoveOutcome> {
+    return moveAliasIp({ ...this.env, logger: frame.logger }, vip, to, frame);
+  }
 }

@@ -5,7 +5,8 @@ import { ProviderError } from '../../../core/reasons';
 import { retryableReason } from '../../../lib/retry';
 import type { CallOptions, HetznerCloudClient } from './client';
 import { hetznerCloudShouldRetry } from './errors';
-import { refused, type MoveFrame, type MoveOutcome } from '../frame';
+import type { KindHandler } from '../../provider-kit/kinds';
+import { refused, type MoveFrame, type MoveOutcome, type Reader } from '../frame';
 import type { FloatingIp } from './schemas';
 
 /** What the floating-IP half of the provider shares with the alias half. */
@@ -160,4 +161,31 @@ function holdingText(env: CloudEnv, serverId: number | null): string {
   if (serverId === null) return 'no server';
   const node = env.nodeOf(serverId);
   return node === undefined ? `server ${serverId}` : `server ${serverId} (node ${node})`;
+}
+
+/**
+ * `hetzner-floating-ip`: one floating IP per VIP, assigned to the owner's server. Observe: one GET
+ * for a single VIP, one paged list for several (cheaper once there are two or more).
+ */
+export class FloatingIpKind implements KindHandler<MoveFrame, Reader> {
+  readonly kind = 'hetzner-floating-ip' as const;
+  private readonly ids: FloatingIpIds = new Map();
+
+  constructor(private readonly env: CloudEnv) {}
+
+  async observe(read: Reader, vips: readonly Vip[]): Promise<Map<string, Holding>> {
+    const out = new Map<string, Holding>();
+    if (vips.length === 1) {
+      const fip = await read(() => findFloatingIp(this.env, this.ids, vips[0]!, {}));
+      out.set(vips[0]!.name, holdingOf(this.env, fip.server));
+      return out;
+    }
+    const all = await read(() => this.env.client.listFloatingIps());
+    for (const v of vips) out.set(v.name, holdingOf(this.env, matchByAddress(v, all).server));
+    return out;
+  }
+
+  move(frame: MoveFrame, vip: Vip, to: NodeSpec): Promise<MoveOutcome> {
+    return moveFloatingIp(this.env, this.ids, vip, to, frame);
+  }
 }

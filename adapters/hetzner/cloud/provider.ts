@@ -3,12 +3,12 @@ import type { NodeSpec, Vip } from '../../../core/config/model';
 import type { VipKind } from '../../../core/config/vips';
 import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../../core/ports';
 import { ProviderError } from '../../../core/reasons';
-import { retryableReason, withRetry } from '../../../lib/retry';
-import { aliasHolding, moveAliasIp, type AliasEnv } from './alias-ip';
-import type { HetznerCloudClient } from './client';
-import { findFloatingIp, holdingOf, matchByAddress, moveFloatingIp, type FloatingIpIds } from './floating-ip';
 import { KeyedLock } from '../../../lib/keyed-lock';
-import { runMove, type FrameOptions } from '../frame';
+import { KindTable } from '../../provider-kit/kinds';
+import { observeReader, runMove, type FrameOptions, type MoveFrame, type Reader } from '../frame';
+import { AliasIpKind, type AliasEnv } from './alias-ip';
+import type { HetznerCloudClient } from './client';
+import { FloatingIpKind } from './floating-ip';
 
 export interface HetznerCloudProviderOptions {
   client: HetznerCloudClient;
@@ -25,8 +25,6 @@ export interface HetznerCloudProviderOptions {
   random?: () => number;
 }
 
-const KINDS = ['hetzner-floating-ip', 'hetzner-alias-ip'] as const satisfies readonly VipKind[];
-
 /**
  * Hetzner Cloud floating IPs and alias IPs, over one project token (one request budget: 3600 per
  * hour). `move` never throws: every failure comes back classified. `observe` throws a
@@ -34,16 +32,16 @@ const KINDS = ['hetzner-floating-ip', 'hetzner-alias-ip'] as const satisfies rea
  */
 export class HetznerCloudProvider implements Provider {
   readonly name = 'hetzner-cloud';
-  readonly kinds: readonly VipKind[] = KINDS;
-  private readonly env: AliasEnv;
-  private readonly ids: FloatingIpIds = new Map();
+  readonly kinds: readonly VipKind[];
+  /** One handler per kind: the shape every provider has (adapters/README.md). */
+  private readonly table: KindTable<MoveFrame, Reader>;
   private readonly frame: FrameOptions;
 
   constructor(private readonly options: HetznerCloudProviderOptions) {
     const byServer = new Map<number, string>();
     for (const n of options.nodes) if (n.hetzner?.serverId !== undefined) byServer.set(n.hetzner.serverId, n.id);
     const logger = options.logger ?? pino({ enabled: false });
-    this.env = {
+    const env: AliasEnv = {
       client: options.client,
       nodeOf: (serverId) => byServer.get(serverId),
       actionPollMs: options.actionPollMs ?? 500,
@@ -53,6 +51,8 @@ export class HetznerCloudProvider implements Provider {
         options.nodes.flatMap((n) => (n.hetzner?.networkId === undefined ? [] : [n.hetzner.networkId])),
       ),
     };
+    this.table = new KindTable<MoveFrame, Reader>([new FloatingIpKind(env), new AliasIpKind(env)]);
+    this.kinds = this.table.kinds;
     const pollMs = options.verifyPollMs ?? 200;
     this.frame = {
       clock: options.client.clock,
@@ -82,8 +82,8 @@ export class HetznerCloudProvider implements Provider {
     let lastLocked: (() => ProviderError | undefined) | undefined;
     const moved = await runMove(frame, ctx, (f) => {
       lastLocked = f.lastLocked;
-      if (vip.kind === 'hetzner-floating-ip') return moveFloatingIp(this.env, this.ids, vip, to, f);
-      if (vip.kind === 'hetzner-alias-ip') return moveAliasIp({ ...this.env, logger }, vip, to, f);
+      const handler = this.table.get(vip.kind);
+      if (handler) return handler.move(f, vip, to, ctx);
       throw new ProviderError('invalid', `the Hetzner Cloud provider does not move VIPs of kind ${vip.kind}`, {
         code: 'unsupported_kind',
       });
@@ -104,43 +104,11 @@ export class HetznerCloudProvider implements Provider {
   }
 
   async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
-    const out = new Map<string, Holding>();
-    const floating = vips.filter((v) => v.kind === 'hetzner-floating-ip');
-    const alias = vips.filter((v) => v.kind === 'hetzner-alias-ip');
-    const other = vips.find((v) => !(KINDS as readonly string[]).includes(v.kind));
+    const other = this.table.unserved(vips)[0];
     if (other)
       throw new ProviderError('invalid', `the Hetzner Cloud provider does not observe VIPs of kind ${other.kind}`, {
         code: 'unsupported_kind',
       });
-    const read = <T>(op: () => Promise<T>) =>
-      withRetry(op, {
-        clock: this.frame.clock,
-        deadlineMs: this.options.observeDeadlineMs ?? 10_000,
-        shouldRetry: retryableReason,
-        ...(this.options.random ? { random: this.options.random } : {}),
-      });
-    if (floating.length === 1) {
-      const fip = await read(() => findFloatingIp(this.env, this.ids, floating[0]!, {}));
-      out.set(floating[0]!.name, holdingOf(this.env, fip.server));
-    } else if (floating.length > 1) {
-      // One paged list is cheaper than a GET per address once there are several.
-      const all = await read(() => this.options.client.listFloatingIps());
-      for (const v of floating) out.set(v.name, holdingOf(this.env, matchByAddress(v, all).server));
-    }
-    if (alias.length > 0) {
-      const servers = await read(() => this.options.client.listServers());
-      for (const v of alias) {
-        const holding = aliasHolding(this.env, v, servers);
-        if (holding.node === null && !holding.foreign) await this.checkNetworksExist(v, read);
-        out.set(v.name, holding);
-      }
-    }
-    return out;
-  }
-
-  /** Nobody holds the alias: make sure that is not because its network does not exist (a config mistake is loud). */
-  private async checkNetworksExist(vip: Vip, read: <T>(op: () => Promise<T>) => Promise<T>): Promise<void> {
-    const network = vip.hetzner?.networkId;
-    if (network !== undefined) await read(() => this.options.client.getNetwork(network));
+    return this.table.observe(observeReader(this.frame, this.options.observeDeadlineMs ?? 10_000), vips);
   }
 }
