@@ -1,40 +1,28 @@
 import type { NodeSpec, Vip, VipKind } from '../../../core/config';
-import { canonicalIp } from '../../../core/ip';
 import type { Budget, Holding, MoveContext, MoveResult, Provider } from '../../../core/ports';
-import { runMove, runRead } from '../frame';
-import { typeOf, type AddressRecords } from './api';
+import { KindTable, refusalOf } from '../../provider-kit/kinds';
+import { runMove, runRead, type Frame } from '../frame';
 import { Route53Core, recordKey, type Route53Options } from './core';
-import { currentOwnerAddress, ownerAddress, type PublicAddressPort } from './owner-address';
-import { syncRecords } from './sync';
+import type { PublicAddressPort } from './owner-address';
+import { OwnerRecordKind } from './owner-record';
 
 /** 60 s of documented propagation, the change and the read-back around it, and room for a retry. */
 export const ROUTE53_MOVE_DEADLINE_MS = 90_000;
 
 /**
- * `aws-route53`: one A or AAAA record (`vip.aws.recordName` in `vip.aws.hostedZoneId`, `ttl`)
- * pointing at the owner's address. Observe: ListResourceRecordSets from (name, A), mapping the
- * value back to the node with that address. Move: read; when the record is not exactly
- * [owner's address] with the VIP's TTL, one ChangeResourceRecordSets batch UPSERTs it (and DELETEs
- * a record of the other family, so a move from an IPv4 to an IPv6 owner leaves one record); then
- * GetChange until INSYNC and a read-back.
+ * The Route 53 provider: its one kind, `aws-route53` owner records (owner-record.ts), assembled as
+ * every provider's kinds are. What it adds around the kind: the Route 53 frame, a lock per record
+ * name (shared with the round-robin publisher through Route53Core, so the two never race on one
+ * record) and `diagnose`, which follows changes accepted but not yet INSYNC.
  */
 export class Route53Provider implements Provider {
   readonly name = 'aws-route53';
-  readonly kinds: readonly VipKind[] = ['aws-route53'];
+  readonly kinds: readonly VipKind[];
   readonly core: Route53Core;
-  private readonly nodeByAddress = new Map<string, string>();
-  /**
-   * Addresses this process published for a node that EC2 gave instead of the configured one, so
-   * `observe` knows the record as that node's and does not report it foreign (and move it again).
-   */
-  private readonly learned = new Map<string, string>();
-  private readonly publicAddresses?: PublicAddressPort;
-  /**
-   * Changes this process made that were accepted but not seen INSYNC before their move's deadline,
-   * by record: `diagnose` (the drift round, plan --observe) follows them with GetChange and reports
-   * each until Route 53 says INSYNC. Per process, as the change ids are.
-   */
-  private readonly pending = new Map<string, { vip: string; node: string; changeId: string; acceptedAt: number }>();
+  private readonly owner: OwnerRecordKind;
+  private readonly table: KindTable<Frame>;
+  /** Closed with the provider. */
+  private readonly publicAddresses: PublicAddressPort | undefined;
 
   constructor(
     options: Route53Options & {
@@ -45,67 +33,24 @@ export class Route53Provider implements Provider {
     },
   ) {
     this.core = options.core ?? new Route53Core(options);
-    if (options.publicAddresses) this.publicAddresses = options.publicAddresses;
-    for (const n of options.nodes) {
-      const a = ownerAddress(n);
-      if (a !== undefined) this.nodeByAddress.set(canonicalIp(a) ?? a, n.id);
-    }
+    this.owner = new OwnerRecordKind(this.core, options.nodes, options.publicAddresses);
+    this.table = new KindTable<Frame>([this.owner]);
+    this.kinds = this.table.kinds;
+    this.publicAddresses = options.publicAddresses;
   }
 
   async observe(vips: readonly Vip[]): Promise<Map<string, Holding>> {
-    const out = new Map<string, Holding>();
-    await runRead(this.core.frame, this.core.observeTimeoutMs, async (f) => {
-      for (const vip of vips.filter((v) => v.kind === 'aws-route53' && v.aws?.hostedZoneId && v.aws.recordName)) {
-        out.set(
-          vip.name,
-          this.holding(await this.core.backgroundApi.addressRecords(f, vip.aws!.hostedZoneId!, vip.aws!.recordName!)),
-        );
-      }
-    });
-    return out;
+    const { value } = await runRead(this.core.frame, this.core.observeTimeoutMs, (f) => this.table.observe(f, vips));
+    return value;
   }
 
   async move(vip: Vip, to: NodeSpec, ctx: MoveContext): Promise<MoveResult> {
     const what = `move ${vip.name} to ${to.id}`;
-    const zone = vip.aws?.hostedZoneId;
-    const name = vip.aws?.recordName;
-    const address = ownerAddress(to);
-    const refusal =
-      vip.kind !== 'aws-route53'
-        ? `kind ${vip.kind} is not served by ${this.name}`
-        : !zone || !name
-          ? `VIP ${vip.name} needs aws.hostedZoneId and aws.recordName`
-          : address === undefined || canonicalIp(address) === undefined
-            ? `node ${to.id} has no aws.publicIp or address for the record to point at`
-            : undefined;
-    if (refusal) return { ok: false, reason: 'invalid', message: `${what}: ${refusal}`, calls: 0 };
-    const configured = canonicalIp(address!)!;
-    const key = recordKey(zone!, name!);
-    return this.core.lock.run(key, async () => {
-      const accepted = (changeId: string, acceptedAt: number) =>
-        this.pending.set(key, { vip: vip.name, node: to.id, changeId, acceptedAt });
-      let ip = configured;
-      const result = await runMove(this.core.frame, ctx, what, async (f) => {
-        // Read inside the move: bounded by its deadline, counted in its calls, once per move.
-        ip = await currentOwnerAddress(f, to, configured, this.publicAddresses, this.core.frame.logger);
-        const desired = { [typeOf(ip)]: { ttl: vip.aws?.ttl ?? 60, values: [ip] } };
-        return syncRecords(
-          f,
-          this.core.api,
-          zone!,
-          name!,
-          desired,
-          `ipferry: ${vip.name} → ${to.id} (epoch ${ctx.epoch})`,
-          accepted,
-        );
-      });
-      // The address is `to`'s now, whatever this process learned of it before (EC2 reuses its pool).
-      if (result.ok && ip !== configured) this.learned.set(ip, to.id);
-      else if (result.ok) this.learned.delete(ip);
-      // INSYNC seen (or nothing to change: the record was already right): nothing left to follow.
-      if (result.ok && result.verifiedAt !== undefined && result.changed) this.pending.delete(key);
-      return result;
-    });
+    const handler = this.table.get(vip.kind);
+    const refusal = handler ? refusalOf(handler, vip, to) : `kind ${vip.kind} is not served by ${this.name}`;
+    if (!handler || refusal) return { ok: false, reason: 'invalid', message: `${what}: ${refusal}`, calls: 0 };
+    const key = recordKey(vip.aws!.hostedZoneId!, vip.aws!.recordName!);
+    return this.core.lock.run(key, () => runMove(this.core.frame, ctx, what, (f) => handler.move(f, vip, to, ctx)));
   }
 
   /**
@@ -115,7 +60,7 @@ export class Route53Provider implements Provider {
    */
   async diagnose(vips: readonly Vip[]): Promise<Array<{ vip: string; nodes: string[]; message: string }>> {
     const names = new Set(vips.map((v) => v.name));
-    const followed = [...this.pending].filter(([, p]) => names.has(p.vip));
+    const followed = [...this.owner.pending].filter(([, p]) => names.has(p.vip));
     if (followed.length === 0) return [];
     const out: Array<{ vip: string; nodes: string[]; message: string }> = [];
     const { clock } = this.core.frame;
@@ -128,7 +73,7 @@ export class Route53Provider implements Provider {
           status = `unreadable (${err instanceof Error ? err.message : String(err)})`;
         }
         if (status === 'INSYNC') {
-          if (this.pending.get(key) === p) this.pending.delete(key);
+          if (this.owner.pending.get(key) === p) this.owner.pending.delete(key);
           continue;
         }
         const age = Math.round((clock.now() - p.acceptedAt) / 1000);
@@ -157,14 +102,5 @@ export class Route53Provider implements Provider {
   close(): void {
     this.core.close();
     this.publicAddresses?.close?.();
-  }
-
-  /** One value that is a node's address: that node. Anything else is somebody else's record. */
-  private holding(records: AddressRecords): Holding {
-    const values = [...(records.A?.values ?? []), ...(records.AAAA?.values ?? [])];
-    if (values.length === 0) return { node: null };
-    const only = values.length === 1 ? values[0]! : undefined;
-    const node = only === undefined ? undefined : (this.learned.get(only) ?? this.nodeByAddress.get(only));
-    return node === undefined ? { node: null, foreign: values.join(' ') } : { node };
   }
 }
