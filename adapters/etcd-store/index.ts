@@ -1,0 +1,3 @@
+export { EtcdStore, type EtcdStoreOptions } from './etcd-store';
+export { connectEtcd, type EtcdClient, type EtcdConnectOptions } from './client';
+export { DEFAULT_PREFIX, Keys } from './keys';
