@@ -7,8 +7,7 @@ export const SEED_001_RING_YAML = `# Seed 001: five FreeBSD mail servers with CA
 # three deaths left 4 VIPs on mail04 and 1 on mail05. ipferry balances to within one instead
 # (5 and 5), and deep checks (SMTP, POP3, IMAP) replace HAProxy's missing ones.
 cluster: netic-mail
-# quorum none, as CARP: two survivors of five keep all ten VIPs; the price is that both sides of a
-# network cut serve (two hosts answer until it heals), where majority quorum would release all ten.
+# quorum none, as CARP: two survivors of five keep all ten VIPs; majority would release all ten, but never serve both sides of a cut.
 control: { mode: peer, quorum: none }
 security: { psk: "change-me-to-a-long-random-secret" }
 timers: { minHold: 30s, rebalanceCap: 2 }

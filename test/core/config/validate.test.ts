@@ -99,7 +99,13 @@ describe('config: defaults and normalisation', () => {
   });
 
   it('accepts every seed example', () => {
-    for (const f of ['000-ucarp-smtp-pair', '001-carp-ring', '003-ucarp-active-passive', '004-duravip']) {
+    for (const f of [
+      '000-ucarp-smtp-pair',
+      '001-carp-ring',
+      '002-two-site-mail',
+      '003-ucarp-active-passive',
+      '004-duravip',
+    ]) {
       expect(() => example(`seeds/${f}.yaml`)).not.toThrow();
     }
   });
