@@ -58,6 +58,15 @@ sed -e "s#/usr/local/lib/ipferry/#$PREFIX/lib/ipferry/#" -e "s#/etc/ipferry/#$SY
   "$here/systemd/ipferry-agent.service" > "$units/ipferry-agent.service.tmp"
 chmod 0644 "$units/ipferry-agent.service.tmp"
 mv -f "$units/ipferry-agent.service.tmp" "$units/ipferry-agent.service"
+# The hook helper's units (not enabled: only hosts whose hooks must act as root need them, and
+# they need an allow-list first; docs/security.md) and the legacy-vrrp check (docs/migrating.md).
+for unit in ipferry-hook-helper.socket ipferry-hook-helper.service; do
+  sed -e "s#/usr/local/lib/ipferry/#$PREFIX/lib/ipferry/#" -e "s#/etc/ipferry/#$SYSCONFDIR/ipferry/#g" \
+    "$here/systemd/$unit" > "$units/$unit.tmp"
+  chmod 0644 "$units/$unit.tmp"
+  mv -f "$units/$unit.tmp" "$units/$unit"
+done
+install -m 0755 "$here/legacy-watch/check.sh" "$lib/legacy-vrrp-check.sh"
 
 install -d -m 0750 "$etc"
 if [ ! -e "$etc/agent.env" ]; then

@@ -1,5 +1,6 @@
 import { parse, usageError, type Command } from '../command';
 import { termSafe } from '../terminal-text';
+import { besideKeepalived } from '../import/beside';
 import { finishImport } from '../import/finish';
 import { readHost } from '../import/keepalived-host';
 import { mapKeepalived } from '../import/keepalived-map';
@@ -8,7 +9,7 @@ import { readInterfaces } from '../import/ifupdown';
 import { Notes } from '../import/report';
 import { mapUcarp, parseUcarp } from '../import/ucarp';
 
-const USAGE = `usage: ipferry import keepalived --node NAME=FILE [--node NAME=FILE …] [-o FILE] [--cluster NAME]
+const USAGE = `usage: ipferry import keepalived --node NAME=FILE [--node NAME=FILE …] [-o FILE] [--cluster NAME] [--beside]
        ipferry import ucarp --node NAME='ucarp -i eth0 -s ADDR -v 1 -p PASS -a VIP …' […] [--prefix N] [-o FILE] [--cluster NAME]
        ipferry import ucarp --interfaces NAME=/etc/network/interfaces […] [--prefix N] [-o FILE] [--cluster NAME]
 
@@ -20,6 +21,9 @@ Prints what was not carried over, with file:line and why.
   -o, --out FILE    write the config there (default: stdout)
   --cluster NAME    the cluster's name (default: "imported")
   --interfaces NAME=FILE  ucarp only: a host's Debian /etc/network/interfaces with ucarp-* options
+  --beside          keepalived only: for a switch host by host beside the running keepalived, add
+                    the legacy-vrrp check to every VIP (passive while an old master is heard) and
+                    print each host's \`ipferry legacy-watch watch\` line (docs/migrating.md)
   --prefix N        ucarp only: the prefix length the up script plumbs the VIP with (ucarp has none;
                     with --interfaces, the IFACE:ucarp stanza's netmask is used if there is one)
 
@@ -40,6 +44,7 @@ export const importCommand: Command = {
         out: { type: 'string', short: 'o' },
         cluster: { type: 'string' },
         prefix: { type: 'string' },
+        beside: { type: 'boolean' },
       },
       positionals: { min: 1, max: 1 },
     });
@@ -49,6 +54,11 @@ export const importCommand: Command = {
       return usageError(USAGE, `cannot import from "${source}": keepalived or ucarp`);
     const pairs: [string, string][] = [];
     const files: [string, string][] = [];
+    if (source === 'ucarp' && args.values.beside)
+      return usageError(
+        USAGE,
+        '--beside is for keepalived: CARP adverts are not read yet, so a ucarp cluster switches all at once (docs/migrating.md)',
+      );
     if (source !== 'ucarp' && args.values.interfaces)
       return usageError(USAGE, "--interfaces is for ucarp: Debian's ucarp-* options in /etc/network/interfaces");
     for (const [spec, flag] of [
@@ -85,7 +95,8 @@ export const importCommand: Command = {
         const twice = names.find((n, i) => names.indexOf(n) !== i);
         if (twice) return usageError(USAGE, `--node ${twice} is given twice: one keepalived.conf per host`);
         const hosts = pairs.map(([name, file]) => readHost(name, readKeepalived(file), notes));
-        return finishImport(mapKeepalived(args.values.cluster ?? 'imported', hosts, notes), args.values.out);
+        const mapped = mapKeepalived(args.values.cluster ?? 'imported', hosts, notes);
+        return finishImport(args.values.beside ? besideKeepalived(mapped, hosts) : mapped, args.values.out);
       }
       const lines = pairs.map(([name, line]) => parseUcarp(name, line, notes));
       let stanzaPrefix: number | undefined;

@@ -58,6 +58,7 @@ export const commands: Record<string, CommandEntry> = {
   },
   fence: hostCommands.fence!,
   'hook-helper': hostCommands['hook-helper']!,
+  'legacy-watch': hostCommands['legacy-watch']!,
   import: {
     summary: 'write an ipferry config from keepalived.conf files or ucarp command lines, listing what was dropped',
     load: async () => (await import('./import')).importCommand,

@@ -169,10 +169,14 @@ function reportDisagreement(order: Member[], notes: Notes): void {
   }
 }
 
-/** notify_master → hooks.up, notify_backup → hooks.down, notify → hooks.notify, from the preferred host. */
-function hooksOf(lead: Member, order: Member[], notes: Notes): Record<string, string[]> | undefined {
+/**
+ * notify_master → hooks.up, notify_backup → hooks.down (layout none: keepalived gives them no
+ * arguments of its own), notify → hooks.notify (layout keepalived: INSTANCE, name, state, and each
+ * host's priority as its file said), from the preferred host.
+ */
+function hooksOf(lead: Member, order: Member[], notes: Notes): Record<string, unknown> | undefined {
   const n = lead.inst.notify;
-  const hooks: Record<string, string[]> = {};
+  const hooks: Record<string, unknown> = {};
   // keepalived splits a notify line into words itself and runs it without a shell: so does a hook argv.
   const argv = (line: string) => {
     try {
@@ -181,15 +185,19 @@ function hooksOf(lead: Member, order: Member[], notes: Notes): Record<string, st
       return line.split(/\s+/);
     }
   };
-  if (n.master) hooks.up = argv(n.master);
-  if (n.backup) hooks.down = argv(n.backup);
-  if (n.notify) hooks.notify = argv(n.notify);
+  if (n.master) hooks.up = { run: argv(n.master), layout: 'none' };
+  if (n.backup) hooks.down = { run: argv(n.backup), layout: 'none' };
+  if (n.notify) {
+    const priorities = Object.fromEntries(order.map((m) => [identifierOf(m.host), m.inst.priority]));
+    hooks.notify = { run: argv(n.notify), layout: 'keepalived', priorities };
+  }
   if (Object.keys(hooks).length === 0) return undefined;
-  notes.warn(
-    lead.inst.where,
-    'notify scripts',
-    "carried as hooks, but ipferry calls them with ($1 interface, $2 address), not keepalived's (INSTANCE, name, state, priority): check the scripts read their arguments that way",
-  );
+  if (n.backup)
+    notes.warn(
+      lead.inst.where,
+      'notify_backup',
+      'carried as hooks.down: ipferry runs it when this host lets the VIP go, not when a host starts as a backup',
+    );
   for (const m of order.slice(1))
     if (JSON.stringify(m.inst.notify) !== JSON.stringify(n))
       notes.warn(

@@ -166,16 +166,19 @@ export function mapUcarp(cluster: string, lines: UcarpLine[], notes: Notes, pref
         `vhid ${vhid} --preempt`,
         'set on some hosts only: preempt is one setting per VIP, so it is on',
       );
+    // ucarp's layout: $1 interface, $2 address, $3 --xparam, as the scripts were written for.
+    const extra = lead.xparam !== undefined && lead.xparam.length > 0 && lead.xparam.length <= 256;
+    const hook = (run: string) => ({ run, layout: 'ucarp', ...(extra ? { extra: lead.xparam } : {}) });
     const hooks = {
-      ...(lead.upscript ? { up: lead.upscript } : {}),
-      ...(lead.downscript ? { down: lead.downscript } : {}),
+      ...(lead.upscript ? { up: hook(lead.upscript) } : {}),
+      ...(lead.downscript ? { down: hook(lead.downscript) } : {}),
     };
     if (Object.keys(hooks).length > 0) vip.hooks = hooks;
-    if (lead.xparam !== undefined)
+    if (lead.xparam !== undefined && (!extra || Object.keys(hooks).length === 0))
       notes.drop(
         lead.host,
         `--xparam ${lead.xparam}`,
-        'ipferry calls hooks with ($1 interface, $2 address) only; put the extra parameter into the hook command itself',
+        extra ? 'no up or down script to pass it to' : 'empty or longer than 256 characters',
       );
     vips.push(vip);
   }

@@ -21,7 +21,7 @@ describe('keepalived with an aws ec2 notify script, moved to the aws control pla
       name: 'VI_1',
       preferred: 'lb1',
       checks: ['chk_haproxy'],
-      hooks: { up: ['/etc/keepalived/to-master.sh'] },
+      hooks: { up: { run: ['/etc/keepalived/to-master.sh'], layout: 'none' } },
     });
     const doc = parse(r.text!) as {
       control: unknown;

@@ -29,7 +29,7 @@ describe('ipferry import ucarp --interfaces (Debian /etc/network/interfaces)', (
       name: 'vhid3',
       preferred: 'mx1',
       preempt: true,
-      hooks: { up: '/etc/ucarp/mail-up.sh' },
+      hooks: { up: { run: '/etc/ucarp/mail-up.sh', layout: 'ucarp' } },
     });
     expect([c.vips[0]!.ip?.text, c.vips[0]!.ip?.prefixLength]).toEqual(['198.18.0.1', 24]);
     expect(c.vips[0]!.hooks?.down).toBeUndefined(); // Debian's vip-down only took IFACE:ucarp down

@@ -40,7 +40,11 @@ describe('ipferry import keepalived', () => {
       preferred: 'lb1',
       preempt: true,
       checks: ['chk_haproxy', 'link-eth1'],
-      hooks: { up: ['/etc/keepalived/notify.sh', 'master'], down: ['/etc/keepalived/notify.sh', 'backup'] },
+      // notify_master and notify_backup get no arguments from keepalived: layout none keeps it so.
+      hooks: {
+        up: { run: ['/etc/keepalived/notify.sh', 'master'], layout: 'none' },
+        down: { run: ['/etc/keepalived/notify.sh', 'backup'], layout: 'none' },
+      },
     });
     expect(main!.ip?.text).toBe('198.18.0.100');
     // The instance's second address moves with its first, as keepalived moves them together.

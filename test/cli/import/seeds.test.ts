@@ -18,7 +18,9 @@ describe('ipferry import ucarp on the seeds written as their ucarp command lines
     expect(r.code, r.err).toBe(1); // --daemonize and --shutdown are dropped, with why
     const mine = r.config!;
     expect(essentials(mine)).toEqual(essentials(example('000-ucarp-smtp-pair.yaml')));
-    expect(mine.vips.map((v) => v.hooks?.up)).toEqual(['/etc/ucarp/vip-up.sh', '/etc/ucarp/vip-up.sh']);
+    // ucarp's layout: the scripts get ($1 interface, $2 address) as ucarp gave them.
+    const up = { run: '/etc/ucarp/vip-up.sh', layout: 'ucarp' };
+    expect(mine.vips.map((v) => v.hooks?.up)).toEqual([up, up]);
     // ucarp's advbase 1 and deadratio 3: a master silent for 3 s is dead.
     expect(mine.timers).toMatchObject({ heartbeatInterval: 1000, deadAfter: 3000 });
     expect(r.err).toMatch(/smtp1: dropped: --daemonize — ipferry agents run under systemd/);
@@ -29,13 +31,15 @@ describe('ipferry import ucarp on the seeds written as their ucarp command lines
 
   it('seed 003: the master with the lowest advskew is preferred and preempts; timers from advbase', async () => {
     const r = await runImport('ucarp', ...ucarpNodes('seed-003-ucarp.txt'), '--prefix', '20', '--cluster', 'smtp-pair');
-    expect(r.code, r.err).toBe(1); // --xparam is dropped
+    expect(r.code, r.err).toBe(0); // --xparam is carried: $3 of the ucarp layout
     const handWritten = example('003-ucarp-active-passive.yaml');
     expect(essentials(r.config!)).toEqual(essentials(handWritten));
     expect(r.config!.timers.heartbeatInterval).toBe(handWritten.timers.heartbeatInterval);
-    expect(r.err).toMatch(
-      /server1: dropped: --xparam 20 — ipferry calls hooks with \(\$1 interface, \$2 address\) only/,
-    );
+    expect(r.config!.vips[0]!.hooks).toMatchObject({
+      up: { run: '/usr/share/ucarp/vip-up', layout: 'ucarp', extra: '20' },
+      down: { run: '/usr/share/ucarp/vip-down', layout: 'ucarp', extra: '20' },
+    });
+    expect(r.err).not.toMatch(/xparam/);
     expect(r.text).toMatch(
       /# vhid 1: order of succession server1 \(advskew 1\) > server2 \(advskew 100\); preferred: server1 \(hosts left out are tied or last/,
     );
