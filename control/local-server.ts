@@ -19,8 +19,9 @@ import { loadControlIdentity, type ControlIdentity } from './answer-key';
 import { bearerOk, parseListen, readBody, sendJson } from './http';
 import { errorText, type Log } from '../lib/log';
 import type { ProviderLookup } from './providers';
-import { tick, type TickResult, type TickTrigger } from './tick';
+import { tick, type TickOptions, type TickResult, type TickTrigger } from './tick';
 import { TickRunner } from './tick-runner';
+import { ControlMetrics } from './metrics';
 import { Timers } from '../lib/timers';
 
 export interface LocalControlPlaneOptions {
@@ -53,6 +54,8 @@ export interface LocalControlPlane {
   url: string;
   ctx: ControlContext;
   runner: TickRunner;
+  /** What GET /metrics serves. */
+  metrics: ControlMetrics;
   /** Runs (or joins) a tick now. */
   tickNow(trigger?: Partial<TickTrigger>, opts?: { repairDrift?: boolean }): Promise<TickResult>;
   close(): Promise<void>;
@@ -67,9 +70,10 @@ export interface LocalControlPlane {
 export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Promise<LocalControlPlane> {
   const { config, log } = opts;
   const clock = opts.clock ?? systemClock;
+  const metrics = new ControlMetrics(config.vips.length);
   const ctx = controlContext({
     config,
-    store: opts.store ?? new MemoryStore(),
+    store: metrics.countErrors(opts.store ?? new MemoryStore()),
     clock,
     log,
     ...pick(opts, ['providers', 'publisher', 'instance', 'tuning']),
@@ -97,7 +101,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   const warming: TickResult = { status: 'busy', holder: 'start-up: hearing the agents again', expiresAt: warmUntil };
 
   const runner: TickRunner = new TickRunner(
-    (o) => (clock.now() < warmUntil ? Promise.resolve(warming) : tick(ctx, o)),
+    (o) => (clock.now() < warmUntil ? Promise.resolve(warming) : timedTick(o)),
     log,
     (r) => {
       if (r.status === 'done' && r.failed > 0)
@@ -110,6 +114,16 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     },
   );
   const runTick = (trigger: TickTrigger) => runner.request(trigger);
+  async function timedTick(o: TickOptions): Promise<TickResult> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    const r = await tick(ctx, o).catch((err: unknown) => {
+      metrics.tick('failed', seconds());
+      throw err;
+    });
+    metrics.tick(r, seconds(), ctx.diagnoses);
+    return r;
+  }
 
   const { signer, tls } = opts.identity ?? (await loadControlIdentity(config));
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -127,13 +141,16 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       if (req.method !== 'POST')
         return sendJson(res, 405, { error: { reason: 'malformed', message: 'heartbeats are POSTed' } });
       const { body, tooLarge } = await readBody(req, config.security.maxHeartbeatBytes);
-      if (tooLarge)
+      if (tooLarge) {
+        metrics.heartbeats.inc({ outcome: 'refused', reason: 'too-large' });
         return sendJson(res, REFUSAL_STATUS['too-large'], {
           error: { reason: 'too-large', message: `more than ${config.security.maxHeartbeatBytes} bytes` },
         });
+      }
       // A report is rare and may be the news of a failure: its answer waits for the tick, so the
       // reporter learns the new assignments version and can tell the others (as in Lambda).
       const reply = await handleHeartbeat(ctx, verifier, body, { runTick, waitForTick: byReports, notBefore });
+      metrics.heartbeat(reply);
       if (reply.ok && opts.deadlines !== false) watchDeadline(reply.node);
       const out = replyBytes(reply, signer);
       res.writeHead(out.status, {
@@ -153,6 +170,12 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
         { error: { reason: 'forbidden', message: 'missing or wrong bearer token' } },
         { 'www-authenticate': 'Bearer' },
       );
+    }
+    // Behind the token like the API: names of nodes and VIPs, and what is wrong with them.
+    if (url.pathname === '/metrics' && req.method === 'GET') {
+      const text = await metrics.text();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+      return void res.end(text);
     }
     const { body, tooLarge } = await readBody(req, 65_536);
     if (tooLarge) return sendJson(res, 413, { error: { reason: 'invalid', message: 'request body over 64 KiB' } });
@@ -229,6 +252,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     url,
     ctx,
     runner,
+    metrics,
     tickNow: (trigger = {}, o = {}) =>
       runner.request({ kind: 'api', at: clock.now(), detail: 'requested', ...trigger }, o),
     async close() {
