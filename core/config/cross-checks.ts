@@ -135,6 +135,14 @@ function checkVip(
     if (!nodeIds.has(id))
       issues.push({ path: at(`eligible.nodes[${j}]`), message: `node "${id}" is not defined in nodes` });
   });
+  // A keepalived-layout hook's $4 per node: a typo would silently give that node keepalived's default.
+  for (const hook of ['up', 'down', 'notify'] as const) {
+    const spec = v.hooks?.[hook];
+    if (typeof spec !== 'object' || Array.isArray(spec)) continue;
+    for (const id of Object.keys(spec.priorities ?? {}))
+      if (!nodeIds.has(id))
+        issues.push({ path: at(`hooks.${hook}.priorities.${id}`), message: `node "${id}" is not defined in nodes` });
+  }
   v.checks.forEach((c, j) => {
     if (!(c in config.checks))
       issues.push({ path: at(`checks[${j}]`), message: `check "${c}" is not defined in checks` });

@@ -112,6 +112,9 @@ describe('hook specs in the config', () => {
     expect(errorsOf(withHooks({ up: { helper: 'x', layout: 'ucarp' } })).join()).toMatch(/no layout/);
     expect(errorsOf(withHooks({ up: { helper: '../../bin/sh' } })).join()).toMatch(/expected a name/);
     expect(errorsOf(withHooks({ up: { run: '/x', layout: 'vrrp' } })).join()).toMatch(/vips\[0\]\.hooks\.up/);
+    expect(
+      errorsOf(withHooks({ notify: { run: '/x', layout: 'keepalived', priorities: { n1: 150, n9: 100 } } })),
+    ).toEqual(['vips[0].hooks.notify.priorities.n9: node "n9" is not defined in nodes']);
   });
 });
 
