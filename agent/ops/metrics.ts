@@ -3,6 +3,8 @@ import type { CheckResult } from '../checks';
 import type { SendResult } from '../heartbeat';
 import type { HookFailureReport } from '../hooks';
 import type { ReconcilerEvents } from '../reconcile';
+import type { PeerDecision } from '../../core/peer';
+import { DiagnosisMetrics } from '../../lib/diagnosis-metrics';
 
 /**
  * The agent's Prometheus metrics, in a registry of its own (never prom-client's global one, so
@@ -95,6 +97,16 @@ export class AgentMetrics {
     registers: this.r,
   });
 
+  readonly peerQuorum = new Gauge({
+    name: 'ipferry_peer_quorum',
+    help: 'Peer mode: peers heard within the quorum lease (this node included), peers needed, and ok (1 while quorum holds)',
+    labelNames: ['what'],
+    registers: this.r,
+  });
+  /** Peer mode: this node's diagnoses (no-quorum, unsafe, dual-holder, …), bounded as lib/diagnosis-metrics.ts says. */
+  readonly diagnoses = new DiagnosisMetrics(this.registry);
+  private lastDiagnoses = '';
+
   constructor(options: { processMetrics?: boolean } = {}) {
     // Event loop lag sampled once a second, not prom-client's 100 times: each sample is a timer
     // wake-up of its own (the 10 ms default alone cost the agent about 0.4% of a core, bench/agent.ts),
@@ -122,6 +134,18 @@ export class AgentMetrics {
 
   hookFailed(f: HookFailureReport): void {
     this.hookFailures.inc({ hook: f.hook, reason: f.reason });
+  }
+
+  /** Every peer decision: quorum as it stands, and the diagnoses when they changed. */
+  peerDecision(d: Pick<PeerDecision, 'quorum' | 'decision'>): void {
+    this.peerQuorum.set({ what: 'heard' }, d.quorum.heard);
+    this.peerQuorum.set({ what: 'needed' }, d.quorum.needed);
+    this.peerQuorum.set({ what: 'ok' }, d.quorum.ok ? 1 : 0);
+    const active = d.decision.diagnostics.map((x) => ({ code: x.kind, ...(x.vip ? { vip: x.vip } : {}) }));
+    const key = JSON.stringify(active);
+    if (key === this.lastDiagnoses) return;
+    this.lastDiagnoses = key;
+    this.diagnoses.set(active);
   }
 
   /** The reconciler's events, counted. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock';
 import { configDigest, type Config, type NodeSpec } from '../../core/config';
 import { heartbeatVerifier, type Signer } from '../../core/heartbeat';
-import { quorumLease } from '../../core/peer';
+import { quorumLease, type PeerDecision } from '../../core/peer';
 import { opVerifier } from '../../core/peer/ops';
 import type { HostNet } from '../../core/ports';
 import { Agent, type StopReport } from '../agent';
@@ -105,6 +105,7 @@ export async function startPeerAgent(o: PeerAgentOptions): Promise<PeerAgent> {
     logger: log,
     owning: (vips) => fence?.feed(vips),
     ops,
+    ...(o.metrics ? { decided: (d: PeerDecision) => o.metrics?.peerDecision(d) } : {}),
   });
   late.loop = loop;
   const fence = o.fence

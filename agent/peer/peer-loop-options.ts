@@ -28,6 +28,8 @@ export interface PeerLoopOptions {
    * binding would leave it there for good (found by the LAN lab: SIGSTOP just after a bind).
    */
   owning?: (vips: readonly string[]) => void;
+  /** Told every decision (the agent's metrics: quorum and diagnoses). */
+  decided?: (d: PeerDecision) => void;
   /** The operators' drains and pins this node carries and applies (agent/peer/ops-book.ts). */
   ops?: PeerOpsBook;
 }

@@ -201,6 +201,7 @@ export class PeerLoop {
     }
     if (d.wakeAt !== null) this.timers.at('claim', d.wakeAt, async () => this.evaluate());
     this.logDiagnostics(d);
+    this.o.decided?.(d);
   }
 
   status(): PeerStatus {
