@@ -24,6 +24,8 @@ export interface LanConfigOptions {
   quorum?: 'majority' | 'none';
   /** Replaces the example's control section (e.g. a local control plane with witnessed liveness). */
   control?: Record<string, unknown>;
+  /** A config document to start from instead of examples/lan (a seed example mapped onto the lab: test/seeds/lab-seed.ts). */
+  base?: Record<string, unknown>;
 }
 
 /** The node that runs in a lab host: n1 in h1, and so on. */
@@ -36,7 +38,8 @@ export const nodeOf = (host: string): string => host.replace(/^h/, 'n');
  * config of their own invention. Returns the YAML and the validated config.
  */
 export function lanConfig(o: LanConfigOptions): { yaml: string; config: Config } {
-  const doc = YAML.parse(readFileSync(EXAMPLE, 'utf8')) as Record<string, unknown> & {
+  const start: unknown = o.base ? structuredClone(o.base) : YAML.parse(readFileSync(EXAMPLE, 'utf8'));
+  const doc = start as Record<string, unknown> & {
     vips: Array<Record<string, unknown>>;
     control: Record<string, unknown>;
   };
