@@ -117,9 +117,11 @@ describe('security: the hook helper runs only what its allow-list names, for an 
       raw(`${JSON.stringify({ ...request(), state: 'up\n--force' })}\n`),
       raw('not json\n'),
       raw('x'.repeat(5000)),
+      raw('{"v":1,"command":"rec'),
+      raw(`${JSON.stringify(request({ command: 'restart-postfix' }))}\n`),
     ]);
     expect(out.uid).not.toBe(0);
-    const [ran, unlisted, vip, address, iface, extraField, path, state, notJson, long] = out.results as [
+    const [ran, unlisted, vip, address, iface, extraField, path, state, notJson, long, half, ended] = out.results as [
       Result,
       ...Result[],
     ];
@@ -148,6 +150,11 @@ describe('security: the hook helper runs only what its allow-list names, for an 
     expect(replyOf(state!)).toMatchObject({ reason: 'refused', error: expect.stringMatching(/^bad request: state: /) });
     expect(replyOf(notJson!)).toMatchObject({ reason: 'refused', error: 'bad request: the request is not JSON' });
     expect(replyOf(long!)).toMatchObject({ reason: 'refused', error: 'request longer than 4096 bytes' });
+    expect(replyOf(half!)).toMatchObject({
+      reason: 'refused',
+      error: 'the connection ended before a whole request line',
+    });
+    expect(replyOf(ended!)).toMatchObject({ ok: false, reason: 'exit' }); // a whole line, then the end: still run
     // Each refusal is in the helper's log too, with its reason.
     expect(await logged(/is not in the allow-list/)).toBeDefined();
   });

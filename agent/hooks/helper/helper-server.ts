@@ -54,6 +54,7 @@ export function serveHelper(server: Server, options: HelperOptions): void {
   server.on('connection', (socket: Socket) => {
     let buffered = '';
     let answered = false;
+    let gotLine = false;
     const answer = (reply: HelperReply, request?: HelperRequest) => {
       if (answered) return;
       answered = true;
@@ -70,6 +71,11 @@ export function serveHelper(server: Server, options: HelperOptions): void {
     socket.setEncoding('utf8');
     socket.on('error', (err) => log.warn({ err: err.message }, 'hook helper connection failed'));
     socket.on('close', () => clearTimeout(timer));
+    // Half a line and then the end: refused now, not after the request timeout.
+    socket.on('end', () => {
+      if (!gotLine)
+        answer({ ok: false, ms: 0, reason: 'refused', error: 'the connection ended before a whole request line' });
+    });
     socket.on('data', (chunk: string) => {
       if (answered) return;
       buffered += chunk;
@@ -78,6 +84,7 @@ export function serveHelper(server: Server, options: HelperOptions): void {
       if (end < 0 || end > MAX_REQUEST)
         return answer({ ok: false, ms: 0, reason: 'refused', error: `request longer than ${MAX_REQUEST} bytes` });
       clearTimeout(timer);
+      gotLine = true;
       socket.pause();
       const parsed = parseRequest(buffered.slice(0, end));
       if (!parsed.ok)
