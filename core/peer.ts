@@ -170,6 +170,10 @@ export function decideAsPeer(input: PeerInput): PeerDecision {
       const holder = (live.get(a.vip) ?? []).find((n) => n !== self);
       if (holder) {
         waiting.push({ vip: a.vip, holder });
+        // An operator's move (holder drained, or the VIP pinned here): the holder lets go on purpose,
+        // so the claim is announced now and its holdoff runs meanwhile. Binding still waits (rule 1).
+        if (ops.drained.has(holder) || ops.pins.get(a.vip)?.node === self)
+          claims.set(a.vip, input.memory.claims.get(a.vip) ?? now);
         continue;
       }
       const rivals = claimants.get(a.vip) ?? [];

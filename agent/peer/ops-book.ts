@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../core/config';
-import type { Assignment, Move, NodeView } from '../../core/decide';
+import type { NodeView } from '../../core/decide';
+import type { PeerDecision } from '../../core/peer';
 import type { Signer } from '../../core/heartbeat';
 import {
   highestStamp,
@@ -18,6 +19,7 @@ import {
 } from '../../core/peer/ops';
 import type { ControlEvent } from '../../core/ports';
 import { peerEventId, PeerEventLog } from './ops-events';
+import { hasSettled } from './settled';
 
 /** What an operator asks of the local agent (the CLI's drain, undrain, move and unpin). */
 export interface OpRequest {
@@ -120,16 +122,20 @@ export class PeerOpsBook {
    * before (or with) the drain itself decides a claim from nobody; it is the drain's move, and is
    * recorded as the others record it: from the owner its previous decision named, reason `drain`.
    */
-  decided(moves: readonly Move[], previous: readonly Assignment[] | undefined, at: number): void {
-    const was = new Map(previous?.map((a) => [a.vip, a.node]) ?? []);
+  decided(d: PeerDecision, previous: PeerDecision | undefined, at: number, startedAt: number): void {
+    const { decision } = d;
+    const settled = hasSettled(d, startedAt, at, this.o.config.timers.deadAfter);
+    const was = new Map(previous?.decision.assignments.map((a) => [a.vip, a.node]) ?? []);
     this.log.moves(
-      moves.map((m) => {
+      decision.moves.map((m) => {
         const from = was.get(m.vip);
         return m.from === null && from && from !== m.to && this.current.drained.has(from)
           ? { ...m, from, reason: 'drain' as const, detail: `${from} is draining` }
           : m;
       }),
+      decision.assignments,
       at,
+      settled,
     );
   }
 

@@ -31,10 +31,17 @@ export class PeerEventLog {
   /**
    * A decision's moves. Until the old holder lets go every evaluation decides the same move, and
    * after it has let go the move shows as a claim by the same node: recorded once, with the reason
-   * it was first decided for (`drain`, `owner-dead`, …).
+   * it was first decided for (`drain`, `owner-dead`, …). `owners` (the decision's assignments) keep
+   * track of where each VIP is, so a move back to an earlier owner is recorded again. Decisions of a
+   * node that has not settled (rule 3: it acts on none of them) are not recorded.
    */
-  moves(moves: readonly Move[], at: number): void {
-    for (const m of moves) {
+  moves(
+    moves: readonly Move[],
+    owners: ReadonlyArray<{ vip: string; node: string | null }>,
+    at: number,
+    settled: boolean,
+  ): void {
+    for (const m of settled ? moves : []) {
       if (this.lastTo.has(m.vip) && this.lastTo.get(m.vip) === m.to) continue;
       this.add({
         id: peerEventId(at, `${m.vip}@${m.epoch}>${m.to ?? '-'}`),
@@ -48,6 +55,7 @@ export class PeerEventLog {
         detail: m.detail,
       });
     }
+    for (const a of owners) this.lastTo.set(a.vip, a.node);
   }
 
   /** Newest first, as the control plane's /v1/events: `before` is the `next` of the previous page. */

@@ -13,6 +13,7 @@ import {
 import { pinoLog } from '../../lib/log';
 import { Timers } from '../../lib/timers';
 import { addressOf, peerSources } from './peer-sources';
+import { hasSettled } from './settled';
 import type { PeerLoopOptions, PeerStatus } from './peer-loop-options';
 
 export type { PeerLoopOptions, PeerStatus } from './peer-loop-options';
@@ -87,13 +88,8 @@ export class PeerLoop {
 
   /** What this node sees now, for the operations' checks and the cluster status (agent/peer/ops-status.ts). */
   snapshot(): { views: NodeView[]; last: PeerDecision | undefined; settled: boolean } {
-    const now = this.o.clock.now();
-    const since = Math.max(this.startedAt, this.memory.quorumSince ?? now);
-    return {
-      views: [...this.views.values()],
-      last: this.last,
-      settled: this.last?.quorum.ok === true && now - since >= this.o.config.timers.deadAfter,
-    };
+    const settled = hasSettled(this.last, this.startedAt, this.o.clock.now(), this.o.config.timers.deadAfter);
+    return { views: [...this.views.values()], last: this.last, settled };
   }
 
   /** A datagram from `from` ("addr:port" as dgram reports it). */
@@ -183,7 +179,7 @@ export class PeerLoop {
       return;
     }
     this.memory = d.memory;
-    this.o.ops?.decided(d.decision.moves, this.last?.decision.assignments, now);
+    this.o.ops?.decided(d, this.last, now, this.startedAt);
     this.last = d;
     const decided = new Map(d.decision.assignments.map((a) => [a.vip, a.epoch]));
     const unbind = new Set(d.unbind);

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, LabProcess } from '../../sim/lab';
 
@@ -31,6 +32,9 @@ export class AgentRun {
       'config',
       '--metrics',
       '127.0.0.1:9477',
+      // Beside the config, one per node: the lab's hosts share one filesystem (and not /run/ipferry).
+      '--ops-token',
+      opsTokenFile(configFile, node),
     ];
     this.proc = lab.spawn(host, process.execPath, args);
     this.proc.onLine((line, at) => {
@@ -96,6 +100,11 @@ export class AgentRun {
       '\n',
     );
   }
+}
+
+/** Where a lab node's agent writes its operations token (the CLI in its host reads it there). */
+export function opsTokenFile(configFile: string, node: string): string {
+  return join(dirname(configFile), `ops-${node}.token`);
 }
 
 function levelName(level: unknown): string {

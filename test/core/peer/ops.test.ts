@@ -68,7 +68,21 @@ describe('peer operations in decideAsPeer', () => {
     expect(asN1.unbind).toEqual(['v']);
     expect(asN1.decision.moves).toMatchObject([{ vip: 'v', from: 'n1', to: 'n2', reason: 'drain' }]);
     const asN2 = decideAsPeer({ config, self: 'n2', views, memory: SETTLED, now: NOW, startedAt: 0, ops });
-    expect(asN2.waiting).toEqual([{ vip: 'v', holder: 'n1' }]);
+    // n2 waits for n1 to let go (break before make) but announces its claim now, so the holdoff
+    // runs while n1 releases and n2 binds as soon as it hears n1 has.
+    expect(asN2).toMatchObject({ bind: [], waiting: [{ vip: 'v', holder: 'n1' }], claiming: ['v'] });
+    const released = [up('n1'), up('n2'), up('n3')];
+    const later = NOW + config.timers.claimHoldoff;
+    const after = decideAsPeer({
+      config,
+      self: 'n2',
+      views: released,
+      memory: asN2.memory,
+      now: later,
+      startedAt: 0,
+      ops,
+    });
+    expect(after.bind).toEqual(['v']);
   });
 
   it('a pin makes its node the owner (the holder lets go, break before make) and keeps preemption away', () => {
