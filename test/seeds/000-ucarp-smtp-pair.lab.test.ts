@@ -10,8 +10,8 @@ const seed = seedInLab('examples/seeds/000-ucarp-smtp-pair.yaml');
 describe('seed 000 in the LAN lab: a UCARP pair behind round-robin DNS', () => {
   it('each server holds its own VIP; smtp1 crashes and smtp2 answers for both', async () => {
     const c = await clusters.start({ nodes: seed.nodes, base: seed.base });
-    await c.waitHolders('vip201', ['h1'], 30_000);
-    await c.waitHolders('vip202', ['h2'], 30_000);
+    await c.waitHolders('vip201', ['h1'], 60_000);
+    await c.waitHolders('vip202', ['h2'], 60_000);
     const run = await c.probe({ vip: 'vip201', limitMs: 30_000 }, async (mark, client) => {
       mark('crash');
       c.agent(seed.node('smtp1')).signal('SIGKILL');
@@ -27,5 +27,5 @@ describe('seed 000 in the LAN lab: a UCARP pair behind round-robin DNS', () => {
     expect(c.maxHolders('vip201'), c.report()).toBeLessThanOrEqual(1);
     expect(c.holders('vip202')).toEqual(['h2']);
     expect(c.problems()).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });

@@ -11,7 +11,7 @@ const seed = seedInLab('examples/seeds/003-ucarp-active-passive.yaml');
 describe('seed 003 in the LAN lab: an active/passive UCARP pair', () => {
   it('server1 crashes: server2 takes the VIP within deadAfter and a little, never two responders', async () => {
     const c = await clusters.start({ nodes: seed.nodes, base: seed.base });
-    await c.waitHolders('smtp', ['h1'], 30_000);
+    await c.waitHolders('smtp', ['h1'], 60_000);
     const run = await c.probe({ vip: 'smtp', limitMs: 30_000 }, async (mark, client) => {
       mark('crash');
       c.agent(seed.node('server1')).signal('SIGKILL');
@@ -27,5 +27,5 @@ describe('seed 003 in the LAN lab: an active/passive UCARP pair', () => {
     expect(run.whole().maxDistinctResponders, c.report()).toBeLessThanOrEqual(1);
     expect(c.maxHolders('smtp'), c.report()).toBeLessThanOrEqual(1);
     expect(c.problems()).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });

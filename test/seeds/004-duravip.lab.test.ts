@@ -11,9 +11,9 @@ const seed = seedInLab('examples/seeds/004-duravip.yaml');
 describe('seed 004 in the LAN lab: DuraVIP bindings, preference and follow', () => {
   it('mta2 crashes: bindingname and its listener move together, the client is answered, duravip-1 stays on mta1', async () => {
     const c = await clusters.start({ nodes: seed.nodes, base: seed.base });
-    await c.waitHolders('duravip-1', ['h1'], 30_000);
-    await c.waitHolders('bindingname', ['h2'], 30_000);
-    await c.waitHolders('listener-1', ['h2'], 30_000);
+    await c.waitHolders('duravip-1', ['h1'], 60_000);
+    await c.waitHolders('bindingname', ['h2'], 60_000);
+    await c.waitHolders('listener-1', ['h2'], 60_000);
     const run = await c.probe({ vip: 'listener-1', limitMs: 30_000 }, async (mark, client) => {
       mark('crash');
       c.agent(seed.node('mta2')).signal('SIGKILL');
@@ -39,5 +39,5 @@ describe('seed 004 in the LAN lab: DuraVIP bindings, preference and follow', () 
     const addrs = await c.lab.exec('h1', 'ip', ['-o', '-4', 'addr', 'show', 'dev', 'eth0']);
     expect(addrs.stdout).toContain(`${seed.address.get('duravip-1')}/32`);
     expect(c.problems()).toEqual([]);
-  }, 90_000);
+  }, 150_000);
 });
