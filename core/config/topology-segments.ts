@@ -70,6 +70,22 @@ export function checkTopology(config: Config): ConfigIssue[] {
   return [
     ...segments.flatMap((s) => checkEntry(s, nodeIds)),
     ...config.vips.flatMap((v, i) => (v.kind === 'lan' && v.ip ? checkVip(config, segments, v, i) : [])),
+    ...config.vips.flatMap((v, i) => checkFollow(config, v, i)),
+  ];
+}
+
+/** A follower shares its leader's node, so some node must be on both their segments. */
+function checkFollow(config: Config, v: Vip, i: number): ConfigIssue[] {
+  const leader = v.follow === undefined ? undefined : config.vips.find((x) => x.name === v.follow);
+  if (!leader?.interfaceByNode || !v.interfaceByNode) return [];
+  const mine = Object.keys(v.interfaceByNode);
+  const theirs = Object.keys(leader.interfaceByNode);
+  if (mine.length === 0 || theirs.length === 0 || mine.some((n) => theirs.includes(n))) return [];
+  return [
+    {
+      path: `vips[${i}].follow`,
+      message: `"${v.name}" follows "${leader.name}", but no node is on both their segments (${mine.join(', ')} for ${v.ip!.text}; ${theirs.join(', ')} for ${leader.ip!.text})`,
+    },
   ];
 }
 

@@ -152,6 +152,20 @@ describe('topology: validate flags lan VIPs off every segment, ambiguous matches
       ],
     ],
     [
+      'a follower and its leader on segments no node shares',
+      [
+        { cidr: '198.18.10.0/24', interface: 'eth1', nodes: ['mta1'] },
+        { cidr: '198.18.20.0/24', interface: 'eth2', nodes: ['mta2', 'mta3'] },
+      ],
+      [
+        { name: 'binding', address: '198.18.20.1/32' },
+        { name: 'listener', address: '198.18.10.50/32', follow: 'binding' },
+      ],
+      [
+        'vips[1].follow: "listener" follows "binding", but no node is on both their segments (mta1 for 198.18.10.50; mta2, mta3 for 198.18.20.1)',
+      ],
+    ],
+    [
       'the schema refuses a block that is not one',
       [{ cidr: 'eth1', interface: 'eth1' }],
       [],
