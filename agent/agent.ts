@@ -20,7 +20,7 @@ export class Agent {
   readonly heartbeat: HeartbeatClient;
   readonly builder: HeartbeatBuilder;
   private readonly logger: Logger;
-  private readonly digest: string;
+  private digest: string;
   private startedAt = 0;
   private stopping: Promise<StopReport> | undefined;
 
@@ -128,6 +128,13 @@ export class Agent {
   stop(options: { graceful?: boolean; deadlineMs?: number } = {}): Promise<StopReport> {
     this.stopping ??= this.stopWithin(options.graceful ?? true, options.deadlineMs ?? this.defaultDeadline());
     return this.stopping;
+  }
+
+  /** A reload (agent/reload/apply.ts): the config status and stop read, and the digest heartbeats carry. */
+  reloaded(config: AgentOptions['config']): void {
+    this.options.config = config;
+    this.digest = configDigest(config);
+    this.builder.reloaded(this.digest);
   }
 
   status(): AgentStatus {

@@ -13,6 +13,7 @@ import { DEFAULT_OPS_TOKEN_FILE, writeOpsToken } from './ops/ops-token';
 import { peerOpsRoutes } from './peer/ops-http';
 import { peerClusterStatus } from './peer/ops-status';
 import { SecondaryIpGate, type BindGate } from './reconcile';
+import { applyConfig, listenForReloads, processReloads, type ReloadSignal, type ReloadTarget } from './reload';
 import { startPeerAgent } from './peer/peer-agent';
 import { startWitnessedAgent } from './witness/witnessed-agent';
 import { presharedKey, signerFor } from './signer';
@@ -47,10 +48,12 @@ export async function runDaemon(
   options: DaemonOptions,
   stopSignal: StopSignal = processSignals(),
   logger = defaultLogger(options),
+  reloads: ReloadSignal = processReloads(),
 ): Promise<number> {
   // Listening for the signal first: one that arrives while we start is kept, not lost or fatal.
   let signalled: string | undefined;
   const stopped = stopSignal.wait().then((signal) => (signalled = signal));
+  const hups = listenForReloads(reloads); // SIGHUP while starting: a reload kept for later, never the end
   const env = options.env ?? process.env;
   const config = await readConfigFile(options.configFile);
   const node = config.nodes.find((n) => n.id === options.nodeId);
@@ -59,6 +62,7 @@ export async function runDaemon(
       `node "${options.nodeId}" is not in ${options.configFile} (nodes: ${config.nodes.map((n) => n.id).join(', ')})`,
     );
   const log = logger.child({ node: node.id });
+  const reloader = hups.ready({ configFile: options.configFile, nodeId: node.id, config, logger: log });
   const signer = await signerFor(config, node, { keyFile: options.keyFile, env });
   // A key or PSK others may read: said at every start, not only by `ipferry validate`.
   for (const w of (await inspectFiles(config, options.keyFile ? [options.keyFile] : [])).warnings)
@@ -87,7 +91,7 @@ export async function runDaemon(
   const ops = await startOpsServer({
     listen: options.listen,
     metrics,
-    status: () => late.running?.status() ?? { node: node.id, starting: true },
+    status: () => ({ ...(late.running?.status() ?? { node: node.id, starting: true }), reload: reloader.status() }),
     logger: log,
     routes: (req, res) => late.running?.routes?.(req, res) ?? false,
   }).catch((err: Error) => {
@@ -97,6 +101,7 @@ export async function runDaemon(
   log.info({ listen: ops.address }, `metrics on http://${ops.address}/metrics, status on http://${ops.address}/status`);
   if (signalled) {
     log.info({ signal: signalled }, `${signalled} before the agent started: nothing claimed, stopping`);
+    hups.close();
     await ops.close();
     return 0;
   }
@@ -111,9 +116,13 @@ export async function runDaemon(
   } catch (err) {
     log.error({ err: (err as Error).message }, `start-up failed, nothing claimed: ${(err as Error).message}`);
     await ops.close();
+    hups.close();
     throw err;
   }
+  const target = late.running.reload;
+  reloader.attach((next) => applyConfig(target, next));
   const signal = await stopped;
+  hups.close();
   log.info({ signal }, `${signal}: stopping (leaving, unbinding, hooks)`);
   const report = await late.running.stop();
   await ops.close();
@@ -123,6 +132,7 @@ export async function runDaemon(
 type Host = Awaited<ReturnType<typeof pickHostNet>>;
 interface Running {
   status: () => object;
+  reload: ReloadTarget;
   stop: () => Promise<StopReport>;
   routes?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -151,7 +161,7 @@ async function startWithControlPlane(
     metrics,
   });
   await agent.start();
-  return { status: () => agent.status(), stop: () => agent.stop({ graceful: true }) };
+  return { status: () => agent.status(), stop: () => agent.stop({ graceful: true }), reload: { agent } };
 }
 
 /** Witnessed liveness: UDP heartbeats to this node's ring witnesses, reports to the control plane on news (docs/control-plane.md). */
@@ -181,7 +191,8 @@ async function startWitnessed(
     ...(gate ? { gate } : {}),
     fence: host.kind === 'linux',
   });
-  return { status: () => ({ ...w.agent.status(), witness: w.loop.status() }), stop: () => w.stop() };
+  const status = () => ({ ...w.agent.status(), witness: w.loop.status() });
+  return { status, stop: () => w.stop(), reload: { agent: w.agent } };
 }
 
 /** Peer mode: UDP heartbeats to every peer, decisions made here (docs/peer-mode.md). */
@@ -221,6 +232,7 @@ async function startPeer(
   return {
     status: () => ({ ...peer.agent.status(), peer: peer.loop.status() }),
     stop: () => peer.stop(),
+    reload: { agent: peer.agent, loop: peer.loop },
     routes: peerOpsRoutes({ token, ops: peer.ops, loop: peer.loop, status: () => peerClusterStatus(cluster()) }),
   };
 }

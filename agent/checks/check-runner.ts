@@ -40,6 +40,10 @@ interface Entry {
   name: string;
   spec: CheckSpec;
   state: RiseFallState;
+  /** Ends this check's schedule alone (a reload removed it). */
+  cancel: AbortController;
+  /** Added by a reload and without a verdict yet: not reported, so it cannot fail a VIP it never ran for. */
+  pending?: () => void;
   running?: { controller: AbortController; startedAt: number; done: Promise<void> };
 }
 
@@ -54,7 +58,8 @@ interface Entry {
  * check still falls.
  */
 export class CheckRunner {
-  private readonly entries: Entry[];
+  private entries: Entry[];
+  private origin: number | undefined;
   private readonly clock: Clock;
   private readonly probe: Probe;
   private readonly logger: Logger;
@@ -71,7 +76,7 @@ export class CheckRunner {
     this.probe = options.probe ?? ((spec, ctx) => runCheck(spec, ctx));
     this.logger = options.logger ?? pino({ enabled: false });
     const now = this.clock.now();
-    this.entries = Object.entries(options.checks).map(([name, spec]) => ({ name, spec, state: initialState(now) }));
+    this.entries = Object.entries(options.checks).map(([name, spec]) => this.entry(name, spec, now));
   }
 
   /**
@@ -80,13 +85,42 @@ export class CheckRunner {
    */
   start(origin = this.clock.now()): void {
     if (this.stopped) throw new Error('check runner already stopped; make a new one');
-    if (this.loops.length > 0) return;
+    if (this.origin !== undefined) return;
+    this.origin = origin;
     for (const entry of this.entries) this.loops.push(this.loop(entry, origin));
+  }
+
+  /**
+   * A reload (agent/reload): removed checks stop, changed ones keep their state and take the new
+   * settings at their next run, new ones start. Resolves once every new check has a verdict (risen,
+   * or failed `fall` times) or `verdictWithinMs` passed; until then they are not reported, so a
+   * check added to a VIP its node holds does not count as failing before it has run.
+   */
+  reconfigure(checks: Record<string, CheckSpec>, verdictWithinMs: number): Promise<void> {
+    const now = this.clock.now();
+    for (const e of this.entries.filter((x) => !(x.name in checks))) {
+      e.cancel.abort(new Error('removed by a reload'));
+      e.running?.controller.abort(new Error('removed by a reload'));
+    }
+    const kept = this.entries.filter((e) => e.name in checks);
+    for (const e of kept) e.spec = checks[e.name]!;
+    const added = Object.entries(checks)
+      .filter(([name]) => !kept.some((e) => e.name === name))
+      .map(([name, spec]) => this.entry(name, spec, now));
+    this.entries = [...kept, ...added];
+    const verdicts = added.map((e) => new Promise<void>((resolve) => (e.pending = resolve)));
+    if (this.origin !== undefined) for (const e of added) this.loops.push(this.loop(e, this.origin));
+    const bound = new AbortController();
+    const late = this.clock.sleep(verdictWithinMs, bound.signal).catch(() => undefined);
+    return Promise.race([Promise.all(verdicts), late]).then(() => {
+      bound.abort();
+      for (const e of added) e.pending = undefined;
+    });
   }
 
   /** The current state of every check, by name (a copy: safe to keep or send). */
   states(): Record<string, CheckState> {
-    return Object.fromEntries(this.entries.map((e) => [e.name, reportOf(e.state)]));
+    return Object.fromEntries(this.entries.filter((e) => !e.pending).map((e) => [e.name, reportOf(e.state)]));
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -108,13 +142,18 @@ export class CheckRunner {
     return this.stopped;
   }
 
+  private entry(name: string, spec: CheckSpec, now: number): Entry {
+    return { name, spec, state: initialState(now), cancel: new AbortController() };
+  }
+
   private async loop(entry: Entry, origin: number): Promise<void> {
     let due = this.clock.now();
+    const ended = AbortSignal.any([this.stopping.signal, entry.cancel.signal]);
     for (;;) {
       this.tick(entry);
       due = nextDue(origin, entry.spec.interval, due, this.clock.now());
       try {
-        await this.clock.sleep(due - this.clock.now(), this.stopping.signal);
+        await this.clock.sleep(due - this.clock.now(), ended);
       } catch {
         return; // stopped
       }
@@ -122,7 +161,7 @@ export class CheckRunner {
   }
 
   private tick(entry: Entry): void {
-    if (this.stopping.signal.aborted) return;
+    if (this.stopping.signal.aborted || entry.cancel.signal.aborted) return;
     const running = entry.running;
     if (running) {
       const ranMs = this.clock.now() - running.startedAt;
@@ -157,6 +196,7 @@ export class CheckRunner {
     const previous = entry.state;
     const { state, changed } = observe(previous, outcome, entry.spec, this.clock.now());
     entry.state = state;
+    if (state.ok || state.failures >= entry.spec.fall) entry.pending?.();
     const report = reportOf(state);
     const log = { check: entry.name, kind: entry.spec.kind, detail: outcome.detail, latencyMs: outcome.latencyMs };
     if (changed) {

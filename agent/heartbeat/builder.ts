@@ -59,6 +59,11 @@ export class HeartbeatBuilder {
     this.bootId = options.bootId ?? randomBytes(12).toString('base64url');
   }
 
+  /** A reload (agent/reload): heartbeats carry the new config's digest from the next one on. */
+  reloaded(configDigest: string): void {
+    this.options.configDigest = configDigest;
+  }
+
   build(leaving = false, purpose: HeartbeatPurpose = 'control'): BuiltHeartbeat {
     if (purpose === 'witness') return this.seal(this.witnessBeat(), []);
     const { sources } = this.options;

@@ -70,6 +70,13 @@ export class PeerLoop {
     this.timers.close();
   }
 
+  /** A reload (agent/reload): decide on the new config now, and tell the peers its digest now. */
+  reloaded(config: PeerLoopOptions['config'], configDigest: string): void {
+    Object.assign(this.o, { config, configDigest });
+    this.evaluate();
+    this.sendSoon();
+  }
+
   /** The claims to announce (the heartbeat builder reads this). */
   claiming(): string[] {
     return this.claims;

@@ -1,51 +1,20 @@
 import pino, { type Logger } from 'pino';
-import type { Clock } from '../../core/clock';
-import type { Config, NodeSpec } from '../../core/config';
-import type { HostNet } from '../../core/ports';
-import type { Transition } from '../hooks';
+import type { Config } from '../../core/config';
 import { mapLimit } from '../../lib/pool';
-import { openGate, type BindGate } from './bind-gate';
-import { Effects, type ReconcilerEvents } from './effects';
+import { openGate } from './bind-gate';
+import { Effects } from './effects';
 import { acceptAssignments, type Accepted, type Assignment } from './fence';
 import { interfacesOf, managedVips, type ManagedVip } from './managed';
 import { planRound } from './plan';
 import { RoundSchedule } from './schedule';
 import { emptyState, type HostState } from './state';
+import { retire } from '../reload/retire';
+import type { ReconcilerOptions } from './reconciler-options';
+import { logControl, sameEpochs } from './util';
 import { vipStatus, type VipStatus } from './status';
 
 export type { HostOp, ReconcilerEvents } from './effects';
-
-export interface ReconcilerOptions {
-  config: Config;
-  node: NodeSpec;
-  hostNet: HostNet;
-  clock: Clock;
-  logger?: Logger;
-  hooks?: { transition(t: Transition): void };
-  gate?: BindGate;
-  events?: ReconcilerEvents;
-  /** Host operations run side by side within a round (10,240 VIPs one by one would take long). */
-  concurrency?: number;
-  /**
-   * How often a round lists the host when nothing has changed, to repair drift (an address someone
-   * removed). Default: the heartbeat interval, but at most once a second: on Linux every listing is
-   * an `ip` process, and at 5 heartbeats a second that would be 5 processes a second for nothing.
-   */
-  listEveryMs?: number;
-  /**
-   * While the host reports its address changes (`HostNet.watch`: `ip monitor` on Linux), a
-   * listing runs within `listEveryMs` of each change and otherwise only this often, in case a
-   * change went unreported. Default 30 s.
-   */
-  quietListEveryMs?: number;
-  /**
-   * How long the control plane may be silent before onControlLoss applies. Default deadAfter
-   * (direct liveness answers every heartbeat); witnessed agents hear from it once a keepalive.
-   */
-  controlLossAfterMs?: number;
-  /** Witnessed liveness: this host's own evidence that it is cut off, which counts as control lost at once. */
-  cutOff?: () => boolean;
-}
+export type { ReconcilerOptions } from './reconciler-options';
 
 /**
  * Converges the host to what this node owns, vip-manager style: each round observes what is (lists
@@ -55,9 +24,9 @@ export interface ReconcilerOptions {
  * retried by a later round; nothing here throws at the caller.
  */
 export class Reconciler {
-  readonly managed: ManagedVip[];
-  private readonly interfaces: string[];
-  private readonly known: Set<string>;
+  managed: ManagedVip[];
+  private interfaces: string[];
+  private known: Set<string>;
   private readonly logger: Logger;
   private readonly state: HostState = emptyState();
   private readonly effects: Effects;
@@ -216,6 +185,29 @@ export class Reconciler {
     this.options.events?.held?.(state.bound.size);
   }
 
+  /**
+   * A reloaded config (agent/reload): VIPs no longer plumbed at the same address go down with
+   * their hooks, between rounds; the others stay bound, untouched. Returns the names taken down.
+   */
+  async reconfigure(config: Config): Promise<string[]> {
+    while (this.inFlight) await this.inFlight;
+    const next = managedVips(config, this.options.node).managed;
+    const run = retire({
+      before: this.managed,
+      after: next,
+      state: this.state,
+      effects: this.effects,
+      ...this.options,
+    });
+    this.inFlight = run.then(() => {
+      Object.assign(this.options, { config });
+      [this.managed, this.interfaces, this.known] = [next, interfacesOf(next), new Set(config.vips.map((v) => v.name))];
+    });
+    await this.inFlight.finally(() => (this.inFlight = undefined));
+    void this.round();
+    return run;
+  }
+
   /** Peer mode only: owned VIPs this agent plumbs, bound or not yet. */
   private binding(): string[] {
     if (this.options.config.control.mode !== 'peer') return [];
@@ -280,21 +272,6 @@ export class Reconciler {
     this.schedule.lossActedOn = lost;
     this.schedule.needsRound = true;
     const afterMs = this.options.controlLossAfterMs ?? this.options.config.timers.deadAfter;
-    if (lost && (this.options.cutOff?.() ?? false))
-      this.logger.warn(
-        'cut off from most of the nodes it watches with no answer since: releasing VIPs with onControlLoss=release, holding the others',
-      );
-    else if (lost)
-      this.logger.warn(
-        { afterMs },
-        `control plane out of reach for longer than ${afterMs} ms: releasing VIPs with onControlLoss=release, holding the others`,
-      );
-    else this.logger.info('control plane reachable again');
+    logControl(this.logger, lost, this.options.cutOff?.() ?? false, afterMs);
   }
-}
-
-function sameEpochs(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [vip, epoch] of a) if (b.get(vip) !== epoch) return false;
-  return true;
 }

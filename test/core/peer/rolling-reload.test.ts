@@ -64,7 +64,7 @@ describe('decideAsPeer during a rolling reload', () => {
   const viewsWith = (digests: Record<string, string>) =>
     ['n1', 'n2', 'n3'].map((id) => ({
       ...up(id, { digest: digests[id]!, held: id === 'n2' ? ['v'] : [] }),
-      applied: id === 'n2' ? { v: 3 } : {},
+      applied: (id === 'n2' ? { v: 3 } : {}) as Record<string, number>,
     }));
   const decideFor = (self: string, digests: Record<string, string>, memory = SETTLED) =>
     decideAsPeer({
