@@ -15,7 +15,8 @@ export function viewsOf(state: GroupState, config: Config, now: number): NodeVie
 }
 
 export function witnessed(config: Config): boolean {
-  return config.control.mode !== 'peer' && config.control.liveness === 'witnessed';
+  const c = config.control;
+  return c.mode !== 'peer' && c.mode !== 'etcd' && c.liveness === 'witnessed';
 }
 
 const rings = new WeakMap<Config, WitnessRing>();

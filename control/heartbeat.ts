@@ -189,7 +189,7 @@ const lastSweep = new WeakMap<Store, number>();
 
 function sweepDue(ctx: ControlContext, now: number): string | undefined {
   const every =
-    witnessed(ctx.config) && ctx.config.control.mode !== 'peer'
+    witnessed(ctx.config) && ctx.config.control.mode !== 'peer' && ctx.config.control.mode !== 'etcd'
       ? ctx.config.control.witness.keepalive
       : ctx.config.timers.heartbeatInterval;
   const last = lastSweep.get(ctx.store);

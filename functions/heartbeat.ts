@@ -75,7 +75,7 @@ export function signerOf(
   if (!s) {
     const id = env.IPFERRY_ANSWER_KEY_SECRET;
     const c = rt.ctx.config.control;
-    const answerKey = c.mode === 'peer' ? undefined : c.answerKey;
+    const answerKey = c.mode === 'peer' || c.mode === 'etcd' ? undefined : c.answerKey;
     // Without control.answerKey (the first deploy, before the operator could derive it) the
     // function signs all the same: agents without answerKey ignore the header, and the moment an
     // agent's config gains the key, every answer it gets is already signed.

@@ -34,7 +34,8 @@ export async function controlTransport(
   read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
 ): Promise<HttpTransport> {
   const c = config.control;
-  if (c.mode === 'peer') throw new Error('control.mode peer has no control plane to send heartbeats to');
+  if (c.mode === 'peer' || c.mode === 'etcd')
+    throw new Error(`control.mode ${c.mode} has no control plane to send heartbeats to`);
   const caFile = c.mode === 'local' ? c.tls?.caFile : undefined;
   let ca: string | undefined;
   if (caFile !== undefined) {

@@ -18,7 +18,7 @@ export function witnessPeers(
   self: string,
 ): { watched: readonly string[]; witnesses: string[]; everyone: string[] } {
   const ring = witnessRing(config);
-  const port = config.control.mode === 'peer' ? 0 : config.control.witness.port;
+  const port = config.control.mode === 'peer' || config.control.mode === 'etcd' ? 0 : config.control.witness.port;
   const at = (id: string) => hostPort(witnessAddress(config.nodes.find((n) => n.id === id)!) ?? '', port);
   return {
     watched: ring.watchedBy(self),

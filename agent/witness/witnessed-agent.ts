@@ -46,7 +46,7 @@ export interface WitnessedAgent {
  */
 export async function startWitnessedAgent(o: WitnessedAgentOptions): Promise<WitnessedAgent> {
   const control = o.config.control;
-  if (control.mode === 'peer' || control.liveness !== 'witnessed')
+  if (control.mode === 'peer' || control.mode === 'etcd' || control.liveness !== 'witnessed')
     throw new Error('startWitnessedAgent needs control.liveness witnessed');
   const log = o.logger.child({ part: 'witness' });
   const late: { loop?: WitnessLoop } = {};

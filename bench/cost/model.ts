@@ -54,9 +54,12 @@ const FUNCTIONS: FunctionName[] = ['heartbeat', 'tick', 'api'];
 /** How many of each sampled kind a 30-day month holds. */
 export function monthlyCounts(config: Config): Record<Kind, number> {
   const days = SECONDS_PER_MONTH / 86_400;
-  const witnessed = config.control.mode !== 'peer' && config.control.liveness === 'witnessed';
+  const witnessed =
+    config.control.mode !== 'peer' && config.control.mode !== 'etcd' && config.control.liveness === 'witnessed';
   const every =
-    config.control.mode !== 'peer' && witnessed ? config.control.witness.keepalive : config.timers.heartbeatInterval;
+    config.control.mode !== 'peer' && config.control.mode !== 'etcd' && witnessed
+      ? config.control.witness.keepalive
+      : config.timers.heartbeatInterval;
   return {
     message: (config.nodes.length * SECONDS_PER_MONTH * 1000) / every,
     tick: SECONDS_PER_MONTH / WORKLOAD.tickEverySeconds,
@@ -195,7 +198,9 @@ export function interZoneBytes(config: Config, datagramBytes: number): number {
 }
 
 function livenessOf(config: Config): string {
-  return config.control.mode === 'peer' ? 'peer' : config.control.liveness;
+  return config.control.mode === 'peer' || config.control.mode === 'etcd'
+    ? config.control.mode
+    : config.control.liveness;
 }
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;

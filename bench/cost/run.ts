@@ -56,7 +56,8 @@ export async function sample(
 ): Promise<SampleResult> {
   const { config } = cluster;
   const { clock, runtimes } = world;
-  const witnessed = config.control.mode !== 'peer' && config.control.liveness === 'witnessed';
+  const witnessed =
+    config.control.mode !== 'peer' && config.control.mode !== 'etcd' && config.control.liveness === 'witnessed';
   const purpose = witnessed ? 'report' : 'control';
   const agents = new Map(
     config.nodes.map((n) => [n.id, new BenchAgent(n.id, config, cluster.keys.get(n.id)!, () => clock.now())]),
@@ -120,8 +121,9 @@ export async function sample(
   // round in which each node reports what it applied; the cluster is then in its quiet state.
   const ids = config.nodes.map((n) => n.id);
   const gap =
-    (witnessed && config.control.mode !== 'peer' ? config.control.witness.keepalive : config.timers.heartbeatInterval) /
-    ids.length;
+    (witnessed && config.control.mode !== 'peer' && config.control.mode !== 'etcd'
+      ? config.control.witness.keepalive
+      : config.timers.heartbeatInterval) / ids.length;
   for (let round = 0; round < 3; round++) {
     for (const id of ids) {
       clock.advanceTo(clock.now() + gap);

@@ -71,9 +71,13 @@ export function controlCommand(
         printConfigError(v.config, err);
         return 1;
       }
-      if (config.control.mode === 'peer') {
+      if (config.control.mode === 'peer' || config.control.mode === 'etcd') {
+        const who =
+          config.control.mode === 'peer'
+            ? 'the agents decide among themselves'
+            : 'the agents keep the state in etcd and elect their decider there';
         console.error(
-          `ipferry: ${termSafe(v.config)}: control.mode is peer: the agents decide among themselves, there is no control plane to run`,
+          `ipferry: ${termSafe(v.config)}: control.mode is ${config.control.mode}: ${who}, there is no control plane to run`,
         );
         return 1;
       }

@@ -81,6 +81,7 @@ function asIssue(p: FileProblem): { path: string; file: string; message: string 
 function networkNeeds(config: Config): string[] {
   const c = config.control;
   if (c.mode === 'peer') return [`allow UDP ${c.port} between the nodes (peer heartbeats)`];
+  if (c.mode === 'etcd') return [`each node reaches etcd at ${c.endpoints.join(', ')} (its gRPC client port)`];
   const to =
     c.mode === 'aws' ? 'the heartbeat function URL (HTTPS)' : `the control plane at ${c.url ?? `http://${c.listen}`}`;
   if (c.liveness === 'direct') return [`each node reaches ${to}`];

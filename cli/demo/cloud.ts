@@ -118,7 +118,7 @@ export async function cloudDemo(opts: CloudDemoOptions): Promise<FailoverReport[
     say(`  files and logs ${dir}`);
     say(`  VIPs           ${DEMO_VIPS_TEXT[provider]}`);
     const how =
-      config.control.mode !== 'peer' && config.control.liveness === 'witnessed'
+      config.control.mode !== 'peer' && config.control.mode !== 'etcd' && config.control.liveness === 'witnessed'
         ? 'witnessed: agents beat to their ring neighbours over UDP and report news'
         : 'direct: every agent beats to the control plane';
     say(`  liveness       ${how}`);

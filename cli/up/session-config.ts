@@ -50,7 +50,7 @@ export function sessionConfig(raw: Doc, config: Config, facts: SessionFacts): Se
   doc.control = {
     mode: 'local',
     listen: `127.0.0.1:${facts.controlPort}`,
-    liveness: c.mode === 'peer' ? 'witnessed' : c.liveness,
+    liveness: c.mode === 'peer' || c.mode === 'etcd' ? 'witnessed' : c.liveness,
     witness: { ...witness, port: facts.witnessPort },
   };
   if (c.mode === 'peer') {

@@ -25,7 +25,7 @@ export function crossCheck(config: Config): ConfigIssue[] {
 /** The control plane's answer key (docs/security.md): well-formed, and where agents beyond one host need it. */
 function checkAnswerKey(config: Config): ConfigIssue[] {
   const c = config.control;
-  if (c.mode === 'peer') return [];
+  if (c.mode === 'peer' || c.mode === 'etcd') return [];
   if (c.answerKey !== undefined && !ED25519_RAW_BASE64.test(c.answerKey) && !c.answerKey.includes('BEGIN PUBLIC KEY'))
     return [
       {
@@ -68,6 +68,7 @@ function checkNodes(config: Config): ConfigIssue[] {
     // agent refuses to start without one. Naming some and not others is a mistake worth saying.
     if (
       config.control.mode !== 'peer' &&
+      config.control.mode !== 'etcd' &&
       config.control.liveness === 'witnessed' &&
       witnessAddress(n) === undefined &&
       config.nodes.some((m) => witnessAddress(m) !== undefined)

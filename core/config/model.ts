@@ -47,7 +47,11 @@ type WithWitness<T> = Omit<T, 'witness'> & { witness: WitnessSettings };
 export type ControlConfig =
   | WithWitness<Extract<ParsedConfig['control'], { mode: 'local' }>>
   | WithWitness<Extract<ParsedConfig['control'], { mode: 'aws' }>>
-  | (Extract<ParsedConfig['control'], { mode: 'peer' }> & { quorum: 'majority' | 'none'; peers: string[] });
+  | (Extract<ParsedConfig['control'], { mode: 'peer' }> & { quorum: 'majority' | 'none'; peers: string[] })
+  | (Omit<Extract<ParsedConfig['control'], { mode: 'etcd' }>, 'lease'> & {
+      /** ttlSeconds: what agents ask etcd for (etcd may raise it to its minimum; config/etcd.ts). */
+      lease: { ttlSeconds: number };
+    });
 
 /** The validated cluster description everything else works from. */
 export interface Config {

@@ -1,4 +1,5 @@
 import { canonicalIp, parsePrefix } from '../ip';
+import { etcdLeaseSeconds } from './etcd';
 import type { ConfigIssue } from './issues';
 import type { Config, ControlConfig, Timers, Vip } from './model';
 import type { ParsedConfig } from './schema';
@@ -11,7 +12,7 @@ import { interfacesByNode, segmentsOf } from './topology-segments';
  */
 export function resolveTimers(control: ParsedConfig['control'], t: ParsedConfig['timers']): Timers {
   const peer = control.mode === 'peer';
-  const agentToAgent = peer || control.liveness === 'witnessed';
+  const agentToAgent = peer || ('liveness' in control && control.liveness === 'witnessed');
   const heartbeatInterval = t.heartbeatInterval ?? (agentToAgent ? 200 : 1000);
   return {
     heartbeatInterval,
@@ -104,6 +105,10 @@ export function resolverOf(vips: readonly Vip[]): (ref: string) => string | unde
 
 function resolveControl(parsed: ParsedConfig): ControlConfig {
   const c = parsed.control;
+  if (c.mode === 'etcd') {
+    const deadAfter = resolveTimers(c, parsed.timers).deadAfter;
+    return { ...c, lease: { ttlSeconds: etcdLeaseSeconds(c.lease.ttl, deadAfter) } };
+  }
   // A report costs a Lambda invocation and a DynamoDB write in AWS, nothing locally; and a decision
   // no report started (a drain, a preemption) reaches the agents at the next keepalive of any node.
   if (c.mode !== 'peer')

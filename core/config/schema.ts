@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CheckSchema } from './checks';
+import { EtcdControlSchema } from './etcd';
 import { NodeSchema } from './nodes';
 import { duration, hostPort, identifier, ipAddress } from './primitives';
 import { TopologySchema } from './topology-schema';
@@ -112,6 +113,8 @@ const control = z.discriminatedUnion('mode', [
     /** majority: act only while seeing more than half the nodes. none: VRRP-like, for two-node pairs. */
     quorum: z.enum(['majority', 'none']).optional(),
   }),
+  /** The cluster's state in an etcd v3 cluster; liveness is each agent's etcd lease (docs/etcd-mode.md). */
+  EtcdControlSchema,
 ]);
 
 const security = z.strictObject({

@@ -38,7 +38,10 @@ export interface WitnessInput {
  * witnesses say: two keepalives (one may be lost and retried) and deadAfter.
  */
 export function reportDeadline(config: Config): number {
-  const keepalive = config.control.mode === 'peer' ? config.timers.deadAfter : config.control.witness.keepalive;
+  const keepalive =
+    config.control.mode === 'peer' || config.control.mode === 'etcd'
+      ? config.timers.deadAfter
+      : config.control.witness.keepalive;
   return 2 * keepalive + config.timers.deadAfter;
 }
 

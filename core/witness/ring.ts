@@ -22,7 +22,7 @@ export interface WitnessRing {
 }
 
 export function witnessRing(config: Pick<Config, 'cluster' | 'nodes' | 'control'>): WitnessRing {
-  const wanted = config.control.mode === 'peer' ? 0 : config.control.witness.watchers;
+  const wanted = config.control.mode === 'peer' || config.control.mode === 'etcd' ? 0 : config.control.witness.watchers;
   const n = config.nodes.length;
   const k = Math.max(0, Math.min(wanted, n - 1));
   const order = [...config.nodes]
