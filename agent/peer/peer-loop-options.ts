@@ -7,6 +7,7 @@ import type { CheckRunner } from '../checks';
 import type { HeartbeatBuilder } from '../heartbeat';
 import type { Reconciler } from '../reconcile';
 import type { PeerOpsBook } from './ops-book';
+import type { PeerEntry } from './peer-entry';
 import type { SourceStats, UdpPeers } from './udp-peers';
 
 /** What a PeerLoop is built from and what it reports (peer-loop.ts). */
@@ -39,7 +40,7 @@ export interface PeerStatus {
   claiming: string[];
   waiting: PeerDecision['waiting'];
   diagnostics: string[];
-  peers: Array<{ node: string; lastSeenMsAgo: number | null; held: readonly string[] }>;
+  peers: PeerEntry[];
   refused: Record<string, number>;
   /** Times this agent found it had been frozen longer than the quorum lease and started over. */
   stalls: number;

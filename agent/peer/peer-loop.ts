@@ -13,6 +13,7 @@ import {
 import { pinoLog } from '../../lib/log';
 import { Timers } from '../../lib/timers';
 import { addressOf, peerSources } from './peer-sources';
+import { peerEntries } from './peer-entry';
 import { hasSettled } from './settled';
 import type { PeerLoopOptions, PeerStatus } from './peer-loop-options';
 
@@ -214,9 +215,7 @@ export class PeerLoop {
       claiming: this.claims,
       waiting: this.last?.waiting ?? [],
       diagnostics: this.last?.decision.diagnostics.map((x) => `${x.kind}: ${x.message}`) ?? [],
-      peers: [...this.views.values()]
-        .filter((v) => v.id !== this.o.node.id)
-        .map((v) => ({ node: v.id, lastSeenMsAgo: v.lastSeen === null ? null : now - v.lastSeen, held: v.held })),
+      peers: peerEntries(this.o.config, this.o.node.id, this.views, now),
       refused: Object.fromEntries(this.refused),
       stalls: this.stalls,
       sources: this.o.transport.stats?.() ?? [],

@@ -4,6 +4,7 @@ import { parse, usageError, type Command } from '../command';
 import { ago } from '../table';
 import { printConfigError } from '../config-file';
 import { termSafe as t } from '../terminal-text';
+import { peerStatusLines, type PeerStatusView } from '../peer-status-text';
 
 const USAGE = `usage: ipferry agent --config FILE --node ID [options]
        ipferry agent status [--metrics HOST:PORT] [--json]
@@ -112,6 +113,9 @@ export interface AgentStatusView {
   cluster: string;
   node: string;
   hostNet: string;
+  configDigest?: string;
+  /** Peer mode: quorum, peers, diagnoses (shown instead of the control plane). */
+  peer?: PeerStatusView;
   controlPlane: {
     target: string;
     reachable: boolean;
@@ -140,9 +144,11 @@ export function formatAgentStatus(s: AgentStatusView, now = Date.now()): string 
       ? `last answer ${ago(now - cp.lastAnswerAt)}, rtt ${t(cp.lastRttMs)} ms`
       : 'no answer yet';
   const failure = cp.lastFailure ? `, ${t(cp.lastFailure.reason)}: ${t(cp.lastFailure.message)}` : '';
-  lines.push(
-    `control plane ${t(cp.target)}: ${cp.reachable ? 'reachable' : `unreachable (${t(cp.consecutiveFailures)} failures${failure})`}; ${last}${cp.lost ? '; LOST (onControlLoss applies)' : ''}`,
-  );
+  if (s.peer) lines.push(...peerStatusLines(s.peer, s.configDigest));
+  else
+    lines.push(
+      `control plane ${t(cp.target)}: ${cp.reachable ? 'reachable' : `unreachable (${t(cp.consecutiveFailures)} failures${failure})`}; ${last}${cp.lost ? '; LOST (onControlLoss applies)' : ''}`,
+    );
   const held = s.held ?? [];
   lines.push(`held: ${held.length === 0 ? 'none' : held.map((h) => `${t(h.vip)}@${t(h.epoch ?? '?')}`).join(', ')}`);
   for (const v of s.vips ?? [])

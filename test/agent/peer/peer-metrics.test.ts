@@ -9,6 +9,8 @@ import { RecordingHostNet } from '../../../agent/hostnet';
 import { AgentMetrics } from '../../../agent/ops';
 import { startPeerAgent, type PeerAgent } from '../../../agent/peer/peer-agent';
 import { UdpPeers } from '../../../agent/peer/udp-peers';
+import { formatAgentStatus, type AgentStatusView } from '../../../cli/commands/agent';
+import { configDigest } from '../../../core/config';
 import { hmacSigner } from '../../../core/heartbeat';
 import { systemClock } from '../../../lib/clock';
 import { lan } from '../../helpers/configs';
@@ -29,7 +31,7 @@ async function until(read: () => Promise<boolean>, timeoutMs: number, what: stri
   }
 }
 
-describe('peer mode on /metrics', () => {
+describe('peer mode watched: /metrics and status', () => {
   it('quorum heard and needed, and no-quorum as a diagnosis while it holds', async () => {
     const ports = await freeUdpPorts(3);
     const peers = ports.map((p) => `127.0.0.1:${p}`);
@@ -83,5 +85,17 @@ describe('peer mode on /metrics', () => {
     expect(text).not.toContain('ipferry_diagnosis{code="no-quorum"');
     expect(text).toContain('ipferry_diagnoses_active{code="no-quorum"} 0');
     expect(text).toContain('ipferry_diagnoses_total{code="no-quorum"} 1');
+
+    // The same agent's status, as /status serves it and `ipferry agent status` prints it.
+    const digest = configDigest(config);
+    const status = { ...running[0]!.agent.status(), peer: running[0]!.loop.status() };
+    expect(status.peer.peers.find((p) => p.node === 'n2')).toMatchObject({ heard: true, digest });
+    expect(status.peer.peers.find((p) => p.node === 'n3')).toMatchObject({ heard: false, lastSeenMsAgo: null });
+    const lines = formatAgentStatus(JSON.parse(JSON.stringify(status)) as AgentStatusView).split('\n');
+    expect(lines[1]).toMatch(/^peer mode: quorum ok \(heard 2, needs 2, within \d+ ms\)$/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^  peer n2 +heard +last heard .*; digest ${digest}`)),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}peer n3 +SILENT never heard; digest \?$/));
   }, 20_000);
 });
