@@ -4,6 +4,7 @@ import { canonicalIp } from '../../../core/ip';
 import type { Budget } from '../../../core/ports';
 import { ProviderError } from '../../../core/reasons';
 import { CallCounter } from '../../provider-kit/call-counter';
+import type { CallOptions } from '../call-options';
 import { exchange, parseJsonBody, validateBody } from '../http';
 import { systemClock } from '../../../lib/clock';
 import { robotError, robotRetryAfterMs } from './errors';
@@ -28,10 +29,7 @@ export interface HetznerRobotClientOptions {
   switchesPerHour?: number;
 }
 
-export interface CallOptions {
-  signal?: AbortSignal;
-  calls?: CallCounter;
-}
+export type { CallOptions } from '../call-options';
 
 /** A switch either changed the routing or found it already as asked (FAILOVER_ALREADY_ROUTED). */
 export type SwitchResult = { changed: true; failover: Failover } | { changed: false };
