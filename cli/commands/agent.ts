@@ -8,10 +8,13 @@ import { peerStatusLines, type PeerStatusView } from '../peer-status-text';
 
 const USAGE = `usage: ipferry agent --config FILE --node ID [options]
        ipferry agent status [--metrics HOST:PORT] [--json]
+       ipferry agent reload [--metrics HOST:PORT] [--pid PID]
 
 Runs this host's agent: health checks, a signed heartbeat every interval, and the host plumbing
 (ip addr, gratuitous ARP / unsolicited NA, hooks) for the VIPs the control plane assigns it.
 SIGTERM or SIGINT stops it gracefully: a leaving heartbeat, VIPs unbound, down hooks run.
+SIGHUP (or \`ipferry agent reload\`, which waits and prints the outcome) rereads --config in place:
+VIPs whose placement does not change stay bound; a file that does not load changes nothing.
 
   --config FILE        the cluster config
   --node ID            which node this host is
@@ -30,6 +33,7 @@ const DEFAULT_LISTEN = '127.0.0.1:9477';
 export const agent: Command = {
   async run(argv) {
     if (argv[0] === 'status') return status(argv.slice(1));
+    if (argv[0] === 'reload') return (await import('../agent-reload')).agentReload(argv.slice(1), DEFAULT_LISTEN);
     const args = parse(argv, {
       usage: USAGE,
       options: {
