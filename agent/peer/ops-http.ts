@@ -56,7 +56,12 @@ export function peerOpsRoutes(o: PeerOpsRoutesOptions) {
     readBody(req)
       .then(
         (text) => answer(res, route as Route, text, o),
-        (err: Error) => void json(res, 413, { error: err.message }),
+        (err: Error) => {
+          // Answered first, then the connection is closed: the rest of an oversized body is never read.
+          res.setHeader('connection', 'close');
+          res.on('finish', () => req.destroy());
+          json(res, 413, { error: err.message });
+        },
       )
       .catch((err: Error) => void json(res, 500, { error: `the operation failed: ${err.message}` }));
     return true;
@@ -108,12 +113,9 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
+      if (size > MAX_BODY) return;
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`the body is larger than ${MAX_BODY} bytes`));
-        req.destroy();
-        return;
-      }
+      if (size > MAX_BODY) return reject(new Error(`the body is larger than ${MAX_BODY} bytes`));
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
