@@ -239,16 +239,12 @@ export class FileStore implements Store {
       return { ok: false, holder: held.owner, expiresAt: held.expiresAt };
     g.lease = { owner: lease.owner, expiresAt: lease.now + lease.ttlMs };
     const expiresAt = g.lease.expiresAt;
-    // The lease only saves work (commit's compare-and-set keeps ticks correct) and one process
-    // holds the file: it is written with the next change, not waited for.
-    this.persist().catch(() => {});
+    // Kept in memory only (snapshot.ts): one process holds the file, and the lease only saves work.
     return { ok: true, expiresAt };
   }
 
   async releaseLease(group: string, owner: string): Promise<void> {
     const g = this.data(group);
-    if (g.lease?.owner !== owner) return;
-    delete g.lease;
-    this.persist().catch(() => {});
+    if (g.lease?.owner === owner) delete g.lease;
   }
 }

@@ -74,6 +74,8 @@ const group = z.strictObject({
   assignments: z.array(assignment),
   nodes: z.array(z.strictObject({ node: name, record: nodeRecord })),
   draining: z.array(name),
+  // Never written (a lease is one process's, and one process holds the file): a restart after a
+  // crash mid-tick would otherwise wait out the dead process's lease. Accepted and ignored.
   lease: z.strictObject({ owner: z.string().max(256), expiresAt: time }).optional(),
   events: z.array(event),
 });
@@ -93,7 +95,6 @@ export function encode(groups: ReadonlyMap<string, GroupData>): string {
       assignments: [...d.assignments.values()],
       nodes: [...d.nodes].map(([node, record]) => ({ node, record: record as z.input<typeof nodeRecord> })),
       draining: [...d.draining],
-      ...(d.lease ? { lease: d.lease } : {}),
       events: [...d.events.values()] as Array<z.input<typeof event>>,
     });
   }
@@ -135,7 +136,6 @@ export function decode(path: string, text: string): Map<string, GroupData> {
     for (const a of g.assignments) d.assignments.set(a.vip, a as Assignment);
     for (const n of g.nodes) d.nodes.set(n.node, n.record as unknown as NodeRecord);
     for (const n of g.draining) d.draining.add(n);
-    if (g.lease) d.lease = g.lease;
     for (const e of [...g.events].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)))
       d.events.set(e.id, e as unknown as ControlEvent);
     groups.set(g.group, d);

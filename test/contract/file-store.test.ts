@@ -38,7 +38,7 @@ async function refusal(p: Promise<FileStore>): Promise<StoreError> {
 }
 
 describe('FileStore: what survives a restart, and what it refuses', () => {
-  it('drains, pins, assignments with their version, events and records are read back after a reopen', async () => {
+  it('drains, pins, assignments with their version, events and records are read back after a reopen; the lease is not', async () => {
     const path = fresh();
     const s1 = await open(path);
     const pinned = { ...assignment('smtp', 'b', 3), pinned: { reason: 'maintenance of a', by: 'ops' } };
@@ -48,6 +48,7 @@ describe('FileStore: what survives a restart, and what it refuses', () => {
       changed: ['smtp', 'imap'],
     });
     await s1.setDraining('mail', 'a', true, 1);
+    await s1.acquireLease('mail', { owner: 'crashed-mid-tick', ttlMs: 60_000, now: Date.now() });
     await s1.putHeartbeat('mail', 'a', record('a', { seq: 7 }));
     await s1.appendEvents('mail', [
       { id: '000000000000001#drain#a', at: 1, kind: 'drain', detail: 'a drained by ops' },
@@ -62,6 +63,8 @@ describe('FileStore: what survives a restart, and what it refuses', () => {
     expect(g.nodes.get('a')).toEqual(record('a', { seq: 7 }));
     expect((await s2.putHeartbeat('mail', 'a', record('a', { seq: 7 }))).ok).toBe(false);
     expect((await s2.listEvents('mail')).events.map((e) => e.kind)).toEqual(['drain']);
+    // The lease was the old process's: the new one ticks at once, not after its TTL.
+    expect((await s2.acquireLease('mail', { owner: 'restarted', ttlMs: 5000, now: Date.now() })).ok).toBe(true);
     expect(await s2.commit('mail', { expectedVersion: 0, assignments: [], changed: ['smtp'] })).toEqual({
       ok: false,
       reason: 'conflict',
