@@ -146,19 +146,18 @@ export function connectEtcd(opts: EtcdConnectOptions): EtcdClient {
       return { id: String(r.ID), ttlSeconds: Number(r.TTL) };
     },
     async keepAliveOnce(id) {
+      // A stream's failure comes after the library picked its member, past its retry policy:
+      // try the next member here (the failed one's breaker is open now), within the one deadline.
       return call(`LeaseKeepAlive ${id}`, async () => {
-        const stream = await client.leaseClient.leaseKeepAlive();
-        try {
-          const res = await new Promise<{ TTL: string }>((resolve, reject) => {
-            stream.on('data', resolve);
-            stream.on('error', reject);
-            stream.on('end', () => reject(new Error('keepalive stream ended without an answer')));
-            stream.write({ ID: id });
-          });
-          return { ttlSeconds: Number(res.TTL) };
-        } finally {
-          stream.end();
+        let last: unknown;
+        for (let attempt = 0; attempt < opts.endpoints.length; attempt++) {
+          try {
+            return await keepAliveOn(await client.leaseClient.leaseKeepAlive(), id);
+          } catch (err) {
+            last = err;
+          }
         }
+        throw last;
       });
     },
     async revokeLease(id) {
@@ -173,6 +172,22 @@ export function connectEtcd(opts: EtcdConnectOptions): EtcdClient {
       client.close();
     },
   };
+}
+
+type KeepAliveStream = Awaited<ReturnType<Etcd3['leaseClient']['leaseKeepAlive']>>;
+
+async function keepAliveOn(stream: KeepAliveStream, id: string): Promise<{ ttlSeconds: number }> {
+  try {
+    const res = await new Promise<{ TTL: string }>((resolve, reject) => {
+      stream.on('data', resolve);
+      stream.on('error', reject);
+      stream.on('end', () => reject(new Error('keepalive stream ended without an answer')));
+      stream.write({ ID: id });
+    });
+    return { ttlSeconds: Number(res.TTL) };
+  } finally {
+    stream.end();
+  }
 }
 
 async function withTimeout<T>(what: string, ms: number, p: Promise<T>): Promise<T> {

@@ -1,109 +1,98 @@
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEtcd, EtcdStore } from '../../adapters/etcd-store';
-import { startEtcdRuntime } from '../../agent/etcd/runtime';
-import { RecordingHostNet } from '../../agent/hostnet/recording';
-import { hmacSigner } from '../../core/heartbeat';
+import { connectEtcd, EtcdStore, holdNodeLease, type EtcdClient } from '../../adapters/etcd-store';
+import { StoreError } from '../../core/ports';
+import { systemClock } from '../../lib/clock';
+import { assignment, record } from '../contract/store-contract';
 import { startEtcd, type EtcdCluster } from '../helpers/etcd';
-import { lan } from '../helpers/configs';
 
 /**
- * Three agents on a three-member etcd. One member down: decisions still happen (a drain moves a
- * VIP). Quorum down: etcd is lost, each VIP follows its onControlLoss — `release` unbound
- * everywhere, `hold` kept where it was. Quorum back: the released VIP is bound again where the
- * assignments (unchanged meanwhile) put it.
+ * The store and a node lease on a three-member etcd: one member lost changes nothing; quorum lost
+ * makes writes fail with a reason within a bounded time and the lease holder report loss; quorum
+ * back, everything works again and the lost holder's record goes.
  */
-const PSK = 'test-psk-0123456789abcdef';
-const config = lan({
-  nodes: 3,
-  control: { mode: 'local', liveness: 'direct' },
-  timers: { heartbeatInterval: 200, deadAfter: 2000, minHold: 0 },
-  vips: [
-    { name: 'v1', preferred: 'n1', onControlLoss: 'release' },
-    { name: 'v2', preferred: 'n2', onControlLoss: 'hold' },
-  ],
-});
-const ADDRESS: Record<string, string> = { v1: '198.18.0.101', v2: '198.18.0.102' };
-
 let etcd: EtcdCluster;
+let client: EtcdClient;
 beforeAll(async () => {
   etcd = await startEtcd({ members: 3 });
+  client = connectEtcd({ endpoints: etcd.endpoints, callTimeoutMs: 1000 });
 });
 afterAll(async () => {
+  client?.close();
   await etcd?.close();
 });
 
-async function until<T>(what: string, read: () => T | undefined | Promise<T | undefined>, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
+const G = 'mail';
+
+/** Retries `f` every 100 ms for at most `ms` until it resolves; its value and the time it took. */
+async function eventually<T>(ms: number, f: () => Promise<T>): Promise<{ value: T; tookMs: number }> {
+  const t0 = Date.now();
   for (;;) {
-    const v = await read();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    try {
+      return { value: await f(), tookMs: Date.now() - t0 };
+    } catch (err) {
+      if (Date.now() - t0 > ms) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 }
 
-describe('etcd mode losing etcd members', () => {
-  it('works on two of three members, applies onControlLoss without quorum, and recovers', async () => {
-    const logger = pino({ level: 'silent' });
-    const hosts = new Map(config.nodes.map((n) => [n.id, new RecordingHostNet({ reason: 'test' })]));
-    const agents: Array<Awaited<ReturnType<typeof startEtcdRuntime>>> = [];
-    for (const node of config.nodes)
-      agents.push(
-        await startEtcdRuntime({
-          config,
-          node,
-          signer: hmacSigner(PSK),
-          hostNet: hosts.get(node.id)!,
-          hostNetKind: 'recording',
-          logger: logger.child({ node: node.id }),
-          connect: { endpoints: etcd.endpoints },
-        }),
-      );
-    const client = connectEtcd({ endpoints: etcd.endpoints });
-    const store = new EtcdStore({ client });
-    const holders = async (vip: string) => {
-      const out: string[] = [];
-      for (const [id, h] of hosts) if ((await h.bound(['eth0'])).has(ADDRESS[vip]!)) out.push(id);
-      return out.join();
-    };
-    const placed = (v1: string, v2: string) => async () =>
-      (await holders('v1')) === v1 && (await holders('v2')) === v2 ? true : undefined;
-    try {
-      await until('v1 on n1, v2 on n2', placed('n1', 'n2'));
+describe('etcd store and node lease on a three-member cluster', () => {
+  it('one member lost: works; quorum lost: writes fail clearly and the lease is lost; quorum back: works', async () => {
+    const store = new EtcdStore({ client, prefix: '/q/' });
+    const lost: Array<{ at: number; reason: string }> = [];
+    const lease = await holdNodeLease({
+      client,
+      key: store.keys.alive(G, 'a'),
+      value: 'a',
+      ttlSeconds: 2,
+      clock: systemClock,
+      onLost: (reason) => lost.push({ at: Date.now(), reason }),
+    });
+    await store.commit(G, { expectedVersion: 0, assignments: [assignment('smtp', 'a')], changed: ['smtp'] });
 
-      await etcd.kill(0);
-      // The test's own writes may meet etcd electing a new leader: retried, bounded.
-      await until('drain set', () =>
-        store.setDraining('test', 'n1', true, Date.now()).then(
-          () => true,
-          () => undefined,
-        ),
-      );
-      await until('v1 drained off n1 with one member down', placed('n3', 'n2'));
-      await until('drain cleared', () =>
-        store.setDraining('test', 'n1', false, Date.now()).then(
-          () => true,
-          () => undefined,
-        ),
-      );
+    // One member gone (it may be the leader: the others elect a new one within etcd's election timeout).
+    await etcd.kill(0);
+    await eventually(3000, () => store.putHeartbeat(G, 'a', record('a', { seq: 1 })));
+    expect(
+      await store.commit(G, { expectedVersion: 1, assignments: [assignment('smtp', 'b', 2)], changed: ['smtp'] }),
+    ).toEqual({ ok: true, version: 2 });
+    expect((await store.loadGroup(G)).nodes.get('a')!.guard.seq).toBe(1);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(lost).toEqual([]);
+    expect(lease.alive()).toBe(true);
 
-      await etcd.kill(1);
-      const lostAt = Date.now();
-      // Keepalives fail from now: no answer once the lease is TTL old, onControlLoss deadAfter later.
-      await until('v1 released, v2 held', placed('', 'n2'), 8000);
-      const releasedAfter = Date.now() - lostAt;
-      expect(releasedAfter).toBeLessThan(2000 + 2000 + 1500);
-      expect(await holders('v2')).toBe('n2');
+    // Quorum gone: one member of three left.
+    await etcd.kill(1);
+    const quorumLostAt = Date.now();
+    const err = await store
+      .commit(G, { expectedVersion: 2, assignments: [assignment('smtp', 'c', 3)], changed: ['smtp'] })
+      .then(
+        () => 'committed',
+        (e: unknown) => e,
+      );
+    expect(Date.now() - quorumLostAt).toBeLessThan(5000);
+    expect(err).toBeInstanceOf(StoreError);
+    expect(err).toMatchObject({ reason: 'transient', message: expect.stringMatching(/^etcd .*assignments of mail/) });
+    const seen = await eventually(5000, async () => {
+      if (lost.length === 0) throw new Error('not lost yet');
+      return lost;
+    });
+    expect(seen.value).toHaveLength(1);
+    expect(seen.value[0]!.reason).toMatch(/not renewed within its 2 s TTL/);
+    expect(seen.value[0]!.at - quorumLostAt).toBeLessThanOrEqual(2000 + 1000);
+    expect(lease.alive()).toBe(false);
 
-      await etcd.restart(1);
-      await until('v1 bound again on n3 with quorum back', placed('n3', 'n2'), 8000);
-      const moves = (await store.listEvents('test')).events.filter((e) => e.kind === 'move');
-      // Newest first: the drain was the last move; losing quorum and regaining it moved nothing.
-      expect(`${moves[0]?.vip} ${moves[0]?.from}→${moves[0]?.to} ${moves[0]?.reason}`).toBe('v1 n1→n3 drain');
-    } finally {
-      for (const a of agents) await a.stop();
-      client.close();
-    }
-  }, 30_000);
+    // Quorum back: the same members on their data.
+    await Promise.all([etcd.restart(0), etcd.restart(1)]);
+    const back = await eventually(8000, () =>
+      store.commit(G, { expectedVersion: 2, assignments: [assignment('smtp', 'c', 3)], changed: ['smtp'] }),
+    );
+    expect(back.value).toEqual({ ok: true, version: 3 });
+    // Nobody renews the lost lease: its record goes (etcd restarts lease clocks on a new leader, so within a TTL more).
+    await eventually(4000, async () => {
+      const kv = (await client.range({ key: store.keys.alive(G, 'a') }, 'read alive')).kvs[0];
+      if (kv) throw new Error('still there');
+    });
+    expect(lost).toHaveLength(1);
+  });
 });
