@@ -49,7 +49,7 @@ async function cluster() {
     cluster: 'reload',
     control: { mode: 'peer', peers },
     security: { psk: PSK },
-    timers: { heartbeatInterval: o.heartbeatInterval ?? 100, deadAfter: 300 },
+    timers: { heartbeatInterval: o.heartbeatInterval ?? 200, deadAfter: 1000 }, // lease 700 ms: a loaded host stalls less
     nodes: [1, 2, 3].map((i) => ({ id: `n${i}`, interface: 'eth0', addresses: [`198.18.0.${10 + i}`] })),
     vips: o.vips,
   });
@@ -89,7 +89,13 @@ async function cluster() {
         .filter((o) => o.changed && (o.op === 'bind' || o.op === 'unbind') && o.addr?.address === addr.address)
         .map((o) => `${m.id} ${o.op}`),
     );
-  return { file, doc, web, write, members, holders, changes, logs };
+  /** For failure messages: what the agents said about web, quorum and stalls. */
+  const story = () =>
+    logs
+      .filter((l) => /web|quorum|frozen|peer decision|reload/.test(String(l.msg)))
+      .map((l) => `${String(l.node)} ${String(l.time)} ${String(l.msg)} ${JSON.stringify(l.quorum ?? l.why ?? '')}`)
+      .join('\n');
+  return { file, doc, web, write, members, holders, changes, logs, story };
 }
 
 describe('reload in peer mode (in process)', () => {
@@ -109,7 +115,7 @@ describe('reload in peer mode (in process)', () => {
     await until(() => c.holders(MAIL).length === 1, 2000, 'mail bound on one node');
     // Settle a few intervals: no late move of web either.
     await new Promise((r) => setTimeout(r, 500));
-    expect(c.changes(WEB)).toEqual(before);
+    expect(c.changes(WEB), c.story()).toEqual(before);
     expect(c.holders(MAIL)).toHaveLength(1);
     const digests = new Set(c.members.map((m) => m.peer.agent.status().configDigest));
     expect(digests).toEqual(new Set([records[0]!.digest]));
@@ -125,10 +131,10 @@ describe('reload in peer mode (in process)', () => {
     await c.write('{"cluster": "reload", "vips": [');
     expect(await m.reloader.reload()).toMatchObject({ ok: false, digest });
     expect(m.reloader.status().last?.message).toMatch(/reload refused, still running .*ipferry\.json is not valid/);
-    await c.write(JSON.stringify(c.doc({ vips: [c.web], heartbeatInterval: 200 })));
+    await c.write(JSON.stringify(c.doc({ vips: [c.web], heartbeatInterval: 300 })));
     const timers = await m.reloader.reload();
     expect(timers).toMatchObject({ ok: false, digest });
-    expect(timers!.message).toContain('needs a restart: timers.heartbeatInterval changed (100 → 200 ms');
+    expect(timers!.message).toContain('needs a restart: timers.heartbeatInterval changed (200 → 300 ms');
     const other = {
       ...c.doc({ vips: [{ name: 'web', address: '198.18.0.101/24' }] }),
       nodes: [{ id: 'n9', interface: 'eth0', addresses: ['198.18.0.19'] }],
@@ -136,7 +142,7 @@ describe('reload in peer mode (in process)', () => {
     await c.write(JSON.stringify(other));
     expect((await m.reloader.reload())!.message).toContain('node "n1" is not in');
     expect(m.peer.agent.status().configDigest).toBe(digest);
-    expect(c.changes(WEB)).toEqual(before);
+    expect(c.changes(WEB), c.story()).toEqual(before);
     expect(c.logs.filter((l) => String(l.msg).startsWith('reload refused'))).toHaveLength(3);
   });
 
@@ -154,7 +160,7 @@ describe('reload in peer mode (in process)', () => {
     expect(records.find((r) => r!.removed!.length > 0)).toMatchObject({ ok: true, removed: ['mail'] });
     expect(c.holders(MAIL)).toEqual([]);
     expect(c.changes(MAIL)).toEqual([`${where} bind`, `${where} unbind`]);
-    expect(c.changes(WEB)).toEqual(webBefore);
+    expect(c.changes(WEB), c.story()).toEqual(webBefore);
     const unbound = c.logs.find((l) => String(l.msg).startsWith('unbound mail'));
     expect(unbound).toMatchObject({ why: 'not-assigned' });
     expect(configDigest(loadConfig(c.doc({ vips: [c.web] })))).toBe(c.members[0]!.peer.agent.status().configDigest);
