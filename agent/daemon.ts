@@ -15,6 +15,7 @@ import { peerClusterStatus } from './peer/ops-status';
 import { SecondaryIpGate, type BindGate } from './reconcile';
 import { applyConfig, listenForReloads, processReloads, type ReloadSignal, type ReloadTarget } from './reload';
 import { startPeerAgent } from './peer/peer-agent';
+import { startEtcdMode } from './etcd/runtime';
 import { startWitnessedAgent } from './witness/witnessed-agent';
 import { presharedKey, signerFor } from './signer';
 import { inspectFiles } from './secret-files';
@@ -110,9 +111,11 @@ export async function runDaemon(
     late.running =
       config.control.mode === 'peer'
         ? await startPeer(config, node, signer, host, metrics, log, env, options.opsTokenFile)
-        : config.control.liveness === 'witnessed'
-          ? await startWitnessed(config, node, signer, host, metrics, log, gateFor(identity), env)
-          : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
+        : config.control.mode === 'etcd'
+          ? await startEtcdMode({ config, node, signer, host, metrics, logger: log, gate: gateFor(identity) })
+          : config.control.liveness === 'witnessed'
+            ? await startWitnessed(config, node, signer, host, metrics, log, gateFor(identity), env)
+            : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
   } catch (err) {
     log.error({ err: (err as Error).message }, `start-up failed, nothing claimed: ${(err as Error).message}`);
     await ops.close();

@@ -54,7 +54,7 @@ export class EtcdTransport implements HeartbeatTransport {
       try {
         await this.o.session.put(record);
         this.written = record;
-        if (news) this.o.logger.debug({ news }, `record written to etcd (${news})`);
+        if (news) this.o.logger.info({ news }, `record written to etcd (${news})`);
       } catch (err) {
         return { kind: 'failed', reason: 'unreachable', message: `etcd: ${(err as Error).message}` };
       }

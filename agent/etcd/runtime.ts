@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config, NodeSpec } from '../../core/config';
 import type { Signer } from '../../core/heartbeat';
@@ -10,7 +11,7 @@ import { EtcdDecider } from '../../control/etcd/decider';
 import { leaseLiveness } from '../../control/etcd/lease-views';
 import { systemClock } from '../../lib/clock';
 import { pinoLog } from '../../lib/log';
-import type { StopReport } from '../agent';
+import type { Agent, StopReport } from '../agent';
 import type { AgentMetrics } from '../ops';
 import type { BindGate } from '../reconcile';
 import { connectEtcd, EtcdStore, type EtcdConnectOptions } from '../../adapters/etcd-store';
@@ -26,7 +27,7 @@ export interface EtcdRuntimeOptions {
   hostNet: HostNet;
   hostNetKind: string;
   metrics?: AgentMetrics;
-  gate?: BindGate;
+  gate?: BindGate | undefined;
   logger: Logger;
   /** Where etcd is and how to reach it (from control.endpoints, tls, auth). */
   connect: EtcdConnectOptions;
@@ -41,6 +42,7 @@ export interface EtcdRuntimeOptions {
  * one file of agent/ allowed to reach control/ and adapters/ (scripts/lint/layers.js).
  */
 export async function startEtcdRuntime(o: EtcdRuntimeOptions): Promise<{
+  agent: Agent;
   status: () => object;
   stop: () => Promise<StopReport>;
 }> {
@@ -55,7 +57,11 @@ export async function startEtcdRuntime(o: EtcdRuntimeOptions): Promise<{
   };
   const group = config.cluster;
   const trouble = (message: string) => log.warn({ detail: message }, message);
-  const ttlSeconds = Math.max(1, Math.ceil(config.timers.deadAfter / 1000));
+  // The node lease and the election's: the config's (deadAfter rounded up, at least etcd's minimum).
+  const ttlSeconds =
+    config.control.mode === 'etcd'
+      ? config.control.lease.ttlSeconds
+      : Math.max(2, Math.ceil(config.timers.deadAfter / 1000));
   const alives = store.keys.alives(group);
   const assignments = assignmentWatch({
     read: () => store.loadAssignments(group),
@@ -140,6 +146,7 @@ export async function startEtcdRuntime(o: EtcdRuntimeOptions): Promise<{
     decider,
   });
   return {
+    agent: running.agent,
     status: running.status,
     async stop() {
       const report = await running.stop();
@@ -147,4 +154,59 @@ export async function startEtcdRuntime(o: EtcdRuntimeOptions): Promise<{
       return report;
     },
   };
+}
+
+/** control.endpoints, tls and auth as the etcd clients take them: the TLS files and the password file read now. */
+export async function etcdConnection(config: Config): Promise<{ connect: EtcdConnectOptions; prefix: string }> {
+  const c = config.control;
+  if (c.mode !== 'etcd') throw new Error(`control.mode is ${c.mode}, not etcd`);
+  const read = async (field: string, path: string): Promise<Buffer> => {
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw new Error(`control.${field} ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const tls = c.tls
+    ? {
+        ca: await read('tls.caFile', c.tls.caFile),
+        ...(c.tls.certFile ? { cert: await read('tls.certFile', c.tls.certFile) } : {}),
+        ...(c.tls.keyFile ? { key: await read('tls.keyFile', c.tls.keyFile) } : {}),
+      }
+    : undefined;
+  const auth = c.auth
+    ? {
+        username: c.auth.username,
+        password: (await read('auth.passwordFile', c.auth.passwordFile)).toString('utf8').replace(/\r?\n$/, ''),
+      }
+    : undefined;
+  return {
+    connect: {
+      endpoints: c.endpoints,
+      callTimeoutMs: c.callTimeout,
+      ...(tls ? { tls } : {}),
+      ...(auth ? { auth } : {}),
+    },
+    prefix: c.prefix,
+  };
+}
+
+/** etcd mode as `ipferry agent` starts it: the connection from the config, and what a reload reaches. */
+export async function startEtcdMode(o: {
+  config: Config;
+  node: NodeSpec;
+  signer: Signer;
+  host: { hostNet: HostNet; kind: string };
+  metrics: AgentMetrics;
+  logger: Logger;
+  gate: BindGate | undefined;
+}) {
+  const { host, ...rest } = o;
+  const rt = await startEtcdRuntime({
+    ...rest,
+    hostNet: host.hostNet,
+    hostNetKind: host.kind,
+    ...(await etcdConnection(o.config)),
+  });
+  return { ...rt, reload: { agent: rt.agent } };
 }
