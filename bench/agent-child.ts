@@ -105,7 +105,7 @@ async function checkTargets(): Promise<{ checks: Record<string, unknown>; close(
 }
 
 /** Builds the agent's bundle into a temporary folder and reads the unit's node flags. */
-async function agentProgram(): Promise<AgentProgram> {
+export async function agentProgram(): Promise<AgentProgram> {
   const work = await mkdtemp(join(tmpdir(), 'ipferry-bench-'));
   const bundle = join(work, 'ipferry-agent.mjs');
   await buildBundle(BUNDLES.agent.entry, bundle);
