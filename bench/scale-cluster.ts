@@ -41,7 +41,11 @@ export interface Cluster {
   vips: string[];
   /** Who holds each VIP now, from the agents' own "bound"/"unbound" log lines (a dead agent holds nothing). */
   holders(vip: string): string[];
-  /** The most agents that held one VIP at the same time, since the start. */
+  /**
+   * The most agents that held one VIP at the same time, since the start: by the agents' own
+   * timestamps (lines from different processes arrive out of order), an agent that exited
+   * holding until its exit was seen.
+   */
   maxHolders(): number;
   /** When (Date.now()) `node` last bound `vip`, if it holds it. */
   boundAt(vip: string, node: string): number | undefined;
@@ -81,7 +85,8 @@ export async function startCluster(o: ClusterOptions & { spawn: Spawner }): Prom
   const agents: AgentProc[] = [];
   // vip -> node -> since when it holds it
   const held = new Map<string, Map<string, number>>();
-  let max = 0;
+  // Every holding that ended: [vip, from, to].
+  const ended: Array<[string, number, number]> = [];
   const onLine = (node: string, line: string, at: number) => {
     if (!line.startsWith('{')) return;
     let l: { msg?: unknown; vip?: unknown; time?: unknown };
@@ -95,8 +100,10 @@ export async function startCluster(o: ClusterOptions & { spawn: Spawner }): Prom
     held.set(l.vip, holders);
     const time = typeof l.time === 'number' ? l.time : at;
     if (/^bound /.test(l.msg) || / adopting it at epoch /.test(l.msg)) holders.set(node, time);
-    else if (/^unbound /.test(l.msg)) holders.delete(node);
-    max = Math.max(max, holders.size);
+    else if (/^unbound /.test(l.msg) && holders.has(node)) {
+      ended.push([l.vip, holders.get(node)!, time]);
+      holders.delete(node);
+    }
   };
   const close = async () => {
     await Promise.all(agents.map((a) => stop(a)));
@@ -116,7 +123,12 @@ export async function startCluster(o: ClusterOptions & { spawn: Spawner }): Prom
       ];
       const a = o.spawn(id, argv, (line, at) => onLine(id, line, at));
       a.exited.then(() => {
-        for (const holders of held.values()) holders.delete(id);
+        const at = Date.now();
+        for (const [vip, holders] of held) {
+          const from = holders.get(id);
+          if (from !== undefined) ended.push([vip, from, at]);
+          holders.delete(id);
+        }
       });
       agents.push(a);
     }
@@ -128,7 +140,11 @@ export async function startCluster(o: ClusterOptions & { spawn: Spawner }): Prom
     agents,
     vips: agents.map((a) => a.vip),
     holders: (vip) => [...(held.get(vip)?.keys() ?? [])],
-    maxHolders: () => max,
+    maxHolders: () =>
+      maxOverlap([
+        ...ended,
+        ...[...held].flatMap(([v, h]) => [...h.values()].map((from): [string, number, number] => [v, from, Infinity])),
+      ]),
     boundAt: (vip, node) => held.get(vip)?.get(node),
     async kill(id) {
       const a = agents.find((x) => x.id === id);
@@ -138,6 +154,23 @@ export async function startCluster(o: ClusterOptions & { spawn: Spawner }): Prom
     },
     close,
   };
+}
+
+/** The most intervals of one VIP that overlap (an end at the same ms as a start does not overlap). */
+function maxOverlap(intervals: Array<[string, number, number]>): number {
+  let max = 0;
+  for (const vip of new Set(intervals.map((i) => i[0]))) {
+    const edges = intervals
+      .filter((i) => i[0] === vip)
+      .flatMap(([, from, to]): Array<[number, number]> => [
+        [from, 1],
+        [to, -1],
+      ])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let now = 0;
+    for (const [, d] of edges) max = Math.max(max, (now += d));
+  }
+  return max;
 }
 
 /** SIGTERM (the planned stop), SIGKILL after 5 s. */
