@@ -109,8 +109,9 @@ export async function measureScale(o: ScaleOptions): Promise<ScaleLine> {
     const load = loadavg()[0]!;
 
     dead(c);
-    // The owner of the last node's VIP: in etcd mode usually not the decider (the first agent up leads).
-    const vip = c.vips[c.vips.length - 1]!;
+    // The owner of the last VIP held exactly once now: in etcd mode usually not the decider (the first agent up leads).
+    const vip = c.vips.filter((v) => c.holders(v).length === 1).pop();
+    if (!vip) throw new Error(`${o.mode} ${o.nodes}: no VIP held exactly once after the window: nothing to take over`);
     const killed = c.holders(vip)[0]!;
     const k0 = Date.now();
     await c.kill(killed);
