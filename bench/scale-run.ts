@@ -109,8 +109,10 @@ export async function measureScale(o: ScaleOptions): Promise<ScaleLine> {
     const load = loadavg()[0]!;
 
     dead(c);
-    // The owner of the last VIP held exactly once now: in etcd mode usually not the decider (the first agent up leads).
-    const vip = c.vips.filter((v) => c.holders(v).length === 1).pop();
+    // The owner of the last VIP held once, by its preferred node (vN by nN: no preemption move under
+    // way to blur the takeover); in etcd mode usually not the decider (the first agent up leads).
+    const once = c.vips.filter((v) => c.holders(v).length === 1);
+    const vip = once.filter((v) => c.holders(v)[0] === `n${v.slice(1)}`).pop() ?? once.pop();
     if (!vip) throw new Error(`${o.mode} ${o.nodes}: no VIP held exactly once after the window: nothing to take over`);
     const killed = c.holders(vip)[0]!;
     const k0 = Date.now();
