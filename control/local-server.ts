@@ -3,7 +3,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../core/config/model';
 import type { Clock } from '../core/clock';
-import { canonicalIp } from '../core/ip';
 import { heartbeatVerifier } from '../core/heartbeat';
 import type { Provider, RecordSetPublisher, Store } from '../core/ports';
 import type { VipKind } from '../core/config/vips';
@@ -23,6 +22,9 @@ import { tick, type TickOptions, type TickResult, type TickTrigger } from './tic
 import { TickRunner } from './tick-runner';
 import { ControlMetrics } from './metrics';
 import { Timers } from '../lib/timers';
+import { KeyedLock } from '../lib/keyed-lock';
+import { isLoopback, listen } from './listen';
+import { swapConfig, type ReloadParts } from './reload';
 
 export interface LocalControlPlaneOptions {
   config: Config;
@@ -58,6 +60,8 @@ export interface LocalControlPlane {
   metrics: ControlMetrics;
   /** Runs (or joins) a tick now. */
   tickNow(trigger?: Partial<TickTrigger>, opts?: { repairDrift?: boolean }): Promise<TickResult>;
+  /** A new config (checked by control/reload.ts) from the next tick and heartbeat on; the state stays. */
+  reload(config: Config, parts: ReloadParts): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,7 +82,10 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     log,
     ...pick(opts, ['providers', 'publisher', 'instance', 'tuning']),
   });
-  const verifier = heartbeatVerifier(config, opts.psk === undefined ? {} : { psk: opts.psk });
+  const verifierFor = (c: Config) => heartbeatVerifier(c, opts.psk === undefined ? {} : { psk: opts.psk });
+  let verifier = verifierFor(config);
+  // A reload swaps the config between ticks, never during one.
+  const exclusive = new KeyedLock();
   const apiToken = config.control.mode === 'local' ? config.control.apiToken : undefined;
   const timers = new Timers(clock, log);
   const byReports = witnessed(config);
@@ -101,7 +108,7 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
   const warming: TickResult = { status: 'busy', holder: 'start-up: hearing the agents again', expiresAt: warmUntil };
 
   const runner: TickRunner = new TickRunner(
-    (o) => (clock.now() < warmUntil ? Promise.resolve(warming) : timedTick(o)),
+    (o) => (clock.now() < warmUntil ? Promise.resolve(warming) : exclusive.run('ctx', () => timedTick(o))),
     log,
     (r) => {
       if (r.status === 'done' && r.failed > 0)
@@ -255,6 +262,15 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
     metrics,
     tickNow: (trigger = {}, o = {}) =>
       runner.request({ kind: 'api', at: clock.now(), detail: 'requested', ...trigger }, o),
+    async reload(next, parts) {
+      await exclusive.run('ctx', async () => {
+        verifier = verifierFor(next);
+        swapConfig(ctx, next, parts);
+      });
+      runner
+        .request({ kind: 'interval', at: clock.now(), detail: 'config reloaded' })
+        .catch((err: unknown) => log.warn('tick after a reload failed', { error: errorText(err) }));
+    },
     async close() {
       timers.close();
       runner.close();
@@ -266,23 +282,6 @@ export async function startLocalControlPlane(opts: LocalControlPlaneOptions): Pr
       log.info('control plane stopped', { url });
     },
   };
-}
-
-/** 127.0.0.0/8, ::1, localhost: only processes on this host reach it. */
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  const ip = canonicalIp(host);
-  return ip !== undefined && (ip === '::1' || /^127\./.test(ip) || /^::ffff:127\./.test(ip));
-}
-
-function listen(server: Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {

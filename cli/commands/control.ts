@@ -9,6 +9,7 @@ import { termSafe, termSafeLines } from '../terminal-text';
 import { untilSignalled } from '../signals';
 import { printConfigError, readConfigFile } from '../config-file';
 import { localControlSecrets, providersFor } from '../control-setup';
+import { ControlReloader, type ReloadParts } from '../../control/reload';
 
 const USAGE = `usage: ipferry control --config FILE [options]
 
@@ -39,90 +40,128 @@ export function controlCommand(
 ): Command {
   return {
     async run(argv) {
-      const args = parse(argv, {
-        usage: USAGE,
-        options: {
-          config: { type: 'string' },
-          listen: { type: 'string' },
-          reconcile: { type: 'string' },
-          'log-level': { type: 'string' },
-          'hetzner-url': { type: 'string' },
-          'robot-url': { type: 'string' },
-          'ec2-endpoint': { type: 'string' },
-          'route53-endpoint': { type: 'string' },
-          'aws-region': { type: 'string' },
-        },
-        positionals: { max: 0 },
-      });
-      if (typeof args === 'number') return args;
-      const v = args.values;
-      if (!v.config) {
-        return usageError(USAGE, '--config is required');
-      }
-      const reconcile = v.reconcile === undefined ? 60_000 : parseDuration(v.reconcile);
-      if (reconcile === undefined || reconcile < 100) {
-        return usageError(USAGE, `--reconcile must be a duration of at least 100ms, like 30s, not "${v.reconcile}"`);
-      }
-      let config;
+      // SIGHUP from the first moment: a reload asked for while starting runs once started, never
+      // Node's default for SIGHUP (the process would end without a clean stop).
+      let reloader: ControlReloader<ReloadParts> | undefined;
+      let early = false;
+      const onHup = () => (reloader ? void reloader.reload() : (early = true));
+      process.on('SIGHUP', onHup);
       try {
-        config = await readConfigFile(v.config);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        printConfigError(v.config, err);
-        return 1;
-      }
-      if (config.control.mode === 'peer' || config.control.mode === 'etcd') {
-        const who =
-          config.control.mode === 'peer'
-            ? 'the agents decide among themselves'
-            : 'the agents keep the state in etcd and elect their decider there';
-        console.error(
-          `ipferry: ${termSafe(v.config)}: control.mode is ${config.control.mode}: ${who}, there is no control plane to run`,
-        );
-        return 1;
-      }
-      const logger = pino({
-        level: v['log-level'] ?? env.IPFERRY_LOG_LEVEL ?? 'info',
-        base: { service: 'ipferry-control', cluster: config.cluster },
-      });
-      const log = pinoLog(logger);
-      let cp;
-      let store: FileStore | undefined;
-      try {
-        const { psk, credentials } = await localControlSecrets(config, env, {
-          hetznerUrl: v['hetzner-url'],
-          robotUrl: v['robot-url'],
-          ec2Endpoint: v['ec2-endpoint'],
-          route53Endpoint: v['route53-endpoint'],
-          awsRegion: v['aws-region'],
+        return await runControl(argv, until, env, (r) => {
+          reloader = r;
+          if (early) void r.reload();
         });
-        const { providers, publisher } = providersFor(config, credentials, logger);
-        const file = config.control.mode === 'local' ? config.control.store?.file : undefined;
-        if (file !== undefined) store = await FileStore.open({ path: file, log });
-        cp = await startLocalControlPlane({
-          config,
-          log,
-          ...(store ? { store } : {}),
-          providers,
-          ...(publisher ? { publisher } : {}),
-          ...(psk ? { psk } : {}),
-          ...(v.listen ? { listen: v.listen } : {}),
-          reconcileEveryMs: reconcile,
-        });
-      } catch (err) {
-        await store?.close();
-        console.error(`ipferry control: ${termSafeLines(err instanceof Error ? err.message : String(err))}`);
-        return 1;
+      } finally {
+        process.off('SIGHUP', onHup);
       }
-      console.log(
-        `ipferry control plane for cluster ${config.cluster} on ${cp.url} (heartbeats: ${cp.url}/v1/heartbeat)`,
-      );
-      await until();
-      await cp.close();
-      await store?.close();
-      return 0;
     },
   };
+}
+
+async function runControl(
+  argv: string[],
+  until: () => Promise<void>,
+  env: NodeJS.ProcessEnv,
+  started: (r: ControlReloader<ReloadParts>) => void,
+): Promise<number> {
+  const args = parse(argv, {
+    usage: USAGE,
+    options: {
+      config: { type: 'string' },
+      listen: { type: 'string' },
+      reconcile: { type: 'string' },
+      'log-level': { type: 'string' },
+      'hetzner-url': { type: 'string' },
+      'robot-url': { type: 'string' },
+      'ec2-endpoint': { type: 'string' },
+      'route53-endpoint': { type: 'string' },
+      'aws-region': { type: 'string' },
+    },
+    positionals: { max: 0 },
+  });
+  if (typeof args === 'number') return args;
+  const v = args.values;
+  if (!v.config) {
+    return usageError(USAGE, '--config is required');
+  }
+  const reconcile = v.reconcile === undefined ? 60_000 : parseDuration(v.reconcile);
+  if (reconcile === undefined || reconcile < 100) {
+    return usageError(USAGE, `--reconcile must be a duration of at least 100ms, like 30s, not "${v.reconcile}"`);
+  }
+  let config;
+  try {
+    config = await readConfigFile(v.config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    printConfigError(v.config, err);
+    return 1;
+  }
+  if (config.control.mode === 'peer' || config.control.mode === 'etcd') {
+    const who =
+      config.control.mode === 'peer'
+        ? 'the agents decide among themselves'
+        : 'the agents keep the state in etcd and elect their decider there';
+    console.error(
+      `ipferry: ${termSafe(v.config)}: control.mode is ${config.control.mode}: ${who}, there is no control plane to run`,
+    );
+    return 1;
+  }
+  const logger = pino({
+    level: v['log-level'] ?? env.IPFERRY_LOG_LEVEL ?? 'info',
+    base: { service: 'ipferry-control', cluster: config.cluster },
+  });
+  const log = pinoLog(logger);
+  const flags = {
+    hetznerUrl: v['hetzner-url'],
+    robotUrl: v['robot-url'],
+    ec2Endpoint: v['ec2-endpoint'],
+    route53Endpoint: v['route53-endpoint'],
+    awsRegion: v['aws-region'],
+  };
+  let cp;
+  let store: FileStore | undefined;
+  try {
+    const { psk, credentials } = await localControlSecrets(config, env, flags);
+    const { providers, publisher } = providersFor(config, credentials, logger);
+    const file = config.control.mode === 'local' ? config.control.store?.file : undefined;
+    if (file !== undefined) store = await FileStore.open({ path: file, log });
+    cp = await startLocalControlPlane({
+      config,
+      log,
+      ...(store ? { store } : {}),
+      providers,
+      ...(publisher ? { publisher } : {}),
+      ...(psk ? { psk } : {}),
+      ...(v.listen ? { listen: v.listen } : {}),
+      reconcileEveryMs: reconcile,
+    });
+  } catch (err) {
+    await store?.close();
+    console.error(`ipferry control: ${termSafeLines(err instanceof Error ? err.message : String(err))}`);
+    return 1;
+  }
+  console.log(`ipferry control plane for cluster ${config.cluster} on ${cp.url} (heartbeats: ${cp.url}/v1/heartbeat)`);
+  const running = cp;
+  const file = v.config;
+  started(
+    new ControlReloader<ReloadParts>({
+      file,
+      config,
+      log,
+      load: () => readConfigFile(file),
+      // Credentials again (a new VIP's provider may need one the old config did not), the psk as started.
+      async prepare(next) {
+        const { credentials } = await localControlSecrets(next, env, flags);
+        const { providers, publisher } = providersFor(next, credentials, logger);
+        return { providers, ...(publisher ? { publisher } : {}) };
+      },
+      apply: (next, parts) => running.reload(next, parts),
+    }),
+  );
+  await until();
+  await cp.close();
+  await store?.close();
+  return 0;
 }
 
 export const control = controlCommand();
