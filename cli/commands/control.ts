@@ -17,6 +17,8 @@ Runs the local control plane: it takes signed heartbeats on POST /v1/heartbeat, 
 every VIP, moves addresses through the providers, and serves the API (status, events, plan,
 drain, undrain, move) on the same port. State is kept in memory, or in the file control.store.file
 names (drains, pins, assignments and events then survive a restart; one control plane per file).
+SIGHUP rereads the config file: a change that needs a restart, or a file that does not load, is
+refused with the reason in the log and changes nothing (docs/control-plane.md: Reload).
 
   --config FILE            the cluster config (control.mode local)
   --listen HOST:PORT       where to listen (default control.listen, 127.0.0.1:7400)
