@@ -19,6 +19,7 @@ import { prefixEnd } from '../../adapters/etcd-store/client';
 import { assignmentWatch } from './assignment-watch';
 import { startEtcdAgent } from './etcd-agent';
 import { nodeSession } from './node-session';
+import { waitForEtcd } from './wait-for-etcd';
 
 export interface EtcdRuntimeOptions {
   config: Config;
@@ -33,6 +34,10 @@ export interface EtcdRuntimeOptions {
   connect: EtcdConnectOptions;
   /** Key prefix (control.prefix), default /ipferry/. */
   prefix?: string;
+  /** Ends the wait for an unreachable etcd (a stop signal while starting); rejects with its reason. */
+  signal?: AbortSignal;
+  /** Back-off between probes of an unreachable etcd, ms (wait-for-etcd.ts defaults). */
+  retry?: { firstDelayMs?: number; maxDelayMs?: number };
 }
 
 /**
@@ -56,6 +61,19 @@ export async function startEtcdRuntime(o: EtcdRuntimeOptions): Promise<{
     client.close();
   };
   const group = config.cluster;
+  try {
+    await waitForEtcd({
+      probe: () => client.range({ key: store.keys.group(group), countOnly: true }, 'reach etcd'),
+      endpoints: o.connect.endpoints,
+      clock: systemClock,
+      logger: log,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...o.retry,
+    });
+  } catch (err) {
+    closeClients();
+    throw err;
+  }
   const trouble = (message: string) => log.warn({ detail: message }, message);
   // The node lease and the election's: the config's (deadAfter rounded up, at least etcd's minimum).
   const ttlSeconds =
@@ -202,11 +220,33 @@ export async function startEtcdMode(o: {
   gate: BindGate | undefined;
 }) {
   const { host, ...rest } = o;
-  const rt = await startEtcdRuntime({
-    ...rest,
-    hostNet: host.hostNet,
-    hostNetKind: host.kind,
-    ...(await etcdConnection(o.config)),
-  });
-  return { ...rt, reload: { agent: rt.agent } };
+  const connection = await etcdConnection(o.config);
+  // The daemon awaits this start and only then acts on its stop signal; while etcd is unreachable
+  // that wait has no end, so a SIGTERM/SIGINT there is ours to handle: nothing is claimed yet, exit 0.
+  const signalled = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => signalled.abort(new Error(`${signal} while waiting for etcd`));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const rt = await startEtcdRuntime({
+      ...rest,
+      hostNet: host.hostNet,
+      hostNetKind: host.kind,
+      ...connection,
+      signal: signalled.signal,
+    });
+    return { ...rt, reload: { agent: rt.agent } };
+  } catch (err) {
+    if (signalled.signal.aborted && err === signalled.signal.reason) {
+      o.logger.info(
+        { endpoints: connection.connect.endpoints },
+        `${(err as Error).message}: nothing claimed, stopping`,
+      );
+      process.exit(0);
+    }
+    throw err;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }
