@@ -1,3 +1,4 @@
+import type { startEtcdMode as StartEtcdMode } from './etcd/runtime';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { configDigest, type Config, type NodeSpec } from '../core/config';
@@ -15,7 +16,6 @@ import { peerClusterStatus } from './peer/ops-status';
 import { SecondaryIpGate, type BindGate } from './reconcile';
 import { applyConfig, listenForReloads, processReloads, type ReloadSignal, type ReloadTarget } from './reload';
 import { startPeerAgent } from './peer/peer-agent';
-import { startEtcdMode } from './etcd/runtime';
 import { startWitnessedAgent } from './witness/witnessed-agent';
 import { presharedKey, signerFor } from './signer';
 import { inspectFiles } from './secret-files';
@@ -112,7 +112,7 @@ export async function runDaemon(
       config.control.mode === 'peer'
         ? await startPeer(config, node, signer, host, metrics, log, env, options.opsTokenFile)
         : config.control.mode === 'etcd'
-          ? await startEtcdMode({ config, node, signer, host, metrics, logger: log, gate: gateFor(identity) })
+          ? await startEtcd({ config, node, signer, host, metrics, logger: log, gate: gateFor(identity) })
           : config.control.liveness === 'witnessed'
             ? await startWitnessed(config, node, signer, host, metrics, log, gateFor(identity), env)
             : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
@@ -196,6 +196,12 @@ async function startWitnessed(
   });
   const status = () => ({ ...w.agent.status(), witness: w.loop.status() });
   return { status, stop: () => w.stop(), reload: { agent: w.agent } };
+}
+
+/** etcd mode, loaded only here: the etcd client and gRPC would cost every other agent memory and start-up time. */
+async function startEtcd(o: Parameters<typeof StartEtcdMode>[0]) {
+  const { startEtcdMode } = await import('./etcd/runtime');
+  return startEtcdMode(o);
 }
 
 /** Peer mode: UDP heartbeats to every peer, decisions made here (docs/peer-mode.md). */

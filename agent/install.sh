@@ -52,6 +52,11 @@ units="$DESTDIR$UNITDIR"
 install -d -m 0755 "$lib" "$bin" "$units"
 install -m 0755 "$bundle" "$lib/ipferry.mjs"
 install -m 0755 "$agent_bundle" "$lib/ipferry-agent.mjs"
+# The etcd client's gRPC definitions, which the bundles read from beside themselves (etcd mode only).
+protos="$(dirname "$agent_bundle")/etcd3-proto"
+[ -f "$protos/rpc.proto" ] || die "no $protos/rpc.proto beside the agent bundle: run 'npm run build' first"
+install -d -m 0755 "$lib/etcd3-proto"
+install -m 0644 "$protos"/*.proto "$lib/etcd3-proto/"
 ln -sfn "../lib/ipferry/ipferry.mjs" "$bin/ipferry"
 # The unit names /usr/local and /etc; follow PREFIX and SYSCONFDIR when they differ.
 sed -e "s#/usr/local/lib/ipferry/#$PREFIX/lib/ipferry/#" -e "s#/etc/ipferry/#$SYSCONFDIR/ipferry/#g" \

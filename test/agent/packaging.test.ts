@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { lstat, mkdtemp, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLES, buildBundle } from '../../scripts/bundle';
+import { closedPort } from '../helpers/closed-port';
+import { startEtcd } from '../helpers/etcd';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -170,4 +172,57 @@ describe('agent/install.sh', () => {
     const exposure = Number(/Overall exposure level for .*: (\d+\.\d+)/.exec(security.stdout)?.[1]);
     expect(exposure).toBeLessThanOrEqual(3);
   });
+
+  // The installed program must run, not only print its usage: an ESM bundle has no __dirname, and the
+  // etcd client reads its gRPC definitions from beside itself (once, it killed the agent in every mode).
+  it.each(['peer', 'etcd'] as const)(
+    'the installed agent runs in %s mode, binds its VIP and leaves on SIGTERM',
+    async (mode) => {
+      const dest = join(dir, `run-${mode}`);
+      expect(await install({ DESTDIR: dest }, bundles())).toMatchObject({ code: 0 });
+      const etcd = mode === 'etcd' ? await startEtcd() : undefined;
+      try {
+        const config = join(dir, `run-${mode}.yaml`);
+        const control =
+          mode === 'etcd'
+            ? `{ mode: etcd, endpoints: [${etcd!.endpoints[0]}] }`
+            : `{ mode: peer, port: ${await closedPort()}, quorum: none }`;
+        await writeFile(
+          config,
+          [
+            `cluster: pkg-${mode}`,
+            `control: ${control}`,
+            'security: { psk: packaging-run-psk-0123456789abcdef }',
+            "timers: { heartbeatInterval: 200ms, deadAfter: '1s' }",
+            'nodes: [{ id: a, interface: eth0, addresses: [127.0.0.71] }]',
+            'vips: [{ name: v1, address: 198.18.0.71/24 }]',
+          ].join('\n'),
+        );
+        const agent = spawn(
+          'node',
+          [join(dest, 'usr/local/lib/ipferry/ipferry-agent.mjs'), 'agent', '--config', config, '--node', 'a'].concat([
+            '--hostnet',
+            'recording',
+            '--metrics',
+            '127.0.0.1:0',
+            '--ops-token',
+            join(dir, `run-${mode}.token`),
+          ]),
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let out = '';
+        agent.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        agent.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const exited = new Promise<number | null>((resolve) => agent.on('exit', (code) => resolve(code)));
+        for (let i = 0; i < 200 && !out.includes('"msg":"bound v1"') && agent.exitCode === null; i++)
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(out).toContain('"msg":"bound v1"');
+        agent.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      } finally {
+        await etcd?.close();
+      }
+    },
+    30_000,
+  );
 });
