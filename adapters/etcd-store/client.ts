@@ -1,7 +1,10 @@
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, isRecoverableError, type IRequestOp, type IRangeResponse, type IKeyValue } from 'etcd3';
 import { StoreError } from '../../core/ports';
+import { DEFAULT_CALL_TIMEOUT_MS, etcd3Options, type EtcdConnectOptions } from './connection';
 import { etcdError } from './errors';
+
+export type { EtcdConnectOptions } from './connection';
 
 /**
  * The one place that knows the etcd client library (`etcd3`, over gRPC). Everything else speaks
@@ -9,14 +12,6 @@ import { etcdError } from './errors';
  * gRPC deadline, and a timer of ours in case the library waits elsewhere, e.g. for a connection),
  * and every failure is a StoreError with a reason and the call it came from.
  */
-
-export interface EtcdConnectOptions {
-  endpoints: readonly string[];
-  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
-  auth?: { username: string; password: string };
-  /** Deadline of each call, ms (default 2000). */
-  callTimeoutMs?: number;
-}
 
 /** One stored key as etcd returns it; revisions are numbers (etcd's int64s stay below 2^53 in practice). */
 export interface KeyValue {
@@ -89,20 +84,9 @@ export function prefixEnd(prefix: string): string {
 
 export function connectEtcd(opts: EtcdConnectOptions): EtcdClient {
   if (opts.endpoints.length === 0) throw new StoreError('invalid', 'etcd: no endpoints given');
-  const timeout = opts.callTimeoutMs ?? 2000;
+  const timeout = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const client = new Etcd3({
-    hosts: [...opts.endpoints],
-    dialTimeout: timeout,
-    ...(opts.tls
-      ? {
-          credentials: {
-            rootCertificate: opts.tls.ca,
-            ...(opts.tls.cert ? { certChain: opts.tls.cert } : {}),
-            ...(opts.tls.key ? { privateKey: opts.tls.key } : {}),
-          },
-        }
-      : {}),
-    ...(opts.auth ? { auth: { ...opts.auth, callOptions: () => ({ deadline: Date.now() + timeout }) } } : {}),
+    ...etcd3Options(opts),
     faultHandling: {
       // A dead member is skipped for half a second, then tried again: short, so a member that comes
       // back (or quorum regained) is used again at once rather than after the library's 5 s.
@@ -111,7 +95,6 @@ export function connectEtcd(opts: EtcdConnectOptions): EtcdClient {
       // One more try on another member, within the same call deadline.
       global: retry(handleWhen(isRecoverableError), { maxAttempts: Math.min(2, opts.endpoints.length - 1) }),
     },
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
   });
 
   const call = <T>(what: string, p: () => Promise<T>): Promise<T> => withTimeout(what, timeout, p());
