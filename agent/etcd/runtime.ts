@@ -14,7 +14,7 @@ import { pinoLog } from '../../lib/log';
 import type { Agent, StopReport } from '../agent';
 import type { AgentMetrics } from '../ops';
 import type { BindGate } from '../reconcile';
-import { connectEtcd, EtcdStore, type EtcdConnectOptions } from '../../adapters/etcd-store';
+import { connectEtcd, EtcdStore, holdNodeLease, type EtcdConnectOptions } from '../../adapters/etcd-store';
 import { prefixEnd } from '../../adapters/etcd-store/client';
 import { assignmentWatch } from './assignment-watch';
 import { startEtcdAgent } from './etcd-agent';
@@ -143,21 +143,21 @@ export async function startEtcdRuntime(o: EtcdRuntimeOptions): Promise<{
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.gate ? { gate: o.gate } : {}),
     session: nodeSession({
-      ttlSeconds,
-      clock: systemClock,
       logger: log,
       calls: {
         async putRecord(record) {
           const r = await store.putHeartbeat(group, node.id, record);
           if (!r.ok) throw new Error(`record refused: ${r.message}`);
         },
-        grant: (ttl) => client.grantLease(ttl),
-        keepAlive: (id) => client.keepAliveOnce(id),
-        async putAlive(leaseId) {
-          const key = store.keys.alive(group, node.id);
-          await client.txn({ compare: [], success: [{ put: { key, value: '{}', lease: leaseId } }] }, `put ${key}`);
-        },
-        revoke: (id) => client.revokeLease(id),
+        holdLease: (onLost) =>
+          holdNodeLease({
+            client,
+            key: store.keys.alive(group, node.id),
+            value: '{}',
+            ttlSeconds,
+            clock: systemClock,
+            onLost,
+          }),
       },
     }),
     assignments,

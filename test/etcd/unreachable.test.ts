@@ -45,7 +45,7 @@ describe('etcd mode with etcd unreachable', () => {
       { IPFERRY_LOG_LEVEL: 'info' },
     );
     try {
-      const said = await p.waitForLog((l) => /etcd unreachable at/.test(String(l.msg)), 10_000);
+      const said = await p.waitForLog((l) => /etcd unreachable at/.test(String(l.msg)), 20_000);
       expect(said.endpoints).toEqual([endpoint]);
       expect(String(said.msg)).toMatch(/retrying in \d+(\.\d+)? s/);
       expect(typeof said.err).toBe('string');
@@ -58,7 +58,7 @@ describe('etcd mode with etcd unreachable', () => {
     } finally {
       if (p.child.exitCode === null) p.kill('SIGKILL');
     }
-  }, 15_000);
+  }, 30_000);
 });
 
 describe('waitForEtcd', () => {
