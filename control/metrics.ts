@@ -1,64 +1,53 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Diagnostic } from '../core/decide';
 import { StoreError, type Store } from '../core/ports';
 import { DiagnosisMetrics, labelValue, type ActiveDiagnosis } from '../lib/diagnosis-metrics';
+import { Exposition } from '../lib/exposition';
 import type { ProviderDiagnosis } from './context';
 import type { TickMove, TickResult } from './tick';
 
 /**
  * The local control plane's Prometheus metrics (GET /metrics): what an operator alerts on —
  * heartbeats refused, ticks that fail or keep conflicting, moves that fail, VIPs without an owner,
- * diagnoses, store errors. Its own registry (never prom-client's global one). Labels are reasons,
+ * diagnoses, store errors. Declared and rendered through lib/exposition.ts. Labels are reasons,
  * outcomes and codes, all from fixed sets, except the diagnosis's VIP (bounded: lib/diagnosis-metrics.ts).
  */
 export class ControlMetrics {
-  readonly registry = new Registry();
-  private readonly r = [this.registry];
-  readonly heartbeats = new Counter({
-    name: 'ipferry_control_heartbeats_total',
-    help: 'Heartbeats and reports received, by outcome (accepted, refused) and refusal reason',
-    labelNames: ['outcome', 'reason'],
-    registers: this.r,
-  });
-  readonly ticks = new Counter({
-    name: 'ipferry_control_ticks_total',
-    help: 'Ticks run, by status (done, busy: lease held or start-up, conflict, failed)',
-    labelNames: ['status'],
-    registers: this.r,
-  });
-  readonly tickSeconds = new Histogram({
-    name: 'ipferry_control_tick_seconds',
-    help: 'How long a tick took, provider calls included',
-    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: this.r,
-  });
-  readonly conflicts = new Counter({
-    name: 'ipferry_control_commit_conflicts_total',
-    help: 'Commits that lost the compare-and-set to another writer and decided again',
-    registers: this.r,
-  });
-  readonly moves = new Counter({
-    name: 'ipferry_control_moves_total',
-    help: 'Moves and drift repairs, by reason (owner-dead, drain, manual, drift, …) and outcome (ok, failed, skipped, pending)',
-    labelNames: ['reason', 'outcome'],
-    registers: this.r,
-  });
-  readonly unowned = new Gauge({
-    name: 'ipferry_control_vips_unowned',
-    help: 'VIPs that the last decision left without an owner',
-    registers: this.r,
-  });
-  readonly version = new Gauge({
-    name: 'ipferry_control_assignments_version',
-    help: 'The committed assignments version after the last tick',
-    registers: this.r,
-  });
-  readonly storeErrors = new Counter({
-    name: 'ipferry_control_store_errors_total',
-    help: 'Store calls that failed, by operation and reason (transient, throttled, invalid, …)',
-    labelNames: ['op', 'reason'],
-    registers: this.r,
-  });
+  private readonly m = new Exposition();
+  readonly registry = this.m.registry;
+  readonly heartbeats = this.m.counter(
+    'ipferry_control_heartbeats_total',
+    'Heartbeats and reports received, by outcome (accepted, refused) and refusal reason',
+    ['outcome', 'reason'],
+  );
+  readonly ticks = this.m.counter(
+    'ipferry_control_ticks_total',
+    'Ticks run, by status (done, busy: lease held or start-up, conflict, failed)',
+    ['status'],
+  );
+  readonly tickSeconds = this.m.histogram(
+    'ipferry_control_tick_seconds',
+    'How long a tick took, provider calls included',
+    [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
+  readonly conflicts = this.m.counter(
+    'ipferry_control_commit_conflicts_total',
+    'Commits that lost the compare-and-set to another writer and decided again',
+  );
+  readonly moves = this.m.counter(
+    'ipferry_control_moves_total',
+    'Moves and drift repairs, by reason (owner-dead, drain, manual, drift, …) and outcome (ok, failed, skipped, pending)',
+    ['reason', 'outcome'],
+  );
+  readonly unowned = this.m.gauge('ipferry_control_vips_unowned', 'VIPs that the last decision left without an owner');
+  readonly version = this.m.gauge(
+    'ipferry_control_assignments_version',
+    'The committed assignments version after the last tick',
+  );
+  readonly storeErrors = this.m.counter(
+    'ipferry_control_store_errors_total',
+    'Store calls that failed, by operation and reason (transient, throttled, invalid, …)',
+    ['op', 'reason'],
+  );
   readonly diagnoses = new DiagnosisMetrics(this.registry);
 
   /** `vips`: how many VIPs the config has (one never assigned has no owner either). */
@@ -114,7 +103,7 @@ export class ControlMetrics {
   }
 
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.m.render();
   }
 }
 

@@ -1,108 +1,68 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics } from 'prom-client';
 import type { CheckResult } from '../checks';
 import type { SendResult } from '../heartbeat';
 import type { HookFailureReport } from '../hooks';
 import type { ReconcilerEvents } from '../reconcile';
 import type { PeerDecision } from '../../core/peer';
 import { DiagnosisMetrics } from '../../lib/diagnosis-metrics';
+import { Exposition } from '../../lib/exposition';
 
 /**
- * The agent's Prometheus metrics, in a registry of its own (never prom-client's global one, so
- * two agents in one test process do not collide). Labels stay low-cardinality: per check, per
+ * The agent's Prometheus metrics, declared and rendered through lib/exposition.ts (a registry
+ * of its own, so two agents in one test process do not collide). Labels stay low-cardinality: per check, per
  * hook kind, per reason; never per VIP, since a node may carry thousands.
  */
 export class AgentMetrics {
-  readonly registry = new Registry();
-  private readonly r = [this.registry];
-  readonly heartbeatRtt = new Histogram({
-    name: 'ipferry_heartbeat_rtt_seconds',
-    help: 'Round trip of heartbeats that got an answer',
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: this.r,
-  });
-  readonly heartbeats = new Counter({
-    name: 'ipferry_heartbeats_total',
-    help: 'Heartbeats sent, by outcome',
-    labelNames: ['outcome'],
-    registers: this.r,
-  });
-  readonly heartbeatFailures = new Counter({
-    name: 'ipferry_heartbeat_failures_total',
-    help: 'Heartbeats refused or not answered, by reason',
-    labelNames: ['reason'],
-    registers: this.r,
-  });
-  readonly controlReachable = new Gauge({
-    name: 'ipferry_control_plane_reachable',
-    help: '1 when the last heartbeat was answered',
-    registers: this.r,
-  });
-  readonly checkUp = new Gauge({
-    name: 'ipferry_check_up',
-    help: 'Check state after rise/fall (1 healthy)',
-    labelNames: ['check'],
-    registers: this.r,
-  });
-  readonly checkRuns = new Counter({
-    name: 'ipferry_check_runs_total',
-    help: 'Check runs, by result',
-    labelNames: ['check', 'result'],
-    registers: this.r,
-  });
-  readonly checkLatency = new Histogram({
-    name: 'ipferry_check_latency_seconds',
-    help: 'How long each check run took',
-    labelNames: ['check'],
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: this.r,
-  });
-  readonly vipsHeld = new Gauge({
-    name: 'ipferry_vips_held',
-    help: 'Managed VIPs bound on this host',
-    registers: this.r,
-  });
-  readonly binds = new Counter({
-    name: 'ipferry_vip_binds_total',
-    help: 'VIPs bound on this host (takeovers)',
-    registers: this.r,
-  });
-  readonly unbinds = new Counter({
-    name: 'ipferry_vip_unbinds_total',
-    help: 'VIPs unbound on this host, by why',
-    labelNames: ['why'],
-    registers: this.r,
-  });
-  readonly hostErrors = new Counter({
-    name: 'ipferry_host_errors_total',
-    help: 'Failed host operations, by operation and reason',
-    labelNames: ['op', 'reason'],
-    registers: this.r,
-  });
-  readonly hookFailures = new Counter({
-    name: 'ipferry_hook_failures_total',
-    help: 'Failed hook runs, by hook and reason (timeout, exit, signal, output, not-run, refused)',
-    labelNames: ['hook', 'reason'],
-    registers: this.r,
-  });
-  readonly witnessRefused = new Counter({
-    name: 'ipferry_witness_refused_total',
-    help: 'Witness datagrams refused, by reason (not-a-node, bad-signature, replayed, …)',
-    labelNames: ['reason'],
-    registers: this.r,
-  });
-  readonly witnessHeard = new Gauge({
-    name: 'ipferry_witness_heard',
-    help: 'Each watched node: 1 heard within deadAfter, 0 silent',
-    labelNames: ['node'],
-    registers: this.r,
-  });
+  private readonly m = new Exposition();
+  readonly registry = this.m.registry;
+  readonly heartbeatRtt = this.m.histogram(
+    'ipferry_heartbeat_rtt_seconds',
+    'Round trip of heartbeats that got an answer',
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  readonly heartbeats = this.m.counter('ipferry_heartbeats_total', 'Heartbeats sent, by outcome', ['outcome']);
+  readonly heartbeatFailures = this.m.counter(
+    'ipferry_heartbeat_failures_total',
+    'Heartbeats refused or not answered, by reason',
+    ['reason'],
+  );
+  readonly controlReachable = this.m.gauge('ipferry_control_plane_reachable', '1 when the last heartbeat was answered');
+  readonly checkUp = this.m.gauge('ipferry_check_up', 'Check state after rise/fall (1 healthy)', ['check']);
+  readonly checkRuns = this.m.counter('ipferry_check_runs_total', 'Check runs, by result', ['check', 'result']);
+  readonly checkLatency = this.m.histogram(
+    'ipferry_check_latency_seconds',
+    'How long each check run took',
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    ['check'],
+  );
+  readonly vipsHeld = this.m.gauge('ipferry_vips_held', 'Managed VIPs bound on this host');
+  readonly binds = this.m.counter('ipferry_vip_binds_total', 'VIPs bound on this host (takeovers)');
+  readonly unbinds = this.m.counter('ipferry_vip_unbinds_total', 'VIPs unbound on this host, by why', ['why']);
+  readonly hostErrors = this.m.counter('ipferry_host_errors_total', 'Failed host operations, by operation and reason', [
+    'op',
+    'reason',
+  ]);
+  readonly hookFailures = this.m.counter(
+    'ipferry_hook_failures_total',
+    'Failed hook runs, by hook and reason (timeout, exit, signal, output, not-run, refused)',
+    ['hook', 'reason'],
+  );
+  readonly witnessRefused = this.m.counter(
+    'ipferry_witness_refused_total',
+    'Witness datagrams refused, by reason (not-a-node, bad-signature, replayed, …)',
+    ['reason'],
+  );
+  readonly witnessHeard = this.m.gauge(
+    'ipferry_witness_heard',
+    'Each watched node: 1 heard within deadAfter, 0 silent',
+    ['node'],
+  );
 
-  readonly peerQuorum = new Gauge({
-    name: 'ipferry_peer_quorum',
-    help: 'Peer mode: peers heard within the quorum lease (this node included), peers needed, and ok (1 while quorum holds)',
-    labelNames: ['what'],
-    registers: this.r,
-  });
+  readonly peerQuorum = this.m.gauge(
+    'ipferry_peer_quorum',
+    'Peer mode: peers heard within the quorum lease (this node included), peers needed, and ok (1 while quorum holds)',
+    ['what'],
+  );
   /** Peer mode: this node's diagnoses (no-quorum, unsafe, dual-holder, …), bounded as lib/diagnosis-metrics.ts says. */
   readonly diagnoses = new DiagnosisMetrics(this.registry);
   private lastDiagnoses = '';
@@ -159,6 +119,6 @@ export class AgentMetrics {
   }
 
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.m.render();
   }
 }
