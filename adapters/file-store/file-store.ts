@@ -12,9 +12,9 @@ import type {
 } from '../../core/ports';
 import { StoreError } from '../../core/ports';
 import { errorText, type Log } from '../../lib/log';
-import { isNewer } from '../memory-store';
+import { MemoryStore, type GroupData } from '../memory-store';
 import { readIfPresent, takeLock, writeDurably, type FileLock } from './durable-file';
-import { decode, emptyGroup, encode, type GroupData } from './snapshot';
+import { decode, encode } from './snapshot';
 
 export interface FileStoreOptions {
   /** The state file; its directory must exist. `<file>.lock` and `<file>.tmp` sit beside it. */
@@ -29,9 +29,9 @@ export interface FileStoreOptions {
 
 /**
  * The Store in one file, for a local control plane whose drains, pins, assignments and events
- * must survive a restart. The state lives in memory and every check-and-write runs in one
- * synchronous stretch (atomic, as in the memory store); each change is then written whole to the
- * file (temp, fsync, rename) before the call returns. Writes are coalesced: while one is under way,
+ * must survive a restart. The state and every check-and-write are a MemoryStore's (atomic, the same
+ * rules); a call that changed the state then has it written whole to the file (temp, fsync,
+ * rename) before it returns. Writes are coalesced: while one is under way,
  * the changes that arrive wait for the next, which carries them all.
  *
  * Heartbeat records are the exception: putHeartbeat does not wait for the disk (heartbeats come
@@ -49,9 +49,10 @@ export class FileStore implements Store {
 
   private constructor(
     private readonly opts: FileStoreOptions,
+    /** The memory store's state itself (handed to it, not copied): what each write snapshots. */
     private readonly groups: Map<string, GroupData>,
     private readonly lock: FileLock,
-    private readonly maxEvents: number,
+    private readonly mem: MemoryStore,
   ) {}
 
   /** Takes the lock, then reads the file (absent: an empty store); a file it cannot read is refused. */
@@ -61,7 +62,8 @@ export class FileStore implements Store {
       const text = await readIfPresent(opts.path, opts.maxBytes ?? 64 * 1024 * 1024);
       const groups = text === undefined ? new Map<string, GroupData>() : decode(opts.path, text);
       opts.log.info('file store opened', { path: opts.path, groups: groups.size, existed: text !== undefined });
-      return new FileStore(opts, groups, lock, opts.maxEvents ?? 2000);
+      const mem = new MemoryStore({ groups, maxEvents: opts.maxEvents ?? 2000 });
+      return new FileStore(opts, groups, lock, mem);
     } catch (err) {
       await lock.release();
       throw err;
@@ -82,14 +84,19 @@ export class FileStore implements Store {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private data(group: string): GroupData {
+  /** The memory store, while this store is open. */
+  private state(): MemoryStore {
     if (this.closed) throw new StoreError('invalid', `${this.opts.path}: the file store is closed`);
-    let g = this.groups.get(group);
-    if (!g) {
-      g = emptyGroup();
-      this.groups.set(group, g);
-    }
-    return g;
+    return this.mem;
+  }
+
+  /** Runs a change on the memory store, then waits for it to be on disk if it changed anything. */
+  private async change<T>(apply: (mem: MemoryStore) => Promise<T>): Promise<T> {
+    const mem = this.state();
+    const before = mem.changes;
+    const result = await apply(mem);
+    if (mem.changes !== before) await this.persist();
+    return result;
   }
 
   /** Schedules a write of the whole state as it is now, resolving when it is on disk. */
@@ -127,124 +134,58 @@ export class FileStore implements Store {
   }
 
   async putHeartbeat(group: string, node: string, record: NodeRecord): Promise<PutHeartbeatResult> {
-    const g = this.data(group);
-    const stored = g.nodes.get(node)?.guard;
-    if (!isNewer(stored, record.guard)) {
-      return {
-        ok: false,
-        reason: 'replayed',
-        message: `${node}: heartbeat ${record.guard.bootId}/${record.guard.seq} is not newer than ${stored!.bootId}/${stored!.seq}`,
-      };
-    }
-    g.nodes.set(node, structuredClone(record));
+    const mem = this.state();
+    const before = mem.changes;
+    const result = await mem.putHeartbeat(group, node, record);
     // Not awaited (see the class comment); a failure is logged by the writer.
-    this.persist().catch(() => {});
-    return { ok: true };
+    if (mem.changes !== before) this.persist().catch(() => {});
+    return result;
   }
 
   async loadGroup(group: string): Promise<GroupState> {
-    const g = this.data(group);
-    return structuredClone({
-      group,
-      version: g.version,
-      assignments: [...g.assignments.values()],
-      nodes: g.nodes,
-      draining: g.draining,
-    });
+    return this.state().loadGroup(group);
   }
 
   async loadNode(group: string, node: string): Promise<NodeState> {
-    const g = this.data(group);
-    const record = g.nodes.get(node);
-    return { ...(record ? { record: structuredClone(record) } : {}), draining: g.draining.has(node) };
+    return this.state().loadNode(group, node);
   }
 
   async loadAssignments(group: string): Promise<Pick<GroupState, 'version' | 'assignments'>> {
-    const g = this.data(group);
-    return { version: g.version, assignments: structuredClone([...g.assignments.values()]) };
+    return this.state().loadAssignments(group);
   }
 
   async commit(
     group: string,
     next: { expectedVersion: number; assignments: readonly Assignment[]; changed: readonly string[] },
   ): Promise<CommitResult> {
-    const g = this.data(group);
-    if (g.version !== next.expectedVersion) return { ok: false, reason: 'conflict', currentVersion: g.version };
-    const byVip = new Map(next.assignments.map((a) => [a.vip, a]));
-    for (const vip of next.changed) {
-      const a = byVip.get(vip);
-      if (a) g.assignments.set(vip, structuredClone(a));
-      else g.assignments.delete(vip);
-    }
-    g.version += 1;
-    const version = g.version;
-    await this.persist();
-    return { ok: true, version };
+    return this.change((mem) => mem.commit(group, next));
   }
 
   async appendEvents(group: string, events: readonly ControlEvent[]): Promise<void> {
-    const g = this.data(group);
-    for (const e of events) {
-      const prev = g.events.get(e.id);
-      const timeline = prev?.timeline || e.timeline ? { ...prev?.timeline, ...e.timeline } : undefined;
-      g.events.set(e.id, structuredClone({ ...prev, ...e, ...(timeline ? { timeline } : {}) }));
-    }
-    if (g.events.size > this.maxEvents) {
-      const ids = [...g.events.keys()].sort();
-      for (const id of ids.slice(0, g.events.size - this.maxEvents)) g.events.delete(id);
-    }
-    await this.persist();
+    return this.change((mem) => mem.appendEvents(group, events));
   }
 
   async markTimeline(group: string, eventId: string, patch: Partial<FailoverTimeline>): Promise<void> {
-    const e = this.data(group).events.get(eventId);
-    if (!e) return;
-    const timeline: FailoverTimeline = { ...e.timeline };
-    let changed = false;
-    for (const [k, v] of Object.entries(patch) as Array<[keyof FailoverTimeline, number]>)
-      if (timeline[k] === undefined) {
-        timeline[k] = v;
-        changed = true;
-      }
-    if (!changed) return;
-    e.timeline = timeline;
-    await this.persist();
+    return this.change((mem) => mem.markTimeline(group, eventId, patch));
   }
 
   async listEvents(
     group: string,
-    page: { limit?: number; before?: string } = {},
+    page?: { limit?: number; before?: string },
   ): Promise<{ events: ControlEvent[]; next?: string }> {
-    const g = this.data(group);
-    const limit = Math.max(1, Math.min(page.limit ?? 50, 1000));
-    const ids = [...g.events.keys()].sort().reverse();
-    const from = page.before === undefined ? 0 : ids.findIndex((id) => id < page.before!);
-    const slice = from < 0 ? [] : ids.slice(from, from + limit);
-    const events = slice.map((id) => structuredClone(g.events.get(id)!));
-    const more = from >= 0 && from + limit < ids.length;
-    return more ? { events, next: slice[slice.length - 1]! } : { events };
+    return this.state().listEvents(group, page);
   }
 
   async setDraining(group: string, node: string, draining: boolean, _at?: number): Promise<void> {
-    const g = this.data(group);
-    if (draining) g.draining.add(node);
-    else g.draining.delete(node);
-    await this.persist();
+    return this.change((mem) => mem.setDraining(group, node, draining));
   }
 
+  // The tick lease is kept in memory only (snapshot.ts): one process holds the file, and the lease only saves work.
   async acquireLease(group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult> {
-    const g = this.data(group);
-    const held = g.lease;
-    if (held && held.owner !== lease.owner && held.expiresAt > lease.now)
-      return { ok: false, holder: held.owner, expiresAt: held.expiresAt };
-    g.lease = { owner: lease.owner, expiresAt: lease.now + lease.ttlMs };
-    const expiresAt = g.lease.expiresAt;
-    // Kept in memory only (snapshot.ts): one process holds the file, and the lease only saves work.
-    return { ok: true, expiresAt };
+    return this.state().acquireLease(group, lease);
   }
 
   async releaseLease(group: string, owner: string): Promise<void> {
-    const g = this.data(group);
-    if (g.lease?.owner === owner) delete g.lease;
+    return this.state().releaseLease(group, owner);
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { REASON_CODES, type Assignment } from '../../core/decide/types';
 import type { ControlEvent, NodeRecord } from '../../core/ports';
 import { StoreError } from '../../core/ports';
+import { emptyGroup, type GroupData } from '../memory-store';
 
 /**
  * The state file's format: every group the store holds, as arrays (never objects keyed by names
@@ -11,19 +12,6 @@ import { StoreError } from '../../core/ports';
 
 export const FORMAT = 'ipferry-file-store';
 export const FORMAT_VERSION = 1;
-
-export interface GroupData {
-  version: number;
-  assignments: Map<string, Assignment>;
-  nodes: Map<string, NodeRecord>;
-  draining: Set<string>;
-  lease?: { owner: string; expiresAt: number };
-  events: Map<string, ControlEvent>;
-}
-
-export function emptyGroup(): GroupData {
-  return { version: 0, assignments: new Map(), nodes: new Map(), draining: new Set(), events: new Map() };
-}
 
 const name = z.string().min(1).max(256);
 const time = z.number().finite();

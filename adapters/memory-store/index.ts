@@ -1,1 +1,2 @@
+export { emptyGroup, type GroupData } from './group-data';
 export { isNewer, MemoryStore } from './memory-store';

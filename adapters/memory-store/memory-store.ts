@@ -11,35 +11,37 @@ import type {
   PutHeartbeatResult,
   Store,
 } from '../../core/ports';
-
-interface GroupData {
-  version: number;
-  assignments: Map<string, Assignment>;
-  nodes: Map<string, NodeRecord>;
-  draining: Set<string>;
-  lease?: { owner: string; expiresAt: number };
-  /** Sorted by id (time first), oldest first. */
-  events: Map<string, ControlEvent>;
-}
+import { emptyGroup, type GroupData } from './group-data';
 
 /**
  * The Store in one process's memory, for the local control plane and tests. Every check-and-write
  * runs in one synchronous stretch, so it is atomic the way DynamoDB's conditional writes are; values
  * are copied in and out, so no caller can change stored state behind the store's back.
  * Events are capped (oldest dropped) where DynamoDB would expire them by TTL.
+ *
+ * The file store keeps its state in one of these: it hands in the groups read from its file (and
+ * keeps that map to write out), and writes a snapshot whenever `changes` moved.
  */
 export class MemoryStore implements Store {
-  private readonly groups = new Map<string, GroupData>();
+  private readonly groups: Map<string, GroupData>;
   private readonly maxEvents: number;
+  private changeCount = 0;
 
-  constructor(opts: { maxEvents?: number } = {}) {
+  /** `groups`, if given, is used as the store's state (not copied). */
+  constructor(opts: { maxEvents?: number; groups?: Map<string, GroupData> } = {}) {
     this.maxEvents = opts.maxEvents ?? 10_000;
+    this.groups = opts.groups ?? new Map();
+  }
+
+  /** Counts the calls that changed stored state (the tick lease included). */
+  get changes(): number {
+    return this.changeCount;
   }
 
   private data(group: string): GroupData {
     let g = this.groups.get(group);
     if (!g) {
-      g = { version: 0, assignments: new Map(), nodes: new Map(), draining: new Set(), events: new Map() };
+      g = emptyGroup();
       this.groups.set(group, g);
     }
     return g;
@@ -56,6 +58,7 @@ export class MemoryStore implements Store {
       };
     }
     g.nodes.set(node, structuredClone(record));
+    this.changeCount += 1;
     return { ok: true };
   }
 
@@ -94,6 +97,7 @@ export class MemoryStore implements Store {
       else g.assignments.delete(vip);
     }
     g.version += 1;
+    this.changeCount += 1;
     return { ok: true, version: g.version };
   }
 
@@ -108,15 +112,22 @@ export class MemoryStore implements Store {
       const ids = [...g.events.keys()].sort();
       for (const id of ids.slice(0, g.events.size - this.maxEvents)) g.events.delete(id);
     }
+    if (events.length > 0) this.changeCount += 1;
   }
 
   async markTimeline(group: string, eventId: string, patch: Partial<FailoverTimeline>): Promise<void> {
     const e = this.data(group).events.get(eventId);
     if (!e) return;
     const timeline: FailoverTimeline = { ...e.timeline };
+    let changed = false;
     for (const [k, v] of Object.entries(patch) as Array<[keyof FailoverTimeline, number]>)
-      if (timeline[k] === undefined) timeline[k] = v;
+      if (timeline[k] === undefined) {
+        timeline[k] = v;
+        changed = true;
+      }
+    if (!changed) return;
     e.timeline = timeline;
+    this.changeCount += 1;
   }
 
   async listEvents(
@@ -136,6 +147,7 @@ export class MemoryStore implements Store {
     const g = this.data(group);
     if (draining) g.draining.add(node);
     else g.draining.delete(node);
+    this.changeCount += 1;
   }
 
   async acquireLease(group: string, lease: { owner: string; ttlMs: number; now: number }): Promise<LeaseResult> {
@@ -144,12 +156,15 @@ export class MemoryStore implements Store {
     if (held && held.owner !== lease.owner && held.expiresAt > lease.now)
       return { ok: false, holder: held.owner, expiresAt: held.expiresAt };
     g.lease = { owner: lease.owner, expiresAt: lease.now + lease.ttlMs };
+    this.changeCount += 1;
     return { ok: true, expiresAt: g.lease.expiresAt };
   }
 
   async releaseLease(group: string, owner: string): Promise<void> {
     const g = this.data(group);
-    if (g.lease?.owner === owner) delete g.lease;
+    if (g.lease?.owner !== owner) return;
+    delete g.lease;
+    this.changeCount += 1;
   }
 }
 
