@@ -1,4 +1,4 @@
-import type { startEtcdMode as StartEtcdMode } from './etcd/runtime';
+import { startEtcd } from './etcd/lazy-start';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { configDigest, type Config, type NodeSpec } from '../core/config';
@@ -53,7 +53,11 @@ export async function runDaemon(
 ): Promise<number> {
   // Listening for the signal first: one that arrives while we start is kept, not lost or fatal.
   let signalled: string | undefined;
-  const stopped = stopSignal.wait().then((signal) => (signalled = signal));
+  const starting = new AbortController();
+  const stopped = stopSignal.wait().then((signal) => {
+    starting.abort(new Error(`${signal} while starting`));
+    return (signalled = signal);
+  });
   const hups = listenForReloads(reloads); // SIGHUP while starting: a reload kept for later, never the end
   const env = options.env ?? process.env;
   const config = await readConfigFile(options.configFile);
@@ -112,14 +116,19 @@ export async function runDaemon(
       config.control.mode === 'peer'
         ? await startPeer(config, node, signer, host, metrics, log, env, options.opsTokenFile)
         : config.control.mode === 'etcd'
-          ? await startEtcd({ config, node, signer, host, metrics, logger: log, gate: gateFor(identity) })
+          ? await startEtcd({ config, node, signer, host, metrics, logger: log, gate: gateFor(identity) }, starting)
           : config.control.liveness === 'witnessed'
             ? await startWitnessed(config, node, signer, host, metrics, log, gateFor(identity), env)
             : await startWithControlPlane(config, node, signer, host, metrics, log, gateFor(identity));
   } catch (err) {
-    log.error({ err: (err as Error).message }, `start-up failed, nothing claimed: ${(err as Error).message}`);
     await ops.close();
     hups.close();
+    // A start that waits for something (etcd) ends when asked to stop: nothing was claimed.
+    if (signalled) {
+      log.info({ signal: signalled }, `${(err as Error).message}: nothing claimed, stopping`);
+      return 0;
+    }
+    log.error({ err: (err as Error).message }, `start-up failed, nothing claimed: ${(err as Error).message}`);
     throw err;
   }
   const target = late.running.reload;
@@ -196,12 +205,6 @@ async function startWitnessed(
   });
   const status = () => ({ ...w.agent.status(), witness: w.loop.status() });
   return { status, stop: () => w.stop(), reload: { agent: w.agent } };
-}
-
-/** etcd mode, loaded only here: the etcd client and gRPC would cost every other agent memory and start-up time. */
-async function startEtcd(o: Parameters<typeof StartEtcdMode>[0]) {
-  const { startEtcdMode } = await import('./etcd/runtime');
-  return startEtcdMode(o);
 }
 
 /** Peer mode: UDP heartbeats to every peer, decisions made here (docs/peer-mode.md). */

@@ -218,35 +218,17 @@ export async function startEtcdMode(o: {
   metrics: AgentMetrics;
   logger: Logger;
   gate: BindGate | undefined;
+  /** Aborted when the daemon is asked to stop: a start still waiting for etcd ends at once. */
+  stop?: AbortSignal;
 }) {
-  const { host, ...rest } = o;
+  const { host, stop, ...rest } = o;
   const connection = await etcdConnection(o.config);
-  // The daemon awaits this start and only then acts on its stop signal; while etcd is unreachable
-  // that wait has no end, so a SIGTERM/SIGINT there is ours to handle: nothing is claimed yet, exit 0.
-  const signalled = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => signalled.abort(new Error(`${signal} while waiting for etcd`));
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  try {
-    const rt = await startEtcdRuntime({
-      ...rest,
-      hostNet: host.hostNet,
-      hostNetKind: host.kind,
-      ...connection,
-      signal: signalled.signal,
-    });
-    return { ...rt, reload: { agent: rt.agent } };
-  } catch (err) {
-    if (signalled.signal.aborted && err === signalled.signal.reason) {
-      o.logger.info(
-        { endpoints: connection.connect.endpoints },
-        `${(err as Error).message}: nothing claimed, stopping`,
-      );
-      process.exit(0);
-    }
-    throw err;
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+  const rt = await startEtcdRuntime({
+    ...rest,
+    hostNet: host.hostNet,
+    hostNetKind: host.kind,
+    ...connection,
+    ...(stop ? { signal: stop } : {}),
+  });
+  return { ...rt, reload: { agent: rt.agent } };
 }

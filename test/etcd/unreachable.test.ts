@@ -53,7 +53,7 @@ describe('etcd mode with etcd unreachable', () => {
       p.kill('SIGTERM');
       expect(await p.exited(4000)).toBe(0);
       expect(Date.now() - sentAt).toBeLessThan(3000);
-      expect(p.logs.some((l) => /SIGTERM while waiting for etcd: nothing claimed/.test(String(l.msg)))).toBe(true);
+      expect(p.logs.some((l) => /SIGTERM while starting: nothing claimed/.test(String(l.msg)))).toBe(true);
       expect(p.logs.filter((l) => /^bound /.test(String(l.msg)))).toEqual([]);
     } finally {
       if (p.child.exitCode === null) p.kill('SIGKILL');
