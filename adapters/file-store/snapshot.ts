@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { REASON_CODES, type Assignment } from '../../core/decide/types';
+import type { Assignment } from '../../core/decide/types';
 import type { ControlEvent, NodeRecord } from '../../core/ports';
 import { StoreError } from '../../core/ports';
 import { emptyGroup, type GroupData } from '../memory-store';
+import { assignmentSchema, count, eventSchema, name, nodeRecordSchema, parseStoredJson, time } from '../store-values';
 
 /**
  * The state file's format: every group the store holds, as arrays (never objects keyed by names
@@ -13,59 +14,16 @@ import { emptyGroup, type GroupData } from '../memory-store';
 export const FORMAT = 'ipferry-file-store';
 export const FORMAT_VERSION = 1;
 
-const name = z.string().min(1).max(256);
-const time = z.number().finite();
-const count = z.number().int().min(0);
-
-const assignment = z.strictObject({
-  vip: name,
-  node: name.nullable(),
-  epoch: count,
-  since: time,
-  moves: z.array(time),
-  pinned: z.strictObject({ reason: z.string().max(4096), by: z.string().max(256).optional() }).optional(),
-});
-
-const check = z.looseObject({ ok: z.boolean(), since: time, detail: z.string().optional() });
-const guard = z.strictObject({ bootId: z.string().max(256), seq: count, sentAt: time });
-
-// Views and events are loose objects: fields a newer ipferry adds survive a round trip; the ones
-// every reader relies on are checked.
-const nodeRecord = z.looseObject({
-  view: z.looseObject({
-    id: name,
-    lastSeen: time.nullable(),
-    aliveSince: time.nullable(),
-    checks: z.record(z.string(), check),
-    held: z.array(name),
-    draining: z.boolean(),
-    leaving: z.boolean(),
-  }),
-  guard,
-  applied: z.record(z.string(), count),
-  watch: z.record(z.string(), z.strictObject({ heard: z.boolean(), since: time })).optional(),
-});
-
-const event = z.looseObject({
-  id: z.string().min(1).max(512),
-  at: time,
-  kind: z.enum(['move', 'drain', 'undrain', 'hook-failure', 'dns', 'note']),
-  vip: name.optional(),
-  reason: z.enum(REASON_CODES).optional(),
-  detail: z.string(),
-  timeline: z.record(z.string(), time).optional(),
-});
-
 const group = z.strictObject({
   group: name,
   version: count,
-  assignments: z.array(assignment),
-  nodes: z.array(z.strictObject({ node: name, record: nodeRecord })),
+  assignments: z.array(assignmentSchema),
+  nodes: z.array(z.strictObject({ node: name, record: nodeRecordSchema })),
   draining: z.array(name),
   // Never written (a lease is one process's, and one process holds the file): a restart after a
   // crash mid-tick would otherwise wait out the dead process's lease. Accepted and ignored.
   lease: z.strictObject({ owner: z.string().max(256), expiresAt: time }).optional(),
-  events: z.array(event),
+  events: z.array(eventSchema),
 });
 
 const file = z.strictObject({
@@ -81,16 +39,13 @@ export function encode(groups: ReadonlyMap<string, GroupData>): string {
       group: g,
       version: d.version,
       assignments: [...d.assignments.values()],
-      nodes: [...d.nodes].map(([node, record]) => ({ node, record: record as z.input<typeof nodeRecord> })),
+      nodes: [...d.nodes].map(([node, record]) => ({ node, record: record as z.input<typeof nodeRecordSchema> })),
       draining: [...d.draining],
-      events: [...d.events.values()] as Array<z.input<typeof event>>,
+      events: [...d.events.values()] as Array<z.input<typeof eventSchema>>,
     });
   }
   return JSON.stringify(out);
 }
-
-/** Keys that would reach an object's prototype if copied by assignment: refused wherever they appear. */
-const HOSTILE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Parses a state file; throws StoreError('invalid') naming the file and what is wrong with it. */
 export function decode(path: string, text: string): Map<string, GroupData> {
@@ -101,10 +56,7 @@ export function decode(path: string, text: string): Map<string, GroupData> {
     );
   let raw: unknown;
   try {
-    raw = JSON.parse(text, (key, value: unknown) => {
-      if (HOSTILE_KEYS.has(key)) throw new Error(`the key "${key}" is not allowed`);
-      return value;
-    });
+    raw = parseStoredJson(text);
   } catch (err) {
     throw refuse(`not a state file (${(err as Error).message})`);
   }
